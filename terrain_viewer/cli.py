@@ -1,0 +1,118 @@
+"""Command line: ``terrain-viewer [info|validate|render|export] ...``; no arguments opens the window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .core.errors import TerrainViewerError
+
+
+def builtin_paths() -> list[Path]:
+    """The shipped Hengyang 1944 data: the GeoPackage and its elevation grid."""
+    from .core.builtin import builtin_paths as paths
+
+    return paths()
+
+
+def _paths(args: argparse.Namespace) -> list[Path]:
+    return [Path(p) for p in args.files] if args.files else builtin_paths()
+
+
+def _fmt_days(extent: tuple[float, float] | None) -> str:
+    from .core.timeline import to_datetime
+
+    if extent is None:
+        return "static"
+
+    def one(t: float) -> str:
+        value = to_datetime(t)
+        return value.date().isoformat() if t == int(t) else value.isoformat(timespec="minutes")
+
+    return f"{one(extent[0])}..{one(extent[1])}"
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .core.layers import open_dataset
+
+    status = 0
+    for path in _paths(args):
+        ds = open_dataset([path])
+        print(f"{path}")
+        for layer in ds.layers:
+            print(f"  {layer.name:<20} {layer.geometry_type:<16} {len(layer.gdf):>6} features  "
+                  f"{layer.source_crs:<10} {layer.role:<9} {_fmt_days(layer.time_extent)}")
+        for raster in ds.rasters:
+            bands, rows, cols = raster.data.shape
+            print(f"  {raster.name:<20} raster {raster.kind:<9} {cols}x{rows}x{bands}")
+        if ds.layers:
+            print(f"  map CRS {ds.map_crs.to_string()}; time extent {_fmt_days(ds.time_extent)}")
+        for problem in ds.problems:
+            print(f"  problem: {problem}", file=sys.stderr)
+        if not ds.layers and not ds.rasters:
+            status = 1
+    return status
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .core.validate import validate_file
+
+    errors = 0
+    for path in _paths(args):
+        for report in validate_file(path):
+            where = f"{report.file}" + (f": layer '{report.layer}'" if report.layer else "")
+            state = "OK" if report.ok else "ERROR"
+            print(f"{state:<5} {where} ({report.features} features)")
+            for message in report.errors:
+                print(f"      error: {message}")
+            for message in report.warnings:
+                print(f"      warning: {message}")
+            errors += len(report.errors)
+    print(f"{errors} errors")
+    return 1 if errors else 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from .gui.app import main as gui_main
+
+    return gui_main([str(p) for p in args.files])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="terrain-viewer", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    for name, func, text in (("info", cmd_info, "list layers, CRS and time extent"),
+                             ("validate", cmd_validate, "check files; exit 1 on errors"),
+                             ("gui", cmd_gui, "open the desktop window")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("files", nargs="*", help="data files (default: the built-in Hengyang data)")
+        p.set_defaults(func=func)
+    _add_optional_commands(sub)
+    return parser
+
+
+def _add_optional_commands(sub: argparse._SubParsersAction) -> None:
+    """Commands whose code lives in their own modules (render, export)."""
+    from . import cli_render
+
+    cli_render.add_commands(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv or ["gui"])
+    try:
+        return int(args.func(args) or 0)
+    except TerrainViewerError as exc:
+        print(f"terrain-viewer: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("terrain-viewer: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Qt-free core: loading, time, tracks, styling, rendering and export."""

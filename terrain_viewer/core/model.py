@@ -1,0 +1,190 @@
+"""The viewer model (no Qt): layers and their display state, time, view and options.
+
+The GUI subscribes to it and writes back only through it; the renderer, the exporter and
+project files read it. ``to_dict``/``from_dict`` give a plain, picklable description that
+export workers and project files rebuild the same session from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from .layers import Dataset, open_dataset
+from .timeline import TimeState
+
+Extent = tuple[float, float, float, float]  # xmin, ymin, xmax, ymax in the map CRS
+
+
+@dataclass
+class LayerState:
+    """How one layer (vector or raster, by name) is shown."""
+
+    name: str
+    visible: bool = True
+    opacity: float = 1.0
+    group: str = "1944"
+    style: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= float(self.opacity) <= 1.0):
+            raise ValueError(f"opacity must be 0..1, got {self.opacity}")
+
+
+@dataclass
+class RenderOptions:
+    """Map furniture and labelling, each switchable."""
+
+    legend: bool = True
+    scale_bar: bool = True
+    north_arrow: bool = True
+    caption: bool = True
+    caption_format: str = "{day} {month} {year}"
+    labels: bool = True
+    chinese_names: bool = False
+    title: str = ""
+    credits: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RenderOptions:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class ViewerModel:
+    """Everything the user sees, as plain data with change callbacks.
+
+    Listeners are called as ``listener(kind)`` with kind one of
+    ``"layers"``, ``"time"``, ``"view"``, ``"options"``.
+    """
+
+    def __init__(self, dataset: Dataset, paths: Sequence[str | Path] = ()):
+        self.dataset = dataset
+        self.paths = [Path(p) for p in paths]
+        self.layer_states: list[LayerState] = [LayerState(r.name) for r in dataset.rasters]
+        self.layer_states += [LayerState(layer.name) for layer in dataset.layers]
+        start, end = dataset.time_extent or (0.0, 0.0)
+        self.time = TimeState(math.floor(start), math.floor(end))
+        self.time.connect(lambda _t: self._emit("time"))
+        self.view: Extent = self.full_extent()
+        self.options = RenderOptions()
+        self._listeners: list[Callable[[str], None]] = []
+
+    @classmethod
+    def open(cls, paths: Sequence[str | Path]) -> ViewerModel:
+        """Load files into a new model (problems land in ``dataset.problems``)."""
+        return cls(open_dataset(paths), paths)
+
+    # events -----------------------------------------------------------------------------
+    def connect(self, listener: Callable[[str], None]) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, kind: str) -> None:
+        for listener in list(self._listeners):
+            listener(kind)
+
+    # layers -----------------------------------------------------------------------------
+    def state(self, name: str) -> LayerState:
+        for state in self.layer_states:
+            if state.name == name:
+                return state
+        raise KeyError(name)
+
+    def set_visible(self, name: str, visible: bool) -> None:
+        self.state(name).visible = bool(visible)
+        self._emit("layers")
+
+    def set_opacity(self, name: str, opacity: float) -> None:
+        state = self.state(name)
+        state.opacity = min(max(float(opacity), 0.0), 1.0)
+        self._emit("layers")
+
+    def move_layer(self, name: str, new_index: int) -> None:
+        """Put layer ``name`` at draw position ``new_index`` (0 = drawn first, at the bottom)."""
+        state = self.state(name)
+        self.layer_states.remove(state)
+        self.layer_states.insert(max(0, min(new_index, len(self.layer_states))), state)
+        self._emit("layers")
+
+    def set_style(self, name: str, **style) -> None:
+        self.state(name).style.update(style)
+        self._emit("layers")
+
+    def add_files(self, paths: Sequence[str | Path]) -> list[str]:
+        """Add the layers of more files; return the problems met (the rest still load)."""
+        extra = open_dataset(paths, map_crs=self.dataset.map_crs)
+        self.paths += [Path(p) for p in paths]
+        self.dataset.layers += extra.layers
+        self.dataset.rasters += extra.rasters
+        self.dataset.problems += extra.problems
+        self.layer_states += [LayerState(r.name, group="added") for r in extra.rasters]
+        self.layer_states += [LayerState(layer.name, group="added") for layer in extra.layers]
+        if extra.layers and self.dataset.time_extent:
+            start, end = self.dataset.time_extent
+            self.time.start, self.time.end = math.floor(start), math.floor(end)
+        self._emit("layers")
+        return extra.problems
+
+    # view and options -------------------------------------------------------------------
+    def full_extent(self, margin: float = 0.03) -> Extent:
+        x0, y0, x1, y1 = self.dataset.bounds
+        dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
+        return (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+
+    def layer_extent(self, name: str) -> Extent:
+        for layer in self.dataset.layers:
+            if layer.name == name and len(layer.gdf):
+                return tuple(float(v) for v in layer.gdf.total_bounds)
+        for raster in self.dataset.rasters:
+            if raster.name == name:
+                return raster.bounds
+        raise KeyError(name)
+
+    def set_view(self, extent: Extent) -> None:
+        x0, y0, x1, y1 = (float(v) for v in extent)
+        if not all(math.isfinite(v) for v in (x0, y0, x1, y1)) or x1 <= x0 or y1 <= y0:
+            raise ValueError(f"bad extent {extent}")
+        self.view = (x0, y0, x1, y1)
+        self._emit("view")
+
+    def set_options(self, **changes) -> None:
+        for key, value in changes.items():
+            if not hasattr(self.options, key):
+                raise KeyError(key)
+            setattr(self.options, key, value)
+        self._emit("options")
+
+    # plain description ------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """A picklable, JSON-able description of the session (paths are absolute)."""
+        return {
+            "paths": [str(p.resolve()) for p in self.paths],
+            "map_crs": self.dataset.map_crs.to_string(),
+            "layers": [asdict(s) for s in self.layer_states],
+            "time": self.time.t,
+            "view": list(self.view),
+            "options": asdict(self.options),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, dataset: Dataset | None = None) -> ViewerModel:
+        """Rebuild a session from ``to_dict`` output (loading its files unless given)."""
+        paths = data.get("paths", [])
+        model = cls(dataset or open_dataset(paths, map_crs=data.get("map_crs")), paths)
+        model.apply_dict(data)
+        return model
+
+    def apply_dict(self, data: dict) -> None:
+        """Apply layer states, time, view and options from a description."""
+        known = {s.name: s for s in self.layer_states}
+        ordered = [LayerState(**s) for s in data.get("layers", []) if s.get("name") in known]
+        rest = [s for s in self.layer_states if s.name not in {o.name for o in ordered}]
+        self.layer_states = ordered + rest
+        if "time" in data:
+            self.time.set_t(float(data["time"]))
+        if data.get("view"):
+            self.set_view(tuple(data["view"]))
+        self.options = RenderOptions.from_dict(data.get("options", {}))
+        self._emit("layers")

@@ -1,0 +1,217 @@
+"""Time: ISO 8601 parsing, a per-day index of features, and the viewer's time state.
+
+Time is a float number of days since 1970-01-01 00:00 (matplotlib's date epoch), so
+``t = day(1944-07-11) + 0.5`` is noon on 11 July 1944. A date-only ``end_date`` is
+inclusive (the feature is there all that day); a date-time bound is exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+EPOCH = dt.datetime(1970, 1, 1)
+EPOCH_DATE = EPOCH.date()
+
+
+def day_number(value: dt.date | dt.datetime) -> float:
+    """Days since 1970-01-01 as a float (naive local time; time zones are dropped)."""
+    if isinstance(value, dt.datetime):
+        value = value.replace(tzinfo=None)
+        return (value - EPOCH).total_seconds() / 86400.0
+    return float((value - EPOCH_DATE).days)
+
+
+def to_date(t: float) -> dt.date:
+    """The calendar day that contains time ``t``."""
+    return EPOCH_DATE + dt.timedelta(days=math.floor(t))
+
+
+def to_datetime(t: float) -> dt.datetime:
+    """Time ``t`` as a naive datetime (to the second)."""
+    return EPOCH + dt.timedelta(seconds=round(t * 86400))
+
+
+def parse_iso(value: object) -> tuple[float, bool] | None:
+    """Parse one date or date-time; return ``(days, is_datetime)``, or None when empty.
+
+    Raises ValueError for text that is not ISO 8601.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        if value != value:  # NaT
+            return None
+        value = value.to_pydatetime()
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return None
+        value = value.astype("datetime64[us]").item()
+    if isinstance(value, dt.datetime):
+        is_dt = (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0)
+        return day_number(value), is_dt
+    if isinstance(value, dt.date):
+        return day_number(value), False
+    text = str(value).strip()
+    if not text:
+        return None
+    if len(text) == 10:
+        return day_number(dt.date.fromisoformat(text)), False
+    return day_number(dt.datetime.fromisoformat(text.replace(" ", "T", 1))), True
+
+
+@dataclass
+class ParsedTimes:
+    """Start and exclusive end per feature, and the rows whose text did not parse."""
+
+    start: np.ndarray
+    end: np.ndarray
+    end_inclusive: np.ndarray
+    bad_rows: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _parse_column(values: Iterable[object], column: str, bad: list) -> tuple[np.ndarray, np.ndarray]:
+    days, is_dt = [], []
+    cache: dict[object, tuple[float, bool] | None] = {}
+    for row, value in enumerate(values):
+        key = value if isinstance(value, str | dt.date) else None
+        try:
+            parsed = cache[key] if key in cache else parse_iso(value)
+        except (ValueError, TypeError, OverflowError):
+            bad.append((row, column, str(value)[:40]))
+            parsed = None
+        if key is not None:
+            cache[key] = parsed
+        days.append(np.nan if parsed is None else parsed[0])
+        is_dt.append(False if parsed is None else parsed[1])
+    return np.asarray(days, dtype=float), np.asarray(is_dt, dtype=bool)
+
+
+def parse_times(starts: Iterable[object] | None, ends: Iterable[object] | None, n: int) -> ParsedTimes:
+    """Parse start/end columns (either may be None) into float days.
+
+    Missing start is -inf (always was), missing end is +inf (still there). A date-only
+    end becomes exclusive by adding one day.
+    """
+    bad: list[tuple[int, str, str]] = []
+    start = np.full(n, -np.inf)
+    end = np.full(n, np.inf)
+    end_incl = np.full(n, np.nan)
+    if starts is not None:
+        s, _ = _parse_column(starts, "start_date", bad)
+        start = np.where(np.isnan(s), -np.inf, s)
+    if ends is not None:
+        e, e_is_dt = _parse_column(ends, "end_date", bad)
+        end_incl = e
+        exclusive = np.where(e_is_dt, np.nextafter(e, np.inf), e + 1.0)
+        end = np.where(np.isnan(e), np.inf, exclusive)
+    return ParsedTimes(start, end, end_incl, bad)
+
+
+class TimeIndex:
+    """Which rows exist at time t, answered from per-day buckets.
+
+    A query costs O(features on that day), not O(days) or O(all features).
+    """
+
+    def __init__(self, start: np.ndarray, end: np.ndarray):
+        self.start = np.asarray(start, dtype=float)
+        self.end = np.asarray(end, dtype=float)
+        finite = np.concatenate([self.start[np.isfinite(self.start)], self.end[np.isfinite(self.end)]])
+        if finite.size == 0:
+            self.lo, self.hi = 0, 0
+            self._rows = np.arange(len(self.start))
+            self._offsets = np.array([0, len(self.start)])
+            return
+        self.lo = math.floor(finite.min())
+        self.hi = math.ceil(finite.max()) + 1
+        self._build_buckets()
+
+    def _build_buckets(self) -> None:
+        s = np.floor(np.clip(self.start, self.lo, self.hi)).astype(np.int64) - self.lo
+        e = np.ceil(np.clip(self.end, self.lo, self.hi)).astype(np.int64) - self.lo
+        lengths = np.maximum(e - s, 0)
+        rows = np.repeat(np.arange(len(s)), lengths)
+        first = np.repeat(s - np.cumsum(lengths) + lengths, lengths)
+        days = first + np.arange(lengths.sum())
+        order = np.argsort(days, kind="stable")
+        self._rows = rows[order]
+        self._offsets = np.searchsorted(days[order], np.arange(self.hi - self.lo + 1))
+
+    def active(self, t: float) -> np.ndarray:
+        """Sorted row indices of the features that exist at time ``t``."""
+        d = math.floor(t) - self.lo
+        if 0 <= d < self.hi - self.lo:
+            candidates = self._rows[self._offsets[d] : self._offsets[d + 1]]
+        else:
+            candidates = np.arange(len(self.start))
+        keep = (self.start[candidates] <= t) & (t < self.end[candidates])
+        return np.sort(candidates[keep])
+
+
+def extent_of(parsed: ParsedTimes) -> tuple[float, float] | None:
+    """First start and last inclusive end (in days) of the finite bounds, or None."""
+    starts = parsed.start[np.isfinite(parsed.start)]
+    ends = parsed.end_inclusive[np.isfinite(parsed.end_inclusive)]
+    values = np.concatenate([starts, ends])
+    if values.size == 0:
+        return None
+    return float(values.min()), float(values.max())
+
+
+class TimeState:
+    """The current time of the viewer: a validated model that tells listeners of changes.
+
+    ``t`` is clipped to ``[start, end]`` (days); ``step(n)`` moves by whole days.
+    """
+
+    def __init__(self, start: float, end: float, t: float | None = None):
+        if not (math.isfinite(start) and math.isfinite(end)) or end < start:
+            raise ValueError(f"bad time range {start}..{end}")
+        self.start, self.end = float(start), float(end)
+        self._t = self.start if t is None else self._clip(t)
+        self._listeners: list[Callable[[float], None]] = []
+
+    def _clip(self, t: float) -> float:
+        if not math.isfinite(t):
+            raise ValueError(f"bad time {t}")
+        return min(max(float(t), self.start), self.end)
+
+    @property
+    def t(self) -> float:
+        return self._t
+
+    @property
+    def date(self) -> dt.date:
+        return to_date(self._t)
+
+    def connect(self, listener: Callable[[float], None]) -> None:
+        self._listeners.append(listener)
+
+    def set_t(self, t: float) -> None:
+        new = self._clip(t)
+        if new != self._t:
+            self._t = new
+            for listener in list(self._listeners):
+                listener(new)
+
+    def set_date(self, value: dt.date | str) -> None:
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        self.set_t(day_number(value))
+
+    def step(self, days: int, loop: bool = False) -> bool:
+        """Move by whole days; return False when already at the end (and not looping)."""
+        base = math.floor(self._t + 1e-9) if days >= 0 else math.ceil(self._t - 1e-9)
+        target = base + days
+        if target > self.end:
+            if not loop:
+                self.set_t(self.end)
+                return False
+            target = self.start
+        self.set_t(target)
+        return True

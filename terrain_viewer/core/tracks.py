@@ -1,0 +1,98 @@
+"""Keyframed movement: where a unit (or a front line) is at any time between its keyframes.
+
+Rows that share an id are keyframes at their ``start`` times. At time t an item is at its
+last keyframe before t, moved toward its next keyframe by the fraction of the way between
+them; it exists from its first keyframe until the end of its last row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+MORPH_SAMPLES = 96
+
+
+@dataclass
+class TrackState:
+    """What is visible at one time: the keyframe row each item takes its attributes from,
+    the next keyframe row (or -1) and the fraction of the way to it."""
+
+    rows: np.ndarray
+    next_rows: np.ndarray
+    fraction: np.ndarray
+
+
+class Tracks:
+    """Keyframes grouped by id, answering ``state(t)`` for all ids at once (vectorised)."""
+
+    def __init__(self, ids: np.ndarray, start: np.ndarray, end: np.ndarray):
+        ids = np.asarray(ids).astype(str)
+        start = np.asarray(start, dtype=float)
+        end = np.asarray(end, dtype=float)
+        usable = np.isfinite(start)
+        codes_all = np.full(len(ids), -1)
+        self.id_names, codes_all[usable] = np.unique(ids[usable], return_inverse=True)
+        rows = np.nonzero(usable)[0]
+        order = np.lexsort((start[rows], codes_all[rows]))
+        self.rows = rows[order]
+        self.codes = codes_all[self.rows]
+        self.times = start[self.rows]
+        self.t0 = float(self.times.min()) if len(self.rows) else 0.0
+        span = float(self.times.max() - self.t0) + 2.0 if len(self.rows) else 2.0
+        self.span = span
+        self.keys = self.codes * span + (self.times - self.t0)
+        n_ids = len(self.id_names)
+        self.first = np.searchsorted(self.codes, np.arange(n_ids), side="left")
+        self.last = np.searchsorted(self.codes, np.arange(n_ids), side="right") - 1
+        item_end = np.full(n_ids, -np.inf)
+        np.maximum.at(item_end, self.codes, end[self.rows])
+        self.item_end = item_end
+
+    def state(self, t: float) -> TrackState:
+        """Keyframe rows, next rows and fractions for every id that exists at ``t``."""
+        n_ids = len(self.id_names)
+        if n_ids == 0:
+            empty = np.array([], dtype=int)
+            return TrackState(empty, empty, np.array([], dtype=float))
+        codes = np.arange(n_ids)
+        pos = np.searchsorted(self.keys, codes * self.span + (t - self.t0), side="right") - 1
+        pos = np.minimum(pos, self.last)
+        alive = (pos >= self.first) & (t < self.item_end)
+        codes, pos = codes[alive], pos[alive]
+        has_next = pos < self.last[codes]
+        nxt = np.where(has_next, pos + 1, pos)
+        t_a, t_b = self.times[pos], self.times[nxt]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(has_next & (t_b > t_a), (t - t_a) / (t_b - t_a), 0.0)
+        return TrackState(self.rows[pos], np.where(has_next, self.rows[nxt], -1), np.clip(frac, 0, 1))
+
+    def keyframe_times(self, item: str) -> np.ndarray:
+        """Keyframe times of one id (for tests and the identify panel)."""
+        code = int(np.searchsorted(self.id_names, item))
+        if code >= len(self.id_names) or self.id_names[code] != item:
+            raise KeyError(item)
+        return self.times[self.first[code] : self.last[code] + 1]
+
+
+def interpolate_points(a: np.ndarray, b: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    """Points moved from ``a`` toward ``b`` by ``fraction`` (shapely arrays)."""
+    xa, ya = shapely.get_x(a), shapely.get_y(a)
+    xb, yb = shapely.get_x(b), shapely.get_y(b)
+    f = np.asarray(fraction, dtype=float)
+    return shapely.points(xa + (xb - xa) * f, ya + (yb - ya) * f)
+
+
+def morph_line(a: shapely.Geometry, b: shapely.Geometry, fraction: float,
+               samples: int = MORPH_SAMPLES) -> shapely.Geometry:
+    """A line between ``a`` and ``b``: both resampled by length, then blended vertex by vertex."""
+    if fraction <= 0 or b is None or a.equals(b):
+        return a
+    if fraction >= 1:
+        return b
+    steps = np.linspace(0.0, 1.0, samples)
+    pa = shapely.get_coordinates(shapely.line_interpolate_point(a, steps, normalized=True))
+    pb = shapely.get_coordinates(shapely.line_interpolate_point(b, steps, normalized=True))
+    return shapely.linestrings(pa + (pb - pa) * fraction)

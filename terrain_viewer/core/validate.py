@@ -1,0 +1,64 @@
+"""Validation reports: per layer, errors (exit non-zero) and warnings (informative)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import io
+from .errors import TerrainViewerError
+from .layers import Layer, load_layer
+
+EVIDENCE_COLUMNS = ("source", "confidence")
+CONFIDENCE_VALUES = {"high", "medium", "low"}
+
+
+@dataclass
+class LayerReport:
+    """What validation found in one layer (or in the file, when ``layer`` is None)."""
+
+    file: str
+    layer: str | None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    features: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _evidence_warnings(layer: Layer) -> list[str]:
+    gdf = layer.gdf
+    missing = [c for c in EVIDENCE_COLUMNS if c not in gdf.columns]
+    if missing:
+        return [f"no {' or '.join(missing)} column: features do not say what they rest on"]
+    out = []
+    empty = gdf["source"].isna() | (gdf["source"].astype(str).str.strip() == "")
+    if empty.any():
+        out.append(f"{int(empty.sum())} features with an empty source")
+    bad = ~gdf["confidence"].astype(str).str.lower().isin(CONFIDENCE_VALUES)
+    if bad.any():
+        out.append(f"{int(bad.sum())} features whose confidence is not high, medium or low")
+    return out
+
+
+def validate_file(path: str | Path) -> list[LayerReport]:
+    """Check every layer of one file; never raises for bad data."""
+    path = Path(path)
+    try:
+        infos = io.list_layers(path)
+    except TerrainViewerError as exc:
+        return [LayerReport(str(path), None, errors=[exc.problem])]
+    reports = []
+    for info in infos:
+        report = LayerReport(str(path), info.name, features=info.features)
+        try:
+            layer = load_layer(path, info)
+        except TerrainViewerError as exc:
+            report.errors.append(exc.problem)
+        else:
+            report.errors.extend(layer.problems)
+            report.warnings.extend(layer.warnings + _evidence_warnings(layer))
+        reports.append(report)
+    return reports
