@@ -1,4 +1,4 @@
-"""Command line: ``terrain-viewer [info|validate|render|export] ...``; no arguments opens the window."""
+"""Command line: `terrain-viewer info|validate|render|export ...`; no arguments opens the window."""
 
 from __future__ import annotations
 
@@ -93,11 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_optional_commands(sub: argparse._SubParsersAction) -> None:
-    """Commands whose code lives in their own modules (render, export)."""
-    from . import cli_render
+COMMAND_MODULES = ("cli_render", "cli_export", "cli_project")
 
-    cli_render.add_commands(sub)
+
+def _add_optional_commands(sub: argparse._SubParsersAction) -> None:
+    """Commands whose code lives in their own modules; each has ``add_commands(sub)``."""
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+            continue
+        module.add_commands(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

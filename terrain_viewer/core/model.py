@@ -53,11 +53,25 @@ class RenderOptions:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+@dataclass
+class SwipeState:
+    """Compare two layer groups: ``left_group`` left of the divider, ``right_group`` right of it.
+
+    ``position`` is the divider's place across the map (0 = left edge, 1 = right edge).
+    Layers of any other group are drawn on both sides.
+    """
+
+    enabled: bool = False
+    position: float = 0.5
+    left_group: str = "1944"
+    right_group: str = "modern"
+
+
 class ViewerModel:
     """Everything the user sees, as plain data with change callbacks.
 
     Listeners are called as ``listener(kind)`` with kind one of
-    ``"layers"``, ``"time"``, ``"view"``, ``"options"``.
+    ``"layers"``, ``"time"``, ``"view"``, ``"options"``, ``"swipe"``, ``"basemap"``.
     """
 
     def __init__(self, dataset: Dataset, paths: Sequence[str | Path] = ()):
@@ -70,6 +84,8 @@ class ViewerModel:
         self.time.connect(lambda _t: self._emit("time"))
         self.view: Extent = self.full_extent()
         self.options = RenderOptions()
+        self.swipe = SwipeState()
+        self.basemap: dict | None = None  # e.g. {"provider": "OpenStreetMap.Mapnik"} or {"mbtiles": path}
         self._listeners: list[Callable[[str], None]] = []
 
     @classmethod
@@ -156,6 +172,18 @@ class ViewerModel:
             setattr(self.options, key, value)
         self._emit("options")
 
+    def set_swipe(self, **changes) -> None:
+        for key, value in changes.items():
+            if not hasattr(self.swipe, key):
+                raise KeyError(key)
+            setattr(self.swipe, key, value)
+        self.swipe.position = min(max(float(self.swipe.position), 0.0), 1.0)
+        self._emit("swipe")
+
+    def set_basemap(self, spec: dict | None) -> None:
+        self.basemap = dict(spec) if spec else None
+        self._emit("basemap")
+
     # plain description ------------------------------------------------------------------
     def to_dict(self) -> dict:
         """A picklable, JSON-able description of the session (paths are absolute)."""
@@ -166,6 +194,8 @@ class ViewerModel:
             "time": self.time.t,
             "view": list(self.view),
             "options": asdict(self.options),
+            "swipe": asdict(self.swipe),
+            "basemap": self.basemap,
         }
 
     @classmethod
@@ -187,4 +217,6 @@ class ViewerModel:
         if data.get("view"):
             self.set_view(tuple(data["view"]))
         self.options = RenderOptions.from_dict(data.get("options", {}))
+        self.swipe = SwipeState(**data.get("swipe", {}))
+        self.basemap = data.get("basemap")
         self._emit("layers")
