@@ -1,0 +1,34 @@
+"""`terrain-viewer info` and `validate` on real files, through the CLI entry point."""
+
+from terrain_viewer.cli import main
+
+
+def test_info_lists_layers_roles_and_time_extent(small_gpkg, capsys):
+    assert main(["info", str(small_gpkg)]) == 0
+    out = capsys.readouterr().out
+    assert "units" in out and "keyframes" in out
+    assert "time extent 1944-06-23..1944-07-01T06:00" in out
+
+
+def test_validate_passes_clean_data_and_fails_bad_dates(small_gpkg, tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    assert main(["validate", str(small_gpkg)]) == 0
+    bad = tmp_path / "bad.gpkg"
+    gpd.GeoDataFrame(
+        {"start_date": ["1944-07-02", "yesterday"], "end_date": ["1944-07-01", None],
+         "source": ["x", "x"], "confidence": ["low", "low"]},
+        geometry=shapely.points([112.6, 112.6], [26.9, 26.9]), crs=4326,
+    ).to_file(bad, layer="events")
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "unparseable dates" in out and "end_date before start_date" in out
+    assert "Traceback" not in out
+
+
+def test_info_on_a_missing_file_is_one_line_and_nonzero(tmp_path, capsys):
+    missing = tmp_path / "nope.gpkg"
+    assert main(["info", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert f"{missing}: file not found" in err
