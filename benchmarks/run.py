@@ -1,0 +1,278 @@
+"""Benchmarks: ``python benchmarks/run.py [--quick] [--only NAME ...]`` prints a table of medians.
+
+Each case runs in its own Python process, so its peak memory (RSS) is its own and start-up
+costs are real. Nothing here asserts a time: the figures go into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+CASES: dict[str, Callable[[argparse.Namespace], dict]] = {}
+
+
+def case(name: str):
+    def register(func):
+        CASES[name] = func
+        return func
+    return register
+
+
+def timed(func: Callable[[], object], repeat: int) -> list[float]:
+    """Wall times in milliseconds of ``repeat`` calls."""
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        func()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def summary(times_ms: list[float], **extra) -> dict:
+    ordered = sorted(times_ms)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"median_ms": statistics.median(ordered), "p95_ms": p95, "n": len(ordered), **extra}
+
+
+def builtin_model():
+    from terrain_viewer.core.builtin import builtin_paths
+    from terrain_viewer.core.model import ViewerModel
+
+    return ViewerModel.open(builtin_paths())
+
+
+def tmpdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="tv-bench-"))
+
+
+# --- loading -----------------------------------------------------------------------------
+@case("load_builtin")
+def load_builtin(args) -> dict:
+    from terrain_viewer.core.builtin import builtin_paths
+    from terrain_viewer.core.layers import open_dataset
+
+    paths = builtin_paths()
+    return summary(timed(lambda: open_dataset(paths), args.repeat))
+
+
+def _load_units(units: int, days: int, args) -> dict:
+    import synthetic
+
+    from terrain_viewer.core.layers import open_dataset
+
+    path = synthetic.moving_units(tmpdir() / "units.gpkg", units, days)
+    ds = open_dataset([path])
+    load = timed(lambda: open_dataset([path]), max(1, args.repeat // 3))
+    layer = ds.layer("units")
+    t0 = ds.time_extent[0]
+    query = timed(lambda: layer.features_at(t0 + days / 2 + 0.37), args.repeat * 5)
+    return summary(query, load_ms=statistics.median(load), rows=units * days)
+
+
+for _units in (100, 1000, 10000):
+    CASES[f"units_{_units}x365_query"] = (lambda u: lambda args: _load_units(u, 365, args))(_units)
+CASES["units_1000x30_query"] = lambda args: _load_units(1000, 30, args)
+
+
+# --- rendering ---------------------------------------------------------------------------
+def _step_times(model, renderer, size, steps: int, fraction: float = 1.0) -> list[float]:
+    start = model.time.start
+    renderer.render(t=start, size=size)  # warm the background cache
+    out = []
+    for i in range(1, steps + 1):
+        t = start + (i * fraction) % (model.time.end - start)
+        t0 = time.perf_counter()
+        renderer.render(t=t, size=size)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+@case("date_step_1080p")
+def date_step(args) -> dict:
+    from terrain_viewer.core.render import MapRenderer
+
+    model = builtin_model()
+    renderer = MapRenderer(model)
+    return summary(_step_times(model, renderer, (1920, 1080), args.repeat * 10))
+
+
+@case("date_step_1080p_smooth")
+def date_step_smooth(args) -> dict:
+    """Playing at 8 frames per day: units glide between keyframes."""
+    from terrain_viewer.core.render import MapRenderer
+
+    model = builtin_model()
+    renderer = MapRenderer(model)
+    return summary(_step_times(model, renderer, (1920, 1080), args.repeat * 10, fraction=0.125))
+
+
+def _view_change(kind: str, args) -> dict:
+    from terrain_viewer.core.render import MapRenderer
+
+    model = builtin_model()
+    renderer = MapRenderer(model)
+    x0, y0, x1, y1 = model.view
+    renderer.render(size=(1920, 1080), view=model.view)
+    out = []
+    for i in range(args.repeat * 3):
+        if kind == "pan":
+            dx = (x1 - x0) * 0.05 * (i + 1)
+            view = (x0 + dx, y0, x1 + dx, y1)
+        else:
+            f = 0.9 ** (i + 1)
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            view = (cx - (cx - x0) * f, cy - (cy - y0) * f, cx + (x1 - cx) * f, cy + (y1 - cy) * f)
+        t0 = time.perf_counter()
+        renderer.render(size=(1920, 1080), view=view)
+        out.append((time.perf_counter() - t0) * 1000)
+    return summary(out)
+
+
+CASES["pan_1080p"] = lambda args: _view_change("pan", args)
+CASES["zoom_1080p"] = lambda args: _view_change("zoom", args)
+
+
+def _static_vertices(vertices: int, args) -> dict:
+    """A date step over a map whose static layer has ``vertices`` vertices (cached background)."""
+    import synthetic
+
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.render import MapRenderer
+
+    folder = tmpdir()
+    static = synthetic.static_lines(folder / "static.gpkg", vertices)
+    units = synthetic.moving_units(folder / "units.gpkg", 100, 365)
+    model = ViewerModel.open([static, units])
+    renderer = MapRenderer(model)
+    first = timed(lambda: renderer.render(t=model.time.start, size=(1920, 1080)), 1)
+    steps = _step_times(model, renderer, (1920, 1080), args.repeat * 5)
+    return summary(steps, first_render_ms=first[0], vertices=vertices)
+
+
+for _v in (10_000, 100_000, 1_000_000):
+    CASES[f"static_{_v}_vertices_step"] = (lambda v: lambda args: _static_vertices(v, args))(_v)
+
+
+def _units_step(units: int, args) -> dict:
+    """A date step with ``units`` moving units over 365 days."""
+    import synthetic
+
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.render import MapRenderer
+
+    model = ViewerModel.open([synthetic.moving_units(tmpdir() / "units.gpkg", units, 365)])
+    renderer = MapRenderer(model)
+    return summary(_step_times(model, renderer, (1920, 1080), args.repeat * 3), units=units)
+
+
+for _u in (100, 1000, 10000):
+    CASES[f"units_{_u}x365_step"] = (lambda u: lambda args: _units_step(u, args))(_u)
+
+
+# --- launch and export -------------------------------------------------------------------
+@case("launch_to_first_paint")
+def launch(args) -> dict:
+    """A cold process: from spawn to the first painted map (benchmarks/launch_probe.py)."""
+    out = []
+    for _ in range(args.repeat):
+        env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+        t0 = time.perf_counter()
+        result = subprocess.run([sys.executable, str(HERE / "launch_probe.py")], env=env,
+                                capture_output=True, text=True, timeout=120)
+        elapsed = (time.perf_counter() - t0) * 1000
+        if result.returncode != 0 or "painted" not in result.stdout:
+            raise RuntimeError(result.stderr[-500:])
+        out.append(elapsed)
+    return summary(out)
+
+
+def _export_rate(workers: int, args) -> dict:
+    from terrain_viewer.core.export import ExportSettings, run_export
+
+    rates = []
+    for _ in range(max(1, args.repeat // 2)):
+        out = tmpdir() / "frames"
+        settings = ExportSettings(start="1944-06-23", end="1944-06-28", frames_per_day=4,
+                                  size="1080p", workers=workers)
+        model = builtin_model()
+        t0 = time.perf_counter()
+        result = run_export(model, settings, out)
+        elapsed = time.perf_counter() - t0
+        rates.append(result.frames / elapsed)
+    return {"median_fps": statistics.median(rates), "n": len(rates), "workers": workers}
+
+
+CASES["export_1080p_png_1_worker"] = lambda args: _export_rate(1, args)
+CASES["export_1080p_png_2_workers"] = lambda args: _export_rate(2, args)
+
+
+# --- driver ------------------------------------------------------------------------------
+def run_one(name: str, args) -> None:
+    result = CASES[name](args)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def run_all(names: list[str], args) -> list[tuple[str, dict]]:
+    rows = []
+    for name in names:
+        cmd = [sys.executable, __file__, "--one", name, "--repeat", str(args.repeat)]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            rows.append((name, {"error": (result.stderr.strip().splitlines() or ["?"])[-1]}))
+        else:
+            rows.append((name, json.loads(result.stdout.strip().splitlines()[-1])))
+        print(format_row(*rows[-1]), flush=True)
+    return rows
+
+
+def format_row(name: str, r: dict) -> str:
+    if "error" in r:
+        return f"{name:<32} ERROR {r['error']}"
+    if "median_fps" in r:
+        main = f"{r['median_fps']:8.1f} fps (median)"
+    else:
+        main = f"{r['median_ms']:8.1f} ms median {r['p95_ms']:8.1f} ms p95"
+    extras = " ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
+                      for k, v in r.items() if k not in {"median_ms", "p95_ms", "median_fps", "n",
+                                                         "peak_rss_mb"})
+    return f"{name:<32} {main}  rss {r['peak_rss_mb']:7.0f} MB  n={r['n']} {extras}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--only", nargs="*", help="case names (prefixes) to run")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--list", action="store_true")
+    args = parser.parse_args()
+    if args.one:
+        return run_one(args.one, args)
+    names = [n for n in CASES if not args.only or any(n.startswith(p) for p in args.only)]
+    if args.list:
+        print("\n".join(names))
+        return None
+    print(f"# {platform.node()} {platform.processor() or platform.machine()} "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    run_all(names, args)
+    return None
+
+
+if __name__ == "__main__":
+    main()
