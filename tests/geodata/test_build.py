@@ -1,0 +1,180 @@
+"""Build geodata/ into a temp dir and check the shipped-data contract (docs/data-model.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+
+import milsymbol
+import pandas as pd
+import pyogrio
+import pytest
+import rasterio
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "geodata" / "build.py"
+
+REQUIRED = {
+    "water_areas": "Polygon",
+    "rivers": "LineString",
+    "hills": "Polygon",
+    "spot_heights": "Point",
+    "flooded_fields": "Polygon",
+    "city": "Polygon",
+    "gates": "Point",
+    "railways": "LineString",
+    "stations": "Point",
+    "airfield": "Polygon",
+    "places": "Point",
+    "defense_lines": "LineString",
+    "moats": "LineString",
+    "pillboxes": "Point",
+    "units": "Point",
+    "front_lines": "LineString",
+    "events": "Point",
+}
+
+
+def _load_build():
+    spec = importlib.util.spec_from_file_location("geodata_build", BUILD)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    mod = _load_build()
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path_factory.mktemp(name)
+        assert mod.main(["--out", str(out)]) == 0
+        outs.append(out)
+    return outs
+
+
+@pytest.fixture(scope="module")
+def gpkg(builds):
+    return builds[0] / "hengyang_1944.gpkg"
+
+
+def _read(path, layer):
+    return pyogrio.read_dataframe(path, layer=layer)
+
+
+def test_required_layers_exist_with_geometry_types(gpkg):
+    layers = dict(pyogrio.list_layers(gpkg))
+    for name, geom in REQUIRED.items():
+        assert name in layers, name
+        assert layers[name] == geom, (name, layers[name])
+        info = pyogrio.read_info(gpkg, layer=name)
+        assert info["crs"] == "EPSG:4326", name
+        assert info["features"] > 0, name
+
+
+def test_every_feature_has_evidence(gpkg):
+    for name in REQUIRED:
+        df = _read(gpkg, name)
+        for col in ("source", "confidence", "estimated", "name_en"):
+            assert col in df.columns, (name, col)
+        assert df["source"].notna().all() and (df["source"].str.strip() != "").all(), name
+        assert df["confidence"].isin(["high", "medium", "low"]).all(), name
+        assert df["estimated"].isin([0, 1]).all(), name
+        assert df.geometry.is_valid.all(), name
+
+
+def _parse(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value) if "T" in value else dt.datetime.fromisoformat(value)
+
+
+def test_dates_are_iso_8601(gpkg):
+    for name in REQUIRED:
+        df = _read(gpkg, name)
+        for col in ("start_date", "end_date"):
+            if col not in df.columns:
+                continue
+            for value in df[col].dropna():
+                assert isinstance(value, str), (name, col, value)
+                assert len(value) in (10, 16), (name, col, value)  # date or date-time (minutes)
+                _parse(value)
+        if "start_date" in df.columns and "end_date" in df.columns:
+            both = df.dropna(subset=["start_date", "end_date"])
+            assert (both["end_date"].str[:10] >= both["start_date"].str[:10]).all(), name
+
+
+def test_units_cover_every_day_and_rows_are_daily(gpkg):
+    units = _read(gpkg, "units")
+    days = pd.date_range("1944-06-23", "1944-08-08").strftime("%Y-%m-%d")
+    assert set(days) <= set(units["start_date"])
+    assert (units["start_date"] == units["end_date"]).all()
+    assert not units.duplicated(["unit_id", "start_date"]).any()
+    assert set(units["side"]) == {"cn", "jp"}
+    for _uid, g in units.groupby("unit_id"):
+        d = pd.to_datetime(g["start_date"]).sort_values()
+        assert (d.diff().dropna() == pd.Timedelta(days=1)).all(), _uid  # no gaps
+    interp = units[units["row_kind"] == "interpolated"]
+    assert (interp["confidence"] == "low").all() and (interp["estimated"] == 1).all()
+    assert interp["source"].str.startswith("interpolated between keyframes of").all()
+    # the HQ is captured on 8 Aug: nothing after, and the 10th Division moves back on 16/17 July
+    assert units[units.unit_id == "cn_10c_hq"]["start_date"].max() == "1944-08-08"
+    tenth = units[units.unit_id == "cn_10d_30r"].set_index("start_date").geometry
+    assert tenth["1944-07-17"].y > tenth["1944-07-16"].y
+
+
+def test_every_sidc_is_valid_in_milsymbol(gpkg):
+    units = _read(gpkg, "units")
+    for sidc in units["sidc"].unique():
+        assert len(sidc) == 20 and sidc.isdigit(), sidc
+        assert milsymbol.Symbol(sidc, size=40).is_valid(), sidc
+    side_digit = units["sidc"].str[3]
+    assert (side_digit[units.side == "cn"] == "3").all()
+    assert (side_digit[units.side == "jp"] == "6").all()
+
+
+def test_front_line_keyframes_morphable(gpkg):
+    fl = _read(gpkg, "front_lines")
+    for _lid, g in fl.groupby("line_id"):
+        assert len({len(geom.coords) for geom in g.geometry}) == 1
+
+
+def test_events_and_geography(gpkg):
+    ev = _read(gpkg, "events")
+    assert 40 <= len(ev) <= 90
+    assert ev["title"].notna().all() and ev["description"].notna().all()
+    assert "1944-08-08T05:00" in set(ev["start_date"])
+    city = _read(gpkg, "city").geometry.iloc[0]
+    water = _read(gpkg, "water_areas").set_index("feature_id").geometry
+    assert not city.intersects(water["xiang"].buffer(-1e-5))
+    # the city lies on the west bank: west of the Xiang's centre line at its latitude
+    xiang = _read(gpkg, "rivers").set_index("feature_id").geometry["xiang"]
+    assert city.centroid.x < xiang.interpolate(xiang.project(city.centroid)).x
+    # the battle hills lie south or south-west of the walled city
+    hills = _read(gpkg, "hills")
+    pts = hills[hills.feature_id != "shigu"].geometry.representative_point()
+    minx, miny = city.bounds[:2]
+    assert ((pts.y < miny + 0.001) | (pts.x < minx)).all()
+
+
+def test_dem_is_small_tagged_and_reconstructed(builds):
+    path = builds[0] / "hengyang_dem.tif"
+    assert path.stat().st_size < 2 * 1024 * 1024
+    with rasterio.open(path) as r:
+        assert r.crs.to_epsg() == 32649
+        assert r.dtypes[0] == "float32"
+        assert abs(r.res[0] - 30) < 1e-6
+        tags = r.tags()
+        assert "not a survey" in tags["description"]
+        assert tags["source"]
+        z = r.read(1)
+    assert 45 < z.min() < 60 and 150 < z.max() < 240
+
+
+def test_build_is_deterministic(builds):
+    a, b = (p / "hengyang_1944.gpkg" for p in builds)
+    for name in REQUIRED:
+        da, db = _read(a, name), _read(b, name)
+        pd.testing.assert_frame_equal(da.drop(columns="geometry"), db.drop(columns="geometry"))
+        assert list(da.geometry.to_wkb()) == list(db.geometry.to_wkb()), name
+    ta, tb = (p / "hengyang_dem.tif" for p in builds)
+    assert ta.read_bytes() == tb.read_bytes()
