@@ -178,3 +178,20 @@ def test_build_is_deterministic(builds):
         assert list(da.geometry.to_wkb()) == list(db.geometry.to_wkb()), name
     ta, tb = (p / "hengyang_dem.tif" for p in builds)
     assert ta.read_bytes() == tb.read_bytes()
+
+
+def test_shipped_files_match_a_fresh_build(builds):
+    """geodata/hengyang_1944.gpkg must be rebuilt and committed after editing geodata/src/."""
+    shipped = ROOT / "geodata" / "hengyang_1944.gpkg"
+    fresh = builds[0] / "hengyang_1944.gpkg"
+    assert shipped.exists(), "run python geodata/build.py"
+    for name in REQUIRED:
+        a, b = _read(shipped, name), _read(fresh, name)
+        pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+        assert list(a.geometry.to_wkb()) == list(b.geometry.to_wkb()), name
+    with (
+        rasterio.open(ROOT / "geodata" / "hengyang_dem.tif") as s,
+        rasterio.open(builds[0] / "hengyang_dem.tif") as f,
+    ):
+        assert (s.read(1) == f.read(1)).all()
+        assert s.tags() == f.tags()
