@@ -604,7 +604,12 @@ def build_events(sources: Sources) -> gpd.GeoDataFrame:
             raise BuildError(f"{where}: duplicate id")
         ids.add(ev["id"])
         start = iso(ev["start"], where)
+        # Default: to the end of the start day. A date-only end is inclusive (docs/data-model.md),
+        # but after a date-time start it is written as T23:59 so that no reader comparing the
+        # raw bounds sees it as ending before the event began.
         end = iso(ev["end"], where) if ev.get("end") else start[:10]
+        if "T" in start and "T" not in end and end == start[:10]:
+            end = f"{end}T23:59"
         if end < start[:10]:
             raise BuildError(f"{where}: end before start")
         for key in ("title", "description"):

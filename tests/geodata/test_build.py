@@ -101,6 +101,12 @@ def test_dates_are_iso_8601(gpkg):
         if "start_date" in df.columns and "end_date" in df.columns:
             both = df.dropna(subset=["start_date", "end_date"])
             assert (both["end_date"].str[:10] >= both["start_date"].str[:10]).all(), name
+            # a date-time start never meets a bare date end on the same day
+            dt_start = both["start_date"].str.len() == 16
+            same_day = both["end_date"].str[:10] == both["start_date"].str[:10]
+            assert (
+                both.loc[dt_start & same_day, "end_date"] >= both.loc[dt_start & same_day, "start_date"]
+            ).all()
 
 
 def test_units_cover_every_day_and_rows_are_daily(gpkg):
