@@ -1,0 +1,225 @@
+"""Map furniture: legend, scale bar, north arrow, date caption, title and credits line."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+
+import matplotlib.patheffects as pe
+import numpy as np
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
+from matplotlib.offsetbox import AnchoredOffsetbox, AuxTransformBox, DrawingArea, HPacker, TextArea
+from matplotlib.patches import Patch, Polygon, Rectangle
+from pyproj import CRS, Proj
+
+from . import style as st
+from .model import Extent
+from .timeline import to_date, to_datetime
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
+
+FRAME = {"boxstyle": "round,pad=0.35,rounding_size=0.2", "facecolor": st.PAPER, "edgecolor": "#8a7a5a",
+         "alpha": 0.92, "linewidth": 0.6}
+
+
+# ---- scale bar -------------------------------------------------------------------------------
+def nice_length(limit: float) -> float:
+    """The largest 1, 2 or 5 × 10^n not above ``limit`` (metres)."""
+    if limit <= 0 or not math.isfinite(limit):
+        return 1.0
+    power = 10 ** math.floor(math.log10(limit))
+    return max(m * power for m in (1, 2, 5) if m * power <= limit)
+
+
+def format_length(metres: float) -> str:
+    if metres >= 1000:
+        km = metres / 1000
+        return f"{km:g} km"
+    return f"{metres:g} m"
+
+
+def scale_bar(ax, view: Extent, fraction: float = 0.2) -> list:
+    """A segmented metric scale bar (alternating black/white) at the lower left."""
+    width = view[2] - view[0]
+    length = nice_length(width * fraction)
+    segments = 5 if str(int(length))[0] == "5" else 4
+    seg = length / segments
+    box = AuxTransformBox(ax.transData)
+    height = width * 0.0045
+    for i in range(segments):
+        box.add_artist(Rectangle((i * seg, 0), seg, height, facecolor=st.INK if i % 2 == 0 else "white",
+                                 edgecolor=st.INK, linewidth=0.8))
+    text = TextArea(format_length(length), textprops={"fontsize": 9, "family": st.SERIF, "color": st.INK})
+    packed = HPacker(children=[box, text], align="center", pad=0, sep=6)
+    anchored = AnchoredOffsetbox(loc="lower left", child=packed, frameon=True, pad=0.45, borderpad=1.2,
+                                 bbox_transform=ax.transAxes)
+    anchored.patch.set(boxstyle=FRAME["boxstyle"], facecolor=st.PAPER, edgecolor=FRAME["edgecolor"],
+                       alpha=FRAME["alpha"], linewidth=0.6)
+    ax.add_artist(anchored)
+    return [anchored]
+
+
+# ---- north arrow -----------------------------------------------------------------------------
+def grid_convergence(crs: CRS, view: Extent) -> float:
+    """Degrees from grid north to true north at the view's centre (0 when unknown)."""
+    try:
+        from pyproj import Transformer
+
+        x, y = (view[0] + view[2]) / 2, (view[1] + view[3]) / 2
+        lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+        return float(Proj(crs).get_factors(lon, lat).meridian_convergence)
+    except Exception:  # geographic or exotic CRS: draw the arrow straight up
+        return 0.0
+
+
+def north_arrow(ax, convergence: float = 0.0) -> list:
+    """A split-arrow north arrow with an N, turned by the grid convergence, at the upper right."""
+    area = DrawingArea(34, 52, 0, 0)
+    a = math.radians(convergence)
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    centre = np.array([17, 20])
+
+    def turned(points: list[tuple[float, float]]) -> np.ndarray:
+        return (np.array(points) - centre) @ rot.T + centre
+
+    area.add_artist(Polygon(turned([(17, 40), (8, 4), (17, 12)]), closed=True, facecolor=st.INK,
+                            edgecolor=st.INK, linewidth=0.8))
+    area.add_artist(Polygon(turned([(17, 40), (26, 4), (17, 12)]), closed=True, facecolor="white",
+                            edgecolor=st.INK, linewidth=0.8))
+    tip = turned([(17, 45)])[0]
+    from matplotlib.text import Text
+
+    area.add_artist(Text(tip[0], tip[1], "N", ha="center", va="bottom", fontsize=11, fontweight="bold",
+                         family=st.SERIF, color=st.INK))
+    anchored = AnchoredOffsetbox(loc="upper right", child=area, frameon=False, pad=0.2, borderpad=1.2,
+                                 bbox_transform=ax.transAxes)
+    ax.add_artist(anchored)
+    return [anchored]
+
+
+# ---- caption, title, credits ----------------------------------------------------------------------
+def caption_text(t: float, fmt: str) -> str:
+    """The date of ``t`` in ``fmt`` (keys: day, month, mon, month_num, year, weekday, iso, time)."""
+    day = to_date(t)
+    moment = to_datetime(t)
+    keys = {"day": day.day, "month": day.strftime("%B"), "mon": day.strftime("%b"),
+            "month_num": day.month, "year": day.year, "weekday": day.strftime("%A"),
+            "iso": day.isoformat(), "time": moment.strftime("%H:%M")}
+    try:
+        return fmt.format(**keys)
+    except (KeyError, IndexError, ValueError) as exc:
+        if fmt not in _warned:
+            _warned.add(fmt)
+            log.warning("caption format %r is not usable (%s); using the default", fmt, exc)
+        return "{day} {month} {year}".format(**keys)
+
+
+def caption(ax, text: str) -> list:
+    artist = ax.text(0.012, 0.982, text, transform=ax.transAxes, ha="left", va="top", fontsize=22,
+                     family=st.SERIF, fontweight="bold", color=st.INK, bbox=FRAME, zorder=2000)
+    return [artist]
+
+
+def title(ax, text: str) -> list:
+    artist = ax.text(0.5, 0.982, text, transform=ax.transAxes, ha="center", va="top", fontsize=18,
+                     family=st.SERIF, color=st.INK, zorder=2000,
+                     path_effects=[pe.withStroke(linewidth=3, foreground=st.PAPER)])
+    return [artist]
+
+
+def short_source(source: str) -> str:
+    """'Xiao, 2014, pp. 157-158 (via the article)' → 'Xiao, 2014'; drop sections and notes."""
+    text = str(source).strip()
+    if ": " in text and text.lower().startswith(("position held", "position ", "held ")):
+        text = text.split(": ", 1)[1]
+    text = re.split(r",\s*(?:section|sections|pp?\.)\s|\s\(|;", text)[0]
+    return text.strip().rstrip(",.")[:60]
+
+
+def credits_text(sources: list[str]) -> str:
+    names = sorted({short_source(s) for s in sources if s and str(s).strip()} - {""})
+    return "Sources: " + "; ".join(names) if names else ""
+
+
+def credits(ax, text: str) -> list:
+    if not text:
+        return []
+    artist = ax.text(0.5, 0.008, text, transform=ax.transAxes, ha="center", va="bottom", fontsize=7,
+                     family=st.SERIF, color="#4a3f30", wrap=True, zorder=2000,
+                     path_effects=[pe.withStroke(linewidth=2.5, foreground=st.PAPER)])
+    return [artist]
+
+
+# ---- legend -------------------------------------------------------------------------------------
+def _patch(face, edge, hatch=None, lw=0.8) -> Patch:
+    p = Patch(facecolor=face, edgecolor=edge, hatch=hatch, linewidth=lw)
+    if hatch:
+        p.set_hatchcolor(edge)
+    return p
+
+
+def _line(colour, lw, effects=None, **kw) -> Line2D:
+    line = Line2D([], [], color=colour, linewidth=lw, **kw)
+    if effects:
+        line.set_path_effects(effects)
+    return line
+
+
+def _marker(marker, face, size, edge=st.INK) -> Line2D:
+    return Line2D([], [], linestyle="none", marker=marker, markerfacecolor=face, markeredgecolor=edge,
+                  markersize=size)
+
+
+def legend_entries(name: str, geometry_type: str, style: dict, kinds: set[str]) -> list[tuple]:
+    """(handle, label) pairs for one layer."""
+    tick = [pe.withTickedStroke(spacing=5, angle=-90, length=0.6), pe.Normal()]
+    known = {
+        "water_areas": [(_patch(st.WATER, st.WATER_EDGE), "Rivers")],
+        "flooded_fields": [(_patch("#dbe7cf", "#7fa37a", "++"), "Flooded paddy fields")]
+        + ([(_patch("#d3e4e0", "#5e9a9a", "---"), "Marsh")] if "marsh" in kinds else []),
+        "city": [(_patch("#dcc1a8", "#5a3b26", "////", 1.4), "Walled city (1944)")],
+        "railways": [((_line("#1b1b1b", 2.4), _line("white", 1.0, linestyle=(0, (3, 3)))), "Railway")],
+        "airfield": [(_patch("#ddd8c6", "#6d6654", ".."), "Airfield")],
+        "spot_heights": [(_marker("^", st.INK, 5, st.PAPER), "Spot height (m)")],
+        "defense_lines": [(_line(st.CN_BLUE, 1.6, tick), "Chinese defence lines")],
+        "moats": [((_line("#2d6d8c", 2.2), _line(st.WATER, 1.0)), "Fang's moats")],
+        "pillboxes": [(_marker("s", st.CN_BLUE, 4, "white"), "Pillboxes")],
+        "front_lines": [(_line(st.JP_RED, 2.2, tick), "Japanese front")],
+        "events": [(_marker("*", st.EVENT, 11, "#5a1e00"), "Event on this day")],
+        "units": [(_patch("#80e0ff", st.INK), "Chinese unit (APP-6)"),
+                  (_marker("D", "#ff8080", 8), "Japanese unit (APP-6)")],
+    }
+    if name in known:
+        return known[name]
+    if name in {"rivers", "hills", "gates", "stations", "places"}:
+        return []
+    colour = style.get("color", st.generic_colour(name))
+    if "Polygon" in geometry_type:
+        return [(_patch(colour, colour), name)]
+    if "Line" in geometry_type:
+        return [(_line(colour, style.get("linewidth", 1.6)), name)]
+    return [(_marker(style.get("marker", "o"), colour, 6, "white"), name)]
+
+
+def legend(ax, entries: list[tuple], note: str = "") -> list:
+    if not entries:
+        return []
+    handles, labels = zip(*entries, strict=True)
+    leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)}, loc="lower right",
+                    fontsize=8, title="Legend", title_fontsize=9,
+                    frameon=True, fancybox=True, framealpha=0.92, facecolor=st.PAPER,
+                    edgecolor="#8a7a5a", borderpad=0.8, handlelength=2.6, prop={"family": st.SERIF})
+    if note:
+        leg.get_title().set_text(f"Legend\n{note}")
+        leg.get_title().set(fontsize=7, fontstyle="italic")
+    leg.set_zorder(2000)
+    return [leg]
+
+
+def warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        log.warning(message)

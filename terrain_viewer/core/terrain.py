@@ -1,0 +1,85 @@
+"""Terrain from an elevation raster: subtle hill shading on paper-toned land, and contours."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import LightSource, LinearSegmentedColormap
+
+from .raster import RasterLayer
+
+# warm paper tones, low ground to high ground
+LAND = LinearSegmentedColormap.from_list(
+    "paper_land", ["#f2ecd8", "#ece2c4", "#e2d2a8", "#d6c08f", "#c9ad7c"])
+CONTOUR_COLOUR = "#9c7a4f"
+
+
+def contour_levels(lo: float, hi: float, step: float = 10.0) -> np.ndarray:
+    """Contour heights every ``step`` metres strictly inside ``lo..hi``."""
+    first = np.floor(lo / step) * step + step
+    return np.arange(first, hi, step)
+
+
+def shaded_relief(raster: RasterLayer, azimuth: float = 315.0, altitude: float = 45.0,
+                  exaggeration: float = 3.0, strength: float = 0.55) -> np.ndarray:
+    """An (rows, cols, 4) float RGBA image: land tint by height, softly hill-shaded; NaN → clear."""
+    key = (id(raster), azimuth, altitude, exaggeration, strength)
+    hit = _SHADED.get(key)
+    if hit is None or hit[0] is not raster:
+        hit = (raster, _shaded(raster, azimuth, altitude, exaggeration, strength))
+        _SHADED[key] = hit
+        while len(_SHADED) > 8:
+            _SHADED.pop(next(iter(_SHADED)))
+    return hit[1]
+
+
+_SHADED: dict[tuple, tuple[RasterLayer, np.ndarray]] = {}
+
+
+def _shaded(raster: RasterLayer, azimuth: float, altitude: float, exaggeration: float,
+            strength: float) -> np.ndarray:
+    z = raster.data[0].astype(float)
+    valid = np.isfinite(z)
+    if not valid.any():
+        return np.zeros(z.shape + (4,))
+    lo, hi = np.nanmin(z), np.nanmax(z)
+    filled = np.where(valid, z, lo)
+    norm = (filled - lo) / max(hi - lo, 1e-6)
+    tint = LAND(norm)[..., :3]
+    light = LightSource(azdeg=azimuth, altdeg=altitude)
+    cell = raster.cell_size
+    shade = light.hillshade(filled, vert_exag=exaggeration, dx=cell, dy=cell)
+    # blend toward the shade only by ``strength`` around mid-grey: subtle, never black
+    factor = 1.0 + strength * (shade - 0.7)
+    rgb = np.clip(tint * factor[..., None], 0.0, 1.0)
+    return np.dstack([rgb, valid.astype(float)])
+
+
+def draw_elevation(ax, raster: RasterLayer, opacity: float = 1.0, style: dict | None = None,
+                   zorder: float = 1.0) -> list:
+    """Hill shading, 10 m contours and labelled 50 m index contours; returns the artists."""
+    style = style or {}
+    left, right, bottom, top = raster.extent
+    artists = [ax.imshow(shaded_relief(raster), extent=(left, right, bottom, top), origin="upper",
+                         interpolation="bilinear", alpha=opacity, zorder=zorder, resample=True)]
+    z = raster.data[0]
+    if not np.isfinite(z).any() or not style.get("contours", True):
+        return artists
+    rows, cols = z.shape
+    xs = left + (np.arange(cols) + 0.5) * (right - left) / cols
+    ys = top - (np.arange(rows) + 0.5) * (top - bottom) / rows
+    zm = np.ma.masked_invalid(z)
+    step = float(style.get("contour_step", 10.0))
+    index = float(style.get("index_step", 50.0))
+    levels = contour_levels(float(zm.min()), float(zm.max()), step)
+    minor = [v for v in levels if v % index]
+    major = [v for v in levels if not v % index]
+    colour = style.get("contour_color", CONTOUR_COLOUR)
+    if minor:
+        artists.append(ax.contour(xs, ys, zm, levels=minor, colors=colour, linewidths=0.35,
+                                  alpha=0.55 * opacity, zorder=zorder + 0.1))
+    if major:
+        cs = ax.contour(xs, ys, zm, levels=major, colors=colour, linewidths=0.8,
+                        alpha=0.8 * opacity, zorder=zorder + 0.1)
+        artists.append(cs)
+        artists += ax.clabel(cs, fmt="%d", fontsize=6.5, inline=True, inline_spacing=2)
+    return artists
