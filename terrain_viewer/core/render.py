@@ -15,7 +15,8 @@ import os
 import tempfile
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -25,7 +26,6 @@ matplotlib.use("Agg", force=False)
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.image import FigureImage  # noqa: E402
 
 from . import furniture as fu  # noqa: E402
 from . import style as st  # noqa: E402
@@ -44,6 +44,7 @@ ECHELON_SCALE = {"army": 1.15, "corps": 1.1, "division": 1.0, "brigade": 0.9, "r
                  "battalion": 0.8, "company": 0.75, "platoon": 0.7}
 UNIT_SIZE_PT = 17.0  # milsymbol icon size in points (scaled by dpi)
 BACKGROUND_CACHE = 4
+SPRITE_CACHE = 96
 
 
 def fit_view(view: Extent, size: tuple[int, int]) -> Extent:
@@ -73,17 +74,22 @@ class _Item:
 
 
 class MapRenderer:
-    """Render the model's map at a time, size and view into an RGBA array or a PNG."""
+    """Render the model's map at a time, size and view into an RGBA array or a PNG.
+
+    Caches: the background (Agg region) per view/size/layer states/active features, and
+    "sprites" (RGBA crops drawn once on a transparent twin figure) for furniture, the date
+    caption and dated layers above the moving ones; unit symbols are cached by ``symbols``.
+    """
 
     def __init__(self, model: ViewerModel):
         self.model = model
         self._fig: Figure | None = None
         self._canvas: FigureCanvasAgg | None = None
+        self._overlay: Figure | None = None
+        self._overlay_canvas: FigureCanvasAgg | None = None
         self._fig_key: tuple | None = None
         self._backgrounds: OrderedDict[tuple, object] = OrderedDict()
-        self._furniture: list = []
-        self._furniture_key: tuple | None = None
-        self._furniture_boxes: list = []
+        self._sprites: OrderedDict[tuple, _Sprite] = OrderedDict()
         self._cjk: str | None | bool = False  # False = not looked up yet
         self.last_timings: dict[str, float] = {}
 
@@ -98,17 +104,18 @@ class MapRenderer:
         if size[0] < 16 or size[1] < 16:
             raise ExportError(f"image size {size[0]}x{size[1]} is too small (at least 16x16)")
         view = fit_view(view or self.model.view, size)
-        fig, ax = self._figure(size, float(dpi))
-        ax.set_xlim(view[0], view[2])
-        ax.set_ylim(view[1], view[3])
+        dpi = float(dpi)
+        self._figure(size, dpi)
+        for fig in (self._fig, self._overlay):
+            fig.axes[0].set_xlim(view[0], view[2])
+            fig.axes[0].set_ylim(view[1], view[3])
         items = self._items(layers)
         cut = next((i for i, item in enumerate(items) if item.moves), len(items))
-        bottom, top = items[:cut], items[cut:]
-        self._restore_background(bottom, t, view, size, dpi)
+        self._restore_background(items[:cut], t, view, size, dpi)
         t1 = time.perf_counter()
-        self._ensure_furniture(view, size, dpi)
-        self._draw_top(top, t, size, dpi)
-        self._draw_furniture(t, items)
+        furniture = self._static_furniture(view, size, dpi)
+        self._draw_top(items[cut:], t, view, dpi, furniture.boxes)
+        self._draw_furniture(t, items, furniture, size, dpi)
         rgba = np.asarray(self._canvas.buffer_rgba()).copy()
         t2 = time.perf_counter()
         self.last_timings = {"background_ms": (t1 - t0) * 1e3, "dynamic_ms": (t2 - t1) * 1e3,
@@ -133,25 +140,20 @@ class MapRenderer:
         return x0 + px / w * (x1 - x0), y1 - py / h * (y1 - y0)
 
     def invalidate(self) -> None:
-        """Forget cached backgrounds and furniture (they are also re-keyed automatically)."""
+        """Forget cached backgrounds and sprites (they are also re-keyed automatically)."""
         self._backgrounds.clear()
-        self._furniture_key = None
+        self._sprites.clear()
 
     # ---- figure and layers -----------------------------------------------------------------
-    def _figure(self, size: tuple[int, int], dpi: float):
+    def _figure(self, size: tuple[int, int], dpi: float) -> None:
         key = (size, dpi)
-        if self._fig_key != key:
-            w, h = size
-            self._fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi, facecolor=st.PAPER)
-            self._canvas = FigureCanvasAgg(self._fig)
-            ax = self._fig.add_axes((0, 0, 1, 1))
-            ax.set_axis_off()
-            ax.set_facecolor(st.PAPER)
-            ax.set_autoscale_on(False)
-            self._fig_key = key
-            self._backgrounds.clear()
-            self._furniture, self._furniture_key = [], None
-        return self._fig, self._fig.axes[0]
+        if self._fig_key == key:
+            return
+        w, h = size
+        self._fig, self._canvas = _new_figure(w, h, dpi, st.PAPER)
+        self._overlay, self._overlay_canvas = _new_figure(w, h, dpi, "none")
+        self._fig_key = key
+        self.invalidate()
 
     def _items(self, only: set[str] | None) -> list[_Item]:
         vectors = {layer.name: layer for layer in self.model.dataset.layers}
@@ -189,20 +191,18 @@ class MapRenderer:
                 fu.warn_once("cjk", "no CJK font found (install Noto Sans CJK); Chinese names are skipped")
         return self._cjk
 
-    # ---- background ------------------------------------------------------------------------
-    def _background_key(self, bottom: list[_Item], t: float, view: Extent, size, dpi) -> tuple:
-        parts = []
-        for item in bottom:
-            active = b""
-            if isinstance(item.obj, Layer) and item.obj.role == "temporal":
-                active = item.obj.index.active(t).tobytes()
-            parts.append((item.state.name, id(item.obj), item.state.opacity,
-                          repr(sorted(item.state.style.items())), active))
-        opts = self.model.options
-        return (tuple(round(v, 6) for v in view), size, dpi, tuple(parts), opts.labels, opts.chinese_names)
+    def _item_key(self, item: _Item, t: float) -> tuple:
+        active = b""
+        if isinstance(item.obj, Layer) and item.obj.role == "temporal":
+            active = item.obj.index.active(t).tobytes()
+        return (item.state.name, id(item.obj), item.state.opacity, repr(sorted(item.state.style.items())),
+                item.position, active)
 
+    # ---- background ------------------------------------------------------------------------
     def _restore_background(self, bottom: list[_Item], t: float, view: Extent, size, dpi) -> None:
-        key = self._background_key(bottom, t, view, size, dpi)
+        opts = self.model.options
+        key = (_round(view), size, dpi, tuple(self._item_key(i, t) for i in bottom), opts.labels,
+               opts.chinese_names)
         region = self._backgrounds.get(key)
         if region is None:
             region = self._draw_background(bottom, t, dpi)
@@ -215,9 +215,6 @@ class MapRenderer:
 
     def _draw_background(self, bottom: list[_Item], t: float, dpi: float):
         ax = self._fig.axes[0]
-        hidden = [a for a in self._furniture if a.get_visible()]
-        for artist in hidden:
-            artist.set_visible(False)
         labels: list[st.LabelSpec] = []
         artists = []
         for item in bottom:
@@ -228,8 +225,6 @@ class MapRenderer:
         self._canvas.draw()
         region = self._canvas.copy_from_bbox(self._fig.bbox)
         _remove(artists)
-        for artist in hidden:
-            artist.set_visible(True)
         return region
 
     def _paint(self, ax, item: _Item, t: float, ctx: st.PaintContext) -> list:
@@ -259,75 +254,99 @@ class MapRenderer:
         rgba = np.dstack([np.clip(rgb, 0, 1), alpha * state.opacity])
         return [ax.imshow(rgba, extent=raster.extent, zorder=zorder, interpolation="bilinear")]
 
+    # ---- sprites ---------------------------------------------------------------------------
+    def _sprite(self, key: tuple, make) -> _Sprite:
+        """A cached RGBA crop of artists drawn by ``make(ax)`` on the transparent twin figure."""
+        hit = self._sprites.get(key)
+        if hit is not None:
+            self._sprites.move_to_end(key)
+            return hit
+        renderer = self._overlay_canvas.get_renderer()
+        renderer.clear()
+        artists = make(self._overlay.axes[0])
+        boxes = []
+        for artist in artists:
+            artist.draw(renderer)
+            boxes.append(artist.get_window_extent(renderer))
+        _remove(artists)
+        hit = _Sprite.crop(np.asarray(self._overlay_canvas.buffer_rgba()), boxes)
+        self._sprites[key] = hit
+        while len(self._sprites) > SPRITE_CACHE:
+            self._sprites.popitem(last=False)
+        return hit
+
+    def _blend(self, sprite: _Sprite) -> None:
+        buffer = np.asarray(self._canvas.buffer_rgba())
+        for rgba, left, top in sprite.pieces:
+            composite(buffer, rgba, left, top)
+
     # ---- per frame -------------------------------------------------------------------------
-    def _draw_top(self, top: list[_Item], t: float, size, dpi: float) -> None:
+    def _draw_top(self, top: list[_Item], t: float, view: Extent, dpi: float, taken: list) -> None:
         ax = self._fig.axes[0]
         renderer = self._canvas.get_renderer()
-        labels: list[st.LabelSpec] = []
+        opts = self.model.options
         for item in top:
-            if isinstance(item.obj, Layer) and item.obj.source_layer in UNIT_LAYERS:
+            if item.moves and item.obj.source_layer in UNIT_LAYERS:
                 self._draw_units(item, t, dpi)
-                continue
-            ctx = self._context(10 + item.position, dpi)
-            artists = self._paint(ax, item, t, ctx)
-            labels += ctx.labels
-            for artist in artists:
-                artist.draw(renderer)
-                artist.remove()
-        taken = list(self._furniture_boxes)
-        for artist in st.place_labels(ax, renderer, labels, taken=taken):
-            artist.draw(renderer)
-            artist.remove()
+            elif item.moves:
+                ctx = self._context(10 + item.position, dpi)
+                artists = self._paint(ax, item, t, ctx)
+                artists += st.place_labels(ax, renderer, ctx.labels, taken=list(taken))
+                for artist in artists:
+                    artist.draw(renderer)
+                _remove(artists)
+            else:
+                key = ("layer", _round(view), self._fig_key, self._item_key(item, t), opts.labels,
+                       opts.chinese_names, tuple(tuple(b.bounds) for b in taken))
+                self._blend(self._sprite(key, partial(self._paint_sprite, item=item, t=t, dpi=dpi,
+                                                      taken=taken)))
+
+    def _paint_sprite(self, ax, item: _Item, t: float, dpi: float, taken: list) -> list:
+        ctx = self._context(10 + item.position, dpi)
+        artists = self._paint(ax, item, t, ctx)
+        return artists + st.place_labels(ax, self._overlay_canvas.get_renderer(), ctx.labels,
+                                         taken=list(taken))
 
     def _draw_units(self, item: _Item, t: float, dpi: float) -> None:
         gdf = item.obj.features_at(t)
         if not len(gdf):
             return
-        ax, fig = self._fig.axes[0], self._fig
-        renderer = self._canvas.get_renderer()
+        ax = self._fig.axes[0]
+        buffer = np.asarray(self._canvas.buffer_rgba())
+        height = buffer.shape[0]
         xy = ax.transData.transform(st.point_xy(gdf))
         rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
         base = item.state.style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
-        order = sorted(range(len(rows)), key=lambda i: -ECHELON_SCALE.get(str(rows[i].get("echelon")), 0.8))
-        w, h = fig.bbox.width, fig.bbox.height
-        for i in order:
+        scales = [ECHELON_SCALE.get(str(row.get("echelon")), 0.8) for row in rows]
+        for i in sorted(range(len(rows)), key=lambda i: (-scales[i], i)):
             row, (px, py) = rows[i], xy[i]
-            if not (-50 <= px <= w + 50 and -50 <= py <= h + 50):
-                continue
-            size = max(int(round(base * ECHELON_SCALE.get(str(row.get("echelon")), 0.8))), 8)
+            size = max(int(round(base * scales[i])), 8)
             sym = unit_symbol(_text(row.get("sidc")), _text(row.get("designation")), _text(row.get("higher")),
                               size, _text(row.get("side")))
-            rows_, _cols = sym.rgba.shape[:2]
-            image = FigureImage(fig, offsetx=int(round(px - sym.anchor[0])),
-                                offsety=int(round(py - (rows_ - sym.anchor[1]))), origin="upper")
-            image.set_array(sym.rgba)
-            if item.state.opacity < 1.0:
-                image.set_alpha(item.state.opacity)
-            image.draw(renderer)
+            left = int(round(px - sym.anchor[0]))
+            top = int(round(height - py - sym.anchor[1]))
+            composite(buffer, sym.rgba, left, top, item.state.opacity)
 
     # ---- furniture ---------------------------------------------------------------------------
-    def _ensure_furniture(self, view: Extent, size, dpi: float) -> None:
+    def _static_furniture(self, view: Extent, size, dpi: float) -> _Sprite:
         opts = self.model.options
-        entries = self._legend_entries()
-        key = (tuple(round(v, 6) for v in view), size, dpi, opts.legend, opts.scale_bar, opts.north_arrow,
-               opts.title, tuple(label for _, label in entries), self._elevation_note())
-        if key == self._furniture_key:
-            return
-        for artist in self._furniture:
-            artist.remove()
-        ax = self._fig.axes[0]
-        made = []
-        if opts.legend:
-            made += fu.legend(ax, entries, self._elevation_note())
-        if opts.scale_bar:
-            made += fu.scale_bar(ax, view)
-        if opts.north_arrow:
-            made += fu.north_arrow(ax, fu.grid_convergence(self.model.dataset.map_crs, view))
-        if opts.title:
-            made += fu.title(ax, opts.title)
-        renderer = self._canvas.get_renderer()
-        self._furniture_boxes = [a.get_window_extent(renderer) for a in made]
-        self._furniture, self._furniture_key = made, key
+        states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in self._items(None))
+        key = ("furniture", _round(view), size, dpi, opts.legend, opts.scale_bar, opts.north_arrow,
+               opts.title, states)
+
+        def make(ax) -> list:
+            made = []
+            if opts.legend:
+                made += fu.legend(ax, self._legend_entries(), self._elevation_note())
+            if opts.scale_bar:
+                made += fu.scale_bar(ax, view)
+            if opts.north_arrow:
+                made += fu.north_arrow(ax, fu.grid_convergence(self.model.dataset.map_crs, view))
+            if opts.title:
+                made += fu.title(ax, opts.title)
+            return made
+
+        return self._sprite(key, make)
 
     def _legend_entries(self) -> list[tuple]:
         entries, seen = [], set()
@@ -346,24 +365,20 @@ class MapRenderer:
     def _elevation_note(self) -> str:
         for item in self._items(None):
             if isinstance(item.obj, RasterLayer) and item.obj.kind == "elevation":
-                note = "contours 10 m; relief reconstructed, not surveyed"
-                return note if item.obj.tags.get("reconstructed") == "yes" else "contours 10 m"
+                if item.obj.tags.get("reconstructed") == "yes":
+                    return "contours 10 m; relief reconstructed, not surveyed"
+                return "contours 10 m"
         return ""
 
-    def _draw_furniture(self, t: float, items: list[_Item]) -> None:
-        ax = self._fig.axes[0]
-        renderer = self._canvas.get_renderer()
+    def _draw_furniture(self, t: float, items: list[_Item], furniture: _Sprite, size, dpi: float) -> None:
         opts = self.model.options
-        for artist in self._furniture:
-            artist.draw(renderer)
-        extra = []
+        self._blend(furniture)
         if opts.caption:
-            extra += fu.caption(ax, fu.caption_text(t, opts.caption_format))
+            text = fu.caption_text(t, opts.caption_format)
+            self._blend(self._sprite(("caption", text, size, dpi), lambda ax: fu.caption(ax, text)))
         if opts.credits:
-            extra += fu.credits(ax, fu.credits_text(self._sources(items, t)))
-        for artist in extra:
-            artist.draw(renderer)
-            artist.remove()
+            text = fu.credits_text(self._sources(items, t))
+            self._blend(self._sprite(("credits", text, size, dpi), lambda ax: fu.credits(ax, text)))
 
     @staticmethod
     def _sources(items: list[_Item], t: float) -> list[str]:
@@ -377,6 +392,81 @@ class MapRenderer:
             if "source" in gdf.columns and len(gdf):
                 sources += [str(s) for s in gdf["source"].dropna().unique()]
         return sources
+
+
+@dataclass
+class _Sprite:
+    """RGBA crops, each placed with its top-left pixel at (left, top), and the artists' boxes."""
+
+    pieces: list[tuple[np.ndarray, int, int]]
+    boxes: list = field(default_factory=list)
+
+    @classmethod
+    def crop(cls, buffer: np.ndarray, boxes: list, pad: int = 12) -> _Sprite:
+        """One trimmed crop per (merged) artist box, so far-apart artists cost no full frame."""
+        h, w = buffer.shape[:2]
+        spans = []
+        for box in boxes:
+            c0, c1 = int(box.x0) - pad, int(np.ceil(box.x1)) + pad
+            r0, r1 = h - int(np.ceil(box.y1)) - pad, h - int(box.y0) + pad
+            spans.append([max(r0, 0), min(r1, h), max(c0, 0), min(c1, w)])
+        pieces = []
+        for r0, r1, c0, c1 in _merge(spans):
+            alpha = buffer[r0:r1, c0:c1, 3]
+            rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+            if rows.size:
+                rr0, rr1, cc0, cc1 = r0 + rows[0], r0 + rows[-1] + 1, c0 + cols[0], c0 + cols[-1] + 1
+                pieces.append((buffer[rr0:rr1, cc0:cc1].copy(), int(cc0), int(rr0)))
+        return cls(pieces, boxes)
+
+
+def _merge(spans: list[list[int]]) -> list[list[int]]:
+    """Merge overlapping [r0, r1, c0, c1] rectangles until none overlap."""
+    spans = [s for s in spans if s[0] < s[1] and s[2] < s[3]]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(spans)):
+            for j in range(i + 1, len(spans)):
+                a, b = spans[i], spans[j]
+                if a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]:
+                    spans[i] = [min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])]
+                    del spans[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return spans
+
+
+def composite(buffer: np.ndarray, rgba: np.ndarray, left: int, top: int, opacity: float = 1.0) -> None:
+    """Alpha-composite a straight-alpha RGBA image over ``buffer`` in place, clipped to it."""
+    h, w = buffer.shape[:2]
+    r0, c0 = max(top, 0), max(left, 0)
+    r1, c1 = min(top + rgba.shape[0], h), min(left + rgba.shape[1], w)
+    if r0 >= r1 or c0 >= c1:
+        return
+    src = rgba[r0 - top:r1 - top, c0 - left:c1 - left].astype(np.float32) / 255.0
+    dst = buffer[r0:r1, c0:c1].astype(np.float32) / 255.0
+    a = src[..., 3:4] * opacity
+    out_a = a + dst[..., 3:4] * (1.0 - a)
+    rgb = (src[..., :3] * a + dst[..., :3] * dst[..., 3:4] * (1.0 - a)) / np.maximum(out_a, 1e-6)
+    buffer[r0:r1, c0:c1, :3] = (rgb * 255.0 + 0.5).astype(np.uint8)
+    buffer[r0:r1, c0:c1, 3] = (out_a[..., 0] * 255.0 + 0.5).astype(np.uint8)
+
+
+def _new_figure(w: int, h: int, dpi: float, face) -> tuple[Figure, FigureCanvasAgg]:
+    fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi, facecolor=face)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_facecolor(face)
+    ax.set_autoscale_on(False)
+    return fig, canvas
+
+
+def _round(view: Extent) -> tuple:
+    return tuple(round(float(v), 6) for v in view)
 
 
 def _remove(artists: list) -> None:
