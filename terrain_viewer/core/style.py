@@ -208,7 +208,7 @@ def paint_rivers(ax, gdf, style, ctx) -> list:
 
 def paint_hills(ax, gdf, style, ctx) -> list:
     return fill_polygons(ax, gdf.geometry.values, ctx, "none", style.get("color", "#8a6a43"),
-                         style.get("linewidth", 0.5), style.get("alpha", 0.35), linestyle=(0, (2, 2)))
+                         style.get("linewidth", 0.4), style.get("alpha", 0.25), linestyle=(0, (2, 3)))
 
 
 def paint_spot_heights(ax, gdf, style, ctx) -> list:
@@ -323,7 +323,7 @@ def paint_front_lines(ax, gdf, style, ctx) -> list:
     for side in np.unique(sides):
         colour = style.get("color", CN_BLUE if side == "cn" else JP_RED)
         effects = [pe.withStroke(linewidth=lw + 2.5, foreground=to_rgba(PAPER, 0.7)),
-                   pe.withTickedStroke(spacing=9, angle=-90, length=0.9, linewidth=lw * 0.7), pe.Normal()]
+                   pe.withTickedStroke(spacing=9, angle=90, length=0.9, linewidth=lw * 0.7), pe.Normal()]
         artists += draw_lines(ax, gdf.geometry.values[sides == side], ctx, colour, lw, effects=effects)
     return artists
 
@@ -331,14 +331,14 @@ def paint_front_lines(ax, gdf, style, ctx) -> list:
 def paint_events(ax, gdf, style, ctx) -> list:
     xy = point_xy(gdf)
     colour = style.get("color", EVENT)
-    size = style.get("marker_size", 15)
-    artists = draw_points(ax, xy, ctx, to_rgba(colour, 0.18), size * 1.9, "o", edge=to_rgba(colour, 0.7),
-                          lw=1.2)
+    size = style.get("marker_size", 13)
+    artists = draw_points(ax, xy, ctx, to_rgba(colour, 0.15), size * 1.45, "o", edge=to_rgba(colour, 0.75),
+                          lw=1.0)
     artists += draw_points(ax, xy, ctx, colour, size, "*", edge="#5a1e00", lw=0.7, z=0.01,
                            effects=halo(2.5, "white", 0.9))
     for (x, y), row in zip(xy, _rows(gdf), strict=True):
         title = _text(row.get("title")) or feature_name(row, ctx.chinese)
-        ctx.label(x, y, title, priority=20, offset=9, fontsize=9, fontweight="bold", color="#6b2200",
+        ctx.label(x, y, title, priority=20, offset=8, fontsize=8.5, fontweight="bold", color="#6b2200",
                   family=ctx.fonts(SANS))
     return artists
 

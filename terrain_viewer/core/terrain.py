@@ -9,7 +9,7 @@ from .raster import RasterLayer
 
 # warm paper tones, low ground to high ground
 LAND = LinearSegmentedColormap.from_list(
-    "paper_land", ["#f2ecd8", "#ece2c4", "#e2d2a8", "#d6c08f", "#c9ad7c"])
+    "paper_land", ["#f4eedb", "#ede3c6", "#e3d3ab", "#d8c294", "#cdb183"])  # starts at the paper colour
 CONTOUR_COLOUR = "#9c7a4f"
 
 
@@ -42,14 +42,16 @@ def _shaded(raster: RasterLayer, azimuth: float, altitude: float, exaggeration: 
     if not valid.any():
         return np.zeros(z.shape + (4,))
     lo, hi = np.nanmin(z), np.nanmax(z)
-    filled = np.where(valid, z, lo)
-    norm = (filled - lo) / max(hi - lo, 1e-6)
+    base = float(np.nanmedian(z))  # the plain: tinted exactly like the paper around the grid
+    filled = np.where(valid, z, base)
+    norm = np.clip((filled - base) / max(hi - base, 1e-6), 0.0, 1.0)
     tint = LAND(norm)[..., :3]
     light = LightSource(azdeg=azimuth, altdeg=altitude)
     cell = raster.cell_size
     shade = light.hillshade(filled, vert_exag=exaggeration, dx=cell, dy=cell)
     # blend toward the shade only by ``strength`` around mid-grey: subtle, never black
-    factor = 1.0 + strength * (shade - 0.7)
+    flat = float(np.median(shade))  # hillshade is rescaled to 0..1: the plain's shade is the median
+    factor = 1.0 + strength * (shade - flat)
     rgb = np.clip(tint * factor[..., None], 0.0, 1.0)
     return np.dstack([rgb, valid.astype(float)])
 
