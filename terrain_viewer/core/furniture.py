@@ -130,26 +130,44 @@ def title(ax, text: str) -> list:
     return [artist]
 
 
-def short_source(source: str) -> str:
-    """'Xiao, 2014, pp. 157-158 (via the article)' → 'Xiao, 2014'; drop sections and notes."""
+def short_source(source: str) -> list[str]:
+    """Short citations in one ``source`` value: 'Xiao, 2014, pp. 157-158 (via ...)' → ['Xiao, 2014'].
+
+    Notes before a colon ('interpolated between keyframes of ...: ') are dropped, and values
+    joined with ' | ' give one citation each.
+    """
     text = str(source).strip()
-    if ": " in text and text.lower().startswith(("position held", "position ", "held ")):
-        text = text.split(": ", 1)[1]
-    text = re.split(r",\s*(?:section|sections|pp?\.)\s|\s\(|;", text)[0]
-    return text.strip().rstrip(",.")[:60]
+    head, sep, rest = text.partition(": ")
+    if sep and head[:1].islower() and re.search(r"keyframe|position|held", head):
+        text = rest
+    out = []
+    for part in text.split(" | "):
+        if part.startswith("article"):  # '...dataset author: article (...)' keeps its note
+            continue
+        short = re.split(r",\s*(?:section|sections|pp?\.)\s|\s\(|;|:|\sfrom\s", part)[0]
+        short = short.strip().rstrip(",.")[:60]
+        if short:
+            out.append(short)
+    return out
 
 
 def credits_text(sources: list[str]) -> str:
-    names = sorted({short_source(s) for s in sources if s and str(s).strip()} - {""})
+    names = sorted({name for s in sources if s and str(s).strip() for name in short_source(s)})
     return "Sources: " + "; ".join(names) if names else ""
 
 
 def credits(ax, text: str) -> list:
+    """The sources line, wrapped between the scale bar and the legend at the bottom."""
     if not text:
         return []
-    artist = ax.text(0.5, 0.008, text, transform=ax.transAxes, ha="center", va="bottom", fontsize=7,
-                     family=st.SERIF, color="#4a3f30", wrap=True, zorder=2000,
-                     path_effects=[pe.withStroke(linewidth=2.5, foreground=st.PAPER)])
+    import textwrap
+
+    fig = ax.figure
+    char_px = 7 * fig.dpi / 72 * 0.52
+    width = max(int(fig.bbox.width * 0.55 / char_px), 30)
+    artist = ax.text(0.54, 0.008, "\n".join(textwrap.wrap(text, width)), transform=ax.transAxes,
+                     ha="center", va="bottom", fontsize=7, family=st.SERIF, color="#4a3f30", zorder=2000,
+                     linespacing=1.25, path_effects=[pe.withStroke(linewidth=2.5, foreground=st.PAPER)])
     return [artist]
 
 

@@ -269,6 +269,7 @@ class MapRenderer:
             artist.draw(renderer)
             boxes.append(artist.get_window_extent(renderer))
         _remove(artists)
+        boxes = [b for b in boxes if np.isfinite(b.extents).all()]
         hit = _Sprite.crop(np.asarray(self._overlay_canvas.buffer_rgba()), boxes)
         self._sprites[key] = hit
         while len(self._sprites) > SPRITE_CACHE:
@@ -407,6 +408,8 @@ class _Sprite:
         h, w = buffer.shape[:2]
         spans = []
         for box in boxes:
+            if not np.isfinite(box.extents).all():
+                continue
             c0, c1 = int(box.x0) - pad, int(np.ceil(box.x1)) + pad
             r0, r1 = h - int(np.ceil(box.y1)) - pad, h - int(box.y0) + pad
             spans.append([max(r0, 0), min(r1, h), max(c0, 0), min(c1, w)])

@@ -41,7 +41,7 @@ def _shaded(raster: RasterLayer, azimuth: float, altitude: float, exaggeration: 
     valid = np.isfinite(z)
     if not valid.any():
         return np.zeros(z.shape + (4,))
-    lo, hi = np.nanmin(z), np.nanmax(z)
+    hi = float(np.nanmax(z))
     base = float(np.nanmedian(z))  # the plain: tinted exactly like the paper around the grid
     filled = np.where(valid, z, base)
     norm = np.clip((filled - base) / max(hi - base, 1e-6), 0.0, 1.0)

@@ -1,0 +1,61 @@
+"""``terrain-viewer render``: a PNG of the requested size, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+from terrain_viewer.cli import main
+
+
+def test_render_writes_a_png_of_the_requested_size(tmp_path: Path, capsys):
+    out = tmp_path / "frame.png"
+    assert main(["render", "--date", "1944-07-11", "--time", "0.5", "--size", "640x360",
+                 "--out", str(out)]) == 0
+    image = mpimg.imread(out)
+    assert image.shape[:2] == (360, 640)
+    assert "wrote" in capsys.readouterr().out
+    water = (image[..., 2] - image[..., 0] > 0.12).sum()
+    assert water > 500  # the rivers are on it
+
+
+def test_render_preset_size_and_switches(tmp_path: Path):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    assert main(["render", "--date", "1944-08-06", "--size", "720p", "--out", str(a)]) == 0
+    assert main(["render", "--date", "1944-08-06", "--size", "720p", "--out", str(b), "--no-legend",
+                 "--no-scale-bar", "--no-north-arrow", "--no-caption", "--chinese"]) == 0
+    ia, ib = mpimg.imread(a), mpimg.imread(b)
+    assert ia.shape[:2] == ib.shape[:2] == (720, 1280)
+    assert not np.array_equal(ia[:60, :300], ib[:60, :300])  # the caption is gone
+
+
+def test_render_a_given_file_and_view(tmp_path: Path, small_gpkg: Path):
+    out = tmp_path / "small.png"
+    view = "650000,2970000,670000,2985000"
+    assert main(["render", str(small_gpkg), "--date", "1944-06-24", "--size", "320x240", "--view", view,
+                 "--out", str(out)]) == 0
+    assert mpimg.imread(out).shape[:2] == (240, 320)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--date", "1944-13-40"], "--date"),
+    (["--date", "1944-07-11", "--size", "huge"], "--size"),
+    (["--date", "1944-07-11", "--view", "1,2,3"], "--view"),
+    (["--date", "1944-07-11", "--time", "1.5"], "--time"),
+])
+def test_render_bad_arguments_give_one_line_and_exit_2(tmp_path: Path, capsys, args, message):
+    assert main(["render", *args, "--out", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and message in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_render_bad_files_name_the_file(tmp_path: Path, capsys):
+    missing = tmp_path / "missing.gpkg"
+    assert main(["render", str(missing), "--date", "1944-07-11", "--out", str(tmp_path / "x.png")]) == 2
+    assert str(missing) in capsys.readouterr().err
+    assert main(["render", "--date", "1944-07-11", "--out", str(tmp_path / "no" / "x.png")]) == 2
+    assert "folder does not exist" in capsys.readouterr().err

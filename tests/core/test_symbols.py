@@ -1,0 +1,59 @@
+"""APP-6 unit symbols from milsymbol + resvg: frames, colours, text amplifiers, fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from terrain_viewer.core.symbols import unit_symbol
+
+FRIEND = "10031000171211000000"  # friendly infantry regiment (2525D numeric)
+HOSTILE = "10061000171211000000"  # hostile infantry regiment
+
+
+def count(rgba: np.ndarray, colour, tolerance: int = 12) -> int:
+    return int((np.abs(rgba[..., :3].astype(int) - np.asarray(colour)) <= tolerance).all(axis=-1)
+               [rgba[..., 3] > 200].sum())
+
+
+def dark(rgba: np.ndarray) -> np.ndarray:
+    return (rgba[..., :3].max(axis=-1) < 80) & (rgba[..., 3] > 200)
+
+
+def test_friend_and_hostile_frames_have_their_app6_fill():
+    friend = unit_symbol(FRIEND, "", "", 40, "cn")
+    hostile = unit_symbol(HOSTILE, "", "", 40, "jp")
+    assert friend.valid and hostile.valid
+    assert count(friend.rgba, (128, 224, 255)) > 300 and count(friend.rgba, (255, 128, 128)) == 0
+    assert count(hostile.rgba, (255, 128, 128)) > 300 and count(hostile.rgba, (128, 224, 255)) == 0
+
+
+def test_size_scales_the_symbol_and_the_anchor_lies_inside_it():
+    small = unit_symbol(FRIEND, "", "", 20, "cn")
+    large = unit_symbol(FRIEND, "", "", 60, "cn")
+    assert large.rgba.shape[0] > 2.5 * small.rgba.shape[0]
+    for sym in (small, large):
+        x, y = sym.anchor
+        assert 0 < x < sym.rgba.shape[1] and 0 < y < sym.rgba.shape[0]
+        assert sym.rgba[int(y), int(x), 3] > 0  # the anchor is on the frame, not in empty margin
+
+
+def test_designation_text_is_rendered_beside_the_frame():
+    """resvg must find a font: the designation adds dark text pixels left of the frame."""
+    bare = unit_symbol(FRIEND, "", "", 40, "cn")
+    named = unit_symbol(FRIEND, "30", "10D", 40, "cn")
+    assert named.rgba.shape[1] > bare.rgba.shape[1]
+    left_of_frame = named.rgba[:, : int(named.anchor[0] - 0.6 * bare.anchor[0])]
+    assert dark(left_of_frame).sum() > 20
+
+
+def test_symbols_are_cached_per_code_text_and_size():
+    assert unit_symbol(FRIEND, "30", "10D", 30, "cn") is unit_symbol(FRIEND, "30", "10D", 30, "cn")
+    assert unit_symbol(FRIEND, "30", "10D", 30, "cn") is not unit_symbol(FRIEND, "29", "10D", 30, "cn")
+
+
+def test_invalid_or_letter_sidc_falls_back_to_a_marker_in_the_side_colour():
+    for bad in ("not a sidc", "SFGPUCI----D---", ""):
+        sym = unit_symbol(bad, "x", "", 40, "jp")
+        assert not sym.valid
+        assert count(sym.rgba, (255, 128, 128)) > 50
+    assert count(unit_symbol("nonsense", "", "", 40, "cn").rgba, (128, 224, 255)) > 50
