@@ -33,7 +33,7 @@ from .errors import ExportError  # noqa: E402
 from .layers import Layer  # noqa: E402
 from .model import Extent, LayerState, ViewerModel  # noqa: E402
 from .raster import RasterLayer  # noqa: E402
-from .symbols import unit_symbol  # noqa: E402
+from .symbols import spread, unit_symbol  # noqa: E402
 from .terrain import draw_elevation  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -309,24 +309,52 @@ class MapRenderer:
                                          taken=list(taken))
 
     def _draw_units(self, item: _Item, t: float, dpi: float) -> None:
+        """Unit symbols at their (gliding) positions, pushed apart where they overlap, with a
+        leader line back to the true position; composited into the frame in pixel space."""
         gdf = item.obj.features_at(t)
         if not len(gdf):
             return
         ax = self._fig.axes[0]
         buffer = np.asarray(self._canvas.buffer_rgba())
-        height = buffer.shape[0]
-        xy = ax.transData.transform(st.point_xy(gdf))
-        rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+        height, width = buffer.shape[:2]
+        true_xy = ax.transData.transform(st.point_xy(gdf))
+        keep = ((true_xy[:, 0] > -100) & (true_xy[:, 0] < width + 100) & (true_xy[:, 1] > -100)
+                & (true_xy[:, 1] < height + 100))
+        rows = [r for r, k in zip(gdf.drop(columns=gdf.geometry.name).to_dict("records"), keep, strict=True)
+                if k]
+        true_xy = true_xy[keep]
+        if not rows:
+            return
         base = item.state.style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
-        scales = [ECHELON_SCALE.get(str(row.get("echelon")), 0.8) for row in rows]
-        for i in sorted(range(len(rows)), key=lambda i: (-scales[i], i)):
-            row, (px, py) = rows[i], xy[i]
-            size = max(int(round(base * scales[i])), 8)
-            sym = unit_symbol(_text(row.get("sidc")), _text(row.get("designation")), _text(row.get("higher")),
-                              size, _text(row.get("side")))
-            left = int(round(px - sym.anchor[0]))
-            top = int(round(height - py - sym.anchor[1]))
+        sizes = [max(int(round(base * ECHELON_SCALE.get(str(r.get("echelon")), 0.8))), 8) for r in rows]
+        symbols = [unit_symbol(_text(r.get("sidc")), _text(r.get("designation")), _text(r.get("higher")),
+                               size, _text(r.get("side"))) for r, size in zip(rows, sizes, strict=True)]
+        half = np.array([(0.8 * size, 0.62 * size) for size in sizes])
+        placed = spread(true_xy, half) if item.state.style.get("declutter", True) else true_xy
+        self._draw_leaders(true_xy, placed, dpi, item.state.opacity)
+        for i in sorted(range(len(rows)), key=lambda i: (-sizes[i], i)):
+            sym, (px, py) = symbols[i], placed[i]
+            left, top = int(round(px - sym.anchor[0])), int(round(height - py - sym.anchor[1]))
             composite(buffer, sym.rgba, left, top, item.state.opacity)
+
+    def _draw_leaders(self, true_xy: np.ndarray, placed: np.ndarray, dpi: float, opacity: float) -> None:
+        moved = np.hypot(*(placed - true_xy).T) > 2.0
+        if not moved.any():
+            return
+        from matplotlib.collections import LineCollection
+        from matplotlib.transforms import IdentityTransform
+
+        ax = self._fig.axes[0]
+        segments = np.stack([true_xy[moved], placed[moved]], axis=1)
+        leaders = LineCollection(segments, colors=st.INK, linewidths=0.7, alpha=0.8 * opacity,
+                                 transform=IdentityTransform())
+        dots = ax.scatter(true_xy[moved, 0], true_xy[moved, 1], s=(1.6 * dpi / 72.0) ** 2 * 4, c=st.INK,
+                          alpha=opacity, transform=IdentityTransform(), linewidths=0)
+        ax.add_collection(leaders, autolim=False)
+        renderer = self._canvas.get_renderer()
+        for artist in (leaders, dots):
+            artist.draw(renderer)
+        _remove([leaders, dots])
 
     # ---- furniture ---------------------------------------------------------------------------
     def _static_furniture(self, view: Extent, size, dpi: float) -> _Sprite:
@@ -443,19 +471,18 @@ def _merge(spans: list[list[int]]) -> list[list[int]]:
 
 
 def composite(buffer: np.ndarray, rgba: np.ndarray, left: int, top: int, opacity: float = 1.0) -> None:
-    """Alpha-composite a straight-alpha RGBA image over ``buffer`` in place, clipped to it."""
+    """Alpha-composite a straight-alpha RGBA image over the opaque frame ``buffer`` in place."""
     h, w = buffer.shape[:2]
     r0, c0 = max(top, 0), max(left, 0)
     r1, c1 = min(top + rgba.shape[0], h), min(left + rgba.shape[1], w)
     if r0 >= r1 or c0 >= c1:
         return
-    src = rgba[r0 - top:r1 - top, c0 - left:c1 - left].astype(np.float32) / 255.0
-    dst = buffer[r0:r1, c0:c1].astype(np.float32) / 255.0
-    a = src[..., 3:4] * opacity
-    out_a = a + dst[..., 3:4] * (1.0 - a)
-    rgb = (src[..., :3] * a + dst[..., :3] * dst[..., 3:4] * (1.0 - a)) / np.maximum(out_a, 1e-6)
-    buffer[r0:r1, c0:c1, :3] = (rgb * 255.0 + 0.5).astype(np.uint8)
-    buffer[r0:r1, c0:c1, 3] = (out_a[..., 0] * 255.0 + 0.5).astype(np.uint8)
+    src = rgba[r0 - top:r1 - top, c0 - left:c1 - left]
+    a = src[..., 3:4].astype(np.uint16)
+    if opacity < 1.0:
+        a = (a * int(round(opacity * 255)) + 127) // 255
+    dst = buffer[r0:r1, c0:c1, :3]
+    dst[...] = (src[..., :3] * a + dst * (255 - a) + 127) // 255
 
 
 def _new_figure(w: int, h: int, dpi: float, face) -> tuple[Figure, FigureCanvasAgg]:

@@ -77,3 +77,37 @@ def fallback_symbol(side: str, size: int) -> SymbolImage:
     rgba[r <= n / 2 - 0.5] = (0, 0, 0, 255)
     rgba[r <= n / 2 - 2.0] = fill.astype(np.uint8)
     return SymbolImage(rgba, (n / 2, n / 2), False)
+
+
+def spread(points: np.ndarray, half_sizes: np.ndarray, iterations: int = 40, step: float = 0.5) -> np.ndarray:
+    """Push overlapping symbols apart; return new (n, 2) pixel positions.
+
+    ``half_sizes`` is (n, 2): half width and half height of each symbol's frame. Each pair that
+    overlaps (inside the ellipse spanned by their summed half sizes) is pushed apart along the
+    line between them, so the result varies smoothly as units glide (no jumps between frames).
+    Coincident points separate in a direction fixed by their order, which keeps renders
+    deterministic.
+    """
+    p = np.asarray(points, dtype=float).copy()
+    n = len(p)
+    if n < 2:
+        return p
+    hs = np.asarray(half_sizes, dtype=float)
+    span = hs[:, None, :] + hs[None, :, :]
+    golden = np.arange(n) * 2.399963
+    fallback = np.stack([np.cos(golden), np.sin(golden)], axis=1)
+    for _ in range(iterations):
+        rel = (p[:, None, :] - p[None, :, :]) / span
+        dist = np.hypot(rel[..., 0], rel[..., 1])
+        np.fill_diagonal(dist, np.inf)
+        overlap = np.clip(1.0 - dist, 0.0, None)
+        if not overlap.any():
+            break
+        with np.errstate(invalid="ignore", divide="ignore"):
+            direction = rel / dist[..., None]
+        same = dist < 1e-9
+        if same.any():
+            direction[same] = (fallback[:, None, :] - fallback[None, :, :])[same]
+        push = (overlap[..., None] * direction * span).sum(axis=1)
+        p += step * 0.5 * push
+    return p

@@ -119,8 +119,7 @@ def test_the_xiang_is_water_coloured_and_land_is_not(renderer: MapRenderer, mode
 def test_style_override_recolours_a_layer(renderer: MapRenderer, model: ViewerModel):
     view = model.view
     model.set_style("water_areas", color="#ff0000")
-    model.set_visible("rivers", False)  # centre lines and river names are drawn on top
-    rgba = renderer.render(t=day("1944-07-11"), size=SIZE, view=view)
+    rgba = renderer.render(t=day("1944-07-11"), size=SIZE, view=view, layers={"water_areas"})
     inside = [pixel(renderer, p.x, p.y, view) for p in points_inside(xiang(model), 30)]
     red = colour_mask(rgba, (255, 0, 0), 20)
     assert sum(red[py, px] for px, py in inside) >= 0.8 * len(inside)

@@ -57,3 +57,19 @@ def test_invalid_or_letter_sidc_falls_back_to_a_marker_in_the_side_colour():
         assert not sym.valid
         assert count(sym.rgba, (255, 128, 128)) > 50
     assert count(unit_symbol("nonsense", "", "", 40, "cn").rgba, (128, 224, 255)) > 50
+
+
+def test_spread_separates_overlapping_symbols_and_leaves_lone_ones():
+    from terrain_viewer.core.symbols import spread
+
+    points = np.array([[100.0, 100.0], [100.0, 100.0], [108.0, 102.0], [400.0, 300.0]])
+    half = np.full((4, 2), [15.0, 10.0])
+    out = spread(points, half)
+    assert np.array_equal(out[3], points[3])
+    for i in range(3):
+        for j in range(i + 1, 3):
+            rel = (out[i] - out[j]) / (half[i] + half[j])
+            assert np.hypot(*rel) > 0.9
+    assert np.array_equal(out, spread(points, half))  # deterministic
+    nudged = spread(points + [[0.5, 0.0], [0, 0], [0, 0], [0, 0]], half)
+    assert np.abs(nudged - out).max() < 10  # a small move gives a small change: no jumps
