@@ -34,7 +34,7 @@ from .layers import Layer  # noqa: E402
 from .model import Extent, LayerState, ViewerModel  # noqa: E402
 from .raster import RasterLayer  # noqa: E402
 from .symbols import spread, unit_symbol  # noqa: E402
-from .terrain import draw_elevation  # noqa: E402
+from .terrain import draw_elevation, window  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -232,9 +232,13 @@ class MapRenderer:
         if isinstance(item.obj, RasterLayer):
             return self._paint_raster(ax, item.obj, state, ctx.zorder)
         gdf = item.obj.features_at(t)
+        if len(gdf) > 50:  # skip what lies outside the view (fewer vertices, no far-off text)
+            x0, y0, x1, y1 = _axes_view(ax)
+            mx, my = (x1 - x0) * 0.1, (y1 - y0) * 0.1
+            gdf = gdf.cx[x0 - mx:x1 + mx, y0 - my:y1 + my]
         if not len(gdf):
             return []
-        artists = st.paint_layer(ax, item.obj.source_layer, gdf, state.style, ctx)
+        artists = st.paint_layer(ax, item.obj.source_layer, gdf, st.clean_style(state.name, state.style), ctx)
         if state.opacity < 1.0:
             for artist in artists:
                 artist.set_alpha(state.opacity * (artist.get_alpha() or 1.0))
@@ -242,8 +246,11 @@ class MapRenderer:
 
     @staticmethod
     def _paint_raster(ax, raster: RasterLayer, state: LayerState, zorder: float) -> list:
+        if window(raster, _axes_view(ax)) is None:
+            return []
         if raster.kind == "elevation":
-            return draw_elevation(ax, raster, state.opacity, state.style, zorder)
+            style = st.clean_style(state.name, state.style)
+            return draw_elevation(ax, raster, state.opacity, style, zorder, _axes_view(ax))
         data = np.moveaxis(raster.data, 0, -1)
         if data.shape[2] == 1:
             return [ax.imshow(data[..., 0], extent=raster.extent, cmap="gray", alpha=state.opacity,
@@ -325,12 +332,13 @@ class MapRenderer:
         true_xy = true_xy[keep]
         if not rows:
             return
-        base = item.state.style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
+        style = st.clean_style(item.state.name, item.state.style)
+        base = style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
         sizes = [max(int(round(base * ECHELON_SCALE.get(str(r.get("echelon")), 0.8))), 8) for r in rows]
         symbols = [unit_symbol(_text(r.get("sidc")), _text(r.get("designation")), _text(r.get("higher")),
                                size, _text(r.get("side"))) for r, size in zip(rows, sizes, strict=True)]
         half = np.array([(0.8 * size, 0.62 * size) for size in sizes])
-        placed = spread(true_xy, half) if item.state.style.get("declutter", True) else true_xy
+        placed = spread(true_xy, half) if style.get("declutter", True) else true_xy
         self._draw_leaders(true_xy, placed, dpi, item.state.opacity)
         for i in sorted(range(len(rows)), key=lambda i: (-sizes[i], i)):
             sym, (px, py) = symbols[i], placed[i]
@@ -385,7 +393,7 @@ class MapRenderer:
             gdf = item.obj.gdf
             kinds = set(gdf["kind"].dropna().astype(str)) if "kind" in gdf.columns else set()
             for handle, label in fu.legend_entries(item.obj.source_layer, item.obj.geometry_type,
-                                                   item.state.style, kinds):
+                                                   st.clean_style(item.state.name, item.state.style), kinds):
                 if label not in seen:
                     seen.add(label)
                     entries.append((handle, label))
@@ -493,6 +501,11 @@ def _new_figure(w: int, h: int, dpi: float, face) -> tuple[Figure, FigureCanvasA
     ax.set_facecolor(face)
     ax.set_autoscale_on(False)
     return fig, canvas
+
+
+def _axes_view(ax) -> Extent:
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return (x0, y0, x1, y1)
 
 
 def _round(view: Extent) -> tuple:

@@ -390,6 +390,36 @@ PAINTERS: dict[str, Callable] = {
 }
 
 
+COLOUR_KEYS = ("color", "edgecolor", "contour_color")
+NUMBER_KEYS = ("linewidth", "marker_size", "alpha", "contour_step", "index_step")
+_warned: set[tuple[str, str]] = set()
+
+
+def clean_style(layer_name: str, style: dict) -> dict:
+    """The style overrides that can be drawn; bad values are dropped with one warning each."""
+    from matplotlib.colors import is_color_like
+
+    out = {}
+    for key, value in style.items():
+        problem = ""
+        if key in COLOUR_KEYS and not is_color_like(value):
+            problem = f"{key}={value!r} is not a colour"
+        elif key in NUMBER_KEYS:
+            try:
+                value = float(value)
+                if not math.isfinite(value) or value <= 0 or (key == "alpha" and value > 1):
+                    problem = f"{key}={value!r} is out of range"
+            except (TypeError, ValueError):
+                problem = f"{key}={value!r} is not a number"
+        if problem:
+            if (layer_name, problem) not in _warned:
+                _warned.add((layer_name, problem))
+                log.warning("layer '%s': style %s; ignored", layer_name, problem)
+            continue
+        out[key] = value
+    return out
+
+
 def paint_layer(ax, layer_name: str, gdf: gpd.GeoDataFrame, style: dict, ctx: PaintContext) -> list:
     """Draw one layer with its special painter, or generically; return the artists."""
     painter = PAINTERS.get(layer_name)

@@ -56,19 +56,44 @@ def _shaded(raster: RasterLayer, azimuth: float, altitude: float, exaggeration: 
     return np.dstack([rgb, valid.astype(float)])
 
 
+def window(raster: RasterLayer, view: tuple[float, float, float, float] | None,
+           margin: int = 2) -> tuple[slice, slice] | None:
+    """Row and column slices of the cells inside ``view`` (plus a margin); None when outside."""
+    left, bottom, right, top = raster.bounds
+    rows, cols = raster.data.shape[1:]
+    if view is None:
+        return slice(0, rows), slice(0, cols)
+    x0, y0, x1, y1 = view
+    if x1 <= left or x0 >= right or y1 <= bottom or y0 >= top:
+        return None
+    cw, ch = (right - left) / cols, (top - bottom) / rows
+    c0 = max(int(np.floor((x0 - left) / cw)) - margin, 0)
+    c1 = min(int(np.ceil((x1 - left) / cw)) + margin, cols)
+    r0 = max(int(np.floor((top - y1) / ch)) - margin, 0)
+    r1 = min(int(np.ceil((top - y0) / ch)) + margin, rows)
+    return slice(r0, r1), slice(c0, c1)
+
+
 def draw_elevation(ax, raster: RasterLayer, opacity: float = 1.0, style: dict | None = None,
-                   zorder: float = 1.0) -> list:
-    """Hill shading, 10 m contours and labelled 50 m index contours; returns the artists."""
+                   zorder: float = 1.0, view: tuple[float, float, float, float] | None = None) -> list:
+    """Hill shading, 10 m contours and labelled 50 m index contours of the part of the raster
+    inside ``view``; returns the artists."""
     style = style or {}
-    left, right, bottom, top = raster.extent
-    artists = [ax.imshow(shaded_relief(raster), extent=(left, right, bottom, top), origin="upper",
+    cells = window(raster, view)
+    if cells is None:
+        return []
+    rs, cs_ = cells
+    left, bottom, right, top = raster.bounds
+    rows, cols = raster.data.shape[1:]
+    cw, ch = (right - left) / cols, (top - bottom) / rows
+    extent = (left + cs_.start * cw, left + cs_.stop * cw, top - rs.stop * ch, top - rs.start * ch)
+    artists = [ax.imshow(shaded_relief(raster)[rs, cs_], extent=extent, origin="upper",
                          interpolation="bilinear", alpha=opacity, zorder=zorder, resample=True)]
-    z = raster.data[0]
-    if not np.isfinite(z).any() or not style.get("contours", True):
+    z = raster.data[0][rs, cs_]
+    if z.shape[0] < 2 or z.shape[1] < 2 or not np.isfinite(z).any() or not style.get("contours", True):
         return artists
-    rows, cols = z.shape
-    xs = left + (np.arange(cols) + 0.5) * (right - left) / cols
-    ys = top - (np.arange(rows) + 0.5) * (top - bottom) / rows
+    xs = left + (np.arange(cs_.start, cs_.stop) + 0.5) * cw
+    ys = top - (np.arange(rs.start, rs.stop) + 0.5) * ch
     zm = np.ma.masked_invalid(z)
     step = float(style.get("contour_step", 10.0))
     index = float(style.get("index_step", 50.0))

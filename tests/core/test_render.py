@@ -325,3 +325,22 @@ def test_small_geopackage_with_keyframed_units_without_sidc(small_gpkg: Path):
     rgba = renderer.render(t=day("1944-06-24") + 0.5, size=(320, 240))
     assert rgba.shape == (240, 320, 4)
     assert np.array_equal(rgba, renderer.render(t=day("1944-06-24") + 0.5, size=(320, 240)))
+
+
+def test_bad_style_values_are_ignored_with_a_warning(renderer: MapRenderer, model: ViewerModel, caplog):
+    t = day("1944-07-11")
+    plain = renderer.render(t=t, size=SIZE)
+    model.set_style("water_areas", color="not-a-colour", linewidth="thick")
+    with caplog.at_level("WARNING"):
+        styled = renderer.render(t=t, size=SIZE)
+    assert np.array_equal(plain, styled)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("water_areas" in m and "not-a-colour" in m for m in messages)
+
+
+def test_views_far_from_the_data_or_very_close_still_render(renderer: MapRenderer, model: ViewerModel):
+    far = renderer.render(t=day("1944-07-11"), size=(320, 180), view=(0, 0, 10, 10), layers=set())
+    assert far.shape == (180, 320, 4)
+    city = model.dataset.layer("city").gdf.geometry.iloc[0].centroid
+    close = (city.x - 5, city.y - 5, city.x + 5, city.y + 5)
+    assert renderer.render(t=day("1944-07-11"), size=(320, 180), view=close).shape == (180, 320, 4)
