@@ -1,0 +1,296 @@
+"""Project files: round trip, relative paths, missing files, bad files, atomic and crash-safe saving."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from terrain_viewer.core import project as proj
+from terrain_viewer.core.errors import DataError, ProjectError
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.project import load_project, missing_files, read_project, relocate, save_project
+from terrain_viewer.core.timeline import day_number
+
+EXPORT = {"format": "mp4", "size": [1280, 720], "fps": 12, "from": "1944-06-23", "note": "衡阳"}
+
+
+def _styled_model(paths: list[Path]) -> ViewerModel:
+    """A model with every kind of state changed away from its default."""
+    model = ViewerModel.open(paths)
+    model.set_visible("rivers", False)
+    model.set_opacity("events", 0.4)
+    model.move_layer("units", 0)
+    model.set_style("units", color="#aa0000", size=1.5)
+    model.state("events").group = "modern"
+    import datetime as dt
+
+    model.time.set_t(day_number(dt.datetime(1944, 6, 24, 12)))
+    x0, y0, x1, y1 = model.full_extent()
+    model.set_view((x0 + 100, y0 + 50, x1 - 100, y1 - 50))
+    model.set_options(legend=False, chinese_names=True, title="衡阳 1944")
+    model.set_swipe(enabled=True, position=0.3)
+    model.set_basemap({"provider": "OpenStreetMap.Mapnik"})
+    return model
+
+
+def _session(model: ViewerModel) -> dict:
+    data = model.to_dict()
+    data.pop("paths")
+    return data
+
+
+@pytest.fixture
+def data_dir(small_gpkg: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "work" / "data"
+    folder.mkdir(parents=True)
+    shutil.move(small_gpkg, folder / "small.gpkg")
+    return folder
+
+
+def test_round_trip_restores_the_whole_session_and_export_settings(data_dir: Path):
+    model = _styled_model([data_dir / "small.gpkg"])
+    target = data_dir.parent / "siege.tvproj"
+    save_project(model, target, export=EXPORT)
+    raw = json.loads(target.read_text(encoding="utf-8"))
+    assert raw["format"] == "terrain_viewer project" and raw["version"] == 1
+    assert raw["files"][0]["path"] == "data/small.gpkg"
+    assert "衡阳 1944" in target.read_text(encoding="utf-8")  # human-readable, not \\u-escaped
+    loaded, info = load_project(target)
+    assert info.missing == [] and info.export == EXPORT
+    assert _session(loaded) == _session(model)
+    assert [s.name for s in loaded.layer_states][0] == "units"
+    assert loaded.state("units").style == {"color": "#aa0000", "size": 1.5}
+
+
+def test_project_and_data_moved_together_still_open(data_dir: Path, tmp_path: Path):
+    model = _styled_model([data_dir / "small.gpkg"])
+    save_project(model, data_dir.parent / "siege.tvproj")
+    moved = shutil.move(data_dir.parent, tmp_path / "elsewhere")
+    loaded, info = load_project(Path(moved) / "siege.tvproj")
+    assert info.missing == []
+    assert loaded.paths == [Path(moved) / "data" / "small.gpkg"]
+    assert _session(loaded) == _session(model)
+
+
+def test_project_moved_alone_falls_back_to_the_absolute_path(data_dir: Path, tmp_path: Path):
+    model = _styled_model([data_dir / "small.gpkg"])
+    save_project(model, data_dir.parent / "siege.tvproj")
+    (tmp_path / "other").mkdir()
+    moved = shutil.move(data_dir.parent / "siege.tvproj", tmp_path / "other" / "siege.tvproj")
+    loaded, info = load_project(moved)
+    assert info.missing == [] and {layer.name for layer in loaded.dataset.layers} >= {"units", "rivers"}
+
+
+def test_missing_file_keeps_its_layer_states_until_relocated(data_dir: Path, tmp_path: Path):
+    model = _styled_model([data_dir / "small.gpkg"])
+    target = data_dir.parent / "siege.tvproj"
+    save_project(model, target)
+    new_place = tmp_path / "moved.gpkg"
+    shutil.move(data_dir / "small.gpkg", new_place)
+
+    loaded, info = load_project(target)
+    old = data_dir / "small.gpkg"
+    assert info.missing == [old]
+    assert any("small.gpkg: data file not found" in p for p in info.problems)
+    assert loaded.dataset.layers == []
+    assert loaded.state("units").style["color"] == "#aa0000" and not loaded.state("rivers").visible
+    assert set(missing_files(loaded)[old]) == {"units", "events", "rivers"}
+
+    # saving while the file is missing keeps it in the project
+    save_project(loaded, target)
+    again, info2 = load_project(target)
+    assert info2.missing == [old] and _session(again)["layers"] == _session(model)["layers"]
+
+    events = []
+    again.connect(events.append)
+    problems = relocate(again, old, new_place)
+    assert problems == [] and "layers" in events
+    assert missing_files(again) == {}
+    assert {layer.name for layer in again.dataset.layers} == {"units", "events", "rivers"}
+    assert _session(again) == _session(model)
+    assert again.paths == [new_place]
+
+
+def test_relocate_to_a_bad_file_reports_and_stays_missing(data_dir: Path, tmp_path: Path):
+    save_project(ViewerModel.open([data_dir / "small.gpkg"]), data_dir.parent / "p.tvproj")
+    (data_dir / "small.gpkg").unlink()
+    model, info = load_project(data_dir.parent / "p.tvproj")
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(b"not a geopackage at all" * 100)
+    with pytest.raises(DataError, match="junk.gpkg: not a GeoPackage"):
+        relocate(model, info.missing[0], junk)
+    assert list(missing_files(model)) == info.missing
+    with pytest.raises(ProjectError, match="not a missing file"):
+        relocate(model, junk, junk)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "empty project file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not UTF-8"),
+        (b'{\n  "format": "terrain_viewer project",\n  "version": 1,\n  "files": [\n}', "line 5"),
+        (b'{"hello": 1}', 'no "format": "terrain_viewer project"'),
+        (b"[1, 2]", "not a terrain_viewer project"),
+        (b'{"format": "terrain_viewer project", "version": 3}',
+         "made by a newer terrain_viewer (version 3); this one reads up to 1"),
+        (b'{"format": "terrain_viewer project", "version": "1"}', "bad project version '1'"),
+        (b'{"format": "terrain_viewer project", "version": 1, "view": [0, 0, -1, 1]}', '"view" must be'),
+        (b'{"format": "terrain_viewer project", "version": 1, "layers": [{"name": "a", "opacity": 5}]}',
+         "opacity must be 0..1"),
+        (b'{"format": "terrain_viewer project", "version": 1, "files": [{"path": 3}]}',
+         '"files"[0] must be an object with a "path"'),
+        (b'{"format": "terrain_viewer project", "version": 1, "time": "soon"}', '"time" must be a number'),
+        (b'{"format": "terrain_viewer project", "version": 1, "map_crs": "EPSG:999999"}', "bad map CRS"),
+    ],
+)
+def test_bad_project_files_give_one_line_messages_naming_the_file(tmp_path: Path, content, problem):
+    path = tmp_path / "bad.tvproj"
+    path.write_bytes(content)
+    with pytest.raises(ProjectError) as caught:
+        load_project(path)
+    message = caught.value.message
+    assert message.startswith(f"{path}: ") and problem in message and "\n" not in message
+
+
+def test_missing_project_file(tmp_path: Path):
+    with pytest.raises(ProjectError, match="project file not found"):
+        read_project(tmp_path / "nope.tvproj")
+
+
+def test_second_save_keeps_the_previous_version_as_bak(data_dir: Path):
+    model = ViewerModel.open([data_dir / "small.gpkg"])
+    target = data_dir.parent / "p.tvproj"
+    save_project(model, target)
+    first = target.read_bytes()
+    model.set_visible("units", False)
+    save_project(model, target)
+    assert target.with_name("p.tvproj.bak").read_bytes() == first
+    assert load_project(target)[0].state("units").visible is False
+    assert sorted(p.name for p in target.parent.iterdir()) == ["data", "p.tvproj", "p.tvproj.bak"]
+
+
+def test_disk_full_keeps_the_previous_file_and_leaves_no_temp(data_dir: Path, monkeypatch):
+    model = ViewerModel.open([data_dir / "small.gpkg"])
+    target = data_dir.parent / "p.tvproj"
+    save_project(model, target)
+    before = sorted(p.name for p in target.parent.iterdir())
+    good = target.read_bytes()
+
+    def full(handle, data):
+        handle.write(data[:10])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(proj, "_write_chunks", full)
+    model.set_visible("units", False)
+    with pytest.raises(ProjectError, match="disk is full; the previous project file is unchanged"):
+        save_project(model, target)
+    assert target.read_bytes() == good
+    assert sorted(p.name for p in target.parent.iterdir()) == before
+
+
+def test_export_settings_that_are_not_json_are_refused_before_writing(data_dir: Path):
+    target = data_dir.parent / "p.tvproj"
+    with pytest.raises(ProjectError, match="cannot store the session as JSON"):
+        save_project(ViewerModel.open([data_dir / "small.gpkg"]), target, export={"fps": float("nan")})
+    assert not target.exists() and list(target.parent.glob(".*tmp")) == []
+
+
+SLOW_SAVER = textwrap.dedent("""
+    import sys, time
+    from terrain_viewer.core import project as proj
+    from terrain_viewer.core.model import ViewerModel
+
+    def slow(handle, data):
+        print("writing", flush=True)
+        for i in range(0, len(data), 64):
+            handle.write(data[i:i + 64]); handle.flush(); time.sleep(0.01)
+
+    proj._write_chunks = slow
+    model = ViewerModel.open([sys.argv[1]])
+    for state in model.layer_states:
+        state.style["note"] = "x" * 20000  # a big project: the write takes seconds
+    proj.save_project(model, sys.argv[2], export={"big": list(range(5000))})
+""")
+
+
+def _run(script: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[2])
+
+
+def test_kill_during_save_leaves_the_last_good_project(data_dir: Path):
+    target = data_dir.parent / "p.tvproj"
+    model = ViewerModel.open([data_dir / "small.gpkg"])
+    model.set_opacity("units", 0.25)
+    save_project(model, target)
+    good = target.read_bytes()
+    saver = _run(SLOW_SAVER, str(data_dir / "small.gpkg"), str(target))
+    assert saver.stdout.readline().strip() == "writing"
+    time.sleep(0.3)
+    saver.send_signal(signal.SIGKILL)
+    saver.wait(timeout=10)
+    assert saver.returncode == -signal.SIGKILL
+    assert target.read_bytes() == good
+    assert load_project(target)[0].state("units").opacity == 0.25
+    leftovers = list(target.parent.glob(".p.tvproj.*.tmp"))
+    assert len(leftovers) == 1 and leftovers[0].stat().st_size > 0  # the half-written temp, not the project
+
+
+LOOP_SAVER = textwrap.dedent("""
+    import sys
+    from terrain_viewer.core import project as proj
+    from terrain_viewer.core.model import ViewerModel
+
+    model = ViewerModel.open([sys.argv[1]])
+    print("ready", flush=True)
+    i = 0
+    while True:
+        i += 1
+        model.set_opacity("units", (i % 10) / 10)
+        proj.save_project(model, sys.argv[2], export={"i": i, "pad": "y" * 50000})
+""")
+
+
+def test_kill_at_random_moments_of_repeated_saves_never_breaks_the_project(data_dir: Path):
+    target = data_dir.parent / "p.tvproj"
+    save_project(ViewerModel.open([data_dir / "small.gpkg"]), target, export={"i": 0})
+    rng = np.random.default_rng(7)
+    seen = set()
+    for delay in rng.uniform(0.0, 0.15, size=5):
+        saver = _run(LOOP_SAVER, str(data_dir / "small.gpkg"), str(target))
+        assert saver.stdout.readline().strip() == "ready"
+        time.sleep(float(delay))
+        os.kill(saver.pid, signal.SIGKILL)
+        saver.wait(timeout=10)
+        model, info = load_project(target)  # always a whole project, old or new
+        assert info.missing == [] and isinstance(info.export["i"], int)
+        seen.add(info.export["i"])
+    assert len(seen) > 1  # the kills did land between different saves
+
+
+def test_reopened_project_renders_pixel_identical_frames(data_dir: Path):
+    from terrain_viewer.core.render import MapRenderer
+
+    model = _styled_model([data_dir / "small.gpkg"])
+    model.set_visible("rivers", True)
+    target = data_dir.parent / "p.tvproj"
+    save_project(model, target)
+    loaded, _ = load_project(target)
+    for t in (model.time.t, model.time.start + 1.5):
+        a = MapRenderer(model).render(t, size=(400, 300))
+        b = MapRenderer(loaded).render(t, size=(400, 300))
+        assert a.shape == (300, 400, 4)
+        assert len(np.unique(a.reshape(-1, 4), axis=0)) > 20  # a real map, not a blank frame
+        np.testing.assert_array_equal(a, b)
