@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -219,6 +220,9 @@ def paint_spot_heights(ax, gdf, style, ctx) -> list:
         elev = row.get("elev_m")
         height = f"{elev:.0f}" if isinstance(elev, int | float) and not math.isnan(elev) else ""
         name = short_name(feature_name(row, ctx.chinese))
+        numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", name)]
+        if height and any(abs(n - float(height)) <= 1 for n in numbers):
+            height = ""  # the name is the height already ('227.7', '141 Heights')
         text = f"{name} {height}".strip() if name else height
         ctx.label(x, y, text, priority=5, color="#4a3a28", fontsize=7.5, fontstyle="italic",
                   family=ctx.fonts(SERIF))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,6 +18,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 SYMBOL_FONT = "DejaVu Sans"
+HALO = "#f4eedb"  # the map's paper colour
 SIDE_COLOURS = {"cn": "#80e0ff", "jp": "#ff8080"}  # APP-6 friend / hostile fill
 UNKNOWN_COLOUR = "#ffff80"
 
@@ -43,12 +45,19 @@ def unit_symbol(sidc: str, designation: str = "", higher: str = "", size: int = 
     if not sidc or not symbol.is_valid():
         return fallback_symbol(side, size)
     try:
-        rgba = _rasterise(symbol.as_svg())
+        rgba = _rasterise(_halo_text(symbol.as_svg()))
     except Exception as exc:  # resvg errors carry no type of their own
         log.warning("cannot draw symbol %s (%s); using a plain marker", sidc, exc)
         return fallback_symbol(side, size)
     anchor = symbol.get_anchor()
     return SymbolImage(rgba, (float(anchor["x"]), float(anchor["y"])), True)
+
+
+def _halo_text(svg: str) -> str:
+    """Give the text amplifiers a paper-coloured halo so they stay legible over the map."""
+    halo = (f'stroke-width="10" stroke="{HALO}" stroke-opacity="0.85" stroke-linejoin="round" '
+            'paint-order="stroke"')
+    return re.sub(r'(<text\b[^>]*?)stroke-width="[^"]*" stroke="none"', rf"\1{halo}", svg)
 
 
 def _rasterise(svg: str) -> np.ndarray:

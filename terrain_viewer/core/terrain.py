@@ -20,7 +20,7 @@ def contour_levels(lo: float, hi: float, step: float = 10.0) -> np.ndarray:
 
 
 def shaded_relief(raster: RasterLayer, azimuth: float = 315.0, altitude: float = 45.0,
-                  exaggeration: float = 3.0, strength: float = 0.55) -> np.ndarray:
+                  exaggeration: float = 2.5, strength: float = 0.45) -> np.ndarray:
     """An (rows, cols, 4) float RGBA image: land tint by height, softly hill-shaded; NaN → clear."""
     key = (id(raster), azimuth, altitude, exaggeration, strength)
     hit = _SHADED.get(key)
