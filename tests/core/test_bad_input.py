@@ -1,0 +1,176 @@
+"""Bad input: each case gives one clear line naming the file, the layer and the problem; the rest loads.
+
+Checked through ``open_dataset(...).problems`` and through the ``info``/``validate`` CLI.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from terrain_viewer.cli import main
+from terrain_viewer.core.layers import open_dataset
+
+
+def _points(n: int = 2, **columns) -> dict:
+    return {"geometry": shapely.points(np.linspace(112.55, 112.65, n), np.full(n, 26.9)), **columns}
+
+
+def _write(path: Path, layer: str, crs=4326, **data) -> Path:
+    frame = gpd.GeoDataFrame(geometry=list(data.pop("geometry")), crs=crs)
+    for column, values in {"source": "test", "confidence": "low", **data}.items():
+        frame[column] = values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyogrio warns when writing a layer without a CRS
+        frame.to_file(path, layer=layer, engine="pyogrio")
+    return path
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    """A clean second file: it must load whatever is wrong with the other one."""
+    return _write(tmp_path / "good.gpkg", "ok", **_points(3))
+
+
+def _bad_file(tmp_path: Path, kind: str, shipped: Path) -> Path:
+    path = tmp_path / f"{kind}.gpkg"
+    if kind == "zero_bytes":
+        path.write_bytes(b"")
+    elif kind == "truncated":
+        raw = shipped.read_bytes()
+        path.write_bytes(raw[: len(raw) // 3])
+    elif kind == "random_bytes":
+        path.write_bytes(np.random.default_rng(1).bytes(8192))
+    elif kind == "png":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(4096))
+    elif kind == "text":
+        path.write_text("name,x,y\nHengyang,112.6,26.9\n" * 50, encoding="utf-8")
+    elif kind == "plain_sqlite":
+        with sqlite3.connect(path) as con:
+            con.execute("CREATE TABLE units (name TEXT, x REAL, y REAL)")
+            con.execute("INSERT INTO units VALUES ('10D', 112.6, 26.9)")
+        con.close()
+    return path
+
+
+FILE_CASES = {
+    "zero_bytes": "empty file (0 bytes)",
+    "truncated": "damaged or truncated GeoPackage",
+    "random_bytes": "not a GeoPackage (no SQLite header",
+    "png": "not a GeoPackage (no SQLite header",
+    "text": "not a GeoPackage (no SQLite header",
+    "plain_sqlite": "a plain SQLite database, not a GeoPackage",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FILE_CASES))
+def test_broken_files_give_one_line_and_the_other_file_still_loads(tmp_path, good, shipped_gpkg, kind):
+    bad = _bad_file(tmp_path, kind, shipped_gpkg)
+    ds = open_dataset([bad, good])
+    assert [layer.name for layer in ds.layers] == ["ok"]
+    assert len(ds.problems) == 1 and ds.problems[0].startswith(f"{bad}: {FILE_CASES[kind]}")
+    assert "\n" not in ds.problems[0]
+
+
+@pytest.mark.parametrize("kind", sorted(FILE_CASES))
+def test_cli_info_and_validate_on_broken_files(tmp_path, capsys, shipped_gpkg, kind):
+    bad = _bad_file(tmp_path, kind, shipped_gpkg)
+    assert main(["info", str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert f"{bad}: {FILE_CASES[kind]}" in captured.err
+    assert "Traceback" not in captured.out + captured.err
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"ERROR {bad}" in out and FILE_CASES[kind] in out and "1 errors" in out
+
+
+def test_truncated_anywhere_never_escapes_as_another_exception(tmp_path, shipped_gpkg):
+    raw = shipped_gpkg.read_bytes()
+    for i, fraction in enumerate((0.001, 0.05, 0.2, 0.5, 0.8, 0.95, 0.999)):
+        cut = tmp_path / f"cut{i}.gpkg"
+        cut.write_bytes(raw[: int(len(raw) * fraction)])
+        ds = open_dataset([cut])  # never raises
+        for problem in ds.problems:
+            assert problem.startswith(f"{cut}: ") and "\n" not in problem
+
+
+LAYER_CASES = [
+    ("no_crs", dict(crs=None, **_points()), "no CRS (coordinate reference system)", False),
+    ("null_geoms", dict(geometry=[None, shapely.Point(112.6, 26.9)]),
+     "1 features with null or empty geometry skipped", True),
+    ("empty_geoms", dict(geometry=[shapely.Point(), shapely.Point(112.6, 26.9)]),
+     "1 features with null or empty geometry skipped", True),
+    ("invalid_geoms", dict(geometry=[shapely.Polygon([(112.5, 26.8), (112.7, 27.0), (112.7, 26.8),
+                                                      (112.5, 27.0)])]),
+     "1 invalid geometries repaired (make_valid)", True),
+    ("bad_dates", dict(start_date=["1944-06-23", "next Tuesday"], **_points()),
+     "1 unparseable dates (not ISO 8601), e.g. start_date='next Tuesday' in row 2", True),
+    ("end_before_start", dict(start_date=["1944-07-02", "1944-06-23"], end_date=["1944-07-01", None],
+                              **_points()), "1 features with end_date before start_date", True),
+    ("mixed_types", dict(geometry=[shapely.Point(112.6, 26.9),
+                                   shapely.LineString([(112.6, 26.9), (112.7, 26.95)])]),
+     "mixed geometry types in one layer: LineString, Point", True),
+    ("wrong_crs", dict(geometry=shapely.points([652000.0, 653000.0], [2977000.0, 2978000.0])),
+     "coordinates up to (653000, 2978000) do not fit its CRS EPSG:4326 (degrees); wrong CRS?", False),
+    ("nan_coords", dict(geometry=[shapely.Point(np.nan, 26.9), shapely.Point(112.6, 26.9)]),
+     "1 features with NaN coordinates skipped", True),
+]
+
+
+def _two_layer_file(tmp_path: Path, layer: str, spec: dict) -> Path:
+    path = tmp_path / f"{layer}.gpkg"
+    _write(path, "ok", **_points(3))
+    _write(path, layer, **dict(spec))
+    return path
+
+
+@pytest.mark.parametrize(("layer", "spec", "problem", "loads"), LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
+def test_bad_layers_give_one_line_naming_file_layer_and_problem(tmp_path, layer, spec, problem, loads):
+    path = _two_layer_file(tmp_path, layer, spec)
+    ds = open_dataset([path])
+    assert any(p.startswith(f"{path}: layer '{layer}': {problem}") for p in ds.problems), ds.problems
+    assert all("\n" not in p for p in ds.problems)
+    names = [x.name for x in ds.layers]
+    assert "ok" in names and len(ds.layer("ok").gdf) == 3
+    assert (layer in names) is loads
+
+
+@pytest.mark.parametrize(("layer", "spec", "problem", "loads"), LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
+def test_validate_cli_reports_bad_layers(tmp_path, capsys, layer, spec, problem, loads):
+    path = _two_layer_file(tmp_path, layer, spec)
+    status = main(["validate", str(path)])
+    out = capsys.readouterr().out
+    assert f"OK    {path}: layer 'ok'" in out
+    assert problem in out and "Traceback" not in out
+    is_error = not problem.startswith("mixed geometry")
+    assert (f"ERROR {path}: layer '{layer}'" in out) is is_error
+    assert status == (1 if is_error else 0)
+
+
+def test_cjk_layer_and_field_names_load_and_print(tmp_path, capsys):
+    path = tmp_path / "衡阳.gpkg"
+    _write(path, "衡阳_部队", 名称=["第十军", "预十师"], start_date=["1944-06-23", "1944-06-24"],
+           **_points())
+    ds = open_dataset([path])
+    layer = ds.layer("衡阳_部队")
+    assert ds.problems == [] and list(layer.gdf["名称"]) == ["第十军", "预十师"]
+    assert len(layer.features_at(layer.time_extent[0])) == 1
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "衡阳_部队" in out and "temporal" in out
+    assert main(["validate", str(path)]) == 0
+    assert f"OK    {path}: layer '衡阳_部队' (2 features)" in capsys.readouterr().out
+
+
+def test_an_empty_layer_loads_as_empty_and_static(tmp_path):
+    path = tmp_path / "empty.gpkg"
+    _write(path, "ok", **_points(3))
+    _write(path, "nothing", **_points(0))
+    ds = open_dataset([path])
+    assert len(ds.layer("nothing").gdf) == 0 and ds.layer("nothing").features_at(0.0).empty
