@@ -59,7 +59,13 @@ def list_layers(path: str | Path) -> list[LayerInfo]:
             warnings.simplefilter("ignore")
             names = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises several types; the message is what matters
-        raise DataError(f"cannot open as vector data: {_first_line(exc)}", path) from exc
+        text = _first_line(exc)
+        if "malformed" in text or "not a database" in text:
+            raise DataError("damaged or truncated GeoPackage (SQLite: database disk image is malformed)",
+                            path) from exc
+        if _is_sqlite(path) and "required GeoPackage tables" in text:
+            raise DataError("a plain SQLite database, not a GeoPackage (no gpkg_contents table)", path) from exc
+        raise DataError(f"cannot open as vector data: {text}", path) from exc
     if len(names) == 0:
         kind = "a plain SQLite database, not a GeoPackage" if _is_sqlite(path) else "no layers"
         raise DataError(f"no vector layers ({kind})", path)
