@@ -64,7 +64,8 @@ def list_layers(path: str | Path) -> list[LayerInfo]:
             raise DataError("damaged or truncated GeoPackage (SQLite: database disk image is malformed)",
                             path) from exc
         if _is_sqlite(path) and "required GeoPackage tables" in text:
-            raise DataError("a plain SQLite database, not a GeoPackage (no gpkg_contents table)", path) from exc
+            raise DataError("a plain SQLite database, not a GeoPackage (no gpkg_contents table)",
+                            path) from exc
         raise DataError(f"cannot open as vector data: {text}", path) from exc
     if len(names) == 0:
         kind = "a plain SQLite database, not a GeoPackage" if _is_sqlite(path) else "no layers"
