@@ -294,3 +294,58 @@ def test_reopened_project_renders_pixel_identical_frames(data_dir: Path):
         assert a.shape == (300, 400, 4)
         assert len(np.unique(a.reshape(-1, 4), axis=0)) > 20  # a real map, not a blank frame
         np.testing.assert_array_equal(a, b)
+
+
+def test_project_info_cli_lists_files_and_layers_and_flags_missing(data_dir: Path, capsys):
+    from terrain_viewer.cli import main
+
+    model = _styled_model([data_dir / "small.gpkg"])
+    target = data_dir.parent / "p.tvproj"
+    save_project(model, target, export=EXPORT)
+    assert main(["project-info", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert f"ok      {data_dir / 'small.gpkg'}  [" in out
+    assert "hidden rivers  group 1944" in out and "events  group modern, opacity 0.40" in out
+    assert "time 1944-06-24T12:00; map CRS EPSG:32649" in out and "export settings: format, fps" in out
+    (data_dir / "small.gpkg").unlink()
+    assert main(["project-info", str(target)]) == 1
+    out = capsys.readouterr().out
+    assert "files (1, 1 missing)" in out and f"MISSING {data_dir / 'small.gpkg'}" in out
+    assert "units  group 1944, opacity 1.00  (file missing)" in out
+
+
+def test_project_info_cli_on_a_broken_project_is_one_line_exit_2(tmp_path: Path, capsys):
+    from terrain_viewer.cli import main
+
+    bad = tmp_path / "bad.tvproj"
+    bad.write_text('{"format": "terrain_viewer project", "version": 2}', encoding="utf-8")
+    assert main(["project-info", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"terrain-viewer: {bad}: made by a newer terrain_viewer (version 2); "
+                   "this one reads up to 1\n")
+
+
+def test_logging_goes_to_a_rotating_file_and_falls_back_to_stderr(tmp_path: Path, capsys):
+    import logging
+
+    from terrain_viewer.core.logs import log_exception, setup_logging
+
+    path = setup_logging(folder=tmp_path / "logs")
+    assert path == tmp_path / "logs" / "terrain_viewer.log"
+    try:
+        raise ValueError("boom")
+    except ValueError as exc:
+        log_exception(exc, "loading")
+    logging.getLogger("terrain_viewer.test").info("hello 衡阳")
+    text = path.read_text(encoding="utf-8")
+    assert "unexpected error in loading" in text and "ValueError: boom" in text and "hello 衡阳" in text
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert setup_logging(folder=blocker / "logs") is None  # cannot create: stderr only, no exception
+    logging.getLogger("terrain_viewer.test").warning("still logged")
+    assert "still logged" in capsys.readouterr().err
+    logger = logging.getLogger("terrain_viewer")
+    handlers = [h for h in logger.handlers if getattr(h, "_terrain_viewer_handler", False)]
+    assert len(handlers) == 1  # calling it again replaced, not stacked, the handlers
+    for handler in handlers:
+        logger.removeHandler(handler)

@@ -1,0 +1,50 @@
+"""CLI command ``terrain-viewer project-info FILE.tvproj``: a project's files, layers and time.
+
+Reads only the project file (no data is loaded); exit 0 when every data file is there,
+1 when some are missing, 2 when the project file itself cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``project-info`` (called by ``terrain_viewer.cli``)."""
+    p = sub.add_parser("project-info",
+                       help="list a .tvproj project's files and layers; exit 1 if files are missing")
+    p.add_argument("project", help="the .tvproj project file")
+    p.set_defaults(func=cmd_project_info)
+
+
+def _time_text(t: object) -> str:
+    from .core.timeline import to_datetime
+
+    if not isinstance(t, (int, float)):
+        return "not set"
+    value = to_datetime(float(t))
+    return value.date().isoformat() if float(t) == int(t) else value.isoformat(timespec="minutes")
+
+
+def cmd_project_info(args: argparse.Namespace) -> int:
+    from .core.project import read_project
+
+    project = read_project(args.project)
+    print(f"{project.path} (terrain_viewer project, version {project.version})")
+    missing = [e for e in project.files if not e.exists]
+    print(f"  files ({len(project.files)}, {len(missing)} missing):")
+    for entry in project.files:
+        state = "ok     " if entry.exists else "MISSING"
+        print(f"    {state} {entry.path}  [{', '.join(entry.layers)}]")
+    layers = project.session.get("layers", [])
+    print(f"  layers ({len(layers)}, drawn bottom to top):")
+    lost = {name for e in missing for name in e.layers}
+    for state in layers:
+        shown = "shown " if state.get("visible", True) else "hidden"
+        flag = "  (file missing)" if state["name"] in lost else ""
+        print(f"    {shown} {state['name']}  group {state.get('group', '1944')}, "
+              f"opacity {float(state.get('opacity', 1.0)):.2f}{flag}")
+    print(f"  time {_time_text(project.session.get('time'))}; map CRS {project.session.get('map_crs', '?')}")
+    if project.export:
+        print(f"  export settings: {', '.join(sorted(project.export))}")
+    return 1 if missing else 0
