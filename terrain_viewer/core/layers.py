@@ -178,8 +178,7 @@ def _attach_time(layer: Layer) -> None:
             f"{len(parsed.bad_rows)} unparseable dates (not ISO 8601), e.g. {column}={text!r} "
             f"in row {row + 1}; those features are hidden")
         parsed.start[[r for r, _, _ in parsed.bad_rows]] = np.inf
-    with np.errstate(invalid="ignore"):
-        backwards = (parsed.end_inclusive < parsed.start) & np.isfinite(parsed.start)
+    backwards = (parsed.end <= parsed.start) & np.isfinite(parsed.start)  # end is exclusive here
     if backwards.any():
         layer.problems.append(f"{int(backwards.sum())} features with end_date before start_date")
     layer.times = parsed

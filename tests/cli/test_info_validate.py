@@ -27,6 +27,19 @@ def test_validate_passes_clean_data_and_fails_bad_dates(small_gpkg, tmp_path, ca
     assert "Traceback" not in out
 
 
+def test_a_timed_start_with_a_date_only_end_that_day_is_not_backwards(tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "events.gpkg"
+    gpd.GeoDataFrame(
+        {"start_date": ["1944-08-06T03:00"], "end_date": ["1944-08-06"], "source": ["x"],
+         "confidence": ["low"]},
+        geometry=shapely.points([112.6], [26.9]), crs=4326,
+    ).to_file(path, layer="events")
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().out
+
+
 def test_info_on_a_missing_file_is_one_line_and_nonzero(tmp_path, capsys):
     missing = tmp_path / "nope.gpkg"
     assert main(["info", str(missing)]) == 1
