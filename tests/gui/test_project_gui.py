@@ -1,0 +1,179 @@
+"""File menu project actions driven through Qt: open, save, save as, errors, locating moved files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton
+
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.project import load_project, missing_files
+from terrain_viewer.gui import qt_project
+
+
+class HostWindow(QMainWindow):
+    """The part of the main window the project actions use: model, set_model, project_path."""
+
+    def __init__(self, model: ViewerModel):
+        super().__init__()
+        self.model = model
+        self.project_path: Path | None = None
+        self.export_settings: dict | None = None
+        self.models_set: list[ViewerModel] = []
+
+    def set_model(self, model: ViewerModel) -> None:
+        self.model = model
+        self.models_set.append(model)
+
+
+@pytest.fixture
+def window(qtbot, small_gpkg: Path) -> HostWindow:
+    win = HostWindow(ViewerModel.open([small_gpkg]))
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+@pytest.fixture
+def boxes(monkeypatch) -> list[tuple[str, str]]:
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append((title, text)))
+    return shown
+
+
+def _answer_file_dialogs(monkeypatch, *answers: str | Path) -> list[str]:
+    """Make QFileDialog return ``answers`` in turn ("" = cancel); return the captions asked."""
+    queue, captions = [str(a) for a in answers], []
+
+    def pick(parent, caption, folder, filters, *rest):
+        captions.append(caption)
+        return queue.pop(0), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", pick)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", pick)
+    return captions
+
+
+def test_save_as_adds_the_suffix_then_save_writes_the_same_file(window, tmp_path, monkeypatch, boxes):
+    captions = _answer_file_dialogs(monkeypatch, tmp_path / "siege")
+    window.export_settings = {"fps": 12}
+    window.model.set_opacity("units", 0.5)
+    assert qt_project.save_project(window) == tmp_path / "siege.tvproj"  # no path yet: asks
+    assert captions == ["Save project as"] and window.project_path == tmp_path / "siege.tvproj"
+    window.model.set_visible("rivers", False)
+    assert qt_project.save_project(window) == tmp_path / "siege.tvproj"  # asks nothing now
+    assert captions == ["Save project as"] and (tmp_path / "siege.tvproj.bak").exists()
+    model, info = load_project(tmp_path / "siege.tvproj")
+    assert model.state("units").opacity == 0.5 and not model.state("rivers").visible
+    assert info.export == {"fps": 12} and boxes == []
+    assert window.statusBar().currentMessage() == "Saved siege.tvproj"
+
+
+def test_cancelled_dialogs_change_nothing(window, monkeypatch, boxes):
+    _answer_file_dialogs(monkeypatch, "", "")
+    before = window.model
+    assert qt_project.save_project_as(window) is None
+    assert qt_project.open_project(window) is None
+    assert window.model is before and window.project_path is None and boxes == []
+
+
+def test_open_restores_the_session_into_the_window(window, tmp_path, monkeypatch, boxes):
+    window.model.set_visible("events", False)
+    window.model.move_layer("units", 0)
+    qt_project.save_project_as(window, tmp_path / "a.tvproj")
+    fresh = HostWindow(ViewerModel.open([]))
+    _answer_file_dialogs(monkeypatch, tmp_path / "a.tvproj")
+    assert qt_project.open_project(fresh) is None
+    assert fresh.models_set and fresh.project_path == tmp_path / "a.tvproj"
+    assert [s.name for s in fresh.model.layer_states] == [s.name for s in window.model.layer_states]
+    assert not fresh.model.state("events").visible and boxes == []
+
+
+def test_broken_project_shows_one_line_and_keeps_the_current_map(window, tmp_path, boxes):
+    bad = tmp_path / "bad.tvproj"
+    bad.write_text('{"format": "terrain_viewer project", "version": 1,\n "layers": [,]}', encoding="utf-8")
+    before = window.model
+    assert qt_project.open_project(window, bad) is None
+    assert window.model is before and window.project_path is None
+    assert boxes == [("Cannot open project", f"{bad}: not valid JSON: Expecting value at line 2, column 13")]
+
+
+def test_save_failure_shows_one_line(window, tmp_path, boxes):
+    assert qt_project.save_project_as(window, tmp_path / "no" / "such" / "folder.tvproj") is None
+    assert window.project_path is None
+    assert boxes[0][0] == "Cannot save project" and "folder does not exist" in boxes[0][1]
+
+
+def _project_with_moved_data(window: HostWindow, tmp_path: Path) -> tuple[Path, Path, Path]:
+    window.model.set_opacity("units", 0.3)
+    window.model.set_style("rivers", color="#0000ff")
+    target = tmp_path / "p.tvproj"
+    qt_project.save_project_as(window, target)
+    old = window.model.paths[0]
+    (tmp_path / "moved").mkdir()
+    new = Path(shutil.move(old, tmp_path / "moved" / old.name))
+    return target, old, new
+
+
+def test_missing_files_dialog_locates_them_and_layers_keep_their_settings(window, tmp_path, qtbot,
+                                                                          monkeypatch, boxes):
+    target, old, new = _project_with_moved_data(window, tmp_path)
+    dialog = qt_project.open_project(window, target)
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible() and window.model.dataset.layers == []
+    labels = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "1 data file(s) of this project were not found" in labels and old.name in labels
+    assert "layers: units, events, rivers" in labels
+    assert dialog.grab().save(str(tmp_path / "missing_files_dialog.png"))  # looked at by hand
+
+    captions = _answer_file_dialogs(monkeypatch, new)
+    seen: list[tuple[str, str]] = []
+    dialog.relocated.connect(lambda a, b: seen.append((a, b)))
+    button = dialog.findChild(QPushButton, "locate_0")
+    button.click()
+    assert captions == [f"Locate {old.name}"] and seen == [(str(old), str(new))]
+    assert not button.isEnabled() and "found: small.gpkg" in labels_of(dialog)
+    assert missing_files(window.model) == {} and boxes == []
+    assert {layer.name for layer in window.model.dataset.layers} == {"units", "events", "rivers"}
+    assert window.model.state("units").opacity == 0.3
+    assert window.model.state("rivers").style == {"color": "#0000ff"}
+    assert dialog.grab().save(str(tmp_path / "missing_files_dialog_found.png"))
+
+
+def labels_of(dialog) -> str:
+    return " ".join(label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_locating_a_wrong_file_explains_and_stays_missing(window, tmp_path, qtbot, monkeypatch, boxes):
+    target, old, _new = _project_with_moved_data(window, tmp_path)
+    dialog = qt_project.open_project(window, target)
+    qtbot.addWidget(dialog)
+    junk = tmp_path / "notes.gpkg"
+    junk.write_text("field notes, not a map\n" * 80, encoding="utf-8")
+    _answer_file_dialogs(monkeypatch, junk)
+    dialog.findChild(QPushButton, "locate_0").click()
+    assert boxes == [("Cannot use this file",
+                      f"{junk}: not a GeoPackage (no SQLite header; wrong or damaged file)")]
+    assert list(missing_files(window.model)) == [old]
+    assert dialog.findChild(QPushButton, "locate_0").isEnabled()
+
+
+def test_locating_one_file_finds_the_others_in_the_same_folder(qtbot, tmp_path, small_gpkg, boxes):
+    second = tmp_path / "second.gpkg"
+    shutil.copy(small_gpkg, second)
+    win = HostWindow(ViewerModel.open([small_gpkg, second]))
+    qtbot.addWidget(win)
+    qt_project.save_project_as(win, tmp_path / "p.tvproj")
+    (tmp_path / "moved").mkdir()
+    for path in (small_gpkg, second):
+        shutil.move(path, tmp_path / "moved" / path.name)
+    dialog = qt_project.open_project(win, tmp_path / "p.tvproj")
+    qtbot.addWidget(dialog)
+    assert len(missing_files(win.model)) == 2
+    assert dialog.locate(small_gpkg, tmp_path / "moved" / small_gpkg.name)
+    assert missing_files(win.model) == {} and "All data files were found." in labels_of(dialog)
+    assert len(win.model.dataset.layers) == 6 and boxes == []
+    assert np.all([not b.isEnabled() for b in dialog.findChildren(QPushButton) if b.text() == "Locate…"])
