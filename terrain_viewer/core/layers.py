@@ -147,10 +147,10 @@ def _clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
         problems.append(f"{int(missing.sum())} features with null or empty geometry skipped")
         gdf = gdf[~missing]
         geoms = gdf.geometry.values
-    finite = ~np.isnan(shapely.get_coordinates(geoms)).any(axis=1) if len(gdf) else np.array([])
+    finite = np.isfinite(shapely.get_coordinates(geoms)).all(axis=1) if len(gdf) else np.array([])
     if len(gdf) and not finite.all():
         bad = np.unique(shapely.get_coordinates(geoms, return_index=True)[1][~finite])
-        problems.append(f"{len(bad)} features with NaN coordinates skipped")
+        problems.append(f"{len(bad)} features with NaN or infinite coordinates skipped")
         gdf = gdf.drop(gdf.index[bad])
         geoms = gdf.geometry.values
     invalid = ~shapely.is_valid(geoms)
@@ -203,10 +203,10 @@ def load_layer(path: str | Path, info: io.LayerInfo, map_crs: CRS | None = None,
     _require_geometry(path, info)
     if gdf is None:
         gdf = io.read_layer(path, info.name)
-    _check_crs(gdf, path, info.name)
     problems: list[str] = []
     warns: list[str] = []
     gdf = _clean_geometries(gdf, problems, warns)
+    _check_crs(gdf, path, info.name)  # after cleaning: NaN/inf coordinates must not look like a wrong CRS
     source_crs = gdf.crs.to_string()
     if map_crs is not None and not gdf.empty:
         gdf = gdf.to_crs(map_crs)
