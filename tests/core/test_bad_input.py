@@ -119,7 +119,9 @@ LAYER_CASES = [
     ("wrong_crs", dict(geometry=shapely.points([652000.0, 653000.0], [2977000.0, 2978000.0])),
      "coordinates up to (653000, 2978000) do not fit its CRS EPSG:4326 (degrees); wrong CRS?", False),
     ("nan_coords", dict(geometry=[shapely.Point(np.nan, 26.9), shapely.Point(112.6, 26.9)]),
-     "1 features with NaN coordinates skipped", True),
+     "1 features with NaN or infinite coordinates skipped", True),
+    ("inf_coords", dict(geometry=[shapely.Point(np.inf, 26.9), shapely.Point(112.6, 26.9)]),
+     "1 features with NaN or infinite coordinates skipped", True),
 ]
 
 
