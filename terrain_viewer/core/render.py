@@ -43,6 +43,7 @@ UNIT_LAYERS = {"units"}
 ECHELON_SCALE = {"army": 1.15, "corps": 1.1, "division": 1.0, "brigade": 0.9, "regiment": 0.9,
                  "battalion": 0.8, "company": 0.75, "platoon": 0.7}
 UNIT_SIZE_PT = 17.0  # milsymbol icon size in points (scaled by dpi)
+CROWD = 300  # more units than this in view: no text amplifiers and no decluttering
 BACKGROUND_CACHE = 4
 SPRITE_CACHE = 96
 
@@ -335,10 +336,12 @@ class MapRenderer:
         style = st.clean_style(item.state.name, item.state.style)
         base = style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
         sizes = [max(int(round(base * ECHELON_SCALE.get(str(r.get("echelon")), 0.8))), 8) for r in rows]
-        symbols = [unit_symbol(_text(r.get("sidc")), _text(r.get("designation")), _text(r.get("higher")),
-                               size, _text(r.get("side"))) for r, size in zip(rows, sizes, strict=True)]
+        crowded = len(rows) > CROWD  # thousands of units: plain symbols, no text, no declutter
+        symbols = [unit_symbol(_text(r.get("sidc")), "" if crowded else _text(r.get("designation")),
+                               "" if crowded else _text(r.get("higher")), size, _text(r.get("side")))
+                   for r, size in zip(rows, sizes, strict=True)]
         half = np.array([(0.8 * size, 0.62 * size) for size in sizes])
-        placed = spread(true_xy, half) if style.get("declutter", True) else true_xy
+        placed = spread(true_xy, half) if style.get("declutter", True) and not crowded else true_xy
         self._draw_leaders(true_xy, placed, dpi, item.state.opacity)
         for i in sorted(range(len(rows)), key=lambda i: (-sizes[i], i)):
             sym, (px, py) = symbols[i], placed[i]

@@ -95,28 +95,32 @@ def spread(points: np.ndarray, half_sizes: np.ndarray, iterations: int = 40, ste
     overlaps (inside the ellipse spanned by their summed half sizes) is pushed apart along the
     line between them, so the result varies smoothly as units glide (no jumps between frames).
     Coincident points separate in a direction fixed by their order, which keeps renders
-    deterministic.
+    deterministic. Only pairs near each other at the start are considered (cheap for lone units).
     """
     p = np.asarray(points, dtype=float).copy()
     n = len(p)
     if n < 2:
         return p
     hs = np.asarray(half_sizes, dtype=float)
-    span = hs[:, None, :] + hs[None, :, :]
+    i, j = np.triu_indices(n, k=1)
+    span = hs[i] + hs[j]
+    rel = (p[i] - p[j]) / span
+    near = np.hypot(rel[:, 0], rel[:, 1]) < 1.0 + 0.25 * iterations * step
+    i, j, span = i[near], j[near], span[near]
+    if not len(i):
+        return p
     golden = np.arange(n) * 2.399963
     fallback = np.stack([np.cos(golden), np.sin(golden)], axis=1)
     for _ in range(iterations):
-        rel = (p[:, None, :] - p[None, :, :]) / span
-        dist = np.hypot(rel[..., 0], rel[..., 1])
-        np.fill_diagonal(dist, np.inf)
+        rel = (p[i] - p[j]) / span
+        dist = np.hypot(rel[:, 0], rel[:, 1])
         overlap = np.clip(1.0 - dist, 0.0, None)
         if not overlap.any():
             break
-        with np.errstate(invalid="ignore", divide="ignore"):
-            direction = rel / dist[..., None]
         same = dist < 1e-9
-        if same.any():
-            direction[same] = (fallback[:, None, :] - fallback[None, :, :])[same]
-        push = (overlap[..., None] * direction * span).sum(axis=1)
-        p += step * 0.5 * push
+        direction = rel / np.where(same, 1.0, dist)[:, None]
+        direction[same] = fallback[i[same]] - fallback[j[same]]
+        push = 0.5 * step * overlap[:, None] * direction * span
+        np.add.at(p, i, push)
+        np.add.at(p, j, -push)
     return p
