@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,8 @@ def _fmt_days(extent: tuple[float, float] | None) -> str:
         return "static"
 
     def one(t: float) -> str:
+        if not math.isfinite(t):
+            return "(open)"
         value = to_datetime(t)
         return value.date().isoformat() if t == int(t) else value.isoformat(timespec="minutes")
 
@@ -48,7 +51,8 @@ def cmd_info(args: argparse.Namespace) -> int:
             bands, rows, cols = raster.data.shape
             print(f"  {raster.name:<20} raster {raster.kind:<9} {cols}x{rows}x{bands}")
         if ds.layers:
-            print(f"  map CRS {ds.map_crs.to_string()}; time extent {_fmt_days(ds.time_extent)}")
+            print(f"  map CRS {ds.map_crs.to_string()}; time extent {_fmt_days(ds.time_extent)}; "
+                  f"animation {_fmt_days(ds.animation_extent)}")
         for problem in ds.problems:
             print(f"  problem: {problem}", file=sys.stderr)
         if not ds.layers and not ds.rasters:

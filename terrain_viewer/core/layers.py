@@ -57,6 +57,11 @@ class Layer:
         return extent_of(self.times) if self.times is not None else None
 
     @property
+    def dated_extent(self) -> tuple[float, float] | None:
+        """The span of the dates actually written (open ends ignored)."""
+        return extent_of(self.times, open_ends=False) if self.times is not None else None
+
+    @property
     def is_static(self) -> bool:
         return self.role == "static"
 
@@ -104,10 +109,14 @@ class Dataset:
 
     @property
     def time_extent(self) -> tuple[float, float] | None:
-        extents = [e for e in (layer.time_extent for layer in self.layers) if e]
-        if not extents:
-            return None
-        return min(e[0] for e in extents), max(e[1] for e in extents)
+        """The finite span of all dated layers (open ends do not extend it)."""
+        return _union([layer.dated_extent for layer in self.layers])
+
+    @property
+    def animation_extent(self) -> tuple[float, float] | None:
+        """The span the date slider covers: that of the moving (keyframed) layers, if any."""
+        moving = [layer.dated_extent for layer in self.layers if layer.role == "keyframes"]
+        return _union(moving) or self.time_extent
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -117,6 +126,11 @@ class Dataset:
             return (0.0, 0.0, 1.0, 1.0)
         arr = np.array(boxes, dtype=float)
         return (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
+
+
+def _union(extents: list[tuple[float, float] | None]) -> tuple[float, float] | None:
+    values = [v for e in extents if e for v in e]
+    return (min(values), max(values)) if values else None
 
 
 def _lonlat_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float] | None:
@@ -250,7 +264,7 @@ def choose_map_crs(frames: Iterable[gpd.GeoDataFrame]) -> CRS:
     return utm_crs_for(lon, lat)
 
 
-def _unique_name(name: str, path: Path, taken: set[str]) -> str:
+def unique_name(name: str, path: Path, taken: set[str]) -> str:
     if name not in taken:
         return name
     candidate = f"{name} ({path.stem})"
@@ -277,7 +291,7 @@ def open_dataset(paths: Sequence[str | Path], map_crs: CRS | str | int | None = 
         except TerrainViewerError as exc:
             problems.append(exc.message)
             continue
-        layer.name = _unique_name(layer.name, path, taken)
+        layer.name = unique_name(layer.name, path, taken)
         taken.add(layer.name)
         problems.extend(DataError(p, path, info.name).message
                         for p in layer.problems + layer.warnings)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from .layers import Dataset, open_dataset
+from .layers import Dataset, open_dataset, unique_name
 from .timeline import TimeState
 
 Extent = tuple[float, float, float, float]  # xmin, ymin, xmax, ymax in the map CRS
@@ -79,7 +79,7 @@ class ViewerModel:
         self.paths = [Path(p) for p in paths]
         self.layer_states: list[LayerState] = [LayerState(r.name) for r in dataset.rasters]
         self.layer_states += [LayerState(layer.name) for layer in dataset.layers]
-        start, end = dataset.time_extent or (0.0, 0.0)
+        start, end = dataset.animation_extent or (0.0, 0.0)
         self.time = TimeState(math.floor(start), math.floor(end))
         self.time.connect(lambda _t: self._emit("time"))
         self.view: Extent = self.full_extent()
@@ -128,20 +128,34 @@ class ViewerModel:
         self.state(name).style.update(style)
         self._emit("layers")
 
-    def add_files(self, paths: Sequence[str | Path]) -> list[str]:
+    def add_files(self, paths: Sequence[str | Path], group: str = "added") -> list[str]:
         """Add the layers of more files; return the problems met (the rest still load)."""
         extra = open_dataset(paths, map_crs=self.dataset.map_crs)
         self.paths += [Path(p) for p in paths]
+        return self.merge_dataset(extra, group)
+
+    def merge_dataset(self, extra: Dataset, group: str = "added") -> list[str]:
+        """Take in the layers of another dataset (same map CRS), renaming clashes."""
+        taken = {o.name for o in self.dataset.layers + self.dataset.rasters}
+        known = {s.name for s in self.layer_states}
+        for obj in list(extra.rasters) + list(extra.layers):
+            obj.name = unique_name(obj.name, obj.path, taken)
+            taken.add(obj.name)
+            if obj.name not in known:
+                self.layer_states.append(LayerState(obj.name, group=group))
         self.dataset.layers += extra.layers
         self.dataset.rasters += extra.rasters
         self.dataset.problems += extra.problems
-        self.layer_states += [LayerState(r.name, group="added") for r in extra.rasters]
-        self.layer_states += [LayerState(layer.name, group="added") for layer in extra.layers]
-        if extra.layers and self.dataset.time_extent:
-            start, end = self.dataset.time_extent
-            self.time.start, self.time.end = math.floor(start), math.floor(end)
+        self.refresh_time_range()
         self._emit("layers")
         return extra.problems
+
+    def refresh_time_range(self) -> None:
+        """Fit the slider's range to the dataset's animation extent (keeps the current time)."""
+        extent = self.dataset.animation_extent
+        if extent:
+            self.time.start, self.time.end = math.floor(extent[0]), math.floor(extent[1])
+            self.time.set_t(min(max(self.time.t, self.time.start), self.time.end))
 
     # view and options -------------------------------------------------------------------
     def full_extent(self, margin: float = 0.03) -> Extent:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import DataError, ProjectError
-from .layers import _unique_name, open_dataset
+from .layers import open_dataset
 from .model import LayerState, ViewerModel
 
 FORMAT = "terrain_viewer project"
@@ -347,30 +347,13 @@ def relocate(model: ViewerModel, old_path: str | Path, new_path: str | Path) -> 
         if extra.problems:
             raise DataError(extra.problems[0])  # already names the file and the layer
         raise DataError("no layers", new)
-    _merge(model, extra, pending.pop(old))
+    pending.pop(old)
     model.paths = [new if Path(os.path.abspath(p)) == old else p for p in model.paths]
-    saved = _saved_time(model)
+    saved = _saved_time(model)  # before merging moves the time range
+    problems = model.merge_dataset(extra, group="added")  # keeps the saved states of these layers
     if saved is not None:
         model.time.set_t(saved)
     if not pending:
         _PENDING.pop(model, None)
         _SAVED_TIME.pop(model, None)
-    model._emit("layers")  # the model's own change signal (no public notify on ViewerModel)
-    return list(extra.problems)
-
-
-def _merge(model: ViewerModel, extra, expected: list[str]) -> None:
-    taken = {o.name for o in model.dataset.layers + model.dataset.rasters}
-    states = {s.name for s in model.layer_states}
-    for obj in list(extra.rasters) + list(extra.layers):
-        if obj.name in taken:
-            obj.name = _unique_name(obj.name, obj.path, taken)
-        taken.add(obj.name)
-        if obj.name not in states:
-            model.layer_states.append(LayerState(obj.name, group="added"))
-    model.dataset.layers += extra.layers
-    model.dataset.rasters += extra.rasters
-    model.dataset.problems += extra.problems
-    if extra.layers and model.dataset.time_extent:
-        start, end = model.dataset.time_extent
-        model.time.start, model.time.end = math.floor(start), math.floor(end)
+    return list(problems)

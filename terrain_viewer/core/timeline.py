@@ -153,14 +153,17 @@ class TimeIndex:
         return np.sort(candidates[keep])
 
 
-def extent_of(parsed: ParsedTimes) -> tuple[float, float] | None:
-    """First start and last inclusive end (in days) of the finite bounds, or None."""
+def extent_of(parsed: ParsedTimes, open_ends: bool = True) -> tuple[float, float] | None:
+    """First start and last inclusive end in days; with ``open_ends``, +inf when a dated
+    feature never ends. None when no row has a date at all.
+    """
     starts = parsed.start[np.isfinite(parsed.start)]
     ends = parsed.end_inclusive[np.isfinite(parsed.end_inclusive)]
     values = np.concatenate([starts, ends])
     if values.size == 0:
         return None
-    return float(values.min()), float(values.max())
+    open_end = open_ends and bool((np.isfinite(parsed.start) & np.isinf(parsed.end)).any())
+    return float(values.min()), (np.inf if open_end else float(values.max()))
 
 
 class TimeState:

@@ -46,6 +46,8 @@ def _evidence_warnings(layer: Layer) -> list[str]:
 def validate_file(path: str | Path) -> list[LayerReport]:
     """Check every layer of one file; never raises for bad data."""
     path = Path(path)
+    if path.suffix.lower() in io.RASTER_SUFFIXES:
+        return [_validate_raster(path)]
     try:
         infos = io.list_layers(path)
     except TerrainViewerError as exc:
@@ -62,3 +64,20 @@ def validate_file(path: str | Path) -> list[LayerReport]:
             report.warnings.extend(layer.warnings + _evidence_warnings(layer))
         reports.append(report)
     return reports
+
+
+def _validate_raster(path: Path) -> LayerReport:
+    from pyproj import CRS
+
+    from .raster import load_raster
+
+    report = LayerReport(str(path), None)
+    try:
+        raster = load_raster(path, CRS.from_epsg(3857))
+    except TerrainViewerError as exc:
+        report.errors.append(exc.problem)
+    else:
+        report.layer = raster.name
+        if not raster.tags.get("source") and not raster.tags.get("SOURCE"):
+            report.warnings.append("no source tag: the raster does not say what it rests on")
+    return report

@@ -7,7 +7,7 @@ def test_info_lists_layers_roles_and_time_extent(small_gpkg, capsys):
     assert main(["info", str(small_gpkg)]) == 0
     out = capsys.readouterr().out
     assert "units" in out and "keyframes" in out
-    assert "time extent 1944-06-23..1944-07-01T06:00" in out
+    assert "time extent 1944-06-23..1944-07-01T06:00; animation 1944-06-23..1944-06-30" in out
 
 
 def test_validate_passes_clean_data_and_fails_bad_dates(small_gpkg, tmp_path, capsys):
