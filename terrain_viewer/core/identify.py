@@ -2,41 +2,82 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import shapely
 
+from .layers import Layer
 from .model import ViewerModel
+from .raster import RasterLayer
 
 
 def identify(model: ViewerModel, t: float, x: float, y: float, tolerance: float) -> list[tuple[str, dict]]:
     """Features within ``tolerance`` map units of (x, y) at time t, topmost visible layer first.
 
-    Each hit is ``(layer name, attributes)`` with every attribute column (source, confidence, ...).
+    Each hit is ``(layer name, attributes)`` with every attribute column (source, confidence, ...);
+    a visible elevation raster under the point adds its height and provenance.
     """
-    point = shapely.Point(x, y)
+    vectors = {layer.name: layer for layer in model.dataset.layers}
+    rasters = {r.name: r for r in model.dataset.rasters}
     hits: list[tuple[str, dict]] = []
     for state in reversed(model.layer_states):
         if not state.visible:
             continue
-        try:
-            layer = model.dataset.layer(state.name)
-        except KeyError:
-            continue
-        gdf = layer.features_at(t)
-        if not len(gdf):
-            continue
-        near = shapely.dwithin(gdf.geometry.values, point, tolerance)
-        for _, row in gdf[near].iterrows():
-            attrs = {k: _plain(v) for k, v in row.items() if k != "geometry"}
-            hits.append((state.name, attrs))
+        if state.name in vectors:
+            hits += [(state.name, attrs) for attrs in _vector_hits(vectors[state.name], t, x, y, tolerance)]
+        elif state.name in rasters:
+            value = _raster_value(rasters[state.name], x, y)
+            if value is not None:
+                hits.append((state.name, value))
     return hits
+
+
+def _vector_hits(layer: Layer, t: float, x: float, y: float, tolerance: float) -> list[dict]:
+    gdf = layer.features_at(t)
+    if not len(gdf):
+        return []
+    point = shapely.Point(x, y)
+    near = shapely.dwithin(gdf.geometry.values, point, tolerance)
+    if not near.any():
+        return []
+    found = gdf[near]
+    order = np.argsort(shapely.distance(found.geometry.values, point), kind="stable")
+    records = found.drop(columns=found.geometry.name).to_dict("records")
+    return [{k: _plain(v) for k, v in records[i].items()} for i in order]
+
+
+def _raster_value(raster: RasterLayer, x: float, y: float) -> dict | None:
+    left, bottom, right, top = raster.bounds
+    if not (left <= x < right and bottom < y <= top):
+        return None
+    bands, rows, cols = raster.data.shape
+    col = min(int((x - left) / (right - left) * cols), cols - 1)
+    row = min(int((top - y) / (top - bottom) * rows), rows - 1)
+    values = raster.data[:, row, col]
+    if not np.isfinite(values).all():
+        return None
+    tags = raster.tags
+    if raster.kind == "elevation":
+        out = {"elevation_m": round(float(values[0]), 1)}
+    else:
+        out = {f"band_{i + 1}": float(v) for i, v in enumerate(values)}
+    out["source"] = tags.get("source") or str(raster.path)
+    out["confidence"] = "low" if tags.get("reconstructed") == "yes" else tags.get("confidence")
+    if tags.get("description"):
+        out["note"] = tags["description"]
+    return out
 
 
 def _plain(value: object) -> object:
     """NaN/None become None; numpy scalars become Python values."""
     if value is None:
         return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value != value:
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            return value
+    if isinstance(value, float) and math.isnan(value):
         return None
     return value

@@ -344,3 +344,16 @@ def test_views_far_from_the_data_or_very_close_still_render(renderer: MapRendere
     city = model.dataset.layer("city").gdf.geometry.iloc[0].centroid
     close = (city.x - 5, city.y - 5, city.x + 5, city.y + 5)
     assert renderer.render(t=day("1944-07-11"), size=(320, 180), view=close).shape == (180, 320, 4)
+
+
+def test_identify_reports_the_reconstructed_elevation_under_a_point(model: ViewerModel):
+    dem = model.dataset.rasters[0]
+    heights = model.dataset.layer("spot_heights").gdf
+    peak = heights.loc[heights["elev_m"].idxmax()]
+    hits = dict(identify(model, day("1944-07-11"), peak.geometry.x, peak.geometry.y, 1.0))
+    assert dem.name in hits
+    value = hits[dem.name]
+    assert abs(value["elevation_m"] - peak["elev_m"]) < 25  # the DEM is fitted to the spot heights
+    assert value["source"] and value["confidence"] == "low"
+    nearest = dict(identify(model, day("1944-07-11"), peak.geometry.x, peak.geometry.y, 1.0))["spot_heights"]
+    assert nearest["elev_m"] == peak["elev_m"]
