@@ -349,3 +349,15 @@ def test_logging_goes_to_a_rotating_file_and_falls_back_to_stderr(tmp_path: Path
     assert len(handlers) == 1  # calling it again replaced, not stacked, the handlers
     for handler in handlers:
         logger.removeHandler(handler)
+
+
+def test_the_documented_example_is_a_valid_project(tmp_path: Path):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "project-format.md").read_text(encoding="utf-8")
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.tvproj"
+    path.write_text(example, encoding="utf-8")
+    project = read_project(path)
+    assert [e.path.name for e in project.files] == ["hengyang_1944.gpkg", "hengyang_dem.tif"]
+    assert project.export["fps"] == 12 and project.session["time"] == -9305.0
+    model, info = load_project(path)  # the data is not next to it: all missing, states kept
+    assert len(info.missing) == 2 and model.state("events").visible is False
