@@ -115,7 +115,7 @@ class MapRenderer:
         self._restore_background(items[:cut], t, view, size, dpi)
         t1 = time.perf_counter()
         furniture = self._static_furniture(view, size, dpi)
-        self._draw_top(items[cut:], t, view, dpi, furniture.boxes)
+        self._draw_top(items[cut:], t, view, dpi, [b for sprite in furniture for b in sprite.boxes])
         self._draw_furniture(t, items, furniture, size, dpi)
         rgba = np.asarray(self._canvas.buffer_rgba()).copy()
         t2 = time.perf_counter()
@@ -368,25 +368,29 @@ class MapRenderer:
         _remove([leaders, dots])
 
     # ---- furniture ---------------------------------------------------------------------------
-    def _static_furniture(self, view: Extent, size, dpi: float) -> _Sprite:
+    def _static_furniture(self, view: Extent, size, dpi: float) -> list[_Sprite]:
+        """Legend, scale bar with north arrow, and title: sprites keyed so that a pan redraws none."""
         opts = self.model.options
-        states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in self._items(None))
-        key = ("furniture", _round(view), size, dpi, opts.legend, opts.scale_bar, opts.north_arrow,
-               opts.title, states)
+        sprites = []
+        if opts.legend:
+            states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in self._items(None))
+            key = ("legend", size, dpi, states)
+            sprites.append(self._sprite(key, lambda ax: fu.legend(ax, self._legend_entries(),
+                                                                  self._elevation_note())))
+        if opts.scale_bar or opts.north_arrow:
+            width = view[2] - view[0]
+            turn = round(fu.grid_convergence(self.model.dataset.map_crs, view), 1)
+            key = ("scale", size, dpi, round(width, 3), turn, opts.scale_bar, opts.north_arrow)
 
-        def make(ax) -> list:
-            made = []
-            if opts.legend:
-                made += fu.legend(ax, self._legend_entries(), self._elevation_note())
-            if opts.scale_bar:
-                made += fu.scale_bar(ax, view)
-            if opts.north_arrow:
-                made += fu.north_arrow(ax, fu.grid_convergence(self.model.dataset.map_crs, view))
-            if opts.title:
-                made += fu.title(ax, opts.title)
-            return made
+            def make(ax) -> list:
+                made = fu.scale_bar(ax, view) if opts.scale_bar else []
+                return made + (fu.north_arrow(ax, turn) if opts.north_arrow else [])
 
-        return self._sprite(key, make)
+            sprites.append(self._sprite(key, make))
+        if opts.title:
+            title = opts.title
+            sprites.append(self._sprite(("title", size, dpi, title), lambda ax: fu.title(ax, title)))
+        return sprites
 
     def _legend_entries(self) -> list[tuple]:
         entries, seen = [], set()
@@ -410,9 +414,11 @@ class MapRenderer:
                 return "contours 10 m"
         return ""
 
-    def _draw_furniture(self, t: float, items: list[_Item], furniture: _Sprite, size, dpi: float) -> None:
+    def _draw_furniture(self, t: float, items: list[_Item], furniture: list[_Sprite], size,
+                        dpi: float) -> None:
         opts = self.model.options
-        self._blend(furniture)
+        for sprite in furniture:
+            self._blend(sprite)
         if opts.caption:
             text = fu.caption_text(t, opts.caption_format)
             self._blend(self._sprite(("caption", text, size, dpi), lambda ax: fu.caption(ax, text)))
