@@ -176,3 +176,17 @@ def test_an_empty_layer_loads_as_empty_and_static(tmp_path):
     _write(path, "nothing", **_points(0))
     ds = open_dataset([path])
     assert len(ds.layer("nothing").gdf) == 0 and ds.layer("nothing").features_at(0.0).empty
+
+
+@pytest.mark.parametrize("kind", ["zero_bytes", "truncated_half", "truncated_header", "random_bytes", "text"])
+def test_broken_rasters_give_one_line_and_the_vectors_still_load(tmp_path, good, kind):
+    dem = Path(__file__).resolve().parents[2] / "geodata" / "hengyang_dem.tif"
+    raw = dem.read_bytes()
+    bad = tmp_path / f"{kind}.tif"
+    bad.write_bytes({"zero_bytes": b"", "truncated_half": raw[: len(raw) // 2], "truncated_header": raw[:300],
+                     "random_bytes": np.random.default_rng(2).bytes(5000),
+                     "text": b"elevation: high\n" * 20}[kind])
+    ds = open_dataset([good, bad])
+    assert [layer.name for layer in ds.layers] == ["ok"] and ds.rasters == []
+    assert len(ds.problems) == 1 and ds.problems[0].startswith(f"{bad}: cannot read raster")
+    assert "\n" not in ds.problems[0]

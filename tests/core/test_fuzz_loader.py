@@ -64,8 +64,8 @@ def seed_gpkg(tmp_path_factory) -> bytes:
            ).to_file(path, layer="units")
     gpd.GeoDataFrame({"start_date": ["1944-07-01T05:00"], "end_date": ["1944-07-01T06:00"]},
                      geometry=shapely.points([112.6], [26.9]), crs=4326).to_file(path, layer="events")
-    gpd.GeoDataFrame({"name_en": ["Xiang"]}, geometry=[shapely.LineString([(112.62, 26.85), (112.63, 26.95)])],
-                     crs=4326).to_file(path, layer="rivers")
+    river = shapely.LineString([(112.62, 26.85), (112.63, 26.95)])
+    gpd.GeoDataFrame({"name_en": ["Xiang"]}, geometry=[river], crs=4326).to_file(path, layer="rivers")
     assert len(open_dataset([path]).layers) == 3
     return path.read_bytes()
 
@@ -104,17 +104,17 @@ def _mutate(raw: bytes, how: tuple) -> bytes:
     data = bytearray(raw)
     if kind == "truncate":
         return bytes(data[: int(len(data) * arg)])
-    if kind in ("flip", "flip_header"):
+    if kind in ("flip", "flip_header") and data:
         for where, bit in arg:
-            pos = int(where * (len(data) - 1)) if kind == "flip" else where
+            pos = int(where * (len(data) - 1)) if kind == "flip" else where % len(data)
             data[pos] ^= 1 << bit
         return bytes(data)
     if kind == "overwrite":
         where, block = arg
-        pos = int(where * (len(data) - len(block)))
+        pos = int(where * max(len(data) - len(block), 0))
         data[pos: pos + len(block)] = block
         return bytes(data)
-    return bytes(arg)
+    return bytes(arg) if kind == "random" else bytes(data)
 
 
 @FUZZ
@@ -174,3 +174,65 @@ def test_wild_attribute_values_load_or_raise_our_error(tmp_path, spec, layer_nam
     if ds.layers:  # whatever loaded holds only finite coordinates
         coords = shapely.get_coordinates(ds.layers[0].gdf.geometry.values)
         assert np.isfinite(coords).all() and len(ds.layers[0].gdf) <= sum(finite)
+
+
+# ---- project files ---------------------------------------------------------------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (st.lists(children, max_size=5)
+                      | st.dictionaries(st.text(max_size=10), children, max_size=5)),
+    max_leaves=20)
+PROJECT_KEYS = ["format", "version", "files", "map_crs", "layers", "time", "view", "options", "swipe",
+                "basemap", "export"]
+
+
+@st.composite
+def project_documents(draw):
+    """Mostly well-formed projects with one or more fields replaced by arbitrary JSON."""
+    doc = {"format": "terrain_viewer project", "version": 1,
+           "files": [{"path": "data/x.gpkg", "layers": ["units"]}], "map_crs": "EPSG:32649",
+           "layers": [{"name": "units", "visible": True, "opacity": 0.5, "group": "1944", "style": {}}],
+           "time": -9305.0, "view": [0, 0, 10, 10], "options": {}, "swipe": {}, "basemap": None}
+    for key in draw(st.lists(st.sampled_from(PROJECT_KEYS), max_size=4)):
+        doc[key] = draw(json_values)
+    if draw(st.booleans()):
+        doc["layers"] = draw(st.lists(st.dictionaries(
+            st.sampled_from(["name", "visible", "opacity", "group", "style", "x"]), json_values), max_size=3))
+    return doc
+
+
+@FUZZ
+@given(doc=project_documents())
+def test_odd_project_documents_load_or_raise_project_error(tmp_path, doc):
+    import json
+
+    from terrain_viewer.core.errors import ProjectError
+    from terrain_viewer.core.project import load_project
+
+    path = tmp_path / "fuzz.tvproj"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with alarm():
+        try:
+            model, info = load_project(path)
+        except ProjectError as exc:
+            assert exc.message.startswith(str(path)) and "\n" not in exc.message
+        else:
+            assert info.path == path and all(s.name for s in model.layer_states)
+
+
+@FUZZ
+@given(how=mutation)
+def test_damaged_project_files_load_or_raise_project_error(tmp_path, how):
+    from terrain_viewer.core.errors import ProjectError
+    from terrain_viewer.core.project import load_project
+
+    good = (b'{\n  "format": "terrain_viewer project",\n  "version": 1,\n  "files": [],\n'
+            b'  "layers": [{"name": "units", "opacity": 0.5}],\n  "time": -9305.0,\n'
+            b'  "view": [0.0, 0.0, 10.0, 10.0],\n  "title": "\xe8\xa1\xa1\xe9\x98\xb3"\n}\n')
+    path = tmp_path / "fuzz.tvproj"
+    path.write_bytes(_mutate(good, how))
+    with alarm():
+        try:
+            load_project(path)
+        except ProjectError as exc:
+            assert exc.message.startswith(str(path)) and "\n" not in exc.message
