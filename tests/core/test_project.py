@@ -361,3 +361,24 @@ def test_the_documented_example_is_a_valid_project(tmp_path: Path):
     assert project.export["fps"] == 12 and project.session["time"] == -9305.0
     model, info = load_project(path)  # the data is not next to it: all missing, states kept
     assert len(info.missing) == 2 and model.state("events").visible is False
+
+
+def test_shipped_data_project_reopens_pixel_identical(tmp_path: Path, shipped_gpkg: Path):
+    from terrain_viewer.core.builtin import builtin_paths
+    from terrain_viewer.core.render import MapRenderer
+
+    model = ViewerModel.open(builtin_paths())
+    model.set_visible("events", False)
+    model.set_opacity("flooded_fields", 0.5)
+    model.move_layer("front_lines", len(model.layer_states) - 1)
+    model.time.set_date("1944-07-11")
+    model.set_view(model.layer_extent("city"))
+    save_project(model, tmp_path / "siege.tvproj")
+    loaded, info = load_project(tmp_path / "siege.tvproj")
+    assert info.missing == [] and info.problems == []
+    assert [r.name for r in loaded.dataset.rasters] == [r.name for r in model.dataset.rasters] != []
+    for t in (model.time.t, model.time.t + 0.5):
+        a = MapRenderer(model).render(t, size=(480, 270))
+        b = MapRenderer(loaded).render(t, size=(480, 270))
+        assert len(np.unique(a.reshape(-1, 4), axis=0)) > 50
+        np.testing.assert_array_equal(a, b)
