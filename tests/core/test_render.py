@@ -357,3 +357,34 @@ def test_identify_reports_the_reconstructed_elevation_under_a_point(model: Viewe
     assert value["source"] and value["confidence"] == "low"
     nearest = dict(identify(model, day("1944-07-11"), peak.geometry.x, peak.geometry.y, 1.0))["spot_heights"]
     assert nearest["elev_m"] == peak["elev_m"]
+
+
+def _scan(path: Path) -> Path:
+    """A 20x20 pure-magenta RGB GeoTIFF (a stand-in for a scanned map) near Hengyang."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    data = np.zeros((3, 20, 20), dtype=np.uint8)
+    data[0], data[2] = 255, 255
+    transform = from_origin(659000, 2977000, 50, 50)
+    with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=3, dtype="uint8",
+                       crs="EPSG:32649", transform=transform) as dst:
+        dst.write(data)
+    return path
+
+
+def test_image_rasters_are_drawn_with_their_opacity(tmp_path: Path, small_gpkg: Path):
+    model = ViewerModel.open([small_gpkg, _scan(tmp_path / "scan.tif")])
+    model.set_view((658500, 2976000, 660500, 2977500))
+    model.set_options(legend=False)  # at 400x300 the legend would cover the middle
+    renderer = MapRenderer(model)
+    px, py = pixel(renderer, 659500, 2976500, model.view, (400, 300))
+    only = {"scan"}  # the small file's markers stand near the same spot
+    opaque = renderer.render(t=day("1944-06-23"), size=(400, 300), layers=only)[py, px, :3].astype(int)
+    model.set_opacity("scan", 0.5)
+    half = renderer.render(t=day("1944-06-23"), size=(400, 300), layers=only)[py, px, :3].astype(int)
+    assert np.abs(opaque - [255, 0, 255]).max() <= 3
+    assert 100 < half[1] < 200 and half[0] > 200  # green comes through from the paper
+    model.set_visible("scan", False)
+    hidden = renderer.render(t=day("1944-06-23"), size=(400, 300), layers=only)[py, px, :3].astype(int)
+    assert hidden[1] > 200
