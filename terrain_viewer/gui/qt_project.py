@@ -28,6 +28,7 @@ from PyQt6.QtWidgets import (
 
 from ..core import project as core
 from ..core.errors import TerrainViewerError
+from ..core.logs import log_dir, log_exception
 
 PROJECT_FILTER = "terrain_viewer project (*.tvproj);;All files (*)"
 DATA_FILTER = "Map data (*.gpkg *.geojson *.json *.shp *.fgb *.kml *.tif *.tiff);;All files (*)"
@@ -37,6 +38,14 @@ log = logging.getLogger("terrain_viewer.gui.project")
 def _show_error(window: QWidget, title: str, message: str) -> None:
     log.warning("%s: %s", title, message)
     QMessageBox.warning(window, title, message)
+
+
+def _unexpected(window: QWidget, title: str, path: object, exc: Exception) -> None:
+    """A bug, not bad input: log the traceback, tell the user in one line, keep the app running."""
+    log_exception(exc, title)
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    _show_error(window, title, f"{path}: unexpected error ({type(exc).__name__}: {first}); "
+                               f"details in the log file in {log_dir()}")
 
 
 def _start_folder(window: QWidget) -> str:
@@ -60,6 +69,9 @@ def open_project(window: QWidget, path: str | Path | None = None) -> QtMissingFi
         model, info = core.load_project(path)
     except TerrainViewerError as exc:
         _show_error(window, "Cannot open project", exc.message)
+        return None
+    except Exception as exc:  # noqa: BLE001 - an unhandled exception in a Qt slot aborts the app
+        _unexpected(window, "Cannot open project", path, exc)
         return None
     window.set_model(model)
     window.project_path = Path(path)
@@ -101,6 +113,9 @@ def _save(window: QWidget, path: Path) -> Path | None:
         saved = core.save_project(window.model, path, export=getattr(window, "export_settings", None))
     except TerrainViewerError as exc:
         _show_error(window, "Cannot save project", exc.message)
+        return None
+    except Exception as exc:  # noqa: BLE001
+        _unexpected(window, "Cannot save project", path, exc)
         return None
     _status(window, f"Saved {saved.name}")
     return saved
@@ -174,6 +189,10 @@ class QtMissingFilesDialog(QDialog):
         except TerrainViewerError as exc:
             if not quiet:
                 _show_error(self, "Cannot use this file", exc.message)
+            return False
+        except Exception as exc:  # noqa: BLE001
+            if not quiet:
+                _unexpected(self, "Cannot use this file", new, exc)
             return False
         state, button = self.rows[old]
         note = f" ({len(problems)} problems)" if problems else ""

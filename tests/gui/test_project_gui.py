@@ -177,3 +177,23 @@ def test_locating_one_file_finds_the_others_in_the_same_folder(qtbot, tmp_path, 
     assert missing_files(win.model) == {} and "All data files were found." in labels_of(dialog)
     assert len(win.model.dataset.layers) == 6 and boxes == []
     assert np.all([not b.isEnabled() for b in dialog.findChildren(QPushButton) if b.text() == "Locate…"])
+
+
+def test_an_unexpected_error_is_logged_shown_in_one_line_and_the_app_keeps_running(
+        window, tmp_path, monkeypatch, boxes, caplog):
+    from terrain_viewer.core import project as core_project
+
+    def broken(path):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(core_project, "load_project", broken)
+    monkeypatch.setenv("TERRAIN_VIEWER_LOG_DIR", str(tmp_path / "logs"))
+    before = window.model
+    assert qt_project.open_project(window, tmp_path / "x.tvproj") is None
+    (title, text), = boxes
+    assert title == "Cannot open project" and "\n" not in text
+    assert text.startswith(f"{tmp_path / 'x.tvproj'}: unexpected error (RuntimeError: boom); details in")
+    assert "Traceback" in caplog.text and "second line" in caplog.text
+    assert window.model is before and window.isVisible()
+    target = tmp_path / "still_works.tvproj"
+    assert qt_project.save_project_as(window, target) == target
