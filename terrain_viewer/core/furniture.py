@@ -223,17 +223,24 @@ def legend_entries(name: str, geometry_type: str, style: dict, kinds: set[str]) 
 
 
 def legend(ax, entries: list[tuple], note: str = "") -> list:
+    """The legend at the lower right; more columns when one would take over half the height."""
     if not entries:
         return []
     handles, labels = zip(*entries, strict=True)
-    leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)}, loc="lower right",
-                    fontsize=8, title="Legend", title_fontsize=9,
-                    frameon=True, fancybox=True, framealpha=0.92, facecolor=st.PAPER,
-                    edgecolor="#8a7a5a", borderpad=0.8, handlelength=2.6, prop={"family": st.SERIF})
-    if note:
-        leg.get_title().set_text(f"Legend\n{note}")
-        leg.get_title().set(fontsize=7, fontstyle="italic")
-    leg.set_zorder(2000)
+    renderer = ax.figure.canvas.get_renderer()
+    for ncols in (1, 2, 3):
+        leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)}, loc="lower right",
+                        ncols=ncols, title="Legend", frameon=True, fancybox=True, framealpha=0.92,
+                        facecolor=st.PAPER, edgecolor="#8a7a5a", borderpad=0.8, handlelength=2.6,
+                        prop={"family": st.SERIF, "size": 9}, title_fontproperties={"family": st.SERIF,
+                                                                                   "size": 10,
+                                                                                   "weight": "bold"})
+        if note:
+            leg.get_title().set_text(f"Legend\n{note}")
+            leg.get_title().set(fontsize=7, fontstyle="italic", fontweight="normal")
+        leg.set_zorder(2000)
+        if leg.get_window_extent(renderer).height <= 0.55 * ax.figure.bbox.height:
+            break
     return [leg]
 
 

@@ -82,9 +82,14 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def feature_name(row: dict, chinese: bool, column: str = "name_en") -> str:
-    """The English name, with the Chinese name after it when asked for and known."""
+def feature_name(row: dict, chinese: bool, column: str = "name_en", short: bool = False,
+                 english=None) -> str:
+    """The English name (``short``: without asides), with the Chinese name after it when asked."""
     name = _text(row.get(column))
+    if short:
+        name = short_name(name)
+    if english is not None:
+        name = english(name)
     zh = _text(row.get("name_zh")) if chinese else ""
     if zh and name:
         return f"{name} {zh}"
@@ -219,7 +224,7 @@ def paint_spot_heights(ax, gdf, style, ctx) -> list:
     for (x, y), row in zip(xy, _rows(gdf), strict=True):
         elev = row.get("elev_m")
         height = f"{elev:.0f}" if isinstance(elev, int | float) and not math.isnan(elev) else ""
-        name = short_name(feature_name(row, ctx.chinese))
+        name = feature_name(row, ctx.chinese, short=True)
         numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", name)]
         if height and any(abs(n - float(height)) <= 1 for n in numbers):
             height = ""  # the name is the height already ('227.7', '141 Heights')
@@ -249,7 +254,8 @@ def paint_city(ax, gdf, style, ctx) -> list:
                             style.get("alpha", 0.75), hatch="////", hatch_colour="#b99a80")
     artists += draw_lines(ax, gdf.geometry.values, ctx, "#5a3b26", 1.2, effects=wall[2:], z=0.05)
     for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
-        name = short_name(feature_name(row, ctx.chinese)).replace(" walled city", "").upper()
+        name = feature_name(row, ctx.chinese, short=True,
+                            english=lambda n: n.replace(" walled city", "").upper())
         ctx.label(x, y, name, priority=10, centred=True, fontsize=12, fontweight="bold",
                   color="#4a2d1a", family=ctx.fonts(SERIF))
     return artists
@@ -262,7 +268,7 @@ def paint_named_points(marker: str, colour, size: float, priority: float, fontsi
         artists = draw_points(ax, xy, ctx, style.get("color", colour), style.get("marker_size", size),
                               style.get("marker", marker), edge=edge, lw=0.7)
         for (x, y), row in zip(xy, _rows(gdf), strict=True):
-            ctx.label(x, y, short_name(feature_name(row, ctx.chinese)), priority=priority,
+            ctx.label(x, y, feature_name(row, ctx.chinese, short=True), priority=priority,
                       fontsize=fontsize, color=text_colour, family=ctx.fonts(family))
         return artists
     return paint
@@ -289,7 +295,7 @@ def paint_airfield(ax, gdf, style, ctx) -> list:
                             style.get("edgecolor", "#6d6654"), style.get("linewidth", 0.8),
                             style.get("alpha", 0.9), hatch="..", hatch_colour="#a39c86")
     for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
-        name = short_name(feature_name(row, ctx.chinese))
+        name = feature_name(row, ctx.chinese, short=True)
         ctx.label(x, y, f"\u2708 {name}", priority=7, centred=True, fontsize=8, color="#4d4738",
                   family=ctx.fonts(SANS))
     return artists
