@@ -22,7 +22,10 @@ def _time_text(t: object) -> str:
 
     if not isinstance(t, (int, float)):
         return "not set"
-    value = to_datetime(float(t))
+    try:
+        value = to_datetime(float(t))
+    except (OverflowError, ValueError):
+        return f"{t} (out of range)"
     return value.date().isoformat() if float(t) == int(t) else value.isoformat(timespec="minutes")
 
 

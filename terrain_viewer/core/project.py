@@ -16,12 +16,12 @@ import os
 import shutil
 import tempfile
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 
 from .errors import DataError, ProjectError
 from .layers import open_dataset
-from .model import LayerState, ViewerModel
+from .model import LayerState, RenderOptions, SwipeState, ViewerModel
 
 FORMAT = "terrain_viewer project"
 VERSION = 1
@@ -238,8 +238,14 @@ def _check_session(data: dict, path: Path) -> None:
         opacity = state.get("opacity", 1.0)
         _expect(_is_number(opacity) and 0 <= opacity <= 1, path, f'"layers"[{i}] opacity must be 0..1')
         _expect(isinstance(state.get("style", {}), dict), path, f'"layers"[{i}] style must be an object')
+        _expect(isinstance(state.get("visible", True), bool), path,
+                f'"layers"[{i}] visible must be true or false')
+        _expect(isinstance(state.get("group", ""), str), path, f'"layers"[{i}] group must be a string')
         unknown = set(state) - {"name", "visible", "opacity", "group", "style"}
         _expect(not unknown, path, f'"layers"[{i}] has unknown keys {sorted(unknown)}')
+    names = [state["name"] for state in data.get("layers", [])]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    _expect(not twice, path, f'"layers" lists {twice[0]!r} twice' if twice else "")
     if "time" in data:
         _expect(_is_number(data["time"]) and math.isfinite(data["time"]), path, '"time" must be a number')
     view = data.get("view")
@@ -247,12 +253,34 @@ def _check_session(data: dict, path: Path) -> None:
         _expect(isinstance(view, list) and len(view) == 4 and all(_is_number(v) for v in view)
                 and view[2] > view[0] and view[3] > view[1], path,
                 '"view" must be [xmin, ymin, xmax, ymax] with xmax > xmin and ymax > ymin')
-    for key in ("options", "swipe"):
+    for key, cls in (("options", RenderOptions), ("swipe", SwipeState)):
         _expect(isinstance(data.get(key, {}), dict), path, f'"{key}" must be an object')
+        _check_fields(data.get(key, {}), cls, key, path)
+    position = data.get("swipe", {}).get("position", 0.5)
+    _expect(0 <= position <= 1, path, '"swipe" position must be 0..1')
     _expect(data.get("basemap") is None or isinstance(data["basemap"], dict), path,
             '"basemap" must be an object or null')
     _expect(data.get("export") is None or isinstance(data["export"], dict), path,
             '"export" must be an object or null')
+
+
+def _check_fields(values: dict, cls: type, key: str, path: Path) -> None:
+    """Known fields must have their default's type (numbers: any finite number); others are ignored."""
+    for f in fields(cls):
+        if f.name not in values:
+            continue
+        default, value = f.default, values[f.name]
+        ok = _is_number(value) if isinstance(default, float) else type(value) is type(default)
+        _expect(ok, path, f'"{key}" {f.name} must be {type(default).__name__}, not {json.dumps(value)[:40]}')
+
+
+def _known(values: dict, cls: type) -> dict:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in values.items() if k in names}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _is_number(value: object) -> bool:
@@ -282,6 +310,9 @@ def read_project(path: str | Path) -> ProjectFile:
     folder = Path(os.path.abspath(path)).parent
     files = [_entry(item, folder, path, i) for i, item in enumerate(data.get("files", []))]
     session = {key: data[key] for key in SESSION_KEYS if key in data}
+    for key, cls in (("options", RenderOptions), ("swipe", SwipeState)):
+        if key in session:  # fields of a later version are ignored, not refused
+            session[key] = _known(session[key], cls)
     basemap = session.get("basemap")
     if isinstance(basemap, dict) and isinstance(basemap.get("mbtiles"), str):
         session["basemap"] = {**basemap, "mbtiles": str(folder / basemap["mbtiles"])}
@@ -296,12 +327,13 @@ def load_project(path: str | Path) -> tuple[ViewerModel, ProjectInfo]:
     try:
         dataset = open_dataset(present, map_crs=project.session.get("map_crs"))
     except Exception as exc:  # a bad map_crs string is the only way here (pyproj's error)
-        raise ProjectError(f"bad map CRS {project.session.get('map_crs')!r}: {exc}", project.path) from exc
+        raise ProjectError(f"bad map CRS {project.session.get('map_crs')!r}: {_one_line(str(exc))}",
+                           project.path) from exc
     model = ViewerModel(dataset, [e.path for e in project.files])
     try:
         _apply_session(model, project.session, {n for e in missing for n in e.layers})
     except (TypeError, ValueError, KeyError) as exc:
-        raise ProjectError(f"bad project: {exc}", project.path) from exc
+        raise ProjectError(f"bad project: {_one_line(str(exc))}", project.path) from exc
     if missing:
         _PENDING[model] = {e.path: list(e.layers) for e in missing}
         if "time" in project.session:

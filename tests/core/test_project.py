@@ -153,6 +153,16 @@ def test_relocate_to_a_bad_file_reports_and_stays_missing(data_dir: Path, tmp_pa
          '"files"[0] must be an object with a "path"'),
         (b'{"format": "terrain_viewer project", "version": 1, "time": "soon"}', '"time" must be a number'),
         (b'{"format": "terrain_viewer project", "version": 1, "map_crs": "EPSG:999999"}', "bad map CRS"),
+        (b'{"format": "terrain_viewer project", "version": 1, "options": {"caption_format": 5}}',
+         '"options" caption_format must be str, not 5'),
+        (b'{"format": "terrain_viewer project", "version": 1, "swipe": {"position": 2}}',
+         '"swipe" position must be 0..1'),
+        (b'{"format": "terrain_viewer project", "version": 1, "layers": [{"name": "a", "visible": "no"}]}',
+         '"layers"[0] visible must be true or false'),
+        (b'{"format": "terrain_viewer project", "version": 1, "layers": [{"name": "a"}, {"name": "a"}]}',
+         "\"layers\" lists 'a' twice"),
+        (b'{"format": "terrain_viewer project", "version": 1, "layers": [{"name": "a", "\\n": 1}]}',
+         "\"layers\"[0] has unknown keys ['\\n']"),
     ],
 )
 def test_bad_project_files_give_one_line_messages_naming_the_file(tmp_path: Path, content, problem):
@@ -162,6 +172,19 @@ def test_bad_project_files_give_one_line_messages_naming_the_file(tmp_path: Path
         load_project(path)
     message = caught.value.message
     assert message.startswith(f"{path}: ") and problem in message and "\n" not in message
+
+
+def test_fields_of_a_later_version_are_ignored(tmp_path: Path, capsys):
+    from terrain_viewer.cli import main
+
+    path = tmp_path / "later.tvproj"
+    path.write_text('{"format": "terrain_viewer project", "version": 1, "time": 1e300, "wind": 3,'
+                    ' "swipe": {"enabled": true, "mode": "circle"}, "options": {"legend": false, "x": 1}}',
+                    encoding="utf-8")
+    model, info = load_project(path)
+    assert model.swipe.enabled and not model.options.legend and info.missing == []
+    assert main(["project-info", str(path)]) == 0
+    assert "time 1e+300 (out of range)" in capsys.readouterr().out
 
 
 def test_missing_project_file(tmp_path: Path):
