@@ -201,10 +201,10 @@ def legend_entries(name: str, geometry_type: str, style: dict, kinds: set[str]) 
         "city": [(_patch("#dcc1a8", "#5a3b26", "////", 1.4), "Walled city (1944)")],
         "railways": [((_line("#1b1b1b", 2.4), _line("white", 1.0, linestyle=(0, (3, 3)))), "Railway")],
         "airfield": [(_patch("#ddd8c6", "#6d6654", ".."), "Airfield")],
-        "spot_heights": [(_marker("^", st.INK, 5, st.PAPER), "Spot height (m)")],
+        "spot_heights": [(_marker("^", st.INK, 7, st.PAPER), "Spot height (m)")],
         "defense_lines": [(_line(st.CN_BLUE, 1.6, tick), "Chinese defence lines")],
         "moats": [((_line("#2d6d8c", 2.2), _line(st.WATER, 1.0)), "Fang's moats")],
-        "pillboxes": [(_marker("s", st.CN_BLUE, 4, "white"), "Pillboxes")],
+        "pillboxes": [(_marker("s", st.CN_BLUE, 5, "white"), "Pillboxes")],
         "front_lines": [(_line(st.JP_RED, 2.2, tick), "Japanese front")],
         "events": [(_marker("*", st.EVENT, 11, "#5a1e00"), "Event on this day")],
         "units": [(_patch("#80e0ff", st.INK), "Chinese unit (APP-6)"),
@@ -220,6 +220,15 @@ def legend_entries(name: str, geometry_type: str, style: dict, kinds: set[str]) 
     if "Line" in geometry_type:
         return [(_line(colour, style.get("linewidth", 1.6)), name)]
     return [(_marker(style.get("marker", "o"), colour, 6, "white"), name)]
+
+
+def contour_entry(style: dict, reconstructed: bool) -> tuple:
+    """Legend entry for the contours of an elevation raster."""
+    from .terrain import CONTOUR_COLOUR
+
+    step = float(style.get("contour_step", 10.0))
+    label = f"Contours every {step:g} m" + ("\n(relief reconstructed, not surveyed)" if reconstructed else "")
+    return (_line(style.get("contour_color", CONTOUR_COLOUR), 0.8), label)
 
 
 def legend(ax, entries: list[tuple], note: str = "") -> list:

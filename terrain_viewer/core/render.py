@@ -375,8 +375,7 @@ class MapRenderer:
         if opts.legend:
             states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in self._items(None))
             key = ("legend", size, dpi, states)
-            sprites.append(self._sprite(key, lambda ax: fu.legend(ax, self._legend_entries(),
-                                                                  self._elevation_note())))
+            sprites.append(self._sprite(key, lambda ax: fu.legend(ax, self._legend_entries())))
         if opts.scale_bar or opts.north_arrow:
             width = view[2] - view[0]
             turn = round(fu.grid_convergence(self.model.dataset.map_crs, view), 1)
@@ -396,6 +395,10 @@ class MapRenderer:
         entries, seen = [], set()
         for item in reversed(self._items(None)):
             if isinstance(item.obj, RasterLayer):
+                if item.obj.kind == "elevation" and "Contours" not in seen:
+                    seen.add("Contours")
+                    entries.append(fu.contour_entry(st.clean_style(item.state.name, item.state.style),
+                                                    item.obj.tags.get("reconstructed") == "yes"))
                 continue
             gdf = item.obj.gdf
             kinds = set(gdf["kind"].dropna().astype(str)) if "kind" in gdf.columns else set()
@@ -405,14 +408,6 @@ class MapRenderer:
                     seen.add(label)
                     entries.append((handle, label))
         return entries
-
-    def _elevation_note(self) -> str:
-        for item in self._items(None):
-            if isinstance(item.obj, RasterLayer) and item.obj.kind == "elevation":
-                if item.obj.tags.get("reconstructed") == "yes":
-                    return "contours 10 m; relief reconstructed, not surveyed"
-                return "contours 10 m"
-        return ""
 
     def _draw_furniture(self, t: float, items: list[_Item], furniture: list[_Sprite], size,
                         dpi: float) -> None:
