@@ -1,0 +1,85 @@
+"""Start the desktop window: ``terrain-viewer``, ``terrain-viewer gui [FILES]``, ``terrain-viewer-gui``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from ..core.builtin import builtin_paths
+from ..core.errors import TerrainViewerError
+from ..core.logs import setup_logging
+from ..core.model import ViewerModel
+from ..core.timeline import to_date
+
+log = logging.getLogger("terrain_viewer.gui")
+
+
+def make_excepthook(parent: QWidget | None, log_file: Path | None):
+    """A ``sys.excepthook`` that logs the traceback and shows one line in a message box."""
+
+    def hook(exc_type, exc, tb) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.error("uncaught exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        text = exc.message if isinstance(exc, TerrainViewerError) else f"{exc_type.__name__}: {exc}"
+        where = f"\n\nDetails were written to {log_file}" if log_file else ""
+        try:
+            QMessageBox.critical(parent, "Unexpected error", f"{text}{where}")
+        except Exception:  # noqa: BLE001 - the hook must never raise
+            sys.__excepthook__(exc_type, exc, tb)
+
+    return hook
+
+
+def load_model(paths: Sequence[str | Path]) -> tuple[ViewerModel, list[str]]:
+    """The model for ``paths`` (the built-in data when empty); falls back to the built-in data
+    when none of the files can be read. Returns the model and any startup problems."""
+    if paths:
+        try:
+            return ViewerModel.open(paths), []
+        except TerrainViewerError as exc:
+            problem = exc.message
+        model = ViewerModel.open(builtin_paths())
+        return model, [problem, "showing the built-in Hengyang 1944 data instead"]
+    return ViewerModel.open(builtin_paths()), []
+
+
+def create_window(paths: Sequence[str | Path] = ()):
+    """Build the main window on ``paths`` at the start of the time extent (23 June 1944)."""
+    from .main_window import QtMainWindow
+
+    model, problems = load_model(paths)
+    model.time.set_t(model.time.start)
+    window = QtMainWindow(model)
+    if problems:
+        window.show_problems(problems + model.dataset.problems)
+    log.info("window opened on %s at %s", [str(p) for p in model.paths], to_date(model.time.t))
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the desktop application; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    log_file = setup_logging()
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "terrain_viewer", *argv])
+    app.setApplicationName("terrain_viewer")
+    app.setOrganizationName("terrain_viewer")
+    sys.excepthook = make_excepthook(None, log_file)
+    try:
+        window = create_window([a for a in argv if not a.startswith("-")])
+    except TerrainViewerError as exc:
+        QMessageBox.critical(None, "terrain_viewer cannot start", exc.message)
+        return 1
+    sys.excepthook = make_excepthook(window, log_file)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,364 @@
+"""The main window: map in the middle, layers left, events and identify right, the date bar below.
+
+It only wires user actions to the ViewerModel and to the other developers' dialogs (imported
+lazily inside the slots, so a missing piece gives a message, not a crash).
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from ..core.errors import TerrainViewerError
+from ..core.model import ViewerModel
+from .qt_events_panel import QtEventsPanel
+from .qt_identify import TOLERANCE_PX, QtIdentifyPanel
+from .qt_layer_panel import QtLayerPanel
+from .qt_map_canvas import QtMapCanvas
+from .qt_measure import CursorCoordinates, MeasurePath
+from .qt_time_slider import QtTimeSlider
+
+log = logging.getLogger("terrain_viewer.gui")
+
+OPEN_FILTER = ("Map data (*.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx *.csv *.tif *.tiff);;"
+               "GeoTIFF (*.tif *.tiff);;All files (*)")
+TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
+           ("caption", "Date caption"), ("labels", "Labels"))
+STYLE = """
+QMainWindow { background: #eceae4; }
+QDockWidget { font-weight: 600; }
+QDockWidget::title { background: #dedad0; padding: 5px 8px; }
+QWidget#timeBar { background: #1f3b57; color: #f4f1ea; }
+QWidget#timeBar QLabel { color: #f4f1ea; }
+QLabel#dateLabel { font-size: 20px; font-weight: 700; }
+QLabel#hourLabel { font-size: 11px; color: #c9d6e2; }
+QLabel#rangeLabel { color: #c9d6e2; }
+QWidget#timeBar QToolButton { color: #f4f1ea; background: #2d5278; border: none; border-radius: 4px;
+    font-size: 14px; }
+QWidget#timeBar QToolButton:hover { background: #3c6a97; }
+QWidget#timeBar QCheckBox { color: #f4f1ea; }
+QSlider#dateSlider::groove:horizontal { height: 6px; background: #5a7896; border-radius: 3px; }
+QSlider#dateSlider::sub-page:horizontal { background: #e0a458; border-radius: 3px; }
+QSlider#dateSlider::handle:horizontal { background: #f4f1ea; width: 14px; margin: -6px 0;
+    border-radius: 7px; }
+QLabel#panelHeading { font-weight: 600; color: #1f3b57; padding: 2px; }
+QToolBar { spacing: 4px; padding: 2px; background: #f4f1ea; border-bottom: 1px solid #d4cfc4; }
+QStatusBar { background: #f4f1ea; }
+"""
+
+
+class QtMainWindow(QMainWindow):
+    """The terrain_viewer window bound to one ViewerModel (``set_model`` swaps it)."""
+
+    def __init__(self, model: ViewerModel):
+        super().__init__()
+        self.model = model
+        self.project_path: Path | None = None
+        self.export_settings: dict | None = None
+        self.setWindowTitle("terrain_viewer")
+        self.setAcceptDrops(True)
+        self.setStyleSheet(STYLE)
+        self._build_central()
+        self._build_docks()
+        self._build_status()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self.set_model(model)
+        self.resize(1440, 900)
+
+    # ---- layout -----------------------------------------------------------------------------
+    def _build_central(self) -> None:
+        self.canvas = QtMapCanvas(self.model)
+        self.time_slider = QtTimeSlider(self.model)
+        self.setCentralWidget(self.canvas)
+        self.canvas.cursor_moved.connect(self._on_cursor_moved)
+        self.canvas.map_clicked.connect(self._on_map_clicked)
+        self.canvas.right_clicked.connect(self._on_right_click)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self, objectName=f"dock_{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.layer_panel = QtLayerPanel(self.model)
+        self.layer_panel.zoom_requested.connect(self.canvas.zoom_to_layer)
+        self.events_panel = QtEventsPanel(self.model)
+        self.events_panel.centre_requested.connect(self.canvas.centre_on)
+        self.identify_panel = QtIdentifyPanel()
+        self.problems_list = QListWidget(objectName="problemsList")
+        self.problems_list.setWordWrap(True)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.layers_dock = self._dock("Layers", self.layer_panel, left)
+        self.events_dock = self._dock("Events", self.events_panel, right)
+        self.identify_dock = self._dock("Identify", self.identify_panel, right)
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.problems_dock = self._dock("Problems", self.problems_list, left)
+        self.time_dock = self._dock("Time", self.time_slider, bottom)
+        self.time_dock.setTitleBarWidget(QWidget())
+        self.time_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
+        self.setCorner(Qt.Corner.BottomRightCorner, bottom)
+        self.tabifyDockWidget(self.events_dock, self.identify_dock)
+        self.events_dock.raise_()
+        self.problems_dock.hide()
+        self.resizeDocks([self.layers_dock, self.events_dock], [250, 320], Qt.Orientation.Horizontal)
+
+    def _build_status(self) -> None:
+        self.coords_label = QLabel(objectName="coordsLabel")
+        self.measure_label = QLabel(objectName="measureLabel")
+        self.statusBar().addPermanentWidget(self.measure_label)
+        self.statusBar().addPermanentWidget(self.coords_label)
+
+    def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None,
+                checkable: bool = False, checked: bool = False) -> QAction:
+        action = QAction(text, self, checkable=checkable)
+        if checkable:
+            action.setChecked(checked)
+            action.toggled.connect(slot)
+        else:
+            action.triggered.connect(lambda _checked=False: slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.open_action = a("&Open…", self._on_open, QKeySequence.StandardKey.Open)
+        self.open_project_action = a("Open &project…", lambda: self._call("qt_project", "open_project"))
+        self.save_project_action = a("&Save project", lambda: self._call("qt_project", "save_project"),
+                                     QKeySequence.StandardKey.Save)
+        self.save_as_action = a("Save project &as…", lambda: self._call("qt_project", "save_project_as"),
+                                QKeySequence.StandardKey.SaveAs)
+        self.export_action = a("&Export…", self._on_export, "Ctrl+E")
+        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.zoom_full_action = a("Zoom to &full extent", self.canvas.zoom_full, "Ctrl+0")
+        self.zoom_layer_action = a("Zoom to selected &layer", self._on_zoom_layer)
+        self.chinese_action = a("&Chinese names", lambda on: self.model.set_options(chinese_names=on),
+                                checkable=True)
+        self.option_actions = {key: a(text, lambda on, k=key: self.model.set_options(**{k: on}),
+                                      checkable=True, checked=True) for key, text in TOGGLES}
+        self.swipe_action = a("S&wipe compare", lambda on: self.model.set_swipe(enabled=on), checkable=True)
+        self.side_action = a("Side &by side…", lambda: self._call("qt_compare", "open_side_by_side"))
+        self.basemap_action = a("&Basemap…", lambda: self._call("qt_compare", "choose_basemap"))
+        self.play_action = a("Play / pause", self.time_slider.toggle_play, Qt.Key.Key_Space)
+        self.back_action = a("Back one day", lambda: self.time_slider.step(-1), Qt.Key.Key_Left)
+        self.forward_action = a("Forward one day", lambda: self.time_slider.step(1), Qt.Key.Key_Right)
+        tools = QActionGroup(self)
+        self.pan_action = a("&Pan", lambda on: on and self.set_tool("pan"), "P", checkable=True, checked=True)
+        self.identify_action = a("&Identify", lambda on: on and self.set_tool("identify"), "I",
+                                 checkable=True)
+        self.measure_action = a("&Measure", lambda on: on and self.set_tool("measure"), "M", checkable=True)
+        for action in (self.pan_action, self.identify_action, self.measure_action):
+            tools.addAction(action)
+        self.about_action = a("&About terrain_viewer", self._on_about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for action in (self.open_action, None, self.open_project_action, self.save_project_action,
+                       self.save_as_action, None, self.export_action, None, self.quit_action):
+            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        view = bar.addMenu("&View")
+        for action in (self.zoom_full_action, self.zoom_layer_action, None, self.chinese_action,
+                       *self.option_actions.values(), None, self.swipe_action, self.side_action,
+                       self.basemap_action, None):
+            view.addSeparator() if action is None else view.addAction(action)
+        panels = view.addMenu("Panels")
+        for dock in (self.layers_dock, self.events_dock, self.identify_dock, self.problems_dock):
+            panels.addAction(dock.toggleViewAction())
+        time_menu = bar.addMenu("&Time")
+        for action in (self.play_action, self.back_action, self.forward_action):
+            time_menu.addAction(action)
+        tools = bar.addMenu("&Tools")
+        for action in (self.pan_action, self.identify_action, self.measure_action):
+            tools.addAction(action)
+        bar.addMenu("&Help").addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        for action in (self.open_action, self.export_action, None, self.zoom_full_action, None,
+                       self.pan_action, self.identify_action, self.measure_action, None, self.swipe_action):
+            bar.addSeparator() if action is None else bar.addAction(action)
+
+    # ---- model ------------------------------------------------------------------------------
+    def set_model(self, model: ViewerModel) -> None:
+        """Swap in another model (a loaded project) and rebind every widget to it."""
+        self.model = model
+        for widget in (self.canvas, self.time_slider, self.layer_panel, self.events_panel):
+            widget.set_model(model)
+        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        self.coordinates = CursorCoordinates(model.dataset.map_crs)
+        self.measure = MeasurePath(self.coordinates)
+        self.canvas.overlay_path = self.measure.points
+        self.identify_panel.show_hits([])
+        self._sync_actions()
+        self.show_problems(model.dataset.problems)
+        self._update_title()
+
+    def _on_model(self, kind: str, model: ViewerModel) -> None:
+        if model is not self.model:
+            return
+        if kind in ("options", "swipe"):
+            self._sync_actions()
+        if kind == "time":
+            self._update_title()
+
+    def _sync_actions(self) -> None:
+        pairs = [(self.chinese_action, self.model.options.chinese_names),
+                 (self.swipe_action, self.model.swipe.enabled)]
+        pairs += [(action, getattr(self.model.options, key)) for key, action in self.option_actions.items()]
+        for action, value in pairs:
+            action.blockSignals(True)
+            action.setChecked(bool(value))
+            action.blockSignals(False)
+
+    def _update_title(self) -> None:
+        paths = [self.project_path] if self.project_path else self.model.paths[:2]
+        name = ", ".join(p.name for p in paths) or "untitled"
+        self.setWindowTitle(f"{name} — {self.time_slider.date_label.text()} — terrain_viewer")
+
+    def show_problems(self, problems: Sequence[str]) -> None:
+        """List load problems in the Problems dock and the status bar (never blocks)."""
+        self.problems_list.clear()
+        self.problems_list.addItems([str(p) for p in problems])
+        if problems:
+            self.problems_dock.show()
+            self.statusBar().showMessage(f"{len(problems)} load problem(s) — see the Problems panel", 15000)
+        else:
+            self.problems_dock.hide()
+
+    # ---- files ------------------------------------------------------------------------------
+    def open_files(self, paths: Sequence[str | Path]) -> list[str]:
+        """Add the layers of ``paths``; show problems; return them. The window keeps running."""
+        paths = [Path(p) for p in paths]
+        try:
+            problems = self.model.add_files(paths)
+        except TerrainViewerError as exc:
+            problems = [exc.message]
+        except Exception as exc:  # any reader failure: one line, logged with traceback
+            log.exception("opening %s failed", paths)
+            problems = [f"{', '.join(p.name for p in paths)}: {exc}"]
+        self.show_problems(self.model.dataset.problems + [p for p in problems
+                                                          if p not in self.model.dataset.problems])
+        if problems:
+            QMessageBox.warning(self, "Problems opening files", "\n".join(problems[:12]))
+        else:
+            self.statusBar().showMessage(f"Opened {', '.join(p.name for p in paths)}", 8000)
+        return problems
+
+    def _on_open(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open map data", str(Path.home()), OPEN_FILTER)
+        if paths:
+            self.open_files(paths)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_files(paths)
+
+    # ---- other developers' dialogs ------------------------------------------------------------
+    def _call(self, module: str, function: str):
+        """Call ``terrain_viewer.gui.<module>.<function>(self)``; a message box when it is missing."""
+        try:
+            target = getattr(importlib.import_module(f"terrain_viewer.gui.{module}"), function)
+        except (ImportError, AttributeError) as exc:
+            log.warning("%s.%s unavailable: %s", module, function, exc)
+            QMessageBox.information(self, "Not available", f"This feature is not available: {exc}")
+            return None
+        return target(self)
+
+    def _on_export(self) -> None:
+        try:
+            from .qt_export_dialog import ExportDialog
+        except ImportError as exc:
+            QMessageBox.information(self, "Not available", f"Export is not available: {exc}")
+            return
+        ExportDialog(self.model, self).exec()
+
+    def _on_zoom_layer(self) -> None:
+        name = self.layer_panel.current_name()
+        if name is None:
+            self.statusBar().showMessage("Select a layer in the Layers panel first", 5000)
+            return
+        self.canvas.zoom_to_layer(name)
+
+    def _on_about(self) -> None:
+        QMessageBox.about(self, "About terrain_viewer", about_text(self.model))
+
+    # ---- tools ------------------------------------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        """``"pan"``, ``"identify"`` or ``"measure"`` (leaving measure clears the line)."""
+        self.canvas.set_tool(tool)
+        {"pan": self.pan_action, "identify": self.identify_action, "measure": self.measure_action}[tool] \
+            .setChecked(True)
+        if tool != "measure":
+            self.measure.clear()
+            self.measure_label.clear()
+        else:
+            self.measure_label.setText(self.measure.text())
+        if tool == "identify":
+            self.identify_dock.show()
+            self.identify_dock.raise_()
+        self.canvas.update()
+
+    def _on_map_clicked(self, x: float, y: float) -> None:
+        if self.canvas.tool == "identify":
+            self.identify_panel.identify_at(self.model, x, y, TOLERANCE_PX * self.canvas.units_per_pixel())
+            self.identify_dock.show()
+            self.identify_dock.raise_()
+        elif self.canvas.tool == "measure":
+            self.measure.add(x, y)
+            self.measure_label.setText(self.measure.text())
+            self.canvas.update()
+
+    def _on_right_click(self) -> None:
+        if self.canvas.tool == "measure":
+            self.measure.clear()
+            self.measure_label.setText(self.measure.text())
+            self.canvas.update()
+
+    def _on_cursor_moved(self, x: float, y: float) -> None:
+        self.coords_label.setText(self.coordinates.text(x, y))
+
+
+def about_text(model: ViewerModel) -> str:
+    """HTML for Help ▸ About: what the program is and where the loaded data comes from."""
+    sources: dict[str, None] = {}
+    for layer in model.dataset.layers:
+        if "source" in layer.gdf.columns:
+            for value in layer.gdf["source"].dropna().astype(str).unique():
+                sources.setdefault(value.split(",")[0].strip(), None)
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in list(sources)[:25])
+    more = f"<p>… and {len(sources) - 25} more.</p>" if len(sources) > 25 else ""
+    return ("<h3>terrain_viewer</h3><p>A desktop viewer for battle terrain through time. Built-in subject: "
+            "the Battle of Hengyang, 23 June – 8 August 1944.</p>"
+            "<p>The elevation grid is <b>reconstructed</b> from spot heights and hill outlines, not "
+            "surveyed. Every feature carries its <i>source</i> and <i>confidence</i> (use Identify).</p>"
+            f"<p><b>Data sources</b></p><ul>{items}</ul>{more}")

@@ -1,0 +1,142 @@
+"""The events panel: the features of layer ``events`` active on the current date.
+
+Each row shows the time and title; the text below shows the description and the source of the
+selected event. Clicking an event centres the map on it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.model import ViewerModel
+from ..core.timeline import parse_iso, to_datetime
+
+EVENTS_LAYER = "events"
+XY_ROLE = Qt.ItemDataRole.UserRole
+ATTRS_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def when(attrs: dict) -> str:
+    """``1944-07-11 05:00`` or ``1944-07-11`` from the event's start (and end when it differs)."""
+    parts = []
+    for key in ("start_date", "end_date"):
+        try:
+            parsed = parse_iso(attrs.get(key))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            stamp = to_datetime(parsed[0])
+            parts.append(f"{stamp:%d %b %Y %H:%M}" if parsed[1] else f"{stamp:%d %b %Y}")
+    if len(parts) == 2 and parts[0] == parts[1]:
+        parts = parts[:1]
+    return " – ".join(parts)
+
+
+class QtEventsPanel(QWidget):
+    """List of today's events and the details of the selected one."""
+
+    centre_requested = pyqtSignal(float, float)  # map x, y
+
+    def __init__(self, model: ViewerModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.heading = QLabel(objectName="panelHeading")
+        self.list = QListWidget(objectName="eventsList")
+        self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)
+        self.list.itemClicked.connect(self._on_clicked)
+        self.list.currentItemChanged.connect(lambda item, _old: self._show(item))
+        self.details = QTextBrowser(objectName="eventDetails")
+        self.details.setOpenExternalLinks(True)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.list)
+        split.addWidget(self.details)
+        split.setSizes([300, 200])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.heading)
+        layout.addWidget(split, 1)
+        self._day: int | None = None
+        self.set_model(model)
+
+    def set_model(self, model: ViewerModel) -> None:
+        self.model = model
+        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        self.refresh(force=True)
+
+    def _on_model(self, kind: str, model: ViewerModel) -> None:
+        if model is self.model and kind in ("time", "layers"):
+            self.refresh(force=kind == "layers")
+
+    def refresh(self, force: bool = False) -> None:
+        """List the events active at the model's time (only re-listed when the hour changes)."""
+        key = round(self.model.time.t * 24)
+        if key == self._day and not force:
+            return
+        self._day = key
+        self.list.clear()
+        self.details.clear()
+        for attrs, xy in self.events():
+            title = _text(attrs.get("title")) or _text(attrs.get("name_en")) or "(untitled event)"
+            item = QListWidgetItem(f"{title}\n{when(attrs)}")
+            item.setData(XY_ROLE, xy)
+            item.setData(ATTRS_ROLE, attrs)
+            item.setToolTip(_text(attrs.get("description")))
+            self.list.addItem(item)
+        count = self.list.count()
+        self.heading.setText(f"{count} event{'s' if count != 1 else ''} on this date")
+
+    def events(self) -> list[tuple[dict, tuple[float, float]]]:
+        """(attributes, map point) of the events active now, in start order."""
+        try:
+            layer = self.model.dataset.layer(EVENTS_LAYER)
+        except KeyError:
+            return []
+        gdf = layer.features_at(self.model.time.t)
+        if "start_date" in gdf.columns:
+            gdf = gdf.iloc[sorted(range(len(gdf)), key=lambda i: str(gdf["start_date"].iloc[i]))]
+        out = []
+        for _, row in gdf.iterrows():
+            point = row.geometry.representative_point() if row.geometry is not None else None
+            if point is None or point.is_empty:
+                continue
+            attrs = {k: v for k, v in row.items() if k != "geometry"}
+            out.append((attrs, (float(point.x), float(point.y))))
+        return out
+
+    def _show(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            self.details.clear()
+            return
+        attrs = item.data(ATTRS_ROLE)
+        rows = [f"<h3>{html.escape(_text(attrs.get('title')))}</h3>",
+                f"<p><i>{html.escape(when(attrs))}</i></p>",
+                f"<p>{html.escape(_text(attrs.get('description')))}</p>"]
+        source = _text(attrs.get("source"))
+        if source:
+            confidence = _text(attrs.get("confidence"))
+            extra = f"<br><b>Confidence:</b> {html.escape(confidence)}" if confidence else ""
+            rows.append(f"<p><b>Source:</b> {html.escape(source)}{extra}</p>")
+        self.details.setHtml("".join(rows))
+
+    def _on_clicked(self, item: QListWidgetItem) -> None:
+        self._show(item)
+        x, y = item.data(XY_ROLE)
+        self.centre_requested.emit(x, y)

@@ -1,0 +1,181 @@
+"""The layer panel: layers grouped by ``LayerState.group``, visibility, opacity, order, colour, width.
+
+Listed top-down in drawing order (the top row is drawn last, on top), as in desktop GIS.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QIcon, QPixmap
+from PyQt6.QtWidgets import (
+    QColorDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QSlider,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.model import ViewerModel
+
+NAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _swatch(color: str | None) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(color) if color else QColor(0, 0, 0, 0))
+    return QIcon(pixmap)
+
+
+class QtLayerPanel(QWidget):
+    """Tree of groups and layers plus controls for the selected layer."""
+
+    zoom_requested = pyqtSignal(str)  # layer name
+
+    def __init__(self, model: ViewerModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tree = QTreeWidget(objectName="layerTree")
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(True)
+        self.tree.itemChanged.connect(self._on_item_changed)
+        self.tree.currentItemChanged.connect(lambda *_: self._sync_controls())
+        self.tree.itemDoubleClicked.connect(self._on_double_click)
+        self._build_controls()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.controls)
+        self.set_model(model)
+
+    def _build_controls(self) -> None:
+        self.controls = QWidget(objectName="layerControls")
+        self.opacity = QSlider(Qt.Orientation.Horizontal, objectName="opacitySlider")
+        self.opacity.setRange(0, 100)
+        self.opacity.valueChanged.connect(self._on_opacity)
+        self.width_box = QDoubleSpinBox(objectName="lineWidth", minimum=0.1, maximum=20.0, singleStep=0.5)
+        self.width_box.setSuffix(" pt")
+        self.width_box.valueChanged.connect(self._on_width)
+        self.color_button = self._button("Colour…", self._on_color)
+        self.up_button = self._button("▲", lambda: self._move(+1), "Draw higher (up the list)")
+        self.down_button = self._button("▼", lambda: self._move(-1), "Draw lower (down the list)")
+        self.zoom_button = self._button("Zoom to", self._on_zoom, "Zoom the map to this layer")
+        buttons = QHBoxLayout()
+        for button in (self.up_button, self.down_button, self.color_button, self.zoom_button):
+            buttons.addWidget(button)
+        form = QFormLayout(self.controls)
+        form.setContentsMargins(0, 4, 0, 0)
+        form.addRow("Opacity", self.opacity)
+        form.addRow("Line width", self.width_box)
+        form.addRow(buttons)
+
+    def _button(self, text: str, slot, tip: str = "") -> QToolButton:
+        button = QToolButton(text=text, toolTip=tip)
+        button.clicked.connect(slot)
+        return button
+
+    # ---- model binding ----------------------------------------------------------------------
+    def set_model(self, model: ViewerModel) -> None:
+        self.model = model
+        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        self.rebuild()
+
+    def _on_model(self, kind: str, model: ViewerModel) -> None:
+        if model is self.model and kind == "layers":
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        """Refill the tree from the model, keeping the selection and the groups' expansion."""
+        current = self.current_name()
+        collapsed = {self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())
+                     if not self.tree.topLevelItem(i).isExpanded()}
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        groups: dict[str, QTreeWidgetItem] = {}
+        for state in reversed(self.model.layer_states):
+            group = groups.get(state.group)
+            if group is None:
+                group = groups[state.group] = QTreeWidgetItem(self.tree, [state.group])
+                group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                font = group.font(0)
+                font.setBold(True)
+                group.setFont(0, font)
+            item = QTreeWidgetItem(group, [state.name])
+            item.setData(0, NAME_ROLE, state.name)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                          | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(0, Qt.CheckState.Checked if state.visible else Qt.CheckState.Unchecked)
+            item.setIcon(0, _swatch(state.style.get("color")))
+            if current == state.name:
+                self.tree.setCurrentItem(item)
+        for name, group in groups.items():
+            group.setExpanded(name not in collapsed)
+        self.tree.blockSignals(False)
+        self._sync_controls()
+
+    def item(self, name: str) -> QTreeWidgetItem:
+        """The tree row of layer ``name``."""
+        for found in self.tree.findItems(name, Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive):
+            if found.data(0, NAME_ROLE) == name:
+                return found
+        raise KeyError(name)
+
+    def current_name(self) -> str | None:
+        item = self.tree.currentItem()
+        return item.data(0, NAME_ROLE) if item is not None else None
+
+    def select(self, name: str) -> None:
+        self.tree.setCurrentItem(self.item(name))
+
+    def _sync_controls(self) -> None:
+        name = self.current_name()
+        self.controls.setEnabled(name is not None)
+        if name is None:
+            return
+        state = self.model.state(name)
+        for widget, value in ((self.opacity, round(state.opacity * 100)),
+                              (self.width_box, float(state.style.get("linewidth", 1.0)))):
+            widget.blockSignals(True)
+            widget.setValue(value)
+            widget.blockSignals(False)
+
+    # ---- user actions -----------------------------------------------------------------------
+    def _on_item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        name = item.data(0, NAME_ROLE)
+        if name:
+            self.model.set_visible(name, item.checkState(0) == Qt.CheckState.Checked)
+
+    def _on_double_click(self, item: QTreeWidgetItem, _column: int) -> None:
+        if item.data(0, NAME_ROLE):
+            self.zoom_requested.emit(item.data(0, NAME_ROLE))
+
+    def _on_opacity(self, value: int) -> None:
+        if (name := self.current_name()) is not None:
+            self.model.set_opacity(name, value / 100.0)
+
+    def _on_width(self, value: float) -> None:
+        if (name := self.current_name()) is not None:
+            self.model.set_style(name, linewidth=float(value))
+
+    def _on_color(self) -> None:
+        name = self.current_name()
+        if name is None:
+            return
+        start = QColor(self.model.state(name).style.get("color", "#333333"))
+        color = QColorDialog.getColor(start, self, f"Colour of {name}")
+        if color.isValid():
+            self.model.set_style(name, color=color.name())
+
+    def _move(self, up: int) -> None:
+        name = self.current_name()
+        if name is None:
+            return
+        index = [s.name for s in self.model.layer_states].index(name)
+        self.model.move_layer(name, index + up)
+
+    def _on_zoom(self) -> None:
+        if (name := self.current_name()) is not None:
+            self.zoom_requested.emit(name)

@@ -1,0 +1,248 @@
+"""The map widget: paints ``MapRenderer.render`` output, pans, zooms, and hosts the tools' overlays.
+
+Rendering happens in ``paintEvent`` when the model changed (Qt merges many ``update()`` calls into
+one paint), at the widget's size times its device pixel ratio. While dragging, the last image is
+shifted instead of re-rendered; the view is written to the model on release.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QCursor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
+from PyQt6.QtWidgets import QWidget
+
+from ..core.model import Extent, ViewerModel
+from ..core.render import MapRenderer, fit_view
+
+log = logging.getLogger("terrain_viewer.gui.canvas")
+
+PAPER = QColor("#f3efe4")
+CLICK_SLOP = 4  # pixels a press may move and still be a click
+DIVIDER_GRAB = 8  # pixels either side of the swipe divider that grab it
+MIN_SPAN = 200.0  # metres: the closest zoom
+
+
+class QtMapCanvas(QWidget):
+    """Map view bound to a ViewerModel. Tools: ``"pan"``, ``"identify"``, ``"measure"``."""
+
+    cursor_moved = pyqtSignal(float, float)  # map x, y
+    map_clicked = pyqtSignal(float, float)  # a click (not a drag) in map coordinates
+    right_clicked = pyqtSignal()
+    rendered = pyqtSignal()
+
+    def __init__(self, model: ViewerModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("mapCanvas")
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(320, 240)
+        self.tool = "pan"
+        self.overlay_path: list[tuple[float, float]] = []  # measured line, map coordinates
+        self.error: str | None = None
+        self._image: QImage | None = None
+        self._image_key: tuple | None = None
+        self._dirty = True
+        self._press: QPointF | None = None
+        self._drag = QPointF(0, 0)
+        self._swiping = False
+        self.set_model(model)
+
+    # ---- model ------------------------------------------------------------------------------
+    def set_model(self, model: ViewerModel) -> None:
+        self.model = model
+        self.renderer = MapRenderer(model)
+        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        self.refresh()
+
+    def _on_model(self, kind: str, model: ViewerModel) -> None:
+        if model is self.model:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-render on the next paint."""
+        self._dirty = True
+        self.update()
+
+    # ---- geometry ---------------------------------------------------------------------------
+    def pixel_size(self) -> tuple[int, int]:
+        ratio = self.devicePixelRatioF()
+        return max(16, round(self.width() * ratio)), max(16, round(self.height() * ratio))
+
+    def view(self) -> Extent:
+        """The model's view fitted to this widget's shape: what is on screen."""
+        return fit_view(self.model.view, (max(self.width(), 1), max(self.height(), 1)))
+
+    def to_map(self, px: float, py: float) -> tuple[float, float]:
+        """Widget (logical) pixel to map coordinates."""
+        return self.renderer.pixel_to_map(px, py, self.view(), (self.width(), self.height()))
+
+    def to_pixel(self, x: float, y: float) -> tuple[float, float]:
+        """Map coordinates to widget (logical) pixel."""
+        return self.renderer.map_to_pixel(x, y, self.view(), (self.width(), self.height()))
+
+    def units_per_pixel(self) -> float:
+        x0, _, x1, _ = self.view()
+        return (x1 - x0) / max(self.width(), 1)
+
+    # ---- navigation -------------------------------------------------------------------------
+    def zoom_full(self) -> None:
+        self.model.set_view(self.model.full_extent())
+
+    def zoom_to_layer(self, name: str) -> None:
+        x0, y0, x1, y1 = self.model.layer_extent(name)
+        pad = max(x1 - x0, y1 - y0, 2000.0) * 0.08
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        half_w, half_h = max((x1 - x0) / 2, 1000.0) + pad, max((y1 - y0) / 2, 1000.0) + pad
+        self.model.set_view((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+
+    def centre_on(self, x: float, y: float) -> None:
+        """Keep the scale, put (x, y) in the middle."""
+        x0, y0, x1, y1 = self.view()
+        w, h = x1 - x0, y1 - y0
+        self.model.set_view((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+
+    def zoom_at(self, px: float, py: float, factor: float) -> None:
+        """Zoom by ``factor`` (>1 = closer) keeping the map point under (px, py) in place."""
+        x0, y0, x1, y1 = self.view()
+        mx, my = self.to_map(px, py)
+        scale = 1.0 / factor
+        if (x1 - x0) * scale < MIN_SPAN and factor > 1:
+            return
+        self.model.set_view((mx - (mx - x0) * scale, my - (my - y0) * scale,
+                             mx + (x1 - mx) * scale, my + (y1 - my) * scale))
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the map content by (dx, dy) logical pixels."""
+        upp = self.units_per_pixel()
+        x0, y0, x1, y1 = self.view()
+        self.model.set_view((x0 - dx * upp, y0 + dy * upp, x1 - dx * upp, y1 + dy * upp))
+
+    # ---- painting ---------------------------------------------------------------------------
+    def render_image(self) -> QImage | None:
+        """Render the model now into ``self._image`` (also used by tests and screenshots)."""
+        size = self.pixel_size()
+        ratio = self.devicePixelRatioF()
+        try:
+            rgba = self.renderer.render(size=size, view=self.view(), dpi=100.0 * ratio)
+        except Exception as exc:  # keep painting: show the problem instead of a blank loop of errors
+            log.exception("render failed")
+            self.error = f"Cannot draw the map: {exc}"
+            self._image = None
+            return None
+        self.error = None
+        rgba = np.ascontiguousarray(rgba)
+        image = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.shape[1] * 4,
+                       QImage.Format.Format_RGBA8888).copy()
+        image.setDevicePixelRatio(ratio)
+        self._image = image
+        self._dirty = False
+        self.rendered.emit()
+        return image
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
+        if self._press is None and (self._dirty or self._image is None or self._image_stale()):
+            self.render_image()
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), PAPER)
+        if self._image is not None:
+            painter.drawImage(self._drag, self._image)
+        if self.error:
+            painter.setPen(QColor("#b00020"))
+            painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignmentFlag.AlignTop, self.error)
+        self._paint_overlay(painter)
+        painter.end()
+
+    def _image_stale(self) -> bool:
+        image = self._image
+        return (image.width(), image.height()) != self.pixel_size()
+
+    def _paint_overlay(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.model.swipe.enabled:
+            self._paint_divider(painter)
+        if self.overlay_path:
+            self._paint_path(painter)
+
+    def _paint_divider(self, painter: QPainter) -> None:
+        x = self.model.swipe.position * self.width()
+        painter.setPen(QPen(QColor(255, 255, 255, 220), 4))
+        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        painter.setPen(QPen(QColor("#1f3b57"), 2))
+        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        handle = QRectF(x - 9, self.height() / 2 - 22, 18, 44)
+        painter.setBrush(QColor("#1f3b57"))
+        painter.drawRoundedRect(handle, 6, 6)
+        painter.setPen(QPen(QColor("white"), 1.5))
+        for dx in (-3, 3):
+            painter.drawLine(QPointF(x + dx, handle.top() + 12), QPointF(x + dx, handle.bottom() - 12))
+
+    def _paint_path(self, painter: QPainter) -> None:
+        points = [QPointF(*self.to_pixel(x, y)) + self._drag for x, y in self.overlay_path]
+        path = QPainterPath(points[0])
+        for point in points[1:]:
+            path.lineTo(point)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(255, 255, 255, 230), 5))
+        painter.drawPath(path)
+        painter.setPen(QPen(QColor("#d1495b"), 2.5, Qt.PenStyle.DashLine))
+        painter.drawPath(path)
+        painter.setPen(QPen(QColor("#d1495b"), 2))
+        painter.setBrush(QColor("white"))
+        for point in points:
+            painter.drawEllipse(point, 4, 4)
+
+    # ---- mouse ------------------------------------------------------------------------------
+    def _near_divider(self, px: float) -> bool:
+        return self.model.swipe.enabled and abs(px - self.model.swipe.position * self.width()) <= DIVIDER_GRAB
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.RightButton:
+            self.right_clicked.emit()
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        self._swiping = self._near_divider(event.position().x())
+        self._press = event.position()
+        self._drag = QPointF(0, 0)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        self.cursor_moved.emit(*self.to_map(pos.x(), pos.y()))
+        if self._press is None:
+            cursor = Qt.CursorShape.SplitHCursor if self._near_divider(pos.x()) else self._tool_cursor()
+            self.setCursor(QCursor(cursor))
+            return
+        if self._swiping:
+            self.model.set_swipe(position=pos.x() / max(self.width(), 1))
+            return
+        if (pos - self._press).manhattanLength() > CLICK_SLOP or self._drag != QPointF(0, 0):
+            self._drag = pos - self._press
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton or self._press is None:
+            return super().mouseReleaseEvent(event)
+        drag, self._press, self._drag = self._drag, None, QPointF(0, 0)
+        if self._swiping:
+            self._swiping = False
+        elif drag != QPointF(0, 0):
+            self.pan_by(drag.x(), drag.y())
+        else:
+            self.map_clicked.emit(*self.to_map(event.position().x(), event.position().y()))
+        self.update()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            pos = event.position()
+            self.zoom_at(pos.x(), pos.y(), 1.25 ** steps)
+
+    def _tool_cursor(self) -> Qt.CursorShape:
+        return {"identify": Qt.CursorShape.WhatsThisCursor,
+                "measure": Qt.CursorShape.CrossCursor}.get(self.tool, Qt.CursorShape.OpenHandCursor)
+
+    def set_tool(self, tool: str) -> None:
+        self.tool = tool
+        self.setCursor(QCursor(self._tool_cursor()))

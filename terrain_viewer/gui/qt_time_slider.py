@@ -1,0 +1,206 @@
+"""The date bar: a slider over the model's time extent, play/pause, steps, speed, loop, big date.
+
+Model → widget and widget → model, as napari's Dims/QtDims: the slider writes only through
+``model.time`` and redraws itself when the model says "time".
+"""
+
+from __future__ import annotations
+
+import math
+
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.model import ViewerModel
+from ..core.timeline import to_date, to_datetime
+
+STEPS_PER_DAY = 24  # slider resolution: one hour
+SPEEDS = (0.5, 1.0, 2.0, 4.0)  # days per second
+FRAMES_PER_DAY = (1, 4, 12, 24)
+
+
+def date_text(t: float) -> str:
+    """``23 June 1944`` (no leading zero)."""
+    day = to_date(t)
+    return f"{day.day} {day:%B %Y}"
+
+
+def time_text(t: float) -> str:
+    """The hour of day, ``05:00``."""
+    return f"{to_datetime(t):%H:%M}"
+
+
+class QtTimeSlider(QWidget):
+    """Slider, play/pause, step buttons, speed, frames per day, loop and the current date."""
+
+    def __init__(self, model: ViewerModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("timeBar")
+        self.model = model
+        self.interval_override_ms: int | None = None  # tests run the player fast
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._on_tick)
+        self._build()
+        self.set_model(model)
+
+    # ---- layout -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.date_label = QLabel(objectName="dateLabel")
+        self.hour_label = QLabel(objectName="hourLabel")
+        self.slider = QSlider(Qt.Orientation.Horizontal, objectName="dateSlider")
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.back_button = self._button("◀", "Back one day (Left)", lambda: self.step(-1))
+        self.play_button = self._button("▶", "Play / pause (Space)", self.toggle_play)
+        self.forward_button = self._button("▶|", "Forward one day (Right)", lambda: self.step(1))
+        self.back_button.setText("|◀")
+        self.speed_box = self._combo([f"{s:g} days/s" for s in SPEEDS], 1, "Playback speed")
+        self.fpd_box = self._combo([f"{n} frames/day" for n in FRAMES_PER_DAY], 2,
+                                   "Frames per day: more frames make units glide")
+        self.speed_box.currentIndexChanged.connect(self._on_speed)
+        self.fpd_box.currentIndexChanged.connect(self._on_speed)
+        self.loop_box = QCheckBox("Loop", objectName="loopBox")
+        self.loop_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.start_label, self.end_label = QLabel(objectName="rangeLabel"), QLabel(objectName="rangeLabel")
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """Big date on the left; the slider over the play controls on the right."""
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        dates = QVBoxLayout()
+        dates.setSpacing(0)
+        dates.addWidget(self.date_label)
+        dates.addWidget(self.hour_label)
+        self.date_label.setMinimumWidth(230)
+        track = QHBoxLayout()
+        track.addWidget(self.start_label)
+        track.addWidget(self.slider, 1)
+        track.addWidget(self.end_label)
+        controls = QHBoxLayout()
+        for widget in (self.back_button, self.play_button, self.forward_button):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        for widget in (self.speed_box, self.fpd_box, self.loop_box):
+            controls.addWidget(widget)
+        right = QVBoxLayout()
+        right.setSpacing(4)
+        right.addLayout(track)
+        right.addLayout(controls)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(14, 6, 14, 6)
+        row.addLayout(dates)
+        row.addSpacing(12)
+        row.addLayout(right, 1)
+
+    def _button(self, text: str, tip: str, slot) -> QToolButton:
+        button = QToolButton(text=text, toolTip=tip)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setMinimumSize(34, 30)
+        button.clicked.connect(slot)
+        return button
+
+    def _combo(self, items: list[str], current: int, tip: str) -> QComboBox:
+        box = QComboBox(toolTip=tip)
+        box.addItems(items)
+        box.setCurrentIndex(current)
+        box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return box
+
+    # ---- model binding ----------------------------------------------------------------------
+    def set_model(self, model: ViewerModel) -> None:
+        """Bind to a (new) model: range, labels and listener."""
+        self.pause()
+        self.model = model
+        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        self._sync_range()
+
+    def _on_model(self, kind: str, model: ViewerModel) -> None:
+        if model is not self.model:
+            return
+        if kind == "layers":
+            self._sync_range()
+        elif kind == "time":
+            self._sync_value()
+
+    def _sync_range(self) -> None:
+        time = self.model.time
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, round((time.end - time.start) * STEPS_PER_DAY))
+        self.slider.setPageStep(7 * STEPS_PER_DAY)
+        self.slider.setSingleStep(STEPS_PER_DAY)
+        self.slider.blockSignals(False)
+        self.start_label.setText(f"{to_date(time.start):%d %b}")
+        self.end_label.setText(f"{to_date(time.end):%d %b %Y}")
+        self._sync_value()
+
+    def _sync_value(self) -> None:
+        time = self.model.time
+        self.slider.blockSignals(True)
+        self.slider.setValue(round((time.t - time.start) * STEPS_PER_DAY))
+        self.slider.blockSignals(False)
+        self.date_label.setText(date_text(time.t))
+        fraction = time.t - math.floor(time.t)
+        self.hour_label.setText(time_text(time.t) if fraction > 1e-6 else "")
+
+    def _on_slider(self, value: int) -> None:
+        self.model.time.set_t(self.model.time.start + value / STEPS_PER_DAY)
+
+    # ---- playing ----------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    @property
+    def speed(self) -> float:
+        return SPEEDS[self.speed_box.currentIndex()]
+
+    @property
+    def frames_per_day(self) -> int:
+        return FRAMES_PER_DAY[self.fpd_box.currentIndex()]
+
+    def interval_ms(self) -> int:
+        if self.interval_override_ms is not None:
+            return self.interval_override_ms
+        return max(1, round(1000 / (self.speed * self.frames_per_day)))
+
+    def play(self) -> None:
+        time = self.model.time
+        if time.t >= time.end and not self.loop_box.isChecked():
+            time.set_t(time.start)  # playing from the end starts over
+        self._timer.start(self.interval_ms())
+        self.play_button.setText("❚❚")
+
+    def pause(self) -> None:
+        self._timer.stop()
+        self.play_button.setText("▶")
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def step(self, days: int) -> None:
+        self.model.time.step(days)
+
+    def _on_speed(self, _index: int) -> None:
+        if self.playing:
+            self._timer.start(self.interval_ms())
+
+    def _on_tick(self) -> None:
+        time = self.model.time
+        nxt = time.t + 1.0 / self.frames_per_day
+        if nxt > time.end + 1e-9:
+            if self.loop_box.isChecked():
+                time.set_t(time.start)
+                return
+            time.set_t(time.end)
+            self.pause()
+            return
+        time.set_t(round(nxt * self.frames_per_day) / self.frames_per_day)
