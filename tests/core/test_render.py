@@ -388,3 +388,20 @@ def test_image_rasters_are_drawn_with_their_opacity(tmp_path: Path, small_gpkg: 
     model.set_visible("scan", False)
     hidden = renderer.render(t=day("1944-06-23"), size=(400, 300), layers=only)[py, px, :3].astype(int)
     assert hidden[1] > 200
+
+
+def test_missing_cjk_font_is_logged_once_and_labels_stay_english(model: ViewerModel, monkeypatch, caplog):
+    from terrain_viewer.core import furniture, style
+
+    monkeypatch.setattr(style, "CJK_SERIF", "No Such Font CJK")
+    monkeypatch.setattr(style, "CJK_SANS", "No Such Font CJK Sans")
+    monkeypatch.setattr(furniture, "_warned", set())
+    renderer = MapRenderer(model)
+    english = renderer.render(t=day("1944-07-11"), size=SIZE)
+    model.set_options(chinese_names=True)
+    with caplog.at_level("WARNING"):
+        fallback = renderer.render(t=day("1944-07-11"), size=SIZE)
+        renderer.render(t=day("1944-07-12"), size=SIZE)
+    warnings = [r for r in caplog.records if "CJK" in r.getMessage()]
+    assert len(warnings) == 1
+    assert np.array_equal(english, fallback)  # English names only, no empty boxes
