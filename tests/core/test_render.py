@@ -362,11 +362,11 @@ def test_identify_reports_the_reconstructed_elevation_under_a_point(model: Viewe
 def _scan(path: Path) -> Path:
     """A 20x20 pure-magenta RGB GeoTIFF (a stand-in for a scanned map) near Hengyang."""
     import rasterio
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     data = np.zeros((3, 20, 20), dtype=np.uint8)
     data[0], data[2] = 255, 255
-    transform = from_origin(659000, 2977000, 50, 50)
+    transform = Affine(50.0, 0.0, 659000.0, 0.0, -50.0, 2977000.0)
     with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=3, dtype="uint8",
                        crs="EPSG:32649", transform=transform) as dst:
         dst.write(data)
