@@ -19,22 +19,18 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg directly: no pyplot, no backend switch
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg", force=False)
-
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from . import furniture as fu  # noqa: E402
-from . import style as st  # noqa: E402
-from .errors import ExportError  # noqa: E402
-from .layers import Layer  # noqa: E402
-from .model import Extent, LayerState, ViewerModel  # noqa: E402
-from .raster import RasterLayer  # noqa: E402
-from .symbols import spread, unit_symbol  # noqa: E402
-from .terrain import draw_elevation, window  # noqa: E402
+from . import furniture as fu
+from . import style as st
+from .errors import ExportError
+from .layers import Layer
+from .model import Extent, LayerState, ViewerModel
+from .raster import RasterLayer
+from .symbols import spread, unit_symbol
+from .terrain import draw_elevation, window
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +66,15 @@ class _Item:
     position: int
 
     @property
+    def symbols(self) -> bool:
+        """Drawn as APP-6 symbols in pixel space (the ``units`` layer, or any layer with a sidc)."""
+        return isinstance(self.obj, Layer) and (self.obj.source_layer in UNIT_LAYERS
+                                                or "sidc" in self.obj.gdf.columns)
+
+    @property
     def moves(self) -> bool:
-        return isinstance(self.obj, Layer) and self.obj.role == "keyframes"
+        """Redrawn every frame: keyframed layers and symbol layers."""
+        return isinstance(self.obj, Layer) and (self.obj.role == "keyframes" or self.symbols)
 
 
 class MapRenderer:
@@ -295,7 +298,7 @@ class MapRenderer:
         renderer = self._canvas.get_renderer()
         opts = self.model.options
         for item in top:
-            if item.moves and item.obj.source_layer in UNIT_LAYERS:
+            if item.symbols:
                 self._draw_units(item, t, dpi)
             elif item.moves:
                 ctx = self._context(10 + item.position, dpi)

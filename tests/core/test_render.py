@@ -405,3 +405,19 @@ def test_missing_cjk_font_is_logged_once_and_labels_stay_english(model: ViewerMo
     warnings = [r for r in caplog.records if "CJK" in r.getMessage()]
     assert len(warnings) == 1
     assert np.array_equal(english, fallback)  # English names only, no empty boxes
+
+
+def test_any_layer_with_a_sidc_column_is_drawn_as_unit_symbols(tmp_path: Path):
+    path = tmp_path / "orbat.gpkg"
+    units = gpd.GeoDataFrame({"sidc": ["10061000171211000000", "bad"], "side": ["jp", "cn"],
+                              "designation": ["X", "Y"]},
+                             geometry=shapely.points([112.55, 112.65], [26.90, 26.90]), crs=4326)
+    units.to_file(path, layer="my_orbat", engine="pyogrio")
+    model = ViewerModel.open([path])
+    model.set_options(legend=False)
+    renderer = MapRenderer(model)
+    rgba = renderer.render(t=0.0, size=(400, 300))
+    gdf = model.dataset.layer("my_orbat").gdf
+    for geom, fill in zip(gdf.geometry, (JP_FILL, CN_FILL), strict=True):  # 'bad' → plain marker
+        px, py = pixel(renderer, geom.x, geom.y, model.view, (400, 300))
+        assert colour_mask(rgba[py - 8:py + 9, px - 8:px + 9], fill).sum() > 20
