@@ -338,9 +338,7 @@ def load_project(path: str | Path) -> tuple[ViewerModel, ProjectInfo]:
         _PENDING[model] = {e.path: list(e.layers) for e in missing}
         if "time" in project.session:
             _SAVED_TIME[model] = (float(project.session["time"]), model.time.t)
-    problems = list(dataset.problems)
-    problems += [ProjectError("data file not found; use Locate… to point to its new place", e.path).message
-                 for e in missing]
+    problems = list(dataset.problems) + missing_messages(model)
     return model, ProjectInfo(project.path, [e.path for e in missing], project.export, problems)
 
 
@@ -362,6 +360,12 @@ def _saved_time(model: ViewerModel) -> float | None:
 def missing_files(model: ViewerModel) -> dict[Path, list[str]]:
     """The model's data files that were not found when its project was opened → their layers."""
     return {p: list(names) for p, names in _PENDING.get(model, {}).items()}
+
+
+def missing_messages(model: ViewerModel) -> list[str]:
+    """One line per missing data file of the model, for the problems list."""
+    return [ProjectError("data file not found; use Locate… to point to its new place", p).message
+            for p in missing_files(model)]
 
 
 def relocate(model: ViewerModel, old_path: str | Path, new_path: str | Path) -> list[str]:

@@ -73,11 +73,14 @@ def open_project(window: QWidget, path: str | Path | None = None) -> QtMissingFi
     except Exception as exc:  # noqa: BLE001 - an unhandled exception in a Qt slot aborts the app
         _unexpected(window, "Cannot open project", path, exc)
         return None
-    window.set_model(model)
-    window.project_path = Path(path)
+    window.project_path = Path(path)  # before set_model, which titles the window after it
     window.export_settings = info.export
-    loaded = len(info.problems) - len(info.missing)
-    _status(window, f"Opened {Path(path).name}" + (f"; {loaded} data problems" if loaded > 0 else ""))
+    window.set_model(model)
+    show_problems = getattr(window, "show_problems", None)
+    if callable(show_problems) and info.problems:
+        show_problems(info.problems)  # the data's problems and one line per missing file
+    else:
+        _status(window, f"Opened {Path(path).name}")
     if not info.missing:
         return None
     dialog = QtMissingFilesDialog(window, model)
@@ -181,6 +184,9 @@ class QtMissingFilesDialog(QDialog):
                 self._relocate(other, candidate, quiet=True)
         if not core.missing_files(self.model):
             self.heading.setText("All data files were found.")
+        show_problems = getattr(self.parentWidget(), "show_problems", None)
+        if callable(show_problems):
+            show_problems(self.model.dataset.problems + core.missing_messages(self.model))
         return True
 
     def _relocate(self, old: Path, new: Path, quiet: bool) -> bool:

@@ -7,34 +7,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton
+from PyQt6.QtWidgets import QFileDialog, QLabel, QMessageBox, QPushButton
 
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.project import load_project, missing_files
 from terrain_viewer.gui import qt_project
+from terrain_viewer.gui.main_window import QtMainWindow
 
 
-class HostWindow(QMainWindow):
-    """The part of the main window the project actions use: model, set_model, project_path."""
-
-    def __init__(self, model: ViewerModel):
-        super().__init__()
-        self.model = model
-        self.project_path: Path | None = None
-        self.export_settings: dict | None = None
-        self.models_set: list[ViewerModel] = []
-
-    def set_model(self, model: ViewerModel) -> None:
-        self.model = model
-        self.models_set.append(model)
-
-
-@pytest.fixture
-def window(qtbot, small_gpkg: Path) -> HostWindow:
-    win = HostWindow(ViewerModel.open([small_gpkg]))
+def _window(qtbot, paths: list[Path]) -> QtMainWindow:
+    win = QtMainWindow(ViewerModel.open(paths))
     qtbot.addWidget(win)
     win.show()
     return win
+
+
+@pytest.fixture
+def window(qtbot, small_gpkg: Path) -> QtMainWindow:
+    return _window(qtbot, [small_gpkg])
 
 
 @pytest.fixture
@@ -80,14 +70,17 @@ def test_cancelled_dialogs_change_nothing(window, monkeypatch, boxes):
     assert window.model is before and window.project_path is None and boxes == []
 
 
-def test_open_restores_the_session_into_the_window(window, tmp_path, monkeypatch, boxes):
+def test_open_restores_the_session_into_the_window(window, tmp_path, qtbot, monkeypatch, boxes):
     window.model.set_visible("events", False)
     window.model.move_layer("units", 0)
     qt_project.save_project_as(window, tmp_path / "a.tvproj")
-    fresh = HostWindow(ViewerModel.open([]))
+    fresh = _window(qtbot, [])
+    before = fresh.model
     _answer_file_dialogs(monkeypatch, tmp_path / "a.tvproj")
-    assert qt_project.open_project(fresh) is None
-    assert fresh.models_set and fresh.project_path == tmp_path / "a.tvproj"
+    fresh.open_project_action.trigger()  # File > Open project…
+    assert fresh.model is not before and fresh.project_path == tmp_path / "a.tvproj"
+    assert fresh.windowTitle().startswith("a.tvproj — ")
+    assert fresh.layer_panel.model is fresh.model
     assert [s.name for s in fresh.model.layer_states] == [s.name for s in window.model.layer_states]
     assert not fresh.model.state("events").visible and boxes == []
 
@@ -107,7 +100,7 @@ def test_save_failure_shows_one_line(window, tmp_path, boxes):
     assert boxes[0][0] == "Cannot save project" and "folder does not exist" in boxes[0][1]
 
 
-def _project_with_moved_data(window: HostWindow, tmp_path: Path) -> tuple[Path, Path, Path]:
+def _project_with_moved_data(window: QtMainWindow, tmp_path: Path) -> tuple[Path, Path, Path]:
     window.model.set_opacity("units", 0.3)
     window.model.set_style("rivers", color="#0000ff")
     target = tmp_path / "p.tvproj"
@@ -124,6 +117,7 @@ def test_missing_files_dialog_locates_them_and_layers_keep_their_settings(window
     dialog = qt_project.open_project(window, target)
     qtbot.addWidget(dialog)
     assert dialog.isVisible() and window.model.dataset.layers == []
+    assert problems_of(window) == [f"{old}: data file not found; use Locate… to point to its new place"]
     labels = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert "1 data file(s) of this project were not found" in labels and old.name in labels
     assert "layers: units, events, rivers" in labels
@@ -136,11 +130,16 @@ def test_missing_files_dialog_locates_them_and_layers_keep_their_settings(window
     button.click()
     assert captions == [f"Locate {old.name}"] and seen == [(str(old), str(new))]
     assert not button.isEnabled() and "found: small.gpkg" in labels_of(dialog)
-    assert missing_files(window.model) == {} and boxes == []
+    assert missing_files(window.model) == {} and boxes == [] and problems_of(window) == []
     assert {layer.name for layer in window.model.dataset.layers} == {"units", "events", "rivers"}
     assert window.model.state("units").opacity == 0.3
     assert window.model.state("rivers").style == {"color": "#0000ff"}
     assert dialog.grab().save(str(tmp_path / "missing_files_dialog_found.png"))
+    assert window.grab().save(str(tmp_path / "window_after_locate.png"))
+
+
+def problems_of(window: QtMainWindow) -> list[str]:
+    return [window.problems_list.item(i).text() for i in range(window.problems_list.count())]
 
 
 def labels_of(dialog) -> str:
@@ -164,8 +163,7 @@ def test_locating_a_wrong_file_explains_and_stays_missing(window, tmp_path, qtbo
 def test_locating_one_file_finds_the_others_in_the_same_folder(qtbot, tmp_path, small_gpkg, boxes):
     second = tmp_path / "second.gpkg"
     shutil.copy(small_gpkg, second)
-    win = HostWindow(ViewerModel.open([small_gpkg, second]))
-    qtbot.addWidget(win)
+    win = _window(qtbot, [small_gpkg, second])
     qt_project.save_project_as(win, tmp_path / "p.tvproj")
     (tmp_path / "moved").mkdir()
     for path in (small_gpkg, second):
