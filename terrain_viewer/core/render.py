@@ -115,10 +115,11 @@ class MapRenderer:
             fig.axes[0].set_ylim(view[1], view[3])
         items = self._items(layers)
         cut = next((i for i, item in enumerate(items) if item.moves), len(items))
-        self._restore_background(items[:cut], t, view, size, dpi)
-        t1 = time.perf_counter()
         furniture = self._static_furniture(view, size, dpi)
-        self._draw_top(items[cut:], t, view, dpi, [b for sprite in furniture for b in sprite.boxes])
+        taken = [b for sprite in furniture for b in sprite.boxes]  # labels keep clear of these
+        self._restore_background(items[:cut], t, view, size, dpi, taken)
+        t1 = time.perf_counter()
+        self._draw_top(items[cut:], t, view, dpi, taken)
         self._draw_furniture(t, items, furniture, size, dpi)
         rgba = np.asarray(self._canvas.buffer_rgba()).copy()
         t2 = time.perf_counter()
@@ -203,13 +204,14 @@ class MapRenderer:
                 item.position, active)
 
     # ---- background ------------------------------------------------------------------------
-    def _restore_background(self, bottom: list[_Item], t: float, view: Extent, size, dpi) -> None:
+    def _restore_background(self, bottom: list[_Item], t: float, view: Extent, size, dpi,
+                            taken: list) -> None:
         opts = self.model.options
         key = (_round(view), size, dpi, tuple(self._item_key(i, t) for i in bottom), opts.labels,
-               opts.chinese_names)
+               opts.chinese_names, tuple(tuple(b.bounds) for b in taken))
         region = self._backgrounds.get(key)
         if region is None:
-            region = self._draw_background(bottom, t, dpi)
+            region = self._draw_background(bottom, t, dpi, taken)
             self._backgrounds[key] = region
             while len(self._backgrounds) > BACKGROUND_CACHE:
                 self._backgrounds.popitem(last=False)
@@ -217,7 +219,7 @@ class MapRenderer:
             self._backgrounds.move_to_end(key)
         self._canvas.restore_region(region)
 
-    def _draw_background(self, bottom: list[_Item], t: float, dpi: float):
+    def _draw_background(self, bottom: list[_Item], t: float, dpi: float, taken: list):
         ax = self._fig.axes[0]
         labels: list[st.LabelSpec] = []
         artists = []
@@ -225,7 +227,7 @@ class MapRenderer:
             ctx = self._context(10 + item.position, dpi)
             artists += self._paint(ax, item, t, ctx)
             labels += ctx.labels
-        artists += st.place_labels(ax, self._canvas.get_renderer(), labels)
+        artists += st.place_labels(ax, self._canvas.get_renderer(), labels, taken=list(taken))
         self._canvas.draw()
         region = self._canvas.copy_from_bbox(self._fig.bbox)
         _remove(artists)
