@@ -120,11 +120,17 @@ def _write_chunks(handle, data: bytes) -> None:
 
 
 def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable; best effort (some file systems cannot fsync a folder)."""
     if os.name != "posix":
         return
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
     try:
         os.fsync(fd)
+    except OSError:
+        pass
     finally:
         os.close(fd)
 

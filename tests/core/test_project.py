@@ -223,6 +223,31 @@ def test_disk_full_keeps_the_previous_file_and_leaves_no_temp(data_dir: Path, mo
     assert sorted(p.name for p in target.parent.iterdir()) == before
 
 
+@pytest.mark.parametrize("step", ["temp file", "write", "fsync", "backup copy", "rename"])
+def test_a_failure_at_any_step_of_saving_keeps_the_previous_project(data_dir: Path, monkeypatch, step):
+    model = ViewerModel.open([data_dir / "small.gpkg"])
+    target = data_dir.parent / "p.tvproj"
+    save_project(model, target)
+    save_project(model, target)  # now there is a .bak too
+    before = {p.name: p.read_bytes() for p in target.parent.iterdir() if p.is_file()}
+
+    def fail(*args, **kwargs):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    where = {"temp file": (proj.tempfile, "mkstemp"), "write": (proj, "_write_chunks"),
+             "fsync": (proj.os, "fsync"), "backup copy": (proj.shutil, "copyfile"),
+             "rename": (proj.os, "replace")}[step]
+    monkeypatch.setattr(*where, fail)
+    model.set_visible("units", False)
+    with pytest.raises(ProjectError) as caught:
+        save_project(model, target)
+    monkeypatch.undo()
+    assert caught.value.message == (f"{target}: cannot save: Permission denied; "
+                                    "the previous project file is unchanged")
+    assert {p.name: p.read_bytes() for p in target.parent.iterdir() if p.is_file()} == before
+    assert load_project(target)[0].state("units").visible is True
+
+
 def test_export_settings_that_are_not_json_are_refused_before_writing(data_dir: Path):
     target = data_dir.parent / "p.tvproj"
     with pytest.raises(ProjectError, match="cannot store the session as JSON"):
