@@ -333,44 +333,44 @@ class MapRenderer:
         true_xy = ax.transData.transform(st.point_xy(gdf))
         keep = ((true_xy[:, 0] > -100) & (true_xy[:, 0] < width + 100) & (true_xy[:, 1] > -100)
                 & (true_xy[:, 1] < height + 100))
-        rows = [r for r, k in zip(gdf.drop(columns=gdf.geometry.name).to_dict("records"), keep, strict=True)
-                if k]
-        true_xy = true_xy[keep]
-        if not rows:
+        if not keep.any():
             return
+        true_xy = true_xy[keep]
+        crowded = len(true_xy) > CROWD  # thousands of units: plain symbols, no text, no declutter
+        sidc, side, echelon = (_column(gdf, c, keep) for c in ("sidc", "side", "echelon"))
+        blank = [""] * len(true_xy)
+        designation = blank if crowded else _column(gdf, "designation", keep)
+        higher = blank if crowded else _column(gdf, "higher", keep)
         style = st.clean_style(item.state.name, item.state.style)
         base = style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
-        sizes = [max(int(round(base * ECHELON_SCALE.get(str(r.get("echelon")), 0.8))), 8) for r in rows]
-        crowded = len(rows) > CROWD  # thousands of units: plain symbols, no text, no declutter
-        symbols = [unit_symbol(_text(r.get("sidc")), "" if crowded else _text(r.get("designation")),
-                               "" if crowded else _text(r.get("higher")), size, _text(r.get("side")))
-                   for r, size in zip(rows, sizes, strict=True)]
+        sizes = [max(int(round(base * ECHELON_SCALE.get(e, 0.8))), 8) for e in echelon]
+        symbols = [unit_symbol(*args) for args in zip(sidc, designation, higher, sizes, side, strict=True)]
         half = np.array([(0.8 * size, 0.62 * size) for size in sizes])
         placed = spread(true_xy, half) if style.get("declutter", True) and not crowded else true_xy
         self._draw_leaders(true_xy, placed, dpi, item.state.opacity)
-        for i in sorted(range(len(rows)), key=lambda i: (-sizes[i], i)):
+        for i in sorted(range(len(symbols)), key=lambda i: (-sizes[i], i)):
             sym, (px, py) = symbols[i], placed[i]
             left, top = int(round(px - sym.anchor[0])), int(round(height - py - sym.anchor[1]))
             composite(buffer, sym.rgba, left, top, item.state.opacity)
 
     def _draw_leaders(self, true_xy: np.ndarray, placed: np.ndarray, dpi: float, opacity: float) -> None:
+        """Thin lines from displaced symbols back to a dot at the unit's true position."""
         moved = np.hypot(*(placed - true_xy).T) > 2.0
         if not moved.any():
             return
         from matplotlib.collections import LineCollection
+        from matplotlib.lines import Line2D
         from matplotlib.transforms import IdentityTransform
 
-        ax = self._fig.axes[0]
         segments = np.stack([true_xy[moved], placed[moved]], axis=1)
         leaders = LineCollection(segments, colors=st.INK, linewidths=0.7, alpha=0.8 * opacity,
                                  transform=IdentityTransform())
-        dots = ax.scatter(true_xy[moved, 0], true_xy[moved, 1], s=(1.6 * dpi / 72.0) ** 2 * 4, c=st.INK,
-                          alpha=opacity, transform=IdentityTransform(), linewidths=0)
-        ax.add_collection(leaders, autolim=False)
-        renderer = self._canvas.get_renderer()
+        dots = Line2D(true_xy[moved, 0], true_xy[moved, 1], linestyle="none", marker="o",
+                      markersize=2.6, markerfacecolor=st.INK, markeredgewidth=0, alpha=opacity,
+                      transform=IdentityTransform())
         for artist in (leaders, dots):
-            artist.draw(renderer)
-        _remove([leaders, dots])
+            artist.set_figure(self._fig)
+            artist.draw(self._canvas.get_renderer())
 
     # ---- furniture ---------------------------------------------------------------------------
     def _static_furniture(self, view: Extent, size, dpi: float) -> list[_Sprite]:
@@ -526,6 +526,13 @@ def _remove(artists: list) -> None:
     for artist in artists:
         with contextlib.suppress(ValueError, NotImplementedError):
             artist.remove()
+
+
+def _column(gdf, name: str, keep: np.ndarray) -> list[str]:
+    """One attribute as clean strings ('' for missing), for the kept rows."""
+    if name not in gdf.columns:
+        return [""] * int(keep.sum())
+    return [_text(v) for v in gdf[name].to_numpy()[keep]]
 
 
 def _text(value: object) -> str:
