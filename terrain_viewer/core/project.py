@@ -10,11 +10,13 @@ See docs/project-format.md.
 from __future__ import annotations
 
 import errno
+import glob
 import json
 import math
 import os
 import shutil
 import tempfile
+import time
 import weakref
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
@@ -163,12 +165,24 @@ def atomic_write_text(path: str | Path, text: str, backup: bool = True) -> Path:
         os.replace(tmp, path)
         tmp = None
         _fsync_folder(folder)
+        _remove_stale_temps(path)
     except OSError as exc:
         raise ProjectError(_os_problem(exc), path) from exc
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
     return path
+
+
+def _remove_stale_temps(path: Path, age_s: float = 3600.0) -> None:
+    """Delete temp files an earlier save left when it was killed (old enough not to be in use)."""
+    limit = time.time() - age_s
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if stale.stat().st_mtime < limit:
+                stale.unlink()
+        except OSError:
+            pass
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

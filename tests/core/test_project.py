@@ -294,6 +294,11 @@ def test_kill_during_save_leaves_the_last_good_project(data_dir: Path):
     assert load_project(target)[0].state("units").opacity == 0.25
     leftovers = list(target.parent.glob(".p.tvproj.*.tmp"))
     assert len(leftovers) == 1 and leftovers[0].stat().st_size > 0  # the half-written temp, not the project
+    save_project(model, target)
+    assert leftovers[0].exists()  # recent: might belong to a save still running elsewhere
+    os.utime(leftovers[0], (time.time() - 7200, time.time() - 7200))
+    save_project(model, target)
+    assert not leftovers[0].exists()  # an hour old: a killed save's, removed by the next save
 
 
 LOOP_SAVER = textwrap.dedent("""
