@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 
 from ..core.model import ViewerModel
 from ..core.timeline import parse_iso, to_datetime
+from .qt_time_slider import date_text
 
 EVENTS_LAYER = "events"
 XY_ROLE = Qt.ItemDataRole.UserRole
@@ -86,8 +87,8 @@ class QtEventsPanel(QWidget):
             self.refresh(force=kind == "layers")
 
     def refresh(self, force: bool = False) -> None:
-        """List the events active at the model's time (only re-listed when the hour changes)."""
-        key = round(self.model.time.t * 24)
+        """List the events of the model's current day (re-listed only when the day changes)."""
+        key = math.floor(self.model.time.t)
         if key == self._day and not force:
             return
         self._day = key
@@ -101,15 +102,19 @@ class QtEventsPanel(QWidget):
             item.setToolTip(_text(attrs.get("description")))
             self.list.addItem(item)
         count = self.list.count()
-        self.heading.setText(f"{count} event{'s' if count != 1 else ''} on this date")
+        self.heading.setText(f"{count} event{'s' if count != 1 else ''} on {date_text(self.model.time.t)}")
 
     def events(self) -> list[tuple[dict, tuple[float, float]]]:
-        """(attributes, map point) of the events active now, in start order."""
+        """(attributes, map point) of the events on the current day (any hour of it), in start order."""
         try:
             layer = self.model.dataset.layer(EVENTS_LAYER)
         except KeyError:
             return []
-        gdf = layer.features_at(self.model.time.t)
+        day = math.floor(self.model.time.t)
+        if layer.role == "temporal" and layer.times is not None:
+            gdf = layer.gdf[(layer.times.start < day + 1) & (layer.times.end > day)]
+        else:
+            gdf = layer.features_at(self.model.time.t)
         if "start_date" in gdf.columns:
             gdf = gdf.iloc[sorted(range(len(gdf)), key=lambda i: str(gdf["start_date"].iloc[i]))]
         out = []

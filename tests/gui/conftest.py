@@ -1,0 +1,73 @@
+"""GUI fixtures: the real main window on the shipped Hengyang data or a small GeoPackage, offscreen."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PyQt6.QtGui import QImage  # noqa: E402
+from PyQt6.QtWidgets import QMessageBox  # noqa: E402
+
+from terrain_viewer.core.builtin import builtin_paths  # noqa: E402
+from terrain_viewer.core.model import ViewerModel  # noqa: E402
+
+SIZE = (1000, 700)
+
+
+def image_array(image: QImage) -> np.ndarray:
+    """A QImage as an (H, W, 4) uint8 RGBA array."""
+    image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    ptr = image.constBits()
+    ptr.setsize(image.sizeInBytes())
+    rows = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    return rows[:, : image.width()].copy()
+
+
+def canvas_pixels(window) -> np.ndarray:
+    """What the map canvas shows now (renders when the model changed)."""
+    return image_array(window.canvas.grab().toImage())
+
+
+def _open(qtbot, model: ViewerModel):
+    from terrain_viewer.gui.main_window import QtMainWindow
+
+    window = QtMainWindow(model)
+    qtbot.addWidget(window)
+    window.resize(*SIZE)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def hengyang(qtbot, shipped_gpkg):
+    """The main window on the shipped data at its first day (23 June 1944)."""
+    model = ViewerModel.open(builtin_paths())
+    model.time.set_t(model.time.start)
+    return _open(qtbot, model)
+
+
+@pytest.fixture
+def small_window(qtbot, small_gpkg: Path):
+    return _open(qtbot, ViewerModel.open([small_gpkg]))
+
+
+@pytest.fixture
+def message_boxes(monkeypatch) -> list[tuple[str, str, str]]:
+    """Record QMessageBox calls instead of blocking: (kind, title, text)."""
+    shown: list[tuple[str, str, str]] = []
+    for kind in ("warning", "critical", "information", "about"):
+        monkeypatch.setattr(QMessageBox, kind,
+                            lambda parent, title, text, *a, k=kind: shown.append((k, title, text)))
+    return shown
+
+
+@pytest.fixture
+def grab_map():
+    """``grab_map(window)`` → the canvas pixels as an RGBA array."""
+    return canvas_pixels

@@ -1,0 +1,250 @@
+"""The main window driven like a user: layers, identify, open, events, coordinates, measure, navigation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+
+import numpy as np
+import pytest
+from pyproj import Geod, Transformer
+from PyQt6.QtCore import QPoint, QPointF, Qt
+from PyQt6.QtGui import QColor, QWheelEvent
+from PyQt6.QtWidgets import QApplication, QColorDialog, QFileDialog
+
+from terrain_viewer.core.model import ViewerModel
+
+
+def _magenta(pixels: np.ndarray) -> int:
+    r, g, b = (pixels[..., i].astype(int) for i in range(3))
+    return int(((r > 230) & (g < 30) & (b > 230)).sum())
+
+
+def _centre(window) -> tuple[float, float]:
+    x0, y0, x1, y1 = window.canvas.view()
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def test_colour_from_the_panel_then_hiding_the_layer_removes_its_pixels(hengyang, grab_map, monkeypatch):
+    panel = hengyang.layer_panel
+    panel.select("water_areas")
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a: QColor("#ff00ff"))
+    panel.color_button.click()
+    assert hengyang.model.state("water_areas").style["color"] == "#ff00ff"
+    shown = _magenta(grab_map(hengyang))
+    assert shown > 500
+    panel.item("water_areas").setCheckState(0, Qt.CheckState.Unchecked)  # the user unticks the box
+    assert not hengyang.model.state("water_areas").visible
+    assert _magenta(grab_map(hengyang)) == 0
+    panel.item("water_areas").setCheckState(0, Qt.CheckState.Checked)
+    assert _magenta(grab_map(hengyang)) == shown
+
+
+def test_panel_groups_opacity_width_and_order(hengyang):
+    panel, model = hengyang.layer_panel, hengyang.model
+    groups = [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
+    assert groups == sorted({s.group for s in model.layer_states})
+    panel.select("rivers")
+    panel.opacity.setValue(40)
+    assert model.state("rivers").opacity == pytest.approx(0.4)
+    panel.width_box.setValue(3.0)
+    assert model.state("rivers").style["linewidth"] == 3.0
+    names = [s.name for s in model.layer_states]
+    panel.up_button.click()
+    moved = [s.name for s in model.layer_states]
+    assert moved.index("rivers") == names.index("rivers") + 1
+    assert panel.current_name() == "rivers" and panel.opacity.value() == 40  # kept after the rebuild
+
+
+def test_zoom_to_layer_and_full_extent(hengyang):
+    hengyang.layer_panel.select("airfield")
+    hengyang.zoom_layer_action.trigger()
+    ax0, ay0, ax1, ay1 = hengyang.model.layer_extent("airfield")
+    x0, y0, x1, y1 = hengyang.canvas.view()
+    assert x0 < ax0 and ax1 < x1 and y0 < ay0 and ay1 < y1
+    assert (x1 - x0) < 0.5 * (hengyang.model.full_extent()[2] - hengyang.model.full_extent()[0])
+    hengyang.zoom_full_action.trigger()
+    assert hengyang.model.view == hengyang.model.full_extent()
+
+
+def test_identify_click_on_a_gate_lists_its_attributes_and_source(qtbot, hengyang):
+    model = hengyang.model
+    gates = model.dataset.layer("gates").gdf
+    gate = gates.iloc[0]
+    hengyang.canvas.zoom_to_layer("gates")
+    hengyang.identify_action.trigger()
+    px, py = hengyang.canvas.to_pixel(gate.geometry.x, gate.geometry.y)
+    qtbot.mouseClick(hengyang.canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(px), round(py)))
+    hits = hengyang.identify_panel.hits
+    found = [attrs for layer, attrs in hits if layer == "gates" and attrs.get("name_en") == gate["name_en"]]
+    assert found and found[0]["source"] == gate["source"]
+    tree = hengyang.identify_panel.tree
+    branch = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                  if tree.topLevelItem(i).text(0) == "gates")
+    rows = [(branch.child(i).text(0), branch.child(i).text(1)) for i in range(branch.childCount())]
+    assert rows[0] == ("source", gate["source"]) and rows[1][0] == "confidence"  # prominent, first
+    assert {"name_en", "name_zh"} <= {key for key, _ in rows}
+
+
+def test_open_of_a_bad_file_shows_a_message_and_the_window_keeps_running(
+        hengyang, tmp_path, monkeypatch, message_boxes, grab_map):
+    bad = tmp_path / "broken.gpkg"
+    bad.write_bytes(b"not a geopackage at all" * 10)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a: ([str(bad)], ""))
+    layers = len(hengyang.model.layer_states)
+    hengyang.open_action.trigger()
+    assert len(message_boxes) == 1 and "broken.gpkg" in message_boxes[0][2]
+    assert "broken.gpkg" in hengyang.problems_list.item(hengyang.problems_list.count() - 1).text()
+    assert hengyang.isVisible() and len(hengyang.model.layer_states) == layers
+    hengyang.model.time.step(1)
+    assert grab_map(hengyang).any()  # still drawing
+
+
+def test_open_of_a_good_file_adds_an_added_group(small_gpkg, hengyang, monkeypatch, message_boxes):
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a: ([str(small_gpkg)], ""))
+    hengyang.open_action.trigger()
+    assert message_boxes == []
+    added = [s.name for s in hengyang.model.layer_states if s.group == "added"]
+    assert len(added) == 3
+    assert "added" in [hengyang.layer_panel.tree.topLevelItem(i).text(0)
+                       for i in range(hengyang.layer_panel.tree.topLevelItemCount())]
+
+
+def _events_on(model, day: str) -> set[str]:
+    """Titles of the events whose date range (by calendar day) includes ``day``."""
+    gdf = model.dataset.layer("events").gdf
+    start = gdf["start_date"].astype(str).str[:10]
+    end = gdf["end_date"].fillna("9999-12-31").astype(str).str[:10]
+    return set(gdf.loc[(start <= day) & (day <= end), "title"])
+
+
+def test_events_panel_lists_the_days_events_and_a_click_centres_the_map(qtbot, hengyang):
+    model, panel = hengyang.model, hengyang.events_panel
+    listed = {}
+    for day in ("1944-06-23", "1944-07-11", "1944-08-06"):
+        model.time.set_date(day)
+        listed[day] = {panel.list.item(i).text().split("\n")[0] for i in range(panel.list.count())}
+        assert listed[day] == _events_on(model, day) and listed[day]
+    assert listed["1944-06-23"] != listed["1944-07-11"]
+    assert panel.heading.text().endswith("on 6 August 1944")
+    item = panel.list.item(1)
+    x, y = item.data(Qt.ItemDataRole.UserRole)
+    assert _centre(hengyang) != pytest.approx((x, y))
+    rect = panel.list.visualItemRect(item)
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert _centre(hengyang) == pytest.approx((x, y))
+    assert "Source:" in panel.details.toPlainText()
+
+
+def test_status_bar_coordinates_follow_the_mouse(qtbot, hengyang):
+    canvas = hengyang.canvas
+    qtbot.mouseMove(canvas, QPoint(200, 150))
+    x, y = canvas.to_map(200, 150)
+    lon, lat = Transformer.from_crs(hengyang.model.dataset.map_crs, 4326, always_xy=True).transform(x, y)
+    text = hengyang.coords_label.text()
+    assert f"{lat:.5f}° N" in text and f"{lon:.5f}° E" in text
+    assert f"{int(lat)}°" in text.split("|")[1] and "EPSG:32649" in text
+    qtbot.mouseMove(canvas, QPoint(400, 300))
+    assert hengyang.coords_label.text() != text
+
+
+def test_measure_gives_the_geodesic_distance_and_draws_the_line(qtbot, hengyang, grab_map):
+    canvas = hengyang.canvas
+    hengyang.measure_action.trigger()
+    plain = grab_map(hengyang)
+    clicks = [(150, 200), (500, 420), (600, 120)]
+    for px, py in clicks:
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(px, py))
+    to_ll = Transformer.from_crs(hengyang.model.dataset.map_crs, 4326, always_xy=True)
+    lonlat = [to_ll.transform(*canvas.to_map(px, py)) for px, py in clicks]
+    geod = Geod(ellps="WGS84")
+    expected = sum(geod.inv(*a, *b)[2] for a, b in zip(lonlat, lonlat[1:], strict=False))
+    number, unit = re.search(r"Distance: ([\d,.]+) (k?m)", hengyang.measure_label.text()).groups()
+    shown = float(number.replace(",", "")) * (1000 if unit == "km" else 1)
+    assert shown == pytest.approx(expected, rel=1e-3)
+    drawn = grab_map(hengyang)
+    red = (np.abs(drawn[..., :3].astype(int) - [0xD1, 0x49, 0x5B]).sum(axis=2) < 30)
+    assert red.sum() > 100 and red.sum() > (np.abs(plain[..., :3].astype(int) - [0xD1, 0x49, 0x5B])
+                                            .sum(axis=2) < 30).sum()
+    qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, pos=QPoint(10, 10))
+    assert hengyang.measure.points == [] and "click points" in hengyang.measure_label.text()
+
+
+def test_drag_pans_and_wheel_zooms_about_the_cursor(qtbot, hengyang):
+    canvas = hengyang.canvas
+    cx, cy = _centre(hengyang)
+    upp = canvas.units_per_pixel()
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(300, 300))
+    qtbot.mouseMove(canvas, QPoint(340, 320))
+    qtbot.mouseMove(canvas, QPoint(400, 350))
+    assert _centre(hengyang) == (cx, cy)  # nothing written while dragging
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(400, 350))
+    assert _centre(hengyang) == pytest.approx((cx - 100 * upp, cy + 50 * upp))
+    anchor = canvas.to_map(250, 200)
+    where = QPointF(250, 200)
+    event = QWheelEvent(where, canvas.mapToGlobal(where), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    QApplication.sendEvent(canvas, event)
+    assert canvas.units_per_pixel() == pytest.approx(upp / 1.25)
+    assert canvas.to_map(250, 200) == pytest.approx(anchor)
+
+
+def test_swipe_divider_is_drawn_and_dragged(qtbot, hengyang, grab_map):
+    hengyang.swipe_action.trigger()
+    assert hengyang.model.swipe.enabled
+    canvas = hengyang.canvas
+    x = round(hengyang.model.swipe.position * canvas.width())
+    column = grab_map(hengyang)[:, x, :3].astype(int)
+    assert (np.abs(column - [0x1F, 0x3B, 0x57]).sum(axis=1) < 20).mean() > 0.9  # the divider line
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(x, 300))
+    qtbot.mouseMove(canvas, QPoint(x - 150, 300))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(x - 150, 300))
+    assert hengyang.model.swipe.position == pytest.approx((x - 150) / canvas.width())
+    hengyang.model.set_swipe(enabled=False)
+    assert not hengyang.swipe_action.isChecked()
+
+
+def test_view_menu_toggles_write_options(hengyang, grab_map):
+    before = grab_map(hengyang)
+    hengyang.option_actions["legend"].trigger()
+    assert hengyang.model.options.legend is False
+    assert np.any(before != grab_map(hengyang))
+    hengyang.chinese_action.trigger()
+    assert hengyang.model.options.chinese_names is True
+
+
+def test_set_model_rebinds_every_widget(hengyang, small_gpkg, grab_map):
+    old = hengyang.model
+    new = ViewerModel.open([small_gpkg])
+    hengyang.set_model(new)
+    assert hengyang.canvas.model is new and hengyang.time_slider.model is new
+    names = {hengyang.layer_panel.tree.topLevelItem(0).child(i).text(0)
+             for i in range(hengyang.layer_panel.tree.topLevelItem(0).childCount())}
+    assert names == {"units", "events", "rivers"}
+    new.time.set_date("1944-06-25")
+    assert hengyang.time_slider.date_label.text() == "25 June 1944"
+    old.time.set_date("1944-07-30")  # the old model no longer drives the window
+    assert hengyang.time_slider.date_label.text() == "25 June 1944"
+    assert grab_map(hengyang).any()
+
+
+def test_missing_dialog_modules_give_a_message(hengyang, monkeypatch, message_boxes):
+    monkeypatch.setitem(sys.modules, "terrain_viewer.gui.qt_export_dialog", None)
+    monkeypatch.setitem(sys.modules, "terrain_viewer.gui.qt_compare", None)
+    hengyang.export_action.trigger()
+    hengyang.side_action.trigger()
+    assert [kind for kind, _, _ in message_boxes] == ["information", "information"]
+    assert hengyang.isVisible()
+
+
+def test_about_lists_data_sources(hengyang, message_boxes):
+    hengyang.about_action.trigger()
+    kind, _title, text = message_boxes[0]
+    assert kind == "about" and "Data sources" in text and "<li>" in text
+
+
+def test_date_in_window_title(hengyang):
+    hengyang.model.time.set_date(dt.date(1944, 7, 4))
+    assert "4 July 1944" in hengyang.windowTitle()

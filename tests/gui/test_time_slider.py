@@ -1,0 +1,97 @@
+"""The date bar: slider ↔ model in both directions, play/pause/loop, keyboard shortcuts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from PyQt6.QtCore import Qt
+
+from terrain_viewer.core.timeline import day_number, to_date
+from terrain_viewer.gui.qt_time_slider import STEPS_PER_DAY
+
+
+def test_window_opens_on_the_first_day(hengyang):
+    bar = hengyang.time_slider
+    assert to_date(hengyang.model.time.t) == dt.date(1944, 6, 23)
+    assert bar.date_label.text() == "23 June 1944"
+    assert bar.slider.value() == 0
+    assert bar.slider.maximum() == (dt.date(1944, 8, 8) - dt.date(1944, 6, 23)).days * STEPS_PER_DAY
+
+
+def test_moving_the_slider_changes_date_label_and_units_drawn(hengyang, grab_map):
+    before = grab_map(hengyang)
+    hengyang.time_slider.slider.setValue(20 * STEPS_PER_DAY)  # as a user drag does
+    assert hengyang.model.time.date == dt.date(1944, 7, 13)
+    assert hengyang.time_slider.date_label.text() == "13 July 1944"
+    after = grab_map(hengyang)
+    assert before.shape == after.shape
+    changed = np.any(before != after, axis=2)
+    assert changed.mean() > 0.005  # units, front line and caption moved
+
+
+def test_setting_the_model_date_moves_the_slider(hengyang):
+    hengyang.model.time.set_date("1944-08-01")
+    bar = hengyang.time_slider
+    assert bar.slider.value() == (dt.date(1944, 8, 1) - dt.date(1944, 6, 23)).days * STEPS_PER_DAY
+    assert bar.date_label.text() == "1 August 1944"
+    hengyang.model.time.set_t(day_number(dt.datetime(1944, 7, 11, 6)))
+    assert bar.slider.value() == 18 * STEPS_PER_DAY + 6
+    assert bar.hour_label.text() == "06:00"
+
+
+def test_play_advances_in_fractions_of_a_day_and_stops_at_the_end(qtbot, hengyang):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    bar.interval_override_ms = 1
+    bar.fpd_box.setCurrentIndex(1)  # 4 frames per day
+    time.set_date("1944-08-05")
+    seen: list[float] = []
+    hengyang.model.connect(lambda kind: kind == "time" and seen.append(time.t))
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    assert bar.playing
+    qtbot.waitUntil(lambda: not bar.playing, timeout=5000)
+    assert time.t == time.end
+    assert np.allclose(np.diff(seen), 0.25)  # glides: quarter-day frames
+    assert bar.date_label.text() == "8 August 1944"
+
+
+def test_play_loops_back_to_the_start_when_looping(qtbot, hengyang):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    bar.interval_override_ms = 1
+    bar.fpd_box.setCurrentIndex(0)  # 1 frame per day
+    bar.loop_box.setChecked(True)
+    time.set_date("1944-08-07")
+    bar.play()
+    qtbot.waitUntil(lambda: time.t < day_number(dt.date(1944, 8, 1)), timeout=5000)
+    assert bar.playing
+    bar.pause()
+    assert not bar.playing
+
+
+def test_space_plays_and_pauses_left_right_step_a_day(qtbot, hengyang):
+    hengyang.activateWindow()
+    hengyang.canvas.setFocus()
+    time = hengyang.model.time
+    time.set_date("1944-07-01")
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Right)
+    assert time.date == dt.date(1944, 7, 2)
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Left)
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Left)
+    assert time.date == dt.date(1944, 6, 30)
+    hengyang.time_slider.interval_override_ms = 10_000  # no tick during the test
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Space)
+    assert hengyang.time_slider.playing
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Space)
+    assert not hengyang.time_slider.playing
+
+
+def test_step_buttons_and_the_end_of_the_range(qtbot, hengyang):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    qtbot.mouseClick(bar.forward_button, Qt.MouseButton.LeftButton)
+    assert time.date == dt.date(1944, 6, 24)
+    qtbot.mouseClick(bar.back_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(bar.back_button, Qt.MouseButton.LeftButton)
+    assert time.date == dt.date(1944, 6, 23)  # clipped at the start
+    time.set_date("1944-08-08")
+    qtbot.mouseClick(bar.forward_button, Qt.MouseButton.LeftButton)
+    assert time.date == dt.date(1944, 8, 8)
