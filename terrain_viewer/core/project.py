@@ -73,7 +73,7 @@ class ProjectInfo:
 
 # ---- writing ------------------------------------------------------------------------------
 def _stored_path(path: Path, folder: Path) -> dict:
-    """``{"path": relative (POSIX), "absolute": ...}``; absolute only when no relative path exists."""
+    """``{"path": relative POSIX path (absolute on another drive), "absolute": fallback}``."""
     absolute = Path(os.path.abspath(path))
     try:
         relative = PurePosixPath(Path(os.path.relpath(absolute, folder)).as_posix())

@@ -144,7 +144,7 @@ def test_bad_layers_give_one_line_naming_file_layer_and_problem(tmp_path, layer,
 
 
 @pytest.mark.parametrize(("layer", "spec", "problem", "loads"), LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
-def test_validate_cli_reports_bad_layers(tmp_path, capsys, layer, spec, problem, loads):
+def test_validate_and_info_cli_report_bad_layers(tmp_path, capsys, layer, spec, problem, loads):
     path = _two_layer_file(tmp_path, layer, spec)
     status = main(["validate", str(path)])
     out = capsys.readouterr().out
@@ -153,6 +153,10 @@ def test_validate_cli_reports_bad_layers(tmp_path, capsys, layer, spec, problem,
     is_error = not problem.startswith("mixed geometry")
     assert (f"ERROR {path}: layer '{layer}'" in out) is is_error
     assert status == (1 if is_error else 0)
+    assert main(["info", str(path)]) == 0  # the good layer loads, so info succeeds
+    captured = capsys.readouterr()
+    assert f"problem: {path}: layer '{layer}': {problem}" in captured.err
+    assert "ok " in captured.out and "Traceback" not in captured.out + captured.err
 
 
 def test_cjk_layer_and_field_names_load_and_print(tmp_path, capsys):
