@@ -51,10 +51,10 @@ def test_save_as_adds_the_suffix_then_save_writes_the_same_file(window, tmp_path
     captions = _answer_file_dialogs(monkeypatch, tmp_path / "siege")
     window.export_settings = {"fps": 12}
     window.model.set_opacity("units", 0.5)
-    assert qt_project.save_project(window) == tmp_path / "siege.tvproj"  # no path yet: asks
+    window.save_project_action.trigger()  # File > Save project: no path yet, so it asks
     assert captions == ["Save project as"] and window.project_path == tmp_path / "siege.tvproj"
     window.model.set_visible("rivers", False)
-    assert qt_project.save_project(window) == tmp_path / "siege.tvproj"  # asks nothing now
+    window.save_project_action.trigger()  # asks nothing now
     assert captions == ["Save project as"] and (tmp_path / "siege.tvproj.bak").exists()
     model, info = load_project(tmp_path / "siege.tvproj")
     assert model.state("units").opacity == 0.5 and not model.state("rivers").visible
