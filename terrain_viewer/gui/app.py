@@ -40,14 +40,17 @@ def make_excepthook(parent: QWidget | None, log_file: Path | None):
 def load_model(paths: Sequence[str | Path]) -> tuple[ViewerModel, list[str]]:
     """The model for ``paths`` (the built-in data when empty); falls back to the built-in data
     when none of the files can be read. Returns the model and any startup problems."""
-    if paths:
-        try:
-            return ViewerModel.open(paths), []
-        except TerrainViewerError as exc:
-            problem = exc.message
-        model = ViewerModel.open(builtin_paths())
-        return model, [problem, "showing the built-in Hengyang 1944 data instead"]
-    return ViewerModel.open(builtin_paths()), []
+    if not paths:
+        return ViewerModel.open(builtin_paths()), []
+    try:
+        model = ViewerModel.open(paths)
+        problems = list(model.dataset.problems)
+    except TerrainViewerError as exc:
+        model, problems = None, [exc.message]
+    if model is not None and (model.dataset.layers or model.dataset.rasters):
+        return model, problems
+    fallback = ViewerModel.open(builtin_paths())
+    return fallback, problems + ["nothing could be read: showing the built-in Hengyang 1944 data instead"]
 
 
 def create_window(paths: Sequence[str | Path] = ()):
@@ -58,7 +61,7 @@ def create_window(paths: Sequence[str | Path] = ()):
     model.time.set_t(model.time.start)
     window = QtMainWindow(model)
     if problems:
-        window.show_problems(problems + model.dataset.problems)
+        window.show_problems(problems + [p for p in model.dataset.problems if p not in problems])
     log.info("window opened on %s at %s", [str(p) for p in model.paths], to_date(model.time.t))
     return window
 

@@ -1,0 +1,79 @@
+"""Starting the application: built-in data at 23 June 1944, load problems shown, uncaught errors logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication
+
+from terrain_viewer.core import logs
+from terrain_viewer.gui import app
+
+
+def test_create_window_on_the_builtin_data_at_the_first_day(qtbot, shipped_gpkg):
+    window = app.create_window()
+    qtbot.addWidget(window)
+    assert window.model.paths[0].name == "hengyang_1944.gpkg"
+    assert window.model.time.date == dt.date(1944, 6, 23)
+    assert window.time_slider.date_label.text() == "23 June 1944"
+    assert window.problems_dock.isHidden()
+
+
+def test_unreadable_files_fall_back_to_builtin_data_with_problems_shown(qtbot, tmp_path, shipped_gpkg):
+    bad = tmp_path / "nothing.gpkg"
+    bad.write_text("garbage")
+    window = app.create_window([bad])
+    qtbot.addWidget(window)
+    window.show()
+    problems = [window.problems_list.item(i).text() for i in range(window.problems_list.count())]
+    assert any("nothing.gpkg" in p for p in problems)
+    assert not window.problems_dock.isHidden()
+    assert "problem" in window.statusBar().currentMessage()
+    assert window.model.dataset.layer("units") is not None
+
+
+def test_partial_problems_listed_without_blocking(qtbot, tmp_path, small_gpkg):
+    bad = tmp_path / "broken.geojson"
+    bad.write_text("{ not json")
+    window = app.create_window([small_gpkg, bad])
+    qtbot.addWidget(window)
+    assert {s.name for s in window.model.layer_states} == {"units", "events", "rivers"}
+    assert any("broken.geojson" in window.problems_list.item(i).text()
+               for i in range(window.problems_list.count()))
+
+
+def test_excepthook_logs_the_traceback_and_shows_one_line(tmp_path, message_boxes):
+    log_file = logs.setup_logging(folder=tmp_path)
+    hook = app.make_excepthook(None, log_file)
+    try:
+        raise RuntimeError("slot exploded")
+    except RuntimeError:
+        hook(*sys.exc_info())
+    assert message_boxes[0][0] == "critical"
+    assert "RuntimeError: slot exploded" in message_boxes[0][2] and str(log_file) in message_boxes[0][2]
+    for handler in __import__("logging").getLogger("terrain_viewer").handlers:
+        handler.flush()
+    text = log_file.read_text()
+    assert "slot exploded" in text and "Traceback" in text
+
+
+def test_main_runs_the_event_loop_and_installs_the_hook(qtbot, monkeypatch, tmp_path, small_gpkg):
+    monkeypatch.setenv("TERRAIN_VIEWER_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored afterwards
+    opened = []
+
+    def close_soon():
+        window = next(w for w in QApplication.topLevelWidgets() if type(w).__name__ == "QtMainWindow"
+                      and w.isVisible())
+        opened.append(window)
+        window.close()
+        QApplication.instance().quit()
+
+    QTimer.singleShot(300, close_soon)
+    assert app.main([str(small_gpkg)]) == 0
+    assert opened and opened[0].model.paths[0] == small_gpkg
+    assert sys.excepthook is not sys.__excepthook__
+    assert (tmp_path / logs.LOG_NAME).exists()
+    opened[0].deleteLater()
