@@ -307,12 +307,13 @@ LOOP_SAVER = textwrap.dedent("""
     from terrain_viewer.core.model import ViewerModel
 
     model = ViewerModel.open([sys.argv[1]])
-    print("ready", flush=True)
     i = 0
     while True:
         i += 1
         model.set_opacity("units", (i % 10) / 10)
         proj.save_project(model, sys.argv[2], export={"i": i, "pad": "y" * 50000})
+        if i == 1:
+            print("ready", flush=True)  # one save done: from now on every kill lands mid-loop
 """)
 
 
@@ -320,7 +321,6 @@ def test_kill_at_random_moments_of_repeated_saves_never_breaks_the_project(data_
     target = data_dir.parent / "p.tvproj"
     save_project(ViewerModel.open([data_dir / "small.gpkg"]), target, export={"i": 0})
     rng = np.random.default_rng(7)
-    seen = set()
     for delay in rng.uniform(0.0, 0.15, size=5):
         saver = _run(LOOP_SAVER, str(data_dir / "small.gpkg"), str(target))
         assert saver.stdout.readline().strip() == "ready"
@@ -328,9 +328,8 @@ def test_kill_at_random_moments_of_repeated_saves_never_breaks_the_project(data_
         os.kill(saver.pid, signal.SIGKILL)
         saver.wait(timeout=10)
         model, info = load_project(target)  # always a whole project, old or new
-        assert info.missing == [] and isinstance(info.export["i"], int)
-        seen.add(info.export["i"])
-    assert len(seen) > 1  # the kills did land between different saves
+        assert info.missing == [] and info.export["i"] >= 1
+        assert model.state("units").opacity == (info.export["i"] % 10) / 10  # one save's, not a mix
 
 
 def test_reopened_project_renders_pixel_identical_frames(data_dir: Path):
