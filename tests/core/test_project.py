@@ -434,3 +434,16 @@ def test_shipped_data_project_reopens_pixel_identical(tmp_path: Path, shipped_gp
         b = MapRenderer(loaded).render(t, size=(480, 270))
         assert len(np.unique(a.reshape(-1, 4), axis=0)) > 50
         np.testing.assert_array_equal(a, b)
+
+
+def test_cjk_and_spaces_in_folder_and_file_names(small_gpkg: Path, tmp_path: Path):
+    folder = tmp_path / "衡阳 战役" / "数据 files"
+    folder.mkdir(parents=True)
+    data = Path(shutil.move(small_gpkg, folder / "衡阳 1944 (v2).gpkg"))
+    model = _styled_model([data])
+    target = tmp_path / "衡阳 战役" / "保卫战 1944.tvproj"
+    save_project(model, target)
+    raw = json.loads(target.read_text(encoding="utf-8"))
+    assert raw["files"][0]["path"] == "数据 files/衡阳 1944 (v2).gpkg"
+    loaded, info = load_project(target)
+    assert info.missing == [] and loaded.paths == [data] and _session(loaded) == _session(model)
