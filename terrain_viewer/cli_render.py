@@ -66,7 +66,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise DataError(f"nothing to draw ({first})")
     model.set_options(legend=not args.no_legend, scale_bar=not args.no_scale_bar,
                       north_arrow=not args.no_north_arrow, caption=not args.no_caption,
-                      chinese_names=args.chinese, title=args.title or "", credits=args.credits)
+                      labels=not args.no_labels, chinese_names=args.chinese, title=args.title or "",
+                      credits=args.credits)
     dpi = args.dpi or 100.0 * size[1] / 1080.0
     MapRenderer(model).save_png(out, t=t, size=size, view=view, dpi=dpi)
     print(f"wrote {out} ({size[0]}x{size[1]})")
@@ -86,6 +87,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", default="", help="title drawn at the top")
     p.add_argument("--credits", action="store_true", help="add a line naming the sources drawn")
     p.add_argument("--chinese", action="store_true", help="add Chinese names to labels")
-    for flag in ("legend", "scale-bar", "north-arrow", "caption"):
+    for flag in ("legend", "scale-bar", "north-arrow", "caption", "labels"):
         p.add_argument(f"--no-{flag}", action="store_true", help=f"omit the {flag.replace('-', ' ')}")
     p.set_defaults(func=cmd_render)

@@ -421,3 +421,13 @@ def test_any_layer_with_a_sidc_column_is_drawn_as_unit_symbols(tmp_path: Path):
     for geom, fill in zip(gdf.geometry, (JP_FILL, CN_FILL), strict=True):  # 'bad' → plain marker
         px, py = pixel(renderer, geom.x, geom.y, model.view, (400, 300))
         assert colour_mask(rgba[py - 8:py + 9, px - 8:px + 9], fill).sum() > 20
+
+
+def test_labels_switch_removes_place_names(renderer: MapRenderer, model: ViewerModel):
+    t = day("1944-07-11")
+    model.set_options(legend=False, caption=False, scale_bar=False, north_arrow=False)
+    named = renderer.render(t=t, size=SIZE, layers={"places", "spot_heights", "rivers"})
+    model.set_options(labels=False)
+    bare = renderer.render(t=t, size=SIZE, layers={"places", "spot_heights", "rivers"})
+    ink = (named[..., :3].max(axis=-1) < 110).sum()
+    assert ink > 2 * (bare[..., :3].max(axis=-1) < 110).sum()
