@@ -391,8 +391,9 @@ def missing_messages(model: ViewerModel) -> list[str]:
 def relocate(model: ViewerModel, old_path: str | Path, new_path: str | Path) -> list[str]:
     """Load the layers of missing file ``old_path`` from ``new_path``; keep their saved states.
 
-    Returns the problems met while loading; raises DataError when ``new_path`` gives no layer
-    (the file stays missing) and ProjectError when ``old_path`` is not a missing file.
+    Returns the problems met while loading (and saved layers the new file lacks); raises
+    DataError when ``new_path`` gives no layer or none of the expected ones (the file stays
+    missing) and ProjectError when ``old_path`` is not a missing file.
     """
     old, new = Path(os.path.normpath(os.path.abspath(old_path))), Path(new_path)
     pending = _PENDING.get(model, {})
@@ -403,10 +404,17 @@ def relocate(model: ViewerModel, old_path: str | Path, new_path: str | Path) -> 
         if extra.problems:
             raise DataError(extra.problems[0])  # already names the file and the layer
         raise DataError("no layers", new)
+    expected = pending[old]
+    found = {o.name for o in list(extra.layers) + list(extra.rasters)}
+    if expected and not found & set(expected):
+        raise DataError(f"has none of the project's layers ({', '.join(expected)}); wrong file?", new)
+    lost = [n for n in expected if n not in found]
     pending.pop(old)
     model.paths = [new if Path(os.path.abspath(p)) == old else p for p in model.paths]
     saved = _saved_time(model)  # before merging moves the time range
     problems = model.merge_dataset(extra, group="added")  # keeps the saved states of these layers
+    if lost:
+        problems = [*problems, DataError(f"layers not in this file: {', '.join(lost)}", new).message]
     if saved is not None:
         model.time.set_t(saved)
     if not pending:

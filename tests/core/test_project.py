@@ -134,6 +134,21 @@ def test_relocate_to_a_bad_file_reports_and_stays_missing(data_dir: Path, tmp_pa
     with pytest.raises(ProjectError, match="not a missing file"):
         relocate(model, junk, junk)
 
+    import geopandas as gpd
+    import shapely
+
+    other = tmp_path / "other.gpkg"
+    gpd.GeoDataFrame({"name_en": ["x"]}, geometry=shapely.points([112.6], [26.9]), crs=4326).to_file(
+        other, layer="gates")
+    with pytest.raises(DataError, match=r"other.gpkg: has none of the project's layers \(units, events, "):
+        relocate(model, info.missing[0], other)
+    assert list(missing_files(model)) == info.missing
+    gpd.GeoDataFrame({"name_en": ["x"]}, geometry=shapely.points([112.6], [26.9]), crs=4326).to_file(
+        other, layer="units")
+    problems = relocate(model, info.missing[0], other)  # has one of them: taken, the rest reported
+    assert problems == [f"{other}: layers not in this file: events, rivers"]
+    assert missing_files(model) == {} and [layer.name for layer in model.dataset.layers] == ["gates", "units"]
+
 
 @pytest.mark.parametrize(
     ("content", "problem"),
