@@ -176,7 +176,7 @@ class MapRenderer:
     def _context(self, zorder: float, dpi: float) -> st.PaintContext:
         opts = self.model.options
         cjk = self._cjk_font() if opts.chinese_names else None
-        return st.PaintContext(zorder=zorder, scale=dpi / 100.0, show_labels=opts.labels,
+        return st.PaintContext(zorder=zorder, show_labels=opts.labels,
                                chinese=cjk is not None, cjk_font=cjk)
 
     def _cjk_font(self) -> str | None:

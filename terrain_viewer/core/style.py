@@ -56,10 +56,12 @@ class LabelSpec:
 
 @dataclass
 class PaintContext:
-    """What painters need besides the features: labels, names, scale and draw order."""
+    """What painters need besides the features: labels, names and draw order.
+
+    Line widths, marker and font sizes are in points, so they scale with the figure's dpi.
+    """
 
     zorder: float
-    scale: float = 1.0  # dpi / 100: line widths and marker sizes are in points already
     labels: list[LabelSpec] = field(default_factory=list)
     show_labels: bool = True
     chinese: bool = False
@@ -247,12 +249,12 @@ def paint_flooded(ax, gdf, style, ctx) -> list:
 
 
 def paint_city(ax, gdf, style, ctx) -> list:
-    wall = [pe.Stroke(linewidth=3.2 * 1.0, foreground=INK), pe.Normal(),
-            pe.withTickedStroke(spacing=5, angle=-90, length=0.5, linewidth=1.0)]
+    """The walled city: hatched built-up area and a crenellated wall."""
+    wall = [pe.withTickedStroke(spacing=5, angle=-90, length=0.5, linewidth=1.0)]
     artists = fill_polygons(ax, gdf.geometry.values, ctx, style.get("color", "#dcc1a8"),
                             style.get("edgecolor", "#5a3b26"), style.get("linewidth", 1.4),
                             style.get("alpha", 0.75), hatch="////", hatch_colour="#b99a80")
-    artists += draw_lines(ax, gdf.geometry.values, ctx, "#5a3b26", 1.2, effects=wall[2:], z=0.05)
+    artists += draw_lines(ax, gdf.geometry.values, ctx, "#5a3b26", 1.2, effects=wall, z=0.05)
     for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
         name = feature_name(row, ctx.chinese, short=True,
                             english=lambda n: n.replace(" walled city", "").upper())
