@@ -14,6 +14,7 @@ import glob
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -349,6 +350,8 @@ def load_project(path: str | Path) -> tuple[ViewerModel, ProjectInfo]:
     except Exception as exc:  # a bad map_crs string is the only way here (pyproj's error)
         raise ProjectError(f"bad map CRS {project.session.get('map_crs')!r}: {_one_line(str(exc))}",
                            project.path) from exc
+    objs = list(dataset.layers) + list(dataset.rasters)
+    _restore_names(objs, {e.path: e.layers for e in project.files}, {o.name for o in objs})
     model = ViewerModel(dataset, [e.path for e in project.files])
     try:
         _apply_session(model, project.session, {n for e in missing for n in e.layers})
@@ -382,6 +385,32 @@ def missing_files(model: ViewerModel) -> dict[Path, list[str]]:
     return {p: list(names) for p, names in _PENDING.get(model, {}).items()}
 
 
+def _base_name(name: str) -> str:
+    """``units (second)`` → ``units``: the source layer name under a clash-avoiding suffix."""
+    return re.sub(r" \([^()]*\)$", "", name)
+
+
+def _restore_names(objs: list, expected: dict[Path, list[str]], taken: set[str]) -> None:
+    """Give loaded layers the names their saved states have (``units (second)`` for ``units``).
+
+    Names get a suffix when files clash; which file got it depends on what loaded, so the
+    saved name of the same source layer of the same file wins when it is free.
+    """
+    for obj in objs:
+        names = expected.get(_norm(obj.path), [])
+        if obj.name in names:
+            continue
+        match = next((n for n in names if _base_name(n) == _base_name(obj.name) and n not in taken), None)
+        if match is not None:
+            taken.discard(obj.name)
+            obj.name = match
+            taken.add(match)
+
+
+def _norm(path: str | Path) -> Path:
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
 def missing_messages(model: ViewerModel) -> list[str]:
     """One line per missing data file of the model, for the problems list."""
     return [ProjectError("data file not found; use Locate… to point to its new place", p).message
@@ -395,7 +424,7 @@ def relocate(model: ViewerModel, old_path: str | Path, new_path: str | Path) -> 
     DataError when ``new_path`` gives no layer or none of the expected ones (the file stays
     missing) and ProjectError when ``old_path`` is not a missing file.
     """
-    old, new = Path(os.path.normpath(os.path.abspath(old_path))), Path(new_path)
+    old, new = _norm(old_path), Path(new_path)
     pending = _PENDING.get(model, {})
     if old not in pending:
         raise ProjectError("not a missing file of this project", old)
@@ -405,7 +434,10 @@ def relocate(model: ViewerModel, old_path: str | Path, new_path: str | Path) -> 
             raise DataError(extra.problems[0])  # already names the file and the layer
         raise DataError("no layers", new)
     expected = pending[old]
-    found = {o.name for o in list(extra.layers) + list(extra.rasters)}
+    objs = list(extra.layers) + list(extra.rasters)
+    taken = {o.name for o in model.dataset.layers + model.dataset.rasters}
+    _restore_names(objs, {_norm(new): expected}, taken)
+    found = {o.name for o in objs}
     if expected and not found & set(expected):
         raise DataError(f"has none of the project's layers ({', '.join(expected)}); wrong file?", new)
     lost = [n for n in expected if n not in found]

@@ -462,3 +462,23 @@ def test_cjk_and_spaces_in_folder_and_file_names(small_gpkg: Path, tmp_path: Pat
     assert raw["files"][0]["path"] == "数据 files/衡阳 1944 (v2).gpkg"
     loaded, info = load_project(target)
     assert info.missing == [] and loaded.paths == [data] and _session(loaded) == _session(model)
+
+
+def test_layers_of_same_named_files_keep_their_own_states_when_one_is_missing(small_gpkg: Path,
+                                                                              tmp_path: Path):
+    second = Path(shutil.copy(small_gpkg, tmp_path / "second.gpkg"))
+    model = ViewerModel.open([small_gpkg, second])
+    assert "units (second)" in [s.name for s in model.layer_states]
+    model.set_opacity("units", 0.2)
+    model.set_opacity("units (second)", 0.7)
+    save_project(model, tmp_path / "p.tvproj")
+    moved = Path(shutil.move(small_gpkg, tmp_path / "moved.gpkg"))
+
+    loaded, info = load_project(tmp_path / "p.tvproj")
+    assert info.missing == [small_gpkg]
+    assert [layer.name for layer in loaded.dataset.layers] == ["units (second)", "events (second)",
+                                                               "rivers (second)"]
+    assert loaded.state("units (second)").opacity == 0.7 and loaded.state("units").opacity == 0.2
+    assert relocate(loaded, small_gpkg, moved) == []
+    assert loaded.dataset.layer("units").path == moved and loaded.state("units").opacity == 0.2
+    assert _session(loaded) == _session(model)
