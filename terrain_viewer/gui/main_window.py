@@ -119,13 +119,14 @@ class QtMainWindow(QMainWindow):
         self.tabifyDockWidget(self.events_dock, self.identify_dock)
         self.events_dock.raise_()
         self.problems_dock.hide()
-        self.resizeDocks([self.layers_dock, self.events_dock], [250, 320], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.events_dock], [240, 360], Qt.Orientation.Horizontal)
 
     def _build_status(self) -> None:
         self.coords_label = QLabel(objectName="coordsLabel")
         self.measure_label = QLabel(objectName="measureLabel")
         self.statusBar().addPermanentWidget(self.measure_label)
         self.statusBar().addPermanentWidget(self.coords_label)
+        self.statusBar().showMessage("Drag to pan, wheel to zoom; Space plays, ←/→ step a day", 10000)
 
     def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None,
                 checkable: bool = False, checked: bool = False) -> QAction:
@@ -212,7 +213,8 @@ class QtMainWindow(QMainWindow):
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
         self.canvas.overlay_path = self.measure.points
-        self.identify_panel.show_hits([])
+        self.identify_panel.show_hits([], clicked=False)
+        self.canvas.marker = None
         self._sync_actions()
         self.show_problems(model.dataset.problems)
         self._update_title()
@@ -318,6 +320,8 @@ class QtMainWindow(QMainWindow):
         self.canvas.set_tool(tool)
         {"pan": self.pan_action, "identify": self.identify_action, "measure": self.measure_action}[tool] \
             .setChecked(True)
+        if tool != "identify":
+            self.canvas.marker = None
         if tool != "measure":
             self.measure.clear()
             self.measure_label.clear()
@@ -331,6 +335,7 @@ class QtMainWindow(QMainWindow):
     def _on_map_clicked(self, x: float, y: float) -> None:
         if self.canvas.tool == "identify":
             self.identify_panel.identify_at(self.model, x, y, TOLERANCE_PX * self.canvas.units_per_pixel())
+            self.canvas.marker = (x, y)
             self.identify_dock.show()
             self.identify_dock.raise_()
         elif self.canvas.tool == "measure":

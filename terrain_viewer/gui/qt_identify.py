@@ -2,56 +2,67 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+import html
+
+from PyQt6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from ..core.identify import identify
 from ..core.model import ViewerModel
 
 PROMINENT = ("source", "confidence")
 TOLERANCE_PX = 8
+CONFIDENCE_COLOURS = {"high": "#1b6e1b", "medium": "#a66a00", "low": "#b00020"}
+
+
+def _value(value: object) -> str:
+    return "" if value is None else html.escape(str(value))
+
+
+def hit_html(layer: str, attrs: dict) -> str:
+    """One feature: layer and title, a box with source and confidence, then every other attribute."""
+    title = attrs.get("title") or attrs.get("name_en") or attrs.get("designation") or ""
+    confidence = str(attrs.get("confidence") or "")
+    colour = CONFIDENCE_COLOURS.get(confidence.lower(), "#444444")
+    parts = [f"<h3 style='margin:8px 0 2px 0'>{_value(title) or html.escape(layer)}</h3>",
+             f"<div style='color:#666'>layer <b>{html.escape(layer)}</b></div>"]
+    if "source" in attrs or "confidence" in attrs:
+        source = _value(attrs.get("source")) or "<i>none given</i>"
+        parts.append("<table width='100%' cellpadding='4' style='background:#f3efe4; margin-top:4px'>"
+                     f"<tr><td><b>Source</b><br>{source}</td></tr>"
+                     f"<tr><td><b>Confidence</b> <span style='color:{colour}; font-weight:700'>"
+                     f"{html.escape(confidence) or '—'}</span></td></tr></table>")
+    rows = "".join(f"<tr><td style='color:#555; padding-right:8px' valign='top'>{html.escape(str(k))}</td>"
+                   f"<td>{_value(v)}</td></tr>" for k, v in attrs.items() if k not in PROMINENT)
+    parts.append(f"<table cellpadding='2' style='margin-top:4px'>{rows}</table><hr>")
+    return "".join(parts)
 
 
 class QtIdentifyPanel(QWidget):
-    """Tree of hits: one branch per feature (layer: title), its attributes as rows."""
+    """The hits of the last identify click, topmost layer first, as readable HTML."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.heading = QLabel("Choose Tools ▸ Identify and click the map.", objectName="panelHeading")
+        self.heading = QLabel(objectName="panelHeading")
         self.heading.setWordWrap(True)
-        self.tree = QTreeWidget(objectName="identifyTree")
-        self.tree.setHeaderLabels(["Attribute", "Value"])
-        self.tree.setColumnWidth(0, 110)
-        self.tree.setWordWrap(True)
-        self.tree.setAlternatingRowColors(True)
+        self.browser = QTextBrowser(objectName="identifyResults")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.browser, 1)
         self.hits: list[tuple[str, dict]] = []
+        self.show_hits([], clicked=False)
 
     def identify_at(self, model: ViewerModel, x: float, y: float, tolerance: float) -> list[tuple[str, dict]]:
         """Look up the features within ``tolerance`` map units of (x, y) now and list them."""
         self.show_hits(identify(model, model.time.t, x, y, tolerance))
         return self.hits
 
-    def show_hits(self, hits: list[tuple[str, dict]]) -> None:
+    def show_hits(self, hits: list[tuple[str, dict]], clicked: bool = True) -> None:
         self.hits = hits
-        self.tree.clear()
-        self.heading.setText(f"{len(hits)} feature{'s' if len(hits) != 1 else ''} here"
-                             if hits else "Nothing here at this date.")
-        for index, (layer, attrs) in enumerate(hits):
-            label = attrs.get("title") or attrs.get("name_en") or attrs.get("designation") or ""
-            branch = QTreeWidgetItem(self.tree, [layer, str(label)])
-            font = branch.font(0)
-            font.setBold(True)
-            branch.setFont(0, font)
-            branch.setFont(1, font)
-            for key in [k for k in PROMINENT if k in attrs] + [k for k in attrs if k not in PROMINENT]:
-                row = QTreeWidgetItem(branch, [key, "" if attrs[key] is None else str(attrs[key])])
-                row.setToolTip(1, row.text(1))
-                if key in PROMINENT:
-                    bold = row.font(0)
-                    bold.setBold(True)
-                    row.setFont(0, bold)
-                    row.setFont(1, bold)
-            branch.setExpanded(index < 3)
+        if not clicked:
+            self.heading.setText("Choose Tools ▸ Identify (I) and click the map.")
+        elif hits:
+            self.heading.setText(f"{len(hits)} feature{'s' if len(hits) != 1 else ''} here")
+        else:
+            self.heading.setText("Nothing here at this date.")
+        self.browser.setHtml("".join(hit_html(layer, attrs) for layer, attrs in hits))

@@ -41,6 +41,7 @@ class QtMapCanvas(QWidget):
         self.setMinimumSize(320, 240)
         self.tool = "pan"
         self.overlay_path: list[tuple[float, float]] = []  # measured line, map coordinates
+        self.marker: tuple[float, float] | None = None  # last identify point, map coordinates
         self.error: str | None = None
         self._image: QImage | None = None
         self._image_key: tuple | None = None
@@ -165,6 +166,13 @@ class QtMapCanvas(QWidget):
             self._paint_divider(painter)
         if self.overlay_path:
             self._paint_path(painter)
+        if self.marker is not None:
+            centre = QPointF(*self.to_pixel(*self.marker)) + self._drag
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor("white"), 4))
+            painter.drawEllipse(centre, 9, 9)
+            painter.setPen(QPen(QColor("#d1495b"), 2))
+            painter.drawEllipse(centre, 9, 9)
 
     def _paint_divider(self, painter: QPainter) -> None:
         x = self.model.swipe.position * self.width()

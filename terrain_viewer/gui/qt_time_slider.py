@@ -63,7 +63,7 @@ class QtTimeSlider(QWidget):
         self.play_button = self._button("▶", "Play / pause (Space)", self.toggle_play)
         self.forward_button = self._button("▶|", "Forward one day (Right)", lambda: self.step(1))
         self.back_button.setText("|◀")
-        self.speed_box = self._combo([f"{s:g} days/s" for s in SPEEDS], 1, "Playback speed")
+        self.speed_box = self._combo([f"{s:g} day/s" for s in SPEEDS], 1, "Playback speed")
         self.fpd_box = self._combo([f"{n} frames/day" for n in FRAMES_PER_DAY], 2,
                                    "Frames per day: more frames make units glide")
         self.speed_box.currentIndexChanged.connect(self._on_speed)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 
 from terrain_viewer.core import logs
@@ -59,21 +58,20 @@ def test_excepthook_logs_the_traceback_and_shows_one_line(tmp_path, message_boxe
     assert "slot exploded" in text and "Traceback" in text
 
 
-def test_main_runs_the_event_loop_and_installs_the_hook(qtbot, monkeypatch, tmp_path, small_gpkg):
+def test_main_shows_the_window_and_installs_the_hook(qtbot, monkeypatch, tmp_path, small_gpkg):
     monkeypatch.setenv("TERRAIN_VIEWER_LOG_DIR", str(tmp_path))
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored afterwards
-    opened = []
+    shown = []
 
-    def close_soon():
-        window = next(w for w in QApplication.topLevelWidgets() if type(w).__name__ == "QtMainWindow"
-                      and w.isVisible())
-        opened.append(window)
-        window.close()
-        QApplication.instance().quit()
+    def fake_exec(_app=None) -> int:  # the real loop would block; a real quit() would end later loops
+        shown.extend(w for w in QApplication.topLevelWidgets()
+                     if type(w).__name__ == "QtMainWindow" and w.isVisible())
+        return 7
 
-    QTimer.singleShot(300, close_soon)
-    assert app.main([str(small_gpkg)]) == 0
-    assert opened and opened[0].model.paths[0] == small_gpkg
-    assert sys.excepthook is not sys.__excepthook__
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    assert app.main([str(small_gpkg)]) == 7
+    assert len(shown) == 1 and shown[0].model.paths[0] == small_gpkg
+    assert shown[0].time_slider.date_label.text() == "23 June 1944"
+    assert sys.excepthook.__name__ == "hook"
     assert (tmp_path / logs.LOG_NAME).exists()
-    opened[0].deleteLater()
+    qtbot.addWidget(shown[0])
