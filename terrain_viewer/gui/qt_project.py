@@ -13,7 +13,7 @@ import html
 import logging
 from pathlib import Path
 
-from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -84,7 +84,8 @@ def open_project(window: QWidget, path: str | Path | None = None) -> QtMissingFi
     if not info.missing:
         return None
     dialog = QtMissingFilesDialog(window, model)
-    dialog.open()  # window-modal, does not block: the map is usable behind it
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()  # not modal: the map stays usable while the user looks for the files
     return dialog
 
 

@@ -111,11 +111,10 @@ def _project_with_moved_data(window: QtMainWindow, tmp_path: Path) -> tuple[Path
     return target, old, new
 
 
-def test_missing_files_dialog_locates_them_and_layers_keep_their_settings(window, tmp_path, qtbot,
+def test_missing_files_dialog_locates_them_and_layers_keep_their_settings(window, tmp_path,
                                                                           monkeypatch, boxes):
     target, old, new = _project_with_moved_data(window, tmp_path)
     dialog = qt_project.open_project(window, target)
-    qtbot.addWidget(dialog)
     assert dialog.isVisible() and window.model.dataset.layers == []
     assert problems_of(window) == [f"{old}: data file not found; use Locate… to point to its new place"]
     labels = " ".join(label.text() for label in dialog.findChildren(QLabel))
@@ -146,10 +145,9 @@ def labels_of(dialog) -> str:
     return " ".join(label.text() for label in dialog.findChildren(QLabel))
 
 
-def test_locating_a_wrong_file_explains_and_stays_missing(window, tmp_path, qtbot, monkeypatch, boxes):
+def test_locating_a_wrong_file_explains_and_stays_missing(window, tmp_path, monkeypatch, boxes):
     target, old, _new = _project_with_moved_data(window, tmp_path)
     dialog = qt_project.open_project(window, target)
-    qtbot.addWidget(dialog)
     junk = tmp_path / "notes.gpkg"
     junk.write_text("field notes, not a map\n" * 80, encoding="utf-8")
     _answer_file_dialogs(monkeypatch, junk)
@@ -158,6 +156,11 @@ def test_locating_a_wrong_file_explains_and_stays_missing(window, tmp_path, qtbo
                       f"{junk}: not a GeoPackage (no SQLite header; wrong or damaged file)")]
     assert list(missing_files(window.model)) == [old]
     assert dialog.findChild(QPushButton, "locate_0").isEnabled()
+    assert not dialog.isModal()
+    next(b for b in dialog.findChildren(QPushButton) if b.text() == "Continue").click()
+    assert not dialog.isVisible()
+    window.save_project_action.trigger()  # saving without the file keeps it in the project
+    assert load_project(target)[1].missing == [old]
 
 
 def test_locating_one_file_finds_the_others_in_the_same_folder(qtbot, tmp_path, small_gpkg, boxes):
@@ -169,7 +172,6 @@ def test_locating_one_file_finds_the_others_in_the_same_folder(qtbot, tmp_path, 
     for path in (small_gpkg, second):
         shutil.move(path, tmp_path / "moved" / path.name)
     dialog = qt_project.open_project(win, tmp_path / "p.tvproj")
-    qtbot.addWidget(dialog)
     assert len(missing_files(win.model)) == 2
     assert dialog.locate(small_gpkg, tmp_path / "moved" / small_gpkg.name)
     assert missing_files(win.model) == {} and "All data files were found." in labels_of(dialog)
