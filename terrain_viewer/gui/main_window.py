@@ -68,7 +68,7 @@ class QtMainWindow(QMainWindow):
     def __init__(self, model: ViewerModel):
         super().__init__()
         self.model = model
-        self.project_path: Path | None = None
+        self._project_path: Path | None = None
         self.export_settings: dict | None = None
         self.setWindowTitle("terrain_viewer")
         self.setAcceptDrops(True)
@@ -204,6 +204,16 @@ class QtMainWindow(QMainWindow):
             bar.addSeparator() if action is None else bar.addAction(action)
 
     # ---- model ------------------------------------------------------------------------------
+    @property
+    def project_path(self) -> Path | None:
+        """The project file this session was opened from or saved to (shown in the title)."""
+        return self._project_path
+
+    @project_path.setter
+    def project_path(self, path: str | Path | None) -> None:
+        self._project_path = Path(path) if path is not None else None
+        self._update_title()
+
     def set_model(self, model: ViewerModel) -> None:
         """Swap in another model (a loaded project) and rebind every widget to it."""
         self.model = model

@@ -48,6 +48,8 @@ def when(attrs: dict) -> str:
             parts.append(f"{stamp:%d %b %Y %H:%M}" if parsed[1] else f"{stamp:%d %b %Y}")
     if len(parts) == 2 and parts[0] == parts[1]:
         parts = parts[:1]
+    if len(parts) == 2 and parts[0][:11] == parts[1][:11]:  # same day: 20 Jul 1944 17:00–23:59
+        return f"{parts[0]}–{parts[1][12:]}"
     return " – ".join(parts)
 
 
@@ -102,6 +104,8 @@ class QtEventsPanel(QWidget):
             item.setToolTip(_text(attrs.get("description")))
             self.list.addItem(item)
         count = self.list.count()
+        if count:
+            self.list.setCurrentRow(0)  # details of the first event, without moving the map
         self.heading.setText(f"{count} event{'s' if count != 1 else ''} on {date_text(self.model.time.t)}")
 
     def events(self) -> list[tuple[dict, tuple[float, float]]]:

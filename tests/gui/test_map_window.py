@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 from pyproj import Geod, Transformer
-from PyQt6.QtCore import QEvent, QPoint, QPointF, Qt
-from PyQt6.QtGui import QColor, QMouseEvent, QWheelEvent
+from PyQt6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
+from PyQt6.QtGui import QColor, QDragEnterEvent, QDropEvent, QMouseEvent, QWheelEvent
 from PyQt6.QtWidgets import QApplication, QColorDialog, QFileDialog
 
 from terrain_viewer.core.model import ViewerModel
@@ -255,3 +255,24 @@ def test_about_lists_data_sources(hengyang, message_boxes):
 def test_date_in_window_title(hengyang):
     hengyang.model.time.set_date(dt.date(1944, 7, 4))
     assert "4 July 1944" in hengyang.windowTitle()
+
+
+def _drop(window, paths) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    where = QPointF(300, 300)
+    for kind in (QDragEnterEvent, QDropEvent):
+        event = kind(where.toPoint() if kind is QDragEnterEvent else where, Qt.DropAction.CopyAction, mime,
+                     Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, event)
+
+
+def test_dropping_files_adds_them_and_bad_ones_give_a_message(hengyang, small_gpkg, tmp_path, message_boxes):
+    bad = tmp_path / "notes.geojson"
+    bad.write_text("{ nope", encoding="utf-8")
+    _drop(hengyang, [small_gpkg])
+    assert message_boxes == [] and "small.gpkg" in hengyang.statusBar().currentMessage()
+    assert len([s for s in hengyang.model.layer_states if s.group == "added"]) == 3
+    _drop(hengyang, [bad])
+    assert len(message_boxes) == 1 and "notes.geojson" in message_boxes[0][2]
+    assert hengyang.isVisible()
