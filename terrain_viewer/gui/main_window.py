@@ -332,6 +332,7 @@ class QtMainWindow(QMainWindow):
             .setChecked(True)
         if tool != "identify":
             self.canvas.marker = None
+        self.canvas.rubber_end = None
         if tool != "measure":
             self.measure.clear()
             self.measure_label.clear()
@@ -356,11 +357,16 @@ class QtMainWindow(QMainWindow):
     def _on_right_click(self) -> None:
         if self.canvas.tool == "measure":
             self.measure.clear()
+            self.canvas.rubber_end = None
             self.measure_label.setText(self.measure.text())
             self.canvas.update()
 
     def _on_cursor_moved(self, x: float, y: float) -> None:
         self.coords_label.setText(self.coordinates.text(x, y))
+        if self.canvas.tool == "measure" and self.measure.points:
+            self.canvas.rubber_end = (x, y)
+            self.measure_label.setText(self.measure.text(cursor=(x, y)))
+            self.canvas.update()
 
 
 def about_text(model: ViewerModel) -> str:

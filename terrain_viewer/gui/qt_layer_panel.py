@@ -8,6 +8,7 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QIcon, QPixmap
 from PyQt6.QtWidgets import (
+    QAbstractItemView,
     QColorDialog,
     QDoubleSpinBox,
     QFormLayout,
@@ -23,12 +24,48 @@ from PyQt6.QtWidgets import (
 from ..core.model import ViewerModel
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
+ROWS_MIME = "application/x-qabstractitemmodeldatalist"  # what QTreeWidget puts in a row drag
 
 
 def _swatch(color: str | None) -> QIcon:
     pixmap = QPixmap(12, 12)
     pixmap.fill(QColor(color) if color else QColor(0, 0, 0, 0))
     return QIcon(pixmap)
+
+
+class QtLayerTree(QTreeWidget):
+    """The layer tree; dragging a layer onto another asks the panel to move it there."""
+
+    layer_dropped = pyqtSignal(str, str, bool)  # dragged layer, target layer, dropped above the target
+
+    def __init__(self) -> None:
+        super().__init__(objectName="layerTree")
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self._accept_rows(event)
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        self._accept_rows(event)
+
+    def _accept_rows(self, event) -> None:
+        """Accept drags of layer rows (files dropped here go on to the window)."""
+        if event.mimeData().hasFormat(ROWS_MIME):
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        dragged, target = self.currentItem(), self.itemAt(event.position().toPoint())
+        event.ignore()  # the model decides the order; the tree is rebuilt from it
+        if dragged is None or target is None or target is dragged:
+            return
+        names = dragged.data(0, NAME_ROLE), target.data(0, NAME_ROLE)
+        if names[0] and names[1]:
+            above = event.position().y() < self.visualItemRect(target).center().y()
+            self.layer_dropped.emit(names[0], names[1], above)
 
 
 class QtLayerPanel(QWidget):
@@ -38,7 +75,8 @@ class QtLayerPanel(QWidget):
 
     def __init__(self, model: ViewerModel, parent: QWidget | None = None):
         super().__init__(parent)
-        self.tree = QTreeWidget(objectName="layerTree")
+        self.tree = QtLayerTree()
+        self.tree.layer_dropped.connect(self._on_dropped)
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(True)
         self.tree.itemChanged.connect(self._on_item_changed)
@@ -106,7 +144,8 @@ class QtLayerPanel(QWidget):
             item = QTreeWidgetItem(group, [state.name])
             item.setData(0, NAME_ROLE, state.name)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                          | Qt.ItemFlag.ItemIsUserCheckable)
+                          | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled
+                          | Qt.ItemFlag.ItemIsDropEnabled)
             item.setCheckState(0, Qt.CheckState.Checked if state.visible else Qt.CheckState.Unchecked)
             item.setIcon(0, _swatch(state.style.get("color")))
             if current == state.name:
@@ -175,6 +214,12 @@ class QtLayerPanel(QWidget):
             return
         index = [s.name for s in self.model.layer_states].index(name)
         self.model.move_layer(name, index + up)
+
+    def _on_dropped(self, name: str, target: str, above: bool) -> None:
+        """Dropped above ``target`` in the list = drawn just after (on top of) it."""
+        others = [s.name for s in self.model.layer_states if s.name != name]
+        index = others.index(target) + (1 if above else 0)
+        self.model.move_layer(name, index)
 
     def _on_zoom(self) -> None:
         if (name := self.current_name()) is not None:

@@ -42,6 +42,7 @@ class QtMapCanvas(QWidget):
         self.tool = "pan"
         self.overlay_path: list[tuple[float, float]] = []  # measured line, map coordinates
         self.marker: tuple[float, float] | None = None  # last identify point, map coordinates
+        self.rubber_end: tuple[float, float] | None = None  # measure: where the next segment would end
         self.error: str | None = None
         self._image: QImage | None = None
         self._image_key: tuple | None = None
@@ -192,6 +193,8 @@ class QtMapCanvas(QWidget):
         path = QPainterPath(points[0])
         for point in points[1:]:
             path.lineTo(point)
+        if self.rubber_end is not None and self._press is None:
+            path.lineTo(QPointF(*self.to_pixel(*self.rubber_end)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(QColor(255, 255, 255, 230), 5))
         painter.drawPath(path)

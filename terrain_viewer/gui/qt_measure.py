@@ -62,9 +62,18 @@ class MeasurePath:
         lons, lats = zip(*lonlat, strict=True)
         return float(GEOD.line_length(lons, lats))
 
-    def text(self) -> str:
+    def text(self, cursor: tuple[float, float] | None = None) -> str:
+        """The status text; with ``cursor``, also the length of the path on to the cursor."""
         if not self.points:
             return "Measure: click points on the map (right-click to restart)"
+        to_cursor = ""
+        if cursor is not None:
+            (x0, y0), (x1, y1) = self.points[-1], cursor
+            lon0, lat0 = self.coordinates.lonlat(x0, y0)
+            lon1, lat1 = self.coordinates.lonlat(x1, y1)
+            total = self.distance() + GEOD.inv(lon0, lat0, lon1, lat1)[2]
+            to_cursor = f"; to cursor {format_distance(total)}"
         if len(self.points) == 1:
-            return "Measure: click the next point"
-        return f"Distance: {format_distance(self.distance())} ({len(self.points) - 1} segments, geodesic)"
+            return f"Measure: click the next point{to_cursor}"
+        segments = len(self.points) - 1
+        return f"Distance: {format_distance(self.distance())} ({segments} segments, geodesic){to_cursor}"

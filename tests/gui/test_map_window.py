@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from pyproj import Geod, Transformer
 from PyQt6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
-from PyQt6.QtGui import QColor, QDragEnterEvent, QDropEvent, QMouseEvent, QWheelEvent
+from PyQt6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QWheelEvent
 from PyQt6.QtWidgets import QApplication, QColorDialog, QFileDialog
 
 from terrain_viewer.core.model import ViewerModel
@@ -174,6 +174,9 @@ def test_measure_gives_the_geodesic_distance_and_draws_the_line(qtbot, hengyang,
     red = (np.abs(drawn[..., :3].astype(int) - [0xD1, 0x49, 0x5B]).sum(axis=2) < 30)
     assert red.sum() > 100 and red.sum() > (np.abs(plain[..., :3].astype(int) - [0xD1, 0x49, 0x5B])
                                             .sum(axis=2) < 30).sum()
+    _hover(canvas, 600, 420)  # rubber band on to the cursor: one more leg, longer total
+    onward = re.search(r"to cursor ([\d,.]+) (k?m)", hengyang.measure_label.text()).groups()
+    assert float(onward[0].replace(",", "")) * (1000 if onward[1] == "km" else 1) > shown
     qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, pos=QPoint(10, 10))
     assert hengyang.measure.points == [] and "click points" in hengyang.measure_label.text()
 
@@ -276,3 +279,22 @@ def test_dropping_files_adds_them_and_bad_ones_give_a_message(hengyang, small_gp
     _drop(hengyang, [bad])
     assert len(message_boxes) == 1 and "notes.geojson" in message_boxes[0][2]
     assert hengyang.isVisible()
+
+
+def test_dragging_a_layer_in_the_panel_reorders_the_drawing(hengyang):
+    panel = hengyang.layer_panel
+    panel.select("rivers")
+    for above in (True, False):
+        rect = panel.tree.visualItemRect(panel.item("units"))
+        mime = panel.tree.mimeData([panel.item("rivers")])
+        where = QPointF(rect.center().x(), rect.top() + 2 if above else rect.bottom() - 2)
+        for kind in (QDragEnterEvent, QDragMoveEvent, QDropEvent):
+            event = kind(where if kind is QDropEvent else where.toPoint(), Qt.DropAction.MoveAction, mime,
+                         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+            QApplication.sendEvent(panel.tree.viewport(), event)
+        names = [s.name for s in hengyang.model.layer_states]
+        assert names.index("rivers") == names.index("units") + (1 if above else -1)
+        listed = [panel.item(n) for n in ("rivers", "units")]
+        parent = listed[0].parent()
+        rows = [parent.indexOfChild(item) for item in listed]
+        assert (rows[0] < rows[1]) == above  # the list shows the new order (top = drawn last)
