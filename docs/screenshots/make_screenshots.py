@@ -1,6 +1,7 @@
 """Open the real window on the built-in Hengyang data at a few dates and save PNGs beside this script.
 
-    QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py   # or under xvfb-run
+    python docs/screenshots/make_screenshots.py                 # offscreen when there is no display
+    xvfb-run -a python docs/screenshots/make_screenshots.py xvfb   # through a real X server, prefix "xvfb"
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PyQt6.QtWidgets import QApplication  # noqa: E402

@@ -53,6 +53,32 @@ def when(attrs: dict) -> str:
     return " – ".join(parts)
 
 
+def _bounds(attrs: dict) -> list[tuple[float, bool]]:
+    out = []
+    for key in ("start_date", "end_date"):
+        try:
+            parsed = parse_iso(attrs.get(key))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            out.append(parsed)
+    return out
+
+
+def when_on(attrs: dict, day: int) -> str:
+    """The event's time as seen from ``day``: ``all day``, ``05:00–06:00`` or ``11 Jul – 13 Jul``."""
+    bounds = _bounds(attrs)
+    if not bounds:
+        return ""
+    if len(bounds) == 1 and _text(attrs.get("end_date")) == "":  # open-ended
+        return f"from {to_datetime(bounds[0][0]).day} {to_datetime(bounds[0][0]):%b}"
+    days = [math.floor(t) for t, _ in bounds]
+    if all(d == day for d in days):
+        times = [f"{to_datetime(t):%H:%M}" for t, is_dt in bounds if is_dt]
+        return "–".join(dict.fromkeys(times)) if times else "all day"
+    return " – ".join(f"{to_datetime(t).day} {to_datetime(t):%b}" for t, _ in bounds)
+
+
 class QtEventsPanel(QWidget):
     """List of today's events and the details of the selected one."""
 
@@ -98,7 +124,7 @@ class QtEventsPanel(QWidget):
         self.details.clear()
         for attrs, xy in self.events():
             title = _text(attrs.get("title")) or _text(attrs.get("name_en")) or "(untitled event)"
-            item = QListWidgetItem(f"{title}\n{when(attrs)}")
+            item = QListWidgetItem(f"{title}\n{when_on(attrs, key)}")
             item.setData(XY_ROLE, xy)
             item.setData(ATTRS_ROLE, attrs)
             item.setToolTip(_text(attrs.get("description")))

@@ -148,12 +148,24 @@ class QtLayerPanel(QWidget):
                           | Qt.ItemFlag.ItemIsDropEnabled)
             item.setCheckState(0, Qt.CheckState.Checked if state.visible else Qt.CheckState.Unchecked)
             item.setIcon(0, _swatch(state.style.get("color")))
+            item.setToolTip(0, self._describe(state.name))
             if current == state.name:
                 self.tree.setCurrentItem(item)
         for name, group in groups.items():
             group.setExpanded(name not in collapsed)
         self.tree.blockSignals(False)
         self._sync_controls()
+
+    def _describe(self, name: str) -> str:
+        """Tooltip: file, geometry and time behaviour of a layer."""
+        for layer in self.model.dataset.layers:
+            if layer.name == name:
+                return f"{layer.path.name} ▸ {layer.source_layer}\n{layer.geometry_type}, {len(layer.gdf)} " \
+                       f"features, {layer.role}"
+        for raster in self.model.dataset.rasters:
+            if raster.name == name:
+                return f"{raster.path.name}\nraster"
+        return name
 
     def item(self, name: str) -> QTreeWidgetItem:
         """The tree row of layer ``name``."""

@@ -126,6 +126,13 @@ def test_events_panel_lists_the_days_events_and_a_click_centres_the_map(qtbot, h
         listed[day] = {panel.list.item(i).text().split("\n")[0] for i in range(panel.list.count())}
         assert listed[day] == _events_on(model, day) and listed[day]
     assert listed["1944-06-23"] != listed["1944-07-11"]
+    timed = 0
+    for i in range(panel.list.count()):  # 6 August: hour-dated events show their hours
+        start = str(panel.list.item(i).data(Qt.ItemDataRole.UserRole + 1)["start_date"])
+        if "T" in start and start.startswith("1944-08-06"):
+            timed += 1
+            assert panel.list.item(i).text().split("\n")[1].startswith(start[11:16])
+    assert timed
     assert panel.heading.text().endswith("on 6 August 1944")
     item = panel.list.item(1)
     x, y = item.data(Qt.ItemDataRole.UserRole)
@@ -298,3 +305,10 @@ def test_dragging_a_layer_in_the_panel_reorders_the_drawing(hengyang):
         parent = listed[0].parent()
         rows = [parent.indexOfChild(item) for item in listed]
         assert (rows[0] < rows[1]) == above  # the list shows the new order (top = drawn last)
+
+
+def test_event_rows_show_the_time_within_the_day(small_window):
+    small_window.model.time.set_date("1944-06-24")
+    rows = [small_window.events_panel.list.item(i).text()
+            for i in range(small_window.events_panel.list.count())]
+    assert rows == ["(untitled event)\n23 Jun – 25 Jun", "(untitled event)\nfrom 24 Jun"]
