@@ -51,6 +51,8 @@ QLabel#rangeLabel { color: #c9d6e2; }
 QWidget#timeBar QToolButton { color: #f4f1ea; background: #2d5278; border: none; border-radius: 4px;
     font-size: 14px; }
 QWidget#timeBar QToolButton:hover { background: #3c6a97; }
+QWidget#timeBar QToolButton#playButton { background: #e0a458; color: #1f3b57; min-width: 44px; }
+QWidget#timeBar QToolButton#playButton:hover { background: #ecb873; }
 QWidget#timeBar QCheckBox { color: #f4f1ea; }
 QSlider#dateSlider::groove:horizontal { height: 6px; background: #5a7896; border-radius: 3px; }
 QSlider#dateSlider::sub-page:horizontal { background: #e0a458; border-radius: 3px; }
@@ -99,7 +101,7 @@ class QtMainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         self.layer_panel = QtLayerPanel(self.model)
-        self.layer_panel.zoom_requested.connect(self.canvas.zoom_to_layer)
+        self.layer_panel.zoom_requested.connect(self.zoom_to_layer)
         self.events_panel = QtEventsPanel(self.model)
         self.events_panel.centre_requested.connect(self.canvas.centre_on)
         self.identify_panel = QtIdentifyPanel()
@@ -319,7 +321,11 @@ class QtMainWindow(QMainWindow):
         if name is None:
             self.statusBar().showMessage("Select a layer in the Layers panel first", 5000)
             return
-        self.canvas.zoom_to_layer(name)
+        self.zoom_to_layer(name)
+
+    def zoom_to_layer(self, name: str) -> None:
+        if not self.canvas.zoom_to_layer(name):
+            self.statusBar().showMessage(f"Layer {name} has no features to zoom to", 5000)
 
     def _on_about(self) -> None:
         QMessageBox.about(self, "About terrain_viewer", about_text(self.model))

@@ -93,12 +93,17 @@ class QtMapCanvas(QWidget):
     def zoom_full(self) -> None:
         self.model.set_view(self.model.full_extent())
 
-    def zoom_to_layer(self, name: str) -> None:
-        x0, y0, x1, y1 = self.model.layer_extent(name)
+    def zoom_to_layer(self, name: str) -> bool:
+        """Fit the view to a layer's features; False when it has none."""
+        try:
+            x0, y0, x1, y1 = self.model.layer_extent(name)
+        except KeyError:
+            return False
         pad = max(x1 - x0, y1 - y0, 2000.0) * 0.08
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         half_w, half_h = max((x1 - x0) / 2, 1000.0) + pad, max((y1 - y0) / 2, 1000.0) + pad
         self.model.set_view((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+        return True
 
     def centre_on(self, x: float, y: float) -> None:
         """Keep the scale, put (x, y) in the middle."""

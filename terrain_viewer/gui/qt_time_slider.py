@@ -61,6 +61,7 @@ class QtTimeSlider(QWidget):
         self.slider.valueChanged.connect(self._on_slider)
         self.back_button = self._button("◀", "Back one day (Left)", lambda: self.step(-1))
         self.play_button = self._button("▶", "Play / pause (Space)", self.toggle_play)
+        self.play_button.setObjectName("playButton")
         self.forward_button = self._button("▶|", "Forward one day (Right)", lambda: self.step(1))
         self.back_button.setText("|◀")
         self.speed_box = self._combo([f"{s:g} day/s" for s in SPEEDS], 1, "Playback speed")
