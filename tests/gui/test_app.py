@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 
+import pytest
 from PyQt6.QtWidgets import QApplication
 
 from terrain_viewer.core import logs
@@ -52,7 +54,7 @@ def test_excepthook_logs_the_traceback_and_shows_one_line(tmp_path, message_boxe
         hook(*sys.exc_info())
     assert message_boxes[0][0] == "critical"
     assert "RuntimeError: slot exploded" in message_boxes[0][2] and str(log_file) in message_boxes[0][2]
-    for handler in __import__("logging").getLogger("terrain_viewer").handlers:
+    for handler in logging.getLogger("terrain_viewer").handlers:
         handler.flush()
     text = log_file.read_text()
     assert "slot exploded" in text and "Traceback" in text
@@ -75,3 +77,24 @@ def test_main_shows_the_window_and_installs_the_hook(qtbot, monkeypatch, tmp_pat
     assert sys.excepthook.__name__ == "hook"
     assert (tmp_path / logs.LOG_NAME).exists()
     qtbot.addWidget(shown[0])
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_exception_in_a_qt_slot_is_logged_and_shown_not_fatal(qtbot, tmp_path, message_boxes, monkeypatch,
+                                                                 small_gpkg):
+    log_file = logs.setup_logging(folder=tmp_path)
+    window = app.create_window([small_gpkg])
+    qtbot.addWidget(window)
+    monkeypatch.setattr(sys, "excepthook", app.make_excepthook(window, log_file))
+
+    def broken(_kind: str) -> None:
+        raise ValueError("listener bug")
+
+    window.model.connect(broken)
+    window.time_slider.forward_button.click()  # a real slot; the exception escapes Qt's event loop
+    assert [m[0] for m in message_boxes] == ["critical"] and "ValueError: listener bug" in message_boxes[0][2]
+    for handler in logging.getLogger("terrain_viewer").handlers:
+        handler.flush()
+    assert "listener bug" in log_file.read_text()
+    window.time_slider.back_button.click()
+    assert len(message_boxes) == 2  # and keeps handling events
