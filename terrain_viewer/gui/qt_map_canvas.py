@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QCursor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
 from PyQt6.QtWidgets import QWidget
 
@@ -23,6 +23,7 @@ PAPER = QColor("#f3efe4")
 CLICK_SLOP = 4  # pixels a press may move and still be a click
 DIVIDER_GRAB = 8  # pixels either side of the swipe divider that grab it
 MIN_SPAN = 200.0  # metres: the closest zoom
+PAN_REFRESH_MS = 250  # a long drag re-renders this often (in between, the last image is shifted)
 
 
 class QtMapCanvas(QWidget):
@@ -50,6 +51,9 @@ class QtMapCanvas(QWidget):
         self._press: QPointF | None = None
         self._drag = QPointF(0, 0)
         self._swiping = False
+        self._dragging = False
+        self._pan_timer = QTimer(self, singleShot=True, interval=PAN_REFRESH_MS)
+        self._pan_timer.timeout.connect(self._on_pan_timer)
         self.set_model(model)
 
     # ---- model ------------------------------------------------------------------------------
@@ -150,7 +154,7 @@ class QtMapCanvas(QWidget):
         return image
 
     def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
-        if self._press is None and (self._dirty or self._image is None or self._image_stale()):
+        if self._drag == QPointF(0, 0) and (self._dirty or self._image is None or self._image_stale()):
             self.render_image()
         painter = QPainter(self)
         painter.fillRect(self.rect(), PAPER)
@@ -222,6 +226,7 @@ class QtMapCanvas(QWidget):
         self._swiping = self._near_divider(event.position().x())
         self._press = event.position()
         self._drag = QPointF(0, 0)
+        self._dragging = False
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
@@ -233,20 +238,34 @@ class QtMapCanvas(QWidget):
         if self._swiping:
             self.model.set_swipe(position=pos.x() / max(self.width(), 1))
             return
-        if (pos - self._press).manhattanLength() > CLICK_SLOP or self._drag != QPointF(0, 0):
+        if self._dragging or (pos - self._press).manhattanLength() > CLICK_SLOP:
+            self._dragging = True
             self._drag = pos - self._press
+            if not self._pan_timer.isActive():
+                self._pan_timer.start()
             self.update()
+
+    def _on_pan_timer(self) -> None:
+        """Mid-drag: write the view so far to the model and render it (the drag goes on from here)."""
+        if self._press is None or self._drag == QPointF(0, 0):
+            return
+        drag = self._drag
+        self._press, self._drag = self._press + drag, QPointF(0, 0)
+        self.pan_by(drag.x(), drag.y())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() != Qt.MouseButton.LeftButton or self._press is None:
             return super().mouseReleaseEvent(event)
         drag, self._press, self._drag = self._drag, None, QPointF(0, 0)
+        self._pan_timer.stop()
         if self._swiping:
             self._swiping = False
-        elif drag != QPointF(0, 0):
-            self.pan_by(drag.x(), drag.y())
+        elif self._dragging:
+            if drag != QPointF(0, 0):
+                self.pan_by(drag.x(), drag.y())
         else:
             self.map_clicked.emit(*self.to_map(event.position().x(), event.position().y()))
+        self._dragging = False
         self.update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
