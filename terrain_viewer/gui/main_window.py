@@ -156,6 +156,9 @@ class QtMainWindow(QMainWindow):
         self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.zoom_full_action = a("Zoom to &full extent", self.canvas.zoom_full, "Ctrl+0")
         self.zoom_layer_action = a("Zoom to selected &layer", self._on_zoom_layer)
+        self.zoom_in_action = a("Zoom &in", lambda: self._zoom_centre(1.5), QKeySequence.StandardKey.ZoomIn)
+        self.zoom_out_action = a("Zoom &out", lambda: self._zoom_centre(1 / 1.5),
+                                 QKeySequence.StandardKey.ZoomOut)
         self.chinese_action = a("&Chinese names", lambda on: self.model.set_options(chinese_names=on),
                                 checkable=True)
         self.option_actions = {key: a(text, lambda on, k=key: self.model.set_options(**{k: on}),
@@ -182,7 +185,8 @@ class QtMainWindow(QMainWindow):
                        self.save_as_action, None, self.export_action, None, self.quit_action):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
         view = bar.addMenu("&View")
-        for action in (self.zoom_full_action, self.zoom_layer_action, None, self.chinese_action,
+        for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_full_action,
+                       self.zoom_layer_action, None, self.chinese_action,
                        *self.option_actions.values(), None, self.swipe_action, self.side_action,
                        self.basemap_action, None):
             view.addSeparator() if action is None else view.addAction(action)
@@ -322,6 +326,9 @@ class QtMainWindow(QMainWindow):
             self.statusBar().showMessage("Select a layer in the Layers panel first", 5000)
             return
         self.zoom_to_layer(name)
+
+    def _zoom_centre(self, factor: float) -> None:
+        self.canvas.zoom_at(self.canvas.width() / 2, self.canvas.height() / 2, factor)
 
     def zoom_to_layer(self, name: str) -> None:
         if not self.canvas.zoom_to_layer(name):

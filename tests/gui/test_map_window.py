@@ -67,6 +67,12 @@ def test_zoom_to_layer_and_full_extent(hengyang):
     assert (x1 - x0) < 0.5 * (hengyang.model.full_extent()[2] - hengyang.model.full_extent()[0])
     hengyang.zoom_full_action.trigger()
     assert hengyang.model.view == hengyang.model.full_extent()
+    upp, centre = hengyang.canvas.units_per_pixel(), _centre(hengyang)
+    hengyang.zoom_in_action.trigger()
+    assert hengyang.canvas.units_per_pixel() == pytest.approx(upp / 1.5)
+    assert _centre(hengyang) == pytest.approx(centre)
+    hengyang.zoom_out_action.trigger()
+    assert hengyang.canvas.units_per_pixel() == pytest.approx(upp)
 
 
 def test_identify_click_on_a_gate_lists_its_attributes_and_source(qtbot, hengyang):
