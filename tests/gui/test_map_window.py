@@ -321,3 +321,20 @@ def test_event_rows_show_the_time_within_the_day(small_window):
     rows = [small_window.events_panel.list.item(i).text()
             for i in range(small_window.events_panel.list.count())]
     assert rows == ["(untitled event)\n23 Jun – 25 Jun", "(untitled event)\nfrom 24 Jun"]
+
+
+def test_a_failing_render_is_shown_on_the_canvas_and_the_next_one_recovers(hengyang, grab_map, monkeypatch):
+    good = grab_map(hengyang)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("out of memory in Agg")
+
+    with monkeypatch.context() as patch:  # fault injection: the renderer breaks once
+        patch.setattr(hengyang.canvas.renderer, "render", fail)
+        hengyang.model.time.step(1)
+        broken = grab_map(hengyang)
+    assert hengyang.canvas.error == "Cannot draw the map: out of memory in Agg"
+    reds = (np.abs(broken[..., :3].astype(int) - [0xB0, 0x00, 0x20]).sum(axis=2) < 60).sum()
+    assert reds > 20  # the message is drawn
+    hengyang.model.time.step(-1)
+    assert np.array_equal(grab_map(hengyang), good) and hengyang.canvas.error is None
