@@ -18,8 +18,35 @@ def builtin_paths() -> list[Path]:
     return paths()
 
 
+PROJECT_SUFFIX = ".tvproj"
+
+
 def _paths(args: argparse.Namespace) -> list[Path]:
-    return [Path(p) for p in args.files] if args.files else builtin_paths()
+    """The data files named on the command line (the built-in data when none)."""
+    paths = [Path(p) for p in args.files] if args.files else builtin_paths()
+    for path in paths:
+        if path.suffix.lower() == PROJECT_SUFFIX and args.command in ("info", "validate"):
+            raise TerrainViewerError(f"{path}: a project file, not data; "
+                                     f"use `terrain-viewer project-info {path}`")
+    return paths
+
+
+def open_model(args: argparse.Namespace):
+    """The session to draw: a ``.tvproj`` project (its layers, styles, view, date and options)
+    when one is given, else a new model on the data files. Returns (model, from_project)."""
+    from .core.model import ViewerModel
+    from .core.project import load_project
+
+    paths = _paths(args)
+    projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
+    if len(projects) > 1 or (projects and len(paths) > 1):
+        raise TerrainViewerError("give either one project file or data files, not both")
+    if projects:
+        model, info = load_project(projects[0])
+        for problem in info.problems:
+            print(f"terrain-viewer: {problem}", file=sys.stderr)
+        return model, True
+    return ViewerModel.open(paths), False
 
 
 def _fmt_days(extent: tuple[float, float] | None) -> str:
@@ -118,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv or ["gui"])
+    if args.command != "gui":
+        from .core.logs import setup_logging
+
+        setup_logging()
     try:
         return int(args.func(args) or 0)
     except TerrainViewerError as exc:
@@ -126,6 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("terrain-viewer: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: one line here, the traceback in the log file
+        from .core.logs import log_dir, log_exception
+
+        log_exception(exc, f"terrain-viewer {args.command}")
+        print(f"terrain-viewer: unexpected error ({type(exc).__name__}: {exc}); "
+              f"details in the log file in {log_dir()}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -49,25 +49,35 @@ def parse_time(date: str, fraction: float) -> float:
     return day_number(day) + fraction
 
 
+def _apply_options(model, args: argparse.Namespace, from_project: bool) -> None:
+    """Furniture switches; a project keeps its own options unless a flag says otherwise."""
+    changes = {"legend": not args.no_legend, "scale_bar": not args.no_scale_bar,
+               "north_arrow": not args.no_north_arrow, "caption": not args.no_caption,
+               "labels": not args.no_labels, "chinese_names": args.chinese, "title": args.title or "",
+               "credits": args.credits}
+    if from_project:
+        defaults = {"chinese_names": False, "title": "", "credits": False}
+        changes = {k: v for k, v in changes.items() if v != defaults.get(k, True)}
+    model.set_options(**changes)
+
+
 def cmd_render(args: argparse.Namespace) -> int:
-    from .cli import _paths
-    from .core.model import ViewerModel
+    from .cli import open_model
     from .core.render import MapRenderer
 
     size = parse_size(args.size)
-    t = parse_time(args.date, args.time)
+    t = parse_time(args.date, args.time) if args.date else None
     view = parse_view(args.view) if args.view else None
     out = Path(args.out)
     if out.suffix.lower() != ".png":
         raise ExportError("the output must be a .png file", out)
-    model = ViewerModel.open(_paths(args))
+    model, from_project = open_model(args)
     if not model.dataset.layers and not model.dataset.rasters:
         first = model.dataset.problems[0] if model.dataset.problems else "no layers"
         raise DataError(f"nothing to draw ({first})")
-    model.set_options(legend=not args.no_legend, scale_bar=not args.no_scale_bar,
-                      north_arrow=not args.no_north_arrow, caption=not args.no_caption,
-                      labels=not args.no_labels, chinese_names=args.chinese, title=args.title or "",
-                      credits=args.credits)
+    _apply_options(model, args, from_project)
+    if t is None:
+        t = model.time.t
     dpi = args.dpi or 100.0 * size[1] / 1080.0
     MapRenderer(model).save_png(out, t=t, size=size, view=view, dpi=dpi)
     print(f"wrote {out} ({size[0]}x{size[1]})")
@@ -77,8 +87,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the ``render`` sub-command."""
     p = sub.add_parser("render", help="render one map frame to PNG")
-    p.add_argument("files", nargs="*", help="data files (default: the built-in Hengyang data)")
-    p.add_argument("--date", required=True, help="ISO date, e.g. 1944-07-11")
+    p.add_argument("files", nargs="*",
+                   help="data files or one .tvproj project (default: the built-in Hengyang data)")
+    p.add_argument("--date", help="ISO date, e.g. 1944-07-11 (default: the project's date, or the first day)")
     p.add_argument("--time", type=float, default=0.0, help="fraction of the day, 0..1 (0.5 = noon)")
     p.add_argument("--size", default="1080p", help="WIDTHxHEIGHT or 720p, 1080p, 1440p, 4k")
     p.add_argument("--out", required=True, help="output PNG path")

@@ -6,6 +6,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
+if "TERRAIN_VIEWER_LOG_DIR" not in os.environ:  # tests never write the user's real log folder
+    import tempfile
+
+    os.environ["TERRAIN_VIEWER_LOG_DIR"] = tempfile.mkdtemp(prefix="terrain_viewer_test_logs_")
 
 from pathlib import Path  # noqa: E402
 

@@ -54,15 +54,23 @@ def load_model(paths: Sequence[str | Path]) -> tuple[ViewerModel, list[str]]:
 
 
 def create_window(paths: Sequence[str | Path] = ()):
-    """Build the main window on ``paths`` at the start of the time extent (23 June 1944)."""
-    from .main_window import QtMainWindow
+    """Build the main window on ``paths`` at the start of the time extent (23 June 1944).
 
+    A project file (``.tvproj``) among ``paths`` is opened into the window as a project."""
+    from .main_window import PROJECT_SUFFIX, QtMainWindow
+
+    projects = [p for p in paths if Path(p).suffix.lower() == PROJECT_SUFFIX]
+    paths = [p for p in paths if Path(p).suffix.lower() != PROJECT_SUFFIX]
     model, problems = load_model(paths)
     model.time.set_t(model.time.start)
     window = QtMainWindow(model)
     if problems:
         window.show_problems(problems + [p for p in model.dataset.problems if p not in problems])
-    log.info("window opened on %s at %s", [str(p) for p in model.paths], to_date(model.time.t))
+    if projects:
+        from .qt_project import open_project
+
+        open_project(window, projects[0])
+    log.info("window opened on %s at %s", [str(p) for p in window.model.paths], to_date(window.model.time.t))
     return window
 
 

@@ -35,8 +35,9 @@ from .qt_time_slider import QtTimeSlider
 
 log = logging.getLogger("terrain_viewer.gui")
 
-OPEN_FILTER = ("Map data (*.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx *.csv *.tif *.tiff);;"
-               "GeoTIFF (*.tif *.tiff);;All files (*)")
+PROJECT_SUFFIX = ".tvproj"
+OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx "
+               "*.csv *.tif *.tiff);;GeoTIFF (*.tif *.tiff);;All files (*)")
 TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
            ("caption", "Date caption"), ("labels", "Labels"))
 STYLE = """
@@ -266,11 +267,20 @@ class QtMainWindow(QMainWindow):
             self.statusBar().showMessage(f"{len(problems)} load problem(s) — see the Problems panel", 15000)
         else:
             self.problems_dock.hide()
+            self.statusBar().clearMessage()
 
     # ---- files ------------------------------------------------------------------------------
     def open_files(self, paths: Sequence[str | Path]) -> list[str]:
-        """Add the layers of ``paths``; show problems; return them. The window keeps running."""
+        """Add the layers of ``paths``; show problems; return them. The window keeps running.
+
+        A project file (``.tvproj``) among them is opened as a project instead (the first one)."""
         paths = [Path(p) for p in paths]
+        projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
+        if projects:
+            self._call("qt_project", "open_project", projects[0])
+            paths = [p for p in paths if p.suffix.lower() != PROJECT_SUFFIX]
+            if not paths:
+                return []
         try:
             problems = self.model.add_files(paths)
         except TerrainViewerError as exc:
@@ -302,15 +312,15 @@ class QtMainWindow(QMainWindow):
             self.open_files(paths)
 
     # ---- other developers' dialogs ------------------------------------------------------------
-    def _call(self, module: str, function: str):
-        """Call ``terrain_viewer.gui.<module>.<function>(self)``; a message box when it is missing."""
+    def _call(self, module: str, function: str, *args):
+        """Call ``terrain_viewer.gui.<module>.<function>(self, *args)``; a message box when it is missing."""
         try:
             target = getattr(importlib.import_module(f"terrain_viewer.gui.{module}"), function)
         except (ImportError, AttributeError) as exc:
             log.warning("%s.%s unavailable: %s", module, function, exc)
             QMessageBox.information(self, "Not available", f"This feature is not available: {exc}")
             return None
-        return target(self)
+        return target(self, *args)
 
     def _on_export(self) -> None:
         try:

@@ -59,3 +59,46 @@ def test_render_bad_files_name_the_file(tmp_path: Path, capsys):
     assert str(missing) in capsys.readouterr().err
     assert main(["render", "--date", "1944-07-11", "--out", str(tmp_path / "no" / "x.png")]) == 2
     assert "folder does not exist" in capsys.readouterr().err
+
+
+def test_render_a_project_uses_its_date_view_and_switches(tmp_path: Path, small_gpkg: Path):
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.project import save_project
+    from terrain_viewer.core.render import MapRenderer
+
+    model = ViewerModel.open([small_gpkg])
+    model.time.set_t(model.time.start + 2)
+    model.set_options(legend=False, caption=False)
+    save_project(model, tmp_path / "s.tvproj")
+    out = tmp_path / "p.png"
+    assert main(["render", str(tmp_path / "s.tvproj"), "--size", "320x240", "--dpi", "100",
+                 "--out", str(out)]) == 0
+    expected = MapRenderer(model).render(size=(320, 240)).astype(float) / 255
+    assert np.abs(mpimg.imread(out) - expected).max() < 1e-6  # the project's date, view and options
+    assert main(["render", str(tmp_path / "s.tvproj"), str(small_gpkg), "--out", str(out)]) == 2
+
+
+def test_info_and_validate_on_a_project_point_to_project_info(tmp_path: Path, small_gpkg: Path, capsys):
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.project import save_project
+
+    save_project(ViewerModel.open([small_gpkg]), tmp_path / "s.tvproj")
+    for command in ("info", "validate"):
+        assert main([command, str(tmp_path / "s.tvproj")]) == 2
+        assert "project-info" in capsys.readouterr().err
+
+
+def test_an_unexpected_error_is_one_line_and_logged(tmp_path: Path, capsys, monkeypatch):
+    import os
+
+    from terrain_viewer.core import render
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(render.MapRenderer, "render", broken)
+    assert main(["render", "--date", "1944-07-11", "--out", str(tmp_path / "x.png")]) == 3
+    err = capsys.readouterr().err
+    assert "RuntimeError: boom" in err and "log file" in err
+    log = Path(os.environ["TERRAIN_VIEWER_LOG_DIR"]) / "terrain_viewer.log"
+    assert "second line" in log.read_text(encoding="utf-8")

@@ -197,3 +197,25 @@ def test_an_unexpected_error_is_logged_shown_in_one_line_and_the_app_keeps_runni
     assert window.model is before and window.isVisible()
     target = tmp_path / "still_works.tvproj"
     assert qt_project.save_project_as(window, target) == target
+
+
+def test_a_project_given_to_open_files_or_dropped_opens_as_a_project(window, tmp_path, qtbot, boxes):
+    window.model.set_visible("events", False)
+    qt_project.save_project_as(window, tmp_path / "session.tvproj")
+    fresh = _window(qtbot, [])
+    assert fresh.open_files([tmp_path / "session.tvproj"]) == []
+    assert fresh.project_path == tmp_path / "session.tvproj"
+    assert not fresh.model.state("events").visible and boxes == []
+
+
+def test_a_project_on_the_command_line_opens_in_the_new_window(window, tmp_path, qtbot, boxes):
+    from terrain_viewer.gui.app import create_window
+
+    window.model.set_visible("events", False)
+    window.model.time.set_t(window.model.time.start + 3)
+    qt_project.save_project_as(window, tmp_path / "cli.tvproj")
+    opened = create_window([str(tmp_path / "cli.tvproj")])
+    qtbot.addWidget(opened)
+    assert opened.project_path == tmp_path / "cli.tvproj"
+    assert opened.model.time.t == window.model.time.t
+    assert not opened.model.state("events").visible and boxes == []
