@@ -189,17 +189,19 @@ for _u in (100, 1000, 10000):
 @case("launch_to_first_paint")
 def launch(args) -> dict:
     """A cold process: from spawn to the first painted map (benchmarks/launch_probe.py)."""
-    out = []
+    out, rss = [], []
     for _ in range(args.repeat):
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-        t0 = time.perf_counter()
+        t0 = time.monotonic()
         result = subprocess.run([sys.executable, str(HERE / "launch_probe.py")], env=env,
                                 capture_output=True, text=True, timeout=120)
-        elapsed = (time.perf_counter() - t0) * 1000
-        if result.returncode != 0 or "painted" not in result.stdout:
-            raise RuntimeError(result.stderr[-500:])
-        out.append(elapsed)
-    return summary(out)
+        lines = [ln for ln in result.stdout.splitlines() if ln.startswith("painted ")]
+        if result.returncode != 0 or not lines:
+            raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
+        _, when, peak = lines[-1].split()
+        out.append((float(when) - t0) * 1000)
+        rss.append(float(peak))
+    return summary(out, child_peak_rss_mb=max(rss))
 
 
 def _export_rate(workers: int, args) -> dict:
@@ -251,8 +253,28 @@ def format_row(name: str, r: dict) -> str:
         main = f"{r['median_ms']:8.1f} ms median {r['p95_ms']:8.1f} ms p95"
     extras = " ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
                       for k, v in r.items() if k not in {"median_ms", "p95_ms", "median_fps", "n",
-                                                         "peak_rss_mb"})
-    return f"{name:<32} {main}  rss {r['peak_rss_mb']:7.0f} MB  n={r['n']} {extras}"
+                                                         "peak_rss_mb", "child_peak_rss_mb"})
+    rss = r.get("child_peak_rss_mb", r["peak_rss_mb"])
+    return f"{name:<32} {main}  rss {rss:7.0f} MB  n={r['n']} {extras}"
+
+
+def markdown(rows: list[tuple[str, dict]]) -> str:
+    """The results as a Markdown table (for docs/performance.md)."""
+    lines = ["| case | median | p95 | peak RSS | n | notes |", "|---|---:|---:|---:|---:|---|"]
+    for name, r in rows:
+        if "error" in r:
+            lines.append(f"| {name} | error | | | | {r['error']} |")
+            continue
+        if "median_fps" in r:
+            median, p95 = f"{r['median_fps']:.1f} fps", ""
+        else:
+            median, p95 = f"{r['median_ms']:.1f} ms", f"{r['p95_ms']:.1f} ms"
+        rss = r.get("child_peak_rss_mb", r["peak_rss_mb"])
+        notes = ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
+                          if k not in {"median_ms", "p95_ms", "median_fps", "n", "peak_rss_mb",
+                                       "child_peak_rss_mb"})
+        lines.append(f"| {name} | {median} | {p95} | {rss:.0f} MB | {r['n']} | {notes} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -261,6 +283,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="case names (prefixes) to run")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--markdown", help="also write the table as Markdown to this file")
     args = parser.parse_args()
     if args.one:
         return run_one(args.one, args)
@@ -270,7 +293,9 @@ def main() -> None:
         return None
     print(f"# {platform.node()} {platform.processor() or platform.machine()} "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
-    run_all(names, args)
+    rows = run_all(names, args)
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(rows) + "\n", encoding="utf-8")
     return None
 
 
