@@ -38,14 +38,9 @@ def _text(value: object) -> str:
 def when(attrs: dict) -> str:
     """``1944-07-11 05:00`` or ``1944-07-11`` from the event's start (and end when it differs)."""
     parts = []
-    for key in ("start_date", "end_date"):
-        try:
-            parsed = parse_iso(attrs.get(key))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            stamp = to_datetime(parsed[0])
-            parts.append(f"{stamp:%d %b %Y %H:%M}" if parsed[1] else f"{stamp:%d %b %Y}")
+    for day, has_time in _bounds(attrs):
+        stamp = to_datetime(day)
+        parts.append(f"{stamp:%d %b %Y %H:%M}" if has_time else f"{stamp:%d %b %Y}")
     if len(parts) == 2 and parts[0] == parts[1]:
         parts = parts[:1]
     if len(parts) == 2 and parts[0][:11] == parts[1][:11]:  # same day: 20 Jul 1944 17:00–23:59
@@ -54,6 +49,7 @@ def when(attrs: dict) -> str:
 
 
 def _bounds(attrs: dict) -> list[tuple[float, bool]]:
+    """The parsed start and end (days, has a time of day), leaving out what is empty or bad."""
     out = []
     for key in ("start_date", "end_date"):
         try:
