@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
 
 from ..core.errors import TerrainViewerError
 from ..core.model import ViewerModel
+from . import resources
 from .qt_events_panel import QtEventsPanel
 from .qt_identify import TOLERANCE_PX, QtIdentifyPanel
 from .qt_layer_panel import QtLayerPanel
@@ -40,31 +41,6 @@ OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.
                "*.csv *.tif *.tiff);;GeoTIFF (*.tif *.tiff);;All files (*)")
 TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
            ("caption", "Date caption"), ("labels", "Labels"))
-STYLE = """
-QMainWindow { background: #eceae4; }
-QDockWidget { font-weight: 600; }
-QDockWidget::title { background: #dedad0; padding: 5px 8px; }
-QWidget#timeBar { background: #1f3b57; color: #f4f1ea; }
-QWidget#timeBar QLabel { color: #f4f1ea; }
-QLabel#dateLabel { font-size: 20px; font-weight: 700; }
-QLabel#hourLabel { font-size: 11px; color: #c9d6e2; }
-QLabel#rangeLabel { color: #c9d6e2; }
-QWidget#timeBar QToolButton { color: #f4f1ea; background: #2d5278; border: none; border-radius: 4px;
-    font-size: 14px; }
-QWidget#timeBar QToolButton:hover { background: #3c6a97; }
-QWidget#timeBar QToolButton#playButton { background: #e0a458; color: #1f3b57; min-width: 44px; }
-QWidget#timeBar QToolButton#playButton:hover { background: #ecb873; }
-QWidget#timeBar QCheckBox { color: #f4f1ea; }
-QSlider#dateSlider::groove:horizontal { height: 6px; background: #5a7896; border-radius: 3px; }
-QSlider#dateSlider::sub-page:horizontal { background: #e0a458; border-radius: 3px; }
-QSlider#dateSlider::handle:horizontal { background: #f4f1ea; width: 14px; margin: -6px 0;
-    border-radius: 7px; }
-QLabel#panelHeading { font-weight: 600; color: #1f3b57; padding: 2px; }
-QToolBar { spacing: 4px; padding: 2px; background: #f4f1ea; border-bottom: 1px solid #d4cfc4; }
-QStatusBar { background: #f4f1ea; }
-"""
-
-
 class QtMainWindow(QMainWindow):
     """The terrain_viewer window bound to one ViewerModel (``set_model`` swaps it)."""
 
@@ -75,7 +51,8 @@ class QtMainWindow(QMainWindow):
         self.export_settings: dict | None = None
         self.setWindowTitle("terrain_viewer")
         self.setAcceptDrops(True)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(resources.style_sheet())
+        self.setWindowIcon(resources.icon())
         self._build_central()
         self._build_docks()
         self._build_status()

@@ -98,3 +98,13 @@ def test_an_exception_in_a_qt_slot_is_logged_and_shown_not_fatal(qtbot, tmp_path
     assert "listener bug" in log_file.read_text()
     window.time_slider.back_button.click()
     assert len(message_boxes) == 2  # and keeps handling events
+
+
+def test_the_window_wears_the_style_sheet_and_icon_from_resources(qtbot, small_gpkg):
+    from terrain_viewer.gui import resources
+
+    window = app.create_window([small_gpkg])
+    qtbot.addWidget(window)
+    assert "timeBar" in window.styleSheet() and window.styleSheet() == resources.style_sheet()
+    assert not window.windowIcon().isNull()
+    assert window.windowIcon().pixmap(32, 32).toImage().pixelColor(16, 4).alpha() > 0
