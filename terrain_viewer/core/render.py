@@ -95,6 +95,7 @@ class MapRenderer:
         self._backgrounds: OrderedDict[tuple, object] = OrderedDict()
         self._sprites: OrderedDict[tuple, _Sprite] = OrderedDict()
         self._cjk: str | None | bool = False  # False = not looked up yet
+        self._source_cache: dict[tuple, list[str]] = {}
         self.last_timings: dict[str, float] = {}
 
     # ---- public --------------------------------------------------------------------------
@@ -426,18 +427,36 @@ class MapRenderer:
             text = fu.credits_text(self._sources(items, t))
             self._blend(self._sprite(("credits", text, size, dpi), lambda ax: fu.credits(ax, text)))
 
-    @staticmethod
-    def _sources(items: list[_Item], t: float) -> list[str]:
+    def _sources(self, items: list[_Item], t: float) -> list[str]:
+        """The ``source`` values of the features drawn at ``t`` (distinct values cached per set)."""
         sources: list[str] = []
         for item in items:
             if isinstance(item.obj, RasterLayer):
                 if item.obj.tags.get("source"):
                     sources.append("elevation reconstructed by the dataset author")
                 continue
-            gdf = item.obj.features_at(t)
-            if "source" in gdf.columns and len(gdf):
-                sources += [str(s) for s in gdf["source"].dropna().unique()]
+            if "source" not in item.obj.gdf.columns:
+                continue
+            rows = self._active_rows(item.obj, t)
+            key = ("sources", id(item.obj), rows.tobytes() if rows is not None else b"all")
+            hit = self._source_cache.get(key)
+            if hit is None:
+                column = item.obj.gdf["source"]
+                values = column if rows is None else column.iloc[rows]
+                hit = self._source_cache[key] = [str(s) for s in values.dropna().unique()]
+                while len(self._source_cache) > SPRITE_CACHE:
+                    self._source_cache.pop(next(iter(self._source_cache)))
+            sources += hit
         return sources
+
+    @staticmethod
+    def _active_rows(layer: Layer, t: float) -> np.ndarray | None:
+        """Row numbers of the features on the map at ``t`` (None = all rows)."""
+        if layer.role == "temporal":
+            return np.asarray(layer.index.active(t))
+        if layer.role == "keyframes":
+            return np.asarray(layer.tracks.state(t).rows)
+        return None
 
 
 @dataclass

@@ -1,0 +1,190 @@
+"""Exports of the shipped data: PNG sequences, MP4 and GIF; safe output; parallel workers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from PIL import Image
+
+from terrain_viewer.core.builtin import builtin_paths
+from terrain_viewer.core.errors import ExportError
+from terrain_viewer.core.export import ExportSettings, run_export
+from terrain_viewer.core.model import ViewerModel
+
+SMALL = "320x180"
+
+
+@pytest.fixture(scope="module")
+def model() -> ViewerModel:
+    return ViewerModel.open(builtin_paths())
+
+
+def settings(**kw) -> ExportSettings:
+    base = {"start": "1944-07-10", "end": "1944-07-12", "frames_per_day": 2, "size": SMALL, "workers": 1,
+            "fps": 8}
+    return ExportSettings(**{**base, **kw})
+
+
+def pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_png_sequence_has_days_times_frames_per_day_and_the_size(model, tmp_path):
+    result = run_export(model, settings(), tmp_path / "frames")
+    names = sorted(p.name for p in (tmp_path / "frames").iterdir())
+    assert result.frames == 3 * 2 and names == [f"frame_{i:05d}.png" for i in range(1, 7)]
+    assert pixels(tmp_path / "frames" / "frame_00001.png").shape == (180, 320, 3)
+    assert [p.name for p in tmp_path.iterdir()] == ["frames"]  # no partial folder left behind
+
+
+def test_the_date_caption_changes_between_the_first_and_last_frame(model, tmp_path):
+    run_export(model, settings(size="720p", start="1944-07-10", end="1944-07-11", frames_per_day=1),
+               tmp_path / "f")
+    first, last = pixels(tmp_path / "f" / "frame_00001.png"), pixels(tmp_path / "f" / "frame_00002.png")
+    assert first.shape == (720, 1280, 3)
+    caption = (slice(0, 70), slice(0, 320))  # the date caption's corner
+    assert not np.array_equal(first[caption], last[caption])
+
+
+def test_mp4_decodes_with_the_frame_count_and_rate(model, tmp_path):
+    out = tmp_path / "battle.mp4"
+    result = run_export(model, settings(frames_per_day=3, fps=12), out)
+    assert result.frames == 9 and out.exists()
+    meta_frames = list(imageio_ffmpeg.read_frames(str(out)))
+    meta, frames = meta_frames[0], meta_frames[1:]
+    assert len(frames) == 9 and meta["size"] == (320, 180) and meta["fps"] == pytest.approx(12)
+    assert [p.name for p in tmp_path.iterdir()] == ["battle.mp4"]
+
+
+def test_gif_has_every_frame_at_the_rate(model, tmp_path):
+    out = tmp_path / "battle.gif"
+    run_export(model, settings(fps=5), out)
+    with Image.open(out) as gif:
+        assert gif.n_frames == 6 and gif.size == (320, 180)
+        assert gif.info["duration"] == 200
+
+
+def test_title_card_comes_first_and_lasts_its_seconds(model, tmp_path):
+    s = settings(title="The Siege of Hengyang", subtitle="23 June – 8 August 1944", title_seconds=0.5)
+    result = run_export(model, s, tmp_path / "t")
+    assert result.frames == 4 + 6  # 0.5 s at 8 fps, then the map frames
+    card, first_map = pixels(tmp_path / "t" / "frame_00001.png"), pixels(tmp_path / "t" / "frame_00005.png")
+    assert card.mean() < first_map.mean() - 40  # dimmed behind the title
+
+
+def test_cancelling_midway_leaves_nothing_that_looks_finished(model, tmp_path):
+    cancel = threading.Event()
+    seen = []
+
+    def progress(p) -> None:
+        seen.append(p.done)
+        if p.done == 2:
+            cancel.set()
+
+    for out in (tmp_path / "frames", tmp_path / "cut.mp4", tmp_path / "cut.gif"):
+        seen.clear()
+        result = run_export(model, settings(), out, progress=progress, cancel=cancel)
+        cancel.clear()
+        assert result.cancelled and seen == [1, 2]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_output_is_kept_unless_overwrite(model, tmp_path):
+    out = tmp_path / "keep.mp4"
+    out.write_bytes(b"my earlier cut")
+    with pytest.raises(ExportError, match="already exists"):
+        run_export(model, settings(), out)
+    assert out.read_bytes() == b"my earlier cut"
+    run_export(model, settings(), out, overwrite=True)
+    assert out.stat().st_size > 1000 and len(list(tmp_path.iterdir())) == 1
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(ExportError, match="already exists"):
+        run_export(model, settings(), folder)
+    assert (folder / "notes.txt").read_text() == "mine"
+
+
+def test_frames_are_deterministic_and_two_workers_match_one(model, tmp_path):
+    s = settings(start="1944-07-01", end="1944-07-04", frames_per_day=2)
+    run_export(model, s, tmp_path / "a")
+    run_export(model, s, tmp_path / "b")
+    s.workers = 2
+    run_export(model, s, tmp_path / "c")
+    a, b, c = (sorted((tmp_path / n).iterdir()) for n in "abc")
+    assert len(a) == len(c) == 8
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b] == [p.read_bytes() for p in c]
+
+
+def test_camera_keyframes_zoom_in_between_dates(model, tmp_path):
+    x0, y0, x1, y1 = model.view
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    close = [cx - 1500, cy - 1000, cx + 1500, cy + 1000]
+    s = settings(frames_per_day=1, camera=[{"date": "1944-07-10", "extent": list(model.view)},
+                                           {"date": "1944-07-12", "extent": close}])
+    run_export(model, s, tmp_path / "cam")
+    frames = [pixels(p) for p in sorted((tmp_path / "cam").iterdir())]
+    assert not np.array_equal(frames[0], frames[2])
+    wide = ExportSettings(**{**s.to_dict(), "camera": [], "view": list(model.view)})
+    run_export(model, wide, tmp_path / "wide")
+    assert np.array_equal(frames[0], pixels(sorted((tmp_path / "wide").iterdir())[0]))
+
+
+def test_settings_round_trip_through_json_and_bad_values_are_named(tmp_path):
+    s = settings(title="Hengyang", camera=[{"date": "1944-07-10", "extent": [0, 0, 10, 10]}])
+    path = s.save(tmp_path / "export.json")
+    assert ExportSettings.load(path) == s
+    path.write_text(json.dumps({**s.to_dict(), "fps": 0}))
+    with pytest.raises(ExportError, match=r"export\.json: fps must be"):
+        ExportSettings.load(path)
+    path.write_text(json.dumps({"start": "1944-13-01"}))
+    with pytest.raises(ExportError, match="start '1944-13-01' is not an ISO 8601 date"):
+        ExportSettings.load(path)
+    path.write_text(json.dumps({"speed": 3}))
+    with pytest.raises(ExportError, match="unknown export setting"):
+        ExportSettings.load(path)
+    path.write_text("{not json")
+    with pytest.raises(ExportError, match="not valid JSON"):
+        ExportSettings.load(path)
+
+
+def test_the_shipped_example_settings_file_is_valid():
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "hengyang_export.json"
+    s = ExportSettings.load(example)
+    assert s.start == "1944-06-23" and s.end == "1944-08-08" and s.camera
+
+
+def test_bad_outputs_are_refused_with_the_file_named(model, tmp_path):
+    with pytest.raises(ExportError, match="does not exist"):
+        run_export(model, settings(), tmp_path / "no" / "x.mp4")
+    with pytest.raises(ExportError, match="even width and height"):
+        run_export(model, settings(size="321x181"), tmp_path / "odd.mp4")
+    with pytest.raises(ExportError, match="cannot tell the format"):
+        run_export(model, settings(), tmp_path / "x.avi")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_one_clear_error_and_leaves_no_output(model, tmp_path, monkeypatch):
+    import errno
+
+    from PIL import Image as PILImage
+
+    real_save = PILImage.Image.save
+    calls = []
+
+    def save(self, fp, *a, **kw):
+        calls.append(fp)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(self, fp, *a, **kw)
+
+    monkeypatch.setattr(PILImage.Image, "save", save)
+    with pytest.raises(ExportError, match="disk is full") as info:
+        run_export(model, settings(), tmp_path / "frames")
+    assert "frames" in info.value.message and "\n" not in info.value.message
+    assert list(tmp_path.iterdir()) == []
