@@ -1,0 +1,123 @@
+"""CLI command ``terrain-viewer export``: PNG frames, MP4 or GIF of a date range, headless.
+
+A settings file (``--settings export.json``, docs/export-settings.md) gives the defaults; any flag
+given on the command line overrides it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+
+FLAG_FIELDS = {"start": "start", "end": "end", "frames_per_day": "frames_per_day", "fps": "fps",
+               "size": "size", "format": "format", "workers": "workers", "title": "title",
+               "subtitle": "subtitle", "title_seconds": "title_seconds", "caption_format": "caption_format"}
+SWITCHES = ("legend", "scale_bar", "north_arrow", "caption", "credits", "labels")
+
+
+def build_settings(args: argparse.Namespace):
+    """ExportSettings from ``--settings`` (if any) with the flags given on top."""
+    from .core.export import ExportSettings
+
+    if args.settings:
+        settings = ExportSettings.load(args.settings)
+    else:
+        settings = ExportSettings.from_dict(project_export(args) or {}, "the project's export settings")
+    data = settings.to_dict()
+    for flag, name in FLAG_FIELDS.items():
+        value = getattr(args, flag)
+        if value is not None:
+            data[name] = value
+    for name in SWITCHES:
+        value = getattr(args, name)
+        if value is not None:
+            data[name] = value
+    if args.chinese:
+        data["chinese_names"] = True
+    if args.view:
+        from .cli_render import parse_view
+
+        data["view"], data["camera"] = list(parse_view(args.view)), []
+    return ExportSettings.from_dict(data, args.settings)
+
+
+def project_export(args: argparse.Namespace) -> dict | None:
+    """The export settings saved in a ``.tvproj`` given as the only file, if any."""
+    from .core.project import SUFFIX, read_project
+
+    files = [Path(f) for f in args.files]
+    if len(files) == 1 and files[0].suffix.lower() == SUFFIX:
+        return read_project(files[0]).export
+    return None
+
+
+def _progress_line(p) -> None:
+    remaining = "" if p.remaining is None else f", {p.remaining:4.0f} s left"
+    rate = p.done / p.elapsed if p.elapsed > 0 else 0.0
+    sys.stderr.write(f"\rframe {p.done}/{p.total} ({rate:4.1f} frames/s{remaining})   ")
+    sys.stderr.flush()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .cli import open_model
+    from .core.export import run_export
+
+    settings = build_settings(args)
+    if args.save_settings:
+        settings.save(args.save_settings)
+    model, _ = open_model(args)
+    if not model.dataset.layers and not model.dataset.rasters:
+        from .core.errors import DataError
+
+        raise DataError(f"nothing to draw ({(model.dataset.problems or ['no layers'])[0]})")
+    cancel = threading.Event()
+    t0 = time.perf_counter()
+    try:
+        result = run_export(model, settings, Path(args.out), overwrite=args.overwrite,
+                            progress=None if args.quiet else _progress_line, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        print("\nterrain-viewer: export cancelled; nothing was written", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        sys.stderr.write("\n")
+    w, h = result.size
+    print(f"wrote {result.path} ({result.format}, {result.frames} frames, {w}x{h}, "
+          f"{result.frames / max(time.perf_counter() - t0, 1e-9):.1f} frames/s)")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``export`` (called by ``terrain_viewer.cli``)."""
+    p = sub.add_parser("export", help="export a date range as PNG frames, MP4 or GIF",
+                       description="Export frames of the battle; a settings file gives defaults, flags "
+                                   "override it. Output: a folder (PNG frames), FILE.mp4 or FILE.gif.")
+    p.add_argument("files", nargs="*",
+                   help="data files or one .tvproj project (default: the built-in Hengyang data)")
+    p.add_argument("--out", required=True, help="a folder (PNG sequence), FILE.mp4 or FILE.gif")
+    p.add_argument("--from", dest="start", help="first date, ISO 8601 (default: the first day)")
+    p.add_argument("--to", dest="end", help="last date, inclusive (default: the last day)")
+    p.add_argument("--frames-per-day", dest="frames_per_day", type=int, help="smooth in-between frames")
+    p.add_argument("--fps", type=float, help="frames per second of the video")
+    p.add_argument("--size", help="720p, 1080p, 1440p, 4k or WIDTHxHEIGHT")
+    p.add_argument("--format", choices=("png", "mp4", "gif"), help="default: from --out")
+    p.add_argument("--workers", type=int, help="render processes (default 2)")
+    p.add_argument("--settings", help="export settings JSON (see docs/export-settings.md)")
+    p.add_argument("--save-settings", help="also write the settings used to this JSON file")
+    p.add_argument("--title", help="title card text (shown for --title-seconds)")
+    p.add_argument("--subtitle", help="title card second line")
+    p.add_argument("--title-seconds", dest="title_seconds", type=float, help="title card length")
+    p.add_argument("--caption-format", dest="caption_format",
+                   help="date caption, e.g. '{day} {month} {year}' or '{iso}'")
+    p.add_argument("--view", help="fixed view xmin,ymin,xmax,ymax in the map CRS")
+    p.add_argument("--chinese", action="store_true", help="add Chinese names to labels")
+    for name in SWITCHES:
+        flag = name.replace("_", "-")
+        p.add_argument(f"--{flag}", dest=name, action="store_true", default=None, help=f"draw the {flag}")
+        p.add_argument(f"--no-{flag}", dest=name, action="store_false", help=f"omit the {flag}")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=cmd_export)
