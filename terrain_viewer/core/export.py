@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ import numpy as np
 
 from .camera import Camera, ViewKey
 from .errors import ExportError
+from .files import temp_dir_beside, temp_file_beside
 from .model import ViewerModel
 from .timeline import parse_iso
 
@@ -474,10 +474,10 @@ def _partial_path(out: Path, fmt: str) -> Path:
     """A hidden name beside ``out`` that nobody mistakes for a finished export."""
     folder = out.parent if str(out.parent) else Path(".")
     if fmt == "png":
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=folder))
-    fd, name = tempfile.mkstemp(prefix=f".{out.stem}.partial-", suffix=out.suffix or f".{fmt}", dir=folder)
+        return temp_dir_beside(folder, f".{out.name}.partial-")
+    fd, path = temp_file_beside(folder, f".{out.stem}.partial-", out.suffix or f".{fmt}")
     os.close(fd)
-    return Path(name)
+    return path
 
 
 def _publish(partial: Path, out: Path, overwrite: bool) -> None:

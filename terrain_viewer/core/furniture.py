@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -26,6 +27,20 @@ FRAME = {"boxstyle": "round,pad=0.35,rounding_size=0.2", "facecolor": st.PAPER, 
 
 
 # ---- scale bar -------------------------------------------------------------------------------
+@functools.cache
+def text_fonts() -> list[str]:
+    """Serif with an installed CJK font as per-glyph fallback, for free text (titles, layer names)."""
+    from matplotlib import font_manager
+
+    for family in (st.CJK_SERIF, st.CJK_SANS):
+        try:
+            font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        except ValueError:
+            continue
+        return [st.SERIF, family]
+    return [st.SERIF]
+
+
 def nice_length(limit: float) -> float:
     """The largest 1, 2 or 5 × 10^n not above ``limit`` (metres)."""
     if limit <= 0 or not math.isfinite(limit):
@@ -119,13 +134,13 @@ def caption_text(t: float, fmt: str) -> str:
 
 def caption(ax, text: str) -> list:
     artist = ax.text(0.012, 0.982, text, transform=ax.transAxes, ha="left", va="top", fontsize=22,
-                     family=st.SERIF, fontweight="bold", color=st.INK, bbox=FRAME, zorder=2000)
+                     family=text_fonts(), fontweight="bold", color=st.INK, bbox=FRAME, zorder=2000)
     return [artist]
 
 
 def title(ax, text: str) -> list:
     artist = ax.text(0.5, 0.982, text, transform=ax.transAxes, ha="center", va="top", fontsize=18,
-                     family=st.SERIF, color=st.INK, zorder=2000,
+                     family=text_fonts(), color=st.INK, zorder=2000,
                      path_effects=[pe.withStroke(linewidth=3, foreground=st.PAPER)])
     return [artist]
 
@@ -166,7 +181,7 @@ def credits(ax, text: str) -> list:
     char_px = 7 * fig.dpi / 72 * 0.52
     width = max(int(fig.bbox.width * 0.55 / char_px), 30)
     artist = ax.text(0.54, 0.008, "\n".join(textwrap.wrap(text, width)), transform=ax.transAxes,
-                     ha="center", va="bottom", fontsize=7, family=st.SERIF, color="#4a3f30", zorder=2000,
+                     ha="center", va="bottom", fontsize=7, family=text_fonts(), color="#4a3f30", zorder=2000,
                      linespacing=1.25, path_effects=[pe.withStroke(linewidth=2.5, foreground=st.PAPER)])
     return [artist]
 
@@ -241,9 +256,8 @@ def legend(ax, entries: list[tuple], note: str = "") -> list:
         leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)}, loc="lower right",
                         ncols=ncols, title="Legend", frameon=True, fancybox=True, framealpha=0.92,
                         facecolor=st.PAPER, edgecolor="#8a7a5a", borderpad=0.8, handlelength=2.6,
-                        prop={"family": st.SERIF, "size": 9}, title_fontproperties={"family": st.SERIF,
-                                                                                   "size": 10,
-                                                                                   "weight": "bold"})
+                        prop={"family": text_fonts(), "size": 9},
+                        title_fontproperties={"family": text_fonts(), "size": 10, "weight": "bold"})
         if note:
             leg.get_title().set_text(f"Legend\n{note}")
             leg.get_title().set(fontsize=7, fontstyle="italic", fontweight="normal")

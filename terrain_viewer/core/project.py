@@ -16,13 +16,13 @@ import math
 import os
 import re
 import shutil
-import tempfile
 import time
 import weakref
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 
 from .errors import DataError, ProjectError
+from .files import temp_file_beside
 from .layers import open_dataset
 from .model import LayerState, RenderOptions, SwipeState, ViewerModel
 
@@ -154,9 +154,9 @@ def atomic_write_text(path: str | Path, text: str, backup: bool = True) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ProjectError("cannot save: the folder does not exist", path)
-    tmp: str | None = None
+    tmp: Path | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = temp_file_beside(folder, f".{path.name}.", ".tmp")
         with os.fdopen(fd, "wb") as handle:
             _write_chunks(handle, text.encode("utf-8"))
             handle.flush()
@@ -187,7 +187,7 @@ def _remove_stale_temps(path: Path, age_s: float = 3600.0) -> None:
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = temp_file_beside(target.parent, f".{target.name}.", ".tmp")
     os.close(fd)
     try:
         shutil.copyfile(source, tmp)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from matplotlib.figure import Figure
 from . import furniture as fu
 from . import style as st
 from .errors import ExportError
+from .files import temp_file_beside
 from .layers import Layer
 from .model import Extent, LayerState, ViewerModel
 from .raster import RasterLayer
@@ -567,7 +567,7 @@ def write_png(path: Path, rgba: np.ndarray, dpi: float = 100.0) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError("folder does not exist", folder)
-    fd, tmp = tempfile.mkstemp(suffix=".png", prefix=".tmp_", dir=folder)
+    fd, tmp = temp_file_beside(folder, ".tmp_", ".png")
     os.close(fd)
     try:
         mpimg.imsave(tmp, rgba, format="png", dpi=dpi)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def test_mp4_decodes_with_the_frame_count_and_rate(model, tmp_path):
     meta, frames = meta_frames[0], meta_frames[1:]
     assert len(frames) == 9 and meta["size"] == (320, 180) and meta["fps"] == pytest.approx(12)
     assert [p.name for p in tmp_path.iterdir()] == ["battle.mp4"]
+    assert out.stat().st_mode & 0o044 == 0o044 or os.umask(os.umask(0)) & 0o044  # readable as usual
 
 
 def test_gif_has_every_frame_at_the_rate(model, tmp_path):

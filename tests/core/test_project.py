@@ -249,7 +249,9 @@ def test_a_failure_at_any_step_of_saving_keeps_the_previous_project(data_dir: Pa
     def fail(*args, **kwargs):
         raise OSError(errno.EACCES, "Permission denied")
 
-    where = {"temp file": (proj.tempfile, "mkstemp"), "write": (proj, "_write_chunks"),
+    from terrain_viewer.core import files
+
+    where = {"temp file": (files.tempfile, "mkstemp"), "write": (proj, "_write_chunks"),
              "fsync": (proj.os, "fsync"), "backup copy": (proj.shutil, "copyfile"),
              "rename": (proj.os, "replace")}[step]
     monkeypatch.setattr(*where, fail)
@@ -261,6 +263,18 @@ def test_a_failure_at_any_step_of_saving_keeps_the_previous_project(data_dir: Pa
                                     "the previous project file is unchanged")
     assert {p.name: p.read_bytes() for p in target.parent.iterdir() if p.is_file()} == before
     assert load_project(target)[0].state("units").visible is True
+
+
+def test_a_saved_project_gets_the_users_usual_file_mode(data_dir: Path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = save_project(ViewerModel.open([data_dir / "small.gpkg"]), data_dir.parent / "m.tvproj")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's private 0600
 
 
 def test_export_settings_that_are_not_json_are_refused_before_writing(data_dir: Path):
