@@ -52,7 +52,7 @@ class ExportSettings:
     workers: int = 2
     title: str = ""
     subtitle: str = ""
-    title_seconds: float = 0.0  # > 0 with a title: a title card before the first frame
+    title_seconds: float = 3.0  # with a title: a title card this long before the first frame
     caption: bool = True
     caption_format: str = "{day} {month} {year}"
     legend: bool = True

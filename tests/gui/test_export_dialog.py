@@ -1,0 +1,111 @@
+"""File > Export…: the dialog fills settings, previews the first frame, exports off the GUI thread
+with progress, and cancels leaving nothing behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+from PyQt6.QtCore import QDate
+from PyQt6.QtGui import QImage
+from PyQt6.QtWidgets import QMessageBox
+
+from terrain_viewer.gui.qt_export_dialog import ExportDialog
+
+
+def image_array(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    return np.array([[image.pixelColor(x, y).getRgb() for x in range(0, image.width(), 4)]
+                     for y in range(0, image.height(), 4)], dtype=np.uint8)
+
+
+def _dialog(qtbot, window, out: Path, days: int = 2, size: str = "160x90", frames: int = 2) -> ExportDialog:
+    dialog = ExportDialog(window.model, window)
+    qtbot.addWidget(dialog)
+    start = dialog.start_edit.date()
+    dialog.end_edit.setDate(start.addDays(days - 1))
+    dialog.size_combo.setCurrentIndex(4)  # Custom…
+    dialog.custom_size.setText(size)
+    dialog.frames_spin.setValue(frames)
+    dialog.workers_spin.setValue(1)
+    dialog.out_edit.setText(str(out))
+    return dialog
+
+
+def test_the_dialog_starts_on_the_sessions_dates_and_previews_the_first_frame(qtbot, small_window):
+    dialog = ExportDialog(small_window.model, small_window)
+    qtbot.addWidget(dialog)
+    assert dialog.start_edit.date() == QDate(1944, 6, 23)
+    assert dialog.end_edit.date() == QDate(1944, 6, 30)  # the last keyframe's end
+    assert dialog.format_combo.currentData() == "mp4" and dialog.out_edit.text().endswith("small.mp4")
+    pixels = image_array(dialog.preview.pixmap().toImage())
+    assert dialog.preview.pixmap().width() == 480 and pixels[..., :3].std() > 3  # a real map, not a blank box
+    dialog.caption_check.setChecked(False)
+    dialog.update_preview()
+    assert not np.array_equal(image_array(dialog.preview.pixmap().toImage()), pixels)
+
+
+def test_export_runs_off_the_gui_thread_and_writes_the_video(qtbot, small_window, tmp_path):
+    out = tmp_path / "clip.mp4"
+    dialog = _dialog(qtbot, small_window, out)
+    assert dialog.start_export()
+    assert not dialog.export_button.isEnabled() and dialog.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60000)
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=10000)
+    assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 4
+    assert "Wrote" in dialog.status.text() and dialog.progress.value() == 4
+    assert small_window.export_settings["size"] == "160x90"  # saved with the project next time
+
+
+def test_cancel_midway_leaves_no_output(qtbot, small_window, tmp_path):
+    out = tmp_path / "exports" / "frames"
+    out.parent.mkdir()
+    dialog = _dialog(qtbot, small_window, out, days=4, size="640x360", frames=24)
+    dialog.format_combo.setCurrentIndex(1)  # PNG frames
+    dialog.out_edit.setText(str(out))
+    assert dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.progress.value() >= 2, timeout=60000)
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60000)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10000)
+    assert dialog.result.cancelled and "nothing was written" in dialog.status.text()
+    assert list(out.parent.iterdir()) == []
+
+
+def test_bad_settings_and_refused_overwrite_show_a_line_and_keep_the_file(qtbot, small_window, tmp_path,
+                                                                         monkeypatch):
+    dialog = _dialog(qtbot, small_window, tmp_path / "x.mp4", size="161x91")
+    assert dialog.start_export() is True  # odd sizes fail in the export thread, shown as one line
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=30000)
+    assert "even width and height" in dialog.status.text()
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*"))
+    dialog.custom_size.setText("tiny")
+    assert not dialog.start_export() and "size 'tiny'" in dialog.status.text()
+    existing = tmp_path / "keep.mp4"
+    existing.write_bytes(b"earlier cut")
+    dialog.custom_size.setText("160x90")
+    dialog.out_edit.setText(str(existing))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
+    assert not dialog.start_export() and existing.read_bytes() == b"earlier cut"
+
+
+def test_settings_files_load_into_the_form(qtbot, small_window, tmp_path):
+    from terrain_viewer.core.export import ExportSettings
+
+    path = ExportSettings(start="1944-06-24", end="1944-06-25", fps=12, size="720p", title="Hengyang",
+                          camera=[{"date": "1944-06-24", "extent": [0, 0, 10, 10]}]).save(tmp_path / "e.json")
+    dialog = ExportDialog(small_window.model, small_window)
+    qtbot.addWidget(dialog)
+    assert dialog.load_settings(path)
+    assert dialog.start_edit.date() == QDate(1944, 6, 24) and dialog.fps_spin.value() == 12
+    assert dialog.title_edit.text() == "Hengyang" and "1 view keyframes" in dialog.camera_label.text()
+    (tmp_path / "bad.json").write_text("{")
+    assert not dialog.load_settings(tmp_path / "bad.json") and "bad.json" in dialog.status.text()
+
+
+def test_the_file_menu_opens_the_dialog(qtbot, small_window, monkeypatch):
+    opened = []
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: opened.append(self) or 0)
+    small_window.export_action.trigger()
+    assert len(opened) == 1 and opened[0].model is small_window.model
