@@ -62,3 +62,114 @@ def small_gpkg(tmp_path: Path) -> Path:
     events.to_file(path, layer="events", engine="pyogrio")
     river.to_file(path, layer="rivers", engine="pyogrio")
     return path
+
+
+# ---- map tiles: generated tiles, a local tile server, an MBTiles file --------------------------
+TARGET_LONLAT = (112.61, 26.89)  # Hengyang: tiles paint it red so placement can be checked
+
+
+def make_tile(z: int, x: int, y: int) -> bytes:
+    """A 256 px PNG tile: pale grey, with red where it lies within 400 m of TARGET_LONLAT."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from pyproj import Transformer
+
+    origin = 20037508.342789244
+    size = 2 * origin / (1 << z)
+    cols = -origin + (x + (np.arange(256) + 0.5) / 256) * size
+    rows = origin - (y + (np.arange(256) + 0.5) / 256) * size
+    tx, ty = Transformer.from_crs(4326, 3857, always_xy=True).transform(*TARGET_LONLAT)
+    gx, gy = np.meshgrid(cols, rows)
+    near = np.hypot(gx - tx, gy - ty) < 400
+    rgb = np.empty((256, 256, 3), np.uint8)
+    rgb[...] = (200, 200, 205)
+    rgb[near] = (230, 20, 20)
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, format="PNG")
+    return out.getvalue()
+
+
+class TileServer:
+    """An HTTP tile server on 127.0.0.1 in a thread. ``mode``: ok | error | garbage | hang."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.mode = "ok"
+        self.requests: list[str] = []
+        self.release = threading.Event()  # a hanging handler waits for this
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server name)
+                server.requests.append(self.path)
+                if server.mode == "hang":
+                    server.release.wait(30)
+                    return
+                if server.mode == "error":
+                    self.send_error(500, "broken")
+                    return
+                z, x, y = (int(v) for v in self.path.strip("/").removesuffix(".png").split("/"))
+                body = b"<html>not a tile</html>" if server.mode == "garbage" else make_tile(z, x, y)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def tile_server(tmp_path, monkeypatch):
+    """A local tile server, a fresh tile cache folder and no shared tile sources left over."""
+    from terrain_viewer.core import tiles
+
+    monkeypatch.setenv("TERRAIN_VIEWER_TILE_CACHE", str(tmp_path / "tile-cache"))
+    tiles._SOURCES.clear()
+    server = TileServer()
+    yield server
+    server.stop()
+    tiles._SOURCES.clear()
+
+
+@pytest.fixture
+def mbtiles_file(tmp_path) -> Path:
+    """An MBTiles file with zooms 10-14 around Hengyang (TMS rows), made here."""
+    import math
+    import sqlite3
+
+    path = tmp_path / "modern.mbtiles"
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE metadata (name text, value text);"
+                     "CREATE TABLE tiles (zoom_level integer, tile_column integer, tile_row integer, "
+                     "tile_data blob);")
+    db.executemany("INSERT INTO metadata VALUES (?, ?)", [("name", "modern"), ("format", "png"),
+                                                          ("attribution", "Test tiles © the tests")])
+    lon, lat = TARGET_LONLAT
+    for z in range(10, 15):
+        n = 1 << z
+        cx = int((lon + 180) / 360 * n)
+        cy = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        r = 4 if z >= 13 else 2
+        for x in range(cx - r, cx + r + 1):
+            for y in range(cy - r, cy + r + 1):
+                db.execute("INSERT INTO tiles VALUES (?, ?, ?, ?)", (z, x, n - 1 - y, make_tile(z, x, y)))
+    db.commit()
+    db.close()
+    return path

@@ -186,6 +186,21 @@ def credits(ax, text: str) -> list:
     return [artist]
 
 
+def attribution(ax, text: str) -> list:
+    """The basemap provider's attribution, small, at the bottom centre (tile licences ask for it)."""
+    return [ax.text(0.54, 0.006, text, transform=ax.transAxes, ha="center", va="bottom", fontsize=7,
+                    family=text_fonts(), color="#333333", zorder=2000,
+                    bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "alpha": 0.85,
+                          "linewidth": 0})]
+
+
+def map_note(ax, text: str) -> list:
+    """A short note on the map (e.g. tiles unavailable), at the bottom centre."""
+    return [ax.text(0.5, 0.06, text, transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
+                    family=text_fonts(), color="#7a1f1f", zorder=2000,
+                    bbox={"boxstyle": "round,pad=0.3", "facecolor": "#fff4e0", "edgecolor": "#c08040"})]
+
+
 # ---- legend -------------------------------------------------------------------------------------
 def _patch(face, edge, hatch=None, lw=0.8) -> Patch:
     p = Patch(facecolor=face, edgecolor=edge, hatch=hatch, linewidth=lw)

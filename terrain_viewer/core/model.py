@@ -124,6 +124,18 @@ class ViewerModel:
         self.layer_states.insert(max(0, min(new_index, len(self.layer_states))), state)
         self._emit("layers")
 
+    def set_group(self, name: str, group: str) -> None:
+        """Put layer ``name`` in a named group (e.g. "1944" or "modern" for the swipe)."""
+        group = str(group).strip()
+        if not group:
+            raise ValueError("a group needs a name")
+        self.state(name).group = group
+        self._emit("layers")
+
+    def groups(self) -> list[str]:
+        """The layer groups in use, in draw order of their first layer."""
+        return list(dict.fromkeys(s.group for s in self.layer_states))
+
     def set_style(self, name: str, **style) -> None:
         self.state(name).style.update(style)
         self._emit("layers")

@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -24,7 +25,7 @@ from matplotlib.figure import Figure
 
 from . import furniture as fu
 from . import style as st
-from .errors import ExportError
+from .errors import ExportError, TerrainViewerError
 from .files import temp_file_beside
 from .layers import Layer
 from .model import Extent, LayerState, ViewerModel
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 SIZE_PRESETS = {"720p": (1280, 720), "1080p": (1920, 1080), "1440p": (2560, 1440), "4k": (3840, 2160)}
 UNIT_LAYERS = {"units"}
+BASEMAP = "basemap"  # the basemap's name in a ``layers`` filter
 ECHELON_SCALE = {"army": 1.15, "corps": 1.1, "division": 1.0, "brigade": 0.9, "regiment": 0.9,
                  "battalion": 0.8, "company": 0.75, "platoon": 0.7}
 UNIT_SIZE_PT = 17.0  # milsymbol icon size in points (scaled by dpi)
@@ -96,13 +98,25 @@ class MapRenderer:
         self._sprites: OrderedDict[tuple, _Sprite] = OrderedDict()
         self._cjk: str | None | bool = False  # False = not looked up yet
         self._source_cache: dict[tuple, list[str]] = {}
+        self._basemap: dict | None = None
+        self._watched: set = set()
+        self.wait_for_tiles = 0.0  # seconds a render may wait for basemap downloads (exports: > 0)
+        self.on_tiles: Callable[[], None] | None = None  # called (from a thread) when tiles arrive
         self.last_timings: dict[str, float] = {}
 
     # ---- public --------------------------------------------------------------------------
     def render(self, t: float | None = None, size: tuple[int, int] = (1920, 1080),
                view: Extent | None = None, dpi: float = 100.0,
                layers: set[str] | None = None) -> np.ndarray:
-        """The map as an (H, W, 4) uint8 RGBA array, row 0 at the top."""
+        """The map as an (H, W, 4) uint8 RGBA array, row 0 at the top.
+
+        ``layers`` limits the drawing to those layer names (``BASEMAP`` for the basemap). Without
+        it, an enabled swipe draws the model's two compare groups either side of the divider.
+        """
+        if layers is None and self.model.swipe.enabled:
+            from .compare import render_swipe
+
+            return render_swipe(self, t, size, view, dpi)
         t0 = time.perf_counter()
         t = float(self.model.time.t if t is None else t)
         size = (int(size[0]), int(size[1]))
@@ -118,6 +132,7 @@ class MapRenderer:
         cut = next((i for i, item in enumerate(items) if item.moves), len(items))
         furniture = self._static_furniture(view, size, dpi)
         taken = [b for sprite in furniture for b in sprite.boxes]  # labels keep clear of these
+        self._basemap = self._basemap_spec(layers)
         self._restore_background(items[:cut], t, view, size, dpi, taken)
         t1 = time.perf_counter()
         self._draw_top(items[cut:], t, view, dpi, taken)
@@ -209,7 +224,7 @@ class MapRenderer:
                             taken: list) -> None:
         opts = self.model.options
         key = (_round(view), size, dpi, tuple(self._item_key(i, t) for i in bottom), opts.labels,
-               opts.chinese_names, tuple(tuple(b.bounds) for b in taken))
+               opts.chinese_names, tuple(tuple(b.bounds) for b in taken), self._basemap_key())
         region = self._backgrounds.get(key)
         if region is None:
             region = self._draw_background(bottom, t, dpi, taken)
@@ -223,7 +238,7 @@ class MapRenderer:
     def _draw_background(self, bottom: list[_Item], t: float, dpi: float, taken: list):
         ax = self._fig.axes[0]
         labels: list[st.LabelSpec] = []
-        artists = []
+        artists = self._draw_basemap(ax, _axes_view(ax), dpi) if self._basemap else []
         for item in bottom:
             ctx = self._context(10 + item.position, dpi)
             artists += self._paint(ax, item, t, ctx)
@@ -267,6 +282,48 @@ class MapRenderer:
         alpha = valid.astype(float) if data.shape[2] == 3 else np.nan_to_num(data[..., 3]) / 255.0
         rgba = np.dstack([np.clip(rgb, 0, 1), alpha * state.opacity])
         return [ax.imshow(rgba, extent=raster.extent, zorder=zorder, interpolation="bilinear")]
+
+    # ---- basemap ---------------------------------------------------------------------------
+    def _basemap_spec(self, layers: set[str] | None) -> dict | None:
+        spec = self.model.basemap
+        if not spec or (layers is not None and BASEMAP not in layers):
+            return None
+        return spec
+
+    def _basemap_key(self) -> tuple:
+        """Changes when the basemap or its tiles change, so the cached background is redrawn."""
+        if not self._basemap:
+            return ()
+        from .tiles import source_for
+
+        try:
+            version = source_for(self._basemap).version
+        except TerrainViewerError:
+            version = -1
+        return (repr(sorted(self._basemap.items())), version)
+
+    def _draw_basemap(self, ax, view: Extent, dpi: float) -> list:
+        """The basemap under everything, its attribution, or a note that tiles are unavailable."""
+        from .basemap import basemap_image
+        from .tiles import source_for
+
+        spec = self._basemap
+        size = self._fig_key[0]
+        try:
+            source = source_for(spec)
+            if self.on_tiles is not None and source not in self._watched:
+                self._watched.add(source)
+                source.on_tile(lambda: self.on_tiles and self.on_tiles())
+            image = basemap_image(spec, view, size, self.model.dataset.map_crs, wait=self.wait_for_tiles)
+        except TerrainViewerError as exc:
+            return fu.map_note(ax, f"Basemap unavailable: {exc.message}")
+        x0, y0, x1, y1 = view
+        opacity = float(spec.get("opacity", 1.0))
+        artists = [ax.imshow(image.rgba, extent=(x0, x1, y0, y1), zorder=1, alpha=opacity,
+                             interpolation="nearest")]
+        if image.failed:
+            artists += fu.map_note(ax, f"{image.missing} basemap tiles unavailable (network)")
+        return artists
 
     # ---- sprites ---------------------------------------------------------------------------
     def _sprite(self, key: tuple, make) -> _Sprite:
@@ -423,9 +480,28 @@ class MapRenderer:
         if opts.caption:
             text = fu.caption_text(t, opts.caption_format)
             self._blend(self._sprite(("caption", text, size, dpi), lambda ax: fu.caption(ax, text)))
+        basemap = self._attribution()
         if opts.credits:
             text = fu.credits_text(self._sources(items, t))
+            text = f"{text} · {basemap}" if text and basemap else text or basemap
             self._blend(self._sprite(("credits", text, size, dpi), lambda ax: fu.credits(ax, text)))
+        elif basemap:  # tile licences ask for it on every map
+            self._blend(self._sprite(("attribution", basemap, size, dpi),
+                                     lambda ax: fu.attribution(ax, basemap)))
+
+    def _attribution(self) -> str:
+        """'Basemap: © …' for the basemap drawn in this frame, or ''."""
+        if not self._basemap:
+            return ""
+        from .tiles import source_for
+
+        try:
+            text = source_for(self._basemap).attribution.strip()
+        except TerrainViewerError:
+            return ""
+        if not text:
+            return ""
+        return "Basemap: " + (text if text.startswith(("©", "(C)", "(c)")) else f"© {text}")
 
     def _sources(self, items: list[_Item], t: float) -> list[str]:
         """The ``source`` values of the features drawn at ``t`` (distinct values cached per set)."""

@@ -53,7 +53,21 @@ def _shaded(raster: RasterLayer, azimuth: float, altitude: float, exaggeration: 
     flat = float(np.median(shade))  # hillshade is rescaled to 0..1: the plain's shade is the median
     factor = 1.0 + strength * (shade - flat)
     rgb = np.clip(tint * factor[..., None], 0.0, 1.0)
-    return np.dstack([rgb, valid.astype(float)])
+    return _over_paper(rgb, valid)
+
+
+def _over_paper(rgb: np.ndarray, valid: np.ndarray, full: float = 0.25) -> np.ndarray:
+    """RGBA that looks exactly like ``rgb`` over the paper, but is clear where the land is plain,
+    so a basemap or a scan under the relief shows through the plains and only the hills tint it."""
+    from matplotlib.colors import to_rgb
+
+    from .style import PAPER
+
+    paper = np.array(to_rgb(PAPER))
+    diff = rgb - paper
+    alpha = np.clip(np.abs(diff).max(axis=2) / full, 0.0, 1.0)
+    colour = np.clip(paper + diff / np.maximum(alpha, 1e-6)[..., None], 0.0, 1.0)
+    return np.dstack([colour, alpha * valid])
 
 
 def window(raster: RasterLayer, view: tuple[float, float, float, float] | None,

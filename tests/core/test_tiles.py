@@ -1,0 +1,174 @@
+"""Basemaps: tiles from a local server (cached, reused offline, failures degrade), MBTiles and
+GeoPackage tiles in the right place, attribution on the map, scanned GeoTIFFs in the right place."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from conftest import TARGET_LONLAT, make_tile
+from pyproj import Transformer
+
+from terrain_viewer.core import tiles
+from terrain_viewer.core.builtin import builtin_paths
+from terrain_viewer.core.errors import DataError
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render import BASEMAP, MapRenderer
+
+SIZE = (480, 360)
+RED = np.array([230, 20, 20])
+
+
+@pytest.fixture(scope="module")
+def hengyang() -> ViewerModel:
+    return ViewerModel.open(builtin_paths())
+
+
+def target_pixel(model: ViewerModel, renderer: MapRenderer) -> tuple[int, int]:
+    x, y = Transformer.from_crs(4326, model.dataset.map_crs, always_xy=True).transform(*TARGET_LONLAT)
+    px, py = renderer.map_to_pixel(x, y, model.view, SIZE)
+    return int(py), int(px)
+
+
+def red_at(rgba: np.ndarray, row: int, col: int) -> bool:
+    return bool(np.abs(rgba[row, col, :3].astype(int) - RED).max() < 40)
+
+
+def basemap_only(model: ViewerModel, spec: dict, wait: float = 0.0) -> tuple[np.ndarray, MapRenderer]:
+    model.set_basemap(spec)
+    renderer = MapRenderer(model)
+    renderer.wait_for_tiles = wait
+    model.set_options(legend=False, caption=False, scale_bar=False, north_arrow=False)
+    try:
+        return renderer.render(size=SIZE, layers={BASEMAP}), renderer
+    finally:
+        model.set_options(legend=True, caption=True, scale_bar=True, north_arrow=True)
+        model.set_basemap(None)
+
+
+def test_tiles_from_a_server_appear_in_place_are_cached_and_reused_offline(hengyang, tile_server, tmp_path):
+    rgba, renderer = basemap_only(hengyang, {"url": tile_server.url, "attribution": "Local"}, wait=20)
+    row, col = target_pixel(hengyang, renderer)
+    assert red_at(rgba, row, col) and not red_at(rgba, 5, 5)
+    assert np.abs(rgba[5, 5, :3].astype(int) - (200, 200, 205)).max() < 30  # tiles cover the view
+    cached = list((tmp_path / "tile-cache").rglob("*.tile"))
+    assert len(cached) == len(tile_server.requests) > 0
+    tile_server.stop()  # offline from here on
+    tiles._SOURCES.clear()
+    again, _ = basemap_only(hengyang, {"url": tile_server.url, "attribution": "Local"}, wait=0)
+    assert np.array_equal(again, rgba)  # everything came from the disk cache, no waiting
+
+
+def test_render_never_waits_for_a_hanging_server(hengyang, tile_server):
+    tile_server.mode = "hang"
+    rgba, _ = basemap_only(hengyang, {"url": tile_server.url}, wait=0)
+    deadline = time.monotonic() + 10
+    while not tile_server.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert tile_server.requests  # tiles were asked for …
+    assert not tile_server.release.is_set()  # … and the render returned while the server still hangs
+    assert rgba[..., :3].std() > 0  # the map itself was drawn
+
+
+@pytest.mark.parametrize("mode", ["error", "garbage"])
+def test_failing_servers_degrade_to_tiles_unavailable(hengyang, tile_server, mode):
+    tile_server.mode = mode
+    spec = {"url": tile_server.url}
+    hengyang.set_basemap(spec)
+    renderer = MapRenderer(hengyang)
+    renderer.wait_for_tiles = 20  # waits for the failures, then draws without tiles
+    with_note = renderer.render(size=SIZE)
+    hengyang.set_basemap(None)
+    plain = MapRenderer(hengyang).render(size=SIZE)
+    source = tiles.source_for(spec)
+    assert source.failures > 0 and source.pending() == 0
+    note = (slice(int(SIZE[1] * 0.8), SIZE[1]), slice(int(SIZE[0] * 0.25), int(SIZE[0] * 0.75)))
+    assert not np.array_equal(with_note[note], plain[note])  # "… basemap tiles unavailable"
+
+
+def test_mbtiles_render_in_the_right_place_with_attribution(hengyang, mbtiles_file):
+    rgba, renderer = basemap_only(hengyang, {"mbtiles": str(mbtiles_file)})
+    row, col = target_pixel(hengyang, renderer)
+    assert red_at(rgba, row, col)
+    assert not red_at(rgba, row, min(col + 60, SIZE[0] - 1))  # 60 px ≈ 2 km east: not red
+    assert tiles.source_for({"mbtiles": str(mbtiles_file)}).attribution == "Test tiles © the tests"
+    hengyang.set_basemap({"mbtiles": str(mbtiles_file), "opacity": 1.0})
+    hengyang.set_options(legend=False)
+    with_attr = MapRenderer(hengyang).render(size=SIZE, layers={BASEMAP})
+    hengyang.set_options(legend=True)
+    hengyang.set_basemap(None)
+    bottom = (slice(int(SIZE[1] * 0.93), SIZE[1]), slice(int(SIZE[0] * 0.35), int(SIZE[0] * 0.75)))
+    assert (with_attr[bottom][..., :3] > 240).all(axis=2).sum() > 50  # the white attribution box
+
+
+def test_geopackage_tiles_render_like_the_mbtiles(hengyang, mbtiles_file, tmp_path):
+    import sqlite3
+    import subprocess
+
+    gpkg = tmp_path / "tiles.gpkg"
+    subprocess.run(["gdal_translate", "-q", "-of", "GPKG", "-co", "TILING_SCHEME=GoogleMapsCompatible",
+                    str(mbtiles_file), str(gpkg)], check=True)
+    with sqlite3.connect(gpkg) as db:
+        table = db.execute("SELECT table_name FROM gpkg_contents WHERE data_type='tiles'").fetchone()[0]
+    rgba, renderer = basemap_only(hengyang, {"gpkg": str(gpkg), "table": table})
+    row, col = target_pixel(hengyang, renderer)
+    assert red_at(rgba, row, col)
+
+
+def test_bad_basemaps_are_one_line_problems(tmp_path, hengyang):
+    bad = tmp_path / "bad.mbtiles"
+    bad.write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(DataError, match="bad.mbtiles: not an MBTiles file"):
+        tiles.source_for({"mbtiles": str(bad)})
+    with pytest.raises(DataError, match="unknown tile provider"):
+        tiles.source_for({"provider": "No.Such.Provider"})
+    with pytest.raises(DataError, match=r"needs \{z\}"):
+        tiles.source_for({"url": "https://example.invalid/tiles.png"})
+    hengyang.set_basemap({"mbtiles": str(bad)})
+    rgba = MapRenderer(hengyang).render(size=SIZE)  # the map still draws, with a note
+    hengyang.set_basemap(None)
+    assert rgba.shape == (SIZE[1], SIZE[0], 4)
+
+
+def test_providers_come_from_xyzservices():
+    names = tiles.providers()
+    assert "OpenStreetMap.Mapnik" in names and "OpenTopoMap" in names
+    source = tiles.source_for({"provider": "OpenStreetMap.Mapnik"})
+    assert source.url.startswith("https://") and "OpenStreetMap" in source.attribution
+
+
+def test_make_tile_marks_the_target(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "t.png"
+    path.write_bytes(make_tile(0, 0, 0))
+    assert Image.open(path).size == (256, 256)
+
+
+def test_a_scanned_geotiff_in_another_crs_lands_in_place_with_its_opacity(hengyang, tmp_path):
+    import rasterio
+    from affine import Affine
+
+    lon, lat = TARGET_LONLAT
+    scan = np.zeros((3, 100, 100), np.uint8)
+    scan[0] = 30
+    scan[1] = 160
+    scan[2] = 60  # a green "scan" of 0.02° around the target, in lon/lat
+    path = tmp_path / "scan_1944.tif"
+    transform = Affine(0.0002, 0, lon - 0.01, 0, -0.0002, lat + 0.01)
+    with rasterio.open(path, "w", driver="GTiff", width=100, height=100, count=3, dtype="uint8",
+                       crs="EPSG:4326", transform=transform) as dst:
+        dst.write(scan)
+    model = ViewerModel.open([*builtin_paths(), path])
+    model.set_options(legend=False, caption=False)
+    renderer = MapRenderer(model)
+    rgba = renderer.render(size=SIZE, layers={"scan_1944"})
+    row, col = target_pixel(model, renderer)
+    assert np.abs(rgba[row, col, :3].astype(int) - (30, 160, 60)).max() < 12
+    x, y = Transformer.from_crs(4326, model.dataset.map_crs, always_xy=True).transform(lon + 0.03, lat)
+    far = renderer.map_to_pixel(x, y, model.view, SIZE)
+    assert np.abs(rgba[int(far[1]), int(far[0]), :3].astype(int) - (30, 160, 60)).max() > 50
+    model.set_opacity("scan_1944", 0.5)
+    half = renderer.render(size=SIZE, layers={"scan_1944"})
+    assert 60 < half[row, col, 1] < 200 and half[row, col, 0] > 60  # green mixed with the paper
