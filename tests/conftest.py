@@ -6,10 +6,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["TERRAIN_VIEWER_OFFLINE"] = "1"  # never the internet; tile tests use a local server
 if "TERRAIN_VIEWER_LOG_DIR" not in os.environ:  # tests never write the user's real log folder
     import tempfile
 
     os.environ["TERRAIN_VIEWER_LOG_DIR"] = tempfile.mkdtemp(prefix="terrain_viewer_test_logs_")
+    os.environ["TERRAIN_VIEWER_TILE_CACHE"] = tempfile.mkdtemp(prefix="terrain_viewer_test_tiles_")
 
 from pathlib import Path  # noqa: E402
 
@@ -141,6 +143,7 @@ def tile_server(tmp_path, monkeypatch):
     from terrain_viewer.core import tiles
 
     monkeypatch.setenv("TERRAIN_VIEWER_TILE_CACHE", str(tmp_path / "tile-cache"))
+    monkeypatch.delenv("TERRAIN_VIEWER_OFFLINE")
     tiles._SOURCES.clear()
     server = TileServer()
     yield server
