@@ -76,6 +76,22 @@ def list_layers(path: str | Path) -> list[LayerInfo]:
     return infos
 
 
+def gpkg_tile_tables(path: str | Path) -> list[str]:
+    """Raster (tile) tables of a GeoPackage, e.g. a scanned 1944 map; [] for anything else."""
+    import contextlib
+    import sqlite3
+
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg" or not path.is_file():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            rows = db.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'tiles'").fetchall()
+    except sqlite3.Error:
+        return []
+    return [str(r[0]) for r in rows]
+
+
 def _is_sqlite(path: Path) -> bool:
     with path.open("rb") as f:
         return f.read(16) == b"SQLite format 3\x00"

@@ -241,7 +241,8 @@ def _read_all(paths: Sequence[Path], problems: list[str]) -> list[RawLayer]:
         try:
             infos = io.list_layers(path)
         except TerrainViewerError as exc:
-            problems.append(exc.message)
+            if not io.gpkg_tile_tables(path):  # a GeoPackage of rasters only is fine
+                problems.append(exc.message)
             continue
         for info in infos:
             try:
@@ -297,7 +298,22 @@ def open_dataset(paths: Sequence[str | Path], map_crs: CRS | str | int | None = 
                         for p in layer.problems + layer.warnings)
         layers.append(layer)
     rasters = _load_rasters(raster_paths, crs, problems)
+    rasters += _load_gpkg_rasters([p for p in vector_paths if p.suffix.lower() == ".gpkg"], crs, problems)
     return Dataset(layers=layers, map_crs=crs, rasters=rasters, problems=problems)
+
+
+def _load_gpkg_rasters(paths: Sequence[Path], crs: CRS, problems: list[str]) -> list:
+    """GeoPackage tile tables (scanned maps) as raster layers named after their table."""
+    from .raster import load_raster
+
+    rasters = []
+    for path in paths:
+        for table in io.gpkg_tile_tables(path):
+            try:
+                rasters.append(load_raster(path, crs, table=table))
+            except TerrainViewerError as exc:
+                problems.append(exc.message)
+    return rasters
 
 
 def _load_rasters(paths: Sequence[Path], crs: CRS, problems: list[str]) -> list:

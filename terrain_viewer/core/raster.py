@@ -41,20 +41,28 @@ def _kind(src) -> str:
     return "image"
 
 
-def load_raster(path: str | Path, map_crs: CRS) -> RasterLayer:
-    """Read a raster with rasterio and warp it to ``map_crs``; raise DataError on failure."""
+MAX_CELLS = 40_000_000  # larger rasters are refused (use them as a basemap or make overviews)
+
+
+def load_raster(path: str | Path, map_crs: CRS, table: str | None = None) -> RasterLayer:
+    """Read a raster (a GeoPackage tile ``table``) with rasterio and warp it to ``map_crs``;
+    raise DataError on failure."""
     import rasterio
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     path = Path(path)
     if not path.exists():
         raise DataError("file not found", path)
+    source = f"GPKG:{path}:{table}" if table else path
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with rasterio.open(path) as src:
+            with rasterio.open(source) as src:
                 if src.crs is None:
-                    raise DataError("raster has no CRS (not georeferenced)", path)
+                    raise DataError("raster has no CRS (not georeferenced)", path, table)
+                if src.width * src.height > MAX_CELLS:
+                    raise DataError(f"raster of {src.width}x{src.height} cells is too large to show; "
+                                    "use it as a basemap (View > Basemap) or make it smaller", path, table)
                 kind = _kind(src)
                 dst_crs = rasterio.crs.CRS.from_wkt(map_crs.to_wkt())
                 transform, width, height = calculate_default_transform(
@@ -69,8 +77,8 @@ def load_raster(path: str | Path, map_crs: CRS) -> RasterLayer:
         raise
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DataError(f"cannot read raster: {first}", path) from exc
+        raise DataError(f"cannot read raster: {first}", path, table) from exc
     left, top = transform.c, transform.f
     right, bottom = left + transform.a * width, top + transform.e * height
-    return RasterLayer(name=path.stem, path=path, data=data,
+    return RasterLayer(name=table or path.stem, path=path, data=data,
                        bounds=(left, bottom, right, top), kind=kind, tags=tags)

@@ -1,0 +1,126 @@
+"""Old and modern geography: modern layers in any format and CRS, a GeoPackage scan, the swipe
+(group A left of the divider, group B right) and side by side, also in exports."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from conftest import TARGET_LONLAT
+
+from terrain_viewer.core.builtin import builtin_paths
+from terrain_viewer.core.compare import render_side_by_side, sides
+from terrain_viewer.core.export import ExportSettings, run_export
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render import BASEMAP, MapRenderer
+
+SIZE = (640, 400)
+GREY = np.array([200, 200, 205])  # the test tiles
+
+
+@pytest.fixture
+def model(mbtiles_file: Path) -> ViewerModel:
+    """Hengyang 1944 with a modern basemap, the furniture off so that pixels speak for the map."""
+    model = ViewerModel.open(builtin_paths())
+    model.set_options(legend=False, caption=False, scale_bar=False, north_arrow=False, labels=False)
+    model.set_basemap({"mbtiles": str(mbtiles_file)})
+    return model
+
+
+def is_grey(pixels: np.ndarray) -> np.ndarray:
+    return np.abs(pixels[..., :3].astype(int) - GREY).max(axis=-1) < 12
+
+
+def water(pixels: np.ndarray) -> np.ndarray:
+    rgb = pixels[..., :3].astype(int)
+    return (rgb[..., 2] - rgb[..., 0] > 40) & (rgb[..., 2] > 180)
+
+
+def test_the_swipe_shows_1944_left_of_the_divider_and_modern_right(model):
+    model.set_swipe(enabled=True, position=0.5)
+    rgba = MapRenderer(model).render(size=SIZE)
+    left, right = rgba[:, : SIZE[0] // 2 - 2], rgba[:, SIZE[0] // 2 + 2:]
+    assert is_grey(right).mean() > 0.9  # the modern basemap fills the right
+    assert is_grey(left).mean() < 0.05  # no basemap on the 1944 side …
+    assert water(left).sum() > 500  # … which shows the 1944 rivers
+    assert water(right).sum() == 0
+    model.set_swipe(position=0.8)
+    moved = MapRenderer(model).render(size=SIZE)
+    assert is_grey(moved[:, : int(SIZE[0] * 0.78)]).mean() < 0.05
+    assert is_grey(moved[:, int(SIZE[0] * 0.82):]).mean() > 0.9
+
+
+def test_layers_of_other_groups_show_on_both_sides_and_groups_can_change(model):
+    model.set_group("water_areas", "modern")  # now the Xiang is on the modern side only
+    left_names, right_names = sides(model)
+    assert "water_areas" in right_names and "water_areas" not in left_names
+    assert BASEMAP in right_names and BASEMAP not in left_names
+    model.set_group("water_areas", "rivers and hills")  # a third group: both sides
+    left_names, right_names = sides(model)
+    assert "water_areas" in left_names and "water_areas" in right_names
+    assert "rivers and hills" in model.groups()
+
+
+def test_side_by_side_puts_the_groups_next_to_each_other_at_one_scale(model):
+    rgba = render_side_by_side(MapRenderer(model), None, SIZE, None, 100.0)
+    half = (SIZE[0] - 4) // 2
+    assert rgba.shape == (SIZE[1], SIZE[0], 4)
+    assert is_grey(rgba[:, half + 4:]).mean() > 0.9 and is_grey(rgba[:, :half]).mean() < 0.05
+    assert water(rgba[:, :half]).sum() > 200
+
+
+def test_an_export_of_a_swipe_keeps_the_divider(model, tmp_path):
+    model.set_swipe(enabled=True, position=0.5)
+    settings = ExportSettings(start="1944-07-01", end="1944-07-01", frames_per_day=1, size="320x200",
+                              workers=1, legend=False, caption=False, scale_bar=False, north_arrow=False,
+                              credits=False, labels=False)
+    run_export(model, settings, tmp_path / "frames")
+    from PIL import Image
+
+    frame = np.asarray(Image.open(tmp_path / "frames" / "frame_00001.png"))
+    assert is_grey(frame[:, 165:]).mean() > 0.9 and is_grey(frame[:, :155]).mean() < 0.05
+
+
+@pytest.mark.parametrize("driver, suffix, crs", [("GeoJSON", ".geojson", 3857),
+                                                 ("ESRI Shapefile", ".shp", 4326),
+                                                 ("KML", ".kml", 4326),
+                                                 ("GPKG", ".gpkg", 32649)])
+def test_modern_vector_layers_in_any_format_and_crs_stay_at_every_date(tmp_path, driver, suffix, crs):
+    lon, lat = TARGET_LONLAT
+    roads = gpd.GeoDataFrame({"name": ["Modern road"]},
+                             geometry=[shapely.LineString([(lon - 0.02, lat), (lon + 0.02, lat + 0.01)])],
+                             crs=4326).to_crs(crs)
+    path = tmp_path / f"roads{suffix}"
+    roads.to_file(path, driver=driver, engine="pyogrio")
+    model = ViewerModel.open(builtin_paths())
+    assert model.add_files([path]) == []
+    name = next(s.name for s in model.layer_states if s.group == "added")
+    layer = next(layer for layer in model.dataset.layers if layer.name == name)
+    assert layer.is_static
+    x0, y0, x1, y1 = layer.gdf.total_bounds
+    assert 654_000 < x0 < x1 < 666_000 and 2_972_000 < y0 < y1 < 2_979_000  # in place, in UTM 49N
+    for day in (model.time.start, model.time.end):
+        assert len(layer.features_at(day)) == 1
+
+
+def test_a_scanned_map_in_a_geopackage_raster_table_loads_in_place(tmp_path):
+    import rasterio
+    from affine import Affine
+
+    lon, lat = TARGET_LONLAT
+    tif = tmp_path / "scan.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=64, height=64, count=3, dtype="uint8", crs="EPSG:4326",
+                       transform=Affine(0.0005, 0, lon - 0.016, 0, -0.0005, lat + 0.016)) as dst:
+        dst.write(np.broadcast_to(np.array([150, 60, 20], np.uint8)[:, None, None], (3, 64, 64)).copy())
+    gpkg = tmp_path / "scans_1944.gpkg"
+    subprocess.run(["gdal_translate", "-q", "-of", "GPKG", "-co", "RASTER_TABLE=army_map_1944", str(tif),
+                    str(gpkg)], check=True)
+    model = ViewerModel.open([*builtin_paths(), gpkg])
+    assert not [p for p in model.dataset.problems if "scans_1944" in p]
+    scan = next(r for r in model.dataset.rasters if r.name == "army_map_1944")
+    x0, y0, x1, y1 = scan.bounds
+    assert 656_000 < x0 < 660_000 < x1 < 664_000 and 2_972_000 < y0 < 2_976_000 < y1 < 2_980_000
