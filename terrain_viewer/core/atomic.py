@@ -1,0 +1,123 @@
+"""Atomic file and folder writing: a temp name in the same folder, renamed only when complete.
+
+A crash, error or cancel at any moment leaves the old file (or nothing) and a hidden
+``.NAME.partial-XXXX`` at worst, never a half-written file under the real name. Errors are the
+caller's project error type (``error=ProjectError`` …) with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import TerrainViewerError
+from .files import temp_dir_beside, temp_file_beside
+
+ErrorType = type[TerrainViewerError]
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, overwrite: bool = True, backup: bool = False,
+                       error: ErrorType = TerrainViewerError) -> Path:
+    """Write ``data`` to ``path`` atomically (fsynced); keep the old file as ``path.bak`` if ``backup``."""
+    path = Path(path)
+    with atomic_path(path, overwrite=overwrite, error=error) as tmp:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if backup and path.is_file():
+            with atomic_path(path.with_name(path.name + ".bak"), overwrite=True, error=error) as bak:
+                shutil.copyfile(path, bak)
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8", overwrite: bool = True,
+                      backup: bool = False, error: ErrorType = TerrainViewerError) -> Path:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`)."""
+    return atomic_write_bytes(path, text.encode(encoding), overwrite, backup, error)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, overwrite: bool = False, directory: bool = False,
+                error: ErrorType = TerrainViewerError) -> Iterator[Path]:
+    """Yield a hidden temp path beside ``path`` (an empty file, or a folder if ``directory``);
+    rename it to ``path`` when the block ends normally, remove it on any exception or cancel.
+    An OSError in the block or the rename becomes ``error`` naming ``path`` (see :func:`os_error`).
+
+    An existing ``path`` (an empty folder does not count) is refused unless ``overwrite``, both
+    before and after the block, so a file that appears meanwhile is not clobbered either.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    check_target(path, overwrite, directory, error)
+    prefix = f".{path.stem if not directory else path.name}.partial-"
+    try:
+        if directory:
+            tmp = temp_dir_beside(folder, prefix)
+        else:
+            fd, tmp = temp_file_beside(folder, prefix, path.suffix)
+            os.close(fd)
+    except OSError as exc:
+        raise os_error(exc, path, error) from exc
+    try:
+        yield tmp
+        check_target(path, overwrite, directory, error, appeared=True)
+        _publish(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise os_error(exc, path, error) from exc
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def check_target(path: Path, overwrite: bool, directory: bool = False, error: ErrorType = TerrainViewerError,
+                 appeared: bool = False) -> None:
+    """Raise ``error`` if ``path`` cannot be written: no folder, not writable, wrong kind, or taken."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise error("the folder to write into does not exist", folder)
+    if not os.access(folder, os.W_OK):
+        raise error("the folder is not writable", folder)
+    if path.exists() and path.is_dir() != directory:
+        raise error("is a folder, not a file" if path.is_dir() else "is a file, not a folder", path)
+    taken = path.exists() and (not path.is_dir() or any(path.iterdir()))
+    if taken and not overwrite:
+        problem = "appeared meanwhile; not overwritten" if appeared else "already exists"
+        raise error(f"{problem}; choose another name or allow overwriting (--overwrite)", path)
+
+
+def os_error(exc: OSError, path: Path, error: ErrorType = TerrainViewerError) -> TerrainViewerError:
+    """One line for an OSError while writing ``path`` (a full disk is said plainly)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return error("the disk is full; nothing was written", path)
+    first = (exc.strerror or str(exc) or type(exc).__name__).strip().splitlines()[0]
+    return error(f"cannot write: {first}", path)
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """Move ``tmp`` onto ``path``; an old folder is moved aside first and removed after."""
+    if tmp.is_dir() and path.exists():
+        old = tmp.with_name(tmp.name.replace(".partial-", ".old-", 1))
+        os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, path)
+    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
+        fd = os.open(path.parent if str(path.parent) else ".", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove(tmp: Path) -> None:
+    if tmp.is_dir():
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,75 @@
+"""Atomic writing: the real name holds the old or the new content, never a part; temps are removed."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+
+from terrain_viewer.core.atomic import atomic_path, atomic_write_bytes, atomic_write_text
+from terrain_viewer.core.errors import ExportError, ProjectError, TerrainViewerError
+from terrain_viewer.core.files import current_umask
+
+
+def test_write_text_replaces_and_keeps_a_backup_on_request(tmp_path):
+    path = tmp_path / "s.tvproj"
+    atomic_write_text(path, "first 衡阳")
+    atomic_write_text(path, "second", backup=True)
+    assert path.read_text(encoding="utf-8") == "second"
+    assert (tmp_path / "s.tvproj.bak").read_text(encoding="utf-8") == "first 衡阳"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.tvproj", "s.tvproj.bak"]
+    assert path.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+def test_no_overwrite_refuses_an_existing_file_with_the_callers_error(tmp_path):
+    path = tmp_path / "keep.bin"
+    atomic_write_bytes(path, b"old")
+    with pytest.raises(ProjectError, match=r"keep\.bin: already exists"):
+        atomic_write_bytes(path, b"new", overwrite=False, error=ProjectError)
+    assert path.read_bytes() == b"old" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_atomic_path_renames_on_success_and_removes_on_error_or_cancel(tmp_path):
+    out = tmp_path / "clip.mp4"
+    with pytest.raises(KeyboardInterrupt), atomic_path(out) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".clip.partial-") and tmp.suffix == ".mp4"
+        tmp.write_bytes(b"half")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(b"whole")
+        assert not out.exists()
+    assert out.read_bytes() == b"whole" and list(tmp_path.iterdir()) == [out]
+
+
+def test_a_folder_is_built_hidden_and_replaces_an_old_one_only_when_allowed(tmp_path):
+    out = tmp_path / "frames"
+    with atomic_path(out, directory=True) as tmp:
+        assert tmp.is_dir() and ".frames.partial-" in tmp.name
+        (tmp / "frame_00001.png").write_bytes(b"1")
+    assert [p.name for p in out.iterdir()] == ["frame_00001.png"]
+    with pytest.raises(TerrainViewerError, match="already exists"), atomic_path(out, directory=True):
+        pass
+    with atomic_path(out, overwrite=True, directory=True) as tmp:
+        (tmp / "frame_00002.png").write_bytes(b"2")
+    assert [p.name for p in out.iterdir()] == ["frame_00002.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames"]
+    with pytest.raises(TerrainViewerError, match="is a folder, not a file"):
+        atomic_write_bytes(out, b"x")
+
+
+def test_a_file_that_appears_meanwhile_is_not_clobbered(tmp_path):
+    out = tmp_path / "a.gif"
+    with pytest.raises(ExportError, match="appeared meanwhile"), atomic_path(out, error=ExportError) as tmp:
+        tmp.write_bytes(b"mine")
+        out.write_bytes(b"someone else's")
+    assert out.read_bytes() == b"someone else's" and list(tmp_path.iterdir()) == [out]
+
+
+def test_a_full_disk_and_a_missing_folder_are_one_line(tmp_path):
+    full = pytest.raises(ExportError, match=r"out\.mp4: the disk is full; nothing was written")
+    with full, atomic_path(tmp_path / "out.mp4", error=ExportError):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(TerrainViewerError, match="folder to write into does not exist"):
+        atomic_write_text(tmp_path / "no" / "x.json", "{}")
