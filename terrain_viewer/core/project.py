@@ -30,6 +30,7 @@ FORMAT = "terrain_viewer project"
 VERSION = 1
 SUFFIX = ".tvproj"
 MAX_BYTES = 50 * 1024 * 1024  # a project is a few kB; anything this big is the wrong file
+BASEMAP_FILES = ("mbtiles", "gpkg")  # basemap keys holding a file path (stored relative)
 SESSION_KEYS = ("map_crs", "layers", "time", "view", "options", "swipe", "basemap")
 
 # files of a loaded project that were missing, per model: {absolute path: [layer names]}
@@ -103,8 +104,9 @@ def project_dict(model: ViewerModel, path: str | Path, export: dict | None = Non
     if _saved_time(model) is not None:
         data["time"] = _saved_time(model)
     basemap = data.get("basemap")
-    if isinstance(basemap, dict) and basemap.get("mbtiles"):
-        data["basemap"] = {**basemap, "mbtiles": _stored_path(Path(basemap["mbtiles"]), folder)["path"]}
+    for key in BASEMAP_FILES:
+        if isinstance(basemap, dict) and basemap.get(key):
+            data["basemap"] = basemap = {**basemap, key: _stored_path(Path(basemap[key]), folder)["path"]}
     if export is not None:
         data["export"] = export
     return data
@@ -335,8 +337,9 @@ def read_project(path: str | Path) -> ProjectFile:
         if key in session:  # fields of a later version are ignored, not refused
             session[key] = _known(session[key], cls)
     basemap = session.get("basemap")
-    if isinstance(basemap, dict) and isinstance(basemap.get("mbtiles"), str):
-        session["basemap"] = {**basemap, "mbtiles": str(folder / basemap["mbtiles"])}
+    for key in BASEMAP_FILES:
+        if isinstance(basemap, dict) and isinstance(basemap.get(key), str):
+            session["basemap"] = basemap = {**basemap, key: str(folder / basemap[key])}
     return ProjectFile(path, version, files, session, data.get("export"))
 
 

@@ -13,6 +13,8 @@ from PyQt6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
+    QMenu,
     QSlider,
     QToolButton,
     QTreeWidget,
@@ -82,6 +84,8 @@ class QtLayerPanel(QWidget):
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.currentItemChanged.connect(lambda *_: self._sync_controls())
         self.tree.itemDoubleClicked.connect(self._on_double_click)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._on_context_menu)
         self._build_controls()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -236,3 +240,31 @@ class QtLayerPanel(QWidget):
     def _on_zoom(self) -> None:
         if (name := self.current_name()) is not None:
             self.zoom_requested.emit(name)
+
+    # ---- groups -----------------------------------------------------------------------------------
+    def group_menu(self, name: str) -> QMenu:
+        """'Move to group' entries for layer ``name``: the groups in use, the compare groups, a new one."""
+        menu = QMenu(f"Move {name} to group", self)
+        swipe = self.model.swipe
+        current = self.model.state(name).group
+        for group in dict.fromkeys([*self.model.groups(), swipe.left_group, swipe.right_group]):
+            action = menu.addAction(group, lambda g=group: self.model.set_group(name, g))
+            action.setCheckable(True)
+            action.setChecked(group == current)
+        menu.addSeparator()
+        menu.addAction("New group…", lambda: self._on_new_group(name))
+        return menu
+
+    def _on_new_group(self, name: str) -> None:
+        group, ok = QInputDialog.getText(self, "New group", f"Group for {name}:")
+        if ok and group.strip():
+            self.model.set_group(name, group.strip())
+
+    def _on_context_menu(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        name = item.data(0, NAME_ROLE) if item is not None else None
+        if name:
+            menu = QMenu(self)
+            menu.addMenu(self.group_menu(name))
+            menu.addAction("Zoom to layer", lambda: self.zoom_requested.emit(name))
+            menu.exec(self.tree.viewport().mapToGlobal(pos))

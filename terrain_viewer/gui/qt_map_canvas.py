@@ -33,6 +33,7 @@ class QtMapCanvas(QWidget):
     map_clicked = pyqtSignal(float, float)  # a click (not a drag) in map coordinates
     right_clicked = pyqtSignal()
     rendered = pyqtSignal()
+    tiles_arrived = pyqtSignal()  # emitted from the tile threads; queued to the GUI thread
 
     def __init__(self, model: ViewerModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -45,6 +46,7 @@ class QtMapCanvas(QWidget):
         self.marker: tuple[float, float] | None = None  # last identify point, map coordinates
         self.rubber_end: tuple[float, float] | None = None  # measure: where the next segment would end
         self.error: str | None = None
+        self.layers: set[str] | None = None  # draw only these (side-by-side views); None = the model's
         self._image: QImage | None = None
         self._image_key: tuple | None = None
         self._dirty = True
@@ -54,12 +56,16 @@ class QtMapCanvas(QWidget):
         self._dragging = False
         self._pan_timer = QTimer(self, singleShot=True, interval=PAN_REFRESH_MS)
         self._pan_timer.timeout.connect(self._on_pan_timer)
+        self._tiles_timer = QTimer(self, singleShot=True, interval=150)  # many tiles, one re-render
+        self._tiles_timer.timeout.connect(self.refresh)
+        self.tiles_arrived.connect(self._tiles_timer.start)
         self.set_model(model)
 
     # ---- model ------------------------------------------------------------------------------
     def set_model(self, model: ViewerModel) -> None:
         self.model = model
         self.renderer = MapRenderer(model)
+        self.renderer.on_tiles = self.tiles_arrived.emit  # never blocks: tiles download in threads
         model.connect(lambda kind, m=model: self._on_model(kind, m))
         self.refresh()
 
@@ -137,7 +143,7 @@ class QtMapCanvas(QWidget):
         size = self.pixel_size()
         ratio = self.devicePixelRatioF()
         try:
-            rgba = self.renderer.render(size=size, view=self.view(), dpi=100.0 * ratio)
+            rgba = self.renderer.render(size=size, view=self.view(), dpi=100.0 * ratio, layers=self.layers)
         except Exception as exc:  # keep painting: show the problem instead of a blank loop of errors
             log.exception("render failed")
             self.error = f"Cannot draw the map: {exc}"

@@ -1,0 +1,107 @@
+"""Comparing 1944 and today in the window: the swipe splits the pixels, the basemap dialog, tiles
+arriving in the background, linked side-by-side views and layer groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QPoint, Qt
+
+from terrain_viewer.gui import qt_compare
+
+GREY = np.array([200, 200, 205])  # the test tiles
+
+
+def grey(pixels: np.ndarray) -> float:
+    return float((np.abs(pixels[..., :3].astype(int) - GREY).max(axis=-1) < 12).mean())
+
+
+@pytest.fixture
+def quiet(hengyang):
+    """The window without furniture, so that pixels speak for the map."""
+    hengyang.model.set_options(legend=False, caption=False, scale_bar=False, north_arrow=False)
+    return hengyang
+
+
+def test_the_swipe_puts_1944_left_and_the_basemap_right_and_follows_the_divider(qtbot, quiet, grab_map,
+                                                                                mbtiles_file):
+    quiet.model.set_basemap({"mbtiles": str(mbtiles_file)})
+    quiet.swipe_action.trigger()
+    pixels = grab_map(quiet)
+    w = pixels.shape[1]
+    assert grey(pixels[:, : w // 2 - 5]) < 0.05 and grey(pixels[:, w // 2 + 5:]) > 0.8
+    canvas = quiet.canvas
+    x = round(quiet.model.swipe.position * canvas.width())
+    to = x - canvas.width() // 4
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(x, 200))
+    qtbot.mouseMove(canvas, QPoint(to, 200))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(to, 200))
+    assert quiet.model.swipe.position == pytest.approx(to / canvas.width())
+    moved = grab_map(quiet)
+    split = round(quiet.model.swipe.position * moved.shape[1])
+    assert grey(moved[:, : split - 5]) < 0.05 and grey(moved[:, split + 5:]) > 0.8
+
+
+def test_the_basemap_dialog_sets_a_file_and_refuses_a_bad_one(qtbot, quiet, mbtiles_file, tmp_path):
+    dialog = qt_compare.QtBasemapDialog(quiet.model, quiet)
+    qtbot.addWidget(dialog)
+    bad = tmp_path / "broken.mbtiles"
+    bad.write_bytes(b"garbage" * 200)
+    dialog.kind.setCurrentIndex(3)  # MBTiles
+    dialog.file.setText(str(bad))
+    dialog.accept()
+    assert dialog.isVisible() is False or dialog.result() == 0
+    assert quiet.model.basemap is None and "broken.mbtiles" in dialog.message.text()
+    dialog.file.setText(str(mbtiles_file))
+    dialog.opacity.setValue(70)
+    dialog.accept()
+    assert quiet.model.basemap == {"mbtiles": str(mbtiles_file), "opacity": 0.7, "group": "modern"}
+    again = qt_compare.QtBasemapDialog(quiet.model, quiet)  # opens on the current basemap
+    qtbot.addWidget(again)
+    assert again.kind.currentData() == "mbtiles" and again.opacity.value() == 70
+    again.kind.setCurrentIndex(0)
+    again.accept()
+    assert quiet.model.basemap is None
+
+
+def test_tiles_arrive_in_the_background_and_the_map_redraws_itself(qtbot, quiet, grab_map, tile_server):
+    tile_server.mode = "hang"
+    quiet.model.set_basemap({"url": tile_server.url})
+    before = grab_map(quiet)  # returns at once although the server hangs
+    assert not tile_server.release.is_set() and grey(before) < 0.05
+    qtbot.waitUntil(lambda: len(tile_server.requests) > 0, timeout=10000)
+    tile_server.mode = "ok"
+    tile_server.release.set()  # the hanging requests end without tiles …
+    from terrain_viewer.core import tiles
+
+    tiles.source_for({"url": tile_server.url}).retry_failed()
+    quiet.canvas.refresh()  # … a redraw asks again, and this time they come
+    qtbot.waitUntil(lambda: grey(grab_map(quiet)) > 0.3, timeout=30000)
+
+
+def test_side_by_side_views_are_linked_and_show_one_group_each(qtbot, quiet, mbtiles_file):
+    quiet.model.set_basemap({"mbtiles": str(mbtiles_file)})
+    view = qt_compare.open_side_by_side(quiet)
+    qtbot.addWidget(view)
+    qtbot.waitExposed(view)
+    from conftest import image_array
+
+    left = image_array(view.left.grab().toImage())
+    right = image_array(view.right.grab().toImage())
+    assert grey(left) < 0.05 and grey(right) > 0.8
+    before = quiet.model.view
+    view.left.pan_by(120, 0)
+    assert quiet.model.view != before and view.right.view() == view.left.view() == quiet.model.view
+    quiet.model.set_group("water_areas", "modern")
+    assert "water_areas" in view.right.layers and "water_areas" not in view.left.layers
+
+
+def test_the_layer_panel_moves_a_layer_to_another_group(quiet):
+    panel = quiet.layer_panel
+    menu = panel.group_menu("rivers")
+    entries = {a.text(): a for a in menu.actions() if a.text()}
+    assert {"1944", "modern", "New group…"} <= set(entries) and entries["1944"].isChecked()
+    entries["modern"].trigger()
+    assert quiet.model.state("rivers").group == "modern"
+    groups = [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
+    assert "modern" in groups
