@@ -54,8 +54,44 @@ def main(prefix: str = "window") -> list[Path]:
     window.model.time.set_date("1944-07-11")
     _identify_gate(window)
     saved.append(_save(app, window, f"{prefix}_identify_city.png"))
+    saved.append(_swipe(app, window, prefix))
+    saved.append(_export_dialog(app, window, prefix))
     window.close()
     return saved
+
+
+TERRAIN = ("hengyang_dem", "water_areas", "rivers", "hills", "spot_heights", "flooded_fields")
+
+
+def _swipe(app: QApplication, window, prefix: str) -> Path:
+    """The swipe: the 1944 situation left of the divider, the bare terrain right of it."""
+    model = window.model
+    window.set_tool("pan")
+    window.canvas.zoom_to_layer("defense_lines")
+    model.time.set_date("1944-07-20")
+    for name in TERRAIN:
+        model.set_group(name, "terrain")
+    model.set_swipe(enabled=True, position=0.55, right_group="terrain")
+    path = _save(app, window, f"{prefix}_swipe.png")
+    model.set_swipe(enabled=False, right_group="modern")
+    for name in TERRAIN:
+        model.set_group(name, "1944")
+    return path
+
+
+def _export_dialog(app: QApplication, window, prefix: str) -> Path:
+    from terrain_viewer.gui.qt_export_dialog import ExportDialog
+
+    window.model.set_view(window.model.full_extent())
+    dialog = ExportDialog(window.model, window)
+    dialog.title_edit.setText("The Siege of Hengyang")
+    dialog.subtitle_edit.setText("23 June – 8 August 1944")
+    dialog.resize(1150, 620)
+    dialog.show()
+    dialog.update_preview()
+    path = _save(app, dialog, f"{prefix}_export_dialog.png")
+    dialog.close()
+    return path
 
 
 if __name__ == "__main__":
