@@ -12,30 +12,35 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import math
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_path, atomic_write_text, check_target, os_error
 from .camera import Camera, ViewKey
 from .errors import ExportError
-from .files import temp_dir_beside, temp_file_beside
 from .model import ViewerModel
 from .timeline import parse_iso
 
 FORMATS = ("png", "mp4", "gif")
 CHUNK = 6  # frames per worker task: consecutive dates reuse the worker's cached background
+CARD_DIM, CARD_NAVY = 0.22, (26, 46, 70)  # the title card: this much of the map under navy
+TILE_WAIT = 30.0  # seconds a frame may wait for basemap tiles to download
 PNG_COMPRESS = 2  # zlib level: fast, still far smaller than raw (level 6+ costs 3x the time)
 
 
@@ -92,10 +97,8 @@ class ExportSettings:
         return cls.from_dict(data, path)
 
     def save(self, path: str | Path) -> Path:
-        from .project import atomic_write_text
-
-        return atomic_write_text(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n",
-                                 backup=False)
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return atomic_write_text(path, text, error=ExportError)
 
     # ---- meaning --------------------------------------------------------------------------
     def check(self, source: str | Path | None = None) -> None:
@@ -218,6 +221,7 @@ class FrameSource:
         self.camera = settings.make_camera(self.model.view)
         self.times = settings.times(self.model)
         self.renderer = MapRenderer(self.model)
+        self.renderer.wait_for_tiles = TILE_WAIT  # a frame shows its basemap, never a gap
         self.dpi = 100.0 * self.size[1] / 1080.0  # the same type size at every resolution
         self._card: np.ndarray | None = None
 
@@ -246,57 +250,60 @@ class FrameSource:
 
 def title_card(background: np.ndarray, title: str, subtitle: str, dpi: float) -> np.ndarray:
     """The title and subtitle over a dimmed frame, as (H, W, 4) uint8 RGBA."""
+    from matplotlib import patheffects as pe
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from . import style as st
+    from .furniture import text_fonts
 
     h, w = background.shape[:2]
     fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi)
     canvas = FigureCanvasAgg(fig)
-    dim = (background[..., :3].astype(np.float32) * 0.35 + np.array([31, 59, 87]) * 0.65).astype(np.uint8)
-    fig.figimage(dim, 0, 0, origin="upper")
-    fig.text(0.5, 0.55, title, ha="center", va="center", fontsize=44, family=st.SERIF, fontweight="bold",
-             color="#f4f1ea", wrap=True)
+    dim = background[..., :3].astype(np.float32) * CARD_DIM + np.array(CARD_NAVY) * (1 - CARD_DIM)
+    fig.figimage(dim.astype(np.uint8), 0, 0, origin="upper")
+    halo = [pe.withStroke(linewidth=4, foreground="#14263a")]
+    fig.text(0.5, 0.54, title, ha="center", va="center", fontsize=44, family=text_fonts(), fontweight="bold",
+             color="#f4f1ea", wrap=True, path_effects=halo)
     if subtitle:
-        fig.text(0.5, 0.43, subtitle, ha="center", va="center", fontsize=22, family=st.SERIF,
-                 color="#e0c9a0", wrap=True)
+        fig.text(0.5, 0.42, subtitle, ha="center", va="center", fontsize=22, family=text_fonts(),
+                 color="#e8d3a8", wrap=True, path_effects=halo)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
 
 
 # ---- workers --------------------------------------------------------------------------------
 _WORKER: FrameSource | None = None
+_ENCODER: ThreadPoolExecutor | None = None
 
 
 def _init_worker(model_dict: dict, settings_dict: dict) -> None:
-    global _WORKER
+    """Build the session and renderer once per worker process; Ctrl-C is the parent's to handle."""
+    global _WORKER, _ENCODER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER = FrameSource(model_dict, ExportSettings(**settings_dict))
-
-
-def _render_chunk(source: FrameSource, indices: list[int], png_folder: str | None) -> list:
-    """Render frames; write them as PNG into ``png_folder`` (return names) or return RGB bytes."""
-    from PIL import Image
-
-    out = []
-    for i in indices:
-        rgb = Image.fromarray(source.frame(i)).convert("RGB")
-        out.append(write_frame_png(Path(png_folder), i, rgb) if png_folder else rgb.tobytes())
-    return out
+    _ENCODER = ThreadPoolExecutor(1)
 
 
 def _work(indices: list[int], png_folder: str | None) -> list:
-    """A worker process's task (its FrameSource was built once by ``_init_worker``)."""
-    return _render_chunk(_WORKER, indices, png_folder)
+    """A worker process's task: render frames, finish each on the encoder thread meanwhile."""
+    futures = [_ENCODER.submit(finish_frame, _WORKER.frame(i), i, png_folder) for i in indices]
+    return [f.result() for f in futures]
 
 
-def write_frame_png(folder: Path, i: int, rgb) -> str:
-    """Write frame ``i`` (0-based, a PIL RGB image) as ``frame_00001.png``; no timestamps in it."""
+def finish_frame(rgba: np.ndarray, i: int, png_folder: str | Path | None) -> bytes | str:
+    """Frame ``i`` as RGB bytes for a video, or written as ``frame_00001.png`` into ``png_folder``
+    (its name returned). Pillow's encoders release the GIL, so this runs well on a thread."""
+    from PIL import Image
+
+    rgb = Image.fromarray(rgba).convert("RGB")
+    if png_folder is None:
+        return rgb.tobytes()
     name = f"frame_{i + 1:05d}.png"
+    path = Path(png_folder) / name
     try:
-        rgb.save(folder / name, format="PNG", compress_level=PNG_COMPRESS)
+        rgb.save(path, format="PNG", compress_level=PNG_COMPRESS)  # no tIME chunk: deterministic
     except OSError as exc:
-        raise _os_error(exc, folder / name) from exc
+        raise _os_error(exc, path) from exc
     return name
 
 
@@ -310,64 +317,87 @@ def _pool(workers: int, model_dict: dict, settings: ExportSettings) -> ProcessPo
 
 
 def _frames(model: ViewerModel, settings: ExportSettings, total: int, png_folder: Path | None,
-            cancel: threading.Event) -> Iterator[object]:
-    """Frames in order (RGB arrays, or PNG names when the frames write themselves)."""
-    model_dict = model.to_dict()
-    chunks = [list(range(i, min(i + CHUNK, total))) for i in range(0, total, CHUNK)]
+            stop: Callable[[], bool]) -> Iterator[bytes | str]:
+    """Frames in order: RGB bytes, or PNG names when the frames write themselves."""
+    if settings.workers == 1 or total <= CHUNK:
+        yield from _frames_here(model, settings, total, png_folder, stop)
+    else:
+        yield from _frames_pooled(model, settings, total, png_folder, stop)
+
+
+def _frames_here(model: ViewerModel, settings: ExportSettings, total: int, png_folder: Path | None,
+                 stop: Callable[[], bool]) -> Iterator[bytes | str]:
+    """Render in this process; encode on threads (frame i encodes while i + 1 renders)."""
+    source = FrameSource(model.to_dict(), settings, dataset=model.dataset)
+    threads = max(1, min(4, os.cpu_count() or 1))
+    window: deque[Future] = deque()
+    with ThreadPoolExecutor(threads) as encoder:
+        try:
+            for i in range(total):
+                if stop():
+                    raise Cancelled
+                window.append(encoder.submit(finish_frame, source.frame(i), i, png_folder))
+                if len(window) > 2 * threads:
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        finally:
+            for future in window:
+                future.cancel()
+
+
+def _frames_pooled(model: ViewerModel, settings: ExportSettings, total: int, png_folder: Path | None,
+                   stop: Callable[[], bool]) -> Iterator[bytes | str]:
+    """Render chunks of frames in worker processes; hand them on strictly in order."""
+    chunks = iter([list(range(i, min(i + CHUNK, total))) for i in range(0, total, CHUNK)])
     folder = str(png_folder) if png_folder else None
-    if settings.workers == 1 or len(chunks) == 1:
-        source = FrameSource(model_dict, settings, dataset=model.dataset)
-        for chunk in chunks:
-            if cancel.is_set():
-                raise Cancelled
-            yield from _render_chunk(source, chunk, folder)
-        return
-    pool = _pool(settings.workers, model_dict, settings)
-    pending: list[Future] = []
+    pool = _pool(settings.workers, model.to_dict(), settings)
+    pending: deque[Future] = deque()
     try:
-        queue = iter(chunks)
-        for chunk in queue:
+        for chunk in itertools.islice(chunks, 2 * settings.workers):
             pending.append(pool.submit(_work, chunk, folder))
-            if len(pending) >= 2 * settings.workers:
-                break
         while pending:
-            if cancel.is_set():
-                raise Cancelled
+            while not wait([pending[0]], timeout=0.1).done:  # stay responsive to a cancel
+                if stop():
+                    raise Cancelled
             try:
-                result = pending.pop(0).result()
+                result = pending.popleft().result()
             except BrokenProcessPool as exc:
                 raise ExportError(f"a worker process died ({exc}); try --workers 1") from None
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append(pool.submit(_work, nxt, folder))
+            chunk = next(chunks, None)
+            if chunk is not None:
+                pending.append(pool.submit(_work, chunk, folder))
             yield from result
     finally:
-        for future in pending:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)  # before the partial output is removed
 
 
-# ---- writers (setup / grab / finish, the matplotlib.animation shape) ----------------------------
-class _Writer:
-    def __init__(self, path: Path, size: tuple[int, int], fps: float):
+# ---- writers (setup / grab_frame / finish, the matplotlib.animation shape) -----------------------
+class FrameWriter:
+    """Takes frames in order: ``setup`` once, ``grab_frame`` per frame, ``finish`` when all are in;
+    ``close`` always comes last (after ``finish``, an error or a cancel) and frees what is open."""
+
+    def setup(self, path: Path, size: tuple[int, int], fps: float) -> None:
         self.path, self.size, self.fps = path, size, fps
 
-    def grab(self, frame) -> None: ...
+    def grab_frame(self, frame) -> None: ...
 
     def finish(self) -> None: ...
 
-    def abort(self) -> None: ...
+    def close(self) -> None: ...
 
 
-class _PngWriter(_Writer):
-    """Frames are written by whoever renders them; nothing to collect here."""
+class PngWriter(FrameWriter):
+    """PNG frames are written by whoever renders them (``write_frame_png``); nothing to collect."""
 
 
-class _Mp4Writer(_Writer):
-    def __init__(self, path: Path, size: tuple[int, int], fps: float):
+class Mp4Writer(FrameWriter):
+    """H.264 (yuv420p, CRF 18) through the ffmpeg that imageio-ffmpeg ships; frames as RGB bytes."""
+
+    def setup(self, path: Path, size: tuple[int, int], fps: float) -> None:
         import imageio_ffmpeg
 
-        super().__init__(path, size, fps)
+        super().setup(path, size, fps)
         self._gen = imageio_ffmpeg.write_frames(
             str(path), size, fps=fps, codec="libx264", pix_fmt_in="rgb24", pix_fmt_out="yuv420p",
             macro_block_size=2, quality=None, ffmpeg_log_level="error",
@@ -375,25 +405,25 @@ class _Mp4Writer(_Writer):
                            "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact"])
         self._gen.send(None)
 
-    def grab(self, frame: bytes) -> None:
+    def grab_frame(self, frame: bytes) -> None:
         self._gen.send(frame)
 
     def finish(self) -> None:
-        self._gen.close()
+        self._gen.close()  # closes ffmpeg's stdin and waits for it to write the file
 
-    def abort(self) -> None:
-        with contextlib.suppress(Exception):  # the partial file is deleted anyway
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # after an error: the partial file is removed anyway
             self._gen.close()
 
 
-class _GifWriter(_Writer):
+class GifWriter(FrameWriter):
     """Pillow GIF with one adaptive palette per frame (keep GIFs short: frames stay in memory)."""
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: float):
-        super().__init__(path, size, fps)
+    def setup(self, path: Path, size: tuple[int, int], fps: float) -> None:
+        super().setup(path, size, fps)
         self._frames: list = []
 
-    def grab(self, frame: bytes) -> None:
+    def grab_frame(self, frame: bytes) -> None:
         from PIL import Image
 
         image = Image.frombytes("RGB", self.size, frame)
@@ -405,15 +435,23 @@ class _GifWriter(_Writer):
         first.save(self.path, format="GIF", save_all=True, append_images=rest, loop=0,
                    duration=max(20, int(round(1000 / self.fps))), optimize=False)
 
+    def close(self) -> None:
+        self._frames = []
 
-WRITERS = {"png": _PngWriter, "mp4": _Mp4Writer, "gif": _GifWriter}
+
+WRITERS: dict[str, type[FrameWriter]] = {"png": PngWriter, "mp4": Mp4Writer, "gif": GifWriter}
 
 
 # ---- the export ---------------------------------------------------------------------------------
 def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *, overwrite: bool = False,
                progress: Callable[[Progress], None] | None = None,
-               cancel: threading.Event | None = None) -> ExportResult:
-    """Export ``settings`` for the session ``model`` to ``out`` (a folder, .mp4 or .gif)."""
+               cancel: threading.Event | Callable[[], bool] | None = None) -> ExportResult:
+    """Export ``settings`` for the session ``model`` to ``out`` (a folder, .mp4 or .gif).
+
+    ``progress(Progress)`` is called after every frame written; ``cancel`` is an Event (set = stop)
+    or a callable returning False to stop. A cancelled export returns ``cancelled=True`` and
+    leaves no output; an existing output is kept unless ``overwrite``.
+    """
     out = Path(out)
     settings.check()
     fmt = output_format(out, settings)
@@ -421,35 +459,61 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     if fmt == "mp4" and (size[0] % 2 or size[1] % 2):
         raise ExportError(f"MP4 (H.264, yuv420p) needs an even width and height, not {size[0]}x{size[1]}",
                           out)
-    _check_target(out, fmt, overwrite)
-    cancel = cancel or threading.Event()
-    source_len = _frame_count(model, settings)
-    t0 = time.perf_counter()
-    partial = _partial_path(out, fmt)
-    writer = None
-    done = 0
+    check_target(out, overwrite, directory=fmt == "png", error=ExportError)
+    stop = _stop_test(cancel)
+    total = _frame_count(model, settings)
+    counter = _Counter(total, progress)
     try:
-        writer = WRITERS[fmt](partial, size, settings.fps)
-        for frame in _frames(model, settings, source_len, partial if fmt == "png" else None, cancel):
-            writer.grab(frame)
-            done += 1
-            if progress:
-                elapsed = time.perf_counter() - t0
-                progress(Progress(done, source_len, elapsed, elapsed / done * (source_len - done)))
-            if cancel.is_set():
+        with atomic_path(out, overwrite, directory=fmt == "png", error=ExportError) as partial:
+            frames = _frames(model, settings, total, partial if fmt == "png" else None, stop)
+            with contextlib.closing(frames):  # workers and threads end before the partial is removed
+                _write(WRITERS[fmt](), partial, size, settings.fps, frames, counter, stop, out)
+    except Cancelled:
+        return ExportResult(out, fmt, counter.done, size, counter.elapsed(), cancelled=True)
+    return ExportResult(out, fmt, counter.done, size, counter.elapsed())
+
+
+class _Counter:
+    """Frames written so far, reported to ``progress`` with the time left."""
+
+    def __init__(self, total: int, progress: Callable[[Progress], None] | None):
+        self.total, self.progress, self.done, self.t0 = total, progress, 0, time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.progress:
+            elapsed = self.elapsed()
+            self.progress(Progress(self.done, self.total, elapsed,
+                                   elapsed / self.done * (self.total - self.done)))
+
+
+def _write(writer: FrameWriter, partial: Path, size: tuple[int, int], fps: float, frames: Iterator,
+           counter: _Counter, stop: Callable[[], bool], out: Path) -> None:
+    """Feed ``frames`` to ``writer`` in order (setup, grab_frame each, finish; close always)."""
+    try:
+        writer.setup(partial, size, fps)
+        for frame in frames:
+            writer.grab_frame(frame)
+            counter.step()
+            if stop():
                 raise Cancelled
         writer.finish()
-        _publish(partial, out, overwrite)
-    except Cancelled:
-        _discard(writer, partial)
-        return ExportResult(out, fmt, done, size, time.perf_counter() - t0, cancelled=True)
     except OSError as exc:
-        _discard(writer, partial)
         raise _os_error(exc, out) from exc
-    except BaseException:
-        _discard(writer, partial)
-        raise
-    return ExportResult(out, fmt, done, size, time.perf_counter() - t0)
+    finally:
+        writer.close()
+
+
+def _stop_test(cancel: threading.Event | Callable[[], bool] | None) -> Callable[[], bool]:
+    """``cancel`` as a function that says whether to stop now."""
+    if cancel is None:
+        return lambda: False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set
+    return lambda: cancel() is False
 
 
 def _frame_count(model: ViewerModel, settings: ExportSettings) -> int:
@@ -457,63 +521,11 @@ def _frame_count(model: ViewerModel, settings: ExportSettings) -> int:
     return (int(round(settings.title_seconds * settings.fps)) if card else 0) + len(settings.times(model))
 
 
-def _check_target(out: Path, fmt: str, overwrite: bool) -> None:
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError("the folder to write into does not exist", folder)
-    if not os.access(folder, os.W_OK):
-        raise ExportError("the folder is not writable", folder)
-    if fmt == "png" and out.exists() and not out.is_dir():
-        raise ExportError("PNG frames go into a folder, but this is a file", out)
-    exists = out.exists() and (not out.is_dir() or any(out.iterdir()))
-    if exists and not overwrite:
-        raise ExportError("already exists; choose another name or allow overwriting (--overwrite)", out)
-
-
-def _partial_path(out: Path, fmt: str) -> Path:
-    """A hidden name beside ``out`` that nobody mistakes for a finished export."""
-    folder = out.parent if str(out.parent) else Path(".")
-    if fmt == "png":
-        return temp_dir_beside(folder, f".{out.name}.partial-")
-    fd, path = temp_file_beside(folder, f".{out.stem}.partial-", out.suffix or f".{fmt}")
-    os.close(fd)
-    return path
-
-
-def _publish(partial: Path, out: Path, overwrite: bool) -> None:
-    """Rename the finished partial output to ``out`` (an old one is removed only now)."""
-    if partial.is_dir():
-        if out.exists():
-            if not overwrite and any(out.iterdir()):
-                raise ExportError("appeared while exporting; not overwritten", out)
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-            os.replace(partial, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(partial, out)
-        return
-    if out.exists() and not overwrite:
-        raise ExportError("appeared while exporting; not overwritten", out)
-    os.replace(partial, out)
-
-
-def _discard(writer: _Writer | None, partial: Path) -> None:
-    if writer is not None:
-        writer.abort()
-    if partial.is_dir():
-        shutil.rmtree(partial, ignore_errors=True)
-    else:
-        partial.unlink(missing_ok=True)
-
-
 def _os_error(exc: OSError, path: Path) -> ExportError:
+    """One line for a failed write; ffmpeg on a full disk shows up only as a broken pipe."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
         full = shutil.disk_usage(folder).free < 1 << 20
     except OSError:
         full = False
-    if exc.errno == errno.ENOSPC or full:  # ffmpeg on a full disk shows up as a broken pipe
-        return ExportError("the disk is full; nothing was written", path)
-    first = (exc.strerror or str(exc) or type(exc).__name__).strip().splitlines()[0]
-    return ExportError(f"cannot write: {first}", path)
+    return os_error(OSError(errno.ENOSPC, "full") if full else exc, path, ExportError)
