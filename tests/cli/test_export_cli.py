@@ -70,3 +70,25 @@ def test_overwrite_replaces_an_existing_gif(tmp_path: Path):
                  "--size", "160x90", "--workers", "1", "--overwrite", "--quiet"]) == 0
     with Image.open(out) as gif:
         assert gif.n_frames == 4 and np.asarray(gif.convert("RGB")).std() > 5
+
+
+def test_ctrl_c_cancels_cleanly_and_leaves_nothing(tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "terrain_viewer.cli", "export", "--from", "1944-06-23", "--to", "1944-08-08",
+           "--size", "320x180", "--workers", "2", "--out", "battle.mp4"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            start_new_session=True)
+    seen = b""
+    while b"frame 2/" not in seen:  # the export is under way
+        chunk = proc.stderr.read1(256)
+        assert chunk, seen.decode(errors="replace")
+        seen += chunk
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    err = seen + proc.stderr.read()
+    assert proc.wait(timeout=60) == 130
+    assert b"export cancelled; nothing was written" in err and b"Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

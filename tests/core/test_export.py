@@ -96,6 +96,16 @@ def test_cancelling_midway_leaves_nothing_that_looks_finished(model, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_cancel_callback_stops_two_workers_and_leaves_nothing(model, tmp_path):
+    seen = []
+    s = settings(start="1944-07-01", end="1944-07-06", workers=2)  # 12 frames: two chunks per worker
+    result = run_export(model, s, tmp_path / "frames", progress=seen.append, cancel=lambda: len(seen) < 3)
+    assert result.cancelled and result.frames == 3
+    assert [(p.done, p.total) for p in seen] == [(1, 12), (2, 12), (3, 12)]
+    assert seen[0].elapsed <= seen[2].elapsed and all(p.remaining >= 0 for p in seen)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_existing_output_is_kept_unless_overwrite(model, tmp_path):
     out = tmp_path / "keep.mp4"
     out.write_bytes(b"my earlier cut")
