@@ -70,6 +70,12 @@ def small_gpkg(tmp_path: Path) -> Path:
 TARGET_LONLAT = (112.61, 26.89)  # Hengyang: tiles paint it red so placement can be checked
 
 
+@pytest.fixture
+def target_lonlat() -> tuple[float, float]:
+    """The lon/lat the test tiles paint red (tests must not ``import conftest``: two exist)."""
+    return TARGET_LONLAT
+
+
 def make_tile(z: int, x: int, y: int) -> bytes:
     """A 256 px PNG tile: pale grey, with red where it lies within 400 m of TARGET_LONLAT."""
     import io

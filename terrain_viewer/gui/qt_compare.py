@@ -43,15 +43,16 @@ class QtSideBySide(QWidget):
         super().__init__(window, Qt.WindowType.Window)
         self.window_ = window
         model = window.model
-        self.setWindowTitle(f"Side by side — {model.swipe.left_group} | {model.swipe.right_group}")
         self.left, self.right = QtMapCanvas(model), QtMapCanvas(model)
+        self.titles: list[QLabel] = []
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(4)
-        for canvas, group in ((self.left, model.swipe.left_group), (self.right, model.swipe.right_group)):
+        for canvas in (self.left, self.right):
             column = QVBoxLayout()
-            title = QLabel(group, alignment=Qt.AlignmentFlag.AlignCenter)
+            title = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
             title.setStyleSheet("font-weight: 600; color: #1f3b57;")
+            self.titles.append(title)
             column.addWidget(title)
             column.addWidget(canvas, 1)
             layout.addLayout(column, 1)
@@ -61,21 +62,32 @@ class QtSideBySide(QWidget):
 
     def sync_layers(self) -> None:
         """Give each canvas its side's layers (after groups change)."""
-        left, right = sides(self.window_.model)
-        self.left.layers, self.right.layers = left, right
+        model = self.window_.model
+        groups = (model.swipe.left_group, model.swipe.right_group)
+        self.setWindowTitle(f"Side by side — {groups[0]} | {groups[1]}")
+        for title, group in zip(self.titles, groups, strict=True):
+            title.setText(group)
+        self.left.layers, self.right.layers = sides(model)
         self.left.refresh()
         self.right.refresh()
 
     def _on_model(self, kind: str) -> None:
-        if kind in ("layers", "swipe", "basemap"):
+        if kind in ("layers", "swipe", "basemap") and self.isVisible():
             self.sync_layers()
 
 
 def open_side_by_side(window) -> QtSideBySide:
-    """View > Side by side…: a second window with the two groups next to each other."""
-    view = QtSideBySide(window)
-    view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    """View > Side by side…: a second window with the two groups next to each other.
+
+    One per main window, hidden when closed and shown again: its canvases listen to the model, so
+    deleting them would leave dead listeners behind.
+    """
+    view = getattr(window, "_side_by_side", None)
+    if view is None:
+        view = window._side_by_side = QtSideBySide(window)
+    view.sync_layers()
     view.show()
+    view.raise_()
     return view
 
 

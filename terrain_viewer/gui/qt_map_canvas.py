@@ -178,7 +178,7 @@ class QtMapCanvas(QWidget):
 
     def _paint_overlay(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.model.swipe.enabled:
+        if self.model.swipe.enabled and self.layers is None:  # side-by-side views have no divider
             self._paint_divider(painter)
         if self.overlay_path:
             self._paint_path(painter)
@@ -222,7 +222,8 @@ class QtMapCanvas(QWidget):
 
     # ---- mouse ------------------------------------------------------------------------------
     def _near_divider(self, px: float) -> bool:
-        return self.model.swipe.enabled and abs(px - self.model.swipe.position * self.width()) <= DIVIDER_GRAB
+        return (self.model.swipe.enabled and self.layers is None
+                and abs(px - self.model.swipe.position * self.width()) <= DIVIDER_GRAB)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.RightButton:

@@ -1,16 +1,14 @@
-"""Old and modern geography: modern layers in any format and CRS, a GeoPackage scan, the swipe
+"""Old and modern geography: modern layers in any format and CRS, the swipe
 (group A left of the divider, group B right) and side by side, also in exports."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import TARGET_LONLAT
 
 from terrain_viewer.core.builtin import builtin_paths
 from terrain_viewer.core.compare import render_side_by_side, sides
@@ -89,8 +87,9 @@ def test_an_export_of_a_swipe_keeps_the_divider(model, tmp_path):
                                                  ("ESRI Shapefile", ".shp", 4326),
                                                  ("KML", ".kml", 4326),
                                                  ("GPKG", ".gpkg", 32649)])
-def test_modern_vector_layers_in_any_format_and_crs_stay_at_every_date(tmp_path, driver, suffix, crs):
-    lon, lat = TARGET_LONLAT
+def test_modern_vector_layers_in_any_format_and_crs_stay_at_every_date(tmp_path, driver, suffix, crs,
+                                                                       target_lonlat):
+    lon, lat = target_lonlat
     roads = gpd.GeoDataFrame({"name": ["Modern road"]},
                              geometry=[shapely.LineString([(lon - 0.02, lat), (lon + 0.02, lat + 0.01)])],
                              crs=4326).to_crs(crs)
@@ -105,22 +104,3 @@ def test_modern_vector_layers_in_any_format_and_crs_stay_at_every_date(tmp_path,
     assert 654_000 < x0 < x1 < 666_000 and 2_972_000 < y0 < y1 < 2_979_000  # in place, in UTM 49N
     for day in (model.time.start, model.time.end):
         assert len(layer.features_at(day)) == 1
-
-
-def test_a_scanned_map_in_a_geopackage_raster_table_loads_in_place(tmp_path):
-    import rasterio
-    from affine import Affine
-
-    lon, lat = TARGET_LONLAT
-    tif = tmp_path / "scan.tif"
-    with rasterio.open(tif, "w", driver="GTiff", width=64, height=64, count=3, dtype="uint8", crs="EPSG:4326",
-                       transform=Affine(0.0005, 0, lon - 0.016, 0, -0.0005, lat + 0.016)) as dst:
-        dst.write(np.broadcast_to(np.array([150, 60, 20], np.uint8)[:, None, None], (3, 64, 64)).copy())
-    gpkg = tmp_path / "scans_1944.gpkg"
-    subprocess.run(["gdal_translate", "-q", "-of", "GPKG", "-co", "RASTER_TABLE=army_map_1944", str(tif),
-                    str(gpkg)], check=True)
-    model = ViewerModel.open([*builtin_paths(), gpkg])
-    assert not [p for p in model.dataset.problems if "scans_1944" in p]
-    scan = next(r for r in model.dataset.rasters if r.name == "army_map_1944")
-    x0, y0, x1, y1 = scan.bounds
-    assert 656_000 < x0 < 660_000 < x1 < 664_000 and 2_972_000 < y0 < 2_976_000 < y1 < 2_980_000

@@ -1,5 +1,5 @@
 """Basemaps: tiles from a local server (cached, reused offline, failures degrade), MBTiles and
-GeoPackage tiles in the right place, attribution on the map, scanned GeoTIFFs in the right place."""
+GeoPackage tiles in the right place, attribution on the map."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pytest
-from conftest import TARGET_LONLAT, make_tile
 from pyproj import Transformer
 
 from terrain_viewer.core import tiles
@@ -25,8 +24,8 @@ def hengyang() -> ViewerModel:
     return ViewerModel.open(builtin_paths())
 
 
-def target_pixel(model: ViewerModel, renderer: MapRenderer) -> tuple[int, int]:
-    x, y = Transformer.from_crs(4326, model.dataset.map_crs, always_xy=True).transform(*TARGET_LONLAT)
+def target_pixel(model: ViewerModel, renderer: MapRenderer, lonlat: tuple[float, float]) -> tuple[int, int]:
+    x, y = Transformer.from_crs(4326, model.dataset.map_crs, always_xy=True).transform(*lonlat)
     px, py = renderer.map_to_pixel(x, y, model.view, SIZE)
     return int(py), int(px)
 
@@ -47,9 +46,10 @@ def basemap_only(model: ViewerModel, spec: dict, wait: float = 0.0) -> tuple[np.
         model.set_basemap(None)
 
 
-def test_tiles_from_a_server_appear_in_place_are_cached_and_reused_offline(hengyang, tile_server, tmp_path):
+def test_tiles_from_a_server_appear_in_place_are_cached_and_reused_offline(hengyang, tile_server, tmp_path,
+                                                                          target_lonlat):
     rgba, renderer = basemap_only(hengyang, {"url": tile_server.url, "attribution": "Local"}, wait=20)
-    row, col = target_pixel(hengyang, renderer)
+    row, col = target_pixel(hengyang, renderer, target_lonlat)
     assert red_at(rgba, row, col) and not red_at(rgba, 5, 5)
     assert np.abs(rgba[5, 5, :3].astype(int) - (200, 200, 205)).max() < 30  # tiles cover the view
     cached = list((tmp_path / "tile-cache").rglob("*.tile"))
@@ -87,9 +87,9 @@ def test_failing_servers_degrade_to_tiles_unavailable(hengyang, tile_server, mod
     assert not np.array_equal(with_note[note], plain[note])  # "… basemap tiles unavailable"
 
 
-def test_mbtiles_render_in_the_right_place_with_attribution(hengyang, mbtiles_file):
+def test_mbtiles_render_in_the_right_place_with_attribution(hengyang, mbtiles_file, target_lonlat):
     rgba, renderer = basemap_only(hengyang, {"mbtiles": str(mbtiles_file)})
-    row, col = target_pixel(hengyang, renderer)
+    row, col = target_pixel(hengyang, renderer, target_lonlat)
     assert red_at(rgba, row, col)
     assert not red_at(rgba, row, min(col + 60, SIZE[0] - 1))  # 60 px ≈ 2 km east: not red
     assert tiles.source_for({"mbtiles": str(mbtiles_file)}).attribution == "Test tiles © the tests"
@@ -102,7 +102,7 @@ def test_mbtiles_render_in_the_right_place_with_attribution(hengyang, mbtiles_fi
     assert (with_attr[bottom][..., :3] > 240).all(axis=2).sum() > 50  # the white attribution box
 
 
-def test_geopackage_tiles_render_like_the_mbtiles(hengyang, mbtiles_file, tmp_path):
+def test_geopackage_tiles_render_like_the_mbtiles(hengyang, mbtiles_file, tmp_path, target_lonlat):
     import sqlite3
     import subprocess
 
@@ -112,7 +112,7 @@ def test_geopackage_tiles_render_like_the_mbtiles(hengyang, mbtiles_file, tmp_pa
     with sqlite3.connect(gpkg) as db:
         table = db.execute("SELECT table_name FROM gpkg_contents WHERE data_type='tiles'").fetchone()[0]
     rgba, renderer = basemap_only(hengyang, {"gpkg": str(gpkg), "table": table})
-    row, col = target_pixel(hengyang, renderer)
+    row, col = target_pixel(hengyang, renderer, target_lonlat)
     assert red_at(rgba, row, col)
 
 
@@ -136,39 +136,3 @@ def test_providers_come_from_xyzservices():
     assert "OpenStreetMap.Mapnik" in names and "OpenTopoMap" in names
     source = tiles.source_for({"provider": "OpenStreetMap.Mapnik"})
     assert source.url.startswith("https://") and "OpenStreetMap" in source.attribution
-
-
-def test_make_tile_marks_the_target(tmp_path):
-    from PIL import Image
-
-    path = tmp_path / "t.png"
-    path.write_bytes(make_tile(0, 0, 0))
-    assert Image.open(path).size == (256, 256)
-
-
-def test_a_scanned_geotiff_in_another_crs_lands_in_place_with_its_opacity(hengyang, tmp_path):
-    import rasterio
-    from affine import Affine
-
-    lon, lat = TARGET_LONLAT
-    scan = np.zeros((3, 100, 100), np.uint8)
-    scan[0] = 30
-    scan[1] = 160
-    scan[2] = 60  # a green "scan" of 0.02° around the target, in lon/lat
-    path = tmp_path / "scan_1944.tif"
-    transform = Affine(0.0002, 0, lon - 0.01, 0, -0.0002, lat + 0.01)
-    with rasterio.open(path, "w", driver="GTiff", width=100, height=100, count=3, dtype="uint8",
-                       crs="EPSG:4326", transform=transform) as dst:
-        dst.write(scan)
-    model = ViewerModel.open([*builtin_paths(), path])
-    model.set_options(legend=False, caption=False)
-    renderer = MapRenderer(model)
-    rgba = renderer.render(size=SIZE, layers={"scan_1944"})
-    row, col = target_pixel(model, renderer)
-    assert np.abs(rgba[row, col, :3].astype(int) - (30, 160, 60)).max() < 12
-    x, y = Transformer.from_crs(4326, model.dataset.map_crs, always_xy=True).transform(lon + 0.03, lat)
-    far = renderer.map_to_pixel(x, y, model.view, SIZE)
-    assert np.abs(rgba[int(far[1]), int(far[0]), :3].astype(int) - (30, 160, 60)).max() > 50
-    model.set_opacity("scan_1944", 0.5)
-    half = renderer.render(size=SIZE, layers={"scan_1944"})
-    assert 60 < half[row, col, 1] < 200 and half[row, col, 0] > 60  # green mixed with the paper

@@ -6,10 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtGui import QImage
 
 from terrain_viewer.gui import qt_compare
 
 GREY = np.array([200, 200, 205])  # the test tiles
+
+
+def pixels_of(widget) -> np.ndarray:
+    """A widget's pixels as an (H, W, 4) RGBA array (tests must not ``import conftest``: two exist)."""
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGBA8888)
+    ptr = image.constBits()
+    ptr.setsize(image.sizeInBytes())
+    rows = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    return rows[:, : image.width()].copy()
 
 
 def grey(pixels: np.ndarray) -> float:
@@ -84,10 +94,8 @@ def test_side_by_side_views_are_linked_and_show_one_group_each(qtbot, quiet, mbt
     view = qt_compare.open_side_by_side(quiet)
     qtbot.addWidget(view)
     qtbot.waitExposed(view)
-    from conftest import image_array
-
-    left = image_array(view.left.grab().toImage())
-    right = image_array(view.right.grab().toImage())
+    left = pixels_of(view.left)
+    right = pixels_of(view.right)
     assert grey(left) < 0.05 and grey(right) > 0.8
     before = quiet.model.view
     view.left.pan_by(120, 0)
@@ -105,3 +113,19 @@ def test_the_layer_panel_moves_a_layer_to_another_group(quiet):
     assert quiet.model.state("rivers").group == "modern"
     groups = [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
     assert "modern" in groups
+
+
+def test_closing_side_by_side_leaves_the_window_working_and_it_opens_again(qtbot, quiet):
+    from PyQt6.QtCore import QCoreApplication, QEvent
+
+    view = qt_compare.open_side_by_side(quiet)
+    qtbot.waitExposed(view)
+    view.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    x0, y0, x1, y1 = quiet.model.view
+    quiet.model.set_view((x0 + 500, y0, x1 + 500, y1))  # the hidden canvases must not break this
+    quiet.model.set_swipe(left_group="1944", right_group="rivers")
+    again = qt_compare.open_side_by_side(quiet)
+    assert again is view and again.isVisible() and again.titles[1].text() == "rivers"
+    lx0, _, lx1, _ = again.left.view()
+    assert (lx0 + lx1) / 2 == pytest.approx((x0 + x1) / 2 + 500)  # it still follows the model's view
