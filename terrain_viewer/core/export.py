@@ -311,7 +311,8 @@ def _pool(workers: int, model_dict: dict, settings: ExportSettings) -> ProcessPo
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"  # never fork: threads, Qt
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["terrain_viewer.core.export", "terrain_viewer.core.render"])
+        context.set_forkserver_preload(["terrain_viewer.core.export", "terrain_viewer.core.render",
+                                        "terrain_viewer.core.export_warm"])
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                initargs=(model_dict, settings.to_dict()))
 
