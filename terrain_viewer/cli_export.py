@@ -63,11 +63,13 @@ def _progress_line(p) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .cli import open_model
-    from .core.export import run_export
+    from .core.export import prepare_workers, run_export
 
     settings = build_settings(args)
     if args.save_settings:
         settings.save(args.save_settings)
+    if settings.workers > 1:
+        prepare_workers()  # the workers' server preloads while the data opens
     model, _ = open_model(args)
     if not model.dataset.layers and not model.dataset.rasters:
         from .core.errors import DataError

@@ -41,6 +41,7 @@ FORMATS = ("png", "mp4", "gif")
 CHUNK = 6  # frames per worker task: consecutive dates reuse the worker's cached background
 CARD_DIM, CARD_NAVY = 0.22, (26, 46, 70)  # the title card: this much of the map under navy
 TILE_WAIT = 30.0  # seconds a frame may wait for basemap tiles to download
+PRELOAD = ["terrain_viewer.core.export", "terrain_viewer.core.render", "terrain_viewer.core.export_warm"]
 PNG_COMPRESS = 2  # zlib level: fast, still far smaller than raw (level 6+ costs 3x the time)
 
 
@@ -307,13 +308,26 @@ def finish_frame(rgba: np.ndarray, i: int, png_folder: str | Path | None) -> byt
     return name
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver on Linux, spawn elsewhere; never fork (the GUI has threads)."""
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)  # only takes effect when the server starts
+    return context
+
+
+def prepare_workers() -> None:
+    """Start the workers' forkserver now, so it preloads the renderer in the background (while a
+    dialog is open or the data loads) and the first export's workers start warm. Idempotent."""
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _pool(workers: int, model_dict: dict, settings: ExportSettings) -> ProcessPoolExecutor:
-    method = "forkserver" if sys.platform.startswith("linux") else "spawn"  # never fork: threads, Qt
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload(["terrain_viewer.core.export", "terrain_viewer.core.render",
-                                        "terrain_viewer.core.export_warm"])
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
                                initargs=(model_dict, settings.to_dict()))
 
 

@@ -37,7 +37,15 @@ from PyQt6.QtWidgets import (
 )
 
 from ..core.errors import TerrainViewerError
-from ..core.export import ExportResult, ExportSettings, FrameSource, Progress, output_format, run_export
+from ..core.export import (
+    ExportResult,
+    ExportSettings,
+    FrameSource,
+    Progress,
+    output_format,
+    prepare_workers,
+    run_export,
+)
 from ..core.logs import log_exception
 from ..core.model import ViewerModel
 from ..core.timeline import to_date
@@ -88,6 +96,8 @@ class ExportDialog(QDialog):
         self._preview_timer.timeout.connect(self.update_preview)
         self._build()
         self.set_settings(self._initial_settings())
+        if self.workers_spin.value() > 1:
+            prepare_workers()  # the worker processes' server warms up while the user chooses
         self.update_preview()
 
     # ---- layout -----------------------------------------------------------------------------
