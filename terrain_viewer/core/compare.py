@@ -36,10 +36,18 @@ def sides(model: ViewerModel) -> tuple[set[str], set[str]]:
 
 def render_swipe(renderer: MapRenderer, t: float | None, size: tuple[int, int], view: Extent | None,
                  dpi: float) -> np.ndarray:
-    """The left group left of ``model.swipe.position`` and the right group right of it."""
+    """The left group left of ``model.swipe.position`` and the right group right of it.
+
+    The legend, caption, scale bar, credits and the basemap's attribution are the same on both
+    renders, so they read as drawn once over the whole frame.
+    """
     left_layers, right_layers = sides(renderer.model)
-    left = renderer.render(t, size, view, dpi, layers=left_layers)
-    right = renderer.render(t, size, view, dpi, layers=right_layers)
+    renderer.frame_layers = left_layers | right_layers  # one set of credits and attribution, not split
+    try:
+        left = renderer.render(t, size, view, dpi, layers=left_layers)
+        right = renderer.render(t, size, view, dpi, layers=right_layers)
+    finally:
+        renderer.frame_layers = None
     x = int(round(renderer.model.swipe.position * left.shape[1]))
     out = left
     out[:, x:] = right[:, x:]

@@ -102,6 +102,7 @@ class MapRenderer:
         self._watched: set = set()
         self.wait_for_tiles = 0.0  # seconds a render may wait for basemap downloads (exports: > 0)
         self.on_tiles: Callable[[], None] | None = None  # called (from a thread) when tiles arrive
+        self.frame_layers: set[str] | None = None  # credits/attribution of these (a swipe: both sides)
         self.last_timings: dict[str, float] = {}
 
     # ---- public --------------------------------------------------------------------------
@@ -136,7 +137,8 @@ class MapRenderer:
         self._restore_background(items[:cut], t, view, size, dpi, taken)
         t1 = time.perf_counter()
         self._draw_top(items[cut:], t, view, dpi, taken)
-        self._draw_furniture(t, items, furniture, size, dpi)
+        whole = items if self.frame_layers is None else self._items(self.frame_layers)
+        self._draw_furniture(t, whole, furniture, size, dpi)
         rgba = np.asarray(self._canvas.buffer_rgba()).copy()
         t2 = time.perf_counter()
         self.last_timings = {"background_ms": (t1 - t0) * 1e3, "dynamic_ms": (t2 - t1) * 1e3,
@@ -491,12 +493,13 @@ class MapRenderer:
 
     def _attribution(self) -> str:
         """'Basemap: © …' for the basemap drawn in this frame, or ''."""
-        if not self._basemap:
+        spec = self._basemap if self.frame_layers is None else self._basemap_spec(self.frame_layers)
+        if not spec:
             return ""
         from .tiles import source_for
 
         try:
-            text = source_for(self._basemap).attribution.strip()
+            text = source_for(spec).attribution.strip()
         except TerrainViewerError:
             return ""
         if not text:

@@ -52,6 +52,16 @@ def test_the_swipe_shows_1944_left_of_the_divider_and_modern_right(model):
     assert is_grey(moved[:, int(SIZE[0] * 0.82):]).mean() > 0.9
 
 
+def test_the_basemap_attribution_is_drawn_once_whatever_side_it_falls_on(model):
+    model.set_swipe(enabled=True, position=0.9)  # the attribution (bottom centre) is on the 1944 side
+    renderer = MapRenderer(model)
+    rgba = renderer.render(size=SIZE)
+    left_only = renderer.render(size=SIZE, layers=sides(model)[0])
+    box = (slice(SIZE[1] - 16, SIZE[1]), slice(int(SIZE[0] * 0.4), int(SIZE[0] * 0.68)))
+    dark = lambda pixels: int((pixels[..., :3].max(axis=-1) < 110).sum())  # noqa: E731 - the text
+    assert dark(rgba[box]) > 20 + dark(left_only[box])
+
+
 def test_layers_of_other_groups_show_on_both_sides_and_groups_can_change(model):
     model.set_group("water_areas", "modern")  # now the Xiang is on the modern side only
     left_names, right_names = sides(model)
