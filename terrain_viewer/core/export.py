@@ -17,6 +17,7 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import shutil
 import signal
 import sys
@@ -277,11 +278,13 @@ _WORKER: FrameSource | None = None
 _ENCODER: ThreadPoolExecutor | None = None
 
 
-def _init_worker(model_dict: dict, settings_dict: dict) -> None:
-    """Build the session and renderer once per worker process; Ctrl-C is the parent's to handle."""
+def _init_worker(model_dict: dict, settings_dict: dict, dataset: bytes | None) -> None:
+    """Build the session and renderer once per worker process (on the parent's data when it
+    could be pickled, else reopening the files); Ctrl-C is the parent's to handle."""
     global _WORKER, _ENCODER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER = FrameSource(model_dict, ExportSettings(**settings_dict))
+    data = pickle.loads(dataset) if dataset is not None else None
+    _WORKER = FrameSource(model_dict, ExportSettings(**settings_dict), dataset=data)
     _ENCODER = ThreadPoolExecutor(1)
 
 
@@ -326,9 +329,13 @@ def prepare_workers() -> None:
         forkserver.ensure_running()
 
 
-def _pool(workers: int, model_dict: dict, settings: ExportSettings) -> ProcessPoolExecutor:
+def _pool(workers: int, model: ViewerModel, settings: ExportSettings) -> ProcessPoolExecutor:
+    try:  # shipping the loaded data takes milliseconds; reading the files again takes far longer
+        dataset = pickle.dumps(model.dataset, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - something unpicklable in the data: workers reopen the files
+        dataset = None
     return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
-                               initargs=(model_dict, settings.to_dict()))
+                               initargs=(model.to_dict(), settings.to_dict(), dataset))
 
 
 def _frames(model: ViewerModel, settings: ExportSettings, total: int, png_folder: Path | None,
@@ -366,7 +373,7 @@ def _frames_pooled(model: ViewerModel, settings: ExportSettings, total: int, png
     """Render chunks of frames in worker processes; hand them on strictly in order."""
     chunks = iter([list(range(i, min(i + CHUNK, total))) for i in range(0, total, CHUNK)])
     folder = str(png_folder) if png_folder else None
-    pool = _pool(settings.workers, model.to_dict(), settings)
+    pool = _pool(settings.workers, model, settings)
     pending: deque[Future] = deque()
     try:
         for chunk in itertools.islice(chunks, 2 * settings.workers):
