@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, fields
@@ -203,6 +203,7 @@ class ExportResult:
     size: tuple[int, int]
     seconds: float
     cancelled: bool = False
+    worker_frames: int = 0  # how many of the frames the worker processes rendered
 
 
 class Cancelled(Exception):
@@ -286,6 +287,12 @@ def _init_worker(model_dict: dict, settings_dict: dict, dataset: bytes | None) -
     data = pickle.loads(dataset) if dataset is not None else None
     _WORKER = FrameSource(model_dict, ExportSettings(**settings_dict), dataset=data)
     _ENCODER = ThreadPoolExecutor(1)
+    _WORKER.frame(0)  # fonts, symbols and caches: "ready" means ready to render at full speed
+
+
+def _ready() -> bool:
+    """A no-op task: done as soon as a worker has started and warmed up."""
+    return True
 
 
 def _work(indices: list[int], png_folder: str | None) -> list:
@@ -339,25 +346,55 @@ def _pool(workers: int, model: ViewerModel, settings: ExportSettings) -> Process
 
 
 def _frames(model: ViewerModel, settings: ExportSettings, total: int, png_folder: Path | None,
-            stop: Callable[[], bool]) -> Iterator[bytes | str]:
-    """Frames in order: RGB bytes, or PNG names when the frames write themselves."""
+            stop: Callable[[], bool], here: list[int], head_start: bool = True) -> Iterator[bytes | str]:
+    """Frames in order: RGB bytes, or PNG names when the frames write themselves.
+
+    With workers, this process renders the first frames itself while the workers start (a
+    second or so), and hands the rest to them as soon as one is ready: short exports never
+    wait for workers, long ones get all of them. Frame numbers rendered here go into ``here``.
+    """
     if settings.workers == 1 or total <= CHUNK:
-        yield from _frames_here(model, settings, total, png_folder, stop)
-    else:
-        yield from _frames_pooled(model, settings, total, png_folder, stop)
+        yield from _frames_here(model, settings, _recorded(range(total), here), png_folder, stop)
+        return
+    pool = _pool(settings.workers, model, settings)
+    ready = [pool.submit(_ready) for _ in range(settings.workers)] if head_start else []
+    used = False
+    try:
+        head = _until_ready(total, ready) if head_start else iter(())
+        yield from _frames_here(model, settings, _recorded(head, here), png_folder, stop)
+        if len(here) < total:
+            used = True
+            yield from _frames_pooled(pool, settings.workers, range(len(here), total), png_folder, stop)
+    finally:  # workers that wrote frames finish before the partial output is removed
+        pool.shutdown(wait=used, cancel_futures=True)
 
 
-def _frames_here(model: ViewerModel, settings: ExportSettings, total: int, png_folder: Path | None,
-                 stop: Callable[[], bool]) -> Iterator[bytes | str]:
+def _until_ready(total: int, ready: list[Future]) -> Iterator[int]:
+    """Frame numbers from 0 until a worker is ready."""
+    for i in range(total):
+        if any(f.done() for f in ready):
+            return
+        yield i
+
+
+def _recorded(indices: Iterable[int], record: list[int]) -> Iterator[int]:
+    for i in indices:
+        record.append(i)
+        yield i
+
+
+def _frames_here(model: ViewerModel, settings: ExportSettings, indices: Iterable[int],
+                 png_folder: Path | None, stop: Callable[[], bool]) -> Iterator[bytes | str]:
     """Render in this process; encode on threads (frame i encodes while i + 1 renders)."""
-    source = FrameSource(model.to_dict(), settings, dataset=model.dataset)
+    source: FrameSource | None = None
     threads = max(1, min(4, os.cpu_count() or 1))
     window: deque[Future] = deque()
     with ThreadPoolExecutor(threads) as encoder:
         try:
-            for i in range(total):
+            for i in indices:
                 if stop():
                     raise Cancelled
+                source = source or FrameSource(model.to_dict(), settings, dataset=model.dataset)
                 window.append(encoder.submit(finish_frame, source.frame(i), i, png_folder))
                 if len(window) > 2 * threads:
                     yield window.popleft().result()
@@ -368,30 +405,25 @@ def _frames_here(model: ViewerModel, settings: ExportSettings, total: int, png_f
                 future.cancel()
 
 
-def _frames_pooled(model: ViewerModel, settings: ExportSettings, total: int, png_folder: Path | None,
+def _frames_pooled(pool: ProcessPoolExecutor, workers: int, indices: range, png_folder: Path | None,
                    stop: Callable[[], bool]) -> Iterator[bytes | str]:
-    """Render chunks of frames in worker processes; hand them on strictly in order."""
-    chunks = iter([list(range(i, min(i + CHUNK, total))) for i in range(0, total, CHUNK)])
+    """Render chunks of frames in the worker processes; hand them on strictly in order."""
+    chunks = (list(indices[i:i + CHUNK]) for i in range(0, len(indices), CHUNK))
     folder = str(png_folder) if png_folder else None
-    pool = _pool(settings.workers, model, settings)
-    pending: deque[Future] = deque()
-    try:
-        for chunk in itertools.islice(chunks, 2 * settings.workers):
+    pending: deque[Future] = deque(pool.submit(_work, chunk, folder)
+                                   for chunk in itertools.islice(chunks, 2 * workers))
+    while pending:
+        while not wait([pending[0]], timeout=0.1).done:  # stay responsive to a cancel
+            if stop():
+                raise Cancelled
+        try:
+            result = pending.popleft().result()
+        except BrokenProcessPool as exc:
+            raise ExportError(f"a worker process died ({exc}); try --workers 1") from None
+        chunk = next(chunks, None)
+        if chunk is not None:
             pending.append(pool.submit(_work, chunk, folder))
-        while pending:
-            while not wait([pending[0]], timeout=0.1).done:  # stay responsive to a cancel
-                if stop():
-                    raise Cancelled
-            try:
-                result = pending.popleft().result()
-            except BrokenProcessPool as exc:
-                raise ExportError(f"a worker process died ({exc}); try --workers 1") from None
-            chunk = next(chunks, None)
-            if chunk is not None:
-                pending.append(pool.submit(_work, chunk, folder))
-            yield from result
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # before the partial output is removed
+        yield from result
 
 
 # ---- writers (setup / grab_frame / finish, the matplotlib.animation shape) -----------------------
@@ -467,12 +499,14 @@ WRITERS: dict[str, type[FrameWriter]] = {"png": PngWriter, "mp4": Mp4Writer, "gi
 # ---- the export ---------------------------------------------------------------------------------
 def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *, overwrite: bool = False,
                progress: Callable[[Progress], None] | None = None,
-               cancel: threading.Event | Callable[[], bool] | None = None) -> ExportResult:
+               cancel: threading.Event | Callable[[], bool] | None = None,
+               head_start: bool = True) -> ExportResult:
     """Export ``settings`` for the session ``model`` to ``out`` (a folder, .mp4 or .gif).
 
     ``progress(Progress)`` is called after every frame written; ``cancel`` is an Event (set = stop)
     or a callable returning False to stop. A cancelled export returns ``cancelled=True`` and
-    leaves no output; an existing output is kept unless ``overwrite``.
+    leaves no output; an existing output is kept unless ``overwrite``. With ``head_start`` (and
+    ``settings.workers > 1``) this process renders the first frames while the workers start.
     """
     out = Path(out)
     settings.check()
@@ -485,14 +519,18 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     stop = _stop_test(cancel)
     total = _frame_count(model, settings)
     counter = _Counter(total, progress)
+    here: list[int] = []  # frames rendered in this process
     try:
         with atomic_path(out, overwrite, directory=fmt == "png", error=ExportError) as partial:
-            frames = _frames(model, settings, total, partial if fmt == "png" else None, stop)
+            folder = partial if fmt == "png" else None
+            frames = _frames(model, settings, total, folder, stop, here, head_start)
             with contextlib.closing(frames):  # workers and threads end before the partial is removed
                 _write(WRITERS[fmt](), partial, size, settings.fps, frames, counter, stop, out)
     except Cancelled:
-        return ExportResult(out, fmt, counter.done, size, counter.elapsed(), cancelled=True)
-    return ExportResult(out, fmt, counter.done, size, counter.elapsed())
+        return ExportResult(out, fmt, counter.done, size, counter.elapsed(), cancelled=True,
+                            worker_frames=max(0, counter.done - len(here)))
+    return ExportResult(out, fmt, counter.done, size, counter.elapsed(),
+                        worker_frames=counter.done - len(here))
 
 
 class _Counter:

@@ -99,7 +99,8 @@ def test_cancelling_midway_leaves_nothing_that_looks_finished(model, tmp_path):
 def test_a_cancel_callback_stops_two_workers_and_leaves_nothing(model, tmp_path):
     seen = []
     s = settings(start="1944-07-01", end="1944-07-06", workers=2)  # 12 frames: two chunks per worker
-    result = run_export(model, s, tmp_path / "frames", progress=seen.append, cancel=lambda: len(seen) < 3)
+    result = run_export(model, s, tmp_path / "frames", progress=seen.append, cancel=lambda: len(seen) < 3,
+                        head_start=False)
     assert result.cancelled and result.frames == 3
     assert [(p.done, p.total) for p in seen] == [(1, 12), (2, 12), (3, 12)]
     assert seen[0].elapsed <= seen[2].elapsed and all(p.remaining >= 0 for p in seen)
@@ -127,10 +128,22 @@ def test_frames_are_deterministic_and_two_workers_match_one(model, tmp_path):
     run_export(model, s, tmp_path / "a")
     run_export(model, s, tmp_path / "b")
     s.workers = 2
-    run_export(model, s, tmp_path / "c")
-    a, b, c = (sorted((tmp_path / n).iterdir()) for n in "abc")
+    pooled = run_export(model, s, tmp_path / "c", head_start=False)  # every frame from a worker
+    mixed = run_export(model, s, tmp_path / "d")  # this process renders while the workers start
+    assert pooled.worker_frames == 8 and mixed.frames == 8
+    a, b, c, d = (sorted((tmp_path / n).iterdir()) for n in "abcd")
     assert len(a) == len(c) == 8
-    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b] == [p.read_bytes() for p in c]
+    assert ([p.read_bytes() for p in a] == [p.read_bytes() for p in b] == [p.read_bytes() for p in c]
+            == [p.read_bytes() for p in d])
+
+
+def test_two_worker_mp4_matches_one_worker_frame_for_frame(model, tmp_path):
+    s = settings(start="1944-07-01", end="1944-07-04", frames_per_day=2)
+    run_export(model, s, tmp_path / "one.mp4")
+    s.workers = 2
+    assert run_export(model, s, tmp_path / "two.mp4", head_start=False).worker_frames == 8
+    one, two = (list(imageio_ffmpeg.read_frames(str(tmp_path / n)))[1:] for n in ("one.mp4", "two.mp4"))
+    assert len(one) == len(two) == 8 and one == two
 
 
 def test_camera_keyframes_zoom_in_between_dates(model, tmp_path):
