@@ -64,6 +64,7 @@ def _apply_options(model, args: argparse.Namespace, from_project: bool) -> None:
 def cmd_render(args: argparse.Namespace) -> int:
     from .cli import open_model
     from .core.render import MapRenderer
+    from .core.tiles import HEADLESS_WAIT
 
     size = parse_size(args.size)
     t = parse_time(args.date, args.time) if args.date else None
@@ -79,7 +80,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     if t is None:
         t = model.time.t
     dpi = args.dpi or 100.0 * size[1] / 1080.0
-    MapRenderer(model).save_png(out, t=t, size=size, view=view, dpi=dpi)
+    renderer = MapRenderer(model)
+    renderer.wait_for_tiles = HEADLESS_WAIT  # a rendered PNG shows its basemap, not a gap
+    renderer.save_png(out, t=t, size=size, view=view, dpi=dpi)
     print(f"wrote {out} ({size[0]}x{size[1]})")
     return 0
 

@@ -17,6 +17,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import OrderedDict
@@ -35,6 +36,7 @@ TILE = 256
 ORIGIN = 20037508.342789244  # half the web mercator world width in metres
 USER_AGENT = "terrain_viewer/0.1 (desktop battle-terrain viewer; +https://github.com/terrain-viewer)"
 MEMORY_TILES = 512
+HEADLESS_WAIT = 30.0  # seconds a headless render (CLI, export) may wait for tile downloads
 Tile = tuple[int, int, int]  # z, x, y (XYZ: y from the top)
 
 
@@ -149,8 +151,9 @@ class XyzSource(TileSource):
     def wait_for(self, tiles: Iterable[Tile], timeout: float) -> None:
         with self._lock:
             events = [self._inflight[t] for t in tiles if t in self._inflight]
+        deadline = time.monotonic() + timeout  # one deadline for all, however many tiles
         for event in events:
-            event.wait(timeout)
+            event.wait(max(deadline - time.monotonic(), 0.0))
 
     def _fetch(self, key: Tile) -> None:
         z, x, y = key

@@ -71,6 +71,14 @@ def test_render_never_waits_for_a_hanging_server(hengyang, tile_server):
     assert rgba[..., :3].std() > 0  # the map itself was drawn
 
 
+def test_a_headless_wait_has_one_deadline_for_all_tiles(hengyang, tile_server):
+    tile_server.mode = "hang"
+    start = time.monotonic()
+    basemap_only(hengyang, {"url": tile_server.url}, wait=1.0)  # six tiles, a server that never answers
+    assert time.monotonic() - start < 5.0  # 1 s in all (not 1 s per tile); the bound only catches a hang
+    assert not tile_server.release.is_set()
+
+
 @pytest.mark.parametrize("mode", ["error", "garbage"])
 def test_failing_servers_degrade_to_tiles_unavailable(hengyang, tile_server, mode):
     tile_server.mode = mode
@@ -136,3 +144,20 @@ def test_providers_come_from_xyzservices():
     assert "OpenStreetMap.Mapnik" in names and "OpenTopoMap" in names
     source = tiles.source_for({"provider": "OpenStreetMap.Mapnik"})
     assert source.url.startswith("https://") and "OpenStreetMap" in source.attribution
+
+
+def test_the_render_command_waits_for_the_tiles_of_a_project(tile_server, tmp_path):
+    from PIL import Image
+
+    from terrain_viewer.cli import main
+    from terrain_viewer.core.project import save_project
+
+    model = ViewerModel.open(builtin_paths())
+    model.set_basemap({"url": tile_server.url, "attribution": "Local"})
+    model.set_options(legend=False, caption=False, scale_bar=False, north_arrow=False)
+    project = save_project(model, tmp_path / "with_tiles.tvproj")
+    out = tmp_path / "map.png"
+    assert main(["render", str(project), "--size", f"{SIZE[0]}x{SIZE[1]}", "--out", str(out)]) == 0
+    rgba = np.asarray(Image.open(out).convert("RGBA"))
+    tiled = np.abs(rgba[..., :3].astype(int) - (200, 200, 205)).max(axis=-1) < 12
+    assert tile_server.requests and tiled.mean() > 0.3  # the tiles, not the gap of a render that did not wait
