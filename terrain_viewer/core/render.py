@@ -304,6 +304,10 @@ class MapRenderer:
             version = -1
         return (repr(sorted(self._basemap.items())), version)
 
+    def _tiles_arrived(self) -> None:
+        if self.on_tiles is not None:
+            self.on_tiles()
+
     def _draw_basemap(self, ax, view: Extent, dpi: float) -> list:
         """The basemap under everything, its attribution, or a note that tiles are unavailable."""
         from .basemap import basemap_image
@@ -315,7 +319,7 @@ class MapRenderer:
             source = source_for(spec)
             if self.on_tiles is not None and source not in self._watched:
                 self._watched.add(source)
-                source.on_tile(lambda: self.on_tiles and self.on_tiles())
+                source.on_tile(self._tiles_arrived)  # held weakly by the source
             image = basemap_image(spec, view, size, self.model.dataset.map_crs, wait=self.wait_for_tiles)
         except TerrainViewerError as exc:
             return fu.map_note(ax, f"Basemap unavailable: {exc.message}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import io
 import logging
 import os
@@ -20,6 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +38,7 @@ TILE = 256
 ORIGIN = 20037508.342789244  # half the web mercator world width in metres
 USER_AGENT = "terrain_viewer/0.1 (desktop battle-terrain viewer; +https://github.com/terrain-viewer)"
 MEMORY_TILES = 512
+RETRY_AFTER = 60.0  # seconds before a tile that failed is asked for again (the network may be back)
 HEADLESS_WAIT = 30.0  # seconds a headless render (CLI, export) may wait for tile downloads
 Tile = tuple[int, int, int]  # z, x, y (XYZ: y from the top)
 
@@ -62,12 +65,18 @@ class TileSource:
     def __init__(self) -> None:
         self._memory: OrderedDict[Tile, np.ndarray | None] = OrderedDict()
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[], Callable[[], None] | None]] = []  # references
         self.failures = 0  # tiles that could not be had (network errors, garbage)
         self.version = 0  # grows whenever a tile arrives or fails: renders key their caches on it
 
     def on_tile(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
+        """Call ``listener()`` (from a download thread) when a tile arrives or fails.
+
+        A bound method is held weakly, so a renderer that is gone stops listening; a listener that
+        raises (e.g. a closed window's signal) is logged once and dropped.
+        """
+        self._listeners.append(weakref.WeakMethod(listener) if inspect.ismethod(listener)
+                               else (lambda: listener))
 
     def tile(self, z: int, x: int, y: int) -> np.ndarray | None:
         """The tile as RGBA if it is at hand (memory, disk, file); else None."""
@@ -97,11 +106,16 @@ class TileSource:
 
     def _notify(self) -> None:
         self.version += 1
-        for listener in list(self._listeners):
+        for ref in list(self._listeners):
+            listener = ref()
             try:
-                listener()
+                if listener is not None:
+                    listener()
+                    continue
             except Exception:  # noqa: BLE001 - a listener must not kill the fetch thread
-                log.exception("tile listener failed")
+                log.exception("tile listener failed; it is dropped")
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(ref)
 
     def _load(self, z: int, x: int, y: int) -> np.ndarray | None:
         raise NotImplementedError
@@ -123,7 +137,7 @@ class XyzSource(TileSource):
         self.cache_dir = (cache_dir or default_cache_dir()) / folder
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="tiles")
         self._inflight: dict[Tile, threading.Event] = {}
-        self._failed: set[Tile] = set()
+        self._failed: dict[Tile, float] = {}  # when each failed
 
     def _path(self, z: int, x: int, y: int) -> Path:
         return self.cache_dir / str(z) / str(x) / f"{y}.tile"
@@ -139,7 +153,8 @@ class XyzSource(TileSource):
         if os.environ.get("TERRAIN_VIEWER_OFFLINE"):  # cached tiles only, never the network
             return None
         with self._lock:
-            if key not in self._inflight and key not in self._failed:
+            retry = time.monotonic() - self._failed.get(key, -RETRY_AFTER) >= RETRY_AFTER
+            if key not in self._inflight and retry:
                 self._inflight[key] = threading.Event()
                 self._pool.submit(self._fetch, key)
         return None
@@ -173,7 +188,7 @@ class XyzSource(TileSource):
         with self._lock:
             event = self._inflight.pop(key, None)
             if rgba is None:
-                self._failed.add(key)
+                self._failed[key] = time.monotonic()
                 self.failures += 1
         if rgba is not None:
             self._remember(key, rgba)

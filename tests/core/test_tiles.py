@@ -161,3 +161,45 @@ def test_the_render_command_waits_for_the_tiles_of_a_project(tile_server, tmp_pa
     rgba = np.asarray(Image.open(out).convert("RGBA"))
     tiled = np.abs(rgba[..., :3].astype(int) - (200, 200, 205)).max(axis=-1) < 12
     assert tile_server.requests and tiled.mean() > 0.3  # the tiles, not the gap of a render that did not wait
+
+
+def test_failed_tiles_are_asked_for_again_later(hengyang, tile_server, monkeypatch):
+    tile_server.mode = "error"
+    spec = {"url": tile_server.url}
+    first, _ = basemap_only(hengyang, spec, wait=20)
+    asked = len(tile_server.requests)
+    tile_server.mode = "ok"  # the network is back
+    basemap_only(hengyang, spec, wait=20)
+    assert len(tile_server.requests) == asked  # not at once: no hammering a failing server
+    monkeypatch.setattr(tiles, "RETRY_AFTER", 0.0)  # … but after a while
+    later, _ = basemap_only(hengyang, spec, wait=20)
+    grey = lambda rgba: (np.abs(rgba[..., :3].astype(int) - (200, 200, 205)).max(axis=-1) < 12).mean()  # noqa: E731
+    assert len(tile_server.requests) == 2 * asked and grey(later) > 0.9 > 0.1 > grey(first)
+
+
+def test_tile_listeners_that_break_or_are_gone_are_dropped(tile_server):
+    import gc
+
+    class Window:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def tiles_arrived(self) -> None:
+            self.calls += 1
+
+    def closed_window() -> None:
+        raise RuntimeError("wrapped C/C++ object has been deleted")
+
+    source = tiles.source_for({"url": tile_server.url})
+    alive, gone = Window(), Window()
+    for listener in (alive.tiles_arrived, gone.tiles_arrived, closed_window):
+        source.on_tile(listener)
+    del gone
+    gc.collect()
+    for x in range(2):  # two tiles arrive, one after the other
+        source.tile(3, x, 3)
+        source.wait_for([(3, x, 3)], 20)
+    deadline = time.monotonic() + 10  # listeners hear of a tile just after it is at hand
+    while alive.calls < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert alive.calls == 2 and len(source._listeners) == 1
