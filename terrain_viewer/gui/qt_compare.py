@@ -27,6 +27,7 @@ from PyQt6.QtWidgets import (
 
 from ..core.compare import sides
 from ..core.errors import TerrainViewerError
+from ..core.io import gpkg_tile_tables
 from ..core.tiles import providers, source_for
 from .qt_map_canvas import QtMapCanvas
 
@@ -115,6 +116,8 @@ class QtBasemapDialog(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.file)
         row.addWidget(browse)
+        self.table = QComboBox(editable=True)  # the tile table of a GeoPackage
+        self.file.textChanged.connect(self._on_file_changed)
         self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.group = QLineEdit()
         self.message = QLabel(wordWrap=True)
@@ -124,6 +127,7 @@ class QtBasemapDialog(QDialog):
         form.addRow("URL template", self.url)
         form.addRow("Attribution", self.url_attribution)
         form.addRow("File", file_row)
+        form.addRow("Tile table", self.table)
         form.addRow("Opacity", self.opacity)
         form.addRow("Compare group", self.group)
         ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -147,6 +151,7 @@ class QtBasemapDialog(QDialog):
         self.url.setText(spec.get("url", ""))
         self.url_attribution.setText(spec.get("attribution", ""))
         self.file.setText(str(spec.get("mbtiles") or spec.get("gpkg") or ""))
+        self.table.setCurrentText(spec.get("table", self.table.currentText()))
         self.opacity.setValue(round(float(spec.get("opacity", 1.0)) * 100))
         self.group.setText(spec.get("group", self.model.swipe.right_group))
 
@@ -156,6 +161,7 @@ class QtBasemapDialog(QDialog):
         self.url.setEnabled(key == "url")
         self.url_attribution.setEnabled(key == "url")
         self.file.parentWidget().setEnabled(key in ("mbtiles", "gpkg"))
+        self.table.setEnabled(key == "gpkg")
 
     def spec(self) -> dict | None:
         """The basemap spec the form describes (None = no basemap)."""
@@ -171,7 +177,17 @@ class QtBasemapDialog(QDialog):
             spec["attribution"] = self.url_attribution.text().strip()
         else:
             spec[key] = self.file.text().strip()
+            if key == "gpkg" and self.table.currentText().strip():
+                spec["table"] = self.table.currentText().strip()
         return spec
+
+    def _on_file_changed(self, text: str) -> None:
+        """List a GeoPackage's tile tables to choose from."""
+        current, tables = self.table.currentText(), gpkg_tile_tables(text.strip())
+        self.table.clear()
+        self.table.addItems(tables)
+        if current in tables:
+            self.table.setCurrentText(current)
 
     def _on_browse(self) -> None:
         key = self.kind.currentData()

@@ -129,3 +129,24 @@ def test_closing_side_by_side_leaves_the_window_working_and_it_opens_again(qtbot
     assert again is view and again.isVisible() and again.titles[1].text() == "rivers"
     lx0, _, lx1, _ = again.left.view()
     assert (lx0 + lx1) / 2 == pytest.approx((x0 + x1) / 2 + 500)  # it still follows the model's view
+
+
+def test_the_basemap_dialog_lists_the_tile_tables_of_a_geopackage(qtbot, quiet, mbtiles_file, tmp_path):
+    import subprocess
+
+    gpkg = tmp_path / "basemaps.gpkg"
+    for table in ("city_1990", "city_2020"):
+        subprocess.run(["gdal_translate", "-q", "-of", "GPKG", "-co", "TILING_SCHEME=GoogleMapsCompatible",
+                        "-co", f"RASTER_TABLE={table}", "-co", "APPEND_SUBDATASET=YES", str(mbtiles_file),
+                        str(gpkg)], check=True)
+    dialog = qt_compare.QtBasemapDialog(quiet.model, quiet)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(4)  # GeoPackage tiles
+    dialog.file.setText(str(gpkg))
+    assert [dialog.table.itemText(i) for i in range(dialog.table.count())] == ["city_1990", "city_2020"]
+    dialog.table.setCurrentText("city_2020")
+    dialog.accept()
+    assert quiet.model.basemap["gpkg"] == str(gpkg) and quiet.model.basemap["table"] == "city_2020"
+    again = qt_compare.QtBasemapDialog(quiet.model, quiet)
+    qtbot.addWidget(again)
+    assert again.table.currentText() == "city_2020"  # opens on the current basemap
