@@ -119,6 +119,13 @@ class QtBasemapDialog(QDialog):
         self.table = QComboBox(editable=True)  # the tile table of a GeoPackage
         self.file.textChanged.connect(self._on_file_changed)
         self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
+        opacity_label = QLabel(minimumWidth=40)
+        self.opacity.valueChanged.connect(lambda v: opacity_label.setText(f"{v} %"))
+        opacity_row = QWidget()
+        row = QHBoxLayout(opacity_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.opacity, 1)
+        row.addWidget(opacity_label)
         self.group = QLineEdit()
         self.message = QLabel(wordWrap=True)
         form = QFormLayout()
@@ -128,7 +135,7 @@ class QtBasemapDialog(QDialog):
         form.addRow("Attribution", self.url_attribution)
         form.addRow("File", file_row)
         form.addRow("Tile table", self.table)
-        form.addRow("Opacity", self.opacity)
+        form.addRow("Opacity", opacity_row)
         form.addRow("Compare group", self.group)
         ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         buttons = QDialogButtonBox(ok_cancel)
