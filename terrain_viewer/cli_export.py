@@ -87,8 +87,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stderr.write("\n")
     w, h = result.size
+    workers = f"; {result.worker_frames} by {settings.workers} workers" if settings.workers > 1 else ""
     print(f"wrote {result.path} ({result.format}, {result.frames} frames, {w}x{h}, "
-          f"{result.frames / max(time.perf_counter() - t0, 1e-9):.1f} frames/s)")
+          f"{result.frames / max(time.perf_counter() - t0, 1e-9):.1f} frames/s{workers})")
     return 0
 
 
