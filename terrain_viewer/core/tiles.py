@@ -121,6 +121,23 @@ class TileSource:
         raise NotImplementedError
 
 
+def tile_url(template: str, z: int, x: int, y: int) -> str:
+    """The URL of one tile: ``{z}/{x}/{y}``, a subdomain for ``{s}``, nothing for ``{r}`` (retina)."""
+    return template.format(z=z, x=x, y=y, s="a", r="")
+
+
+def check_url(url: str) -> None:
+    """DataError unless ``url`` is an http(s) template with {z}, {x} and {y} and nothing else to fill."""
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        raise DataError(f"a tile URL starts with http:// or https://: {url}")
+    if not all(k in url for k in ("{z}", "{x}", "{y}")):
+        raise DataError(f"tile URL needs {{z}}, {{x}} and {{y}}: {url}")
+    try:
+        tile_url(url, 0, 0, 0)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise DataError(f"tile URL has a placeholder the viewer cannot fill ({exc}): {url}") from None
+
+
 class XyzSource(TileSource):
     """An XYZ tile service (``https://…/{z}/{x}/{y}.png``) with an on-disk cache."""
 
@@ -129,8 +146,7 @@ class XyzSource(TileSource):
     def __init__(self, url: str, name: str, attribution: str = "", max_zoom: int = 19,
                  cache_dir: Path | None = None, timeout: float = 6.0, workers: int = 4):
         super().__init__()
-        if not all(k in url for k in ("{z}", "{x}", "{y}")):
-            raise DataError(f"tile URL needs {{z}}, {{x}} and {{y}}: {url}")
+        check_url(url)
         self.url, self.name, self.attribution = url, name, attribution
         self.max_zoom, self.timeout = max_zoom, timeout
         folder = re.sub(r"[^\w.-]+", "_", name)[:60] + "-" + hashlib.sha1(url.encode()).hexdigest()[:8]
@@ -171,8 +187,7 @@ class XyzSource(TileSource):
             event.wait(max(deadline - time.monotonic(), 0.0))
 
     def _fetch(self, key: Tile) -> None:
-        z, x, y = key
-        url = self.url.format(z=z, x=x, y=y, s="a", r="")
+        url = tile_url(self.url, *key)
         rgba = None
         try:
             request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
@@ -185,6 +200,8 @@ class XyzSource(TileSource):
                 self._store(key, data)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             log.warning("tile %s unavailable: %s", url, exc)
+        except Exception:  # noqa: BLE001 - a bug must not leave the tile pending for ever
+            log.exception("tile %s failed", url)
         with self._lock:
             event = self._inflight.pop(key, None)
             if rgba is None:

@@ -133,6 +133,10 @@ def test_bad_basemaps_are_one_line_problems(tmp_path, hengyang):
         tiles.source_for({"provider": "No.Such.Provider"})
     with pytest.raises(DataError, match=r"needs \{z\}"):
         tiles.source_for({"url": "https://example.invalid/tiles.png"})
+    with pytest.raises(DataError, match="starts with http"):
+        tiles.source_for({"url": "file:///etc/{z}/{x}/{y}"})
+    with pytest.raises(DataError, match="cannot fill"):
+        tiles.source_for({"url": "https://example.invalid/{variant}/{z}/{x}/{y}.png"})
     hengyang.set_basemap({"mbtiles": str(bad)})
     rgba = MapRenderer(hengyang).render(size=SIZE)  # the map still draws, with a note
     hengyang.set_basemap(None)
@@ -142,6 +146,8 @@ def test_bad_basemaps_are_one_line_problems(tmp_path, hengyang):
 def test_providers_come_from_xyzservices():
     names = tiles.providers()
     assert "OpenStreetMap.Mapnik" in names and "OpenTopoMap" in names
+    for name in names:  # every one offered in the dialog makes a tile source
+        tiles.check_url(tiles.source_for({"provider": name}).url)
     source = tiles.source_for({"provider": "OpenStreetMap.Mapnik"})
     assert source.url.startswith("https://") and "OpenStreetMap" in source.attribution
 
