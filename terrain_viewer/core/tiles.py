@@ -278,19 +278,20 @@ class GpkgTilesSource(TileSource):
         if self.table not in tables:
             raise DataError(f"no tile table '{self.table}' (has {', '.join(tables)})", self.path)
         self.name = self.table
+        self._sql_table = '"' + self.table.replace('"', '""') + '"'  # a quoted SQL identifier
         srs = _sqlite_rows(self.path, "SELECT s.organization_coordsys_id, m.min_x, m.max_x FROM "
                            "gpkg_tile_matrix_set m JOIN gpkg_spatial_ref_sys s ON m.srs_id = s.srs_id "
-                           f"WHERE m.table_name = '{self.table}'", "a GeoPackage")
+                           "WHERE m.table_name = ?", "a GeoPackage", (self.table,))
         if not srs or int(srs[0][0]) != 3857 or abs(srs[0][1] + ORIGIN) > 1 or abs(srs[0][2] - ORIGIN) > 1:
             raise DataError(f"tile table '{self.table}' is not a web mercator (EPSG:3857) world grid; "
                             "add it as a raster layer instead", self.path)
-        zooms = _sqlite_rows(self.path, f"SELECT zoom_level, matrix_width FROM gpkg_tile_matrix "
-                             f"WHERE table_name = '{self.table}'", "a GeoPackage")
+        zooms = _sqlite_rows(self.path, "SELECT zoom_level, matrix_width FROM gpkg_tile_matrix "
+                             "WHERE table_name = ?", "a GeoPackage", (self.table,))
         bad = [z for z, width in zooms if int(width) != 1 << int(z)]
         if bad or not zooms:
             raise DataError(f"tile table '{self.table}' does not use the standard web mercator zoom "
                             "levels; add it as a raster layer instead", self.path)
-        held = _sqlite_rows(self.path, f'SELECT MIN(zoom_level), MAX(zoom_level) FROM "{self.table}"',
+        held = _sqlite_rows(self.path, f'SELECT MIN(zoom_level), MAX(zoom_level) FROM {self._sql_table}',
                             "a GeoPackage")
         if not held or held[0][0] is None:
             raise DataError(f"tile table '{self.table}' holds no tiles", self.path)
@@ -302,7 +303,7 @@ class GpkgTilesSource(TileSource):
         if db is None:
             db = self._local.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
-            row = db.execute(f'SELECT tile_data FROM "{self.table}" WHERE zoom_level=? AND tile_column=? '
+            row = db.execute(f'SELECT tile_data FROM {self._sql_table} WHERE zoom_level=? AND tile_column=? '
                              "AND tile_row=?", (z, x, y)).fetchone()
         except sqlite3.Error as exc:
             log.warning("%s: %s", self.path, exc)
@@ -310,12 +311,12 @@ class GpkgTilesSource(TileSource):
         return decode_png(bytes(row[0])) if row else None
 
 
-def _sqlite_rows(path: Path, sql: str, what: str) -> list[tuple]:
+def _sqlite_rows(path: Path, sql: str, what: str, params: tuple = ()) -> list[tuple]:
     if not path.is_file():
         raise DataError("file not found", path)
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            return db.execute(sql).fetchall()
+            return db.execute(sql, params).fetchall()
     except sqlite3.Error as exc:
         raise DataError(f"not {what} ({exc})", path) from None
 
