@@ -109,3 +109,19 @@ def test_the_file_menu_opens_the_dialog(qtbot, small_window, monkeypatch):
     monkeypatch.setattr(ExportDialog, "exec", lambda self: opened.append(self) or 0)
     small_window.export_action.trigger()
     assert len(opened) == 1 and opened[0].model is small_window.model
+
+
+def test_export_with_two_worker_processes_from_the_dialog(qtbot, small_window, tmp_path):
+    out = tmp_path / "exports" / "frames"
+    out.parent.mkdir()
+    dialog = _dialog(qtbot, small_window, out, days=4)
+    dialog.format_combo.setCurrentIndex(1)  # PNG frames
+    dialog.out_edit.setText(str(out))
+    dialog.workers_spin.setValue(2)
+    assert dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60000)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10000)
+    frames = sorted(out.iterdir())
+    assert dialog.result.frames == len(frames) == 8 and dialog.progress.value() == 8
+    assert [f.name for f in frames][-1] == "frame_00008.png" and "Wrote" in dialog.status.text()
+    assert [p.name for p in out.parent.iterdir()] == ["frames"]
