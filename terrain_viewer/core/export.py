@@ -1,11 +1,13 @@
 """Export map sequences: PNG frames, MP4 (H.264) and GIF, rendered by the same MapRenderer.
 
 ``run_export(model, settings, out)`` renders ``days × frames_per_day`` frames (plus an optional
-title card) in order. With ``workers > 1`` frames are rendered in worker processes (each
-rebuilds the session once from ``model.to_dict()``) in contiguous chunks, and the writer takes
-them strictly in order. Output is written under a hidden temporary name in the target folder and
-renamed when complete: a cancelled or failed export leaves nothing that looks finished, and an
-existing output is never replaced unless ``overwrite``.
+title card) in order. Each rendering process encodes frame i on a thread while frame i + 1
+renders. With ``workers > 1`` worker processes (each builds the session once from
+``model.to_dict()`` and the parent's data) render contiguous chunks, this process renders the
+first frames itself until a worker is ready, and the writer (``FrameWriter``: setup / grab_frame /
+finish) takes the frames strictly in order. Output goes to a hidden temporary name in the target
+folder and is renamed when complete (``atomic.atomic_path``): a cancelled or failed export leaves
+nothing that looks finished, and an existing output is never replaced unless ``overwrite``.
 """
 
 from __future__ import annotations
