@@ -30,7 +30,7 @@ import rasterio.features
 import shapely
 import yaml
 from pyproj import Transformer
-from rasterio.transform import from_origin
+from affine import Affine
 from scipy import ndimage
 from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon
@@ -638,7 +638,7 @@ def dem_grid() -> tuple[rasterio.Affine, int, int]:
     x0 = math.floor((cx - DEM_HALF_SIZE) / DEM_CELL) * DEM_CELL
     y1 = math.ceil((cy + DEM_HALF_SIZE) / DEM_CELL) * DEM_CELL
     n = int(round(2 * DEM_HALF_SIZE / DEM_CELL))
-    return from_origin(x0, y1, DEM_CELL, DEM_CELL), n, n
+    return Affine(DEM_CELL, 0.0, x0, 0.0, -DEM_CELL, y1), n, n  # north-up, from the top-left corner
 
 
 def build_dem(layers: dict[str, gpd.GeoDataFrame]) -> tuple[np.ndarray, rasterio.Affine]:
