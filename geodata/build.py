@@ -29,8 +29,8 @@ import rasterio
 import rasterio.features
 import shapely
 import yaml
-from pyproj import Transformer
 from affine import Affine
+from pyproj import Transformer
 from scipy import ndimage
 from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon
