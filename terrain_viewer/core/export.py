@@ -358,31 +358,64 @@ def _frames(model: ViewerModel, settings: ExportSettings, total: int, png_folder
     if settings.workers == 1 or total <= CHUNK:
         yield from _frames_here(model, settings, _recorded(range(total), here), png_folder, stop)
         return
-    pool = _pool(settings.workers, model, settings)
-    ready = [pool.submit(_ready) for _ in range(settings.workers)] if head_start else []
-    used = False
+    feed = _PoolFeed(_pool(settings.workers, model, settings), settings.workers, total, png_folder)
     try:
-        head = _until_ready(total, ready) if head_start else iter(())
+        head = feed.until_ready() if head_start else iter(())
         yield from _frames_here(model, settings, _recorded(head, here), png_folder, stop)
         if len(here) < total:
-            used = True
-            yield from _frames_pooled(pool, settings.workers, range(len(here), total), png_folder, stop)
+            yield from feed.frames(len(here), stop)
     finally:  # workers that wrote frames finish before the partial output is removed
-        pool.shutdown(wait=used, cancel_futures=True)
-
-
-def _until_ready(total: int, ready: list[Future]) -> Iterator[int]:
-    """Frame numbers from 0 until a worker is ready."""
-    for i in range(total):
-        if any(f.done() for f in ready):
-            return
-        yield i
+        feed.pool.shutdown(wait=feed.used, cancel_futures=True)
 
 
 def _recorded(indices: Iterable[int], record: list[int]) -> Iterator[int]:
     for i in indices:
         record.append(i)
         yield i
+
+
+class _PoolFeed:
+    """Chunks of frames for the worker processes, results handed on strictly in order."""
+
+    def __init__(self, pool: ProcessPoolExecutor, workers: int, total: int, png_folder: Path | None):
+        self.pool, self.workers, self.total = pool, workers, total
+        self.folder = str(png_folder) if png_folder else None
+        self.pending: deque[Future] = deque()
+        self.chunks: Iterator[list[int]] = iter(())
+        self.used = False
+
+    def until_ready(self) -> Iterator[int]:
+        """Frame numbers for this process from 0 until a worker is ready; the workers get the
+        rest from that moment (not after this process has drained its encoder)."""
+        ready = [self.pool.submit(_ready) for _ in range(self.workers)]
+        for i in range(self.total):
+            if any(f.done() for f in ready):
+                self._start(i)
+                return
+            yield i
+
+    def _start(self, first: int) -> None:
+        if not self.used:
+            self.used = True
+            starts = range(first, self.total, CHUNK)
+            self.chunks = (list(range(i, min(i + CHUNK, self.total))) for i in starts)
+            for chunk in itertools.islice(self.chunks, 2 * self.workers):
+                self.pending.append(self.pool.submit(_work, chunk, self.folder))
+
+    def frames(self, first: int, stop: Callable[[], bool]) -> Iterator[bytes | str]:
+        self._start(first)
+        while self.pending:
+            while not wait([self.pending[0]], timeout=0.1).done:  # stay responsive to a cancel
+                if stop():
+                    raise Cancelled
+            try:
+                result = self.pending.popleft().result()
+            except BrokenProcessPool as exc:
+                raise ExportError(f"a worker process died ({exc}); try --workers 1") from None
+            chunk = next(self.chunks, None)
+            if chunk is not None:
+                self.pending.append(self.pool.submit(_work, chunk, self.folder))
+            yield from result
 
 
 def _frames_here(model: ViewerModel, settings: ExportSettings, indices: Iterable[int],
@@ -405,27 +438,6 @@ def _frames_here(model: ViewerModel, settings: ExportSettings, indices: Iterable
         finally:
             for future in window:
                 future.cancel()
-
-
-def _frames_pooled(pool: ProcessPoolExecutor, workers: int, indices: range, png_folder: Path | None,
-                   stop: Callable[[], bool]) -> Iterator[bytes | str]:
-    """Render chunks of frames in the worker processes; hand them on strictly in order."""
-    chunks = (list(indices[i:i + CHUNK]) for i in range(0, len(indices), CHUNK))
-    folder = str(png_folder) if png_folder else None
-    pending: deque[Future] = deque(pool.submit(_work, chunk, folder)
-                                   for chunk in itertools.islice(chunks, 2 * workers))
-    while pending:
-        while not wait([pending[0]], timeout=0.1).done:  # stay responsive to a cancel
-            if stop():
-                raise Cancelled
-        try:
-            result = pending.popleft().result()
-        except BrokenProcessPool as exc:
-            raise ExportError(f"a worker process died ({exc}); try --workers 1") from None
-        chunk = next(chunks, None)
-        if chunk is not None:
-            pending.append(pool.submit(_work, chunk, folder))
-        yield from result
 
 
 # ---- writers (setup / grab_frame / finish, the matplotlib.animation shape) -----------------------
