@@ -43,6 +43,7 @@ from .timeline import parse_iso
 FORMATS = ("png", "mp4", "gif")
 CHUNK = 6  # frames per worker task: consecutive dates reuse the worker's cached background
 CARD_DIM, CARD_NAVY = 0.22, (26, 46, 70)  # the title card: this much of the map under navy
+CARD_FADE = 0.75  # seconds at the end of the title card that dissolve into the first map frame
 TILE_WAIT = 30.0  # seconds a frame may wait for basemap tiles to download
 PRELOAD = ["terrain_viewer.core.export", "terrain_viewer.core.render", "terrain_viewer.core.export_warm"]
 PNG_COMPRESS = 2  # zlib level: fast, still far smaller than raw (level 6+ costs 3x the time)
@@ -229,6 +230,7 @@ class FrameSource:
         self.renderer.wait_for_tiles = TILE_WAIT  # a frame shows its basemap, never a gap
         self.dpi = 100.0 * self.size[1] / 1080.0  # the same type size at every resolution
         self._card: np.ndarray | None = None
+        self._first: np.ndarray | None = None  # the first map frame, under the title card
 
     @property
     def title_frames(self) -> int:
@@ -241,16 +243,23 @@ class FrameSource:
     def frame(self, i: int) -> np.ndarray:
         """Frame ``i`` as an (H, W, 4) uint8 RGBA array (opaque)."""
         if i < self.title_frames:
-            return self._title_card()
+            return self._title_frame(i)
         t = float(self.times[i - self.title_frames])
         return self.renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi)
 
-    def _title_card(self) -> np.ndarray:
+    def _title_frame(self, i: int) -> np.ndarray:
+        """The title card; over its last ``CARD_FADE`` seconds it dissolves into the first map frame."""
         if self._card is None:
             t = float(self.times[0])
-            first = self.renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi)
-            self._card = title_card(first, self.settings.title, self.settings.subtitle, self.dpi)
-        return self._card
+            self._first = self.renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi)
+            self._card = title_card(self._first, self.settings.title, self.settings.subtitle, self.dpi)
+        fade = min(self.title_frames - 1, int(round(CARD_FADE * self.settings.fps)))
+        k = i - (self.title_frames - 1 - fade)  # 1..fade within the dissolve
+        if fade <= 0 or k <= 0:
+            return self._card
+        s = k / (fade + 1)
+        mixed = self._card.astype(np.float32) * (1 - s) + self._first.astype(np.float32) * s
+        return np.rint(mixed).astype(np.uint8)
 
 
 def title_card(background: np.ndarray, title: str, subtitle: str, dpi: float) -> np.ndarray:

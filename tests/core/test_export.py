@@ -75,8 +75,9 @@ def test_title_card_comes_first_and_lasts_its_seconds(model, tmp_path):
     s = settings(title="The Siege of Hengyang", subtitle="23 June – 8 August 1944", title_seconds=0.5)
     result = run_export(model, s, tmp_path / "t")
     assert result.frames == 4 + 6  # 0.5 s at 8 fps, then the map frames
-    card, first_map = pixels(tmp_path / "t" / "frame_00001.png"), pixels(tmp_path / "t" / "frame_00005.png")
+    card, dissolve, first_map = (pixels(tmp_path / "t" / f"frame_{i:05d}.png") for i in (1, 4, 5))
     assert card.mean() < first_map.mean() - 40  # dimmed behind the title
+    assert card.mean() + 10 < dissolve.mean() < first_map.mean() - 10  # then dissolves into the map
 
 
 def test_cancelling_midway_leaves_nothing_that_looks_finished(model, tmp_path):
