@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 Extent = tuple[float, float, float, float]
@@ -20,12 +21,22 @@ def ease_in_out(s: float) -> float:
     return s * s * (3.0 - 2.0 * s)
 
 
+EASINGS: dict[str, Callable[[float], float]] = {
+    "in-out": ease_in_out,  # starts and stops gently (the default)
+    "linear": lambda s: min(max(s, 0.0), 1.0),  # constant speed, e.g. through a middle key
+    "in": lambda s: min(max(s, 0.0), 1.0) ** 2,  # starts gently, arrives at full speed
+    "out": lambda s: 1.0 - (1.0 - min(max(s, 0.0), 1.0)) ** 2,  # leaves at full speed, stops gently
+}
+
+
 @dataclass(frozen=True)
 class ViewKey:
-    """The map extent (map CRS) the camera shows at time ``t`` (float days, see timeline)."""
+    """The map extent (map CRS) the camera shows at time ``t`` (float days, see timeline);
+    ``ease`` shapes the move that arrives at this key (one of ``EASINGS``)."""
 
     t: float
     extent: Extent
+    ease: str = "in-out"
 
 
 class Camera:
@@ -38,6 +49,8 @@ class Camera:
             x0, y0, x1, y1 = key.extent
             if not (x1 > x0 and y1 > y0 and all(math.isfinite(v) for v in key.extent)):
                 raise ValueError(f"bad camera extent {key.extent}")
+            if key.ease not in EASINGS:
+                raise ValueError(f"unknown ease {key.ease!r}: use one of {', '.join(EASINGS)}")
         self.keys = sorted(keys, key=lambda k: k.t)
         self._times = [k.t for k in self.keys]
 
@@ -53,7 +66,7 @@ class Camera:
         if i == len(self.keys):
             return self.keys[-1].extent
         a, b = self.keys[i - 1], self.keys[i]
-        return interpolate(a.extent, b.extent, ease_in_out((t - a.t) / (b.t - a.t)))
+        return interpolate(a.extent, b.extent, EASINGS[b.ease]((t - a.t) / (b.t - a.t)))
 
 
 def interpolate(a: Extent, b: Extent, s: float) -> Extent:

@@ -72,7 +72,7 @@ class ExportSettings:
     labels: bool = True
     chinese_names: bool = False
     view: list[float] | None = None  # a fixed extent (map CRS); None = the session's view
-    camera: list[dict] = field(default_factory=list)  # [{"date": ISO, "extent": [x0, y0, x1, y1]}]
+    camera: list[dict] = field(default_factory=list)  # [{"date": ISO, "extent": [x0, y0, x1, y1], "ease"?}]
 
     # ---- file form ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -153,13 +153,13 @@ class ExportSettings:
     def make_camera(self, default_view, source: str | Path | None = None) -> Camera:
         try:
             if self.camera:
-                keys = [ViewKey(_parse_time(k["date"], "camera date", source), tuple(k["extent"]))
-                        for k in self.camera]
+                keys = [ViewKey(_parse_time(k["date"], "camera date", source), tuple(k["extent"]),
+                                k.get("ease", "in-out")) for k in self.camera]
                 return Camera(keys)
             return Camera.fixed(tuple(self.view) if self.view else default_view)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ExportError(f"camera: each key needs a date and an extent [xmin, ymin, xmax, ymax] "
-                              f"({exc})", source) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ExportError(f"camera: each key needs a date and an extent [xmin, ymin, xmax, ymax], "
+                              f"optionally an ease ({exc})", source) from None
 
     def apply_to(self, model: ViewerModel) -> None:
         """Set the map furniture switches on ``model``."""

@@ -38,3 +38,16 @@ def test_interpolation_ends_on_the_keys_and_bad_extents_are_refused():
         Camera([ViewKey(0, (10, 0, 0, 10))])
     with pytest.raises(ValueError):
         Camera([])
+
+
+def test_each_move_takes_the_ease_of_the_key_it_arrives_at():
+    wide, close = (0, 0, 400, 400), (0, 0, 100, 100)
+    linear = Camera([ViewKey(0, wide), ViewKey(1, close, "linear")])
+    eased = Camera([ViewKey(0, wide), ViewKey(1, close)])
+    width = [linear.view_at(t)[2] - linear.view_at(t)[0] for t in (0.25, 0.5, 0.75)]
+    assert width == pytest.approx([400 * 0.25 ** 0.25, 200, 400 * 0.25 ** 0.75])  # even steps in log scale
+    assert eased.view_at(0.25)[2] > linear.view_at(0.25)[2]  # in-out: still slow after a quarter
+    start_fast = Camera([ViewKey(0, wide), ViewKey(1, close, "out")])
+    assert start_fast.view_at(0.25)[2] < linear.view_at(0.25)[2]
+    with pytest.raises(ValueError, match="unknown ease 'bounce'"):
+        Camera([ViewKey(0, wide), ViewKey(1, close, "bounce")])
