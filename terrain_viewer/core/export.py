@@ -3,11 +3,12 @@
 ``run_export(model, settings, out)`` renders ``days × frames_per_day`` frames (plus an optional
 title card) in order. Each rendering process encodes frame i on a thread while frame i + 1
 renders. With ``workers > 1`` worker processes (each builds the session once from
-``model.to_dict()`` and the parent's data) render contiguous chunks, this process renders the
-first frames itself until a worker is ready, and the writer (``FrameWriter``: setup / grab_frame /
-finish) takes the frames strictly in order. Output goes to a hidden temporary name in the target
-folder and is renamed when complete (``atomic.atomic_path``): a cancelled or failed export leaves
-nothing that looks finished, and an existing output is never replaced unless ``overwrite``.
+``model.to_dict()`` and the parent's data) render contiguous chunks; if a core is free for it,
+this process renders the first frames itself until a worker is ready. The writer
+(``FrameWriter``: setup / grab_frame / finish) takes the frames strictly in order. Output goes to
+a hidden temporary name in the target folder and is renamed when complete
+(``atomic.atomic_path``): a cancelled or failed export leaves nothing that looks finished, and an
+existing output is never replaced unless ``overwrite``.
 """
 
 from __future__ import annotations
@@ -360,9 +361,9 @@ def _frames(model: ViewerModel, settings: ExportSettings, total: int, png_folder
             stop: Callable[[], bool], here: list[int], head_start: bool = True) -> Iterator[bytes | str]:
     """Frames in order: RGB bytes, or PNG names when the frames write themselves.
 
-    With workers, this process renders the first frames itself while the workers start (a
-    second or so), and hands the rest to them as soon as one is ready: short exports never
-    wait for workers, long ones get all of them. Frame numbers rendered here go into ``here``.
+    With workers and ``head_start``, this process renders the first frames itself while the
+    workers start, and hands the rest to them as soon as one is ready. Frame numbers rendered
+    here go into ``here``.
     """
     if settings.workers == 1 or total <= CHUNK:
         yield from _frames_here(model, settings, _recorded(range(total), here), png_folder, stop)
@@ -527,13 +528,15 @@ WRITERS: dict[str, type[FrameWriter]] = {"png": PngWriter, "mp4": Mp4Writer, "gi
 def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *, overwrite: bool = False,
                progress: Callable[[Progress], None] | None = None,
                cancel: threading.Event | Callable[[], bool] | None = None,
-               head_start: bool = True) -> ExportResult:
+               head_start: bool | None = None) -> ExportResult:
     """Export ``settings`` for the session ``model`` to ``out`` (a folder, .mp4 or .gif).
 
     ``progress(Progress)`` is called after every frame written; ``cancel`` is an Event (set = stop)
     or a callable returning False to stop. A cancelled export returns ``cancelled=True`` and
     leaves no output; an existing output is kept unless ``overwrite``. With ``head_start`` (and
-    ``settings.workers > 1``) this process renders the first frames while the workers start.
+    ``settings.workers > 1``) this process renders the first frames while the workers start;
+    by default only when there is a core to spare for it (``os.cpu_count() > workers``): on a
+    machine with no spare core it only slows the starting workers down (measured).
     """
     out = Path(out)
     settings.check()
@@ -547,6 +550,8 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     total = _frame_count(model, settings)
     counter = _Counter(total, progress)
     here: list[int] = []  # frames rendered in this process
+    if head_start is None:
+        head_start = (os.cpu_count() or 1) > settings.workers
     try:
         with atomic_path(out, overwrite, directory=fmt == "png", error=ExportError) as partial:
             folder = partial if fmt == "png" else None

@@ -130,7 +130,7 @@ def test_frames_are_deterministic_and_two_workers_match_one(model, tmp_path):
     run_export(model, s, tmp_path / "b")
     s.workers = 2
     pooled = run_export(model, s, tmp_path / "c", head_start=False)  # every frame from a worker
-    mixed = run_export(model, s, tmp_path / "d")  # this process renders while the workers start
+    mixed = run_export(model, s, tmp_path / "d", head_start=True)  # renders here while workers start
     assert pooled.worker_frames == 8 and mixed.frames == 8
     a, b, c, d = (sorted((tmp_path / n).iterdir()) for n in "abcd")
     assert len(a) == len(c) == 8
