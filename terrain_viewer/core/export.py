@@ -291,7 +291,7 @@ _WORKER: FrameSource | None = None
 _ENCODER: ThreadPoolExecutor | None = None
 
 
-def _init_worker(model_dict: dict, settings_dict: dict, dataset: bytes | None) -> None:
+def _init_worker(model_dict: dict, settings_dict: dict, dataset: bytes | None, warm: bool) -> None:
     """Build the session and renderer once per worker process (on the parent's data when it
     could be pickled, else reopening the files); Ctrl-C is the parent's to handle."""
     global _WORKER, _ENCODER
@@ -299,7 +299,8 @@ def _init_worker(model_dict: dict, settings_dict: dict, dataset: bytes | None) -
     data = pickle.loads(dataset) if dataset is not None else None
     _WORKER = FrameSource(model_dict, ExportSettings(**settings_dict), dataset=data)
     _ENCODER = ThreadPoolExecutor(1)
-    _WORKER.frame(0)  # fonts, symbols and caches: "ready" means ready to render at full speed
+    if warm:  # fonts, symbols and caches: "ready" then means ready to render at full speed
+        _WORKER.frame(0)
 
 
 def _ready() -> bool:
@@ -348,13 +349,13 @@ def prepare_workers() -> None:
         forkserver.ensure_running()
 
 
-def _pool(workers: int, model: ViewerModel, settings: ExportSettings) -> ProcessPoolExecutor:
+def _pool(workers: int, model: ViewerModel, settings: ExportSettings, warm: bool) -> ProcessPoolExecutor:
     try:  # shipping the loaded data takes milliseconds; reading the files again takes far longer
         dataset = pickle.dumps(model.dataset, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - something unpicklable in the data: workers reopen the files
         dataset = None
     return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
-                               initargs=(model.to_dict(), settings.to_dict(), dataset))
+                               initargs=(model.to_dict(), settings.to_dict(), dataset, warm))
 
 
 def _frames(model: ViewerModel, settings: ExportSettings, total: int, png_folder: Path | None,
@@ -368,7 +369,8 @@ def _frames(model: ViewerModel, settings: ExportSettings, total: int, png_folder
     if settings.workers == 1 or total <= CHUNK:
         yield from _frames_here(model, settings, _recorded(range(total), here), png_folder, stop)
         return
-    feed = _PoolFeed(_pool(settings.workers, model, settings), settings.workers, total, png_folder)
+    pool = _pool(settings.workers, model, settings, warm=head_start)
+    feed = _PoolFeed(pool, settings.workers, total, png_folder)
     try:
         head = feed.until_ready() if head_start else iter(())
         yield from _frames_here(model, settings, _recorded(head, here), png_folder, stop)
