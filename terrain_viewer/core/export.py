@@ -309,8 +309,14 @@ def _ready() -> bool:
 
 
 def _work(indices: list[int], png_folder: str | None) -> list:
-    """A worker process's task: render frames, finish each on the encoder thread meanwhile."""
-    futures = [_ENCODER.submit(finish_frame, _WORKER.frame(i), i, png_folder) for i in indices]
+    """A worker process's task: render frames, finish each on the encoder thread meanwhile
+    (all of them finished or failed before the task ends, even when a render fails)."""
+    futures: list[Future] = []
+    try:
+        for i in indices:
+            futures.append(_ENCODER.submit(finish_frame, _WORKER.frame(i), i, png_folder))
+    finally:
+        wait(futures)
     return [f.result() for f in futures]
 
 
