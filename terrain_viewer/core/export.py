@@ -565,7 +565,12 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
             folder = partial if fmt == "png" else None
             frames = _frames(model, settings, total, folder, stop, here, head_start)
             with contextlib.closing(frames):  # workers and threads end before the partial is removed
-                _write(WRITERS[fmt](), partial, size, settings.fps, frames, counter, stop, out)
+                try:
+                    _write(WRITERS[fmt](), partial, size, settings.fps, frames, counter, stop, out)
+                except ExportError as exc:  # name the output, not a hidden file inside the partial
+                    if exc.file and exc.file.startswith(str(partial)):
+                        raise ExportError(exc.problem, out) from exc
+                    raise
     except Cancelled:
         return ExportResult(out, fmt, counter.done, size, counter.elapsed(), cancelled=True,
                             worker_frames=max(0, counter.done - len(here)))
