@@ -17,6 +17,7 @@ import contextlib
 import errno
 import itertools
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -502,8 +503,13 @@ class Mp4Writer(FrameWriter):
         self._gen.close()  # closes ffmpeg's stdin and waits for it to write the file
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):  # after an error: the partial file is removed anyway
-            self._gen.close()
+        quiet = logging.getLogger("imageio_ffmpeg")  # "no frames written" after a cancel: we know
+        level, quiet.level = quiet.level, logging.ERROR
+        try:
+            with contextlib.suppress(Exception):  # after an error: the partial file is removed anyway
+                self._gen.close()
+        finally:
+            quiet.setLevel(level)
 
 
 class GifWriter(FrameWriter):
