@@ -80,8 +80,10 @@ def test_ctrl_c_cancels_cleanly_and_leaves_nothing(tmp_path: Path):
 
     cmd = [sys.executable, "-m", "terrain_viewer.cli", "export", "--from", "1944-06-23", "--to", "1944-08-08",
            "--size", "320x180", "--workers", "2", "--out", "battle.mp4"]
+    # a terminal's default SIGINT, even when the tests run as a background job (which ignores it)
     proc = subprocess.Popen(cmd, cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = b""
     while b"frame 2/" not in seen:  # the export is under way
         chunk = proc.stderr.read1(256)
