@@ -18,14 +18,13 @@ def builtin_paths() -> list[Path]:
     return paths()
 
 
-PROJECT_SUFFIX = ".tvproj"
-
-
 def _paths(args: argparse.Namespace) -> list[Path]:
     """The data files named on the command line (the built-in data when none)."""
+    from .core.project import is_project
+
     paths = [Path(p) for p in args.files] if args.files else builtin_paths()
     for path in paths:
-        if path.suffix.lower() == PROJECT_SUFFIX and args.command in ("info", "validate"):
+        if is_project(path) and args.command in ("info", "validate"):
             raise TerrainViewerError(f"{path}: a project file, not data; "
                                      f"use `terrain-viewer project-info {path}`")
     return paths
@@ -35,18 +34,17 @@ def open_model(args: argparse.Namespace):
     """The session to draw: a ``.tvproj`` project (its layers, styles, view, date and options)
     when one is given, else a new model on the data files. Returns (model, from_project)."""
     from .core.model import ViewerModel
-    from .core.project import load_project
+    from .core.project import load_project, split_projects
 
-    paths = _paths(args)
-    projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
-    if len(projects) > 1 or (projects and len(paths) > 1):
+    projects, data = split_projects(_paths(args))
+    if len(projects) > 1 or (projects and data):
         raise TerrainViewerError("give either one project file or data files, not both")
     if projects:
         model, info = load_project(projects[0])
         for problem in info.problems:
             print(f"terrain-viewer: {problem}", file=sys.stderr)
         return model, True
-    return ViewerModel.open(paths), False
+    return ViewerModel.open(data), False
 
 
 def _fmt_days(extent: tuple[float, float] | None) -> str:

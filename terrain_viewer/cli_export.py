@@ -46,11 +46,10 @@ def build_settings(args: argparse.Namespace):
 
 def project_export(args: argparse.Namespace) -> dict | None:
     """The export settings saved in a ``.tvproj`` given as the only file, if any."""
-    from .core.project import SUFFIX, read_project
+    from .core.project import is_project, read_project
 
-    files = [Path(f) for f in args.files]
-    if len(files) == 1 and files[0].suffix.lower() == SUFFIX:
-        return read_project(files[0]).export
+    if len(args.files) == 1 and is_project(args.files[0]):
+        return read_project(args.files[0]).export
     return None
 
 

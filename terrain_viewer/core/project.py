@@ -18,6 +18,7 @@ import re
 import shutil
 import time
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 
@@ -74,6 +75,17 @@ class ProjectInfo:
 
 
 # ---- writing ------------------------------------------------------------------------------
+def is_project(path: str | Path) -> bool:
+    """Whether ``path`` names a project file (by its ``.tvproj`` suffix)."""
+    return Path(path).suffix.lower() == SUFFIX
+
+
+def split_projects(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
+    """``paths`` as (project files, data files)."""
+    paths = [Path(p) for p in paths]
+    return [p for p in paths if is_project(p)], [p for p in paths if not is_project(p)]
+
+
 def _stored_path(path: Path, folder: Path) -> dict:
     """``{"path": relative POSIX path (absolute on another drive), "absolute": fallback}``."""
     absolute = Path(os.path.abspath(path))

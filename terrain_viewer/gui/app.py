@@ -57,10 +57,10 @@ def create_window(paths: Sequence[str | Path] = ()):
     """Build the main window on ``paths`` at the start of the time extent (23 June 1944).
 
     A project file (``.tvproj``) among ``paths`` is opened into the window as a project."""
-    from .main_window import PROJECT_SUFFIX, QtMainWindow
+    from ..core.project import split_projects
+    from .main_window import QtMainWindow
 
-    projects = [p for p in paths if Path(p).suffix.lower() == PROJECT_SUFFIX]
-    paths = [p for p in paths if Path(p).suffix.lower() != PROJECT_SUFFIX]
+    projects, paths = split_projects(paths)
     model, problems = load_model(paths)
     model.time.set_t(model.time.start)
     window = QtMainWindow(model)

@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
 
 from ..core.errors import TerrainViewerError
 from ..core.model import ViewerModel
+from ..core.project import split_projects
 from . import resources
 from .qt_events_panel import QtEventsPanel
 from .qt_identify import TOLERANCE_PX, QtIdentifyPanel
@@ -36,7 +37,6 @@ from .qt_time_slider import QtTimeSlider
 
 log = logging.getLogger("terrain_viewer.gui")
 
-PROJECT_SUFFIX = ".tvproj"
 OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx "
                "*.csv *.tif *.tiff);;GeoTIFF (*.tif *.tiff);;All files (*)")
 TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
@@ -251,11 +251,9 @@ class QtMainWindow(QMainWindow):
         """Add the layers of ``paths``; show problems; return them. The window keeps running.
 
         A project file (``.tvproj``) among them is opened as a project instead (the first one)."""
-        paths = [Path(p) for p in paths]
-        projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
+        projects, paths = split_projects(paths)
         if projects:
             self._call("qt_project", "open_project", projects[0])
-            paths = [p for p in paths if p.suffix.lower() != PROJECT_SUFFIX]
             if not paths:
                 return []
         try:
