@@ -27,18 +27,22 @@ FRAME = {"boxstyle": "round,pad=0.35,rounding_size=0.2", "facecolor": st.PAPER, 
 
 
 # ---- scale bar -------------------------------------------------------------------------------
-@functools.cache
 def text_fonts() -> list[str]:
     """Serif with an installed CJK font as per-glyph fallback, for free text (titles, layer names)."""
+    return _with_cjk(st.SERIF, st.CJK_SERIF, st.CJK_SANS)
+
+
+@functools.cache
+def _with_cjk(base: str, *cjk_families: str) -> list[str]:
     from matplotlib import font_manager
 
-    for family in (st.CJK_SERIF, st.CJK_SANS):
+    for family in cjk_families:
         try:
             font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
         except ValueError:
             continue
-        return [st.SERIF, family]
-    return [st.SERIF]
+        return [base, family]
+    return [base]
 
 
 def nice_length(limit: float) -> float:

@@ -199,17 +199,8 @@ class MapRenderer:
 
     def _cjk_font(self) -> str | None:
         if self._cjk is False:
-            from matplotlib import font_manager
-
-            self._cjk = None
-            for family in (st.CJK_SERIF, st.CJK_SANS):
-                try:
-                    font_manager.findfont(font_manager.FontProperties(family=family),
-                                          fallback_to_default=False)
-                    self._cjk = family
-                    break
-                except ValueError:
-                    continue
+            fonts = fu.text_fonts()  # the serif and, when one is installed, a CJK fallback
+            self._cjk = fonts[1] if len(fonts) > 1 else None
             if self._cjk is None:
                 fu.warn_once("cjk", "no CJK font found (install Noto Sans CJK); Chinese names are skipped")
         return self._cjk
