@@ -297,32 +297,19 @@ def open_dataset(paths: Sequence[str | Path], map_crs: CRS | str | int | None = 
         problems.extend(DataError(p, path, info.name).message
                         for p in layer.problems + layer.warnings)
         layers.append(layer)
-    rasters = _load_rasters(raster_paths, crs, problems)
-    rasters += _load_gpkg_rasters([p for p in vector_paths if p.suffix.lower() == ".gpkg"], crs, problems)
+    scans = [(p, table) for p in vector_paths for table in io.gpkg_tile_tables(p)]  # scanned maps
+    rasters = _load_rasters([(p, None) for p in raster_paths] + scans, crs, problems)
     return Dataset(layers=layers, map_crs=crs, rasters=rasters, problems=problems)
 
 
-def _load_gpkg_rasters(paths: Sequence[Path], crs: CRS, problems: list[str]) -> list:
-    """GeoPackage tile tables (scanned maps) as raster layers named after their table."""
+def _load_rasters(sources: Sequence[tuple[Path, str | None]], crs: CRS, problems: list[str]) -> list:
+    """Raster files, and GeoPackage tile tables (scanned maps, named after their table)."""
     from .raster import load_raster
 
     rasters = []
-    for path in paths:
-        for table in io.gpkg_tile_tables(path):
-            try:
-                rasters.append(load_raster(path, crs, table=table))
-            except TerrainViewerError as exc:
-                problems.append(exc.message)
-    return rasters
-
-
-def _load_rasters(paths: Sequence[Path], crs: CRS, problems: list[str]) -> list:
-    from .raster import load_raster
-
-    rasters = []
-    for path in paths:
+    for path, table in sources:
         try:
-            rasters.append(load_raster(path, crs))
+            rasters.append(load_raster(path, crs, table=table))
         except TerrainViewerError as exc:
             problems.append(exc.message)
     return rasters
