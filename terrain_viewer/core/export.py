@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_path, atomic_write_text, check_target, os_error
+from .atomic import atomic_path, atomic_write_text, os_error
 from .camera import Camera, ViewKey
 from .errors import ExportError
 from .model import ViewerModel
@@ -145,6 +145,14 @@ class ExportSettings:
             raise ExportError(f"size {self.size!r}: width and height must be 16..8192 pixels", source)
         return w, h
 
+    def title_frames(self) -> int:
+        """Frames of the title card (none without a title or a length)."""
+        return int(round(self.title_seconds * self.fps)) if self.title and self.title_seconds > 0 else 0
+
+    def frame_count(self, model: ViewerModel) -> int:
+        """Title card frames plus ``days × frames_per_day`` map frames."""
+        return self.title_frames() + len(self.times(model))
+
     def times(self, model: ViewerModel) -> np.ndarray:
         """Frame times: ``frames_per_day`` a day for every day from start to end inclusive."""
         start = math.floor(_parse_time(self.start, "start") if self.start else model.time.start)
@@ -236,8 +244,7 @@ class FrameSource:
 
     @property
     def title_frames(self) -> int:
-        s = self.settings
-        return int(round(s.title_seconds * s.fps)) if s.title and s.title_seconds > 0 else 0
+        return self.settings.title_frames()
 
     def __len__(self) -> int:
         return self.title_frames + len(self.times)
@@ -559,9 +566,8 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     if fmt == "mp4" and (size[0] % 2 or size[1] % 2):
         raise ExportError(f"MP4 (H.264, yuv420p) needs an even width and height, not {size[0]}x{size[1]}",
                           out)
-    check_target(out, overwrite, directory=fmt == "png", error=ExportError)
     stop = _stop_test(cancel)
-    total = _frame_count(model, settings)
+    total = settings.frame_count(model)
     counter = _Counter(total, progress)
     here: list[int] = []  # frames rendered in this process
     if head_start is None:
@@ -625,11 +631,6 @@ def _stop_test(cancel: threading.Event | Callable[[], bool] | None) -> Callable[
     if isinstance(cancel, threading.Event):
         return cancel.is_set
     return lambda: cancel() is False
-
-
-def _frame_count(model: ViewerModel, settings: ExportSettings) -> int:
-    card = settings.title and settings.title_seconds > 0
-    return (int(round(settings.title_seconds * settings.fps)) if card else 0) + len(settings.times(model))
 
 
 def _os_error(exc: OSError, path: Path) -> ExportError:
