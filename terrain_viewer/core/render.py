@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -25,8 +24,8 @@ from matplotlib.figure import Figure
 
 from . import furniture as fu
 from . import style as st
+from .atomic import atomic_path
 from .errors import ExportError, TerrainViewerError
-from .files import temp_file_beside
 from .layers import Layer
 from .model import Extent, LayerState, ViewerModel
 from .raster import RasterLayer
@@ -634,19 +633,14 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def write_png(path: Path, rgba: np.ndarray, dpi: float = 100.0) -> Path:
-    """Write an RGBA array as PNG atomically (temp file in the same folder, then os.replace)."""
+def write_png(path: str | Path, rgba: np.ndarray, dpi: float = 100.0) -> Path:
+    """Write an RGBA array as PNG atomically (a hidden temp file beside it, then renamed)."""
     import matplotlib.image as mpimg
 
+    path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError("folder does not exist", folder)
-    fd, tmp = temp_file_beside(folder, ".tmp_", ".png")
-    os.close(fd)
-    try:
+    with atomic_path(path, overwrite=True, error=ExportError) as tmp:
         mpimg.imsave(tmp, rgba, format="png", dpi=dpi)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExportError(f"cannot write PNG: {exc.strerror or exc}", path) from exc
     return path
