@@ -73,6 +73,14 @@ class Layer:
             return self.gdf.iloc[self.index.active(t)]
         return self._keyframes_at(t)
 
+    def active_rows(self, t: float) -> np.ndarray | None:
+        """Row numbers (in ``gdf``) of the features on the map at ``t``; None for all (static)."""
+        if self.role == "temporal":
+            return np.asarray(self.index.active(t))
+        if self.role == "keyframes":
+            return np.asarray(self.tracks.state(t).rows)
+        return None
+
     def _keyframes_at(self, t: float) -> gpd.GeoDataFrame:
         state = self.tracks.state(t)
         out = self.gdf.iloc[state.rows].copy()

@@ -510,7 +510,7 @@ class MapRenderer:
                 continue
             if "source" not in item.obj.gdf.columns:
                 continue
-            rows = self._active_rows(item.obj, t)
+            rows = item.obj.active_rows(t)
             key = ("sources", id(item.obj), rows.tobytes() if rows is not None else b"all")
             hit = self._source_cache.get(key)
             if hit is None:
@@ -521,15 +521,6 @@ class MapRenderer:
                     self._source_cache.pop(next(iter(self._source_cache)))
             sources += hit
         return sources
-
-    @staticmethod
-    def _active_rows(layer: Layer, t: float) -> np.ndarray | None:
-        """Row numbers of the features on the map at ``t`` (None = all rows)."""
-        if layer.role == "temporal":
-            return np.asarray(layer.index.active(t))
-        if layer.role == "keyframes":
-            return np.asarray(layer.tracks.state(t).rows)
-        return None
 
 
 @dataclass
