@@ -51,7 +51,7 @@ def summary(times_ms: list[float], **extra) -> dict:
 
 
 def builtin_model():
-    from terrain_viewer.core.builtin import builtin_paths
+    from terrain_viewer.core.data.builtin import builtin_paths
     from terrain_viewer.core.model import ViewerModel
 
     return ViewerModel.open(builtin_paths())
@@ -64,8 +64,8 @@ def tmpdir() -> Path:
 # --- loading -----------------------------------------------------------------------------
 @case("load_builtin")
 def load_builtin(args) -> dict:
-    from terrain_viewer.core.builtin import builtin_paths
-    from terrain_viewer.core.layers import open_dataset
+    from terrain_viewer.core.data.builtin import builtin_paths
+    from terrain_viewer.core.data.layers import open_dataset
 
     paths = builtin_paths()
     return summary(timed(lambda: open_dataset(paths), args.repeat))
@@ -74,7 +74,7 @@ def load_builtin(args) -> dict:
 def _load_units(units: int, days: int, args) -> dict:
     import synthetic
 
-    from terrain_viewer.core.layers import open_dataset
+    from terrain_viewer.core.data.layers import open_dataset
 
     path = synthetic.moving_units(tmpdir() / "units.gpkg", units, days)
     ds = open_dataset([path])
@@ -105,7 +105,7 @@ def _step_times(model, renderer, size, steps: int, fraction: float = 1.0) -> lis
 
 @case("date_step_1080p")
 def date_step(args) -> dict:
-    from terrain_viewer.core.render import MapRenderer
+    from terrain_viewer.core.render.renderer import MapRenderer
 
     model = builtin_model()
     renderer = MapRenderer(model)
@@ -115,7 +115,7 @@ def date_step(args) -> dict:
 @case("date_step_1080p_smooth")
 def date_step_smooth(args) -> dict:
     """Playing at 8 frames per day: units glide between keyframes."""
-    from terrain_viewer.core.render import MapRenderer
+    from terrain_viewer.core.render.renderer import MapRenderer
 
     model = builtin_model()
     renderer = MapRenderer(model)
@@ -123,7 +123,7 @@ def date_step_smooth(args) -> dict:
 
 
 def _view_change(kind: str, args) -> dict:
-    from terrain_viewer.core.render import MapRenderer
+    from terrain_viewer.core.render.renderer import MapRenderer
 
     model = builtin_model()
     renderer = MapRenderer(model)
@@ -153,7 +153,7 @@ def _static_vertices(vertices: int, args) -> dict:
     import synthetic
 
     from terrain_viewer.core.model import ViewerModel
-    from terrain_viewer.core.render import MapRenderer
+    from terrain_viewer.core.render.renderer import MapRenderer
 
     folder = tmpdir()
     static = synthetic.static_lines(folder / "static.gpkg", vertices)
@@ -174,7 +174,7 @@ def _units_step(units: int, args) -> dict:
     import synthetic
 
     from terrain_viewer.core.model import ViewerModel
-    from terrain_viewer.core.render import MapRenderer
+    from terrain_viewer.core.render.renderer import MapRenderer
 
     model = ViewerModel.open([synthetic.moving_units(tmpdir() / "units.gpkg", units, 365)])
     renderer = MapRenderer(model)
@@ -207,7 +207,7 @@ def launch(args) -> dict:
 def _export_rate(workers: int, fmt: str, args) -> dict:
     """Frames per second of a 1080p export of 20 days at 4 frames a day (80 frames), start-up
     of the worker processes included."""
-    from terrain_viewer.core.export import ExportSettings, run_export
+    from terrain_viewer.core.export.run import ExportSettings, run_export
 
     rates = []
     for _ in range(max(2, args.repeat // 2)):

@@ -8,19 +8,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .core.errors import TerrainViewerError
+from terrain_viewer.core.common.errors import TerrainViewerError
 
 
 def builtin_paths() -> list[Path]:
     """The shipped Hengyang 1944 data: the GeoPackage and its elevation grid."""
-    from .core.builtin import builtin_paths as paths
+    from terrain_viewer.core.data.builtin import builtin_paths as paths
 
     return paths()
 
 
 def _paths(args: argparse.Namespace) -> list[Path]:
     """The data files named on the command line (the built-in data when none)."""
-    from .core.project import is_project
+    from terrain_viewer.core.project import is_project
 
     paths = [Path(p) for p in args.files] if args.files else builtin_paths()
     for path in paths:
@@ -33,8 +33,8 @@ def _paths(args: argparse.Namespace) -> list[Path]:
 def open_model(args: argparse.Namespace):
     """The session to draw: a ``.tvproj`` project (its layers, styles, view, date and options)
     when one is given, else a new model on the data files. Returns (model, from_project)."""
-    from .core.model import ViewerModel
-    from .core.project import load_project, split_projects
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.project import load_project, split_projects
 
     projects, data = split_projects(_paths(args))
     if len(projects) > 1 or (projects and data):
@@ -48,7 +48,7 @@ def open_model(args: argparse.Namespace):
 
 
 def _fmt_days(extent: tuple[float, float] | None) -> str:
-    from .core.timeline import to_datetime
+    from terrain_viewer.core.temporal.timeline import to_datetime
 
     if extent is None:
         return "static"
@@ -63,7 +63,7 @@ def _fmt_days(extent: tuple[float, float] | None) -> str:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .core.layers import open_dataset
+    from terrain_viewer.core.data.layers import open_dataset
 
     status = 0
     for path in _paths(args):
@@ -86,7 +86,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .core.validate import validate_file
+    from terrain_viewer.core.data.validate import validate_file
 
     errors = 0
     for path in _paths(args):
@@ -104,7 +104,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    from .gui.app import main as gui_main
+    from terrain_viewer.gui.app import main as gui_main
 
     return gui_main([str(p) for p in args.files])
 
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv or ["gui"])
     if args.command != "gui":
-        from .core.logs import setup_logging
+        from terrain_viewer.core.common.logs import setup_logging
 
         setup_logging()
     try:
@@ -156,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("terrain-viewer: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, not bad input: one line here, the traceback in the log file
-        from .core.logs import log_dir, log_exception
+        from terrain_viewer.core.common.logs import log_dir, log_exception
 
         log_exception(exc, f"terrain-viewer {args.command}")
         print(f"terrain-viewer: unexpected error ({type(exc).__name__}: {exc}); "

@@ -20,7 +20,7 @@ SWITCHES = ("legend", "scale_bar", "north_arrow", "caption", "credits", "labels"
 
 def build_settings(args: argparse.Namespace):
     """ExportSettings from ``--settings`` (if any) with the flags given on top."""
-    from .core.export import ExportSettings
+    from terrain_viewer.core.export.run import ExportSettings
 
     if args.settings:
         settings = ExportSettings.load(args.settings)
@@ -38,7 +38,7 @@ def build_settings(args: argparse.Namespace):
     if args.chinese:
         data["chinese_names"] = True
     if args.view:
-        from .cli_render import parse_view
+        from terrain_viewer.cli_render import parse_view
 
         data["view"], data["camera"] = list(parse_view(args.view)), []
     return ExportSettings.from_dict(data, args.settings)
@@ -46,7 +46,7 @@ def build_settings(args: argparse.Namespace):
 
 def project_export(args: argparse.Namespace) -> dict | None:
     """The export settings saved in a ``.tvproj`` given as the only file, if any."""
-    from .core.project import is_project, read_project
+    from terrain_viewer.core.project import is_project, read_project
 
     if len(args.files) == 1 and is_project(args.files[0]):
         return read_project(args.files[0]).export
@@ -61,8 +61,8 @@ def _progress_line(p) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .cli import open_model
-    from .core.export import prepare_workers, run_export
+    from terrain_viewer.cli import open_model
+    from terrain_viewer.core.export.run import prepare_workers, run_export
 
     settings = build_settings(args)
     if args.save_settings:
@@ -71,7 +71,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         prepare_workers()  # the workers' server preloads while the data opens
     model, _ = open_model(args)
     if not model.dataset.layers and not model.dataset.rasters:
-        from .core.errors import DataError
+        from terrain_viewer.core.common.errors import DataError
 
         raise DataError(f"nothing to draw ({(model.dataset.problems or ['no layers'])[0]})")
     cancel = threading.Event()

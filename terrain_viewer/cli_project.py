@@ -18,7 +18,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _time_text(t: object) -> str:
-    from .core.timeline import to_datetime
+    from terrain_viewer.core.temporal.timeline import to_datetime
 
     if not isinstance(t, (int, float)):
         return "not set"
@@ -30,7 +30,7 @@ def _time_text(t: object) -> str:
 
 
 def cmd_project_info(args: argparse.Namespace) -> int:
-    from .core.project import read_project
+    from terrain_viewer.core.project import read_project
 
     project = read_project(args.project)
     print(f"{project.path} (terrain_viewer project, version {project.version})")

@@ -7,12 +7,12 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from .core.errors import DataError, ExportError, TerrainViewerError
+from terrain_viewer.core.common.errors import DataError, ExportError, TerrainViewerError
 
 
 def parse_size(text: str) -> tuple[int, int]:
     """'1080p', '4k' or 'WIDTHxHEIGHT' → (width, height)."""
-    from .core.render import SIZE_PRESETS
+    from terrain_viewer.core.render.renderer import SIZE_PRESETS
 
     key = text.strip().lower()
     if key in SIZE_PRESETS:
@@ -38,7 +38,7 @@ def parse_view(text: str) -> tuple[float, float, float, float]:
 
 
 def parse_time(date: str, fraction: float) -> float:
-    from .core.timeline import day_number
+    from terrain_viewer.core.temporal.timeline import day_number
 
     try:
         day = dt.date.fromisoformat(date.strip())
@@ -62,9 +62,9 @@ def _apply_options(model, args: argparse.Namespace, from_project: bool) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .cli import open_model
-    from .core.render import MapRenderer
-    from .core.tiles import HEADLESS_WAIT
+    from terrain_viewer.cli import open_model
+    from terrain_viewer.core.data.tiles import HEADLESS_WAIT
+    from terrain_viewer.core.render.renderer import MapRenderer
 
     size = parse_size(args.size)
     t = parse_time(args.date, args.time) if args.date else None

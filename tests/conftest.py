@@ -146,7 +146,7 @@ class TileServer:
 @pytest.fixture
 def tile_server(tmp_path, monkeypatch):
     """A local tile server, a fresh tile cache folder and no shared tile sources left over."""
-    from terrain_viewer.core import tiles
+    from terrain_viewer.core.data import tiles
 
     monkeypatch.setenv("TERRAIN_VIEWER_TILE_CACHE", str(tmp_path / "tile-cache"))
     monkeypatch.delenv("TERRAIN_VIEWER_OFFLINE")

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from PyQt6.QtWidgets import QApplication  # noqa: E402
 
-from terrain_viewer.core.tiles import source_for  # noqa: E402
+from terrain_viewer.core.data.tiles import source_for  # noqa: E402
 from terrain_viewer.gui.app import create_window  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from .layers import Dataset, open_dataset, unique_name
-from .timeline import TimeState
+from terrain_viewer.core.data.layers import Dataset, open_dataset, unique_name
+from terrain_viewer.core.temporal.timeline import TimeState
 
 Extent = tuple[float, float, float, float]  # xmin, ymin, xmax, ymax in the map CRS
 

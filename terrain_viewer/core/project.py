@@ -22,10 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 
-from .errors import DataError, ProjectError
-from .files import temp_file_beside
-from .layers import open_dataset
-from .model import LayerState, RenderOptions, SwipeState, ViewerModel
+from terrain_viewer.core.common.errors import DataError, ProjectError
+from terrain_viewer.core.common.files import temp_file_beside
+from terrain_viewer.core.data.layers import open_dataset
+from terrain_viewer.core.model import LayerState, RenderOptions, SwipeState, ViewerModel
 
 FORMAT = "terrain_viewer project"
 VERSION = 1

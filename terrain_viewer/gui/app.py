@@ -10,11 +10,11 @@ from pathlib import Path
 
 from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from ..core.builtin import builtin_paths
-from ..core.errors import TerrainViewerError
-from ..core.logs import setup_logging
-from ..core.model import ViewerModel
-from ..core.timeline import to_date
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.logs import setup_logging
+from terrain_viewer.core.data.builtin import builtin_paths
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.temporal.timeline import to_date
 
 log = logging.getLogger("terrain_viewer.gui")
 
@@ -57,8 +57,8 @@ def create_window(paths: Sequence[str | Path] = ()):
     """Build the main window on ``paths`` at the start of the time extent (23 June 1944).
 
     A project file (``.tvproj``) among ``paths`` is opened into the window as a project."""
-    from ..core.project import split_projects
-    from .main_window import QtMainWindow
+    from terrain_viewer.core.project import split_projects
+    from terrain_viewer.gui.main_window import QtMainWindow
 
     projects, paths = split_projects(paths)
     model, problems = load_model(paths)
@@ -67,7 +67,7 @@ def create_window(paths: Sequence[str | Path] = ()):
     if problems:
         window.show_problems(problems + [p for p in model.dataset.problems if p not in problems])
     if projects:
-        from .qt_project import open_project
+        from terrain_viewer.gui.qt_project import open_project
 
         open_project(window, projects[0])
     log.info("window opened on %s at %s", [str(p) for p in window.model.paths], to_date(window.model.time.t))

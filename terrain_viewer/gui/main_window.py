@@ -24,16 +24,16 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core.errors import TerrainViewerError
-from ..core.model import ViewerModel
-from ..core.project import split_projects
-from . import resources
-from .qt_events_panel import QtEventsPanel
-from .qt_identify import TOLERANCE_PX, QtIdentifyPanel
-from .qt_layer_panel import QtLayerPanel
-from .qt_map_canvas import QtMapCanvas
-from .qt_measure import CursorCoordinates, MeasurePath
-from .qt_time_slider import QtTimeSlider
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.project import split_projects
+from terrain_viewer.gui import resources
+from terrain_viewer.gui.qt_events_panel import QtEventsPanel
+from terrain_viewer.gui.qt_identify import TOLERANCE_PX, QtIdentifyPanel
+from terrain_viewer.gui.qt_layer_panel import QtLayerPanel
+from terrain_viewer.gui.qt_map_canvas import QtMapCanvas
+from terrain_viewer.gui.qt_measure import CursorCoordinates, MeasurePath
+from terrain_viewer.gui.qt_time_slider import QtTimeSlider
 
 log = logging.getLogger("terrain_viewer.gui")
 
@@ -299,7 +299,7 @@ class QtMainWindow(QMainWindow):
 
     def _on_export(self) -> None:
         try:
-            from .qt_export_dialog import ExportDialog
+            from terrain_viewer.gui.qt_export_dialog import ExportDialog
         except ImportError as exc:
             QMessageBox.information(self, "Not available", f"Export is not available: {exc}")
             return

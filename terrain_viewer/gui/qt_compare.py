@@ -25,11 +25,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core.compare import sides
-from ..core.errors import TerrainViewerError
-from ..core.io import gpkg_tile_tables
-from ..core.tiles import providers, source_for
-from .qt_map_canvas import QtMapCanvas
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.data.readers import gpkg_tile_tables
+from terrain_viewer.core.data.tiles import providers, source_for
+from terrain_viewer.core.render.swipe import sides
+from terrain_viewer.gui.qt_map_canvas import QtMapCanvas
 
 KINDS = (("none", "No basemap"), ("provider", "Tile service"), ("url", "Custom tile URL"),
          ("mbtiles", "MBTiles file (offline)"), ("gpkg", "GeoPackage tiles (offline)"))

@@ -20,9 +20,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core.model import ViewerModel
-from ..core.timeline import parse_iso, to_datetime
-from .qt_time_slider import date_text
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.temporal.timeline import parse_iso, to_datetime
+from terrain_viewer.gui.qt_time_slider import date_text
 
 EVENTS_LAYER = "events"
 XY_ROLE = Qt.ItemDataRole.UserRole

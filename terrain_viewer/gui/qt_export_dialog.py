@@ -1,6 +1,6 @@
 """File > Export…: the export settings as a form, a preview of the first frame, progress and Cancel.
 
-All the work is ``terrain_viewer.core.export``: the dialog fills an ExportSettings, shows
+All the work is ``terrain_viewer.core.export.run``: the dialog fills an ExportSettings, shows
 ``FrameSource.frame(0)`` as the preview, and runs ``run_export`` on a QThread (the frames render in
 worker processes), so the window stays responsive.
 """
@@ -36,8 +36,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core.errors import TerrainViewerError
-from ..core.export import (
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.logs import log_exception
+from terrain_viewer.core.export.run import (
     ExportResult,
     ExportSettings,
     FrameSource,
@@ -46,9 +47,8 @@ from ..core.export import (
     prepare_workers,
     run_export,
 )
-from ..core.logs import log_exception
-from ..core.model import ViewerModel
-from ..core.timeline import to_date
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.temporal.timeline import to_date
 
 log = logging.getLogger("terrain_viewer.gui.export")
 SIZES = ("720p", "1080p", "1440p", "4k", "custom")

@@ -6,8 +6,8 @@ import html
 
 from PyQt6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from ..core.identify import identify
-from ..core.model import ViewerModel
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.query.identify import identify
 
 PROMINENT = ("source", "confidence")
 TOLERANCE_PX = 8

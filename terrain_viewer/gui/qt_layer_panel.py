@@ -23,7 +23,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core.model import ViewerModel
+from terrain_viewer.core.model import ViewerModel
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 ROWS_MIME = "application/x-qabstractitemmodeldatalist"  # what QTreeWidget puts in a row drag

@@ -14,8 +14,8 @@ from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QCursor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
 from PyQt6.QtWidgets import QWidget
 
-from ..core.model import Extent, ViewerModel
-from ..core.render import MapRenderer, fit_view
+from terrain_viewer.core.model import Extent, ViewerModel
+from terrain_viewer.core.render.renderer import MapRenderer, fit_view
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 

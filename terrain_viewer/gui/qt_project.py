@@ -26,9 +26,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core import project as core
-from ..core.errors import TerrainViewerError
-from ..core.logs import log_dir, log_exception
+from terrain_viewer.core import project as core
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.logs import log_dir, log_exception
 
 PROJECT_FILTER = "terrain_viewer project (*.tvproj);;All files (*)"
 DATA_FILTER = "Map data (*.gpkg *.geojson *.json *.shp *.fgb *.kml *.tif *.tiff);;All files (*)"

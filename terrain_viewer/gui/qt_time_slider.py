@@ -20,8 +20,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..core.model import ViewerModel
-from ..core.timeline import to_date, to_datetime
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 
 STEPS_PER_DAY = 24  # slider resolution: one hour
 SPEEDS = (0.5, 1.0, 2.0, 4.0)  # days per second

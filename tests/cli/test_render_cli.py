@@ -64,7 +64,7 @@ def test_render_bad_files_name_the_file(tmp_path: Path, capsys):
 def test_render_a_project_uses_its_date_view_and_switches(tmp_path: Path, small_gpkg: Path):
     from terrain_viewer.core.model import ViewerModel
     from terrain_viewer.core.project import save_project
-    from terrain_viewer.core.render import MapRenderer
+    from terrain_viewer.core.render.renderer import MapRenderer
 
     model = ViewerModel.open([small_gpkg])
     model.time.set_t(model.time.start + 2)
@@ -91,7 +91,7 @@ def test_info_and_validate_on_a_project_point_to_project_info(tmp_path: Path, sm
 def test_an_unexpected_error_is_one_line_and_logged(tmp_path: Path, capsys, monkeypatch):
     import os
 
-    from terrain_viewer.core import render
+    from terrain_viewer.core.render import renderer as render
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")

@@ -6,9 +6,9 @@ import errno
 
 import pytest
 
-from terrain_viewer.core.atomic import atomic_path, atomic_write_bytes, atomic_write_text
-from terrain_viewer.core.errors import ExportError, ProjectError, TerrainViewerError
-from terrain_viewer.core.files import current_umask
+from terrain_viewer.core.common.atomic import atomic_path, atomic_write_bytes, atomic_write_text
+from terrain_viewer.core.common.errors import ExportError, ProjectError, TerrainViewerError
+from terrain_viewer.core.common.files import current_umask
 
 
 def test_write_text_replaces_and_keeps_a_backup_on_request(tmp_path):

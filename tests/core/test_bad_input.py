@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 from terrain_viewer.cli import main
-from terrain_viewer.core.layers import open_dataset
+from terrain_viewer.core.data.layers import open_dataset
 
 
 def _points(n: int = 2, **columns) -> dict:

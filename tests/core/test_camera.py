@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from terrain_viewer.core.camera import Camera, ViewKey, ease_in_out, interpolate
+from terrain_viewer.core.temporal.camera import Camera, ViewKey, ease_in_out, interpolate
 
 
 def test_ease_starts_and_ends_slowly_and_is_symmetric():

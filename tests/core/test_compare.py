@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import shapely
 
-from terrain_viewer.core.builtin import builtin_paths
-from terrain_viewer.core.compare import render_side_by_side, sides
-from terrain_viewer.core.export import ExportSettings, run_export
+from terrain_viewer.core.data.builtin import builtin_paths
+from terrain_viewer.core.export.run import ExportSettings, run_export
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render import BASEMAP, MapRenderer
+from terrain_viewer.core.render.renderer import BASEMAP, MapRenderer
+from terrain_viewer.core.render.swipe import render_side_by_side, sides
 
 SIZE = (640, 400)
 GREY = np.array([200, 200, 205])  # the test tiles

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from terrain_viewer.core.builtin import builtin_paths
-from terrain_viewer.core.errors import ExportError
-from terrain_viewer.core.export import ExportSettings, run_export
+from terrain_viewer.core.common.errors import ExportError
+from terrain_viewer.core.data.builtin import builtin_paths
+from terrain_viewer.core.export.run import ExportSettings, run_export
 from terrain_viewer.core.model import ViewerModel
 
 SMALL = "320x180"

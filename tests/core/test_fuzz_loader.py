@@ -24,10 +24,10 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from terrain_viewer.core import io
-from terrain_viewer.core.errors import TerrainViewerError
-from terrain_viewer.core.layers import open_dataset
-from terrain_viewer.core.validate import validate_file
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.data import readers as io
+from terrain_viewer.core.data.layers import open_dataset
+from terrain_viewer.core.data.validate import validate_file
 
 FUZZ = settings(max_examples=120, deadline=3000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -214,7 +214,7 @@ def project_documents(draw):
 def test_odd_project_documents_load_or_raise_project_error(tmp_path, doc):
     import json
 
-    from terrain_viewer.core.errors import ProjectError
+    from terrain_viewer.core.common.errors import ProjectError
     from terrain_viewer.core.project import load_project
 
     path = tmp_path / "fuzz.tvproj"
@@ -231,7 +231,7 @@ def test_odd_project_documents_load_or_raise_project_error(tmp_path, doc):
 @FUZZ
 @given(how=mutation)
 def test_damaged_project_files_load_or_raise_project_error(tmp_path, how):
-    from terrain_viewer.core.errors import ProjectError
+    from terrain_viewer.core.common.errors import ProjectError
     from terrain_viewer.core.project import load_project
 
     good = (b'{\n  "format": "terrain_viewer project",\n  "version": 1,\n  "files": [],\n'

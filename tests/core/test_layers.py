@@ -8,10 +8,10 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from terrain_viewer.core.layers import open_dataset, utm_crs_for
+from terrain_viewer.core.data.layers import open_dataset, utm_crs_for
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.timeline import day_number
-from terrain_viewer.core.tracks import morph_line
+from terrain_viewer.core.temporal.timeline import day_number
+from terrain_viewer.core.temporal.tracks import morph_line
 
 T23 = day_number(dt.date(1944, 6, 23))
 

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from terrain_viewer.core import project as proj
-from terrain_viewer.core.errors import DataError, ProjectError
+from terrain_viewer.core.common.errors import DataError, ProjectError
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.project import load_project, missing_files, read_project, relocate, save_project
-from terrain_viewer.core.timeline import day_number
+from terrain_viewer.core.temporal.timeline import day_number
 
 EXPORT = {"format": "mp4", "size": [1280, 720], "fps": 12, "from": "1944-06-23", "note": "衡阳"}
 
@@ -249,7 +249,7 @@ def test_a_failure_at_any_step_of_saving_keeps_the_previous_project(data_dir: Pa
     def fail(*args, **kwargs):
         raise OSError(errno.EACCES, "Permission denied")
 
-    from terrain_viewer.core import files
+    from terrain_viewer.core.common import files
 
     where = {"temp file": (files.tempfile, "mkstemp"), "write": (proj, "_write_chunks"),
              "fsync": (proj.os, "fsync"), "backup copy": (proj.shutil, "copyfile"),
@@ -362,7 +362,7 @@ def test_kill_at_random_moments_of_repeated_saves_never_breaks_the_project(data_
 
 
 def test_reopened_project_renders_pixel_identical_frames(data_dir: Path):
-    from terrain_viewer.core.render import MapRenderer
+    from terrain_viewer.core.render.renderer import MapRenderer
 
     model = _styled_model([data_dir / "small.gpkg"])
     model.set_visible("rivers", True)
@@ -409,7 +409,7 @@ def test_project_info_cli_on_a_broken_project_is_one_line_exit_2(tmp_path: Path,
 def test_logging_goes_to_a_rotating_file_and_falls_back_to_stderr(tmp_path: Path, capsys):
     import logging
 
-    from terrain_viewer.core.logs import log_exception, setup_logging
+    from terrain_viewer.core.common.logs import log_exception, setup_logging
 
     path = setup_logging(folder=tmp_path / "logs")
     assert path == tmp_path / "logs" / "terrain_viewer.log"
@@ -445,8 +445,8 @@ def test_the_documented_example_is_a_valid_project(tmp_path: Path):
 
 
 def test_shipped_data_project_reopens_pixel_identical(tmp_path: Path, shipped_gpkg: Path):
-    from terrain_viewer.core.builtin import builtin_paths
-    from terrain_viewer.core.render import MapRenderer
+    from terrain_viewer.core.data.builtin import builtin_paths
+    from terrain_viewer.core.render.renderer import MapRenderer
 
     model = ViewerModel.open(builtin_paths())
     model.set_visible("events", False)

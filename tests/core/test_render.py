@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import shapely
 
-from terrain_viewer.core.builtin import builtin_paths
-from terrain_viewer.core.errors import ExportError
-from terrain_viewer.core.furniture import caption_text, nice_length
-from terrain_viewer.core.identify import identify
+from terrain_viewer.core.common.errors import ExportError
+from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render import SIZE_PRESETS, MapRenderer, fit_view
-from terrain_viewer.core.timeline import day_number
+from terrain_viewer.core.query.identify import identify
+from terrain_viewer.core.render.furniture import caption_text, nice_length
+from terrain_viewer.core.render.renderer import SIZE_PRESETS, MapRenderer, fit_view
+from terrain_viewer.core.temporal.timeline import day_number
 
 SIZE = (1280, 720)
 CN_FILL = np.array([128, 224, 255])  # APP-6 friendly fill
@@ -391,7 +391,7 @@ def test_image_rasters_are_drawn_with_their_opacity(tmp_path: Path, small_gpkg: 
 
 
 def test_missing_cjk_font_is_logged_once_and_labels_stay_english(model: ViewerModel, monkeypatch, caplog):
-    from terrain_viewer.core import furniture, style
+    from terrain_viewer.core.render import furniture, style
 
     monkeypatch.setattr(style, "CJK_SERIF", "No Such Font CJK")
     monkeypatch.setattr(style, "CJK_SANS", "No Such Font CJK Sans")

@@ -13,9 +13,9 @@ from affine import Affine
 from pyproj import Transformer
 from rasterio.warp import calculate_default_transform, reproject
 
-from terrain_viewer.core.builtin import builtin_paths
+from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render import MapRenderer
+from terrain_viewer.core.render.renderer import MapRenderer
 
 SIZE = (480, 360)
 GREEN = (30, 160, 60)

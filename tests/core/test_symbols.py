@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from terrain_viewer.core.symbols import unit_symbol
+from terrain_viewer.core.render.symbols import unit_symbol
 
 FRIEND = "10031000171211000000"  # friendly infantry regiment (2525D numeric)
 HOSTILE = "10061000171211000000"  # hostile infantry regiment
@@ -60,7 +60,7 @@ def test_invalid_or_letter_sidc_falls_back_to_a_marker_in_the_side_colour():
 
 
 def test_spread_separates_overlapping_symbols_and_leaves_lone_ones():
-    from terrain_viewer.core.symbols import spread
+    from terrain_viewer.core.render.symbols import spread
 
     points = np.array([[100.0, 100.0], [100.0, 100.0], [108.0, 102.0], [400.0, 300.0]])
     half = np.full((4, 2), [15.0, 10.0])

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from terrain_viewer.core import tiles
-from terrain_viewer.core.builtin import builtin_paths
-from terrain_viewer.core.errors import DataError
+from terrain_viewer.core.common.errors import DataError
+from terrain_viewer.core.data import tiles
+from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render import BASEMAP, MapRenderer
+from terrain_viewer.core.render.renderer import BASEMAP, MapRenderer
 
 SIZE = (480, 360)
 RED = np.array([230, 20, 20])

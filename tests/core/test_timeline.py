@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from terrain_viewer.core.timeline import (
+from terrain_viewer.core.temporal.timeline import (
     TimeIndex,
     TimeState,
     day_number,

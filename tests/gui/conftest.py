@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from PyQt6.QtGui import QImage  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
-from terrain_viewer.core.builtin import builtin_paths  # noqa: E402
+from terrain_viewer.core.data.builtin import builtin_paths  # noqa: E402
 from terrain_viewer.core.model import ViewerModel  # noqa: E402
 
 SIZE = (1000, 700)

@@ -9,7 +9,7 @@ import sys
 import pytest
 from PyQt6.QtWidgets import QApplication
 
-from terrain_viewer.core import logs
+from terrain_viewer.core.common import logs
 from terrain_viewer.gui import app
 
 

@@ -82,7 +82,7 @@ def test_tiles_arrive_in_the_background_and_the_map_redraws_itself(qtbot, quiet,
     qtbot.waitUntil(lambda: len(tile_server.requests) > 0, timeout=10000)
     tile_server.mode = "ok"
     tile_server.release.set()  # the hanging requests end without tiles …
-    from terrain_viewer.core import tiles
+    from terrain_viewer.core.data import tiles
 
     tiles.source_for({"url": tile_server.url}).retry_failed()
     quiet.canvas.refresh()  # … a redraw asks again, and this time they come

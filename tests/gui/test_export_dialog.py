@@ -91,7 +91,7 @@ def test_bad_settings_and_refused_overwrite_show_a_line_and_keep_the_file(qtbot,
 
 
 def test_settings_files_load_into_the_form(qtbot, small_window, tmp_path):
-    from terrain_viewer.core.export import ExportSettings
+    from terrain_viewer.core.export.run import ExportSettings
 
     path = ExportSettings(start="1944-06-24", end="1944-06-25", fps=12, size="720p", title="Hengyang",
                           camera=[{"date": "1944-06-24", "extent": [0, 0, 10, 10]}]).save(tmp_path / "e.json")

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 from PyQt6.QtCore import Qt
 
-from terrain_viewer.core.timeline import day_number, to_date
+from terrain_viewer.core.temporal.timeline import day_number, to_date
 from terrain_viewer.gui.qt_time_slider import STEPS_PER_DAY
 
 

@@ -14,8 +14,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import TerrainViewerError
-from .files import temp_dir_beside, temp_file_beside
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.files import temp_dir_beside, temp_file_beside
 
 ErrorType = type[TerrainViewerError]
 

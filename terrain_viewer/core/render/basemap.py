@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from pyproj import CRS, Transformer
 
-from .tiles import ORIGIN, TILE, Tile, TileSource, source_for
+from terrain_viewer.core.data.tiles import ORIGIN, TILE, Tile, TileSource, source_for
 
 MAX_TILES = 64  # a view never asks for more tiles than this (the zoom is lowered instead)
 WEB_MERCATOR = CRS.from_epsg(3857)

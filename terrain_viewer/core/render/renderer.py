@@ -22,15 +22,15 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg directly: no pyplot, no backend switch
 from matplotlib.figure import Figure
 
-from . import furniture as fu
-from . import style as st
-from .atomic import atomic_path
-from .errors import ExportError, TerrainViewerError
-from .layers import Layer
-from .model import Extent, LayerState, ViewerModel
-from .raster import RasterLayer
-from .symbols import spread, unit_symbol
-from .terrain import draw_elevation, window
+from terrain_viewer.core.common.atomic import atomic_path
+from terrain_viewer.core.common.errors import ExportError, TerrainViewerError
+from terrain_viewer.core.data.layers import Layer
+from terrain_viewer.core.data.raster import RasterLayer
+from terrain_viewer.core.model import Extent, LayerState, ViewerModel
+from terrain_viewer.core.render import furniture as fu
+from terrain_viewer.core.render import style as st
+from terrain_viewer.core.render.symbols import spread, unit_symbol
+from terrain_viewer.core.render.terrain import draw_elevation, window
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class MapRenderer:
         it, an enabled swipe draws the model's two compare groups either side of the divider.
         """
         if layers is None and self.model.swipe.enabled:
-            from .compare import render_swipe
+            from terrain_viewer.core.render.swipe import render_swipe
 
             return render_swipe(self, t, size, view, dpi)
         t0 = time.perf_counter()
@@ -286,7 +286,7 @@ class MapRenderer:
         """Changes when the basemap or its tiles change, so the cached background is redrawn."""
         if not self._basemap:
             return ()
-        from .tiles import source_for
+        from terrain_viewer.core.data.tiles import source_for
 
         try:
             version = source_for(self._basemap).version
@@ -300,8 +300,8 @@ class MapRenderer:
 
     def _draw_basemap(self, ax, view: Extent, dpi: float) -> list:
         """The basemap under everything, its attribution, or a note that tiles are unavailable."""
-        from .basemap import basemap_image
-        from .tiles import source_for
+        from terrain_viewer.core.data.tiles import source_for
+        from terrain_viewer.core.render.basemap import basemap_image
 
         spec = self._basemap
         size = self._fig_key[0]
@@ -490,7 +490,7 @@ class MapRenderer:
         spec = self._basemap if self.frame_layers is None else self._basemap_spec(self.frame_layers)
         if not spec:
             return ""
-        from .tiles import source_for
+        from terrain_viewer.core.data.tiles import source_for
 
         try:
             text = source_for(spec).attribution.strip()

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import shapely
 
-from .layers import Layer
-from .model import ViewerModel
-from .raster import RasterLayer
+from terrain_viewer.core.data.layers import Layer
+from terrain_viewer.core.data.raster import RasterLayer
+from terrain_viewer.core.model import ViewerModel
 
 
 def identify(model: ViewerModel, t: float, x: float, y: float, tolerance: float) -> list[tuple[str, dict]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import io
-from .errors import TerrainViewerError
-from .layers import Layer, load_layer
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.data import readers as io
+from terrain_viewer.core.data.layers import Layer, load_layer
 
 EVIDENCE_COLUMNS = ("source", "confidence")
 CONFIDENCE_VALUES = {"high", "medium", "low"}
@@ -69,7 +69,7 @@ def validate_file(path: str | Path) -> list[LayerReport]:
 def _validate_raster(path: Path) -> LayerReport:
     from pyproj import CRS
 
-    from .raster import load_raster
+    from terrain_viewer.core.data.raster import load_raster
 
     report = LayerReport(str(path), None)
     try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import Extent, ViewerModel
-from .render import BASEMAP, MapRenderer, fit_view
+from terrain_viewer.core.model import Extent, ViewerModel
+from terrain_viewer.core.render.renderer import BASEMAP, MapRenderer, fit_view
 
 DIVIDER = (31, 59, 87)  # the divider line's colour (the window's dark blue)
 

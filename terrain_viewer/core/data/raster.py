@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS
 
-from .errors import DataError
+from terrain_viewer.core.common.errors import DataError
 
 
 @dataclass

@@ -36,18 +36,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_path, atomic_write_text, os_error
-from .camera import Camera, ViewKey
-from .errors import ExportError
-from .model import ViewerModel
-from .timeline import parse_iso
+from terrain_viewer.core.common.atomic import atomic_path, atomic_write_text, os_error
+from terrain_viewer.core.common.errors import ExportError
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.temporal.camera import Camera, ViewKey
+from terrain_viewer.core.temporal.timeline import parse_iso
 
 FORMATS = ("png", "mp4", "gif")
 CHUNK = 6  # frames per worker task: consecutive dates reuse the worker's cached background
 CARD_DIM, CARD_NAVY = 0.22, (26, 46, 70)  # the title card: this much of the map under navy
 CARD_FADE = 0.75  # seconds at the end of the title card that dissolve into the first map frame
 TILE_WAIT = 30.0  # seconds a frame may wait for basemap tiles to download
-PRELOAD = ["terrain_viewer.core.export", "terrain_viewer.core.render", "terrain_viewer.core.export_warm"]
+PRELOAD = [
+    "terrain_viewer.core.export.run",
+    "terrain_viewer.core.render.renderer",
+    "terrain_viewer.core.export.warm",
+]
 PNG_COMPRESS = 2  # zlib level: fast, still far smaller than raw (level 6+ costs 3x the time)
 
 
@@ -130,7 +134,7 @@ class ExportSettings:
         self.make_camera((0, 0, 1, 1), source)
 
     def pixel_size(self, source: str | Path | None = None) -> tuple[int, int]:
-        from .render import SIZE_PRESETS
+        from terrain_viewer.core.render.renderer import SIZE_PRESETS
 
         key = str(self.size).strip().lower()
         if key in SIZE_PRESETS:
@@ -228,7 +232,7 @@ class FrameSource:
     """Renders the frames of one export (in this process or in a worker)."""
 
     def __init__(self, model_dict: dict, settings: ExportSettings, dataset=None):
-        from .render import MapRenderer
+        from terrain_viewer.core.render.renderer import MapRenderer
 
         self.model = ViewerModel.from_dict(model_dict, dataset=dataset)
         settings.apply_to(self.model)
@@ -277,7 +281,7 @@ def title_card(background: np.ndarray, title: str, subtitle: str, dpi: float) ->
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .furniture import text_fonts
+    from terrain_viewer.core.render.furniture import text_fonts
 
     h, w = background.shape[:2]
     fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import DataError
+from terrain_viewer.core.common.errors import DataError
 
 GPKG = "hengyang_1944.gpkg"
 DEM = "hengyang_dem.tif"
@@ -12,8 +12,8 @@ DEM = "hengyang_dem.tif"
 
 def data_dir() -> Path:
     """``terrain_viewer/data`` when installed, else the repository's ``geodata``."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "data", here.parent / "geodata"):
+    package = Path(__file__).resolve().parents[2]  # terrain_viewer/
+    for candidate in (package / "data", package.parent / "geodata"):
         if (candidate / GPKG).exists():
             return candidate
     raise DataError("the built-in Hengyang data is missing; run python geodata/build.py", GPKG)

@@ -15,9 +15,9 @@ from matplotlib.offsetbox import AnchoredOffsetbox, AuxTransformBox, DrawingArea
 from matplotlib.patches import Patch, Polygon, Rectangle
 from pyproj import CRS, Proj
 
-from . import style as st
-from .model import Extent
-from .timeline import to_date, to_datetime
+from terrain_viewer.core.model import Extent
+from terrain_viewer.core.render import style as st
+from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 
 log = logging.getLogger(__name__)
 _warned: set[str] = set()
@@ -258,7 +258,7 @@ def legend_entries(name: str, geometry_type: str, style: dict, kinds: set[str]) 
 
 def contour_entry(style: dict, reconstructed: bool) -> tuple:
     """Legend entry for the contours of an elevation raster."""
-    from .terrain import CONTOUR_COLOUR
+    from terrain_viewer.core.render.terrain import CONTOUR_COLOUR
 
     step = float(style.get("contour_step", 10.0))
     label = f"Contours every {step:g} m" + ("\n(relief reconstructed, not surveyed)" if reconstructed else "")

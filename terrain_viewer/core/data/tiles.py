@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
-from .files import temp_file_beside
+from terrain_viewer.core.common.errors import DataError
+from terrain_viewer.core.common.files import temp_file_beside
 
 log = logging.getLogger(__name__)
 

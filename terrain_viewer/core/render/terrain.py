@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import LightSource, LinearSegmentedColormap
 
-from .raster import RasterLayer
+from terrain_viewer.core.data.raster import RasterLayer
 
 # warm paper tones, low ground to high ground
 LAND = LinearSegmentedColormap.from_list(
@@ -61,7 +61,7 @@ def _over_paper(rgb: np.ndarray, valid: np.ndarray, full: float = 0.25) -> np.nd
     so a basemap or a scan under the relief shows through the plains and only the hills tint it."""
     from matplotlib.colors import to_rgb
 
-    from .style import PAPER
+    from terrain_viewer.core.render.style import PAPER
 
     paper = np.array(to_rgb(PAPER))
     diff = rgb - paper

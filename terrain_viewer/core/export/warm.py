@@ -5,6 +5,6 @@ its own before the first frame. Importing this module anywhere else costs that t
 
 from __future__ import annotations
 
-from .symbols import unit_symbol
+from terrain_viewer.core.render.symbols import unit_symbol
 
 unit_symbol("10031000001211000000")  # a friendly infantry unit: any valid SIDC loads the tables

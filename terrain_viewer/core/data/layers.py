@@ -16,10 +16,10 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from . import io
-from .errors import DataError, TerrainViewerError
-from .timeline import ParsedTimes, TimeIndex, extent_of, parse_times
-from .tracks import Tracks, interpolate_points, morph_line
+from terrain_viewer.core.common.errors import DataError, TerrainViewerError
+from terrain_viewer.core.data import readers as io
+from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
+from terrain_viewer.core.temporal.tracks import Tracks, interpolate_points, morph_line
 
 TIME_COLUMNS = ("start_date", "end_date")
 KEYFRAME_IDS = ("unit_id", "line_id")
@@ -312,7 +312,7 @@ def open_dataset(paths: Sequence[str | Path], map_crs: CRS | str | int | None = 
 
 def _load_rasters(sources: Sequence[tuple[Path, str | None]], crs: CRS, problems: list[str]) -> list:
     """Raster files, and GeoPackage tile tables (scanned maps, named after their table)."""
-    from .raster import load_raster
+    from terrain_viewer.core.data.raster import load_raster
 
     rasters = []
     for path, table in sources:

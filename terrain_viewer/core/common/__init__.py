@@ -1,0 +1,1 @@
+"""Errors, atomic files, temporary files and logging: what every other part stands on."""

@@ -1,0 +1,1 @@
+"""Frame sequences and video: settings, frames, workers, writers."""

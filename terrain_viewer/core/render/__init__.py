@@ -1,0 +1,1 @@
+"""Drawing a date onto a matplotlib Figure: renderer, styles, symbols, terrain, furniture."""
