@@ -8,10 +8,11 @@ export workers and project files rebuild the same session from.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from terrain_viewer.core.common.events import Events
 from terrain_viewer.core.data.layers import Dataset, open_dataset, unique_name
 from terrain_viewer.core.temporal.timeline import TimeState
 
@@ -67,11 +68,16 @@ class SwipeState:
     right_group: str = "modern"
 
 
-class ViewerModel:
-    """Everything the user sees, as plain data with change callbacks.
+EVENT_KINDS = ("layer_added", "layer_removed", "layer_moved", "visibility", "opacity", "style", "group",
+               "time", "time_range", "view", "options", "swipe", "basemap", "reset")
 
-    Listeners are called as ``listener(kind)`` with kind one of
-    ``"layers"``, ``"time"``, ``"view"``, ``"options"``, ``"swipe"``, ``"basemap"``.
+
+class ViewerModel:
+    """Everything the user sees, as plain data with specific change events.
+
+    ``model.events.<kind>.connect(callback)`` with kind one of ``EVENT_KINDS`` (``events.any`` for
+    every change); callbacks get a :class:`~terrain_viewer.core.common.events.Change` naming the
+    layer where one is concerned. ``reset`` means "re-read everything" (a session applied).
     """
 
     def __init__(self, dataset: Dataset, paths: Sequence[str | Path] = ()):
@@ -80,26 +86,18 @@ class ViewerModel:
         self.layer_states: list[LayerState] = [LayerState(r.name) for r in dataset.rasters]
         self.layer_states += [LayerState(layer.name) for layer in dataset.layers]
         start, end = dataset.animation_extent or (0.0, 0.0)
+        self.events = Events(*EVENT_KINDS)
         self.time = TimeState(math.floor(start), math.floor(end))
-        self.time.connect(lambda _t: self._emit("time"))
+        self.time.connect(lambda t: self.events.time.emit(value=t))
         self.view: Extent = self.full_extent()
         self.options = RenderOptions()
         self.swipe = SwipeState()
         self.basemap: dict | None = None  # e.g. {"provider": "OpenStreetMap.Mapnik"} or {"mbtiles": path}
-        self._listeners: list[Callable[[str], None]] = []
 
     @classmethod
     def open(cls, paths: Sequence[str | Path]) -> ViewerModel:
         """Load files into a new model (problems land in ``dataset.problems``)."""
         return cls(open_dataset(paths), paths)
-
-    # events -----------------------------------------------------------------------------
-    def connect(self, listener: Callable[[str], None]) -> None:
-        self._listeners.append(listener)
-
-    def _emit(self, kind: str) -> None:
-        for listener in list(self._listeners):
-            listener(kind)
 
     # layers -----------------------------------------------------------------------------
     def state(self, name: str) -> LayerState:
@@ -109,20 +107,24 @@ class ViewerModel:
         raise KeyError(name)
 
     def set_visible(self, name: str, visible: bool) -> None:
-        self.state(name).visible = bool(visible)
-        self._emit("layers")
+        state = self.state(name)
+        if state.visible != bool(visible):
+            state.visible = bool(visible)
+            self.events.visibility.emit(name, state.visible)
 
     def set_opacity(self, name: str, opacity: float) -> None:
         state = self.state(name)
-        state.opacity = min(max(float(opacity), 0.0), 1.0)
-        self._emit("layers")
+        value = min(max(float(opacity), 0.0), 1.0)
+        if state.opacity != value:
+            state.opacity = value
+            self.events.opacity.emit(name, value)
 
     def move_layer(self, name: str, new_index: int) -> None:
         """Put layer ``name`` at draw position ``new_index`` (0 = drawn first, at the bottom)."""
         state = self.state(name)
         self.layer_states.remove(state)
         self.layer_states.insert(max(0, min(new_index, len(self.layer_states))), state)
-        self._emit("layers")
+        self.events.layer_moved.emit(name, self.layer_states.index(state))
 
     def set_group(self, name: str, group: str) -> None:
         """Put layer ``name`` in a named group (e.g. "1944" or "modern" for the swipe)."""
@@ -130,7 +132,7 @@ class ViewerModel:
         if not group:
             raise ValueError("a group needs a name")
         self.state(name).group = group
-        self._emit("layers")
+        self.events.group.emit(name, group)
 
     def groups(self) -> list[str]:
         """The layer groups in use, in draw order of their first layer."""
@@ -138,7 +140,17 @@ class ViewerModel:
 
     def set_style(self, name: str, **style) -> None:
         self.state(name).style.update(style)
-        self._emit("layers")
+        self.events.style.emit(name, dict(self.state(name).style))
+
+    def remove_layer(self, name: str) -> None:
+        """Take layer ``name`` off the map and out of the session (its file is untouched)."""
+        state = self.state(name)
+        self.layer_states.remove(state)
+        self.dataset.layers = [lyr for lyr in self.dataset.layers if lyr.name != name]
+        self.dataset.rasters = [r for r in self.dataset.rasters if r.name != name]
+        with self.events.batch():
+            self.events.layer_removed.emit(name)
+            self.refresh_time_range()
 
     def add_files(self, paths: Sequence[str | Path], group: str = "added") -> list[str]:
         """Add the layers of more files; return the problems met (the rest still load)."""
@@ -150,23 +162,30 @@ class ViewerModel:
         """Take in the layers of another dataset (same map CRS), renaming clashes."""
         taken = {o.name for o in self.dataset.layers + self.dataset.rasters}
         known = {s.name for s in self.layer_states}
+        added = []
         for obj in list(extra.rasters) + list(extra.layers):
             obj.name = unique_name(obj.name, obj.path, taken)
             taken.add(obj.name)
             if obj.name not in known:
                 self.layer_states.append(LayerState(obj.name, group=group))
+                added.append(obj.name)
         self.dataset.layers += extra.layers
         self.dataset.rasters += extra.rasters
         self.dataset.problems += extra.problems
-        self.refresh_time_range()
-        self._emit("layers")
+        with self.events.batch():
+            for name in added:
+                self.events.layer_added.emit(name)
+            self.refresh_time_range()
         return extra.problems
 
     def refresh_time_range(self) -> None:
         """Fit the slider's range to the dataset's animation extent (keeps the current time)."""
         extent = self.dataset.animation_extent
         if extent:
-            self.time.start, self.time.end = math.floor(extent[0]), math.floor(extent[1])
+            span = (math.floor(extent[0]), math.floor(extent[1]))
+            if span != (self.time.start, self.time.end):
+                self.time.start, self.time.end = span
+                self.events.time_range.emit(value=span)
             self.time.set_t(min(max(self.time.t, self.time.start), self.time.end))
 
     # view and options -------------------------------------------------------------------
@@ -188,15 +207,18 @@ class ViewerModel:
         x0, y0, x1, y1 = (float(v) for v in extent)
         if not all(math.isfinite(v) for v in (x0, y0, x1, y1)) or x1 <= x0 or y1 <= y0:
             raise ValueError(f"bad extent {extent}")
-        self.view = (x0, y0, x1, y1)
-        self._emit("view")
+        if (x0, y0, x1, y1) != self.view:
+            self.view = (x0, y0, x1, y1)
+            self.events.view.emit(value=self.view)
 
     def set_options(self, **changes) -> None:
-        for key, value in changes.items():
+        for key in changes:
             if not hasattr(self.options, key):
                 raise KeyError(key)
-            setattr(self.options, key, value)
-        self._emit("options")
+        with self.events.batch():
+            for key, value in changes.items():
+                setattr(self.options, key, value)
+                self.events.options.emit(key, value)
 
     def set_swipe(self, **changes) -> None:
         for key, value in changes.items():
@@ -204,11 +226,11 @@ class ViewerModel:
                 raise KeyError(key)
             setattr(self.swipe, key, value)
         self.swipe.position = min(max(float(self.swipe.position), 0.0), 1.0)
-        self._emit("swipe")
+        self.events.swipe.emit(value=self.swipe)
 
     def set_basemap(self, spec: dict | None) -> None:
         self.basemap = dict(spec) if spec else None
-        self._emit("basemap")
+        self.events.basemap.emit(value=self.basemap)
 
     # plain description ------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -237,12 +259,13 @@ class ViewerModel:
         known = {s.name: s for s in self.layer_states}
         ordered = [LayerState(**s) for s in data.get("layers", []) if s.get("name") in known]
         rest = [s for s in self.layer_states if s.name not in {o.name for o in ordered}]
-        self.layer_states = ordered + rest
-        if "time" in data:
-            self.time.set_t(float(data["time"]))
-        if data.get("view"):
-            self.set_view(tuple(data["view"]))
-        self.options = RenderOptions.from_dict(data.get("options", {}))
-        self.swipe = SwipeState(**data.get("swipe", {}))
-        self.basemap = data.get("basemap")
-        self._emit("layers")
+        with self.events.batch():
+            self.layer_states = ordered + rest
+            if "time" in data:
+                self.time.set_t(float(data["time"]))
+            if data.get("view"):
+                self.set_view(tuple(data["view"]))
+            self.options = RenderOptions.from_dict(data.get("options", {}))
+            self.swipe = SwipeState(**data.get("swipe", {}))
+            self.basemap = data.get("basemap")
+            self.events.reset.emit()

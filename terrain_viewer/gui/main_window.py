@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import (
 )
 
 from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.project import split_projects
 from terrain_viewer.gui import resources
@@ -44,9 +45,12 @@ TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "No
 class QtMainWindow(QMainWindow):
     """The terrain_viewer window bound to one ViewerModel (``set_model`` swaps it)."""
 
+    model_replaced = pyqtSignal(object)  # the new ViewerModel: side views and dialogs rebind to it
+
     def __init__(self, model: ViewerModel):
         super().__init__()
         self.model = model
+        self._links = Links()
         self._project_path: Path | None = None
         self.export_settings: dict | None = None
         self.setWindowTitle("terrain_viewer")
@@ -203,7 +207,10 @@ class QtMainWindow(QMainWindow):
         self.model = model
         for widget in (self.canvas, self.time_slider, self.layer_panel, self.events_panel):
             widget.set_model(model)
-        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        self._links.clear()
+        for signal in (model.events.options, model.events.swipe, model.events.reset):
+            self._links.connect(signal, lambda _c: self._sync_actions())
+        self._links.connect(model.events.time, lambda _c: self._update_title())
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
         self.canvas.overlay_path = self.measure.points
@@ -212,14 +219,7 @@ class QtMainWindow(QMainWindow):
         self._sync_actions()
         self.show_problems(model.dataset.problems)
         self._update_title()
-
-    def _on_model(self, kind: str, model: ViewerModel) -> None:
-        if model is not self.model:
-            return
-        if kind in ("options", "swipe"):
-            self._sync_actions()
-        if kind == "time":
-            self._update_title()
+        self.model_replaced.emit(model)
 
     def _sync_actions(self) -> None:
         pairs = [(self.chinese_action, self.model.options.chinese_names),

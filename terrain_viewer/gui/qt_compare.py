@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
 )
 
 from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.data.readers import gpkg_tile_tables
 from terrain_viewer.core.data.tiles import providers, source_for
 from terrain_viewer.core.render.swipe import sides
@@ -57,9 +58,21 @@ class QtSideBySide(QWidget):
             column.addWidget(title)
             column.addWidget(canvas, 1)
             layout.addLayout(column, 1)
-        self.sync_layers()
-        model.connect(self._on_model)
+        self._links = Links()
+        window.model_replaced.connect(self.set_model)
+        self.set_model(model)
         self.resize(1400, 760)
+
+    def set_model(self, model) -> None:
+        """Show ``model`` (the window's new session after Open project or new data)."""
+        self._links.clear()
+        for canvas in (self.left, self.right):
+            canvas.set_model(model)
+        events = model.events
+        for signal in (events.layer_added, events.layer_removed, events.group, events.swipe, events.basemap,
+                       events.reset):
+            self._links.connect(signal, self._on_model)
+        self.sync_layers()
 
     def sync_layers(self) -> None:
         """Give each canvas its side's layers (after groups change)."""
@@ -72,8 +85,8 @@ class QtSideBySide(QWidget):
         self.left.refresh()
         self.right.refresh()
 
-    def _on_model(self, kind: str) -> None:
-        if kind in ("layers", "swipe", "basemap") and self.isVisible():
+    def _on_model(self, _change) -> None:
+        if self.isVisible():
             self.sync_layers()
 
 

@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.timeline import parse_iso, to_datetime
 from terrain_viewer.gui.qt_time_slider import date_text
@@ -99,16 +100,16 @@ class QtEventsPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(split, 1)
         self._day: int | None = None
+        self._links = Links()
         self.set_model(model)
 
     def set_model(self, model: ViewerModel) -> None:
+        self._links.clear()
         self.model = model
-        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        self._links.connect(model.events.time, lambda _c: self.refresh())
+        for signal in (model.events.layer_added, model.events.layer_removed, model.events.reset):
+            self._links.connect(signal, lambda _c: self.refresh(force=True))
         self.refresh(force=True)
-
-    def _on_model(self, kind: str, model: ViewerModel) -> None:
-        if model is self.model and kind in ("time", "layers"):
-            self.refresh(force=kind == "layers")
 
     def refresh(self, force: bool = False) -> None:
         """List the events of the model's current day (re-listed only when the day changes)."""

@@ -5,7 +5,7 @@ Listed top-down in drawing order (the top row is drawn last, on top), as in desk
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QIcon, QPixmap
 from PyQt6.QtWidgets import (
     QAbstractItemView,
@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QMenu,
     QSlider,
     QToolButton,
@@ -23,6 +24,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from terrain_viewer.core.common.events import Change, Links
 from terrain_viewer.core.model import ViewerModel
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
@@ -86,6 +88,9 @@ class QtLayerPanel(QWidget):
         self.tree.itemDoubleClicked.connect(self._on_double_click)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._on_context_menu)
+        self._links = Links()
+        self._rebuild_timer = QTimer(self, singleShot=True, interval=0)  # after the signal that asked
+        self._rebuild_timer.timeout.connect(self.rebuild)
         self._build_controls()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -98,6 +103,11 @@ class QtLayerPanel(QWidget):
         self.opacity = QSlider(Qt.Orientation.Horizontal, objectName="opacitySlider")
         self.opacity.setRange(0, 100)
         self.opacity.valueChanged.connect(self._on_opacity)
+        self.opacity_label = QLabel("100 %", objectName="opacityValue")
+        self.opacity_label.setMinimumWidth(42)
+        opacity_row = QHBoxLayout()
+        opacity_row.addWidget(self.opacity, 1)
+        opacity_row.addWidget(self.opacity_label)
         self.width_box = QDoubleSpinBox(objectName="lineWidth", minimum=0.1, maximum=20.0, singleStep=0.5)
         self.width_box.setSuffix(" pt")
         self.width_box.valueChanged.connect(self._on_width)
@@ -110,8 +120,9 @@ class QtLayerPanel(QWidget):
             buttons.addWidget(button)
         form = QFormLayout(self.controls)
         form.setContentsMargins(0, 4, 0, 0)
-        form.addRow("Opacity", self.opacity)
+        form.addRow("Opacity", opacity_row)
         form.addRow("Line width", self.width_box)
+        self._form = form
         form.addRow(buttons)
 
     def _button(self, text: str, slot, tip: str = "") -> QToolButton:
@@ -121,13 +132,41 @@ class QtLayerPanel(QWidget):
 
     # ---- model binding ----------------------------------------------------------------------
     def set_model(self, model: ViewerModel) -> None:
+        self._links.clear()
         self.model = model
-        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        events = model.events
+        for signal in (events.layer_added, events.layer_removed, events.layer_moved, events.group,
+                       events.reset):
+            self._links.connect(signal, lambda _c: self._rebuild_timer.start())
+        self._links.connect(events.visibility, self._on_visibility)
+        self._links.connect(events.style, self._on_style)
+        self._links.connect(events.opacity, self._on_opacity_changed)
         self.rebuild()
 
-    def _on_model(self, kind: str, model: ViewerModel) -> None:
-        if model is self.model and kind == "layers":
-            self.rebuild()
+    def _on_visibility(self, change: Change) -> None:
+        """Set the row's check box in place (never rebuild the tree inside its own signal)."""
+        item = self._find(change.layer)
+        state = Qt.CheckState.Checked if change.value else Qt.CheckState.Unchecked
+        if item is not None and item.checkState(0) != state:
+            self.tree.blockSignals(True)
+            item.setCheckState(0, state)
+            self.tree.blockSignals(False)
+
+    def _on_opacity_changed(self, change: Change) -> None:
+        if change.layer == self.current_name():
+            self._sync_controls()
+
+    def _on_style(self, change: Change) -> None:
+        if (item := self._find(change.layer)) is not None:
+            item.setIcon(0, _swatch(self.model.state(change.layer).style.get("color")))
+        if change.layer == self.current_name():
+            self._sync_controls()
+
+    def _find(self, name: str | None) -> QTreeWidgetItem | None:
+        try:
+            return self.item(name) if name else None
+        except KeyError:
+            return None
 
     def rebuild(self) -> None:
         """Refill the tree from the model, keeping the selection and the groups' expansion."""
@@ -191,6 +230,9 @@ class QtLayerPanel(QWidget):
         if name is None:
             return
         state = self.model.state(name)
+        self.opacity_label.setText(f"{round(state.opacity * 100)} %")
+        is_raster = any(r.name == name for r in self.model.dataset.rasters)
+        self._form.setRowVisible(self.width_box, not is_raster)  # rasters have no lines
         for widget, value in ((self.opacity, round(state.opacity * 100)),
                               (self.width_box, float(state.style.get("linewidth", 1.0)))):
             widget.blockSignals(True)
@@ -208,6 +250,7 @@ class QtLayerPanel(QWidget):
             self.zoom_requested.emit(item.data(0, NAME_ROLE))
 
     def _on_opacity(self, value: int) -> None:
+        self.opacity_label.setText(f"{value} %")
         if (name := self.current_name()) is not None:
             self.model.set_opacity(name, value / 100.0)
 
@@ -267,4 +310,6 @@ class QtLayerPanel(QWidget):
             menu = QMenu(self)
             menu.addMenu(self.group_menu(name))
             menu.addAction("Zoom to layer", lambda: self.zoom_requested.emit(name))
+            menu.addSeparator()
+            menu.addAction("Remove layer", lambda: self.model.remove_layer(name))
             menu.exec(self.tree.viewport().mapToGlobal(pos))

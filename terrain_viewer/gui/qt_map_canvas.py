@@ -1,19 +1,26 @@
 """The map widget: paints ``MapRenderer.render`` output, pans, zooms, and hosts the tools' overlays.
 
-Rendering happens in ``paintEvent`` when the model changed (Qt merges many ``update()`` calls into
-one paint), at the widget's size times its device pixel ratio. While dragging, the last image is
-shifted instead of re-rendered; the view is written to the model on release.
+Renders run on one background thread and never queue: a change while a frame renders only marks
+the latest state wanted, and that state (not the ones in between) is rendered next. Until it is
+ready the last frame is painted moved and scaled to the current view, as QGIS does, so the GUI
+thread stays free for the slider, the mouse and the keys. While dragging, the last image is
+shifted; the view is written to the model every ``PAN_REFRESH_MS`` and on release.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QCoreApplication, QEventLoop, QPointF, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QCursor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
 from PyQt6.QtWidgets import QWidget
 
+from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render.renderer import MapRenderer, fit_view
 
@@ -26,6 +33,17 @@ MIN_SPAN = 200.0  # metres: the closest zoom
 PAN_REFRESH_MS = 250  # a long drag re-renders this often (in between, the last image is shifted)
 
 
+@dataclass(frozen=True)
+class Frame:
+    """A rendered image and what it shows (generation ``gen`` of the canvas's requests)."""
+
+    gen: int
+    image: QImage | None
+    view: Extent
+    size: tuple[int, int]
+    error: str | None = None
+
+
 class QtMapCanvas(QWidget):
     """Map view bound to a ViewerModel. Tools: ``"pan"``, ``"identify"``, ``"measure"``."""
 
@@ -34,6 +52,7 @@ class QtMapCanvas(QWidget):
     right_clicked = pyqtSignal()
     rendered = pyqtSignal()
     tiles_arrived = pyqtSignal()  # emitted from the tile threads; queued to the GUI thread
+    _frame_ready = pyqtSignal(object)  # a Frame from the render thread; queued to the GUI thread
 
     def __init__(self, model: ViewerModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -48,8 +67,16 @@ class QtMapCanvas(QWidget):
         self.error: str | None = None
         self.layers: set[str] | None = None  # draw only these (side-by-side views); None = the model's
         self._image: QImage | None = None
-        self._image_key: tuple | None = None
-        self._dirty = True
+        self._image_view: Extent | None = None  # the view the last image shows
+        self._gen = 0  # bumped by every change; a frame of an older generation is stale
+        self._image_gen = -1
+        self._busy = False  # a render is running on the thread
+        self._lock = threading.Lock()  # one render at a time (the thread or render_image)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-render")
+        self._links = Links()
+        self._frame_ready.connect(self._on_frame)
+        pool = self._pool
+        self.destroyed.connect(lambda *_: pool.shutdown(wait=False, cancel_futures=True))
         self._press: QPointF | None = None
         self._drag = QPointF(0, 0)
         self._swiping = False
@@ -63,20 +90,73 @@ class QtMapCanvas(QWidget):
 
     # ---- model ------------------------------------------------------------------------------
     def set_model(self, model: ViewerModel) -> None:
-        self.model = model
-        self.renderer = MapRenderer(model)
+        self._links.clear()
+        with self._lock:  # a render of the old model may be running
+            self.model = model
+            self.renderer = MapRenderer(model)
         self.renderer.on_tiles = self.tiles_arrived.emit  # never blocks: tiles download in threads
-        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        self._links.connect(model.events.any, lambda _change: self.refresh())
         self.refresh()
 
-    def _on_model(self, kind: str, model: ViewerModel) -> None:
-        if model is self.model:
-            self.refresh()
-
     def refresh(self) -> None:
-        """Re-render on the next paint."""
-        self._dirty = True
+        """Render the model's current state soon (coalesced: only the latest state is rendered)."""
+        self._gen += 1
+        self._kick()
         self.update()
+
+    @property
+    def settled(self) -> bool:
+        """True when the image on screen shows the latest state."""
+        return not self.isVisible() or (not self._busy and self._image_gen == self._gen)
+
+    def wait_settled(self, timeout_ms: int = 30000) -> bool:
+        """Process events until the latest state is on screen (tests, screenshots, benchmarks)."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not self.settled and time.monotonic() < deadline:
+            if not self._busy:
+                self._kick()
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.001)
+        return self.settled
+
+    def _request(self) -> tuple:
+        return (self._gen, self.pixel_size(), self.view(), 100.0 * self.devicePixelRatioF(),
+                None if self.layers is None else set(self.layers))
+
+    def _kick(self) -> None:
+        """Start rendering the latest state unless a render is running (it kicks again when done)."""
+        if self._busy or self._drag != QPointF(0, 0) or not self.isVisible():
+            return
+        self._busy = True
+        self._pool.submit(self._render_job, self._request(), self.devicePixelRatioF())
+
+    def _render_job(self, request: tuple, ratio: float) -> None:
+        """On the render thread: one frame for ``request``, handed back through ``_frame_ready``."""
+        gen, size, view, dpi, layers = request
+        try:
+            with self._lock:
+                if gen != self._gen:  # superseded while waiting for the lock
+                    self._frame_ready.emit(Frame(gen, None, view, size, error=None))
+                    return
+                rgba = self.renderer.render(size=size, view=view, dpi=dpi, layers=layers)
+            self._frame_ready.emit(Frame(gen, _qimage(rgba, ratio), view, size))
+        except Exception as exc:  # noqa: BLE001 - shown on the canvas; the next change re-renders
+            if gen == self._gen:
+                log.exception("render failed")
+            self._frame_ready.emit(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}"))
+
+    def _on_frame(self, frame: Frame) -> None:
+        self._busy = False
+        if frame.image is not None:
+            self._image, self._image_view, self._image_gen = frame.image, frame.view, frame.gen
+            self.error = None
+        elif frame.error is not None and frame.gen == self._gen:
+            self._image, self._image_gen, self.error = None, frame.gen, frame.error
+        if self._image_gen != self._gen:
+            self._kick()
+        self.update()
+        if frame.image is not None:
+            self.rendered.emit()
 
     # ---- geometry ---------------------------------------------------------------------------
     def pixel_size(self) -> tuple[int, int]:
@@ -139,33 +219,21 @@ class QtMapCanvas(QWidget):
 
     # ---- painting ---------------------------------------------------------------------------
     def render_image(self) -> QImage | None:
-        """Render the model now into ``self._image`` (also used by tests and screenshots)."""
-        size = self.pixel_size()
-        ratio = self.devicePixelRatioF()
-        try:
-            rgba = self.renderer.render(size=size, view=self.view(), dpi=100.0 * ratio, layers=self.layers)
-        except Exception as exc:  # keep painting: show the problem instead of a blank loop of errors
-            log.exception("render failed")
-            self.error = f"Cannot draw the map: {exc}"
-            self._image = None
-            return None
-        self.error = None
-        rgba = np.ascontiguousarray(rgba)
-        image = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.shape[1] * 4,
-                       QImage.Format.Format_RGBA8888).copy()
-        image.setDevicePixelRatio(ratio)
-        self._image = image
-        self._dirty = False
-        self.rendered.emit()
-        return image
+        """Render the model now, on this thread (screenshots); the canvas then shows it."""
+        self.wait_settled()
+        return self._image
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self.refresh()
 
     def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
-        if self._drag == QPointF(0, 0) and (self._dirty or self._image is None or self._image_stale()):
-            self.render_image()
+        if self._image is not None and self._image_stale():
+            self.refresh()
         painter = QPainter(self)
         painter.fillRect(self.rect(), PAPER)
         if self._image is not None:
-            painter.drawImage(self._drag, self._image)
+            painter.drawImage(self._image_rect(), self._image)
         if self.error:
             painter.setPen(QColor("#b00020"))
             painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignmentFlag.AlignTop, self.error)
@@ -174,7 +242,14 @@ class QtMapCanvas(QWidget):
 
     def _image_stale(self) -> bool:
         image = self._image
-        return (image.width(), image.height()) != self.pixel_size()
+        return (image.width(), image.height()) != self.pixel_size() and not self._busy
+
+    def _image_rect(self) -> QRectF:
+        """Where the last image goes now: its view placed in the current view, plus a drag."""
+        x0, y0, x1, y1 = self._image_view or self.view()
+        left, top = self.to_pixel(x0, y1)
+        right, bottom = self.to_pixel(x1, y0)
+        return QRectF(left, top, right - left, bottom - top).translated(self._drag)
 
     def _paint_overlay(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -273,6 +348,7 @@ class QtMapCanvas(QWidget):
         else:
             self.map_clicked.emit(*self.to_map(event.position().x(), event.position().y()))
         self._dragging = False
+        self._kick()
         self.update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
@@ -288,3 +364,12 @@ class QtMapCanvas(QWidget):
     def set_tool(self, tool: str) -> None:
         self.tool = tool
         self.setCursor(QCursor(self._tool_cursor()))
+
+
+def _qimage(rgba: np.ndarray, ratio: float) -> QImage:
+    """An owned QImage of an RGBA array, at the device pixel ratio it was rendered for."""
+    rgba = np.ascontiguousarray(rgba)
+    image = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.shape[1] * 4,
+                   QImage.Format.Format_RGBA8888).copy()
+    image.setDevicePixelRatio(ratio)
+    return image

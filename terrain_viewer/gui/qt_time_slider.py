@@ -7,6 +7,7 @@ Model → widget and widget → model, as napari's Dims/QtDims: the slider write
 from __future__ import annotations
 
 import math
+import time as clock
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import (
@@ -20,11 +21,12 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 
 STEPS_PER_DAY = 24  # slider resolution: one hour
-SPEEDS = (0.5, 1.0, 2.0, 4.0)  # days per second
+SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # days per second
 FRAMES_PER_DAY = (1, 4, 12, 24)
 
 
@@ -46,8 +48,10 @@ class QtTimeSlider(QWidget):
         super().__init__(parent)
         self.setObjectName("timeBar")
         self.model = model
-        self.interval_override_ms: int | None = None  # tests run the player fast
+        self._links = Links()
+        self._play_origin: tuple[float, float] | None = None  # (wall clock, model time) at play
         self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_tick)
         self._build()
         self.set_model(model)
@@ -120,17 +124,12 @@ class QtTimeSlider(QWidget):
     def set_model(self, model: ViewerModel) -> None:
         """Bind to a (new) model: range, labels and listener."""
         self.pause()
+        self._links.clear()
         self.model = model
-        model.connect(lambda kind, m=model: self._on_model(kind, m))
+        for signal in (model.events.time_range, model.events.reset):
+            self._links.connect(signal, lambda _c: self._sync_range())
+        self._links.connect(model.events.time, lambda _c: self._sync_value())
         self._sync_range()
-
-    def _on_model(self, kind: str, model: ViewerModel) -> None:
-        if model is not self.model:
-            return
-        if kind == "layers":
-            self._sync_range()
-        elif kind == "time":
-            self._sync_value()
 
     def _sync_range(self) -> None:
         time = self.model.time
@@ -139,8 +138,9 @@ class QtTimeSlider(QWidget):
         self.slider.setPageStep(7 * STEPS_PER_DAY)
         self.slider.setSingleStep(STEPS_PER_DAY)
         self.slider.blockSignals(False)
-        self.start_label.setText(f"{to_date(time.start):%d %b}")
-        self.end_label.setText(f"{to_date(time.end):%d %b %Y}")
+        start, end = to_date(time.start), to_date(time.end)
+        self.start_label.setText(f"{start:%d %b %Y}" if start.year != end.year else f"{start:%d %b}")
+        self.end_label.setText(f"{end:%d %b %Y}")
         self._sync_value()
 
     def _sync_value(self) -> None:
@@ -169,19 +169,20 @@ class QtTimeSlider(QWidget):
         return FRAMES_PER_DAY[self.fpd_box.currentIndex()]
 
     def interval_ms(self) -> int:
-        if self.interval_override_ms is not None:
-            return self.interval_override_ms
-        return max(1, round(1000 / (self.speed * self.frames_per_day)))
+        """How often the player looks at the clock: every frame, at most ~60 times a second."""
+        return max(16, round(1000 / (self.speed * self.frames_per_day)))
 
     def play(self) -> None:
         time = self.model.time
         if time.t >= time.end and not self.loop_box.isChecked():
             time.set_t(time.start)  # playing from the end starts over
+        self._play_origin = (clock.monotonic(), time.t)
         self._timer.start(self.interval_ms())
         self.play_button.setText("❚❚")
 
     def pause(self) -> None:
         self._timer.stop()
+        self._play_origin = None
         self.play_button.setText("▶")
 
     def toggle_play(self) -> None:
@@ -192,16 +193,22 @@ class QtTimeSlider(QWidget):
 
     def _on_speed(self, _index: int) -> None:
         if self.playing:
+            self._play_origin = (clock.monotonic(), self.model.time.t)
             self._timer.start(self.interval_ms())
 
     def _on_tick(self) -> None:
-        time = self.model.time
-        nxt = time.t + 1.0 / self.frames_per_day
-        if nxt > time.end + 1e-9:
+        """Show the frame the wall clock has reached: real time is kept by skipping frames."""
+        time, fpd = self.model.time, self.frames_per_day
+        wall0, t0 = self._play_origin or (clock.monotonic(), time.t)
+        due = t0 + (clock.monotonic() - wall0) * self.speed
+        frame = math.floor(due * fpd + 1e-6) / fpd
+        if frame > time.end + 1e-9:
             if self.loop_box.isChecked():
                 time.set_t(time.start)
+                self._play_origin = (clock.monotonic(), time.start)
                 return
             time.set_t(time.end)
             self.pause()
             return
-        time.set_t(round(nxt * self.frames_per_day) / self.frames_per_day)
+        if frame > time.t:
+            time.set_t(frame)

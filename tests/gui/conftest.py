@@ -29,7 +29,8 @@ def image_array(image: QImage) -> np.ndarray:
 
 
 def canvas_pixels(window) -> np.ndarray:
-    """What the map canvas shows now (renders when the model changed)."""
+    """What the map canvas shows once the latest state is rendered (renders run on a thread)."""
+    assert window.canvas.wait_settled(), "the map did not finish rendering"
     return image_array(window.canvas.grab().toImage())
 
 

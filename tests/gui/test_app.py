@@ -87,10 +87,10 @@ def test_an_exception_in_a_qt_slot_is_logged_and_shown_not_fatal(qtbot, tmp_path
     qtbot.addWidget(window)
     monkeypatch.setattr(sys, "excepthook", app.make_excepthook(window, log_file))
 
-    def broken(_kind: str) -> None:
+    def broken(_change) -> None:
         raise ValueError("listener bug")
 
-    window.model.connect(broken)
+    window.model.events.time.connect(broken)
     window.time_slider.forward_button.click()  # a real slot; the exception escapes Qt's event loop
     assert [m[0] for m in message_boxes] == ["critical"] and "ValueError: listener bug" in message_boxes[0][2]
     for handler in logging.getLogger("terrain_viewer").handlers:

@@ -9,12 +9,16 @@ from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QImage
 
 from terrain_viewer.gui import qt_compare
+from terrain_viewer.gui.qt_map_canvas import QtMapCanvas
 
 GREY = np.array([200, 200, 205])  # the test tiles
 
 
 def pixels_of(widget) -> np.ndarray:
     """A widget's pixels as an (H, W, 4) RGBA array (tests must not ``import conftest``: two exist)."""
+    for canvas in [widget, *widget.findChildren(QtMapCanvas)]:
+        if isinstance(canvas, QtMapCanvas):
+            assert canvas.wait_settled(), "the map did not finish rendering"
     image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGBA8888)
     ptr = image.constBits()
     ptr.setsize(image.sizeInBytes())
@@ -104,15 +108,18 @@ def test_side_by_side_views_are_linked_and_show_one_group_each(qtbot, quiet, mbt
     assert "water_areas" in view.right.layers and "water_areas" not in view.left.layers
 
 
-def test_the_layer_panel_moves_a_layer_to_another_group(quiet):
+def test_the_layer_panel_moves_a_layer_to_another_group(qtbot, quiet):
     panel = quiet.layer_panel
     menu = panel.group_menu("rivers")
     entries = {a.text(): a for a in menu.actions() if a.text()}
     assert {"1944", "modern", "New group…"} <= set(entries) and entries["1944"].isChecked()
     entries["modern"].trigger()
     assert quiet.model.state("rivers").group == "modern"
-    groups = [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
-    assert "modern" in groups
+
+    def groups() -> list[str]:
+        return [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
+
+    qtbot.waitUntil(lambda: "modern" in groups(), timeout=2000)  # rebuilt once the menu's signal is over
 
 
 def test_closing_side_by_side_leaves_the_window_working_and_it_opens_again(qtbot, quiet):

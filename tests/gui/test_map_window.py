@@ -107,14 +107,15 @@ def test_open_of_a_bad_file_shows_a_message_and_the_window_keeps_running(
     assert grab_map(hengyang).any()  # still drawing
 
 
-def test_open_of_a_good_file_adds_an_added_group(small_gpkg, hengyang, monkeypatch, message_boxes):
+def test_open_of_a_good_file_adds_an_added_group(qtbot, small_gpkg, hengyang, monkeypatch, message_boxes):
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a: ([str(small_gpkg)], ""))
     hengyang.open_action.trigger()
     assert message_boxes == []
     added = [s.name for s in hengyang.model.layer_states if s.group == "added"]
     assert len(added) == 3
-    assert "added" in [hengyang.layer_panel.tree.topLevelItem(i).text(0)
-                       for i in range(hengyang.layer_panel.tree.topLevelItemCount())]
+    tree = hengyang.layer_panel.tree
+    qtbot.waitUntil(lambda: "added" in [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())],
+                    timeout=2000)
 
 
 def _events_on(model, day: str) -> set[str]:
@@ -297,7 +298,7 @@ def test_dropping_files_adds_them_and_bad_ones_give_a_message(hengyang, small_gp
     assert hengyang.isVisible()
 
 
-def test_dragging_a_layer_in_the_panel_reorders_the_drawing(hengyang):
+def test_dragging_a_layer_in_the_panel_reorders_the_drawing(qtbot, hengyang):
     panel = hengyang.layer_panel
     panel.select("rivers")
     for above in (True, False):
@@ -310,10 +311,14 @@ def test_dragging_a_layer_in_the_panel_reorders_the_drawing(hengyang):
             QApplication.sendEvent(panel.tree.viewport(), event)
         names = [s.name for s in hengyang.model.layer_states]
         assert names.index("rivers") == names.index("units") + (1 if above else -1)
-        listed = [panel.item(n) for n in ("rivers", "units")]
-        parent = listed[0].parent()
-        rows = [parent.indexOfChild(item) for item in listed]
-        assert (rows[0] < rows[1]) == above  # the list shows the new order (top = drawn last)
+
+        def rivers_listed_above() -> bool:
+            listed = [panel.item(n) for n in ("rivers", "units")]
+            rows = [listed[0].parent().indexOfChild(item) for item in listed]
+            return rows[0] < rows[1]
+
+        # the list shows the new order (top = drawn last) once the drop's own event is over
+        qtbot.waitUntil(lambda a=above: rivers_listed_above() == a, timeout=2000)
 
 
 def test_event_rows_show_the_time_within_the_day(small_window):
