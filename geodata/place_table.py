@@ -34,8 +34,8 @@ def short(source: str) -> str:
 
 
 def table(old: Path, new: Path) -> str:
-    lines = ["| layer | feature | position (lon, lat) | source | confidence | ± m | moved from previous version |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| layer | feature | position (lon, lat) | source | confidence | ± m "
+             "| moved from previous version |", "|---|---|---|---|---|---|---|"]
     for layer in LAYERS:
         before = _centres(old, layer)
         for fid, (p, r) in sorted(_centres(new, layer).items()):
