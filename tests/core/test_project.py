@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from terrain_viewer.core import project as proj
+from terrain_viewer.core.common import atomic
 from terrain_viewer.core.common.errors import DataError, ProjectError
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.project import load_project, missing_files, read_project, relocate, save_project
@@ -112,10 +112,10 @@ def test_missing_file_keeps_its_layer_states_until_relocated(data_dir: Path, tmp
     again, info2 = load_project(target)
     assert info2.missing == [old] and _session(again)["layers"] == _session(model)["layers"]
 
-    events = []
-    again.connect(events.append)
+    kinds = []
+    again.events.any.connect(lambda change: kinds.append(change.kind))
     problems = relocate(again, old, new_place)
-    assert problems == [] and "layers" in events
+    assert problems == [] and "layer_added" in kinds
     assert missing_files(again) == {}
     assert {layer.name for layer in again.dataset.layers} == {"units", "events", "rivers"}
     assert _session(again) == _session(model)
@@ -161,23 +161,26 @@ def test_relocate_to_a_bad_file_reports_and_stays_missing(data_dir: Path, tmp_pa
         (b'{"format": "terrain_viewer project", "version": 3}',
          "made by a newer terrain_viewer (version 3); this one reads up to 1"),
         (b'{"format": "terrain_viewer project", "version": "1"}', "bad project version '1'"),
-        (b'{"format": "terrain_viewer project", "version": 1, "view": [0, 0, -1, 1]}', '"view" must be'),
+        (b'{"format": "terrain_viewer project", "version": 1, "view": [0, 0, -1, 1]}',
+         "view: expected [xmin, ymin, xmax, ymax] with xmax > xmin and ymax > ymin, got [0, 0, -1, 1]"),
         (b'{"format": "terrain_viewer project", "version": 1, "layers": [{"name": "a", "opacity": 5}]}',
-         "opacity must be 0..1"),
+         "layers[0].opacity: expected a number 0..1, got 5"),
         (b'{"format": "terrain_viewer project", "version": 1, "files": [{"path": 3}]}',
-         '"files"[0] must be an object with a "path"'),
-        (b'{"format": "terrain_viewer project", "version": 1, "time": "soon"}', '"time" must be a number'),
-        (b'{"format": "terrain_viewer project", "version": 1, "map_crs": "EPSG:999999"}', "bad map CRS"),
+         "files[0].path: expected a non-empty string, got 3"),
+        (b'{"format": "terrain_viewer project", "version": 1, "time": "soon"}',
+         'time: expected a number, got "soon"'),
+        (b'{"format": "terrain_viewer project", "version": 1, "map_crs": "EPSG:999999"}',
+         "map_crs: expected a CRS pyproj knows, got 'EPSG:999999'"),
         (b'{"format": "terrain_viewer project", "version": 1, "options": {"caption_format": 5}}',
-         '"options" caption_format must be str, not 5'),
+         "options.caption_format: expected a string, got 5"),
         (b'{"format": "terrain_viewer project", "version": 1, "swipe": {"position": 2}}',
-         '"swipe" position must be 0..1'),
+         "swipe.position: expected a number 0..1, got 2"),
         (b'{"format": "terrain_viewer project", "version": 1, "layers": [{"name": "a", "visible": "no"}]}',
-         '"layers"[0] visible must be true or false'),
+         'layers[0].visible: expected true or false, got "no"'),
         (b'{"format": "terrain_viewer project", "version": 1, "layers": [{"name": "a"}, {"name": "a"}]}',
-         "\"layers\" lists 'a' twice"),
+         'layers: "a" is listed twice (expected unique names)'),
         (b'{"format": "terrain_viewer project", "version": 1, "layers": [{"name": "a", "\\n": 1}]}',
-         "\"layers\"[0] has unknown keys ['\\n']"),
+         'layers[0]: unknown key "\\n" (expected one of name, visible, opacity, group, style)'),
     ],
 )
 def test_bad_project_files_give_one_line_messages_naming_the_file(tmp_path: Path, content, problem):
@@ -230,7 +233,7 @@ def test_disk_full_keeps_the_previous_file_and_leaves_no_temp(data_dir: Path, mo
         handle.write(data[:10])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(proj, "_write_chunks", full)
+    monkeypatch.setattr(atomic, "write_data", full)  # the shared writer's one write step
     model.set_visible("units", False)
     with pytest.raises(ProjectError, match="disk is full; the previous project file is unchanged"):
         save_project(model, target)
@@ -251,9 +254,10 @@ def test_a_failure_at_any_step_of_saving_keeps_the_previous_project(data_dir: Pa
 
     from terrain_viewer.core.common import files
 
-    where = {"temp file": (files.tempfile, "mkstemp"), "write": (proj, "_write_chunks"),
-             "fsync": (proj.os, "fsync"), "backup copy": (proj.shutil, "copyfile"),
-             "rename": (proj.os, "replace")}[step]
+    # the steps of the shared atomic writer (core/common/atomic.py) that saving goes through
+    where = {"temp file": (files.tempfile, "mkstemp"), "write": (atomic, "write_data"),
+             "fsync": (atomic.os, "fsync"), "backup copy": (atomic.shutil, "copyfile"),
+             "rename": (atomic.os, "replace")}[step]
     monkeypatch.setattr(*where, fail)
     model.set_visible("units", False)
     with pytest.raises(ProjectError) as caught:
@@ -281,12 +285,13 @@ def test_export_settings_that_are_not_json_are_refused_before_writing(data_dir: 
     target = data_dir.parent / "p.tvproj"
     with pytest.raises(ProjectError, match="cannot store the session as JSON"):
         save_project(ViewerModel.open([data_dir / "small.gpkg"]), target, export={"fps": float("nan")})
-    assert not target.exists() and list(target.parent.glob(".*tmp")) == []
+    assert not target.exists() and list(target.parent.glob(".*")) == []
 
 
 SLOW_SAVER = textwrap.dedent("""
     import sys, time
     from terrain_viewer.core import project as proj
+    from terrain_viewer.core.common import atomic
     from terrain_viewer.core.model import ViewerModel
 
     def slow(handle, data):
@@ -294,7 +299,7 @@ SLOW_SAVER = textwrap.dedent("""
         for i in range(0, len(data), 64):
             handle.write(data[i:i + 64]); handle.flush(); time.sleep(0.01)
 
-    proj._write_chunks = slow
+    atomic.write_data = slow
     model = ViewerModel.open([sys.argv[1]])
     for state in model.layer_states:
         state.style["note"] = "x" * 20000  # a big project: the write takes seconds
@@ -321,7 +326,7 @@ def test_kill_during_save_leaves_the_last_good_project(data_dir: Path):
     assert saver.returncode == -signal.SIGKILL
     assert target.read_bytes() == good
     assert load_project(target)[0].state("units").opacity == 0.25
-    leftovers = list(target.parent.glob(".p.tvproj.*.tmp"))
+    leftovers = list(target.parent.glob(".p.partial-*.tvproj"))
     assert len(leftovers) == 1 and leftovers[0].stat().st_size > 0  # the half-written temp, not the project
     save_project(model, target)
     assert leftovers[0].exists()  # recent: might belong to a save still running elsewhere

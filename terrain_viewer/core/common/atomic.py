@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +28,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, overwrite: bool = True, ba
     path = Path(path)
     with atomic_path(path, overwrite=overwrite, error=error) as tmp:
         with open(tmp, "wb") as handle:
-            handle.write(data)
+            write_data(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
         if backup and path.is_file():
@@ -39,6 +41,26 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8", over
                       backup: bool = False, error: ErrorType = TerrainViewerError) -> Path:
     """Write ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`)."""
     return atomic_write_bytes(path, text.encode(encoding), overwrite, backup, error)
+
+
+def write_data(handle, data: bytes) -> None:
+    """Write ``data`` to an open binary file: the one write step (a seam fault-injection tests patch)."""
+    handle.write(data)
+
+
+def remove_stale_partials(path: str | Path, age_s: float = 3600.0) -> list[Path]:
+    """Delete the hidden temp files a killed write of ``path`` (or of its ``.bak``) left behind,
+    once they are ``age_s`` old (a younger one may belong to a write still running). Best effort."""
+    path = Path(path)
+    limit, removed = time.time() - age_s, []
+    for target in (path, path.with_name(path.name + ".bak")):
+        pattern = f".{glob.escape(target.stem)}.partial-*{glob.escape(target.suffix)}"
+        for stale in target.parent.glob(pattern):
+            with contextlib.suppress(OSError):
+                if stale.is_file() and stale.stat().st_mtime < limit:
+                    stale.unlink()
+                    removed.append(stale)
+    return removed
 
 
 @contextlib.contextmanager
@@ -54,7 +76,7 @@ def atomic_path(path: str | Path, overwrite: bool = False, directory: bool = Fal
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     check_target(path, overwrite, directory, error)
-    prefix = f".{path.stem if not directory else path.name}.partial-"
+    prefix = f".{path.stem if not directory else path.name}.partial-{os.getpid()}-"  # whose it is
     try:
         if directory:
             tmp = temp_dir_beside(folder, prefix)
