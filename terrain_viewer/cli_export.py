@@ -62,23 +62,28 @@ def _progress_line(p) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from terrain_viewer.cli import open_model
+    from terrain_viewer.core.export.outputs import refuse_inputs
     from terrain_viewer.core.export.run import prepare_workers, run_export
 
     settings = build_settings(args)
-    if args.save_settings:
-        settings.save(args.save_settings)
-    if settings.workers > 1:
+    if settings.workers != 1:
         prepare_workers()  # the workers' server preloads while the data opens
     model, _ = open_model(args)
+    inputs = [*args.files, *model.paths, args.settings]
+    if args.save_settings:
+        refuse_inputs(args.save_settings, [*inputs, args.out], "--save-settings")
+    refuse_inputs(args.out, inputs, "--out")
     if not model.dataset.layers and not model.dataset.rasters:
         from terrain_viewer.core.common.errors import DataError
 
         raise DataError(f"nothing to draw ({(model.dataset.problems or ['no layers'])[0]})")
+    if args.save_settings:
+        settings.save(args.save_settings, overwrite=args.overwrite)
     cancel = threading.Event()
     t0 = time.perf_counter()
     try:
         result = run_export(model, settings, Path(args.out), overwrite=args.overwrite,
-                            progress=None if args.quiet else _progress_line, cancel=cancel)
+                            progress=None if args.quiet else _progress_line, cancel=cancel, inputs=inputs)
     except KeyboardInterrupt:
         cancel.set()
         print("\nterrain-viewer: export cancelled; nothing was written", file=sys.stderr)
@@ -86,10 +91,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stderr.write("\n")
     w, h = result.size
-    workers = f"; {result.worker_frames} by {settings.workers} workers" if settings.workers > 1 else ""
+    workers = f"; {result.worker_frames} by {result.workers} workers" if result.workers > 1 else ""
     print(f"wrote {result.path} ({result.format}, {result.frames} frames, {w}x{h}, "
           f"{result.frames / max(time.perf_counter() - t0, 1e-9):.1f} frames/s{workers})")
     return 0
+
+
+def workers_arg(text: str) -> int | str:
+    """``--workers``: a number of render processes, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or 'auto': {text!r}") from None
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -106,9 +121,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fps", type=float, help="frames per second of the video")
     p.add_argument("--size", help="720p, 1080p, 1440p, 4k or WIDTHxHEIGHT")
     p.add_argument("--format", choices=("png", "mp4", "gif"), help="default: from --out")
-    p.add_argument("--workers", type=int, help="render processes (default 2)")
+    p.add_argument("--workers", type=workers_arg,
+                   help="render processes, or auto (the default: see docs/export-settings.md)")
     p.add_argument("--settings", help="export settings JSON (see docs/export-settings.md)")
-    p.add_argument("--save-settings", help="also write the settings used to this JSON file")
+    p.add_argument("--save-settings", help="also write the settings used to this JSON file "
+                                           "(replaces only a settings file, and only with --overwrite)")
     p.add_argument("--title", help="title card text (shown for --title-seconds)")
     p.add_argument("--subtitle", help="title card second line")
     p.add_argument("--title-seconds", dest="title_seconds", type=float, help="title card length")
@@ -120,6 +137,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         flag = name.replace("_", "-")
         p.add_argument(f"--{flag}", dest=name, action="store_true", default=None, help=f"draw the {flag}")
         p.add_argument(f"--no-{flag}", dest=name, action="store_false", help=f"omit the {flag}")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing output (never an input of the export)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_export)

@@ -1,0 +1,139 @@
+"""The frames of one export: map frames from the MapRenderer, the title card, and their encoding
+(RGB bytes for a video, or a PNG file per frame) on threads while the next frame renders."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from terrain_viewer.core.export.settings import ExportSettings
+from terrain_viewer.core.export.writers import write_error
+from terrain_viewer.core.model import ViewerModel
+
+CARD_DIM, CARD_NAVY = 0.22, (26, 46, 70)  # the title card: this much of the map under navy
+CARD_FADE = 0.75  # seconds at the end of the title card that dissolve into the first map frame
+TILE_WAIT = 30.0  # seconds a frame may wait for basemap tiles to download
+PNG_COMPRESS = 2  # zlib level: fast, still far smaller than raw (level 6+ costs 3x the time)
+
+
+class Cancelled(Exception):
+    """Raised inside the export loop when the user cancels."""
+
+
+class FrameSource:
+    """Renders the frames of one export (in this process or in a worker)."""
+
+    def __init__(self, model_dict: dict, settings: ExportSettings, dataset=None):
+        from terrain_viewer.core.render.renderer import MapRenderer
+
+        self.model = ViewerModel.from_dict(model_dict, dataset=dataset)
+        settings.apply_to(self.model)
+        self.settings = settings
+        self.size = settings.pixel_size()
+        self.camera = settings.make_camera(self.model.view)
+        self.times = settings.times(self.model)
+        self.renderer = MapRenderer(self.model)
+        self.renderer.wait_for_tiles = TILE_WAIT  # a frame shows its basemap, never a gap
+        self.dpi = 100.0 * self.size[1] / 1080.0  # the same type size at every resolution
+        self._card: np.ndarray | None = None
+        self._first: np.ndarray | None = None  # the first map frame, under the title card
+
+    @property
+    def title_frames(self) -> int:
+        return self.settings.title_frames()
+
+    def __len__(self) -> int:
+        return self.title_frames + len(self.times)
+
+    def frame(self, i: int) -> np.ndarray:
+        """Frame ``i`` as an (H, W, 4) uint8 RGBA array (opaque)."""
+        if i < self.title_frames:
+            return self._title_frame(i)
+        t = float(self.times[i - self.title_frames])
+        return self.renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi)
+
+    def _title_frame(self, i: int) -> np.ndarray:
+        """The title card; over its last ``CARD_FADE`` seconds it dissolves into the first map frame."""
+        if self._card is None:
+            t = float(self.times[0])
+            self._first = self.renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi)
+            self._card = title_card(self._first, self.settings.title, self.settings.subtitle, self.dpi)
+        fade = min(self.title_frames - 1, int(round(CARD_FADE * self.settings.fps)))
+        k = i - (self.title_frames - 1 - fade)  # 1..fade within the dissolve
+        if fade <= 0 or k <= 0:
+            return self._card
+        s = k / (fade + 1)
+        mixed = self._card.astype(np.float32) * (1 - s) + self._first.astype(np.float32) * s
+        return np.rint(mixed).astype(np.uint8)
+
+
+def title_card(background: np.ndarray, title: str, subtitle: str, dpi: float) -> np.ndarray:
+    """The title and subtitle over a dimmed frame, as (H, W, 4) uint8 RGBA."""
+    from matplotlib import patheffects as pe
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from terrain_viewer.core.render.furniture import text_fonts
+
+    h, w = background.shape[:2]
+    fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    dim = background[..., :3].astype(np.float32) * CARD_DIM + np.array(CARD_NAVY) * (1 - CARD_DIM)
+    fig.figimage(dim.astype(np.uint8), 0, 0, origin="upper")
+    halo = [pe.withStroke(linewidth=4, foreground="#14263a")]
+    fig.text(0.5, 0.54, title, ha="center", va="center", fontsize=44, family=text_fonts(), fontweight="bold",
+             color="#f4f1ea", wrap=True, path_effects=halo)
+    if subtitle:
+        fig.text(0.5, 0.42, subtitle, ha="center", va="center", fontsize=22, family=text_fonts(),
+                 color="#e8d3a8", wrap=True, path_effects=halo)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def finish_frame(rgba: np.ndarray, i: int, png_folder: str | Path | None) -> bytes | str:
+    """Frame ``i`` as RGB bytes for a video, or written as ``frame_00001.png`` into ``png_folder``
+    (its name returned). Pillow's encoders release the GIL, so this runs well on a thread."""
+    from PIL import Image
+
+    rgb = Image.fromarray(rgba).convert("RGB")
+    if png_folder is None:
+        return rgb.tobytes()
+    name = frame_name(i)
+    path = Path(png_folder) / name
+    try:
+        rgb.save(path, format="PNG", compress_level=PNG_COMPRESS)  # no tIME chunk: deterministic
+    except OSError as exc:
+        raise write_error(exc, path) from exc
+    return name
+
+
+def frame_name(i: int) -> str:
+    """The file name of frame ``i`` (0-based) in a PNG sequence."""
+    return f"frame_{i + 1:05d}.png"
+
+
+def frames_here(model: ViewerModel, settings: ExportSettings, indices: Iterable[int],
+                png_folder: Path | None, stop: Callable[[], bool]) -> Iterator[bytes | str]:
+    """Render in this process; encode on threads (frame i encodes while i + 1 renders)."""
+    source: FrameSource | None = None
+    threads = max(1, min(4, os.cpu_count() or 1))
+    window: deque[Future] = deque()
+    with ThreadPoolExecutor(threads) as encoder:
+        try:
+            for i in indices:
+                if stop():
+                    raise Cancelled
+                source = source or FrameSource(model.to_dict(), settings, dataset=model.dataset)
+                window.append(encoder.submit(finish_frame, source.frame(i), i, png_folder))
+                if len(window) > 2 * threads:
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        finally:
+            for future in window:
+                future.cancel()

@@ -1,0 +1,247 @@
+"""ExportSettings: everything an export needs besides the session, saved as JSON.
+
+The file form, the stated ranges every value is checked against (``limits``), the frame times
+and the camera. See docs/export-settings.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from terrain_viewer.core.common.atomic import atomic_write_text
+from terrain_viewer.core.common.errors import ExportError
+from terrain_viewer.core.export import limits
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.temporal.camera import Camera, ViewKey
+from terrain_viewer.core.temporal.timeline import parse_iso
+
+FORMATS = ("png", "mp4", "gif")
+KIND = "terrain-viewer export settings"  # the "kind" of a saved settings file: how we know ours
+MAX_FILE = 1 << 20  # bytes: a settings file is a few hundred; anything bigger is not one
+AUTO = 0  # ``workers`` chosen for the machine and the export (``"auto"`` in the file)
+SHORT_EXPORT = 120  # frames: fewer than this render in one process (worker start-up does not pay)
+FRAMES_PER_WORKER = 60  # frames each extra worker needs to pay for its start-up
+MAX_AUTO_WORKERS = 8
+
+
+@dataclass
+class ExportSettings:
+    """Everything an export needs besides the session; saved as JSON (docs/export-settings.md)."""
+
+    start: str = ""
+    end: str = ""
+    frames_per_day: int = 4
+    fps: float = 24.0
+    size: str = "1080p"
+    format: str = ""  # png | mp4 | gif; "" = from the output name (a folder → png)
+    workers: int = AUTO  # 1..64, or AUTO (0, "auto" in the file): see ``worker_count``
+    title: str = ""
+    subtitle: str = ""
+    title_seconds: float = 3.0  # with a title: a title card this long before the first frame
+    caption: bool = True
+    caption_format: str = "{day} {month} {year}"
+    legend: bool = True
+    scale_bar: bool = True
+    north_arrow: bool = True
+    credits: bool = True
+    labels: bool = True
+    chinese_names: bool = False
+    view: list[float] | None = None  # a fixed extent (map CRS); None = the session's view
+    camera: list[dict] = field(default_factory=list)  # [{"date": ISO, "extent": [x0, y0, x1, y1], "ease"?}]
+
+    # ---- file form ------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        if data["workers"] == AUTO:
+            data["workers"] = "auto"
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str | Path | None = None) -> ExportSettings:
+        if not isinstance(data, dict):
+            raise ExportError("export settings must be a JSON object", source)
+        data = dict(data)
+        kind = data.pop("kind", KIND)
+        if kind != KIND:
+            raise ExportError(f"kind: not {KIND!r} but {limits.short(kind)}", source)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ExportError(f"unknown export setting(s): {limits.short(', '.join(unknown), 80, False)}",
+                              source)
+        if data.get("workers") == "auto":
+            data["workers"] = AUTO
+        settings = cls(**data)
+        settings.check(source)
+        return settings
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExportSettings:
+        path = Path(path)
+        try:
+            if path.stat().st_size > MAX_FILE:
+                raise ExportError(f"not an export settings file (larger than {MAX_FILE >> 20} MB)", path)
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ExportError(f"cannot read export settings: {exc.strerror or exc}", path) from exc
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise ExportError(f"export settings are not valid JSON: {str(exc)[:120]}", path) from None
+        return cls.from_dict(data, path)
+
+    def save(self, path: str | Path, overwrite: bool = True) -> Path:
+        """Write the settings as JSON; an existing file is replaced only if ``overwrite`` and only
+        if it is a settings file of ours (never a data file or anything else)."""
+        path = Path(path)
+        if os.path.lexists(path):
+            if not overwrite:
+                raise ExportError("already exists; choose another name or allow overwriting "
+                                  "(--overwrite)", path)
+            if not is_settings_file(path):
+                raise ExportError("exists and is not an export settings file; not overwritten", path)
+        text = json.dumps({"kind": KIND, **self.to_dict()}, indent=2, ensure_ascii=False) + "\n"
+        return atomic_write_text(path, text, error=ExportError)
+
+    # ---- meaning --------------------------------------------------------------------------
+    def check(self, source: str | Path | None = None) -> None:
+        """Raise ExportError (naming ``source`` and the field) for any value outside its range."""
+        try:
+            self._check_values()
+        except ExportError as exc:
+            raise ExportError(exc.problem, source) from None
+
+    def _check_values(self) -> None:
+        for name, limit in limits.TEXT_LIMITS.items():
+            limits.check_text(getattr(self, name), name, limit)
+        for name in limits.BOOLEANS:
+            limits.check_flag(getattr(self, name), name)
+        limits.check_number(self.frames_per_day, "frames_per_day", *limits.FRAMES_PER_DAY, whole=True)
+        limits.check_number(self.fps, "fps", *limits.FPS)
+        limits.check_number(self.title_seconds, "title_seconds", *limits.TITLE_SECONDS)
+        if self.workers != AUTO:
+            limits.check_number(self.workers, "workers", *limits.WORKERS, whole=True)
+        if self.format and self.format not in FORMATS:
+            raise limits.problem("format", f"must be one of {', '.join(FORMATS)}, got {self.format!r}")
+        limits.check_caption_format(self.caption_format)
+        if self.view is not None:
+            limits.check_extent(self.view, "view")
+        limits.check_camera(self.camera)
+        start, end = (_parse_time(v, n) if v else None for n, v in (("start", self.start), ("end", self.end)))
+        if start is not None and end is not None:
+            if end < start:
+                raise ExportError(f"end {self.end} is before start {self.start}")
+            days = math.floor(end) - math.floor(start) + 1
+            limits.check_span(days, days * self.frames_per_day)
+        self.pixel_size()
+        self.make_camera((0, 0, 1, 1))
+
+    def pixel_size(self, source: str | Path | None = None) -> tuple[int, int]:
+        from terrain_viewer.core.render.renderer import SIZE_PRESETS
+
+        key = str(self.size).strip().lower()
+        if key in SIZE_PRESETS:
+            return SIZE_PRESETS[key]
+        parts = key.replace("×", "x").split("x")
+        try:
+            w, h = (int(p) for p in parts)
+        except ValueError:
+            raise ExportError(f"size {self.size!r}: use WIDTHxHEIGHT or one of "
+                              f"{', '.join(SIZE_PRESETS)}", source) from None
+        if not (16 <= w <= 8192 and 16 <= h <= 8192):
+            raise ExportError(f"size {self.size!r}: width and height must be 16..8192 pixels", source)
+        return w, h
+
+    def title_frames(self) -> int:
+        """Frames of the title card (none without a title or a length)."""
+        return int(round(self.title_seconds * self.fps)) if self.title and self.title_seconds > 0 else 0
+
+    def frame_count(self, model: ViewerModel) -> int:
+        """Title card frames plus ``days × frames_per_day`` map frames."""
+        return self.title_frames() + len(self.times(model))
+
+    def times(self, model: ViewerModel) -> np.ndarray:
+        """Frame times: ``frames_per_day`` a day for every day from start to end inclusive."""
+        start = math.floor(_parse_time(self.start, "start") if self.start else model.time.start)
+        end = math.floor(_parse_time(self.end, "end") if self.end else model.time.end)
+        days = end - start + 1
+        limits.check_span(days, days * self.frames_per_day)
+        return start + np.arange(max(days, 0) * self.frames_per_day) / self.frames_per_day
+
+    def worker_count(self, frames: int, cpus: int | None = None) -> int:
+        """``workers``, or for AUTO: 1 on ≤ 2 cores or for a short export, else one worker per
+        ``FRAMES_PER_WORKER`` frames, at most one per core but one (the writer's) and 8."""
+        if self.workers != AUTO:
+            return self.workers
+        cpus = cpus or available_cpus()
+        if cpus <= 2 or frames < SHORT_EXPORT:
+            return 1
+        return max(1, min(cpus - 1, frames // FRAMES_PER_WORKER, MAX_AUTO_WORKERS))
+
+    def make_camera(self, default_view, source: str | Path | None = None) -> Camera:
+        try:
+            if self.camera:
+                keys = [ViewKey(_parse_time(k["date"], "camera date", source), tuple(k["extent"]),
+                                k.get("ease", "in-out")) for k in self.camera]
+                return Camera(keys)
+            return Camera.fixed(tuple(self.view) if self.view else default_view)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ExportError(f"camera: each key needs a date and an extent [xmin, ymin, xmax, ymax], "
+                              f"optionally an ease ({exc})", source) from None
+
+    def apply_to(self, model: ViewerModel) -> None:
+        """Set the map furniture switches on ``model``."""
+        model.set_options(caption=self.caption, caption_format=self.caption_format, legend=self.legend,
+                          scale_bar=self.scale_bar, north_arrow=self.north_arrow, credits=self.credits,
+                          labels=self.labels, chinese_names=self.chinese_names)
+
+
+def available_cpus() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def is_settings_file(path: str | Path) -> bool:
+    """Whether ``path`` holds export settings of ours: a small JSON object with our ``kind``, or
+    (written before the marker) only known setting names."""
+    path = Path(path)
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_FILE:
+            return False
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return False
+    if not isinstance(data, dict) or not data:
+        return False
+    if "kind" in data:
+        return data["kind"] == KIND
+    return set(data) <= {f.name for f in fields(ExportSettings)}
+
+
+def _parse_time(text: str, name: str, source: str | Path | None = None) -> float | None:
+    try:
+        parsed = parse_iso(text)
+    except (ValueError, TypeError, OverflowError):
+        raise ExportError(f"{name} {limits.short(text)} is not an ISO 8601 date (e.g. 1944-07-11)",
+                          source) from None
+    return None if parsed is None else parsed[0]
+
+
+def output_format(out: Path, settings: ExportSettings) -> str:
+    """png | mp4 | gif from the settings or the output name (a name without a suffix is a folder)."""
+    if settings.format:
+        return settings.format
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix in ("mp4", "gif"):
+        return suffix
+    if suffix in ("", "png") or out.is_dir():
+        return "png"
+    raise ExportError(f"cannot tell the format from '.{suffix}': use a folder (PNG frames), "
+                      ".mp4 or .gif", out)
