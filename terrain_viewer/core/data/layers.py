@@ -7,28 +7,27 @@ becomes a one-line problem in ``Dataset.problems`` and the rest still load.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 
-from terrain_viewer.core.common.errors import DataError, TerrainViewerError
+from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.data import readers as io
+from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
 from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
 from terrain_viewer.core.temporal.tracks import Tracks, interpolate_points, morph_line
 
 TIME_COLUMNS = ("start_date", "end_date")
 KEYFRAME_IDS = ("unit_id", "line_id")
-
-
-def utm_crs_for(lon: float, lat: float) -> CRS:
-    """The WGS 84 UTM zone that contains ``lon, lat`` (Hengyang: EPSG:32649)."""
-    zone = min(max(int(math.floor((lon + 180.0) / 6.0)) + 1, 1), 60)
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+MAX_VERTICES = 5_000_000  # vertices per layer; larger layers are refused with a message
+__all__ = ["Dataset", "Layer", "choose_map_crs", "load_layer", "open_dataset", "unique_name", "utm_crs_for"]
 
 
 @dataclass
@@ -102,12 +101,30 @@ class Layer:
 
 @dataclass
 class Dataset:
-    """Everything loaded for one session: vector layers, rasters and what went wrong."""
+    """Everything loaded for one session: vector layers, rasters and what went wrong.
+
+    ``problems`` are one line each (file, layer, problem) for what could not be loaded or was
+    repaired; ``notes`` say what was skipped on purpose (style and attribute tables);
+    ``tables`` holds attribute tables (no geometry) by name, e.g. a ``variants`` table.
+    ``time_extent``/``animation_extent`` are None when no layer has a date ("no time").
+    """
 
     layers: list[Layer]
     map_crs: CRS
     rasters: list = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def has_time(self) -> bool:
+        """Whether any layer has a date (else hide the date caption and slider)."""
+        return self.time_extent is not None
+
+    @property
+    def unreadable(self) -> bool:
+        """Nothing could be loaded and something went wrong (``info`` exits non-zero)."""
+        return not self.layers and not self.rasters and bool(self.problems)
 
     def layer(self, name: str) -> Layer:
         for layer in self.layers:
@@ -137,28 +154,43 @@ class Dataset:
 
 
 def _union(extents: list[tuple[float, float] | None]) -> tuple[float, float] | None:
-    values = [v for e in extents if e for v in e]
+    values = [v for e in extents if e for v in e if math.isfinite(v)]
     return (min(values), max(values)) if values else None
-
-
-def _lonlat_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float] | None:
-    if gdf.crs is None or gdf.empty:
-        return None
-    x0, y0, x1, y1 = gdf.total_bounds
-    to_ll = Transformer.from_crs(gdf.crs, 4326, always_xy=True)
-    lon, lat = to_ll.transform((x0 + x1) / 2, (y0 + y1) / 2)
-    return (lon, lat) if np.isfinite([lon, lat]).all() else None
 
 
 def _check_crs(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
     if gdf.crs is None:
-        raise DataError("no CRS (coordinate reference system); cannot place it on the map", path, name)
+        raise io.data_error("no CRS (coordinate reference system); cannot place it on the map", path, name)
     if gdf.crs.is_geographic and not gdf.empty:
         x0, y0, x1, y1 = gdf.total_bounds
         if max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90:
-            raise DataError(
+            raise io.data_error(
                 f"coordinates up to ({x1:.0f}, {y1:.0f}) do not fit its CRS "
                 f"{gdf.crs.to_string()} (degrees); wrong CRS?", path, name)
+
+
+def _crs_name(crs: CRS) -> str:
+    return io.safe(crs.name or crs.to_string(), 80)
+
+
+def _check_placeable(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
+    """DataError when the layer's CRS cannot be transformed to lon/lat (an engineering/local CRS)."""
+    try:
+        Transformer.from_crs(gdf.crs, 4326, always_xy=True)
+    except ProjError:
+        raise io.data_error(f"has CRS {_crs_name(gdf.crs)} which cannot be transformed to the map CRS "
+                            "(a local or engineering CRS)", path, name) from None
+
+
+def _drop_nonfinite(gdf: gpd.GeoDataFrame, problems: list[str], why: str) -> gpd.GeoDataFrame:
+    if gdf.empty:
+        return gdf
+    xy, rows = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    bad = np.unique(rows[~np.isfinite(xy).all(axis=1)])
+    if len(bad):
+        problems.append(f"{len(bad)} features with {why} skipped")
+        gdf = gdf.drop(gdf.index[bad])
+    return gdf
 
 
 def _clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
@@ -168,13 +200,8 @@ def _clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
     if missing.any():
         problems.append(f"{int(missing.sum())} features with null or empty geometry skipped")
         gdf = gdf[~missing]
-        geoms = gdf.geometry.values
-    finite = np.isfinite(shapely.get_coordinates(geoms)).all(axis=1) if len(gdf) else np.array([])
-    if len(gdf) and not finite.all():
-        bad = np.unique(shapely.get_coordinates(geoms, return_index=True)[1][~finite])
-        problems.append(f"{len(bad)} features with NaN or infinite coordinates skipped")
-        gdf = gdf.drop(gdf.index[bad])
-        geoms = gdf.geometry.values
+    gdf = _drop_nonfinite(gdf, problems, "NaN or infinite coordinates")
+    geoms = gdf.geometry.values
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         problems.append(f"{int(invalid.sum())} invalid geometries repaired (make_valid)")
@@ -213,64 +240,97 @@ def _attach_time(layer: Layer) -> None:
         layer.index = TimeIndex(parsed.start, parsed.end)
 
 
+@dataclass
+class RawLayer:
+    """One layer read and cleaned in its own CRS, before the map CRS is known."""
+
+    path: Path
+    info: io.LayerInfo
+    gdf: gpd.GeoDataFrame
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
 def _require_geometry(path: Path, info: io.LayerInfo) -> None:
     if info.geometry_type is None:
-        raise DataError("no geometry column (an attribute table, not a map layer)", path, info.name)
+        raise io.data_error("no geometry column (an attribute table, not a map layer)", path, info.name)
+
+
+def prepare_layer(path: Path, info: io.LayerInfo, gdf: gpd.GeoDataFrame | None = None) -> RawLayer:
+    """Read (unless given), clean and check one layer in its own CRS; DataError when unusable."""
+    _require_geometry(path, info)
+    with io.guarded(path, info.name):
+        if gdf is None:
+            gdf = io.read_layer(path, info.name)
+        raw = RawLayer(path, info, gdf)
+        raw.gdf = _clean_geometries(gdf, raw.problems, raw.warnings)  # NaN out before the CRS checks
+        _check_crs(raw.gdf, path, info.name)
+        _check_placeable(raw.gdf, path, info.name)
+        vertices = int(shapely.get_num_coordinates(raw.gdf.geometry.values).sum())
+        if vertices > MAX_VERTICES:
+            raise io.data_error(f"{vertices:,} vertices; the limit is {MAX_VERTICES:,} per layer "
+                                "(simplify it first)", path, info.name)
+    return raw
+
+
+def finish_layer(raw: RawLayer, map_crs: CRS | None) -> Layer:
+    """Reproject a prepared layer to ``map_crs`` (rows that become non-finite are dropped) and
+    attach its time behaviour."""
+    path, name, gdf = raw.path, raw.info.name, raw.gdf
+    source_crs = gdf.crs.to_string()
+    problems = list(raw.problems)
+    if map_crs is not None and not gdf.empty:
+        try:
+            gdf = gdf.to_crs(map_crs)
+        except ProjError:
+            raise io.data_error(f"has CRS {_crs_name(gdf.crs)} which cannot be transformed to the map "
+                                f"CRS {_crs_name(CRS.from_user_input(map_crs))}", path, name) from None
+        gdf = _drop_nonfinite(gdf, problems, "coordinates outside the map CRS (not finite after "
+                                             "reprojection)")
+    layer = Layer(name=io.safe(name, 120), path=path, source_layer=name, gdf=gdf.reset_index(drop=True),
+                  source_crs=source_crs, geometry_type=raw.info.geometry_type or "Unknown",
+                  problems=problems, warnings=list(raw.warnings))
+    with io.guarded(path, name, "cannot read dates"):
+        _attach_time(layer)
+    return layer
 
 
 def load_layer(path: str | Path, info: io.LayerInfo, map_crs: CRS | None = None,
                gdf: gpd.GeoDataFrame | None = None) -> Layer:
     """Read, check and reproject one layer; raise DataError when it cannot be shown."""
-    path = Path(path)
-    _require_geometry(path, info)
-    if gdf is None:
-        gdf = io.read_layer(path, info.name)
-    problems: list[str] = []
-    warns: list[str] = []
-    gdf = _clean_geometries(gdf, problems, warns)
-    _check_crs(gdf, path, info.name)  # after cleaning: NaN/inf coordinates must not look like a wrong CRS
-    source_crs = gdf.crs.to_string()
-    if map_crs is not None and not gdf.empty:
-        gdf = gdf.to_crs(map_crs)
-    gdf = gdf.reset_index(drop=True)
-    layer = Layer(name=info.name, path=path, source_layer=info.name, gdf=gdf,
-                  source_crs=source_crs, geometry_type=info.geometry_type or "Unknown",
-                  problems=problems, warnings=warns)
-    _attach_time(layer)
-    return layer
+    return finish_layer(prepare_layer(Path(path), info, gdf), map_crs)
 
 
-RawLayer = tuple[Path, io.LayerInfo, gpd.GeoDataFrame]
+def _table_note(path: Path, info: io.LayerInfo, tables: dict[str, pd.DataFrame]) -> str:
+    """Skip a non-spatial table: QGIS styles silently, attribute tables kept in ``tables``."""
+    if info.name.lower() in io.STYLE_TABLES:
+        return io.data_error("skipped: QGIS style table (no geometry)", path, info.name).message
+    try:
+        tables[info.name] = io.read_table(path, info.name)
+    except TerrainViewerError as exc:
+        return exc.message
+    return io.data_error("skipped as a map layer: attribute table (no geometry); kept as a table",
+                         path, info.name).message
 
 
-def _read_all(paths: Sequence[Path], problems: list[str]) -> list[RawLayer]:
+def _read_file(path: Path, problems: list[str], notes: list[str],
+               tables: dict[str, pd.DataFrame]) -> list[RawLayer]:
+    try:
+        infos = io.list_layers(path)
+    except TerrainViewerError as exc:
+        if not io.gpkg_tile_tables(path):  # a GeoPackage of rasters only is fine
+            problems.append(exc.message)
+        return []
     out = []
-    for path in paths:
-        try:
-            infos = io.list_layers(path)
-        except TerrainViewerError as exc:
-            if not io.gpkg_tile_tables(path):  # a GeoPackage of rasters only is fine
-                problems.append(exc.message)
+    for info in infos:
+        if info.geometry_type is None:
+            notes.append(_table_note(path, info, tables))
             continue
-        for info in infos:
-            try:
-                _require_geometry(path, info)
-                out.append((path, info, io.read_layer(path, info.name)))
-            except TerrainViewerError as exc:
-                problems.append(exc.message)
+        try:
+            out.append(prepare_layer(path, info))
+        except TerrainViewerError as exc:
+            problems.append(exc.message)
     return out
-
-
-def choose_map_crs(frames: Iterable[gpd.GeoDataFrame]) -> CRS:
-    """A metric CRS for the map: the UTM zone at the centre of the data."""
-    centres = [c for c in (_lonlat_centre(g) for g in frames) if c]
-    if not centres:
-        return CRS.from_epsg(3857)
-    lon = float(np.median([c[0] for c in centres]))
-    lat = float(np.median([c[1] for c in centres]))
-    if not (-180 <= lon <= 180 and -84 <= lat <= 84):
-        return CRS.from_epsg(3857)
-    return utm_crs_for(lon, lat)
 
 
 def unique_name(name: str, path: Path, taken: set[str]) -> str:
@@ -287,27 +347,29 @@ def open_dataset(paths: Sequence[str | Path], map_crs: CRS | str | int | None = 
     """Load every layer of every path; failures become problems, never exceptions."""
     paths = [Path(p) for p in paths]
     problems: list[str] = []
+    notes: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
     vector_paths = [p for p in paths if p.suffix.lower() not in io.RASTER_SUFFIXES]
     raster_paths = [p for p in paths if p.suffix.lower() in io.RASTER_SUFFIXES]
-    raw = _read_all(vector_paths, problems)
-    crs = CRS.from_user_input(map_crs) if map_crs is not None else choose_map_crs(
-        g for _, _, g in raw if g.crs is not None)
+    raw = [r for p in vector_paths for r in _read_file(p, problems, notes, tables)]
+    crs = CRS.from_user_input(map_crs) if map_crs is not None else choose_map_crs(r.gdf for r in raw)
     layers: list[Layer] = []
     taken: set[str] = set()
-    for path, info, gdf in raw:
+    for item in raw:
         try:
-            layer = load_layer(path, info, crs, gdf)
+            layer = finish_layer(item, crs)
         except TerrainViewerError as exc:
             problems.append(exc.message)
             continue
-        layer.name = unique_name(layer.name, path, taken)
+        layer.name = unique_name(layer.name, item.path, taken)
         taken.add(layer.name)
-        problems.extend(DataError(p, path, info.name).message
+        problems.extend(io.data_error(p, item.path, item.info.name).message
                         for p in layer.problems + layer.warnings)
         layers.append(layer)
     scans = [(p, table) for p in vector_paths for table in io.gpkg_tile_tables(p)]  # scanned maps
     rasters = _load_rasters([(p, None) for p in raster_paths] + scans, crs, problems)
-    return Dataset(layers=layers, map_crs=crs, rasters=rasters, problems=problems)
+    return Dataset(layers=layers, map_crs=crs, rasters=rasters, problems=problems, notes=notes,
+                   tables=tables)
 
 
 def _load_rasters(sources: Sequence[tuple[Path, str | None]], crs: CRS, problems: list[str]) -> list:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 from pyproj import CRS
 
 from terrain_viewer.core.common.errors import DataError
+from terrain_viewer.core.data.readers import LOAD_ERRORS, NO_NETWORK, check_readable, data_error, safe
 
 
 @dataclass
@@ -42,43 +44,80 @@ def _kind(src) -> str:
 
 
 MAX_CELLS = 40_000_000  # larger rasters are refused (use them as a basemap or make overviews)
+MAX_BANDS_READ = 4  # an image shows RGB(A) or grey; an elevation grid its first band only
+MAX_VALUES = 48_000_000  # bands x cells of the warped result (~190 MB float32); coarser above
+
+
+def _bands(src, kind: str) -> list[int]:
+    """The bands worth reading: band 1 of an elevation grid, the first 1-4 bands of an image."""
+    return [1] if kind == "elevation" else list(range(1, min(src.count, MAX_BANDS_READ) + 1))
+
+
+def _open_checked(path: Path, table: str | None):
+    """rasterio.open with GDAL kept off the network, after the file checks."""
+    import rasterio
+
+    try:
+        check_readable(path)  # a regular, readable file (for a tile table: its GeoPackage)
+    except DataError as exc:
+        raise data_error(f"cannot read raster: {exc.problem}", path, table) from None
+    source = f"GPKG:{path}:{table}" if table else path
+    return rasterio.open(source)
 
 
 def load_raster(path: str | Path, map_crs: CRS, table: str | None = None) -> RasterLayer:
     """Read a raster (a GeoPackage tile ``table``) with rasterio and warp it to ``map_crs``;
-    raise DataError on failure."""
+    raise DataError on failure. Above ``MAX_VALUES`` the result is computed on a coarser grid
+    (noted in ``tags['note']``)."""
     import rasterio
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     path = Path(path)
-    if not path.exists():
-        raise DataError("file not found", path)
-    source = f"GPKG:{path}:{table}" if table else path
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), rasterio.Env(**NO_NETWORK):
             warnings.simplefilter("ignore")
-            with rasterio.open(source) as src:
+            with _open_checked(path, table) as src:
                 if src.crs is None:
-                    raise DataError("raster has no CRS (not georeferenced)", path, table)
+                    raise data_error("raster has no CRS (not georeferenced)", path, table)
                 if src.width * src.height > MAX_CELLS:
-                    raise DataError(f"raster of {src.width}x{src.height} cells is too large to show; "
-                                    "use it as a basemap (View > Basemap) or make it smaller", path, table)
+                    raise data_error(f"raster of {src.width}x{src.height} cells is larger than the "
+                                     f"{MAX_CELLS:,}-cell limit; use it as a basemap (View > Basemap) "
+                                     "or make it smaller", path, table)
                 kind = _kind(src)
-                dst_crs = rasterio.crs.CRS.from_wkt(map_crs.to_wkt())
-                transform, width, height = calculate_default_transform(
-                    src.crs, dst_crs, src.width, src.height, *src.bounds)
-                data = np.full((src.count, height, width), np.nan, dtype="float32")
-                reproject(source=rasterio.band(src, list(range(1, src.count + 1))),
-                          destination=data, src_transform=src.transform, src_crs=src.crs,
-                          src_nodata=src.nodata, dst_transform=transform, dst_crs=dst_crs,
-                          dst_nodata=np.nan, resampling=Resampling.bilinear)
+                data, transform, note = _warp(src, map_crs)
                 tags = {str(k): str(v) for k, v in src.tags().items()}
     except DataError:
         raise
-    except Exception as exc:
+    except (rasterio.errors.RasterioError, *LOAD_ERRORS) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DataError(f"cannot read raster: {first}", path, table) from exc
+        raise data_error(f"cannot read raster: {safe(first)}", path, table) from exc
+    if note:
+        tags["note"] = note
+    height, width = data.shape[1:]
     left, top = transform.c, transform.f
     right, bottom = left + transform.a * width, top + transform.e * height
-    return RasterLayer(name=table or path.stem, path=path, data=data,
+    return RasterLayer(name=safe(table or path.stem, 120), path=path, data=data,
                        bounds=(left, bottom, right, top), kind=kind, tags=tags)
+
+
+def _warp(src, map_crs: CRS):
+    """The bands worth showing, warped to ``map_crs`` on a grid of at most MAX_VALUES values."""
+    import rasterio
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    bands = _bands(src, _kind(src))
+    dst_crs = rasterio.crs.CRS.from_wkt(map_crs.to_wkt())
+    transform, width, height = calculate_default_transform(src.crs, dst_crs, src.width, src.height,
+                                                           *src.bounds)
+    note = ""
+    factor = math.sqrt(len(bands) * width * height / MAX_VALUES)
+    if factor > 1:
+        note = (f"{len(bands)} bands of {width}x{height} cells exceed {MAX_VALUES:,} values; "
+                f"shown {factor:.1f}x coarser")
+        width, height = max(int(width / factor), 1), max(int(height / factor), 1)
+        transform, width, height = calculate_default_transform(
+            src.crs, dst_crs, src.width, src.height, *src.bounds, dst_width=width, dst_height=height)
+    data = np.full((len(bands), height, width), np.nan, dtype="float32")
+    reproject(source=rasterio.band(src, bands), destination=data, src_transform=src.transform,
+              src_crs=src.crs, src_nodata=src.nodata, dst_transform=transform, dst_crs=dst_crs,
+              dst_nodata=np.nan, resampling=Resampling.bilinear)
+    return data, transform, note

@@ -1,17 +1,44 @@
-"""Reading vector sources with pyogrio, turning every failure into a one-line DataError."""
+"""Reading vector sources with pyogrio, turning every failure into a one-line DataError.
+
+Only regular files are opened (a FIFO or a device would block or never end), and GDAL may not
+reach the network from a data file: a VRT that names a URL or a ``/vsicurl/``-like path is
+refused, and GDAL's curl access is switched off for what it opens (basemaps use their own HTTP).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import re
+import sqlite3
+import stat
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
+from pyproj.exceptions import ProjError
 
 from terrain_viewer.core.common.errors import DataError
 
 RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".jp2", ".img"}
+MAX_FEATURES = 200_000  # features per layer; larger layers are refused before they are read
+MAX_TABLE_ROWS = 100_000  # rows of an attribute table kept in Dataset.tables
+MAX_VRT_BYTES = 10_000_000  # a VRT (XML) larger than this is refused unread
+STYLE_TABLES = {"layer_styles", "qgis_projects"}  # QGIS keeps styles/projects in a GeoPackage
+# What a failed read of one file or layer may raise besides DataError (pyogrio and pyproj raise
+# RuntimeError subclasses; sqlite3 and decoding errors from damaged files).
+LOAD_ERRORS = (OSError, UnicodeError, ValueError, RuntimeError, ProjError, sqlite3.Error)
+NETWORK_MARKERS = re.compile(r"/vsi(curl|s3|gs|az|adls|oss|swift|hdfs|webhdfs)|https?://|ftps?://|"
+                             r"\bWMS:|\bWMTS:", re.IGNORECASE)
+NO_NETWORK = {"CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".terrain-viewer-no-network",
+              "GDAL_HTTP_TIMEOUT": "1", "GDAL_HTTP_MAX_RETRY": "0"}
+with contextlib.suppress(AttributeError, RuntimeError):  # pyogrio has its own GDAL
+    pyogrio.set_gdal_config_options(NO_NETWORK)
 
 
 @dataclass(frozen=True)
@@ -27,27 +54,84 @@ class LayerInfo:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return safe(text[0]) if text else type(exc).__name__
+
+
+def safe(text: object, limit: int = 300) -> str:
+    """``text`` fit for a one-line message: control characters escaped, long text cut in the middle."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return out if len(out) <= limit else f"{out[:limit // 3]}…{out[-(2 * limit) // 3:]}"
+
+
+def data_error(problem: str, path: str | Path | None, layer: str | None = None) -> DataError:
+    """A DataError whose file and layer names print safely (escaped, bounded)."""
+    return DataError(problem, safe(path) if path is not None else None,
+                     safe(layer) if layer is not None else None)
+
+
+@contextlib.contextmanager
+def guarded(path: str | Path, layer: str | None = None, what: str = "cannot read") -> Iterator[None]:
+    """Turn the errors a damaged file or layer raises (LOAD_ERRORS) into one DataError line."""
+    try:
+        yield
+    except DataError:
+        raise
+    except LOAD_ERRORS as exc:
+        raise data_error(f"{what}: {_first_line(exc)}", path, layer) from exc
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise data_error(f"path too long ({len(str(path))} characters)", path) from None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise data_error("permission denied (cannot read the file)", path) from None
+        raise data_error(f"cannot read: {exc.strerror or exc}", path) from None
 
 
 def check_readable(path: Path) -> None:
-    """Raise DataError unless ``path`` is an existing, non-empty file."""
-    if not path.exists():
-        raise DataError("file not found", path)
-    if path.is_dir():
+    """Raise DataError unless ``path`` is an existing, non-empty, readable regular file
+    (or a ``.gdb`` folder). FIFOs, devices and sockets are refused without being opened."""
+    st = _stat(path)
+    if st is None:
+        raise data_error("file not found", path)
+    if stat.S_ISDIR(st.st_mode):
         if path.suffix.lower() in {".gdb"}:
             return
-        raise DataError("is a folder, not a data file", path)
-    size = path.stat().st_size
-    if size == 0:
-        raise DataError("empty file (0 bytes)", path)
-    if path.suffix.lower() == ".gpkg":
+        raise data_error("is a folder, not a data file", path)
+    if not stat.S_ISREG(st.st_mode):
+        raise data_error("not a regular file (a pipe, device or socket); only files are read", path)
+    if st.st_size == 0:
+        raise data_error("empty file (0 bytes)", path)
+    try:
         with path.open("rb") as f:
             head = f.read(100)
+    except PermissionError:
+        raise data_error("permission denied (cannot read the file)", path) from None
+    except OSError as exc:
+        raise data_error(f"cannot read: {exc.strerror or exc}", path) from None
+    if path.suffix.lower() == ".gpkg":
         if not head.startswith(b"SQLite format 3\x00"):
-            raise DataError("not a GeoPackage (no SQLite header; wrong or damaged file)", path)
-        if len(head) < 100 or size < 1024:
-            raise DataError(f"truncated GeoPackage ({size} bytes)", path)
+            raise data_error("not a GeoPackage (no SQLite header; wrong or damaged file)", path)
+        if len(head) < 100 or st.st_size < 1024:
+            raise data_error(f"truncated GeoPackage ({st.st_size} bytes)", path)
+    if path.suffix.lower() == ".vrt":
+        check_vrt_offline(path, st.st_size)
+
+
+def check_vrt_offline(path: Path, size: int) -> None:
+    """Refuse a VRT that would make GDAL fetch from the network (or is too big to be a VRT)."""
+    if size > MAX_VRT_BYTES:
+        raise data_error(f"VRT of {size:,} bytes is larger than the {MAX_VRT_BYTES:,}-byte limit", path)
+    text = path.read_bytes().decode("utf-8", "replace")
+    found = NETWORK_MARKERS.search(text)
+    if found:
+        raise data_error(f"VRT refers to a network source ({safe(found.group(0))}…); data files are "
+                         "read offline only", path)
 
 
 def list_layers(path: str | Path) -> list[LayerInfo]:
@@ -58,18 +142,18 @@ def list_layers(path: str | Path) -> list[LayerInfo]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             names = pyogrio.list_layers(path)
-    except Exception as exc:  # pyogrio raises several types; the message is what matters
+    except LOAD_ERRORS as exc:  # pyogrio raises several types; the message is what matters
         text = _first_line(exc)
         if "malformed" in text or "not a database" in text:
-            raise DataError("damaged or truncated GeoPackage (SQLite: database disk image is malformed)",
-                            path) from exc
+            raise data_error("damaged or truncated GeoPackage (SQLite: database disk image is malformed)",
+                             path) from exc
         if _is_sqlite(path) and "required GeoPackage tables" in text:
-            raise DataError("a plain SQLite database, not a GeoPackage (no gpkg_contents table)",
-                            path) from exc
-        raise DataError(f"cannot open as vector data: {text}", path) from exc
+            raise data_error("a plain SQLite database, not a GeoPackage (no gpkg_contents table)",
+                             path) from exc
+        raise data_error(f"cannot open as vector data: {text}", path) from exc
     if len(names) == 0:
         kind = "a plain SQLite database, not a GeoPackage" if _is_sqlite(path) else "no layers"
-        raise DataError(f"no vector layers ({kind})", path)
+        raise data_error(f"no vector layers ({kind})", path)
     infos = []
     for name, geometry_type in names:
         infos.append(_layer_info(path, str(name), geometry_type))
@@ -78,23 +162,25 @@ def list_layers(path: str | Path) -> list[LayerInfo]:
 
 def gpkg_tile_tables(path: str | Path) -> list[str]:
     """Raster (tile) tables of a GeoPackage, e.g. a scanned 1944 map; [] for anything else."""
-    import contextlib
-    import sqlite3
-
     path = Path(path)
-    if path.suffix.lower() != ".gpkg" or not path.is_file():
+    if path.suffix.lower() != ".gpkg":
         return []
     try:
+        check_readable(path)
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            db.text_factory = lambda raw: raw.decode("utf-8", "replace")  # a bit-flipped name
             rows = db.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'tiles'").fetchall()
-    except sqlite3.Error:
+    except (DataError, sqlite3.Error, OSError, UnicodeError, ValueError):
         return []
     return [str(r[0]) for r in rows]
 
 
 def _is_sqlite(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(16) == b"SQLite format 3\x00"
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _layer_info(path: Path, name: str, geometry_type: str | None) -> LayerInfo:
@@ -102,8 +188,8 @@ def _layer_info(path: Path, name: str, geometry_type: str | None) -> LayerInfo:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             info = pyogrio.read_info(path, layer=name)
-    except Exception as exc:
-        raise DataError(f"cannot read layer information: {_first_line(exc)}", path, name) from exc
+    except LOAD_ERRORS as exc:
+        raise data_error(f"cannot read layer information: {_first_line(exc)}", path, name) from exc
     return LayerInfo(
         name=name,
         geometry_type=geometry_type,
@@ -114,11 +200,25 @@ def _layer_info(path: Path, name: str, geometry_type: str | None) -> LayerInfo:
 
 
 def read_layer(path: str | Path, layer: str) -> gpd.GeoDataFrame:
-    """Read one layer as a GeoDataFrame in its own CRS."""
+    """Read one layer as a GeoDataFrame in its own CRS (DataError above ``MAX_FEATURES``)."""
     path = Path(path)
+    check_readable(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            count = int(pyogrio.read_info(path, layer=layer).get("features") or 0)
+            if count > MAX_FEATURES:
+                raise data_error(f"{count:,} features; the limit is {MAX_FEATURES:,} per layer "
+                                 "(split or simplify it first)", path, layer)
             return gpd.read_file(path, layer=layer, engine="pyogrio")
-    except Exception as exc:
-        raise DataError(f"cannot read features: {_first_line(exc)}", path, layer) from exc
+    except LOAD_ERRORS as exc:
+        raise data_error(f"cannot read features: {_first_line(exc)}", path, layer) from exc
+
+
+def read_table(path: str | Path, layer: str) -> pd.DataFrame:
+    """An attribute table (no geometry), at most ``MAX_TABLE_ROWS`` rows."""
+    path = Path(path)
+    with guarded(path, layer, "cannot read table"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pyogrio.read_dataframe(path, layer=layer, read_geometry=False,
+                                      max_features=MAX_TABLE_ROWS)

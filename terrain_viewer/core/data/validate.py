@@ -15,13 +15,17 @@ CONFIDENCE_VALUES = {"high", "medium", "low"}
 
 @dataclass
 class LayerReport:
-    """What validation found in one layer (or in the file, when ``layer`` is None)."""
+    """What validation found in one layer (or in the file, when ``layer`` is None).
+
+    ``notes`` are informative only (e.g. a QGIS ``layer_styles`` table that is skipped).
+    """
 
     file: str
     layer: str | None
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     features: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -51,10 +55,15 @@ def validate_file(path: str | Path) -> list[LayerReport]:
     try:
         infos = io.list_layers(path)
     except TerrainViewerError as exc:
-        return [LayerReport(str(path), None, errors=[exc.problem])]
+        return [LayerReport(io.safe(path), None, errors=[exc.problem])]
     reports = []
     for info in infos:
-        report = LayerReport(str(path), info.name, features=info.features)
+        report = LayerReport(io.safe(path), io.safe(info.name, 120), features=info.features)
+        if info.geometry_type is None:
+            kind = "QGIS style table" if info.name.lower() in io.STYLE_TABLES else "attribute table"
+            report.notes.append(f"skipped: {kind} (no geometry), not a map layer")
+            reports.append(report)
+            continue
         try:
             layer = load_layer(path, info)
         except TerrainViewerError as exc:
@@ -71,7 +80,7 @@ def _validate_raster(path: Path) -> LayerReport:
 
     from terrain_viewer.core.data.raster import load_raster
 
-    report = LayerReport(str(path), None)
+    report = LayerReport(io.safe(path), None)
     try:
         raster = load_raster(path, CRS.from_epsg(3857))
     except TerrainViewerError as exc:

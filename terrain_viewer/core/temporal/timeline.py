@@ -2,7 +2,10 @@
 
 Time is a float number of days since 1970-01-01 00:00 (matplotlib's date epoch), so
 ``t = day(1944-07-11) + 0.5`` is noon on 11 July 1944. A date-only ``end_date`` is
-inclusive (the feature is there all that day); a date-time bound is exact.
+inclusive (the feature is there all that day); a date-time bound is exact. A date-time at
+midnight (what a GeoPackage DATETIME column holds for a date) counts as a date, so TEXT and
+DATETIME columns mean the same. An ``end_date`` in year 9000 or later (``9999-12-31``) is an
+open end and a ``start_date`` in year 1 an open start: neither stretches the time extent.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ import numpy as np
 
 EPOCH = dt.datetime(1970, 1, 1)
 EPOCH_DATE = EPOCH.date()
+OPEN_END_DAY = float((dt.date(9000, 1, 1) - EPOCH_DATE).days)  # ends from here on are "still there"
+OPEN_START_DAY = float((dt.date(2, 1, 1) - EPOCH_DATE).days)  # starts before this are "always was"
+MAX_INDEX_ENTRIES = 2_000_000  # (row, bucket) pairs a TimeIndex may hold; buckets widen beyond
 
 
 def day_number(value: dt.date | dt.datetime) -> float:
@@ -103,9 +109,10 @@ def parse_times(starts: Iterable[object] | None, ends: Iterable[object] | None, 
     end_incl = np.full(n, np.nan)
     if starts is not None:
         s, _ = _parse_column(starts, "start_date", bad)
-        start = np.where(np.isnan(s), -np.inf, s)
+        start = np.where(np.isnan(s) | (s < OPEN_START_DAY), -np.inf, s)
     if ends is not None:
         e, e_is_dt = _parse_column(ends, "end_date", bad)
+        e = np.where(e >= OPEN_END_DAY, np.nan, e)  # 9999-12-31: an open end, not a date
         end_incl = e
         exclusive = np.where(e_is_dt, np.nextafter(e, np.inf), e + 1.0)
         end = np.where(np.isnan(e), np.inf, exclusive)
@@ -113,44 +120,62 @@ def parse_times(starts: Iterable[object] | None, ends: Iterable[object] | None, 
 
 
 class TimeIndex:
-    """Which rows exist at time t, answered from per-day buckets.
+    """Which rows exist at time t, answered from buckets of whole days between the first and
+    last finite date.
 
-    A query costs O(features on that day), not O(days) or O(all features).
+    Intervals stay intervals: a row is listed only in the buckets its interval meets inside
+    ``[lo, hi)``, and buckets widen (2, 4, … days) until at most ``MAX_INDEX_ENTRIES`` pairs are
+    held, so open ends (+inf) or centuries-long spans cost bounded memory. A query costs
+    O(features in its bucket); outside ``[lo, hi)`` it scans all rows.
     """
 
     def __init__(self, start: np.ndarray, end: np.ndarray):
         self.start = np.asarray(start, dtype=float)
         self.end = np.asarray(end, dtype=float)
         finite = np.concatenate([self.start[np.isfinite(self.start)], self.end[np.isfinite(self.end)]])
+        self.width = 1
         if finite.size == 0:
             self.lo, self.hi = 0, 0
-            self._rows = np.arange(len(self.start))
-            self._offsets = np.array([0, len(self.start)])
+            self._rows = np.array([], dtype=np.int32)
+            self._offsets = np.array([0], dtype=np.int64)
             return
         self.lo = math.floor(finite.min())
         self.hi = math.ceil(finite.max()) + 1
         self._build_buckets()
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the bucket arrays (not counting start/end)."""
+        return int(self._rows.nbytes + self._offsets.nbytes)
+
+    def _spans(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        s = np.floor((np.clip(self.start, self.lo, self.hi) - self.lo) / width).astype(np.int64)
+        e = np.ceil((np.clip(self.end, self.lo, self.hi) - self.lo) / width).astype(np.int64)
+        return s, np.maximum(e - s, 0)
+
     def _build_buckets(self) -> None:
-        s = np.floor(np.clip(self.start, self.lo, self.hi)).astype(np.int64) - self.lo
-        e = np.ceil(np.clip(self.end, self.lo, self.hi)).astype(np.int64) - self.lo
-        lengths = np.maximum(e - s, 0)
-        rows = np.repeat(np.arange(len(s)), lengths)
+        while True:
+            s, lengths = self._spans(self.width)
+            n_buckets = -(-(self.hi - self.lo) // self.width)
+            if int(lengths.sum()) + n_buckets <= MAX_INDEX_ENTRIES:
+                break
+            self.width *= 2
+        rows = np.repeat(np.arange(len(s), dtype=np.int32), lengths)
         first = np.repeat(s - np.cumsum(lengths) + lengths, lengths)
-        days = first + np.arange(lengths.sum())
-        order = np.argsort(days, kind="stable")
+        buckets = first + np.arange(lengths.sum())
+        order = np.argsort(buckets, kind="stable")
         self._rows = rows[order]
-        self._offsets = np.searchsorted(days[order], np.arange(self.hi - self.lo + 1))
+        self._offsets = np.searchsorted(buckets[order], np.arange(n_buckets + 1))
 
     def active(self, t: float) -> np.ndarray:
         """Sorted row indices of the features that exist at time ``t``."""
-        d = math.floor(t) - self.lo
-        if 0 <= d < self.hi - self.lo:
-            candidates = self._rows[self._offsets[d] : self._offsets[d + 1]]
+        b = (math.floor(t) - self.lo) // self.width if math.isfinite(t) else -1
+        if self.lo <= t < self.hi and 0 <= b < len(self._offsets) - 1:
+            candidates = self._rows[self._offsets[b] : self._offsets[b + 1]]
         else:
             candidates = np.arange(len(self.start))
         keep = (self.start[candidates] <= t) & (t < self.end[candidates])
-        return np.sort(candidates[keep])
+        return np.sort(candidates[keep]).astype(np.intp)
 
 
 def extent_of(parsed: ParsedTimes, open_ends: bool = True) -> tuple[float, float] | None:
