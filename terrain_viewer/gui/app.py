@@ -11,7 +11,7 @@ from pathlib import Path
 from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from terrain_viewer.core.common.errors import TerrainViewerError
-from terrain_viewer.core.common.logs import setup_logging
+from terrain_viewer.core.common.logs import enable_crash_log, setup_logging
 from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.timeline import to_date
@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the desktop application; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     log_file = setup_logging()
+    enable_crash_log(log_file.parent if log_file else None)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "terrain_viewer", *argv])
     app.setApplicationName("terrain_viewer")
     app.setOrganizationName("terrain_viewer")

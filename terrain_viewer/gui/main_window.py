@@ -1,13 +1,10 @@
 """The main window: map in the middle, layers left, events and identify right, the date bar below.
 
-It only wires user actions to the ViewerModel and to the other developers' dialogs (imported
-lazily inside the slots, so a missing piece gives a message, not a crash).
+It only wires user actions to the ViewerModel and to the dialogs.
 """
 
 from __future__ import annotations
 
-import html
-import importlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,8 +25,9 @@ from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.project import split_projects
-from terrain_viewer.gui import resources
+from terrain_viewer.gui import qt_compare, qt_project, qt_settings, resources
 from terrain_viewer.gui.qt_events_panel import QtEventsPanel
+from terrain_viewer.gui.qt_help import QtShortcutsDialog, about_text
 from terrain_viewer.gui.qt_identify import TOLERANCE_PX, QtIdentifyPanel
 from terrain_viewer.gui.qt_layer_panel import QtLayerPanel
 from terrain_viewer.gui.qt_map_canvas import QtMapCanvas
@@ -64,7 +62,8 @@ class QtMainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self.set_model(model)
-        self.resize(1440, 900)
+        qt_settings.restore_window(self)
+        self.canvas.setFocus()
 
     # ---- layout -----------------------------------------------------------------------------
     def _build_central(self) -> None:
@@ -129,10 +128,10 @@ class QtMainWindow(QMainWindow):
     def _build_actions(self) -> None:
         a = self._action
         self.open_action = a("&Open…", self._on_open, QKeySequence.StandardKey.Open)
-        self.open_project_action = a("Open &project…", lambda: self._call("qt_project", "open_project"))
-        self.save_project_action = a("&Save project", lambda: self._call("qt_project", "save_project"),
+        self.open_project_action = a("Open &project…", lambda: qt_project.open_project(self))
+        self.save_project_action = a("&Save project", lambda: qt_project.save_project(self),
                                      QKeySequence.StandardKey.Save)
-        self.save_as_action = a("Save project &as…", lambda: self._call("qt_project", "save_project_as"),
+        self.save_as_action = a("Save project &as…", lambda: qt_project.save_project_as(self),
                                 QKeySequence.StandardKey.SaveAs)
         self.export_action = a("&Export…", self._on_export, "Ctrl+E")
         self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -146,11 +145,15 @@ class QtMainWindow(QMainWindow):
         self.option_actions = {key: a(text, lambda on, k=key: self.model.set_options(**{k: on}),
                                       checkable=True, checked=True) for key, text in TOGGLES}
         self.swipe_action = a("S&wipe compare", lambda on: self.model.set_swipe(enabled=on), checkable=True)
-        self.side_action = a("Side &by side…", lambda: self._call("qt_compare", "open_side_by_side"))
-        self.basemap_action = a("&Basemap…", lambda: self._call("qt_compare", "choose_basemap"))
+        self.side_action = a("Side &by side…", lambda: qt_compare.open_side_by_side(self))
+        self.basemap_action = a("&Basemap…", lambda: qt_compare.choose_basemap(self))
         self.play_action = a("Play / pause", self.time_slider.toggle_play, Qt.Key.Key_Space)
         self.back_action = a("Back one day", lambda: self.time_slider.step(-1), Qt.Key.Key_Left)
         self.forward_action = a("Forward one day", lambda: self.time_slider.step(1), Qt.Key.Key_Right)
+        self.first_day_action = a("First day", self.time_slider.go_first, Qt.Key.Key_Home)
+        self.last_day_action = a("Last day", self.time_slider.go_last, Qt.Key.Key_End)
+        self._map_keys(self.play_action, self.back_action, self.forward_action, self.first_day_action,
+                       self.last_day_action)
         tools = QActionGroup(self)
         self.pan_action = a("&Pan", lambda on: on and self.set_tool("pan"), "P", checkable=True, checked=True)
         self.identify_action = a("&Identify", lambda on: on and self.set_tool("identify"), "I",
@@ -159,12 +162,26 @@ class QtMainWindow(QMainWindow):
         for action in (self.pan_action, self.identify_action, self.measure_action):
             tools.addAction(action)
         self.about_action = a("&About terrain_viewer", self._on_about)
+        self.shortcuts_action = a("&Keyboard shortcuts", self._on_shortcuts,
+                                  QKeySequence.StandardKey.HelpContents)
+
+    def _map_keys(self, *actions: QAction) -> None:
+        """Keys that mean something in lists and text fields act only from the map or the date bar."""
+        for action in actions:
+            self.removeAction(action)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.canvas.addAction(action)
+            self.time_slider.addAction(action)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for action in (self.open_action, None, self.open_project_action, self.save_project_action,
-                       self.save_as_action, None, self.export_action, None, self.quit_action):
+        for action in (self.open_action, None, self.open_project_action):
+            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        for action in (self.save_project_action, self.save_as_action, None, self.export_action, None,
+                       self.quit_action):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
         view = bar.addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_full_action,
@@ -176,12 +193,15 @@ class QtMainWindow(QMainWindow):
         for dock in (self.layers_dock, self.events_dock, self.identify_dock, self.problems_dock):
             panels.addAction(dock.toggleViewAction())
         time_menu = bar.addMenu("&Time")
-        for action in (self.play_action, self.back_action, self.forward_action):
+        for action in (self.play_action, self.back_action, self.forward_action, self.first_day_action,
+                       self.last_day_action):
             time_menu.addAction(action)
         tools = bar.addMenu("&Tools")
         for action in (self.pan_action, self.identify_action, self.measure_action):
             tools.addAction(action)
-        bar.addMenu("&Help").addAction(self.about_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Main")
@@ -200,7 +220,23 @@ class QtMainWindow(QMainWindow):
     @project_path.setter
     def project_path(self, path: str | Path | None) -> None:
         self._project_path = Path(path) if path is not None else None
+        if self._project_path is not None:
+            qt_settings.add_recent_project(self._project_path)
+            qt_settings.remember_folder("project", self._project_path)
         self._update_title()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = qt_settings.recent_projects()
+        for path in recent:
+            self.recent_menu.addAction(path.name, lambda p=path: qt_project.open_project(self, p)) \
+                .setToolTip(str(path))
+        if not recent:
+            self.recent_menu.addAction("(no recent projects)").setEnabled(False)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        qt_settings.save_window(self)
+        super().closeEvent(event)
 
     def set_model(self, model: ViewerModel) -> None:
         """Swap in another model (a loaded project) and rebind every widget to it."""
@@ -253,7 +289,7 @@ class QtMainWindow(QMainWindow):
         A project file (``.tvproj``) among them is opened as a project instead (the first one)."""
         projects, paths = split_projects(paths)
         if projects:
-            self._call("qt_project", "open_project", projects[0])
+            qt_project.open_project(self, projects[0])
             if not paths:
                 return []
         try:
@@ -272,8 +308,10 @@ class QtMainWindow(QMainWindow):
         return problems
 
     def _on_open(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open map data", str(Path.home()), OPEN_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open map data", qt_settings.last_folder("open"),
+                                                OPEN_FILTER)
         if paths:
+            qt_settings.remember_folder("open", paths[0])
             self.open_files(paths)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
@@ -286,24 +324,14 @@ class QtMainWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_files(paths)
 
-    # ---- other developers' dialogs ------------------------------------------------------------
-    def _call(self, module: str, function: str, *args):
-        """Call ``terrain_viewer.gui.<module>.<function>(self, *args)``; a message box when it is missing."""
-        try:
-            target = getattr(importlib.import_module(f"terrain_viewer.gui.{module}"), function)
-        except (ImportError, AttributeError) as exc:
-            log.warning("%s.%s unavailable: %s", module, function, exc)
-            QMessageBox.information(self, "Not available", f"This feature is not available: {exc}")
-            return None
-        return target(self, *args)
-
+    # ---- dialogs ------------------------------------------------------------------------------
     def _on_export(self) -> None:
-        try:
-            from terrain_viewer.gui.qt_export_dialog import ExportDialog
-        except ImportError as exc:
-            QMessageBox.information(self, "Not available", f"Export is not available: {exc}")
-            return
+        from terrain_viewer.gui.qt_export_dialog import ExportDialog  # matplotlib's export side: on demand
+
         ExportDialog(self.model, self).exec()
+
+    def _on_shortcuts(self) -> None:
+        QtShortcutsDialog(self.findChildren(QAction), self).exec()
 
     def _on_zoom_layer(self) -> None:
         name = self.layer_panel.current_name()
@@ -365,19 +393,3 @@ class QtMainWindow(QMainWindow):
             self.canvas.rubber_end = (x, y)
             self.measure_label.setText(self.measure.text(cursor=(x, y)))
             self.canvas.update()
-
-
-def about_text(model: ViewerModel) -> str:
-    """HTML for Help ▸ About: what the program is and where the loaded data comes from."""
-    sources: dict[str, None] = {}
-    for layer in model.dataset.layers:
-        if "source" in layer.gdf.columns:
-            for value in layer.gdf["source"].dropna().astype(str).unique():
-                sources.setdefault(value.split(",")[0].strip(), None)
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in list(sources)[:25])
-    more = f"<p>… and {len(sources) - 25} more.</p>" if len(sources) > 25 else ""
-    return ("<h3>terrain_viewer</h3><p>A desktop viewer for battle terrain through time. Built-in subject: "
-            "the Battle of Hengyang, 23 June – 8 August 1944.</p>"
-            "<p>The elevation grid is <b>reconstructed</b> from spot heights and hill outlines, not "
-            "surveyed. Every feature carries its <i>source</i> and <i>confidence</i> (use Identify).</p>"
-            f"<p><b>Data sources</b></p><ul>{items}</ul>{more}")

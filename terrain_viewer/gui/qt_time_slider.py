@@ -191,6 +191,12 @@ class QtTimeSlider(QWidget):
     def step(self, days: int) -> None:
         self.model.time.step(days)
 
+    def go_first(self) -> None:
+        self.model.time.set_t(self.model.time.start)
+
+    def go_last(self) -> None:
+        self.model.time.set_t(self.model.time.end)
+
     def _on_speed(self, _index: int) -> None:
         if self.playing:
             self._play_origin = (clock.monotonic(), self.model.time.t)

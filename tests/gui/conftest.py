@@ -45,6 +45,16 @@ def _open(qtbot, model: ViewerModel):
     return window
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings(tmp_path_factory, monkeypatch):
+    """Each test starts with no remembered window state, folders or recent projects (QSettings)."""
+    from PyQt6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
+                      str(tmp_path_factory.getbasetemp() / "qsettings"))
+    QSettings("terrain_viewer", "terrain_viewer").clear()
+
+
 @pytest.fixture
 def hengyang(qtbot, shipped_gpkg):
     """The main window on the shipped data at its first day (23 June 1944)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 
 import numpy as np
 import pytest
@@ -257,13 +256,65 @@ def test_set_model_rebinds_every_widget(hengyang, small_gpkg, grab_map):
     assert grab_map(hengyang).any()
 
 
-def test_missing_dialog_modules_give_a_message(hengyang, monkeypatch, message_boxes):
-    monkeypatch.setitem(sys.modules, "terrain_viewer.gui.qt_export_dialog", None)
-    monkeypatch.setitem(sys.modules, "terrain_viewer.gui.qt_compare", None)
-    hengyang.export_action.trigger()
+def test_menu_items_open_the_real_dialogs(qtbot, hengyang, monkeypatch):
+    from terrain_viewer.gui import qt_compare
+
     hengyang.side_action.trigger()
-    assert [kind for kind, _, _ in message_boxes] == ["information", "information"]
-    assert hengyang.isVisible()
+    view = hengyang._side_by_side
+    qtbot.waitExposed(view)
+    assert isinstance(view, qt_compare.QtSideBySide) and view.left.model is hengyang.model
+    view.close()
+
+
+def test_home_end_and_map_keys_act_from_the_map_not_from_the_layer_list(qtbot, hengyang):
+    time = hengyang.model.time
+    hengyang.activateWindow()
+    hengyang.canvas.setFocus()
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_End)
+    assert time.t == time.end and hengyang.time_slider.date_label.text() == "8 August 1944"
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Home)
+    assert time.t == time.start
+    tree = hengyang.layer_panel.tree
+    tree.setFocus()
+    tree.setCurrentItem(hengyang.layer_panel.item("units"))
+    qtbot.keyClick(tree, Qt.Key.Key_Space)  # in the list, Space checks the row: it does not play
+    assert not hengyang.time_slider.playing
+    assert hengyang.model.state("units").visible is False
+    qtbot.keyClick(tree, Qt.Key.Key_End)  # and End goes to the last row, not the last day
+    assert time.t == time.start
+
+
+def test_help_lists_the_keyboard_shortcuts(hengyang, monkeypatch):
+    from terrain_viewer.gui import qt_help
+
+    shown = []
+    monkeypatch.setattr(qt_help.QtShortcutsDialog, "exec", lambda self: shown.append(dict(self.rows)))
+    help_menu = next(a.menu() for a in hengyang.menuBar().actions() if a.text() == "&Help")
+    next(a for a in help_menu.actions() if "Keyboard" in a.text()).trigger()
+    keys = shown[0]
+    for key, what in (("Space", "Play / pause"), ("Home", "First day"), ("End", "Last day"),
+                      ("Right", "Forward one day"), ("Ctrl+E", "Export")):
+        assert keys.get(key) == what, (key, keys)
+
+
+def test_the_window_remembers_its_size_and_recent_projects(qtbot, small_gpkg, tmp_path):
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.gui.main_window import QtMainWindow
+
+    first = QtMainWindow(ViewerModel.open([small_gpkg]))
+    qtbot.addWidget(first)
+    screen = first.screen().availableGeometry()
+    assert first.width() <= screen.width() and first.height() <= screen.height()  # fits a small screen
+    first.resize(700, 500)
+    project = tmp_path / "siege.tvproj"
+    project.write_text("{}")
+    first.project_path = project
+    first.close()
+    second = QtMainWindow(ViewerModel.open([small_gpkg]))
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (700, 500)
+    second.recent_menu.aboutToShow.emit()
+    assert [a.toolTip() for a in second.recent_menu.actions()] == [str(project.resolve())]
 
 
 def test_about_lists_data_sources(hengyang, message_boxes):

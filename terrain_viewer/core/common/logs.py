@@ -6,6 +6,7 @@ be written the log goes to stderr only. ``TERRAIN_VIEWER_LOG_DIR`` overrides the
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import logging.handlers
 import os
@@ -55,6 +56,26 @@ def setup_logging(level: int = logging.INFO, console: bool = False,
         setattr(handler, _MARK, True)
         logger.addHandler(handler)
     return Path(file_handler.baseFilename) if file_handler else None
+
+
+CRASH_NAME = "crash.log"
+_crash_file = None  # kept open for the life of the process: faulthandler writes into it on a crash
+
+
+def enable_crash_log(folder: Path | None = None) -> Path | None:
+    """Native crashes (segfaults, aborts) write every thread's Python stack to ``crash.log``."""
+    global _crash_file
+    path = (folder or log_dir()) / CRASH_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        crash_file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - must outlive this function
+    except OSError:
+        return None
+    faulthandler.enable(file=crash_file, all_threads=True)
+    if _crash_file is not None:
+        _crash_file.close()
+    _crash_file = crash_file
+    return path
 
 
 def log_exception(exc: BaseException, where: str = "") -> None:
