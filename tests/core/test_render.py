@@ -391,7 +391,8 @@ def test_image_rasters_are_drawn_with_their_opacity(tmp_path: Path, small_gpkg: 
 
 
 def test_missing_cjk_font_is_logged_once_and_labels_stay_english(model: ViewerModel, monkeypatch, caplog):
-    from terrain_viewer.core.render import furniture, style
+    from terrain_viewer.core.render import furniture
+    from terrain_viewer.core.render import symbology as style
 
     monkeypatch.setattr(style, "CJK_SERIF", "No Such Font CJK")
     monkeypatch.setattr(style, "CJK_SANS", "No Such Font CJK Sans")

@@ -10,13 +10,13 @@ import re
 import matplotlib.patheffects as pe
 import numpy as np
 from matplotlib.legend_handler import HandlerTuple
-from matplotlib.lines import Line2D
 from matplotlib.offsetbox import AnchoredOffsetbox, AuxTransformBox, DrawingArea, HPacker, TextArea
-from matplotlib.patches import Patch, Polygon, Rectangle
-from pyproj import CRS, Proj
+from matplotlib.patches import Polygon, Rectangle
+from pyproj import CRS, Proj, Transformer
+from pyproj.exceptions import CRSError, ProjError
 
 from terrain_viewer.core.model import Extent
-from terrain_viewer.core.render import style as st
+from terrain_viewer.core.render import symbology as st
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 
 log = logging.getLogger(__name__)
@@ -83,15 +83,17 @@ def scale_bar(ax, view: Extent, fraction: float = 0.2) -> list:
 
 # ---- north arrow -----------------------------------------------------------------------------
 def grid_convergence(crs: CRS, view: Extent) -> float:
-    """Degrees from grid north to true north at the view's centre (0 when unknown)."""
+    """Degrees from grid north to true north at the view's centre (0, logged once, when unknown)."""
+    x, y = (view[0] + view[2]) / 2, (view[1] + view[3]) / 2
     try:
-        from pyproj import Transformer
-
-        x, y = (view[0] + view[2]) / 2, (view[1] + view[3]) / 2
         lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
-        return float(Proj(crs).get_factors(lon, lat).meridian_convergence)
-    except Exception:  # geographic or exotic CRS: draw the arrow straight up
+        turn = float(Proj(crs).get_factors(lon, lat).meridian_convergence)
+    except (ProjError, CRSError) as exc:
+        warn_once(f"convergence {crs}", f"north arrow points straight up: no convergence in {crs}: {exc}")
         return 0.0
+    if not math.isfinite(turn):  # e.g. a geographic CRS: grid north is true north
+        return 0.0
+    return turn
 
 
 def north_arrow(ax, convergence: float = 0.0) -> list:
@@ -206,65 +208,6 @@ def map_note(ax, text: str) -> list:
 
 
 # ---- legend -------------------------------------------------------------------------------------
-def _patch(face, edge, hatch=None, lw=0.8) -> Patch:
-    p = Patch(facecolor=face, edgecolor=edge, hatch=hatch, linewidth=lw)
-    if hatch:
-        p.set_hatchcolor(edge)
-    return p
-
-
-def _line(colour, lw, effects=None, **kw) -> Line2D:
-    line = Line2D([], [], color=colour, linewidth=lw, **kw)
-    if effects:
-        line.set_path_effects(effects)
-    return line
-
-
-def _marker(marker, face, size, edge=st.INK) -> Line2D:
-    return Line2D([], [], linestyle="none", marker=marker, markerfacecolor=face, markeredgecolor=edge,
-                  markersize=size)
-
-
-def legend_entries(name: str, geometry_type: str, style: dict, kinds: set[str]) -> list[tuple]:
-    """(handle, label) pairs for one layer."""
-    tick = [pe.withTickedStroke(spacing=5, angle=-90, length=0.6), pe.Normal()]
-    known = {
-        "water_areas": [(_patch(st.WATER, st.WATER_EDGE), "Rivers")],
-        "flooded_fields": [(_patch("#dbe7cf", "#7fa37a", "++"), "Flooded paddy fields")]
-        + ([(_patch("#d3e4e0", "#5e9a9a", "---"), "Marsh")] if "marsh" in kinds else []),
-        "city": [(_patch("#dcc1a8", "#5a3b26", "////", 1.4), "Walled city (1944)")],
-        "railways": [((_line("#1b1b1b", 2.4), _line("white", 1.0, linestyle=(0, (3, 3)))), "Railway")],
-        "airfield": [(_patch("#ddd8c6", "#6d6654", ".."), "Airfield")],
-        "spot_heights": [(_marker("^", st.INK, 7, st.PAPER), "Spot height (m)")],
-        "defense_lines": [(_line(st.CN_BLUE, 1.6, tick), "Chinese defence lines")],
-        "moats": [((_line("#2d6d8c", 2.2), _line(st.WATER, 1.0)), "Fang's moats")],
-        "pillboxes": [(_marker("s", st.CN_BLUE, 5, "white"), "Pillboxes")],
-        "front_lines": [(_line(st.JP_RED, 2.2, tick), "Japanese front")],
-        "events": [(_marker("*", st.EVENT, 11, "#5a1e00"), "Event on this day")],
-        "units": [(_patch("#80e0ff", st.INK), "Chinese unit (APP-6)"),
-                  (_marker("D", "#ff8080", 8), "Japanese unit (APP-6)")],
-    }
-    if name in known:
-        return known[name]
-    if name in {"rivers", "hills", "gates", "stations", "places"}:
-        return []
-    colour = style.get("color", st.generic_colour(name))
-    if "Polygon" in geometry_type:
-        return [(_patch(colour, colour), name)]
-    if "Line" in geometry_type:
-        return [(_line(colour, style.get("linewidth", 1.6)), name)]
-    return [(_marker(style.get("marker", "o"), colour, 6, "white"), name)]
-
-
-def contour_entry(style: dict, reconstructed: bool) -> tuple:
-    """Legend entry for the contours of an elevation raster."""
-    from terrain_viewer.core.render.terrain import CONTOUR_COLOUR
-
-    step = float(style.get("contour_step", 10.0))
-    label = f"Contours every {step:g} m" + ("\n(relief reconstructed, not surveyed)" if reconstructed else "")
-    return (_line(style.get("contour_color", CONTOUR_COLOUR), 0.8), label)
-
-
 def legend(ax, entries: list[tuple], note: str = "") -> list:
     """The legend at the lower right; more columns when one would take over half the height."""
     if not entries:

@@ -6,11 +6,11 @@ import numpy as np
 from matplotlib.colors import LightSource, LinearSegmentedColormap
 
 from terrain_viewer.core.data.raster import RasterLayer
+from terrain_viewer.core.render.symbology import CONTOUR_COLOUR, PAPER
 
 # warm paper tones, low ground to high ground
 LAND = LinearSegmentedColormap.from_list(
     "paper_land", ["#f4eedb", "#ede3c6", "#e3d3ab", "#d8c294", "#cdb183"])  # starts at the paper colour
-CONTOUR_COLOUR = "#9c7a4f"
 
 
 def contour_levels(lo: float, hi: float, step: float = 10.0) -> np.ndarray:
@@ -60,8 +60,6 @@ def _over_paper(rgb: np.ndarray, valid: np.ndarray, full: float = 0.25) -> np.nd
     """RGBA that looks exactly like ``rgb`` over the paper, but is clear where the land is plain,
     so a basemap or a scan under the relief shows through the plains and only the hills tint it."""
     from matplotlib.colors import to_rgb
-
-    from terrain_viewer.core.render.style import PAPER
 
     paper = np.array(to_rgb(PAPER))
     diff = rgb - paper

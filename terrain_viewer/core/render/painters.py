@@ -1,0 +1,265 @@
+"""How each layer is drawn: book-style cartography for the known Hengyang layers, generic
+styling by geometry type for any other layer, in the looks of ``symbology``.
+
+A painter draws one layer's features on a matplotlib Axes and returns the artists it added;
+labels are not drawn directly but handed to the context, and placed without overlap after all
+layers are drawn (``labels.place_labels``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import matplotlib.patheffects as pe
+import numpy as np
+from matplotlib.colors import to_rgba
+
+from terrain_viewer.core.render import symbology as sy
+from terrain_viewer.core.render.labels import PRIORITY, LabelSpec, halo
+from terrain_viewer.core.render.primitives import draw_lines, draw_points, fill_polygons, point_xy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PaintContext:
+    """What painters need besides the features: labels, names and draw order.
+
+    Line widths, marker and font sizes are in points, so they scale with the figure's dpi.
+    """
+
+    zorder: float
+    labels: list[LabelSpec] = field(default_factory=list)
+    show_labels: bool = True
+    chinese: bool = False
+    cjk_font: str | None = None
+
+    def label(self, x: float, y: float, text: str, priority: float = 0.0, offset: float = 4.0,
+              centred: bool = False, **props) -> None:
+        if self.show_labels and text:
+            self.labels.append(LabelSpec(x, y, text, priority, props, offset, centred))
+
+    def fonts(self, base: str = sy.SERIF) -> list[str]:
+        """Font family list with the CJK fallback when Chinese names are shown."""
+        return [base, self.cjk_font] if self.chinese and self.cjk_font else [base]
+
+
+# ---- names ---------------------------------------------------------------------------------
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def feature_name(row: dict, chinese: bool, column: str = "name_en", short: bool = False,
+                 english=None) -> str:
+    """The English name (``short``: without asides), with the Chinese name after it when asked."""
+    name = _text(row.get(column))
+    if short:
+        name = short_name(name)
+    if english is not None:
+        name = english(name)
+    zh = _text(row.get("name_zh")) if chinese else ""
+    if zh and name:
+        return f"{name} {zh}"
+    return name or zh
+
+
+def short_name(name: str) -> str:
+    """Drop parenthesised asides: 'Hengyang airfield (1944)' → 'Hengyang airfield'."""
+    cut = name.find(" (")
+    return name[:cut] if cut > 0 else name
+
+
+def _rows(gdf: gpd.GeoDataFrame) -> list[dict]:
+    return gdf.drop(columns=gdf.geometry.name).to_dict("records")
+
+
+def _column(gdf: gpd.GeoDataFrame, name: str, default: str) -> np.ndarray:
+    return gdf[name].fillna(default).to_numpy() if name in gdf.columns else np.full(len(gdf), default)
+
+
+# ---- the Hengyang layers -----------------------------------------------------------------------
+def paint_water(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    return fill_polygons(ax, gdf.geometry.values, ctx.zorder, sym["water"])
+
+
+def paint_rivers(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    artists = draw_lines(ax, gdf.geometry.values, ctx.zorder, sym["river"])
+    for row, geom in zip(_rows(gdf), gdf.geometry.values, strict=True):
+        name = feature_name(row, ctx.chinese)
+        if not name or geom.is_empty:
+            continue
+        line = max(getattr(geom, "geoms", [geom]), key=lambda g: g.length)
+        for frac in (0.3, 0.75):
+            p = line.interpolate(frac, normalized=True)
+            q = line.interpolate(min(frac + 0.02, 1.0), normalized=True)
+            ctx.label(p.x, p.y, name, priority=PRIORITY["river"], centred=True, along=(q.x - p.x, q.y - p.y),
+                      color=sy.WATER_TEXT, fontstyle="italic", fontsize=9.5, family=ctx.fonts(sy.SERIF))
+    return artists
+
+
+def paint_hills(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    return fill_polygons(ax, gdf.geometry.values, ctx.zorder, sym["hill"])
+
+
+def paint_spot_heights(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    xy = point_xy(gdf)
+    artists = draw_points(ax, xy, ctx.zorder, sym["mark"])
+    for (x, y), row in zip(xy, _rows(gdf), strict=True):
+        elev = row.get("elev_m")
+        height = f"{elev:.0f}" if isinstance(elev, int | float) and not math.isnan(elev) else ""
+        name = feature_name(row, ctx.chinese, short=True)
+        numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", name)]
+        if height and any(abs(n - float(height)) <= 1 for n in numbers):
+            height = ""  # the name is the height already ('227.7', '141 Heights')
+        text = f"{name} {height}".strip() if name else height
+        ctx.label(x, y, text, priority=PRIORITY["spot_height"], color="#4a3a28", fontsize=7.5,
+                  fontstyle="italic", family=ctx.fonts(sy.SERIF))
+    return artists
+
+
+def paint_flooded(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    marsh = _column(gdf, "kind", "paddy") == "marsh"
+    return (fill_polygons(ax, gdf.geometry.values[~marsh], ctx.zorder, sym["paddy"])
+            + fill_polygons(ax, gdf.geometry.values[marsh], ctx.zorder, sym["marsh"]))
+
+
+def paint_city(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    """The walled city: hatched built-up area and a crenellated wall."""
+    wall = [pe.withTickedStroke(spacing=5, angle=-90, length=0.5, linewidth=1.0)]
+    artists = fill_polygons(ax, gdf.geometry.values, ctx.zorder, sym["area"])
+    artists += draw_lines(ax, gdf.geometry.values, ctx.zorder + 0.05, sym["wall"], effects=wall)
+    for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
+        name = feature_name(row, ctx.chinese, short=True,
+                            english=lambda n: n.replace(" walled city", "").upper())
+        ctx.label(x, y, name, priority=PRIORITY["city"], centred=True, fontsize=12, fontweight="bold",
+                  color="#4a2d1a", family=ctx.fonts(sy.SERIF))
+    return artists
+
+
+def paint_named_points(priority: float, fontsize: float = 7.5, text_colour=sy.INK,
+                       family: str = sy.SANS) -> Callable:
+    def paint(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+        xy = point_xy(gdf)
+        artists = draw_points(ax, xy, ctx.zorder, sym["mark"])
+        for (x, y), row in zip(xy, _rows(gdf), strict=True):
+            ctx.label(x, y, feature_name(row, ctx.chinese, short=True), priority=priority,
+                      fontsize=fontsize, color=text_colour, family=ctx.fonts(family))
+        return artists
+    return paint
+
+
+def paint_railways(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    bridges = _column(gdf, "kind", "") == "bridge"
+    bridge, line = gdf.geometry.values[bridges], gdf.geometry.values[~bridges]
+    z = ctx.zorder
+    artists = draw_lines(ax, bridge, z, sym["bridge_edge"])
+    artists += draw_lines(ax, bridge, z + 0.01, sym["bridge_deck"])
+    for geoms in (line, bridge):
+        artists += draw_lines(ax, geoms, z + 0.02, sym["rail"]) + draw_lines(ax, geoms, z + 0.03, sym["dash"])
+    return artists
+
+
+def paint_airfield(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    artists = fill_polygons(ax, gdf.geometry.values, ctx.zorder, sym["area"])
+    for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
+        name = feature_name(row, ctx.chinese, short=True)
+        ctx.label(x, y, f"\u2708 {name}", priority=PRIORITY["airfield"], centred=True, fontsize=8,
+                  color="#4d4738", family=ctx.fonts(sy.SANS))
+    return artists
+
+
+def paint_defense_lines(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    second = _column(gdf, "kind", "") == "second_line"
+    lw = sym["first"].lw
+    ticks = [pe.withTickedStroke(spacing=7, angle=-90, length=0.7, linewidth=lw * 0.8), pe.Normal()]
+    thin = [pe.withTickedStroke(spacing=10, angle=-90, length=0.5, linewidth=lw * 0.6), pe.Normal()]
+    return (draw_lines(ax, gdf.geometry.values[~second], ctx.zorder, sym["first"], effects=ticks)
+            + draw_lines(ax, gdf.geometry.values[second], ctx.zorder, sym["second"], effects=thin))
+
+
+def paint_moats(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    moat, water = sym["moat"], sym["water"]
+    effects = [pe.Stroke(linewidth=moat.lw, foreground=moat.colour),
+               pe.Stroke(linewidth=water.lw, foreground=water.colour)]
+    return draw_lines(ax, gdf.geometry.values, ctx.zorder, moat, effects=effects)
+
+
+def paint_pillboxes(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    return draw_points(ax, point_xy(gdf), ctx.zorder, sym["mark"])
+
+
+def paint_front_lines(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    artists = []
+    sides = _column(gdf, "side", "") if "side" in gdf.columns else np.full(len(gdf), "jp")
+    for side in np.unique(sides):
+        look = sym["cn" if side == "cn" else "jp"]
+        effects = [pe.withStroke(linewidth=look.lw + 2.5, foreground=to_rgba(sy.PAPER, 0.7)),
+                   pe.withTickedStroke(spacing=9, angle=90, length=0.9, linewidth=look.lw * 0.7), pe.Normal()]
+        artists += draw_lines(ax, gdf.geometry.values[sides == side], ctx.zorder, look, effects=effects)
+    return artists
+
+
+def paint_events(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    xy = point_xy(gdf)
+    artists = draw_points(ax, xy, ctx.zorder, sym["ring"])
+    artists += draw_points(ax, xy, ctx.zorder + 0.01, sym["star"], effects=halo(2.5, "white", 0.9))
+    for (x, y), row in zip(xy, _rows(gdf), strict=True):
+        title = _text(row.get("title")) or feature_name(row, ctx.chinese)
+        ctx.label(x, y, title, priority=PRIORITY["event"], offset=8, fontsize=8.5, fontweight="bold",
+                  color="#6b2200", family=ctx.fonts(sy.SANS))
+    return artists
+
+
+# ---- any other layer -----------------------------------------------------------------------------
+def paint_generic(ax, gdf, sym: sy.Symbology, ctx: PaintContext, label: str | None = "name_en") -> list:
+    """Any layer: polygons filled, lines stroked, points as markers, by geometry type."""
+    types = gdf.geom_type.to_numpy().astype(str)
+    polys = gdf.geometry.values[np.char.find(types, "Polygon") >= 0]
+    lines = gdf.geometry.values[np.char.find(types, "LineString") >= 0]
+    points = gdf[np.char.find(types, "Point") >= 0]
+    artists = fill_polygons(ax, polys, ctx.zorder, sym["area"])
+    artists += draw_lines(ax, lines, ctx.zorder, sym["line"])
+    artists += draw_points(ax, point_xy(points), ctx.zorder, sym["mark"])
+    if label and label in gdf.columns:
+        for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
+            ctx.label(x, y, feature_name(row, ctx.chinese, label), priority=PRIORITY["generic"], fontsize=8,
+                      color=sy.INK, family=ctx.fonts(sy.SANS))
+    return artists
+
+
+PAINTERS: dict[str, Callable] = {
+    "water_areas": paint_water,
+    "rivers": paint_rivers,
+    "hills": paint_hills,
+    "spot_heights": paint_spot_heights,
+    "flooded_fields": paint_flooded,
+    "city": paint_city,
+    "gates": paint_named_points(PRIORITY["gate"], 7, text_colour="#5a3b26"),
+    "railways": paint_railways,
+    "stations": paint_named_points(PRIORITY["station"], 7.5),
+    "airfield": paint_airfield,
+    "places": paint_named_points(PRIORITY["place"], 7, text_colour="#3a3a3a"),
+    "defense_lines": paint_defense_lines,
+    "moats": paint_moats,
+    "pillboxes": paint_pillboxes,
+    "front_lines": paint_front_lines,
+    "events": paint_events,
+}
+
+
+def paint_layer(ax, layer_name: str, gdf: gpd.GeoDataFrame, style: dict, ctx: PaintContext) -> list:
+    """Draw one layer (``style``: its clean overrides) with its own painter, or generically."""
+    painter = PAINTERS.get(layer_name)
+    if painter is not None:
+        try:
+            return painter(ax, gdf, sy.symbology(layer_name, style), ctx)
+        except (KeyError, ValueError, TypeError) as exc:  # unexpected columns or values in user data
+            log.warning("layer %s drawn plainly: %s", layer_name, exc)
+    return paint_generic(ax, gdf, sy.generic(layer_name, style), ctx, style.get("label", "name_en"))

@@ -1,0 +1,87 @@
+"""Drawing primitives: geometries to matplotlib artists in a given look (see ``symbology``)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+
+from terrain_viewer.core.render.symbology import Fill, Mark, Stroke
+
+
+def polygon_path(geom) -> MplPath:
+    """A compound matplotlib path for a (Multi)Polygon, holes included."""
+    verts, codes = [], []
+    for poly in getattr(geom, "geoms", [geom]):
+        for ring in [poly.exterior, *poly.interiors]:
+            coords = np.asarray(ring.coords)[:, :2]
+            verts.append(coords)
+            codes.append([MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY])
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def line_parts(geoms) -> list[np.ndarray]:
+    """Coordinate arrays of every line part of (Multi)LineStrings or polygon boundaries."""
+    parts = []
+    for geom in geoms:
+        if geom is None or geom.is_empty:
+            continue
+        if geom.geom_type.endswith("Polygon"):
+            geom = geom.boundary
+        for part in getattr(geom, "geoms", [geom]):
+            parts.append(np.asarray(part.coords)[:, :2])
+    return parts
+
+
+def point_xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """(n, 2) positions: points as they are, other geometries at a point inside them."""
+    geoms = gdf.geometry.values
+    pts = np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
+    return shapely.get_coordinates(pts)[:, :2] if len(pts) else np.zeros((0, 2))
+
+
+def fill_polygons(ax, geoms, zorder: float, look: Fill, effects: list | None = None) -> list:
+    """The (Multi)Polygons among ``geoms`` as one collection."""
+    paths = [polygon_path(g) for g in geoms if g is not None and not g.is_empty
+             and g.geom_type.endswith("Polygon")]
+    if not paths:
+        return []
+    coll = PatchCollection([PathPatch(p) for p in paths], facecolor=look.face, edgecolor=look.edge,
+                           linewidth=look.lw, alpha=look.alpha, linestyle=look.linestyle, zorder=zorder)
+    if look.hatch:
+        coll.set_hatch(look.hatch)
+        if look.hatch_colour is not None:
+            coll.set_hatchcolor(look.hatch_colour)
+        coll.set_hatch_linewidth(0.6)
+    if effects:
+        coll.set_path_effects(effects)
+    ax.add_collection(coll, autolim=False)
+    return [coll]
+
+
+def draw_lines(ax, geoms, zorder: float, look: Stroke, effects: list | None = None) -> list:
+    """Every line part (and polygon boundary) of ``geoms`` as one collection."""
+    parts = line_parts(geoms)
+    if not parts:
+        return []
+    coll = LineCollection(parts, colors=look.colour, linewidths=look.lw, alpha=look.alpha,
+                          linestyles=look.linestyle, zorder=zorder, capstyle=look.capstyle, joinstyle="round")
+    if effects:
+        coll.set_path_effects(effects)
+    ax.add_collection(coll, autolim=False)
+    return [coll]
+
+
+def draw_points(ax, xy: np.ndarray, zorder: float, look: Mark, effects: list | None = None) -> list:
+    """Markers at the (n, 2) positions ``xy``."""
+    if not len(xy):
+        return []
+    (line,) = ax.plot(xy[:, 0], xy[:, 1], linestyle="none", marker=look.marker, markersize=look.size,
+                      markerfacecolor=look.face, markeredgecolor=look.edge, markeredgewidth=look.lw,
+                      alpha=look.alpha, zorder=zorder)
+    if effects:
+        line.set_path_effects(effects)
+    return [line]

@@ -1,0 +1,173 @@
+"""Sprites: artists drawn once on a transparent twin figure, kept as RGBA crops and composited.
+
+Furniture, the date caption and dated layers above the moving ones are sprites, so a date step
+blends a few cached crops instead of drawing text and collections again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg directly: no pyplot, no backend switch
+from matplotlib.collections import Collection
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
+
+SPRITE_CACHE = 96  # sprites kept …
+SPRITE_BYTES = 256 * 2**20  # … and at most this many bytes of them
+
+
+@dataclass
+class Sprite:
+    """RGBA crops, each placed with its top-left pixel at (left, top); the artists' boxes; and the
+    boxes of the labels placed in it."""
+
+    pieces: list[tuple[np.ndarray, int, int]]
+    boxes: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(rgba.nbytes for rgba, _, _ in self.pieces)
+
+    @classmethod
+    def crop(cls, buffer: np.ndarray, boxes: list, pad: int = 12) -> Sprite:
+        """One trimmed crop per (merged) artist box, so far-apart artists cost no full frame."""
+        h, w = buffer.shape[:2]
+        spans = []
+        for box in boxes:
+            c0, c1 = int(box.x0) - pad, int(np.ceil(box.x1)) + pad
+            r0, r1 = h - int(np.ceil(box.y1)) - pad, h - int(box.y0) + pad
+            spans.append([max(r0, 0), min(r1, h), max(c0, 0), min(c1, w)])
+        pieces = []
+        for r0, r1, c0, c1 in merge(spans):
+            alpha = buffer[r0:r1, c0:c1, 3]
+            rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+            if rows.size:
+                rr0, rr1, cc0, cc1 = r0 + rows[0], r0 + rows[-1] + 1, c0 + cols[0], c0 + cols[-1] + 1
+                pieces.append((buffer[rr0:rr1, cc0:cc1].copy(), int(cc0), int(rr0)))
+        return cls(pieces, boxes)
+
+
+def merge(spans: list[list[int]]) -> list[list[int]]:
+    """Merge overlapping [r0, r1, c0, c1] rectangles until none overlap."""
+    spans = [s for s in spans if s[0] < s[1] and s[2] < s[3]]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(spans)):
+            for j in range(i + 1, len(spans)):
+                a, b = spans[i], spans[j]
+                if a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]:
+                    spans[i] = [min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])]
+                    del spans[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return spans
+
+
+def artist_box(artist, renderer) -> Bbox:
+    """Where an artist drew, in display pixels.
+
+    Collections in data coordinates (lines, polygons, contours) report a null window extent, so
+    their box comes from their data limits; anything still unknown counts as the whole figure.
+    """
+    box = artist.get_window_extent(renderer)
+    if not np.isfinite(box.extents).all() and isinstance(artist, Collection) and artist.axes is not None:
+        transform = artist.axes.transData
+        box = transform.transform_bbox(artist.get_datalim(transform))
+    if not np.isfinite(box.extents).all():
+        box = artist.figure.bbox if artist.figure is not None else Bbox.null()
+    return box
+
+
+def composite(buffer: np.ndarray, rgba: np.ndarray, left: int, top: int, opacity: float = 1.0) -> None:
+    """Alpha-composite a straight-alpha RGBA image over the opaque frame ``buffer`` in place."""
+    h, w = buffer.shape[:2]
+    r0, c0 = max(top, 0), max(left, 0)
+    r1, c1 = min(top + rgba.shape[0], h), min(left + rgba.shape[1], w)
+    if r0 >= r1 or c0 >= c1:
+        return
+    src = rgba[r0 - top:r1 - top, c0 - left:c1 - left]
+    a = src[..., 3:4].astype(np.uint16)
+    if opacity < 1.0:
+        a = (a * int(round(opacity * 255)) + 127) // 255
+    dst = buffer[r0:r1, c0:c1, :3]
+    dst[...] = (src[..., :3] * a + dst * (255 - a) + 127) // 255
+
+
+def new_figure(w: int, h: int, dpi: float, face) -> tuple[Figure, FigureCanvasAgg]:
+    """A figure of w x h pixels with one frameless Axes filling it."""
+    fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi, facecolor=face)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_facecolor(face)
+    ax.set_autoscale_on(False)
+    return fig, canvas
+
+
+def remove(artists: list) -> None:
+    """Take artists off the figure (contour labels may already have gone with their contours)."""
+    for artist in artists:
+        with contextlib.suppress(ValueError, NotImplementedError):
+            artist.remove()
+
+
+Drawn = list | tuple[list, list]  # artists, or artists and the boxes of the labels among them
+
+
+class SpriteCache:
+    """Sprites by key, drawn on a transparent figure the size of the frame; least recently used go."""
+
+    def __init__(self) -> None:
+        self.fig: Figure | None = None
+        self.canvas: FigureCanvasAgg | None = None
+        self._sprites: OrderedDict[tuple, Sprite] = OrderedDict()
+
+    @property
+    def ax(self):
+        return self.fig.axes[0]
+
+    def resize(self, w: int, h: int, dpi: float) -> None:
+        self.fig, self.canvas = new_figure(w, h, dpi, "none")
+        self.clear()
+
+    def clear(self) -> None:
+        self._sprites.clear()
+
+    def get(self, key: tuple, make: Callable[[object], Drawn]) -> Sprite:
+        """The sprite of the artists ``make(ax)`` draws, made once per key."""
+        hit = self._sprites.get(key)
+        if hit is not None:
+            self._sprites.move_to_end(key)
+            return hit
+        renderer = self.canvas.get_renderer()
+        renderer.clear()
+        drawn = make(self.ax)
+        artists, labels = drawn if isinstance(drawn, tuple) else (drawn, [])
+        boxes = []
+        for artist in artists:
+            artist.draw(renderer)
+            boxes.append(artist_box(artist, renderer))
+        remove(artists)
+        boxes = [b for b in boxes if np.isfinite(b.extents).all()]
+        hit = Sprite.crop(np.asarray(self.canvas.buffer_rgba()), boxes)
+        hit.labels = list(labels)
+        self._sprites[key] = hit
+        while len(self._sprites) > 1 and (len(self._sprites) > SPRITE_CACHE
+                                          or sum(s.nbytes for s in self._sprites.values()) > SPRITE_BYTES):
+            self._sprites.popitem(last=False)
+        return hit
+
+
+def blend(buffer: np.ndarray, sprite: Sprite) -> None:
+    """Composite a sprite's crops over the frame ``buffer`` in place."""
+    for rgba, left, top in sprite.pieces:
+        composite(buffer, rgba, left, top)

@@ -1,0 +1,309 @@
+"""What each layer looks like, and its legend entry, defined together.
+
+A layer's symbology is a function of its ``LayerState.style`` overrides that returns the looks
+(fills, strokes, markers) its painter draws with, and the legend entries built from those same
+looks. The legend is therefore derived from the styles in effect, never typed a second time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import matplotlib.patheffects as pe
+from matplotlib.colors import is_color_like, to_rgba
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+log = logging.getLogger(__name__)
+
+# ---- palette -----------------------------------------------------------------------------------
+PAPER = "#f4eedb"
+INK = "#2b2118"
+WATER = "#a8cbdc"
+WATER_EDGE = "#5f93b3"
+WATER_TEXT = "#2f6688"
+CN_BLUE = "#1d4f91"
+JP_RED = "#b3261e"
+EVENT = "#e8590c"
+CONTOUR_COLOUR = "#9c7a4f"
+SERIF = "DejaVu Serif"
+SANS = "DejaVu Sans"
+CJK_SERIF = "Noto Serif CJK SC"
+CJK_SANS = "Noto Sans CJK SC"
+GENERIC_COLOURS = ["#7b3294", "#008837", "#c2a5cf", "#e66101", "#5e3c99", "#1b7837", "#b35806", "#2166ac"]
+
+
+# ---- looks ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Fill:
+    """Polygons: face, edge, hatching."""
+
+    face: object
+    edge: object
+    lw: float = 0.6
+    alpha: float = 1.0
+    hatch: str | None = None
+    hatch_colour: object = None
+    linestyle: object = "solid"
+
+    def handle(self, **changes) -> Patch:
+        """A legend swatch (opaque, hatched in the edge colour, at least 0.8 pt edge)."""
+        look = dataclasses.replace(self, **changes)
+        patch = Patch(facecolor=look.face, edgecolor=look.edge, hatch=look.hatch, linewidth=max(look.lw, 0.8))
+        if look.hatch:
+            patch.set_hatchcolor(look.edge)
+        return patch
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """Lines."""
+
+    colour: object
+    lw: float
+    alpha: float = 1.0
+    linestyle: object = "solid"
+    capstyle: str = "round"
+
+    def handle(self, effects: list | None = None, **changes) -> Line2D:
+        look = dataclasses.replace(self, **changes)
+        line = Line2D([], [], color=look.colour, linewidth=look.lw, linestyle=look.linestyle)
+        if effects:
+            line.set_path_effects(effects)
+        return line
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Point markers (size in points)."""
+
+    marker: str
+    face: object
+    size: float
+    edge: object = INK
+    lw: float = 0.6
+    alpha: float = 1.0
+
+    def handle(self, **changes) -> Line2D:
+        look = dataclasses.replace(self, **changes)
+        return Line2D([], [], linestyle="none", marker=look.marker, markerfacecolor=look.face,
+                      markeredgecolor=look.edge, markersize=look.size)
+
+
+Look = Fill | Stroke | Mark
+Part = tuple[str, dict]  # a look's name and the changes its legend swatch makes
+
+
+@dataclass
+class Symbology:
+    """A layer's looks by name and its legend: (label, parts, kind the layer must have or None)."""
+
+    looks: dict[str, Look]
+    legend: list[tuple[str, tuple[Part, ...], str | None]] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> Look:
+        return self.looks[name]
+
+    def entries(self, kinds: set[str] = frozenset()) -> list[tuple[object, str]]:
+        """(handle, label) pairs for the legend, built from the looks the painter draws with."""
+        out = []
+        for label, parts, kind in self.legend:
+            if kind is not None and kind not in kinds:
+                continue
+            handles = tuple(self.looks[name].handle(**changes) for name, changes in parts)
+            out.append((handles[0] if len(handles) == 1 else handles, label))
+        return out
+
+
+def _ticks() -> list:
+    """The legend's simplified tick marks for fortified lines and fronts."""
+    return [pe.withTickedStroke(spacing=5, angle=-90, length=0.6), pe.Normal()]
+
+
+def _one(label: str, *parts: Part, kind: str | None = None) -> tuple:
+    return (label, parts, kind)
+
+
+# ---- the Hengyang layers -------------------------------------------------------------------------
+def water_areas(s: dict) -> Symbology:
+    water = Fill(s.get("color", WATER), s.get("edgecolor", WATER_EDGE), s.get("linewidth", 0.6),
+                 s.get("alpha", 1.0))
+    return Symbology({"water": water}, [_one("Rivers", ("water", {}))])
+
+
+def rivers(s: dict) -> Symbology:
+    river = Stroke(s.get("color", WATER_EDGE), s.get("linewidth", 0.5), s.get("alpha", 0.7))
+    return Symbology({"river": river})
+
+
+def hills(s: dict) -> Symbology:
+    return Symbology({"hill": Fill("none", s.get("color", "#8a6a43"), s.get("linewidth", 0.4),
+                                   s.get("alpha", 0.25), linestyle=(0, (2, 3)))})
+
+
+def spot_heights(s: dict) -> Symbology:
+    mark = Mark("^", s.get("color", INK), s.get("marker_size", 4.5), edge=PAPER, lw=0.5)
+    return Symbology({"mark": mark}, [_one("Spot height (m)", ("mark", {"size": 7}))])
+
+
+def flooded_fields(s: dict) -> Symbology:
+    alpha = s.get("alpha", 0.85)
+    paddy = Fill(s.get("color", "#dbe7cf"), "#7fa37a", 0.4, alpha, "++", "#7fa37a")
+    marsh = Fill(s.get("color", "#d3e4e0"), "#5e9a9a", 0.4, alpha, "---", "#5e9a9a")
+    legend = [_one("Flooded paddy fields", ("paddy", {})), _one("Marsh", ("marsh", {}), kind="marsh")]
+    return Symbology({"paddy": paddy, "marsh": marsh}, legend)
+
+
+def city(s: dict) -> Symbology:
+    area = Fill(s.get("color", "#dcc1a8"), s.get("edgecolor", "#5a3b26"), s.get("linewidth", 1.4),
+                s.get("alpha", 0.75), "////", "#b99a80")
+    looks = {"area": area, "wall": Stroke("#5a3b26", 1.2)}
+    return Symbology(looks, [_one("Walled city (1944)", ("area", {}))])
+
+
+def named_points(marker: str, colour, size: float, edge=INK) -> Callable[[dict], Symbology]:
+    """Gates, stations and places: a marker and a name, no legend entry."""
+    def symbology(s: dict) -> Symbology:
+        mark = Mark(s.get("marker", marker), s.get("color", colour), s.get("marker_size", size),
+                    edge=edge, lw=0.7)
+        return Symbology({"mark": mark})
+    return symbology
+
+
+def railways(s: dict) -> Symbology:
+    lw = s.get("linewidth", 2.4)
+    looks = {"bridge_edge": Stroke("#555555", lw * 2.6, capstyle="butt"),
+             "bridge_deck": Stroke(PAPER, lw * 1.6, capstyle="butt"),
+             "rail": Stroke(s.get("color", "#1b1b1b"), lw, capstyle="butt"),
+             "dash": Stroke("white", lw * 0.45, linestyle=(0, (4, 4)), capstyle="butt")}
+    return Symbology(looks, [_one("Railway", ("rail", {}), ("dash", {"lw": 1.0, "linestyle": (0, (3, 3))}))])
+
+
+def airfield(s: dict) -> Symbology:
+    area = Fill(s.get("color", "#ddd8c6"), s.get("edgecolor", "#6d6654"), s.get("linewidth", 0.8),
+                s.get("alpha", 0.9), "..", "#a39c86")
+    return Symbology({"area": area}, [_one("Airfield", ("area", {}))])
+
+
+def defense_lines(s: dict) -> Symbology:
+    colour, lw = s.get("color", CN_BLUE), s.get("linewidth", 1.6)
+    looks = {"first": Stroke(colour, lw), "second": Stroke(colour, lw * 0.8, 0.8, (0, (5, 2)))}
+    return Symbology(looks, [_one("Chinese defence lines", ("first", {"effects": _ticks()}))])
+
+
+def moats(s: dict) -> Symbology:
+    colour, lw = s.get("color", "#2d6d8c"), s.get("linewidth", 2.2)
+    looks = {"moat": Stroke(colour, lw), "water": Stroke(WATER, lw * 0.45)}
+    return Symbology(looks, [_one("Fang's moats", ("moat", {}), ("water", {"lw": 1.0}))])
+
+
+def pillboxes(s: dict) -> Symbology:
+    mark = Mark("s", s.get("color", CN_BLUE), s.get("marker_size", 3.2), edge="white", lw=0.5)
+    return Symbology({"mark": mark}, [_one("Pillboxes", ("mark", {"size": 5}))])
+
+
+def front_lines(s: dict) -> Symbology:
+    lw = s.get("linewidth", 2.2)
+    looks = {"cn": Stroke(s.get("color", CN_BLUE), lw), "jp": Stroke(s.get("color", JP_RED), lw)}
+    return Symbology(looks, [_one("Japanese front", ("jp", {"effects": _ticks()}))])
+
+
+def events(s: dict) -> Symbology:
+    colour, size = s.get("color", EVENT), s.get("marker_size", 13)
+    looks = {"ring": Mark("o", to_rgba(colour, 0.15), size * 1.45, edge=to_rgba(colour, 0.75), lw=1.0),
+             "star": Mark("*", colour, size, edge="#5a1e00", lw=0.7)}
+    return Symbology(looks, [_one("Event on this day", ("star", {"size": 11}))])
+
+
+def units(s: dict) -> Symbology:
+    """APP-6 symbols are drawn by milsymbol in their standard fills; the legend shows those."""
+    looks = {"cn": Fill("#80e0ff", INK), "jp": Mark("D", "#ff8080", 8)}
+    return Symbology(looks, [_one("Chinese unit (APP-6)", ("cn", {})),
+                             _one("Japanese unit (APP-6)", ("jp", {}))])
+
+
+SYMBOLOGIES: dict[str, Callable[[dict], Symbology]] = {
+    "water_areas": water_areas, "rivers": rivers, "hills": hills, "spot_heights": spot_heights,
+    "flooded_fields": flooded_fields, "city": city, "railways": railways, "airfield": airfield,
+    "gates": named_points("s", "#5a3b26", 4.5, edge=PAPER), "stations": named_points("s", "white", 6),
+    "places": named_points("o", INK, 2.8, edge=PAPER), "defense_lines": defense_lines, "moats": moats,
+    "pillboxes": pillboxes, "front_lines": front_lines, "events": events, "units": units,
+}
+
+
+# ---- any other layer -----------------------------------------------------------------------------
+def generic_colour(name: str) -> str:
+    return GENERIC_COLOURS[zlib.crc32(name.encode()) % len(GENERIC_COLOURS)]
+
+
+def generic(name: str, s: dict, geometry_type: str = "") -> Symbology:
+    """Polygons filled, lines stroked, points as markers, in the layer's colour."""
+    colour, alpha = s.get("color", generic_colour(name)), s.get("alpha", 1.0)
+    looks = {"area": Fill(to_rgba(colour, 0.35 * alpha), s.get("edgecolor", colour), s.get("linewidth", 1.0)),
+             "line": Stroke(colour, s.get("linewidth", 1.6), alpha),
+             "mark": Mark(s.get("marker", "o"), colour, s.get("marker_size", 6),
+                          edge=s.get("edgecolor", "white"), lw=0.8, alpha=alpha)}
+    if "Polygon" in geometry_type:
+        part = ("area", {"face": colour, "edge": colour, "lw": 0.8})
+    elif "Line" in geometry_type:
+        part = ("line", {})
+    else:
+        part = ("mark", {"size": 6})
+    return Symbology(looks, [_one(name, part)])
+
+
+def symbology(name: str, style: dict, geometry_type: str = "") -> Symbology:
+    """The symbology of the layer whose source layer is ``name``, with ``style`` (clean) applied."""
+    known = SYMBOLOGIES.get(name)
+    return known(style) if known else generic(name, style, geometry_type)
+
+
+def legend_entries(name: str, geometry_type: str, style: dict, kinds: set[str]) -> list[tuple]:
+    """(handle, label) pairs for one vector layer, from the looks it is drawn with."""
+    return symbology(name, style, geometry_type).entries(kinds)
+
+
+def contour_entry(style: dict, reconstructed: bool) -> tuple:
+    """Legend entry for the contours of an elevation raster."""
+    step = float(style.get("contour_step", 10.0))
+    label = f"Contours every {step:g} m" + ("\n(relief reconstructed, not surveyed)" if reconstructed else "")
+    return (Stroke(style.get("contour_color", CONTOUR_COLOUR), 0.8).handle(), label)
+
+
+# ---- style overrides -----------------------------------------------------------------------------
+COLOUR_KEYS = ("color", "edgecolor", "contour_color")
+NUMBER_KEYS = ("linewidth", "marker_size", "alpha", "contour_step", "index_step")
+_warned: set[tuple[str, str]] = set()
+
+
+def _problem(key: str, value: object) -> tuple[object, str]:
+    """The value as drawn and what is wrong with it ('' when nothing)."""
+    if key in COLOUR_KEYS and not is_color_like(value):
+        return value, f"{key}={value!r} is not a colour"
+    if key in NUMBER_KEYS:
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return value, f"{key}={value!r} is not a number"
+        if not math.isfinite(value) or value <= 0 or (key == "alpha" and value > 1):
+            return value, f"{key}={value!r} is out of range"
+    return value, ""
+
+
+def clean_style(layer_name: str, style: dict) -> dict:
+    """The style overrides that can be drawn; bad values are dropped with one warning each."""
+    out = {}
+    for key, raw in style.items():
+        value, problem = _problem(key, raw)
+        if problem:
+            if (layer_name, problem) not in _warned:
+                _warned.add((layer_name, problem))
+                log.warning("layer '%s': style %s; ignored", layer_name, problem)
+            continue
+        out[key] = value
+    return out

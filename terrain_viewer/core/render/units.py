@@ -1,0 +1,78 @@
+"""Unit symbols: APP-6 icons at their (gliding) positions, pushed apart where they overlap, with a
+leader line back to the true position, composited into the frame in pixel space."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.transforms import IdentityTransform
+
+from terrain_viewer.core.render.primitives import point_xy
+from terrain_viewer.core.render.sprites import composite
+from terrain_viewer.core.render.symbology import INK
+from terrain_viewer.core.render.symbols import spread, unit_symbol
+
+UNIT_LAYERS = {"units"}
+ECHELON_SCALE = {"army": 1.15, "corps": 1.1, "division": 1.0, "brigade": 0.9, "regiment": 0.9,
+                 "battalion": 0.8, "company": 0.75, "platoon": 0.7}
+UNIT_SIZE_PT = 17.0  # milsymbol icon size in points (scaled by dpi)
+CROWD = 300  # more units than this in view: no text amplifiers and no decluttering
+
+
+def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float) -> None:
+    """Draw the units of ``gdf`` (their clean ``style``) onto the figure's Agg buffer."""
+    if not len(gdf):
+        return
+    buffer = np.asarray(canvas.buffer_rgba())
+    height, width = buffer.shape[:2]
+    true_xy = fig.axes[0].transData.transform(point_xy(gdf))
+    keep = ((true_xy[:, 0] > -100) & (true_xy[:, 0] < width + 100) & (true_xy[:, 1] > -100)
+            & (true_xy[:, 1] < height + 100))
+    if not keep.any():
+        return
+    true_xy = true_xy[keep]
+    crowded = len(true_xy) > CROWD  # thousands of units: plain symbols, no text, no declutter
+    sidc, side, echelon = (_column(gdf, c, keep) for c in ("sidc", "side", "echelon"))
+    blank = [""] * len(true_xy)
+    designation = blank if crowded else _column(gdf, "designation", keep)
+    higher = blank if crowded else _column(gdf, "higher", keep)
+    base = style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
+    sizes = [max(int(round(base * ECHELON_SCALE.get(e, 0.8))), 8) for e in echelon]
+    symbols = [unit_symbol(*args) for args in zip(sidc, designation, higher, sizes, side, strict=True)]
+    half = np.array([(0.8 * size, 0.62 * size) for size in sizes])
+    placed = spread(true_xy, half) if style.get("declutter", True) and not crowded else true_xy
+    _draw_leaders(fig, canvas, true_xy, placed, opacity)
+    for i in sorted(range(len(symbols)), key=lambda i: (-sizes[i], i)):
+        sym, (px, py) = symbols[i], placed[i]
+        left, top = int(round(px - sym.anchor[0])), int(round(height - py - sym.anchor[1]))
+        composite(buffer, sym.rgba, left, top, opacity)
+
+
+def _draw_leaders(fig, canvas, true_xy: np.ndarray, placed: np.ndarray, opacity: float) -> None:
+    """Thin lines from displaced symbols back to a dot at the unit's true position."""
+    moved = np.hypot(*(placed - true_xy).T) > 2.0
+    if not moved.any():
+        return
+    segments = np.stack([true_xy[moved], placed[moved]], axis=1)
+    leaders = LineCollection(segments, colors=INK, linewidths=0.7, alpha=0.8 * opacity,
+                             transform=IdentityTransform())
+    dots = Line2D(true_xy[moved, 0], true_xy[moved, 1], linestyle="none", marker="o",
+                  markersize=2.6, markerfacecolor=INK, markeredgewidth=0, alpha=opacity,
+                  transform=IdentityTransform())
+    for artist in (leaders, dots):
+        artist.set_figure(fig)
+        artist.draw(canvas.get_renderer())
+
+
+def _column(gdf, name: str, keep: np.ndarray) -> list[str]:
+    """One attribute as clean strings ('' for missing), for the kept rows."""
+    if name not in gdf.columns:
+        return [""] * int(keep.sum())
+    return [_text(v) for v in gdf[name].to_numpy()[keep]]
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
