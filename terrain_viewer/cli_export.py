@@ -38,7 +38,7 @@ def build_settings(args: argparse.Namespace):
     if args.chinese:
         data["chinese_names"] = True
     if args.view:
-        from terrain_viewer.cli_render import parse_view
+        from terrain_viewer.cli.common import parse_view
 
         data["view"], data["camera"] = list(parse_view(args.view)), []
     return ExportSettings.from_dict(data, args.settings)
@@ -61,7 +61,7 @@ def _progress_line(p) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from terrain_viewer.cli import open_model
+    from terrain_viewer.cli.common import open_model
     from terrain_viewer.core.export.outputs import refuse_inputs
     from terrain_viewer.core.export.run import prepare_workers, run_export
 

@@ -42,6 +42,6 @@ def test_a_timed_start_with_a_date_only_end_that_day_is_not_backwards(tmp_path, 
 
 def test_info_on_a_missing_file_is_one_line_and_nonzero(tmp_path, capsys):
     missing = tmp_path / "nope.gpkg"
-    assert main(["info", str(missing)]) == 1
+    assert main(["info", str(missing)]) == 3  # bad input
     err = capsys.readouterr().err
     assert f"{missing}: file not found" in err

@@ -1,4 +1,4 @@
-"""``terrain-viewer render``: a PNG of the requested size, and one-line errors with exit code 2."""
+"""``terrain-viewer render``: a PNG of the requested size; one-line errors with distinct exit codes."""
 
 from __future__ import annotations
 
@@ -55,10 +55,10 @@ def test_render_bad_arguments_give_one_line_and_exit_2(tmp_path: Path, capsys, a
 
 def test_render_bad_files_name_the_file(tmp_path: Path, capsys):
     missing = tmp_path / "missing.gpkg"
-    assert main(["render", str(missing), "--date", "1944-07-11", "--out", str(tmp_path / "x.png")]) == 2
+    assert main(["render", str(missing), "--date", "1944-07-11", "--out", str(tmp_path / "x.png")]) == 3
     assert str(missing) in capsys.readouterr().err
-    assert main(["render", "--date", "1944-07-11", "--out", str(tmp_path / "no" / "x.png")]) == 2
-    assert "folder does not exist" in capsys.readouterr().err
+    assert main(["render", "--date", "1944-07-11", "--out", str(tmp_path / "no" / "x.png")]) == 4
+    assert "folder to write into does not exist" in capsys.readouterr().err
 
 
 def test_render_a_project_uses_its_date_view_and_switches(tmp_path: Path, small_gpkg: Path):
@@ -75,7 +75,8 @@ def test_render_a_project_uses_its_date_view_and_switches(tmp_path: Path, small_
                  "--out", str(out)]) == 0
     expected = MapRenderer(model).render(size=(320, 240)).astype(float) / 255
     assert np.abs(mpimg.imread(out) - expected).max() < 1e-6  # the project's date, view and options
-    assert main(["render", str(tmp_path / "s.tvproj"), str(small_gpkg), "--out", str(out)]) == 2
+    both = [str(tmp_path / "s.tvproj"), str(small_gpkg)]
+    assert main(["render", *both, "--out", str(tmp_path / "q.png")]) == 2
 
 
 def test_info_and_validate_on_a_project_point_to_project_info(tmp_path: Path, small_gpkg: Path, capsys):
@@ -84,7 +85,7 @@ def test_info_and_validate_on_a_project_point_to_project_info(tmp_path: Path, sm
 
     save_project(ViewerModel.open([small_gpkg]), tmp_path / "s.tvproj")
     for command in ("info", "validate"):
-        assert main([command, str(tmp_path / "s.tvproj")]) == 2
+        assert main([command, str(tmp_path / "s.tvproj")]) == 2  # a usage error
         assert "project-info" in capsys.readouterr().err
 
 
@@ -97,7 +98,7 @@ def test_an_unexpected_error_is_one_line_and_logged(tmp_path: Path, capsys, monk
         raise RuntimeError("boom\nsecond line")
 
     monkeypatch.setattr(render.MapRenderer, "render", broken)
-    assert main(["render", "--date", "1944-07-11", "--out", str(tmp_path / "x.png")]) == 3
+    assert main(["render", "--date", "1944-07-11", "--out", str(tmp_path / "x.png")]) == 5
     err = capsys.readouterr().err
     assert "RuntimeError: boom" in err and "log file" in err
     log = Path(os.environ["TERRAIN_VIEWER_LOG_DIR"]) / "terrain_viewer.log"

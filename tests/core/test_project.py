@@ -400,12 +400,12 @@ def test_project_info_cli_lists_files_and_layers_and_flags_missing(data_dir: Pat
     assert "units  group 1944, opacity 1.00  (file missing)" in out
 
 
-def test_project_info_cli_on_a_broken_project_is_one_line_exit_2(tmp_path: Path, capsys):
+def test_project_info_cli_on_a_broken_project_is_one_line_exit_3(tmp_path: Path, capsys):
     from terrain_viewer.cli import main
 
     bad = tmp_path / "bad.tvproj"
     bad.write_text('{"format": "terrain_viewer project", "version": 2}', encoding="utf-8")
-    assert main(["project-info", str(bad)]) == 2
+    assert main(["project-info", str(bad)]) == 3
     err = capsys.readouterr().err
     assert err == (f"terrain-viewer: {bad}: made by a newer terrain_viewer (version 2); "
                    "this one reads up to 1\n")

@@ -97,7 +97,9 @@ def _open_data(project, present: list[Path]):
     except Exception as exc:  # noqa: BLE001 - pyproj's CRS errors have no common base to name
         raise ProjectError(f"bad project: map_crs: expected a CRS pyproj knows, got {crs!r} "
                            f"({_one_line(str(exc))})", project.path) from exc
-    if (dataset.layers or dataset.rasters) and not all(math.isfinite(v) for v in dataset.bounds):
+    nothing_left = (dataset.layers and not dataset.rasters and dataset.problems
+                    and not any(len(layer.gdf) for layer in dataset.layers))  # all features skipped
+    if nothing_left or not all(math.isfinite(v) for v in dataset.bounds):
         raise ProjectError(f"bad project: map_crs: expected a CRS the data can be drawn in, got {crs!r} "
                            "(the data's coordinates do not project into it)", project.path)
     return dataset

@@ -1,16 +1,18 @@
-"""CLI command ``terrain-viewer project-info FILE.tvproj``: a project's files, layers and time.
+"""``terrain-viewer project-info FILE.tvproj``: a project's files, layers and time.
 
 Reads only the project file (no data is loaded); exit 0 when every data file is there,
-1 when some are missing, 2 when the project file itself cannot be read.
+1 when some are missing, 3 when the project file itself cannot be read or is not valid.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from terrain_viewer.cli.common import FOUND_ERRORS, OK
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register ``project-info`` (called by ``terrain_viewer.cli``)."""
+    """Register ``project-info``."""
     p = sub.add_parser("project-info",
                        help="list a .tvproj project's files and layers; exit 1 if files are missing")
     p.add_argument("project", help="the .tvproj project file")
@@ -50,4 +52,4 @@ def cmd_project_info(args: argparse.Namespace) -> int:
     print(f"  time {_time_text(project.session.get('time'))}; map CRS {project.session.get('map_crs', '?')}")
     if project.export:
         print(f"  export settings: {', '.join(sorted(project.export))}")
-    return 1 if missing else 0
+    return FOUND_ERRORS if missing else OK

@@ -1,0 +1,10 @@
+"""The ``terrain-viewer`` command (console script ``terrain_viewer.cli:main``).
+
+``entry``: the parser and ``main``; ``common``: exit codes, error kinds and the parsing every command
+shares; one module per command group: ``gui``, ``data`` (info, validate), ``render``,
+``project_info``; ``export`` lives in ``terrain_viewer.cli_export``.
+"""
+
+from terrain_viewer.cli.entry import build_parser, main
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,201 @@
+"""What every command shares: exit codes, error kinds, opening the session, parsing sizes, dates
+and views, and checking an output before anything is drawn."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import re
+import sys
+from pathlib import Path
+
+from terrain_viewer.core.common.errors import ExportError, TerrainViewerError
+
+OK = 0  # done
+FOUND_ERRORS = 1  # validate found errors; project-info found missing data files
+USAGE = 2  # bad arguments or settings, an output that exists without --overwrite (argparse's code too)
+BAD_DATA = 3  # an input file or project that cannot be read or used
+OUTPUT = 4  # the output could not be written (no folder, not writable, disk full)
+UNEXPECTED = 5  # a bug: one line here, the traceback in the log file
+INTERRUPTED = 130  # Ctrl-C
+
+EXIT_CODES_HELP = f"""exit codes:
+  {OK}  done
+  {FOUND_ERRORS}  validate found errors; project-info found missing data files
+  {USAGE}  usage error: bad arguments or settings, output exists (use --overwrite), output is an input
+  {BAD_DATA}  bad data: an input file or project cannot be read or used
+  {OUTPUT}  the output could not be written (no folder, not writable, disk full)
+  {UNEXPECTED}  unexpected error (a bug; the traceback is in the log file)
+  {INTERRUPTED}  interrupted (Ctrl-C)"""
+
+
+class UsageError(TerrainViewerError):
+    """The command line asks for something that cannot be done as asked (exit 2)."""
+
+
+class OutputError(TerrainViewerError):
+    """The output could not be written (exit 4)."""
+
+
+def exit_code(exc: TerrainViewerError) -> int:
+    """The exit code of an error: usage 2, output 4, anything about the input data 3.
+
+    An ``ExportError`` is a bad export setting or a refused output (2), unless the operating
+    system refused the write (4).
+    """
+    if isinstance(exc, UsageError):
+        return USAGE
+    if isinstance(exc, OutputError):
+        return OUTPUT
+    if isinstance(exc, ExportError):
+        return OUTPUT if isinstance(exc.__cause__, OSError) and "cannot read" not in exc.problem else USAGE
+    return BAD_DATA
+
+
+def say(text: str) -> None:
+    """One line on stderr, prefixed with the program name."""
+    print(f"terrain-viewer: {text}", file=sys.stderr)
+
+
+# ---- inputs -------------------------------------------------------------------------------
+def builtin_paths() -> list[Path]:
+    """The shipped Hengyang 1944 data: the GeoPackage and its elevation grid."""
+    from terrain_viewer.core.data.builtin import builtin_paths as paths
+
+    return paths()
+
+
+def data_paths(args: argparse.Namespace) -> list[Path]:
+    """The data files named on the command line (the built-in data when none)."""
+    from terrain_viewer.core.project import is_project
+
+    paths = [Path(p) for p in args.files] if args.files else builtin_paths()
+    for path in paths:
+        if is_project(path) and args.command in ("info", "validate"):
+            raise UsageError(f"{path}: a project file, not data; use `terrain-viewer project-info {path}`")
+    return paths
+
+
+def open_model(args: argparse.Namespace):
+    """The session to draw: a ``.tvproj`` project (its layers, styles, view, date and options)
+    when one is given, else a new model on the data files. Returns (model, from_project)."""
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.project import load_project, split_projects
+
+    projects, data = split_projects(data_paths(args))
+    if len(projects) > 1 or (projects and data):
+        raise UsageError("give either one project file or data files, not both")
+    if projects:
+        model, info = load_project(projects[0])
+        for problem in info.problems:
+            say(problem)
+        return model, True
+    return ViewerModel.open(data), False
+
+
+def input_files(args: argparse.Namespace) -> list[Path]:
+    """Every file a command reads: those named, and a project's data files."""
+    from terrain_viewer.core.project import is_project, read_project
+
+    paths = data_paths(args)
+    out = list(paths)
+    for path in paths:
+        if is_project(path) and path.is_file():
+            out += [entry.path for entry in read_project(path).files]
+    return out
+
+
+# ---- outputs ------------------------------------------------------------------------------
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist (yet): compare the names
+        return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def check_output(out: Path, overwrite: bool, inputs: list[Path]) -> None:
+    """Refuse ``out`` when it is one of the inputs (even with --overwrite) or exists without
+    --overwrite (UsageError), or when its folder cannot take it (OutputError)."""
+    from terrain_viewer.core.common.atomic import check_target
+
+    for path in inputs:
+        if _same_file(out, path):
+            raise UsageError("is one of the inputs; not overwritten (even with --overwrite)", out)
+    if (out.exists() or out.is_symlink()) and not overwrite:
+        raise UsageError("already exists; choose another name or allow overwriting (--overwrite)", out)
+    check_target(out, overwrite=True, error=OutputError)
+
+
+# ---- values -------------------------------------------------------------------------------
+def parse_size(text: str) -> tuple[int, int]:
+    """'1080p', '4k' or 'WIDTHxHEIGHT' → (width, height)."""
+    from terrain_viewer.core.render.renderer import SIZE_PRESETS
+
+    key = text.strip().lower()
+    if key in SIZE_PRESETS:
+        return SIZE_PRESETS[key]
+    match = re.fullmatch(r"(\d{1,6})\s*[x×]\s*(\d{1,6})", key)
+    if not match:
+        raise UsageError(f"--size {text!r}: use WIDTHxHEIGHT or one of {', '.join(SIZE_PRESETS)}")
+    w, h = int(match[1]), int(match[2])
+    if not (16 <= w <= 16384 and 16 <= h <= 16384):
+        raise UsageError(f"--size {text!r}: width and height must be 16..16384 pixels")
+    return w, h
+
+
+def parse_view(text: str) -> tuple[float, float, float, float]:
+    """'xmin,ymin,xmax,ymax' (finite numbers, each max above its min)."""
+    try:
+        x0, y0, x1, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise UsageError(f"--view {text!r}: use xmin,ymin,xmax,ymax (map CRS metres)") from None
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+        raise UsageError(f"--view {text!r}: the numbers must be finite")
+    if not (x1 > x0 and y1 > y0):
+        raise UsageError(f"--view {text!r}: xmax must exceed xmin and ymax ymin")
+    return x0, y0, x1, y1
+
+
+def view_in_map_crs(view: tuple[float, float, float, float], crs: str | None, model):
+    """``view`` (in ``crs``, x = easting or longitude; the map CRS when None) in the model's map
+    CRS, clamped to the data's world (like GDAL's ``-projwin_srs``)."""
+    from terrain_viewer.core.project.session import clamp_view
+
+    if crs:
+        from pyproj import CRS, Transformer
+        from pyproj.exceptions import CRSError, ProjError
+
+        try:
+            source = CRS.from_user_input(crs)
+            move = Transformer.from_crs(source, model.dataset.map_crs, always_xy=True)
+            view = move.transform_bounds(*view, densify_pts=21)
+        except (CRSError, ProjError) as exc:
+            raise UsageError(f"--view-crs {crs!r}: {' '.join(str(exc).split())}") from None
+        if not all(math.isfinite(v) for v in view) or not (view[2] > view[0] and view[3] > view[1]):
+            raise UsageError(f"--view in {crs}: does not map into the map CRS "
+                             f"{model.dataset.map_crs.to_string()}")
+    return clamp_view(tuple(float(v) for v in view), model.full_extent())
+
+
+def parse_time(date: str, fraction: float | None) -> float:
+    """``--date`` (an ISO date or date-time) plus ``--time`` (a fraction of the day) as a day number."""
+    from terrain_viewer.core.temporal.timeline import day_number
+
+    try:
+        value = dt.datetime.fromisoformat(date.strip())
+    except ValueError:
+        raise UsageError(f"--date {date!r}: use an ISO date or date-time such as 1944-07-11 or "
+                         "1944-07-11T12:00") from None
+    if value.tzinfo is not None:
+        raise UsageError(f"--date {date!r}: give the local date-time, without a time zone")
+    timed = "T" in date or " " in date.strip()
+    if fraction is not None and timed:
+        raise UsageError("give the time of day in --date (1944-07-11T12:00) or with --time, not both")
+    if fraction is not None and not (math.isfinite(fraction) and 0.0 <= fraction < 1.0):
+        raise UsageError(f"--time {fraction}: give the fraction of the day, 0 <= time < 1")
+    try:
+        return day_number(value) + (fraction or 0.0)
+    except (OverflowError, ValueError):
+        raise UsageError(f"--date {date!r}: out of range") from None

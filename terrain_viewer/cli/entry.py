@@ -1,0 +1,101 @@
+"""The ``terrain-viewer`` command: the parser, each command registered by name, and ``main``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from terrain_viewer import __version__, cli_export
+from terrain_viewer.cli import data, gui, project_info, render
+from terrain_viewer.cli.common import EXIT_CODES_HELP, INTERRUPTED, UNEXPECTED, USAGE, exit_code, say
+from terrain_viewer.core.common.errors import TerrainViewerError
+
+# every command, registered explicitly: (module registering it, the commands it adds)
+COMMANDS = ((gui, ("gui",)), (data, ("info", "validate")), (render, ("render",)),
+            (cli_export, ("export",)), (project_info, ("project-info",)))
+COMMAND_NAMES = tuple(name for _module, names in COMMANDS for name in names)
+
+DESCRIPTION = """A desktop GIS viewer of the Battle of Hengyang (1944): the window, or commands for scripts.
+With no command it opens the window on the files given (the built-in data when none)."""
+
+EPILOG = f"""examples:
+  terrain-viewer                                   the window on the built-in Hengyang 1944 data
+  terrain-viewer siege.tvproj                      the window on a saved project
+  terrain-viewer a.gpkg b.gpkg                     the window on these files
+  terrain-viewer info --json my.gpkg               layers, CRS, counts, time extent as JSON
+  terrain-viewer validate my.gpkg                  per-layer problems (exit 1 on errors)
+  terrain-viewer render --date 1944-07-11T12:00 --size 720p --out frame.png
+  terrain-viewer render siege.tvproj --view 112.55,26.85,112.7,26.95 --view-crs EPSG:4326 --out f.png
+  terrain-viewer export --from 1944-06-23 --to 1944-08-08 --size 1080p --out hengyang.mp4
+  terrain-viewer project-info siege.tvproj         a project's files and layers (exit 1: files missing)
+  source <(terrain-viewer --print-completion bash)
+
+{EXIT_CODES_HELP}"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="terrain-viewer", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"terrain-viewer {__version__}")
+    parser.add_argument("--print-completion", choices=("bash",),
+                        help="print a bash completion script and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                help=f"one of {', '.join(COMMAND_NAMES)} (default: gui)")
+    for module, _names in COMMANDS:
+        module.add_commands(sub)
+    return parser
+
+
+def _with_command(argv: list[str]) -> list[str]:
+    """``terrain-viewer FILE ...`` (or nothing) means ``terrain-viewer gui FILE ...``."""
+    if not argv or (argv[0] not in COMMAND_NAMES and not argv[0].startswith("-")):
+        return ["gui", *argv]
+    return argv
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace | int:
+    """The parsed arguments, or argparse's exit code (2 for a usage error, 0 for --help)."""
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see ``--help``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = _parse(parser, _with_command(argv))
+    if isinstance(args, int):
+        return args
+    if args.print_completion:
+        from terrain_viewer.cli.completion import bash_script
+
+        print(bash_script(parser), end="")
+        return 0
+    if args.command is None:
+        args = _parse(parser, ["gui"])
+    if args.command != "gui":
+        from terrain_viewer.core.common.logs import setup_logging
+
+        setup_logging()
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        return int(args.func(args) or 0)
+    except TerrainViewerError as exc:
+        say(" ".join(exc.message.split()))
+        return exit_code(exc)
+    except KeyboardInterrupt:
+        say("interrupted")
+        return INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - a bug, not bad input: one line here, the traceback logged
+        from terrain_viewer.core.common.logs import log_dir, log_exception
+
+        log_exception(exc, f"terrain-viewer {args.command}")
+        first = (str(exc).strip().splitlines() or [""])[0]
+        say(f"unexpected error ({type(exc).__name__}: {first}); details in the log file in {log_dir()}")
+        return UNEXPECTED

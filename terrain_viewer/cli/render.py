@@ -1,0 +1,96 @@
+"""``terrain-viewer render``: one map frame to PNG, from data files or a saved project."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from terrain_viewer.cli.common import (
+    OK,
+    OutputError,
+    UsageError,
+    check_output,
+    input_files,
+    open_model,
+    parse_size,
+    parse_time,
+    parse_view,
+    view_in_map_crs,
+)
+from terrain_viewer.core.common.errors import DataError, ExportError
+
+
+def _apply_options(model, args: argparse.Namespace, from_project: bool) -> None:
+    """Furniture switches; a project keeps its own options unless a flag says otherwise."""
+    changes = {"legend": not args.no_legend, "scale_bar": not args.no_scale_bar,
+               "north_arrow": not args.no_north_arrow, "caption": not args.no_caption,
+               "labels": not args.no_labels, "chinese_names": args.chinese, "title": args.title or "",
+               "credits": args.credits}
+    if from_project:
+        defaults = {"chinese_names": False, "title": "", "credits": False}
+        changes = {k: v for k, v in changes.items() if v != defaults.get(k, True)}
+    model.set_options(**changes)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from terrain_viewer.core.data.tiles import HEADLESS_WAIT
+    from terrain_viewer.core.render.renderer import MapRenderer
+
+    size = parse_size(args.size)
+    t = parse_time(args.date, args.time) if args.date else None
+    if args.time is not None and not args.date:
+        raise UsageError("--time needs --date")
+    view = parse_view(args.view) if args.view else None
+    if args.view_crs and not args.view:
+        raise UsageError("--view-crs needs --view")
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise UsageError("the output must be a .png file", out)
+    check_output(out, args.overwrite, input_files(args))
+    model, from_project = open_model(args)
+    if not model.dataset.layers and not model.dataset.rasters:
+        first = model.dataset.problems[0] if model.dataset.problems else "no layers"
+        raise DataError(f"nothing to draw ({first})")
+    _apply_options(model, args, from_project)
+    view = view_in_map_crs(view, args.view_crs, model) if view else None
+    dpi = args.dpi or 100.0 * size[1] / 1080.0
+    renderer = MapRenderer(model)
+    renderer.wait_for_tiles = HEADLESS_WAIT  # a rendered PNG shows its basemap, not a gap
+    check_output(out, args.overwrite, [])  # it may have appeared while the data loaded
+    try:
+        renderer.save_png(out, t=model.time.t if t is None else t, size=size, view=view, dpi=dpi)
+    except ExportError as exc:  # only writing the PNG raises it here
+        raise OutputError(exc.problem, exc.file) from exc.__cause__
+    print(f"wrote {out} ({size[0]}x{size[1]})")
+    return OK
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not 1.0 <= value <= 2400.0:
+        raise argparse.ArgumentTypeError(f"{text}: use 1..2400")
+    return value
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``render``."""
+    p = sub.add_parser("render", help="render one map frame to PNG",
+                       description="Render one map frame to PNG from data files or a saved project.")
+    p.add_argument("files", nargs="*",
+                   help="data files or one .tvproj project (default: the built-in Hengyang data)")
+    p.add_argument("--date", help="ISO date or date-time, e.g. 1944-07-11 or 1944-07-11T12:00 "
+                                  "(default: the project's date, or the first day)")
+    p.add_argument("--time", type=float, default=None, help="fraction of the day, 0..1 (0.5 = noon)")
+    p.add_argument("--size", default="1080p", help="WIDTHxHEIGHT or 720p, 1080p, 1440p, 4k")
+    p.add_argument("--out", required=True, help="output PNG path")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.add_argument("--view", help="xmin,ymin,xmax,ymax in the map CRS, or in --view-crs (default: all data)")
+    p.add_argument("--view-crs", help="the CRS of --view, e.g. EPSG:4326 (x = longitude), like GDAL's "
+                                      "-projwin_srs")
+    p.add_argument("--dpi", type=_positive, default=None, help="dots per inch (default: scales with height)")
+    p.add_argument("--title", default="", help="title drawn at the top")
+    p.add_argument("--credits", action="store_true", help="add a line naming the sources drawn")
+    p.add_argument("--chinese", action="store_true", help="add Chinese names to labels")
+    for flag in ("legend", "scale-bar", "north-arrow", "caption", "labels"):
+        p.add_argument(f"--no-{flag}", action="store_true", help=f"omit the {flag.replace('-', ' ')}")
+    p.set_defaults(func=cmd_render)
