@@ -55,7 +55,7 @@ def test_tiles_from_a_server_appear_in_place_are_cached_and_reused_offline(hengy
     cached = list((tmp_path / "tile-cache").rglob("*.tile"))
     assert len(cached) == len(tile_server.requests) > 0
     tile_server.stop()  # offline from here on
-    tiles._SOURCES.clear()
+    tiles.close_sources()
     again, _ = basemap_only(hengyang, {"url": tile_server.url, "attribution": "Local"}, wait=0)
     assert np.array_equal(again, rgba)  # everything came from the disk cache, no waiting
 

@@ -5,14 +5,19 @@ and otherwise queues a download on a small thread pool, returning None; listener
 ``on_tile()`` when a tile arrives, so the window re-renders. ``wait_for(tiles, timeout)`` lets a
 headless render or an export wait until what it needs is there (or has failed). With
 ``TERRAIN_VIEWER_OFFLINE`` set, only cached tiles are used (the test suite sets it).
+
+Limits (docs/limits.md): zoom levels 0-24; a tile must be 256x256 pixels and is refused from its
+header before it is decoded; URL templates take only ``{x} {y} {z} {s} {r} {-y}``; attributions are
+plain text. Sources are kept in a ``TileSources`` registry (``source_for`` uses the default one);
+``close()`` shuts a source's download threads down, ``close_sources()`` every source's (at exit too).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import inspect
-import io
 import logging
 import os
 import re
@@ -30,11 +35,21 @@ from pathlib import Path
 import numpy as np
 
 from terrain_viewer.core.common.errors import DataError
-from terrain_viewer.core.common.files import temp_file_beside
+from terrain_viewer.core.data.tilecache import DiskCache
+from terrain_viewer.core.data.tileformat import (  # noqa: F401 - re-exported for callers
+    MAX_TILE_BYTES,
+    MAX_ZOOM,
+    TILE,
+    check_url,
+    check_zoom,
+    decode_png,
+    is_gcj02,
+    plain_text,
+    tile_url,
+)
 
 log = logging.getLogger(__name__)
 
-TILE = 256
 ORIGIN = 20037508.342789244  # half the web mercator world width in metres
 USER_AGENT = "terrain_viewer/0.1 (desktop battle-terrain viewer; +https://github.com/terrain-viewer)"
 MEMORY_TILES = 256  # decoded tiles kept in memory (~64 MB)
@@ -42,17 +57,6 @@ RETRY_AFTER = 60.0  # seconds before a tile that failed is asked for again (the 
 HEADLESS_WAIT = 30.0  # seconds a headless render (CLI, export) may wait for tile downloads
 Tile = tuple[int, int, int]  # z, x, y (XYZ: y from the top)
 
-
-def decode_png(data: bytes) -> np.ndarray | None:
-    """Tile bytes (PNG/JPEG/WebP) as (256, 256, 4) uint8 RGBA; None when they are not an image."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            rgba = np.asarray(image.convert("RGBA"))
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
-    return rgba if rgba.shape[:2] == (TILE, TILE) else None
 
 
 class TileSource:
@@ -120,26 +124,15 @@ class TileSource:
     def _load(self, z: int, x: int, y: int) -> np.ndarray | None:
         raise NotImplementedError
 
-
-def tile_url(template: str, z: int, x: int, y: int) -> str:
-    """The URL of one tile: ``{z}/{x}/{y}``, a subdomain for ``{s}``, nothing for ``{r}`` (retina)."""
-    return template.format(z=z, x=x, y=y, s="a", r="")
-
-
-def check_url(url: str) -> None:
-    """DataError unless ``url`` is an http(s) template with {z}, {x} and {y} and nothing else to fill."""
-    if not re.match(r"https?://", url, re.IGNORECASE):
-        raise DataError(f"a tile URL starts with http:// or https://: {url}")
-    if not all(k in url for k in ("{z}", "{x}", "{y}")):
-        raise DataError(f"tile URL needs {{z}}, {{x}} and {{y}}: {url}")
-    try:
-        tile_url(url, 0, 0, 0)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise DataError(f"tile URL has a placeholder the viewer cannot fill ({exc}): {url}") from None
+    def close(self) -> None:
+        """Release what the source holds (threads, connections); it may be used again after."""
 
 
 class XyzSource(TileSource):
-    """An XYZ tile service (``https://…/{z}/{x}/{y}.png``) with an on-disk cache."""
+    """An XYZ tile service (``https://…/{z}/{x}/{y}.png``) with a bounded on-disk cache.
+
+    Its download threads start with the first download and stop with ``close()``.
+    """
 
     is_remote = True
 
@@ -147,33 +140,46 @@ class XyzSource(TileSource):
                  cache_dir: Path | None = None, timeout: float = 6.0, workers: int = 4):
         super().__init__()
         check_url(url)
-        self.url, self.name, self.attribution = url, name, attribution
-        self.max_zoom, self.timeout = max_zoom, timeout
+        self.url, self.name, self.attribution = url, plain_text(name, 80), plain_text(attribution)
+        self.max_zoom, self.timeout = check_zoom(max_zoom, "the source's maximum"), timeout
         folder = re.sub(r"[^\w.-]+", "_", name)[:60] + "-" + hashlib.sha1(url.encode()).hexdigest()[:8]
-        self.cache_dir = (cache_dir or default_cache_dir()) / folder
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="tiles")
+        self.cache = DiskCache(cache_dir or default_cache_dir(), folder)
+        self.cache_dir = self.cache.dir
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
         self._inflight: dict[Tile, threading.Event] = {}
         self._failed: dict[Tile, float] = {}  # when each failed
 
     def _path(self, z: int, x: int, y: int) -> Path:
-        return self.cache_dir / str(z) / str(x) / f"{y}.tile"
+        return self.cache.path((z, x, y))
 
     def _load(self, z: int, x: int, y: int) -> np.ndarray | None:
-        path = self._path(z, x, y)
-        if path.exists():
-            with contextlib.suppress(OSError):
-                rgba = decode_png(path.read_bytes())
-                if rgba is not None:
-                    return rgba
         key = (z, x, y)
+        data, stale = self.cache.read(key)
+        rgba = decode_png(data) if data is not None else None
+        if rgba is not None and not stale:
+            return rgba
         if os.environ.get("TERRAIN_VIEWER_OFFLINE"):  # cached tiles only, never the network
-            return None
+            return rgba
         with self._lock:
             retry = time.monotonic() - self._failed.get(key, -RETRY_AFTER) >= RETRY_AFTER
             if key not in self._inflight and retry:
                 self._inflight[key] = threading.Event()
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="tiles")
                 self._pool.submit(self._fetch, key)
-        return None
+        return rgba  # a stale tile is shown until the fresh one arrives
+
+    def close(self) -> None:
+        """Stop the download threads (queued downloads are dropped); a later tile starts new ones."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            events = list(self._inflight.values())
+            self._inflight.clear()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        for event in events:
+            event.set()
 
     def pending(self) -> int:
         with self._lock:
@@ -192,12 +198,13 @@ class XyzSource(TileSource):
         try:
             request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                data = response.read(4_000_000)
+                data = response.read(MAX_TILE_BYTES)
+                headers = dict(response.headers.items())
             rgba = decode_png(data)
             if rgba is None:
-                log.warning("tile %s is not an image", url)
+                log.warning("tile %s is not a 256x256 image", url)
             else:
-                self._store(key, data)
+                self.cache.write(key, data, headers)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             log.warning("tile %s unavailable: %s", url, exc)
         except Exception:  # noqa: BLE001 - a bug must not leave the tile pending for ever
@@ -213,18 +220,6 @@ class XyzSource(TileSource):
             event.set()
         self._notify()
 
-    def _store(self, key: Tile, data: bytes) -> None:
-        """Write a tile to the disk cache atomically (a failure only costs a later download)."""
-        path = self._path(*key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = temp_file_beside(path.parent, ".tile-", ".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except OSError as exc:
-            log.warning("cannot cache tile %s: %s", path, exc)
-
     def retry_failed(self) -> None:
         with self._lock:
             self._failed.clear()
@@ -239,12 +234,13 @@ class MBTilesSource(TileSource):
         self.name = self.path.stem
         meta = _sqlite_rows(self.path, "SELECT name, value FROM metadata", "an MBTiles file")
         info = {str(k): str(v) for k, v in meta}
-        self.attribution = re.sub(r"<[^>]+>", "", info.get("attribution", ""))
+        self.attribution = plain_text(info.get("attribution", ""))
         zooms = _sqlite_rows(self.path, "SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles",
                              "an MBTiles file")
         if not zooms or zooms[0][0] is None:
             raise DataError("the MBTiles file holds no tiles", self.path)
-        self.min_zoom, self.max_zoom = int(zooms[0][0]), int(zooms[0][1])
+        self.min_zoom = check_zoom(zooms[0][0], "a tile's", self.path)
+        self.max_zoom = check_zoom(zooms[0][1], "a tile's", self.path)
         self._local = threading.local()
 
     def _db(self) -> sqlite3.Connection:
@@ -287,7 +283,9 @@ class GpkgTilesSource(TileSource):
                             "add it as a raster layer instead", self.path)
         zooms = _sqlite_rows(self.path, "SELECT zoom_level, matrix_width FROM gpkg_tile_matrix "
                              "WHERE table_name = ?", "a GeoPackage", (self.table,))
-        bad = [z for z, width in zooms if int(width) != 1 << int(z)]
+        for z, _ in zooms:
+            check_zoom(z, f"tile table '{self.table}'", self.path)
+        bad = [z for z, width in zooms if width != 1 << z]
         if bad or not zooms:
             raise DataError(f"tile table '{self.table}' does not use the standard web mercator zoom "
                             "levels; add it as a raster layer instead", self.path)
@@ -295,7 +293,8 @@ class GpkgTilesSource(TileSource):
                             "a GeoPackage")
         if not held or held[0][0] is None:
             raise DataError(f"tile table '{self.table}' holds no tiles", self.path)
-        self.min_zoom, self.max_zoom = int(held[0][0]), int(held[0][1])  # the levels that have tiles
+        what = f"tile table '{self.table}'"
+        self.min_zoom, self.max_zoom = (check_zoom(v, what, self.path) for v in held[0])  # levels with tiles
         self._local = threading.local()
 
     def _load(self, z: int, x: int, y: int) -> np.ndarray | None:
@@ -332,8 +331,44 @@ def default_cache_dir() -> Path:
 
 
 # ---- sources from a basemap spec -------------------------------------------------------------------
-_SOURCES: dict[str, TileSource] = {}
-_SOURCES_LOCK = threading.Lock()
+MAX_OPEN_SOURCES = 16  # sources kept open by a registry; the least recently used one is closed
+
+
+class TileSources:
+    """A registry of open tile sources by spec; ``close()`` shuts all their threads down.
+
+    The default registry (``source_for``) lives as long as the process and is closed at exit;
+    a window or an export may keep its own and close it when done.
+    """
+
+    def __init__(self) -> None:
+        self._sources: OrderedDict[str, TileSource] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, spec: dict) -> TileSource:
+        key = repr(sorted((k, str(v)) for k, v in spec.items()
+                          if k in ("provider", "url", "mbtiles", "gpkg", "table", "attribution")))
+        with self._lock:
+            if key not in self._sources:
+                self._sources[key] = _make_source(spec)
+            self._sources.move_to_end(key)
+            source = self._sources[key]
+            old = [self._sources.popitem(last=False)[1] for _ in range(len(self._sources) - MAX_OPEN_SOURCES)]
+        for stale in old:
+            stale.close()
+        return source
+
+    def close(self) -> None:
+        with self._lock:
+            sources = list(self._sources.values())
+            self._sources.clear()
+        for source in sources:
+            source.close()
+
+
+_DEFAULT = TileSources()
+_SOURCES = _DEFAULT._sources  # the default registry's sources (tests clear it between cases)
+atexit.register(_DEFAULT.close)
 
 
 def source_for(spec: dict) -> TileSource:
@@ -342,12 +377,12 @@ def source_for(spec: dict) -> TileSource:
     ``{"provider": "OpenStreetMap.Mapnik"}`` (any xyzservices name), ``{"url": "https://…/{z}/{x}/{y}.png",
     "attribution": "…"}``, ``{"mbtiles": path}`` or ``{"gpkg": path, "table": name}``.
     """
-    key = repr(sorted((k, str(v)) for k, v in spec.items() if k in ("provider", "url", "mbtiles", "gpkg",
-                                                                     "table", "attribution")))
-    with _SOURCES_LOCK:
-        if key not in _SOURCES:
-            _SOURCES[key] = _make_source(spec)
-        return _SOURCES[key]
+    return _DEFAULT.get(spec)
+
+
+def close_sources() -> None:
+    """Close every source of the default registry (their download threads stop)."""
+    _DEFAULT.close()
 
 
 def _make_source(spec: dict) -> TileSource:
@@ -357,7 +392,7 @@ def _make_source(spec: dict) -> TileSource:
         return GpkgTilesSource(spec["gpkg"], spec.get("table"))
     if spec.get("url"):
         return XyzSource(str(spec["url"]), spec.get("name") or "custom", spec.get("attribution", ""),
-                         int(spec.get("max_zoom", 19)))
+                         _spec_zoom(spec.get("max_zoom", 19)))
     if spec.get("provider"):
         import xyzservices.providers as xyz
 
@@ -367,13 +402,25 @@ def _make_source(spec: dict) -> TileSource:
             raise DataError(f"unknown tile provider '{spec['provider']}'") from None
         if provider.requires_token():
             raise DataError(f"tile provider '{spec['provider']}' needs an API key; use a custom URL")
-        return XyzSource(provider.build_url(scale_factor=None), provider.name,
-                         provider.get("attribution", ""), int(provider.get("max_zoom", 19)))
+        url = provider.build_url(scale_factor=None)
+        if is_gcj02(provider.name, url):
+            raise DataError(f"tile provider '{spec['provider']}' uses China's GCJ-02 shifted coordinates; "
+                            "its streets would be hundreds of metres off the data")
+        return XyzSource(url, provider.name, provider.get("attribution", ""),
+                         _spec_zoom(provider.get("max_zoom", 19)))
     raise DataError(f"a basemap needs a provider, url, mbtiles or gpkg: {spec}")
 
 
+def _spec_zoom(value: object) -> int:
+    try:
+        return check_zoom(int(value), "the basemap's maximum")
+    except (TypeError, ValueError):
+        raise DataError(f"the basemap's maximum zoom {str(value)[:30]!r} is not a whole number") from None
+
+
 def providers() -> list[str]:
-    """Names of the xyzservices providers that need no API key (for the basemap dialog)."""
+    """Names of the xyzservices providers that need no API key, without GCJ-02 (shifted) ones."""
     import xyzservices.providers as xyz
 
-    return sorted(name for name, p in xyz.flatten().items() if not p.requires_token())
+    return sorted(name for name, p in xyz.flatten().items()
+                  if not p.requires_token() and not is_gcj02(name, str(p.get("url", ""))))

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from pyproj import CRS, Transformer
 
-from terrain_viewer.core.data.tiles import ORIGIN, TILE, Tile, TileSource, source_for
+from terrain_viewer.core.data.tiles import MAX_ZOOM, ORIGIN, TILE, Tile, TileSource, source_for
 
-MAX_TILES = 64  # a view never asks for more tiles than this (the zoom is lowered instead)
+MAX_TILES = 64  # a view asks for at most this many tiles (the zoom is lowered instead) …
+HARD_MAX_TILES = 512  # … unless the source has no lower zoom; beyond this (128 MB) nothing is drawn
 WEB_MERCATOR = CRS.from_epsg(3857)
 
 
@@ -39,33 +40,44 @@ def _mercator_bounds(view, map_crs: CRS) -> tuple[float, float, float, float]:
 
 def zoom_for(width_m: float, pixels: int, source: TileSource) -> int:
     """The tile zoom whose pixels are about as fine as the screen's."""
-    resolution = max(width_m / max(pixels, 1), 1e-6)
+    resolution = max(width_m / max(pixels, 1), 1e-6) if math.isfinite(width_m) else 2 * ORIGIN
     z = math.ceil(math.log2(2 * ORIGIN / (TILE * resolution)))
-    return int(min(max(z, source.min_zoom, 0), source.max_zoom))
+    return int(min(max(z, source.min_zoom, 0), source.max_zoom, MAX_ZOOM))
+
+
+def _tile_range(bounds, z: int) -> tuple[int, int, int, int]:
+    """Columns c0..c1 and rows r0..r1 of the tiles covering web mercator ``bounds`` at zoom ``z``."""
+    n = 1 << z
+    size = 2 * ORIGIN / n
+    x0, y0, x1, y1 = (min(max(v, -ORIGIN), ORIGIN) if math.isfinite(v) else 0.0 for v in bounds)
+    c0, c1 = (int(math.floor((v + ORIGIN) / size)) for v in (x0, x1))
+    r0, r1 = (int(math.floor((ORIGIN - v) / size)) for v in (y1, y0))
+    return max(c0, 0), min(c1, n - 1), max(r0, 0), min(r1, n - 1)
+
+
+def _count(bounds, z: int) -> int:
+    c0, c1, r0, r1 = _tile_range(bounds, z)
+    return max(c1 - c0 + 1, 0) * max(r1 - r0 + 1, 0)
 
 
 def tiles_for(bounds, z: int) -> list[Tile]:
-    """XYZ tiles covering web mercator ``bounds`` at zoom ``z``."""
-    n = 1 << z
-    size = 2 * ORIGIN / n
-    x0, y0, x1, y1 = bounds
-    c0, c1 = (int(math.floor((v + ORIGIN) / size)) for v in (x0, x1))
-    r0, r1 = (int(math.floor((ORIGIN - v) / size)) for v in (y1, y0))
-    c0, r0 = max(c0, 0), max(r0, 0)
-    c1, r1 = min(c1, n - 1), min(r1, n - 1)
+    """XYZ tiles covering web mercator ``bounds`` at zoom ``z`` (0..MAX_ZOOM); [] when that would be
+    more than HARD_MAX_TILES (counted before the list is made)."""
+    if not 0 <= z <= MAX_ZOOM or _count(bounds, z) > HARD_MAX_TILES:
+        return []
+    c0, c1, r0, r1 = _tile_range(bounds, z)
     return [(z, x, y) for y in range(r0, r1 + 1) for x in range(c0, c1 + 1)]
 
 
 def plan(spec: dict, view, size: tuple[int, int], map_crs: CRS) -> tuple[TileSource, list[Tile], tuple]:
-    """The source, the tiles a view needs and its web mercator bounds."""
+    """The source, the tiles a view needs (MAX_TILES or fewer when the source has a low enough zoom;
+    none when even its lowest zoom needs more than HARD_MAX_TILES) and its web mercator bounds."""
     source = source_for(spec)
     bounds = _mercator_bounds(view, map_crs)
     z = zoom_for(bounds[2] - bounds[0], size[0], source)
-    tiles = tiles_for(bounds, z)
-    while len(tiles) > MAX_TILES and z > source.min_zoom:
+    while _count(bounds, z) > MAX_TILES and z > max(source.min_zoom, 0):
         z -= 1
-        tiles = tiles_for(bounds, z)
-    return source, tiles, bounds
+    return source, tiles_for(bounds, z), bounds
 
 
 def basemap_image(spec: dict, view, size: tuple[int, int], map_crs: CRS, wait: float = 0.0) -> BasemapImage:
@@ -75,6 +87,8 @@ def basemap_image(spec: dict, view, size: tuple[int, int], map_crs: CRS, wait: f
         for t in tiles:
             source.tile(*t)  # queue them all first
         source.wait_for(tiles, wait)
+    if not tiles:  # nothing to show at a zoom this source has
+        return BasemapImage(np.zeros((size[1], size[0], 4), np.uint8), 0, False, source.attribution)
     mosaic, transform, missing = _mosaic(source, tiles)
     rgba = _warp(mosaic, transform, view, size, map_crs)
     return BasemapImage(rgba, missing, source.failures > 0 and missing > 0, source.attribution)
