@@ -1,0 +1,205 @@
+"""The Layers panel used with the mouse and keyboard: the check box's rectangle, the row drag, the
+opacity slider's handle, the right-click menu, ▲/▼, colour, line width, double-click (issue 11)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from person import (
+    LEFT,
+    NO_MOD,
+    active_popup,
+    check_rect,
+    check_states,
+    click_check,
+    click_entry,
+    double_click,
+    drag_slider,
+    handle_rect,
+    layer_items,
+    right_click,
+    unit_pixels,
+    when_shown,
+)
+from PyQt6.QtCore import QPoint, QPointF, Qt
+from PyQt6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PyQt6.QtWidgets import QApplication, QColorDialog, QInputDialog
+
+
+def _row_text_point(tree, item) -> QPoint:
+    """A point on the row's name, right of the check box and swatch."""
+    rect = tree.visualItemRect(item)
+    return QPoint(check_rect(tree, item).right() + 40, rect.center().y())
+
+
+def _click_row(qtbot, tree, item) -> None:
+    qtbot.mouseClick(tree.viewport(), LEFT, NO_MOD, _row_text_point(tree, item))
+
+
+def _magenta(rgba: np.ndarray) -> int:
+    r, g, b = (rgba[..., i].astype(int) for i in range(3))
+    return int(((r > 230) & (g < 30) & (b > 230)).sum())
+
+
+def test_clicking_the_units_check_box_hides_and_shows_the_units_on_the_map(qtbot, hengyang, grab_map):
+    model, tree = hengyang.model, hengyang.layer_panel.tree
+    model.time.set_date("1944-07-11")
+    shown = grab_map(hengyang)
+    assert unit_pixels(shown) > 2000
+    item = hengyang.layer_panel.item("units")
+    click_check(qtbot, tree, item)
+    assert model.state("units").visible is False
+    assert item.checkState(0) == Qt.CheckState.Unchecked
+    hidden = grab_map(hengyang)
+    assert unit_pixels(hidden) == 0
+    click_check(qtbot, tree, hengyang.layer_panel.item("units"))
+    assert model.state("units").visible is True
+    assert np.array_equal(grab_map(hengyang), shown)
+
+
+def test_a_click_beside_the_check_box_selects_the_row_and_leaves_the_layer_shown(qtbot, hengyang):
+    panel = hengyang.layer_panel
+    _click_row(qtbot, panel.tree, panel.item("rivers"))
+    assert panel.current_name() == "rivers" and hengyang.model.state("rivers").visible
+
+
+def test_a_hundred_check_box_clicks_in_a_row_keep_the_window_and_the_model_in_step(qtbot, hengyang, grab_map):
+    model, tree = hengyang.model, hengyang.layer_panel.tree
+    rng = random.Random(1944)
+    names = [item.data(0, Qt.ItemDataRole.UserRole) for item in layer_items(tree)]
+    expected = {s.name: s.visible for s in model.layer_states}
+    for i in range(100):
+        name = rng.choice(names)
+        click_check(qtbot, tree, hengyang.layer_panel.item(name))
+        expected[name] = not expected[name]
+        if i % 10 == 9:
+            qtbot.wait(5)  # let the queued work run between bursts, as a person pauses
+    assert hengyang.isVisible()
+    assert {s.name: s.visible for s in model.layer_states} == expected
+    assert check_states(tree) == expected
+    assert grab_map(hengyang).any()
+
+
+def test_dragging_a_layer_row_onto_another_reorders_the_drawing(qtbot, hengyang, grab_map):
+    """The user picks the row with the mouse and drops it on the top half of another row.
+
+    The offscreen platform's QDrag returns at once (no drag loop), so the drag's events are sent to
+    the viewport as the window system delivers them (the Xvfb smoke test drives a real one)."""
+    panel, tree, model = hengyang.layer_panel, hengyang.layer_panel.tree, hengyang.model
+    model.time.set_date("1944-07-11")
+    _click_row(qtbot, tree, panel.item("water_areas"))
+    before = grab_map(hengyang)
+    target = tree.visualItemRect(panel.item("units"))
+    where = QPointF(target.center().x(), target.top() + 2)
+    mime = tree.mimeData([panel.item("water_areas")])
+    for kind in (QDragEnterEvent, QDragMoveEvent, QDropEvent):
+        event = kind(where if kind is QDropEvent else where.toPoint(), Qt.DropAction.MoveAction, mime,
+                     LEFT, NO_MOD)
+        QApplication.sendEvent(tree.viewport(), event)
+    names = [s.name for s in model.layer_states]
+    assert names.index("water_areas") == names.index("units") + 1  # just above = drawn just after
+    assert np.any(before != grab_map(hengyang), axis=2).sum() > 100  # water now covers some units
+
+    def listed_above() -> bool:
+        rows = [panel.item(n) for n in ("water_areas", "units")]
+        return rows[0].parent().indexOfChild(rows[0]) + 1 == rows[1].parent().indexOfChild(rows[1])
+
+    qtbot.waitUntil(listed_above, timeout=2000)
+    assert panel.current_name() == "water_areas"
+
+
+def test_up_and_down_buttons_move_the_selected_layer(qtbot, hengyang):
+    panel, model = hengyang.layer_panel, hengyang.model
+    _click_row(qtbot, panel.tree, panel.item("rivers"))
+    before = [s.name for s in model.layer_states].index("rivers")
+    qtbot.mouseClick(panel.up_button, LEFT)
+    assert [s.name for s in model.layer_states].index("rivers") == before + 1
+    qtbot.mouseClick(panel.down_button, LEFT)
+    qtbot.mouseClick(panel.down_button, LEFT)
+    assert [s.name for s in model.layer_states].index("rivers") == before - 1
+    qtbot.waitUntil(lambda: panel.current_name() == "rivers", timeout=2000)  # still selected after rebuilds
+
+
+def test_dragging_the_opacity_handle_fades_the_layer_and_shows_the_percentage(qtbot, hengyang, grab_map):
+    panel, model = hengyang.layer_panel, hengyang.model
+    model.set_options(legend=False)
+    _click_row(qtbot, panel.tree, panel.item("water_areas"))
+    assert panel.opacity_label.text() == "100 %"
+    opaque = grab_map(hengyang)
+    drag_slider(qtbot, panel.opacity, 30)
+    value = panel.opacity.value()
+    assert 20 <= value <= 40, value  # the handle went where the mouse took it
+    assert panel.opacity_label.text() == f"{value} %"
+    assert model.state("water_areas").opacity == pytest.approx(value / 100)
+    faded = grab_map(hengyang)
+    assert np.any(opaque != faded, axis=2).mean() > 0.01
+    assert handle_rect(panel.opacity).center().x() < panel.opacity.width() / 2
+
+
+def test_right_click_remove_layer_takes_it_off_the_list_and_the_map(qtbot, hengyang, grab_map):
+    panel, tree, model = hengyang.layer_panel, hengyang.layer_panel.tree, hengyang.model
+    model.time.set_date("1944-07-11")
+    assert unit_pixels(grab_map(hengyang)) > 2000
+    errors = when_shown(active_popup, lambda menu: click_entry(qtbot, menu, "Remove layer"))
+    right_click(qtbot, tree.viewport(), _row_text_point(tree, panel.item("units")))
+    qtbot.waitUntil(lambda: bool(errors) or "units" not in check_states(tree), timeout=5000)
+    assert not errors, errors
+    assert "units" not in [s.name for s in model.layer_states]
+    assert unit_pixels(grab_map(hengyang)) == 0
+    assert check_states(tree) == {s.name: s.visible for s in model.layer_states}
+
+
+def test_right_click_move_to_a_new_group_typed_by_the_user(qtbot, hengyang, monkeypatch):
+    panel, tree, model = hengyang.layer_panel, hengyang.layer_panel.tree, hengyang.model
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  today ", True))
+
+    def choose(menu) -> None:
+        entry = next(a for a in menu.actions() if a.menu() is not None)  # "Move rivers to group"
+        qtbot.mouseClick(menu, LEFT, NO_MOD, menu.actionGeometry(entry).center())
+        qtbot.waitUntil(entry.menu().isVisible, timeout=3000)
+        click_entry(qtbot, entry.menu(), "New group…")
+
+    errors = when_shown(active_popup, choose)
+    right_click(qtbot, tree.viewport(), _row_text_point(tree, panel.item("rivers")))
+    qtbot.waitUntil(lambda: bool(errors) or model.state("rivers").group == "today", timeout=5000)
+    assert not errors, errors
+    qtbot.waitUntil(lambda: panel.item("rivers").parent().text(0) == "today", timeout=2000)
+
+
+def test_colour_button_recolours_the_layer_on_the_map(qtbot, hengyang, grab_map, monkeypatch):
+    panel = hengyang.layer_panel
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a: QColor("#ff00ff"))
+    _click_row(qtbot, panel.tree, panel.item("water_areas"))
+    assert _magenta(grab_map(hengyang)) == 0
+    qtbot.mouseClick(panel.color_button, LEFT)
+    assert hengyang.model.state("water_areas").style["color"] == "#ff00ff"
+    assert _magenta(grab_map(hengyang)) > 500
+    swatch = panel.item("water_areas").icon(0).pixmap(12, 12).toImage()
+    assert QColor(swatch.pixel(6, 6)).name() == "#ff00ff"
+
+
+def test_typing_a_line_width_thickens_the_rivers(qtbot, hengyang, grab_map):
+    panel, model = hengyang.layer_panel, hengyang.model
+    _click_row(qtbot, panel.tree, panel.item("rivers"))
+    thin = grab_map(hengyang)
+    qtbot.mouseClick(panel.width_box.lineEdit(), LEFT)
+    qtbot.keyClick(panel.width_box.lineEdit(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(panel.width_box.lineEdit(), "6")
+    qtbot.keyClick(panel.width_box.lineEdit(), Qt.Key.Key_Return)
+    assert model.state("rivers").style["linewidth"] == 6.0
+    assert np.any(thin != grab_map(hengyang), axis=2).sum() > 200
+
+
+def test_double_clicking_a_layer_zooms_the_map_to_it(qtbot, hengyang):
+    panel, canvas = hengyang.layer_panel, hengyang.canvas
+    full = canvas.units_per_pixel()
+    double_click(qtbot, panel.tree.viewport(), _row_text_point(panel.tree, panel.item("airfield")))
+    ax0, ay0, ax1, ay1 = hengyang.model.layer_extent("airfield")
+    x0, y0, x1, y1 = canvas.view()
+    assert x0 < ax0 and ax1 < x1 and y0 < ay0 and ay1 < y1
+    assert canvas.units_per_pixel() < full / 2
+    assert QPointF(*canvas.to_pixel((ax0 + ax1) / 2, (ay0 + ay1) / 2)).x() == pytest.approx(
+        canvas.width() / 2, abs=2)
+
