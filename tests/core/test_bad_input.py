@@ -81,7 +81,7 @@ def test_broken_files_give_one_line_and_the_other_file_still_loads(tmp_path, goo
 @pytest.mark.parametrize("kind", sorted(FILE_CASES))
 def test_cli_info_and_validate_on_broken_files(tmp_path, capsys, shipped_gpkg, kind):
     bad = _bad_file(tmp_path, kind, shipped_gpkg)
-    assert main(["info", str(bad)]) == 1
+    assert main(["info", str(bad)]) == 3  # bad input (exit codes: terrain-viewer --help)
     captured = capsys.readouterr()
     assert f"{bad}: {FILE_CASES[kind]}" in captured.err
     assert "Traceback" not in captured.out + captured.err
