@@ -53,7 +53,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise DataError(f"nothing to draw ({first})")
     _apply_options(model, args, from_project)
     view = view_in_map_crs(view, args.view_crs, model) if view else None
-    dpi = args.dpi or 100.0 * size[1] / 1080.0
+    dpi = args.dpi or max(100.0 * size[1] / 1080.0, MIN_DPI)
     renderer = MapRenderer(model)
     renderer.wait_for_tiles = HEADLESS_WAIT  # a rendered PNG shows its basemap, not a gap
     check_output(out, args.overwrite, [])  # it may have appeared while the data loaded
@@ -65,10 +65,16 @@ def cmd_render(args: argparse.Namespace) -> int:
     return OK
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if not 1.0 <= value <= 2400.0:
-        raise argparse.ArgumentTypeError(f"{text}: use 1..2400")
+MIN_DPI = 20.0  # below this the smallest text is under a pixel and FreeType refuses to draw it
+
+
+def _dpi(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not a number") from None
+    if not MIN_DPI <= value <= 2400.0:
+        raise argparse.ArgumentTypeError(f"{text}: use {MIN_DPI:g}..2400")
     return value
 
 
@@ -87,7 +93,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--view", help="xmin,ymin,xmax,ymax in the map CRS, or in --view-crs (default: all data)")
     p.add_argument("--view-crs", help="the CRS of --view, e.g. EPSG:4326 (x = longitude), like GDAL's "
                                       "-projwin_srs")
-    p.add_argument("--dpi", type=_positive, default=None, help="dots per inch (default: scales with height)")
+    p.add_argument("--dpi", type=_dpi, default=None, help="dots per inch (default: scales with height)")
     p.add_argument("--title", default="", help="title drawn at the top")
     p.add_argument("--credits", action="store_true", help="add a line naming the sources drawn")
     p.add_argument("--chinese", action="store_true", help="add Chinese names to labels")

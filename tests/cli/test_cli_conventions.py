@@ -1,0 +1,126 @@
+"""CLI conventions: FILE opens the window, --version, --json, --overwrite, inputs never outputs,
+ISO date-times, --view-crs, completion, exit codes in --help, projects read only from regular files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+from terrain_viewer import __version__
+from terrain_viewer.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_files_without_a_command_open_the_window(monkeypatch, tmp_path: Path):
+    from terrain_viewer.gui import app
+
+    opened = []
+    monkeypatch.setattr(app, "main", lambda argv: opened.append(argv) or 0)
+    assert main([str(tmp_path / "siege.tvproj")]) == 0
+    assert main(["a.gpkg", "b.gpkg"]) == 0
+    assert main([]) == 0
+    assert opened == [[str(tmp_path / "siege.tvproj")], ["a.gpkg", "b.gpkg"], []]
+
+
+def test_version_and_help_list_the_exit_codes(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"terrain-viewer {__version__}"
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for line in ("2  usage error", "3  bad data", "4  the output could not be written", "5  unexpected"):
+        assert line in out
+    assert main(["render", "--out", "x.png", "--nope"]) == 2
+    assert "unrecognized arguments: --nope" in capsys.readouterr().err
+
+
+def test_info_and_validate_json(small_gpkg: Path, capsys):
+    assert main(["info", "--json", str(small_gpkg)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    (entry,) = info["files"]
+    units = next(layer for layer in entry["layers"] if layer["name"] == "units")
+    assert units["features"] == 4 and units["role"] == "keyframes"
+    assert entry["time_extent"] == ["1944-06-23", "1944-07-01T06:00"] and entry["map_crs"] == "EPSG:32649"
+    assert main(["validate", "--json", str(small_gpkg)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["errors"] == 0 and {r["layer"] for r in report["reports"]} >= {"units", "rivers"}
+
+
+def test_render_refuses_an_existing_output_without_overwrite(tmp_path: Path, small_gpkg: Path, capsys):
+    out = tmp_path / "frame.png"
+    out.write_bytes(b"old")
+    args = ["render", str(small_gpkg), "--size", "160x120", "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already exists" in err and "--overwrite" in err
+    assert out.read_bytes() == b"old"
+    assert main([*args, "--overwrite"]) == 0
+    assert mpimg.imread(out).shape[:2] == (120, 160)
+
+
+def test_render_refuses_an_input_as_its_output_even_with_overwrite(tmp_path: Path, capsys):
+    scan = tmp_path / "scan.png"
+    scan.write_bytes(b"\x89PNG pretend scan")
+    assert main(["render", str(scan), "--out", str(scan), "--overwrite"]) == 2
+    assert "is one of the inputs" in capsys.readouterr().err
+    assert scan.read_bytes() == b"\x89PNG pretend scan"
+
+
+def test_an_iso_date_time_is_the_date_plus_the_time_fraction(tmp_path: Path, small_gpkg: Path):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    common = [str(small_gpkg), "--size", "200x150"]
+    assert main(["render", *common, "--date", "1944-06-24T12:00", "--out", str(a)]) == 0
+    assert main(["render", *common, "--date", "1944-06-24", "--time", "0.5", "--out", str(b)]) == 0
+    assert np.array_equal(mpimg.imread(a), mpimg.imread(b))
+    assert main(["render", *common, "--date", "1944-06-24T12:00", "--time", "0.5", "--out",
+                 str(tmp_path / "c.png")]) == 2
+
+
+def test_view_crs_gives_the_same_frame_as_the_map_crs_view(tmp_path: Path, small_gpkg: Path):
+    from pyproj import Transformer
+
+    lonlat = (112.55, 26.85, 112.65, 26.93)
+    utm = Transformer.from_crs(4326, 32649, always_xy=True).transform_bounds(*lonlat, densify_pts=21)
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    common = [str(small_gpkg), "--size", "200x150", "--date", "1944-06-24"]
+    assert main(["render", *common, "--view", ",".join(map(str, lonlat)), "--view-crs", "EPSG:4326",
+                 "--out", str(a)]) == 0
+    assert main(["render", *common, "--view", ",".join(repr(v) for v in utm), "--out", str(b)]) == 0
+    assert np.array_equal(mpimg.imread(a), mpimg.imread(b))
+    assert main(["render", *common, "--view", "0,0,1,1", "--view-crs", "EPSG:nope", "--out", str(a)]) == 2
+
+
+def test_bash_completion_names_the_commands_and_options(capsys):
+    assert main(["--print-completion", "bash"]) == 0
+    script = capsys.readouterr().out
+    assert "complete -o filenames -F _terrain_viewer terrain-viewer" in script
+    assert "project-info" in script and "--overwrite" in script and "--view-crs" in script
+    checked = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("command", [["project-info"], ["render", "--out", "x.png"]])
+def test_a_fifo_named_like_a_project_is_refused_not_read(tmp_path: Path, command: list[str]):
+    fifo = tmp_path / "x.tvproj"
+    os.mkfifo(fifo)
+    argv = [sys.executable, "-m", "terrain_viewer.cli", command[0], str(fifo), *command[1:]]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 3, done.stderr
+    assert done.stderr == f"terrain-viewer: {fifo}: not a regular file (a pipe, socket or device); not read\n"
+
+
+def test_a_bad_project_is_bad_data_exit_3(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.tvproj"
+    bad.write_text('{"format": "terrain_viewer project", "version": 1, "view": [0, 0, NaN, 1]}')
+    assert main(["render", str(bad), "--out", str(tmp_path / "x.png")]) == 3
+    assert capsys.readouterr().err == (f"terrain-viewer: {bad}: bad project: view[2]: "
+                                       "expected a finite number, got nan\n")
