@@ -20,11 +20,18 @@ VIEWS = st.one_of(st.sampled_from(["650000,2970000,670000,2985000", "1,2,3", "na
                                    "112.5,26.8,112.7,27.0"]), TEXT)
 CRS = st.sampled_from(["EPSG:4326", "EPSG:32649", "EPSG:nope", "+proj=ortho +lat_0=-26 +lon_0=-67", "衡阳"])
 OPTION = st.one_of(
-    st.tuples(st.just("--date"), DATES), st.tuples(st.just("--time"), st.sampled_from(["0.5", "-1", "nan", "x"])),
+    st.tuples(st.just("--date"), DATES),
+    st.tuples(st.just("--time"), st.sampled_from(["0.5", "-1", "nan", "x"])),
     st.tuples(st.just("--size"), SIZES), st.tuples(st.just("--view"), VIEWS),
-    st.tuples(st.just("--view-crs"), CRS), st.tuples(st.just("--dpi"), st.sampled_from(["0", "72", "1e9", "x"])),
+    st.tuples(st.just("--view-crs"), CRS),
+    st.tuples(st.just("--dpi"), st.sampled_from(["0", "72", "1e9", "x"])),
     st.tuples(st.just("--title"), TEXT), st.tuples(st.sampled_from(["--no-legend", "--chinese", "--overwrite",
                                                                     "--credits", "--bogus"])))
+
+
+def _small(options: list[tuple]) -> list[tuple]:
+    """A last ``--size`` keeps the frames that do render small (the machine is small)."""
+    return [*options, ("--size", "32x24")]
 
 
 def _check(code: int, capsys, allowed=(0, 2, 3)) -> None:
@@ -50,7 +57,7 @@ def project(tmp_path: Path, small_gpkg: Path) -> Path:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(options=st.lists(OPTION, max_size=4).map(lambda o: [*o, ("--size", "32x24")]), use_project=st.booleans())
+@given(options=st.lists(OPTION, max_size=4).map(_small), use_project=st.booleans())
 def test_render_arguments_end_in_0_2_or_3(tmp_path: Path, small_gpkg: Path, project: Path, capsys, options,
                                           use_project):
     _check(main(_render_args(tmp_path, small_gpkg, options, use_project)), capsys)
@@ -68,7 +75,7 @@ def test_info_and_project_info_arguments_end_in_0_2_or_3(tmp_path: Path, small_g
 
 @pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(options=st.lists(OPTION, max_size=6).map(lambda o: [*o, ("--size", "32x24")]), use_project=st.booleans())
-def test_render_arguments_end_in_0_2_or_3_many(tmp_path: Path, small_gpkg: Path, project: Path, capsys, options,
-                                               use_project):
+@given(options=st.lists(OPTION, max_size=6).map(_small), use_project=st.booleans())
+def test_render_arguments_end_in_0_2_or_3_many(tmp_path: Path, small_gpkg: Path, project: Path, capsys,
+                                               options, use_project):
     _check(main(_render_args(tmp_path, small_gpkg, options, use_project)), capsys)

@@ -43,7 +43,8 @@ DOCUMENT = st.fixed_dictionaries(
         "view": _maybe(st.lists(NUMBERS, min_size=4, max_size=4)),
         "options": _maybe(st.dictionaries(st.sampled_from(["legend", "title", "caption_format", "x"]), ANY)),
         "swipe": _maybe(st.dictionaries(st.sampled_from(["enabled", "position", "left_group"]), ANY)),
-        "basemap": _maybe(st.dictionaries(st.sampled_from(["provider", "opacity", "max_zoom", "mbtiles"]), ANY)),
+        "basemap": _maybe(st.dictionaries(st.sampled_from(["provider", "opacity", "max_zoom", "mbtiles"]),
+                                          ANY)),
         "export": ANY,
     })
 
