@@ -1,0 +1,160 @@
+"""The date bar used with the mouse and the keyboard: the slider's handle dragged, ←/→ and Space on
+the focused map, the play and step buttons, the speed, frames-per-day and loop controls."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from person import LEFT, NO_MOD, drag_slider, handle_rect
+from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtWidgets import QApplication
+
+from terrain_viewer.core.temporal.timeline import day_number, to_date
+from terrain_viewer.gui.qt_time_slider import STEPS_PER_DAY, date_text
+
+START = dt.date(1944, 6, 23)
+
+
+def _focus_map(qtbot, window) -> None:
+    """The user clicks the map (a click, not a drag: the pan tool does nothing with it)."""
+    window.activateWindow()
+    qtbot.mouseClick(window.canvas, LEFT, NO_MOD, QPoint(20, 20))
+    window.canvas.setFocus()  # offscreen windows are not activated by a click
+    assert window.canvas.hasFocus()
+
+
+def _choose(qtbot, combo, text: str) -> None:
+    """Open the combo box's list with the mouse and click the entry ``text``."""
+    qtbot.mouseClick(combo, LEFT)
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=3000)
+    row = combo.findText(text)
+    assert row >= 0, text
+    rect = view.visualRect(combo.model().index(row, 0))
+    qtbot.wait(QApplication.doubleClickInterval() + 50)  # a release sooner would be the opening click's
+    qtbot.mouseMove(view.viewport(), rect.center())  # the row under the mouse becomes current
+    qtbot.mouseClick(view.viewport(), LEFT, NO_MOD, rect.center())
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=3000)
+    assert combo.currentText() == text
+
+
+def test_dragging_the_date_handle_shows_the_release_date_in_the_label_the_model_and_the_map(
+        qtbot, hengyang, grab_map):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    first = grab_map(hengyang)
+    target = (dt.date(1944, 7, 11) - START).days * STEPS_PER_DAY + 12  # noon, 11 July
+    drag_slider(qtbot, bar.slider, target, steps=40)
+    value = bar.slider.value()
+    assert abs(value - target) <= 6, (value, target)  # where the mouse let go, to a pixel
+    assert time.t == pytest.approx(time.start + value / STEPS_PER_DAY)
+    released = to_date(time.t)
+    assert released == dt.date(1944, 7, 11)
+    assert bar.date_label.text() == "11 July 1944" == date_text(time.t)
+    assert "11 July 1944" in hengyang.windowTitle()
+    shown = grab_map(hengyang)  # the map settles on the release date (renders in between are dropped)
+    assert np.any(first != shown, axis=2).mean() > 0.005
+    t = time.t
+    time.set_t(time.start)
+    grab_map(hengyang)
+    time.set_t(t)
+    assert np.array_equal(grab_map(hengyang), shown)  # the same as a fresh render of that moment
+
+
+def test_a_click_on_the_groove_right_of_the_handle_pages_a_week_forward(qtbot, hengyang):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    handle = handle_rect(bar.slider)
+    qtbot.mouseClick(bar.slider, LEFT, NO_MOD, QPoint(handle.right() + 60, handle.center().y()))
+    assert bar.slider.value() == 7 * STEPS_PER_DAY, bar.slider.value()
+    assert time.date == to_date(time.start + bar.slider.value() / STEPS_PER_DAY)
+    assert bar.date_label.text() == date_text(time.t)
+
+
+def test_right_and_left_keys_on_the_focused_map_step_a_day(qtbot, hengyang, grab_map):
+    time = hengyang.model.time
+    _focus_map(qtbot, hengyang)
+    first = grab_map(hengyang)
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Right)
+    assert time.date == dt.date(1944, 6, 24)
+    assert hengyang.time_slider.date_label.text() == "24 June 1944"
+    assert np.any(first != grab_map(hengyang))
+    for _ in range(3):
+        qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Right)
+    assert time.date == dt.date(1944, 6, 27)
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Left)
+    assert time.date == dt.date(1944, 6, 26)
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Left, NO_MOD)
+    for _ in range(5):
+        qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Left)
+    assert time.t == time.start  # no stepping before the first day
+    assert np.array_equal(grab_map(hengyang), first)
+
+
+def test_space_on_the_focused_map_plays_and_pauses(qtbot, hengyang):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    _focus_map(qtbot, hengyang)
+    _choose(qtbot, bar.speed_box, "8 day/s")
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Space)
+    assert bar.playing and bar.play_button.text() == "❚❚"
+    qtbot.waitUntil(lambda: time.t >= time.start + 2, timeout=5000)
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Space)
+    assert not bar.playing and bar.play_button.text() == "▶"
+    stopped = time.t
+    qtbot.wait(300)
+    assert time.t == stopped
+    assert bar.date_label.text() == date_text(stopped)
+
+
+def test_step_buttons_and_play_button_clicked(qtbot, hengyang):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    qtbot.mouseClick(bar.forward_button, LEFT)
+    qtbot.mouseClick(bar.forward_button, LEFT)
+    assert time.date == dt.date(1944, 6, 25) and bar.date_label.text() == "25 June 1944"
+    qtbot.mouseClick(bar.back_button, LEFT)
+    assert time.date == dt.date(1944, 6, 24)
+    qtbot.mouseClick(bar.play_button, LEFT)
+    assert bar.playing
+    qtbot.mouseClick(bar.play_button, LEFT)
+    assert not bar.playing
+
+
+def test_one_frame_per_day_chosen_from_the_list_plays_whole_days(qtbot, hengyang):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    _choose(qtbot, bar.speed_box, "8 day/s")
+    _choose(qtbot, bar.fpd_box, "1 frames/day")
+    time.set_date("1944-08-01")
+    seen: list[float] = []
+    hengyang.model.events.time.connect(lambda change: seen.append(change.value))
+    qtbot.mouseClick(bar.play_button, LEFT)
+    qtbot.waitUntil(lambda: not bar.playing, timeout=5000)
+    assert seen and all(v == int(v) for v in seen)  # whole days only
+    assert bar.date_label.text() == "8 August 1944" and bar.hour_label.text() == ""
+
+
+def test_twelve_frames_per_day_glide_between_days(qtbot, hengyang):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    _choose(qtbot, bar.speed_box, "1 day/s")
+    _choose(qtbot, bar.fpd_box, "12 frames/day")
+    time.set_date("1944-08-06")
+    seen: list[float] = []
+    hengyang.model.events.time.connect(lambda change: seen.append(change.value))
+    qtbot.mouseClick(bar.play_button, LEFT)
+    qtbot.waitUntil(lambda: time.t >= day_number(dt.date(1944, 8, 7)), timeout=5000)
+    qtbot.mouseClick(bar.play_button, LEFT)
+    fractions = [v for v in seen if v != int(v)]
+    assert len(fractions) >= 3 and np.allclose(np.array(seen) * 12, np.round(np.array(seen) * 12))
+
+
+def test_the_loop_box_clicked_makes_playback_start_over(qtbot, hengyang):
+    bar, time = hengyang.time_slider, hengyang.model.time
+    _choose(qtbot, bar.speed_box, "8 day/s")
+    qtbot.mouseClick(bar.loop_box, LEFT)
+    assert bar.loop_box.isChecked()
+    time.set_date("1944-08-07")
+    qtbot.mouseClick(bar.play_button, LEFT)
+    qtbot.waitUntil(lambda: time.t < day_number(dt.date(1944, 7, 1)), timeout=5000)
+    assert bar.playing
+    qtbot.mouseClick(bar.play_button, LEFT)
+    qtbot.mouseClick(bar.loop_box, LEFT)
+    assert not bar.loop_box.isChecked()
