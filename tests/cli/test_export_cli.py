@@ -7,6 +7,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
+import pytest
 from PIL import Image
 
 from terrain_viewer.cli import main
@@ -94,3 +95,111 @@ def test_ctrl_c_cancels_cleanly_and_leaves_nothing(tmp_path: Path):
     assert proc.wait(timeout=60) == 130
     assert b"export cancelled; nothing was written" in err and b"Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- inputs are never outputs; --save-settings; ranges; a failing encoder --------------------------
+def _export(*args: str) -> list[str]:
+    return ["export", "--from", "1944-06-23", "--to", "1944-06-24", "--frames-per-day", "1", "--size",
+            "160x90", "--workers", "1", "--quiet", *args]
+
+
+def _one_line_exit_2(argv: list[str], capsys, needle: str) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and needle in err, err
+    return err
+
+
+def test_an_input_is_never_the_output_even_with_overwrite(tmp_path: Path, small_gpkg: Path, capsys):
+    import os
+
+    original = small_gpkg.read_bytes()
+    as_gif = ["--overwrite", "--format", "gif", "--out"]
+    err = _one_line_exit_2(_export(str(small_gpkg), *as_gif, str(small_gpkg)), capsys,
+                           "is one of the export's inputs")
+    assert str(small_gpkg) in err
+    link = tmp_path / "link.gpkg"
+    os.link(small_gpkg, link)  # another name for the same file
+    _one_line_exit_2(_export(str(small_gpkg), "--overwrite", "--format", "gif", "--out", str(link)),
+                     capsys, "is one of the export's inputs")
+    alias = tmp_path / "alias.gif"
+    alias.symlink_to(small_gpkg)
+    _one_line_exit_2(_export(str(small_gpkg), "--overwrite", "--out", str(alias)), capsys,
+                     "is one of the export's inputs")
+    _one_line_exit_2(_export(str(small_gpkg), "--overwrite", "--out", str(tmp_path)), capsys,
+                     "a folder that holds the export's input")  # PNG frames would replace the folder
+    settings = tmp_path / "export.json"
+    settings.write_text(json.dumps({"fps": 8}))
+    _one_line_exit_2(_export(str(small_gpkg), "--settings", str(settings), "--overwrite", "--format", "gif",
+                             "--out", str(settings)), capsys, "is one of the export's inputs")
+    assert small_gpkg.read_bytes() == original and json.loads(settings.read_text()) == {"fps": 8}
+
+
+def test_a_project_is_never_the_output(tmp_path: Path, small_gpkg: Path, capsys):
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.project import save_project
+
+    project = tmp_path / "s.tvproj"
+    save_project(ViewerModel.open([small_gpkg]), project, export={"size": "160x90", "workers": 1})
+    original = project.read_bytes()
+    _one_line_exit_2(["export", str(project), "--overwrite", "--format", "gif", "--out", str(project)],
+                     capsys, "is one of the export's inputs")
+    _one_line_exit_2(["export", str(project), "--overwrite", "--format", "gif", "--out",
+                      str(tmp_path / "x.gif"), "--save-settings", str(small_gpkg)], capsys,
+                     "--save-settings is one of the export's inputs")
+    assert project.read_bytes() == original and not (tmp_path / "x.gif").exists()
+
+
+def test_save_settings_honours_overwrite_and_replaces_only_settings(tmp_path: Path, capsys):
+    victim = tmp_path / "victim.gpkg"
+    victim.write_bytes(b"SQLite format 3\0 someone's data")
+    out = tmp_path / "f"
+    _one_line_exit_2(_export("--out", str(out), "--save-settings", str(victim)), capsys, "already exists")
+    _one_line_exit_2(_export("--out", str(out), "--save-settings", str(victim), "--overwrite"), capsys,
+                     "is not an export settings file; not overwritten")
+    assert victim.read_bytes() == b"SQLite format 3\0 someone's data" and not out.exists()
+    used = tmp_path / "used.json"
+    assert main(_export("--out", str(out), "--save-settings", str(used))) == 0
+    assert json.loads(used.read_text())["kind"] == "terrain-viewer export settings"
+    _one_line_exit_2(_export("--fps", "12", "--out", str(tmp_path / "g"), "--save-settings", str(used)),
+                     capsys, "already exists")
+    assert main(_export("--fps", "12", "--out", str(tmp_path / "g"), "--save-settings", str(used),
+                        "--overwrite")) == 0
+    assert json.loads(used.read_text())["fps"] == 12
+
+
+def test_out_of_range_settings_are_one_line_exit_2(tmp_path: Path, capsys):
+    settings = tmp_path / "export.json"
+    settings.write_text(json.dumps({"caption_format": "{day:>300000000}", "size": "160x90"}))
+    err = _one_line_exit_2(["export", "--settings", str(settings), "--out", str(tmp_path / "x.mp4")], capsys,
+                           "caption_format: {day:>300000000}: the width must be at most 40")
+    assert err.startswith(f"terrain-viewer: {settings}: ")
+    _one_line_exit_2(_export("--title", "T", "--title-seconds", "1e308", "--out", str(tmp_path / "y.mp4")),
+                     capsys, "title_seconds: must be a number 0..60, got 1e+308")
+    _one_line_exit_2(_export("--caption-format", "{day.foo}", "--out", str(tmp_path / "z.mp4")), capsys,
+                     "caption_format: unknown field {day.foo}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.json"]
+
+
+def test_a_failing_encoder_exits_2_and_leaves_nothing(tmp_path: Path, capsys, monkeypatch):
+    import stat
+    import sys
+
+    fake = tmp_path / "ffmpeg"  # runs the real ffmpeg, then exits 1 as on a disk full at the trailer
+    fake.write_text(f"#!{sys.executable}\nimport subprocess, sys\n"
+                    f"subprocess.call([{imageio_ffmpeg.get_ffmpeg_exe()!r}, *sys.argv[1:]])\n"
+                    "sys.exit(1 if sys.argv[-1].endswith('.mp4') else 0)\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(fake))
+    out = tmp_path / "battle.mp4"
+    _one_line_exit_2(_export("--out", str(out)), capsys, f"{out}: the video encoder ffmpeg failed")
+    assert [p.name for p in tmp_path.iterdir() if "battle" in p.name] == []
+
+
+def test_workers_auto_is_the_default_and_accepted(tmp_path: Path, capsys):
+    assert main(["export", "--from", "1944-07-01", "--to", "1944-07-01", "--frames-per-day", "2",
+                 "--size", "160x90", "--workers", "auto", "--out", str(tmp_path / "f"), "--quiet"]) == 0
+    assert " by " not in capsys.readouterr().out  # a short export renders in one process, no workers
+    with pytest.raises(SystemExit) as info:  # argparse: usage and one line, exit 2
+        main(_export("--workers", "several", "--out", str(tmp_path / "g")))
+    assert info.value.code == 2 and "not a number or 'auto': 'several'" in capsys.readouterr().err

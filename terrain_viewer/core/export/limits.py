@@ -45,8 +45,12 @@ def check_number(value: object, where: str, low: float, high: float, whole: bool
     is_number = isinstance(value, int) if whole else isinstance(value, int | float)
     if isinstance(value, bool) or not is_number:
         raise problem(where, f"must be {kind} {low:g}..{high:g}, got {short(value)}")
-    if not (math.isfinite(value) and low <= value <= high):
-        raise problem(where, f"must be {kind} {low:g}..{high:g}, got {value:g}")
+    try:
+        inside = math.isfinite(value) and low <= value <= high
+    except OverflowError:  # an integer too large for a float
+        inside = False
+    if not inside:
+        raise problem(where, f"must be {kind} {low:g}..{high:g}, got {short(value, 24)}")
 
 
 def check_text(value: object, where: str, limit: int) -> None:
@@ -136,5 +140,8 @@ def check_span(days: int, frames: int, where: str = "start..end") -> None:
 
 def short(value: object, limit: int = 40, quote: bool = True) -> str:
     """A value for a message, cut to ``limit`` characters."""
-    text = repr(value) if quote else str(value)
+    try:
+        text = repr(value) if quote else str(value)
+    except ValueError:  # an integer too long to print
+        text = f"<a {type(value).__name__} too long to show>"
     return text if len(text) <= limit else text[:limit - 1] + "…"

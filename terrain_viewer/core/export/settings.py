@@ -90,7 +90,7 @@ class ExportSettings:
             data = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise ExportError(f"cannot read export settings: {exc.strerror or exc}", path) from exc
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: JSON, huge ints
             raise ExportError(f"export settings are not valid JSON: {str(exc)[:120]}", path) from None
         return cls.from_dict(data, path)
 
@@ -216,7 +216,7 @@ def is_settings_file(path: str | Path) -> bool:
         if not path.is_file() or path.stat().st_size > MAX_FILE:
             return False
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     if not isinstance(data, dict) or not data:
         return False
