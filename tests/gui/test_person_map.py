@@ -1,0 +1,123 @@
+"""The map used with the mouse and the keyboard: drag to pan, wheel to zoom, Ctrl+0 and the View
+menu, the cursor's coordinates, Identify (I), Measure (M) and the Events list."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from person import LEFT, NO_MOD, click_menu, drag, hover, wheel
+from pyproj import Transformer
+from PyQt6.QtCore import QPoint, Qt
+
+
+def _centre(window) -> tuple[float, float]:
+    x0, y0, x1, y1 = window.canvas.view()
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def _focus_map(qtbot, window) -> None:
+    qtbot.mouseClick(window.canvas, LEFT, NO_MOD, QPoint(20, 20))
+    window.canvas.setFocus()  # offscreen windows are not activated by a click
+    assert window.canvas.hasFocus()
+
+
+def test_a_mouse_drag_pans_the_map_and_the_pixels_follow(qtbot, hengyang, grab_map):
+    canvas = hengyang.canvas
+    hengyang.model.set_options(legend=False, caption=False, scale_bar=False, north_arrow=False)
+    before = grab_map(hengyang)
+    cx, cy = _centre(hengyang)
+    upp = canvas.units_per_pixel()
+    drag(qtbot, canvas, QPoint(200, 300), QPoint(260, 340))
+    assert _centre(hengyang) == pytest.approx((cx - 60 * upp, cy + 40 * upp))
+    after = grab_map(hengyang)
+    # what was at (x, y) is now at (x + 60, y + 40): the shifted picture matches far better
+    moved = np.abs(after[100:400, 120:300, :3].astype(int) - before[60:360, 60:240, :3].astype(int)).mean()
+    still = np.abs(after[100:400, 120:300, :3].astype(int) - before[100:400, 120:300, :3].astype(int)).mean()
+    assert moved < 0.5 * still
+
+
+def test_the_wheel_zooms_about_the_cursor_and_ctrl_0_zooms_back_out(qtbot, hengyang, grab_map):
+    canvas = hengyang.canvas
+    full = grab_map(hengyang)
+    upp = canvas.units_per_pixel()
+    anchor = canvas.to_map(150, 250)
+    wheel(canvas, QPoint(150, 250), 2)
+    assert canvas.units_per_pixel() == pytest.approx(upp / 1.25 ** 2)
+    assert canvas.to_map(150, 250) == pytest.approx(anchor)
+    assert np.any(grab_map(hengyang) != full)
+    wheel(canvas, QPoint(150, 250), -1)
+    assert canvas.units_per_pixel() == pytest.approx(upp / 1.25)
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(canvas, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert hengyang.model.view == hengyang.model.full_extent()
+    assert np.array_equal(grab_map(hengyang), full)
+
+
+def test_view_menu_zoom_in_out_and_full_extent_clicked(qtbot, hengyang):
+    canvas = hengyang.canvas
+    upp, centre = canvas.units_per_pixel(), _centre(hengyang)
+    click_menu(qtbot, hengyang, "View", "Zoom in")
+    assert canvas.units_per_pixel() == pytest.approx(upp / 1.5) and _centre(hengyang) == pytest.approx(centre)
+    click_menu(qtbot, hengyang, "View", "Zoom in")
+    click_menu(qtbot, hengyang, "View", "Zoom out")
+    assert canvas.units_per_pixel() == pytest.approx(upp / 1.5)
+    drag(qtbot, canvas, QPoint(100, 100), QPoint(200, 150))
+    click_menu(qtbot, hengyang, "View", "Zoom to full extent")
+    assert hengyang.model.view == hengyang.model.full_extent()
+
+
+def test_the_status_bar_follows_the_cursor_in_degrees_and_utm(hengyang):
+    canvas = hengyang.canvas
+    hover(canvas, QPoint(120, 330))
+    x, y = canvas.to_map(120, 330)
+    lon, lat = Transformer.from_crs(hengyang.model.dataset.map_crs, 4326, always_xy=True).transform(x, y)
+    text = hengyang.coords_label.text()
+    east, north = Transformer.from_crs(4326, 32649, always_xy=True).transform(lon, lat)  # UTM 49N
+    assert f"{lat:.5f}° N" in text and f"{lon:.5f}° E" in text
+    assert f"{east:,.0f} E {north:,.0f} N" in text and "32649" in text
+
+
+def test_identify_key_then_a_click_on_a_gate_lists_its_source(qtbot, hengyang):
+    gate = hengyang.model.dataset.layer("gates").gdf.iloc[0]
+    hengyang.canvas.zoom_to_layer("gates")
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_I)
+    assert hengyang.identify_action.isChecked() and hengyang.canvas.tool == "identify"
+    px, py = hengyang.canvas.to_pixel(gate.geometry.x, gate.geometry.y)
+    qtbot.mouseClick(hengyang.canvas, LEFT, NO_MOD, QPoint(round(px), round(py)))
+    names = [attrs.get("name_en") for layer, attrs in hengyang.identify_panel.hits if layer == "gates"]
+    assert gate["name_en"] in names
+    assert hengyang.identify_dock.isVisible()
+    assert str(gate["source"]) in hengyang.identify_panel.browser.toPlainText()
+
+
+def test_measure_key_clicks_give_a_distance_and_a_right_click_clears_it(qtbot, hengyang, grab_map):
+    canvas = hengyang.canvas
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(canvas, Qt.Key.Key_M)
+    assert canvas.tool == "measure"
+    plain = grab_map(hengyang)
+    for point in (QPoint(60, 100), QPoint(300, 100)):
+        qtbot.mouseClick(canvas, LEFT, NO_MOD, point)
+    number, unit = re.search(r"Distance: ([\d,.]+) (k?m)", hengyang.measure_label.text()).groups()
+    metres = float(number.replace(",", "")) * (1000 if unit == "km" else 1)
+    assert metres == pytest.approx(240 * canvas.units_per_pixel(), rel=0.02)  # UTM metres ≈ geodesic here
+    drawn = grab_map(hengyang)
+    assert np.any(drawn[95:106, 60:300] != plain[95:106, 60:300])  # the line is drawn along the clicks
+    qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, NO_MOD, QPoint(200, 300))
+    assert hengyang.measure.points == [] and "click points" in hengyang.measure_label.text()
+    assert np.array_equal(grab_map(hengyang), plain)
+    qtbot.keyClick(canvas, Qt.Key.Key_P)
+    assert canvas.tool == "pan"
+
+
+def test_clicking_a_days_event_centres_the_map_on_it(qtbot, hengyang):
+    panel = hengyang.events_panel
+    hengyang.model.time.set_date("1944-07-11")
+    assert panel.list.count() > 0
+    item = panel.list.item(panel.list.count() - 1)
+    x, y = item.data(Qt.ItemDataRole.UserRole)
+    qtbot.mouseClick(panel.list.viewport(), LEFT, NO_MOD, panel.list.visualItemRect(item).center())
+    assert _centre(hengyang) == pytest.approx((x, y))
