@@ -112,26 +112,29 @@ def place_labels(ax, renderer, specs: list[LabelSpec], zorder: float = 1000.0,
     ``taken`` (display-space Bboxes) is extended with the boxes used, so later calls avoid them.
     """
     taken = [] if taken is None else taken
-    index = BoxIndex(taken)
+    placer = _Placer(ax, renderer, BoxIndex(taken), zorder)
     failures: dict[tuple[int, int], int] = defaultdict(int)
-    frame = ax.bbox.extents
+    frame = placer.frame
     order = sorted(range(len(specs)), key=lambda i: -specs[i].priority)
     anchors = ax.transData.transform([(s.x, s.y) for s in specs]) if specs else np.zeros((0, 2))
-    scale = ax.figure.dpi / 72.0
     artists = []
-    for i in order:
-        spec, (px, py) = specs[i], anchors[i]
-        cell = (math.floor(px / CELL), math.floor(py / CELL))
-        if not (frame[0] <= px <= frame[2] and frame[1] <= py <= frame[3]) or failures[cell] >= CELL_FAILURES:
-            continue
-        placed = _place(ax, renderer, spec, (px, py), scale, frame, index, zorder)
-        if placed is None:
-            failures[cell] += 1
-            continue
-        text, box = placed
-        index.add(box)
-        taken.append(box)
-        artists.append(text)
+    try:
+        for i in order:
+            spec, (px, py) = specs[i], anchors[i]
+            cell = (math.floor(px / CELL), math.floor(py / CELL))
+            outside = not (frame[0] <= px <= frame[2] and frame[1] <= py <= frame[3])
+            if outside or failures[cell] >= CELL_FAILURES:
+                continue
+            placed = placer.place(spec, (px, py))
+            if placed is None:
+                failures[cell] += 1
+                continue
+            text, box = placed
+            placer.index.add(box)
+            taken.append(box)
+            artists.append(text)
+    finally:
+        placer.close()
     return artists
 
 
@@ -140,27 +143,54 @@ def _inside(extents: tuple, frame) -> bool:
     return frame[0] <= x0 and x1 <= frame[2] and frame[1] <= y0 and y1 <= frame[3]
 
 
-def _place(ax, renderer, spec: LabelSpec, anchor: tuple, scale: float, frame, index: BoxIndex,
-           zorder: float) -> tuple[object, Bbox] | None:
-    """The label's text artist at its first free candidate position and its padded box, or None."""
-    props = dict(spec.props)
-    along = props.pop("along", None)
-    text = ax.annotate(spec.text, (spec.x, spec.y), xytext=(0, 0), textcoords="offset points", ha="left",
-                       va="bottom", rotation=_angle(ax, spec, along), rotation_mode="anchor", zorder=zorder,
-                       annotation_clip=False, **props)
-    probe = text.get_window_extent(renderer).extents
-    w, h = probe[2] - probe[0], probe[3] - probe[1]
-    for dx, dy, ha, va in _candidates(spec):
-        if not along:  # upright: the box is known without laying the text out again
-            guess = _shifted(*anchor, w, h, dx * scale, dy * scale, ha, va)
-            if not _inside(guess, frame) or index.overlaps(guess):
-                continue
-        text.xyann = (dx, dy)
-        text.set_ha(ha)
-        text.set_va(va)
-        box = _padded(tuple(text.get_window_extent(renderer).extents))
-        if _inside(box, frame) and not index.overlaps(box):
-            text.set_path_effects(halo(2.4))
-            return text, Bbox.from_extents(*box)
-    text.remove()
-    return None
+class _Placer:
+    """Tries a label's candidate positions against the placed boxes."""
+
+    def __init__(self, ax, renderer, index: BoxIndex, zorder: float):
+        self.ax, self.renderer, self.index, self.zorder = ax, renderer, index, zorder
+        self.frame = ax.bbox.extents
+        self.scale = ax.figure.dpi / 72.0
+        self._probes: dict[str, object] = {}  # one measuring text per text style
+
+    def close(self) -> None:
+        for probe in self._probes.values():
+            probe.remove()
+        self._probes.clear()
+
+    def size(self, spec: LabelSpec, props: dict) -> tuple[float, float]:
+        """Width and height of the upright label in pixels, measured with a reused text."""
+        key = repr(sorted(props.items()))
+        probe = self._probes.get(key)
+        if probe is None:
+            probe = self._probes[key] = self.ax.text(0, 0, "", ha="left", va="bottom", **props)
+        probe.set_text(spec.text)
+        x0, y0, x1, y1 = probe.get_window_extent(self.renderer).extents
+        return x1 - x0, y1 - y0
+
+    def place(self, spec: LabelSpec, anchor: tuple) -> tuple[object, Bbox] | None:
+        """The label's text artist at its first free candidate position and its padded box, or None."""
+        props = dict(spec.props)
+        along = props.pop("along", None)
+        w, h = self.size(spec, props) if not along else (0.0, 0.0)
+        text = None
+        for dx, dy, ha, va in _candidates(spec):
+            if not along:  # upright: the box is known without laying the text out
+                guess = _shifted(*anchor, w, h, dx * self.scale, dy * self.scale, ha, va)
+                if not _inside(guess, self.frame) or self.index.overlaps(guess):
+                    continue
+            if text is None:
+                text = self.ax.annotate(spec.text, (spec.x, spec.y), xytext=(dx, dy),
+                                        textcoords="offset points", ha=ha, va=va,
+                                        rotation=_angle(self.ax, spec, along), rotation_mode="anchor",
+                                        zorder=self.zorder, annotation_clip=False, **props)
+            else:
+                text.xyann = (dx, dy)
+                text.set_ha(ha)
+                text.set_va(va)
+            box = _padded(tuple(text.get_window_extent(self.renderer).extents))
+            if _inside(box, self.frame) and not self.index.overlaps(box):
+                text.set_path_effects(halo(2.4))
+                return text, Bbox.from_extents(*box)
+        if text is not None:
+            text.remove()
+        return None

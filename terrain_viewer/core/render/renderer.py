@@ -167,11 +167,14 @@ class MapRenderer:
         self._basemap = basemap_spec(self.model, only)
         self._restore_background(items[:cut], t, view, size, dpi, taken)
         t1 = time.perf_counter()
+        # the layers on top place their labels clear of the furniture and of each other, but over the
+        # cached background's (which would otherwise push out the day's event titles)
         self._draw_top(items[cut:], t, view, taken)
         return t1 - t0
 
     # ---- background ------------------------------------------------------------------------
-    def _restore_background(self, bottom: list[Item], t: float, view: Extent, size, dpi, taken: list) -> None:
+    def _restore_background(self, bottom: list[Item], t: float, view: Extent, size, dpi, taken: list) -> list:
+        """Restore (or draw and cache) the background; return the boxes of its labels."""
         opts = self.model.options
         key = (rounded(view), size, dpi, tuple(i.key(t) for i in bottom), opts.labels,
                opts.chinese_names, tuple(tuple(b.bounds) for b in taken), self._basemap_key())
@@ -185,6 +188,7 @@ class MapRenderer:
         region, labels = hit
         self._canvas.restore_region(region)
         self.last_label_boxes += labels
+        return labels
 
     def _draw_background(self, bottom: list[Item], t: float, dpi: float, taken: list) -> tuple:
         ax = self._fig.axes[0]
@@ -294,6 +298,7 @@ class MapRenderer:
                 placed = list(taken)
                 artists += place_labels(ax, renderer, ctx.labels, taken=placed)
                 self.last_label_boxes += placed[len(taken):]
+                taken = placed
                 for artist in artists:
                     artist.draw(renderer)
                 remove(artists)
@@ -302,6 +307,7 @@ class MapRenderer:
                        opts.chinese_names, tuple(tuple(b.bounds) for b in taken))
                 sprite = self._sprites.get(key, partial(self._paint_sprite, item=item, t=t, taken=taken))
                 self.last_label_boxes += sprite.labels
+                taken = taken + sprite.labels
                 self._blend(sprite)
 
     def _paint_sprite(self, ax, item: Item, t: float, taken: list) -> tuple[list, list]:

@@ -1,0 +1,172 @@
+"""Issues 12 and 19 in the renderer, on real renders: the legend follows the styles in effect, a
+line above a moving layer is drawn whole, label placement stays bounded and never overlaps, and
+the north arrow's convergence is 0 where grid north is true north."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS
+
+from terrain_viewer.core.data.builtin import builtin_paths
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render.furniture import grid_convergence
+from terrain_viewer.core.render.renderer import MapRenderer
+from terrain_viewer.core.temporal.timeline import day_number
+
+SIZE = (960, 540)
+MAGENTA = (255, 0, 255)
+T = day_number(dt.date(1944, 7, 11))
+
+
+def near(rgba: np.ndarray, colour, tolerance: int = 40) -> np.ndarray:
+    return (np.abs(rgba[..., :3].astype(int) - np.asarray(colour)) <= tolerance).all(axis=-1)
+
+
+def no_furniture(model: ViewerModel) -> None:
+    model.set_options(legend=False, caption=False, scale_bar=False, north_arrow=False, credits=False)
+
+
+def user_layer(model: ViewerModel, path: Path) -> str:
+    assert model.add_files([path]) == []
+    return next(s.name for s in model.layer_states if s.group == "added")
+
+
+# ---- the legend is derived from the styles in effect ---------------------------------------------
+def test_the_legend_follows_a_style_override():
+    model = ViewerModel.open(builtin_paths())
+    model.set_options(caption=False, scale_bar=False, north_arrow=False)
+    renderer = MapRenderer(model)
+    only_furniture = set()  # no layer drawn: every coloured pixel is the legend's
+    before = renderer.render(t=T, size=SIZE, layers=only_furniture)
+    model.set_style("defense_lines", color="#ff00ff")
+    after = renderer.render(t=T, size=SIZE, layers=only_furniture)
+    assert near(before, MAGENTA, 30).sum() == 0
+    swatch = near(after, MAGENTA, 30)
+    assert swatch.sum() > 15
+    rows, cols = np.nonzero(swatch)
+    assert cols.min() > SIZE[0] * 0.4 and rows.min() > SIZE[1] * 0.5  # in the legend, lower right
+    model.set_style("defense_lines", color="#00ff00")  # and again: the legend is not stale
+    again = renderer.render(t=T, size=SIZE, layers=only_furniture)
+    assert near(again, MAGENTA, 30).sum() == 0 and near(again, (0, 255, 0), 30).sum() > 15
+
+
+def test_a_generic_layer_legend_takes_its_colour_override(tmp_path: Path):
+    path = tmp_path / "roads.gpkg"
+    gpd.GeoDataFrame({"name": ["road"]}, geometry=[shapely.LineString([(112.57, 26.88), (112.64, 26.91)])],
+                     crs=4326).to_file(path, layer="roads", engine="pyogrio")
+    model = ViewerModel.open(builtin_paths())
+    name = user_layer(model, path)
+    model.set_style(name, color="#ff00ff")
+    rgba = MapRenderer(model).render(t=T, size=SIZE, layers=set())
+    assert near(rgba, MAGENTA, 30).sum() > 15
+
+
+# ---- issue 19: lines above a moving layer are drawn whole ---------------------------------------
+@pytest.fixture
+def long_line(tmp_path: Path) -> Path:
+    path = tmp_path / "long_line.gpkg"
+    line = shapely.LineString([(112.555, 26.865), (112.60, 26.91), (112.655, 26.925)])
+    gpd.GeoDataFrame({"kind": ["track"]}, geometry=[line], crs=4326).to_file(path, layer="long_line",
+                                                                             engine="pyogrio")
+    return path
+
+
+def test_a_line_above_the_units_is_drawn_whole(long_line: Path):
+    model = ViewerModel.open(builtin_paths())
+    no_furniture(model)
+    name = user_layer(model, long_line)
+    model.set_style(name, color="#ff00ff", linewidth=2.0)
+    names = [s.name for s in model.layer_states]
+    assert names.index(name) > names.index("units")  # above a moving layer: drawn as a sprite
+    assert model.state("units").visible
+    renderer = MapRenderer(model)
+    alone = near(renderer.render(t=T, size=SIZE, layers={name}), MAGENTA).sum()
+    over = near(renderer.render(t=T, size=SIZE), MAGENTA).sum()
+    again = near(renderer.render(t=T + 1, size=SIZE), MAGENTA).sum()  # from the sprite cache
+    assert alone > 500
+    assert over == pytest.approx(alone, rel=0.05)
+    assert again == pytest.approx(alone, rel=0.05)
+
+
+def test_a_polygon_above_the_units_is_drawn_whole(tmp_path: Path):
+    path = tmp_path / "zone.gpkg"
+    zone = shapely.Polygon([(112.56, 26.87), (112.65, 26.87), (112.65, 26.92), (112.56, 26.92)]).exterior
+    gpd.GeoDataFrame({"kind": ["zone"]}, geometry=[shapely.Polygon(zone)], crs=4326).to_file(
+        path, layer="zone", engine="pyogrio")
+    model = ViewerModel.open(builtin_paths())
+    no_furniture(model)
+    name = user_layer(model, path)
+    model.set_style(name, edgecolor="#ff00ff", linewidth=2.0)
+    renderer = MapRenderer(model)
+    alone = near(renderer.render(t=T, size=SIZE, layers={name}), MAGENTA).sum()
+    over = near(renderer.render(t=T, size=SIZE), MAGENTA).sum()
+    assert alone > 500 and over == pytest.approx(alone, rel=0.05)
+
+
+# ---- issue 19: label placement is bounded and never overlaps -------------------------------------
+def named_points(path: Path, n: int, seed: int = 3) -> Path:
+    rng = np.random.default_rng(seed)
+    xs, ys = rng.uniform(112.55, 112.66, n), rng.uniform(26.86, 26.93, n)
+    gpd.GeoDataFrame({"name_en": [f"Point {i}" for i in range(n)]}, geometry=shapely.points(xs, ys),
+                     crs=4326).to_file(path, layer="crowd", engine="pyogrio")
+    return path
+
+
+def overlapping_pairs(boxes) -> int:
+    ext = np.array([b.extents for b in boxes])
+    x0, y0, x1, y1 = (ext[:, i] for i in range(4))
+    hit = ((x0[:, None] < x1[None]) & (x0[None] < x1[:, None]) & (y0[:, None] < y1[None])
+           & (y0[None] < y1[:, None]))
+    np.fill_diagonal(hit, False)
+    return int(hit.sum() // 2)
+
+
+def test_ten_thousand_named_points_render_with_no_overlapping_labels(tmp_path: Path):
+    model = ViewerModel.open(builtin_paths())
+    name = user_layer(model, named_points(tmp_path / "crowd.gpkg", 10_000))
+    renderer = MapRenderer(model)
+    rgba = renderer.render(t=T, size=SIZE)  # over the built-in data
+    assert rgba.shape == (SIZE[1], SIZE[0], 4) and len(renderer.last_label_boxes) > 50
+    renderer.render(t=T, size=SIZE, layers={name})
+    boxes = renderer.last_label_boxes
+    assert 50 < len(boxes) < 2_000  # labels are placed, and thinned
+    assert overlapping_pairs(boxes) == 0
+    width, height = SIZE
+    assert all(b.x0 >= 0 and b.x1 <= width and b.y0 >= 0 and b.y1 <= height for b in boxes)
+
+
+def test_a_crowd_of_points_does_not_push_out_the_city_label(tmp_path: Path):
+    """Thinned by priority: the walled city's name is placed before thousands of plain names."""
+    model = ViewerModel.open(builtin_paths())
+    model.set_options(legend=False)
+    renderer = MapRenderer(model)
+    renderer.render(t=T, size=SIZE, layers={"city"})
+    (city,) = renderer.last_label_boxes
+    user_layer(model, named_points(tmp_path / "crowd.gpkg", 10_000))
+    renderer.render(t=T, size=SIZE, layers={"city", model.layer_states[-1].name})
+    assert any(np.allclose(b.extents, city.extents) for b in renderer.last_label_boxes)
+
+
+def test_label_boxes_come_back_from_the_cache():
+    model = ViewerModel.open(builtin_paths())
+    model.set_visible("events", False)  # a dated layer above the units labels over the background
+    renderer = MapRenderer(model)
+    renderer.render(t=T, size=SIZE)
+    first = [tuple(b.extents) for b in renderer.last_label_boxes]
+    renderer.render(t=T, size=SIZE)  # background and sprites from the caches
+    second = [tuple(b.extents) for b in renderer.last_label_boxes]
+    assert first and sorted(first) == sorted(second)
+    assert overlapping_pairs(renderer.last_label_boxes) == 0
+
+
+# ---- the north arrow ---------------------------------------------------------------------------------
+def test_grid_convergence_is_zero_in_a_geographic_crs_and_known_in_utm():
+    assert grid_convergence(CRS(4326), (112.55, 26.86, 112.66, 26.93)) == 0.0
+    turn = grid_convergence(CRS(32649), (650_000, 2_970_000, 670_000, 2_980_000))
+    assert 0.5 < turn < 1.0  # east of the zone's central meridian (111°E)
