@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from terrain_viewer import __version__, cli_export
 from terrain_viewer.cli import data, gui, project_info, render
-from terrain_viewer.cli.common import EXIT_CODES_HELP, INTERRUPTED, UNEXPECTED, USAGE, exit_code, say
+from terrain_viewer.cli.common import EXIT_CODES_HELP, INTERRUPTED, UNEXPECTED, exit_code, say
 from terrain_viewer.core.common.errors import TerrainViewerError
 
 # every command, registered explicitly: (module registering it, the commands it adds)
@@ -54,28 +54,19 @@ def _with_command(argv: list[str]) -> list[str]:
     return argv
 
 
-def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace | int:
-    """The parsed arguments, or argparse's exit code (2 for a usage error, 0 for --help)."""
-    try:
-        return parser.parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else USAGE
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see ``--help``)."""
+    """Run the command line; returns the exit code (see ``--help``). A usage error argparse finds
+    (and ``--help``, ``--version``) exits through SystemExit as argparse does (code 2, or 0)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = _parse(parser, _with_command(argv))
-    if isinstance(args, int):
-        return args
+    args = parser.parse_args(_with_command(argv))
     if args.print_completion:
         from terrain_viewer.cli.completion import bash_script
 
         print(bash_script(parser), end="")
         return 0
     if args.command is None:
-        args = _parse(parser, ["gui"])
+        args = parser.parse_args(["gui"])
     if args.command != "gui":
         from terrain_viewer.core.common.logs import setup_logging
 

@@ -30,14 +30,22 @@ def test_files_without_a_command_open_the_window(monkeypatch, tmp_path: Path):
     assert opened == [[str(tmp_path / "siege.tvproj")], ["a.gpkg", "b.gpkg"], []]
 
 
+def _exit_code(argv: list[str]) -> int:
+    """``main``'s code, or argparse's SystemExit code (usage errors, --help, --version)."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
 def test_version_and_help_list_the_exit_codes(capsys):
-    assert main(["--version"]) == 0
+    assert _exit_code(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"terrain-viewer {__version__}"
-    assert main(["--help"]) == 0
+    assert _exit_code(["--help"]) == 0
     out = capsys.readouterr().out
     for line in ("2  usage error", "3  bad data", "4  the output could not be written", "5  unexpected"):
         assert line in out
-    assert main(["render", "--out", "x.png", "--nope"]) == 2
+    assert _exit_code(["render", "--out", "x.png", "--nope"]) == 2
     assert "unrecognized arguments: --nope" in capsys.readouterr().err
 
 

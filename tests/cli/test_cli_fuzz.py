@@ -9,7 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from terrain_viewer.cli import main
+from terrain_viewer.cli import main as cli_main
+
+
+def main(argv: list[str]) -> int:
+    """The exit code of ``terrain-viewer argv``, in process (argparse's usage errors exit via SystemExit)."""
+    try:
+        return cli_main(argv)
+    except SystemExit as exc:
+        return exc.code
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
 DATES = st.one_of(st.sampled_from(["1944-07-11", "1944-07-11T12:00", "1944-13-40", "99999-01-01",

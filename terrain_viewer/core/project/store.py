@@ -132,6 +132,8 @@ def write_project_text(path: Path, text: str) -> Path:
     the temp files an earlier, killed save left (an hour old or more)."""
     if path.is_dir():
         raise ProjectError("cannot save: is a folder", path)
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise ProjectError("cannot save: the folder does not exist", path)
     try:
         atomic_write_text(path, text, backup=True, error=ProjectError)
     except ProjectError as exc:
