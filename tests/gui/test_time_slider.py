@@ -42,7 +42,7 @@ def test_setting_the_model_date_moves_the_slider(hengyang):
 
 def test_play_advances_in_fractions_of_a_day_and_stops_at_the_end(qtbot, hengyang):
     bar, time = hengyang.time_slider, hengyang.model.time
-    bar.speed_box.setCurrentIndex(4)  # 8 days a second
+    bar.speed_box.setCurrentIndex(2)  # 2 days a second
     bar.fpd_box.setCurrentIndex(1)  # 4 frames per day
     time.set_date("1944-08-05")
     seen: list[float] = []
@@ -53,7 +53,7 @@ def test_play_advances_in_fractions_of_a_day_and_stops_at_the_end(qtbot, hengyan
     assert time.t == time.end
     steps = np.diff([day_number(dt.date(1944, 8, 5)), *seen])
     assert (steps > 0).all() and np.allclose(steps * 4, np.round(steps * 4))  # whole quarter-day frames
-    assert len(seen) >= 4  # it glided: frames between the days, not one jump
+    assert any(t % 1 for t in seen)  # it glided: frames between the days (late ticks may skip some)
     assert bar.date_label.text() == "8 August 1944"
 
 
