@@ -27,6 +27,7 @@ from terrain_viewer.core.temporal.tracks import Tracks, interpolate_points, morp
 TIME_COLUMNS = ("start_date", "end_date")
 KEYFRAME_IDS = ("unit_id", "line_id")
 MAX_VERTICES = 5_000_000  # vertices per layer; larger layers are refused with a message
+MAX_PROJECTED = 1e9  # |x| or |y| beyond this in a projected CRS is not on Earth in any unit
 __all__ = ["Dataset", "Layer", "choose_map_crs", "load_layer", "open_dataset", "unique_name", "utm_crs_for"]
 
 
@@ -182,11 +183,15 @@ def _check_placeable(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
                             "(a local or engineering CRS)", path, name) from None
 
 
-def _drop_nonfinite(gdf: gpd.GeoDataFrame, problems: list[str], why: str) -> gpd.GeoDataFrame:
+def _drop_nonfinite(gdf: gpd.GeoDataFrame, problems: list[str], why: str,
+                    limit: float = np.inf) -> gpd.GeoDataFrame:
+    """Drop the rows with a coordinate that is not finite (or beyond ``limit``), with a count."""
     if gdf.empty:
         return gdf
     xy, rows = shapely.get_coordinates(gdf.geometry.values, return_index=True)
-    bad = np.unique(rows[~np.isfinite(xy).all(axis=1)])
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(xy).all(axis=1) & (np.abs(xy) < limit).all(axis=1)
+    bad = np.unique(rows[~ok])
     if len(bad):
         problems.append(f"{len(bad)} features with {why} skipped")
         gdf = gdf.drop(gdf.index[bad])
@@ -266,6 +271,9 @@ def prepare_layer(path: Path, info: io.LayerInfo, gdf: gpd.GeoDataFrame | None =
         raw.gdf = _clean_geometries(gdf, raw.problems, raw.warnings)  # NaN out before the CRS checks
         _check_crs(raw.gdf, path, info.name)
         _check_placeable(raw.gdf, path, info.name)
+        if raw.gdf.crs.is_projected:
+            raw.gdf = _drop_nonfinite(raw.gdf, raw.problems, f"coordinates beyond ±{MAX_PROJECTED:.0e} "
+                                      "(not on Earth)", MAX_PROJECTED)
         vertices = int(shapely.get_num_coordinates(raw.gdf.geometry.values).sum())
         if vertices > MAX_VERTICES:
             raise io.data_error(f"{vertices:,} vertices; the limit is {MAX_VERTICES:,} per layer "

@@ -8,6 +8,7 @@ refused, and GDAL's curl access is switched off for what it opens (basemaps use 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import os
 import re
@@ -29,6 +30,7 @@ RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".jp2", ".img"}
 MAX_FEATURES = 200_000  # features per layer; larger layers are refused before they are read
 MAX_TABLE_ROWS = 100_000  # rows of an attribute table kept in Dataset.tables
 MAX_VRT_BYTES = 10_000_000  # a VRT (XML) larger than this is refused unread
+WALL_TIME_COLUMNS = ("start_date", "end_date")  # read as the local times written (see _wall_clock)
 STYLE_TABLES = {"layer_styles", "qgis_projects"}  # QGIS keeps styles/projects in a GeoPackage
 # What a failed read of one file or layer may raise besides DataError (pyogrio and pyproj raise
 # RuntimeError subclasses; sqlite3 and decoding errors from damaged files).
@@ -210,9 +212,31 @@ def read_layer(path: str | Path, layer: str) -> gpd.GeoDataFrame:
             if count > MAX_FEATURES:
                 raise data_error(f"{count:,} features; the limit is {MAX_FEATURES:,} per layer "
                                  "(split or simplify it first)", path, layer)
-            return gpd.read_file(path, layer=layer, engine="pyogrio")
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+            return _wall_clock(path, layer, gdf)
     except LOAD_ERRORS as exc:
         raise data_error(f"cannot read features: {_first_line(exc)}", path, layer) from exc
+
+
+def _wall_clock(path: Path, layer: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Date columns with time zones as the local (wall-clock) times written in the file.
+
+    pyogrio turns a DATETIME column with mixed UTC offsets into UTC, which moves midnight of
+    1944-07-01 (+08:00) to 16:00 on 30 June; the viewer's times are the dates as written.
+    """
+    aware = [c for c in WALL_TIME_COLUMNS
+             if c in gdf.columns and isinstance(gdf[c].dtype, pd.DatetimeTZDtype)]
+    if not aware:
+        return gdf
+    raw = pyogrio.read_dataframe(path, layer=layer, columns=aware, read_geometry=False,
+                                 datetime_as_string=True)
+    gdf = gdf.copy()
+    for column in aware:
+        local = [None if not isinstance(v, str) or not v else
+                 dt.datetime.fromisoformat(v.replace("Z", "+00:00")).replace(tzinfo=None)
+                 for v in raw[column]]
+        gdf[column] = pd.Series(local, index=gdf.index, dtype="datetime64[ms]")
+    return gdf
 
 
 def read_table(path: str | Path, layer: str) -> pd.DataFrame:

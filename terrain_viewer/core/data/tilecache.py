@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import logging
+import math
 import os
 import re
 import threading
@@ -81,7 +82,8 @@ class DiskCache:
         path = self.path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            for target, payload in ((path.with_suffix(".expires"), f"{expires:.0f}".encode()), (path, data)):
+            stamp = str(math.floor(expires)).encode()
+            for target, payload in ((path.with_suffix(".expires"), stamp), (path, data)):
                 fd, tmp = temp_file_beside(path.parent, ".tile-", ".tmp")
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(payload)

@@ -74,11 +74,11 @@ def check_url(url: str) -> None:
     shown = plain_text(url, 200)
     if not re.match(r"https?://", url, re.IGNORECASE):
         raise DataError(f"a tile URL starts with http:// or https://: {shown}")
-    if not ("{z}" in url and "{x}" in url and ("{y}" in url or "{-y}" in url)):
-        raise DataError(f"tile URL needs {{z}}, {{x}} and {{y}}: {shown}")
     names = re.findall(r"\{(-?\w+)\}", url)
     leftover = re.sub(r"\{(-?\w+)\}", "", url)
     unknown = sorted({n for n in names if n not in PLACEHOLDERS})
     if unknown or "{" in leftover or "}" in leftover:
         what = ", ".join(f"{{{n}}}" for n in unknown) or "a brace that is not {x} {y} {z} {s} {r} {-y}"
         raise DataError(f"tile URL has a placeholder the viewer cannot fill ({what}): {shown}")
+    if not ("{z}" in url and "{x}" in url and ("{y}" in url or "{-y}" in url)):
+        raise DataError(f"tile URL needs {{z}}, {{x}} and {{y}}: {shown}")
