@@ -142,6 +142,44 @@ def right_click(qtbot, widget: QWidget, pos: QPoint) -> None:
     qtbot.mouseRelease(widget, Qt.MouseButton.RightButton, NO_MOD, pos)
 
 
+# ---- fields ----------------------------------------------------------------------------------------
+def choose(qtbot, combo, text: str) -> None:
+    """Open the combo box's list with the mouse and click the entry ``text``."""
+    qtbot.mouseClick(combo, LEFT)
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=3000)
+    row = combo.findText(text)
+    assert row >= 0, f"{text!r} is not in the list"
+    rect = view.visualRect(combo.model().index(row, 0))
+    qtbot.wait(QApplication.doubleClickInterval() + 50)  # a release sooner would be the opening click's
+    qtbot.mouseMove(view.viewport(), rect.center())  # the row under the mouse becomes current
+    qtbot.mouseClick(view.viewport(), LEFT, NO_MOD, rect.center())
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=3000)
+    assert combo.currentText() == text
+
+
+def type_into(qtbot, field: QWidget, text: str, enter: bool = False) -> None:
+    """Click into a text field (or a spin box's text), select what is there and type ``text``."""
+    target = field.lineEdit() if hasattr(field, "lineEdit") and callable(field.lineEdit) else field
+    qtbot.mouseClick(target, LEFT)
+    qtbot.keyClick(target, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(target, text)
+    if enter:
+        qtbot.keyClick(target, Qt.Key.Key_Return)
+
+
+def pick_date_with_keys(qtbot, edit, *keys: Qt.Key) -> None:
+    """Open a date edit's calendar with the mouse, move in it with ``keys``, press Return."""
+    qtbot.mouseClick(edit, LEFT, NO_MOD, QPoint(edit.width() - 6, edit.height() // 2))
+    calendar = edit.calendarWidget()
+    qtbot.waitUntil(calendar.isVisible, timeout=3000)
+    target = QApplication.focusWidget() or calendar
+    for key in keys:
+        qtbot.keyClick(target, key)
+    qtbot.keyClick(target, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not calendar.isVisible(), timeout=3000)
+
+
 # ---- the map ---------------------------------------------------------------------------------------
 def drag(qtbot, widget: QWidget, start: QPoint, end: QPoint, steps: int = 8) -> None:
     """A left-button drag from ``start`` to ``end``."""

@@ -7,9 +7,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from person import LEFT, NO_MOD, drag_slider, handle_rect
+from person import LEFT, NO_MOD, choose, drag_slider, handle_rect
 from PyQt6.QtCore import QPoint, Qt
-from PyQt6.QtWidgets import QApplication
 
 from terrain_viewer.core.temporal.timeline import day_number, to_date
 from terrain_viewer.gui.qt_time_slider import STEPS_PER_DAY, date_text
@@ -23,21 +22,6 @@ def _focus_map(qtbot, window) -> None:
     qtbot.mouseClick(window.canvas, LEFT, NO_MOD, QPoint(20, 20))
     window.canvas.setFocus()  # offscreen windows are not activated by a click
     assert window.canvas.hasFocus()
-
-
-def _choose(qtbot, combo, text: str) -> None:
-    """Open the combo box's list with the mouse and click the entry ``text``."""
-    qtbot.mouseClick(combo, LEFT)
-    view = combo.view()
-    qtbot.waitUntil(view.isVisible, timeout=3000)
-    row = combo.findText(text)
-    assert row >= 0, text
-    rect = view.visualRect(combo.model().index(row, 0))
-    qtbot.wait(QApplication.doubleClickInterval() + 50)  # a release sooner would be the opening click's
-    qtbot.mouseMove(view.viewport(), rect.center())  # the row under the mouse becomes current
-    qtbot.mouseClick(view.viewport(), LEFT, NO_MOD, rect.center())
-    qtbot.waitUntil(lambda: not view.isVisible(), timeout=3000)
-    assert combo.currentText() == text
 
 
 def test_dragging_the_date_handle_shows_the_release_date_in_the_label_the_model_and_the_map(
@@ -94,7 +78,7 @@ def test_right_and_left_keys_on_the_focused_map_step_a_day(qtbot, hengyang, grab
 def test_space_on_the_focused_map_plays_and_pauses(qtbot, hengyang):
     bar, time = hengyang.time_slider, hengyang.model.time
     _focus_map(qtbot, hengyang)
-    _choose(qtbot, bar.speed_box, "8 day/s")
+    choose(qtbot, bar.speed_box, "8 day/s")
     qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Space)
     assert bar.playing and bar.play_button.text() == "❚❚"
     qtbot.waitUntil(lambda: time.t >= time.start + 2, timeout=5000)
@@ -121,8 +105,8 @@ def test_step_buttons_and_play_button_clicked(qtbot, hengyang):
 
 def test_one_frame_per_day_chosen_from_the_list_plays_whole_days(qtbot, hengyang):
     bar, time = hengyang.time_slider, hengyang.model.time
-    _choose(qtbot, bar.speed_box, "8 day/s")
-    _choose(qtbot, bar.fpd_box, "1 frames/day")
+    choose(qtbot, bar.speed_box, "8 day/s")
+    choose(qtbot, bar.fpd_box, "1 frames/day")
     time.set_date("1944-08-01")
     seen: list[float] = []
     hengyang.model.events.time.connect(lambda change: seen.append(change.value))
@@ -134,8 +118,8 @@ def test_one_frame_per_day_chosen_from_the_list_plays_whole_days(qtbot, hengyang
 
 def test_twelve_frames_per_day_glide_between_days(qtbot, hengyang):
     bar, time = hengyang.time_slider, hengyang.model.time
-    _choose(qtbot, bar.speed_box, "1 day/s")
-    _choose(qtbot, bar.fpd_box, "12 frames/day")
+    choose(qtbot, bar.speed_box, "1 day/s")
+    choose(qtbot, bar.fpd_box, "12 frames/day")
     time.set_date("1944-08-06")
     seen: list[float] = []
     hengyang.model.events.time.connect(lambda change: seen.append(change.value))
@@ -148,7 +132,7 @@ def test_twelve_frames_per_day_glide_between_days(qtbot, hengyang):
 
 def test_the_loop_box_clicked_makes_playback_start_over(qtbot, hengyang):
     bar, time = hengyang.time_slider, hengyang.model.time
-    _choose(qtbot, bar.speed_box, "8 day/s")
+    choose(qtbot, bar.speed_box, "8 day/s")
     qtbot.mouseClick(bar.loop_box, LEFT)
     assert bar.loop_box.isChecked()
     time.set_date("1944-08-07")
