@@ -23,22 +23,13 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.temporal.timeline import to_date, to_datetime
+from terrain_viewer.core.temporal.dates import date_text, range_ends, time_text
+
+__all__ = ["QtTimeSlider", "date_text", "time_text"]
 
 STEPS_PER_DAY = 24  # slider resolution: one hour
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # days per second
 FRAMES_PER_DAY = (1, 4, 12, 24)
-
-
-def date_text(t: float) -> str:
-    """``23 June 1944`` (no leading zero)."""
-    day = to_date(t)
-    return f"{day.day} {day:%B %Y}"
-
-
-def time_text(t: float) -> str:
-    """The hour of day, ``05:00``."""
-    return f"{to_datetime(t):%H:%M}"
 
 
 class QtTimeSlider(QWidget):
@@ -138,9 +129,9 @@ class QtTimeSlider(QWidget):
         self.slider.setPageStep(7 * STEPS_PER_DAY)
         self.slider.setSingleStep(STEPS_PER_DAY)
         self.slider.blockSignals(False)
-        start, end = to_date(time.start), to_date(time.end)
-        self.start_label.setText(f"{start:%d %b %Y}" if start.year != end.year else f"{start:%d %b}")
-        self.end_label.setText(f"{end:%d %b %Y}")
+        start, end = range_ends(time.start, time.end)
+        self.start_label.setText(start)
+        self.end_label.setText(end)
         self._sync_value()
 
     def _sync_value(self) -> None:
