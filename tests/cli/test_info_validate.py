@@ -45,3 +45,33 @@ def test_info_on_a_missing_file_is_one_line_and_nonzero(tmp_path, capsys):
     assert main(["info", str(missing)]) == 3  # bad input
     err = capsys.readouterr().err
     assert f"{missing}: file not found" in err
+
+
+def test_validate_skips_a_qgis_style_table_with_a_note_and_exits_0(tmp_path, capsys):
+    import sqlite3
+
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "styled.gpkg"
+    gpd.GeoDataFrame({"source": ["x"], "confidence": ["low"]}, geometry=[shapely.Point(112.6, 26.9)],
+                     crs=4326).to_file(path, layer="positions")
+    with sqlite3.connect(path) as db:  # as QGIS saves a style into the GeoPackage
+        db.execute("CREATE TABLE layer_styles (id INTEGER PRIMARY KEY, f_table_name TEXT, styleQML TEXT)")
+        db.execute("INSERT INTO layer_styles VALUES (1, 'positions', '<qgis/>')")
+        db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+                   "VALUES ('layer_styles', 'attributes', 'layer_styles')")
+    db.close()
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "0 errors" in out and "no geometry column" not in out
+
+
+def test_info_on_a_fifo_is_one_line_and_nonzero(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "pipe.gpkg"
+    os.mkfifo(fifo)
+    assert main(["info", str(fifo)]) != 0  # returns at once: the FIFO is never opened
+    err = capsys.readouterr().err
+    assert f"{fifo}: not a regular file" in err and len(err.strip().splitlines()) == 1
