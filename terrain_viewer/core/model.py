@@ -172,11 +172,19 @@ class ViewerModel:
         self.dataset.layers += extra.layers
         self.dataset.rasters += extra.rasters
         self.dataset.problems += extra.problems
+        self.dataset.notes += extra.notes
+        for name, table in extra.tables.items():
+            self.dataset.tables.setdefault(name, table)
         with self.events.batch():
             for name in added:
                 self.events.layer_added.emit(name)
             self.refresh_time_range()
         return extra.problems
+
+    @property
+    def has_time(self) -> bool:
+        """Whether any layer is dated (undated data has no date to show or animate)."""
+        return self.dataset.has_time
 
     def refresh_time_range(self) -> None:
         """Fit the slider's range to the dataset's animation extent (keeps the current time)."""

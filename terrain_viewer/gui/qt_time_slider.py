@@ -136,6 +136,13 @@ class QtTimeSlider(QWidget):
 
     def _sync_value(self) -> None:
         time = self.model.time
+        dated = self.model.has_time
+        for widget in (self.slider, self.back_button, self.play_button, self.forward_button):
+            widget.setEnabled(dated)
+        if not dated:  # no date to show: not "1 January 1970"
+            self.date_label.setText("No dates")
+            self.hour_label.setText("")
+            return
         self.slider.blockSignals(True)
         self.slider.setValue(round((time.t - time.start) * STEPS_PER_DAY))
         self.slider.blockSignals(False)

@@ -348,7 +348,7 @@ class MapRenderer:
         opts = self.model.options
         for sprite in furniture:
             self._blend(sprite)
-        if opts.caption:
+        if opts.caption and self.model.has_time:  # undated data: no date, not "1 January 1970"
             text = fu.caption_text(t, opts.caption_format)
             self._blend(self._sprites.get(("caption", text, size, dpi), lambda ax: fu.caption(ax, text)))
         credit = notes.attribution(basemap)
