@@ -23,7 +23,12 @@ class TerrainViewerError(Exception):
         if self.layer:
             where.append(f"layer '{self.layer}'")
         prefix = ": ".join(where)
-        return f"{prefix}: {self.problem}" if prefix else self.problem
+        return one_line(f"{prefix}: {self.problem}" if prefix else self.problem)
+
+
+def one_line(text: str) -> str:
+    """``text`` safe for one terminal line: control characters (newlines included) escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 class DataError(TerrainViewerError):
