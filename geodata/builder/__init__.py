@@ -2,14 +2,16 @@
 
     python -m geodata.builder [--out DIR]      (or: python geodata/build.py [--out DIR])
 
-writes DIR/hengyang_1944.gpkg (vector layers and the ``variants`` table, EPSG:4326) and
-DIR/hengyang_dem.tif (a *reconstructed* elevation grid, EPSG:32649). DIR defaults to geodata/.
+writes DIR/hengyang_1944.gpkg (vector layers, the ``variants`` table and QGIS ``layer_styles``,
+EPSG:4326; dates as DATETIME), DIR/hengyang_dem.tif (a *reconstructed* elevation grid, EPSG:32649)
+and DIR/hengyang_1944.qgz (a QGIS project of both, animated by date). DIR defaults to geodata/.
 The output is deterministic: rows are sorted, no wall-clock time is written, and every derived
 coordinate is rounded. The build fails when a unit stands in water on any day
 (geodata.checks). See geodata/README.md and docs/data-model.md.
 
 Modules: ``common`` (paths, validation, geometry helpers), ``vectors`` (rivers, hills, points,
-features), ``units`` (unit and front-line keyframes, events), ``dem``, ``write`` (outputs).
+features), ``units`` (unit and front-line keyframes, events), ``dem``, ``write`` (outputs),
+``styles`` (QML from the viewer's palette) and ``qgis`` (layer_styles table, QGIS project).
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ import geopandas as gpd
 import pandas as pd
 from shapely.ops import unary_union
 
-from .common import DEM_NAME, GEODATA, GPKG_NAME, BuildError, Sources, load_csv, text
+from .common import DEM_NAME, GEODATA, GPKG_NAME, QGZ_NAME, BuildError, Sources, load_csv, text
 from .dem import build_dem
 from .units import build_events, build_front_lines, build_units
 from .vectors import build_features, build_hills, build_points, build_rivers
-from .write import LAYER_ORDER, VARIANT_COLUMNS, check_layers, write_dem, write_gpkg
+from .write import LAYER_ORDER, VARIANT_COLUMNS, check_layers, write_dem, write_gpkg, write_project
 
 __all__ = ["BuildError", "build_layers", "build_variants", "main"]
 
@@ -86,9 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     write_gpkg(out / GPKG_NAME, layers, variants)
     write_dem(out / DEM_NAME, z, transform)
+    write_project(out / QGZ_NAME, layers, GPKG_NAME, DEM_NAME)
     for name in LAYER_ORDER:
         print(f"{name:15s} {len(layers[name]):5d}")
     print(f"{'variants':15s} {len(variants):5d} (non-spatial table)")
-    print(f"wrote {out / GPKG_NAME} and {out / DEM_NAME} "
+    print(f"wrote {out / GPKG_NAME}, {out / QGZ_NAME} (QGIS project) and {out / DEM_NAME} "
           f"({z.shape[1]}x{z.shape[0]} cells, max {z.max():.1f} m)")
     return 0

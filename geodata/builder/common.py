@@ -19,6 +19,7 @@ GEODATA = Path(__file__).resolve().parent.parent
 SRC = GEODATA / "src"
 GPKG_NAME = "hengyang_1944.gpkg"
 DEM_NAME = "hengyang_dem.tif"
+QGZ_NAME = "hengyang_1944.qgz"  # the QGIS project beside them
 VARIANTS_TABLE = "variants"
 
 CRS_LL = "EPSG:4326"

@@ -60,7 +60,12 @@ def gpkg(builds):
 
 
 def _read(path, layer):
-    return pyogrio.read_dataframe(path, layer=layer)
+    """A layer with its dates as naive UTC datetimes (an all-NULL column is read without a zone)."""
+    df = pyogrio.read_dataframe(path, layer=layer)
+    for col in ("start_date", "end_date"):
+        if col in df.columns and getattr(df[col].dtype, "tz", None) is not None:
+            df[col] = df[col].dt.tz_convert(None)
+    return df
 
 
 def test_required_layers_exist_with_geometry_types(gpkg):
@@ -84,29 +89,27 @@ def test_every_feature_has_evidence(gpkg):
         assert df.geometry.is_valid.all(), name
 
 
-def _parse(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value) if "T" in value else dt.datetime.fromisoformat(value)
-
-
-def test_dates_are_iso_8601(gpkg):
+def test_dates_are_datetimes(gpkg):
+    """GeoPackage DATETIME (read as datetimes): a start at a date's 00:00 or at the source's hour and
+    minute, an end at the last millisecond of its day or at the source's hour and minute."""
     for name in REQUIRED:
         df = _read(gpkg, name)
         for col in ("start_date", "end_date"):
             if col not in df.columns:
                 continue
+            assert str(df[col].dtype).startswith("datetime64"), (name, col, df[col].dtype)
             for value in df[col].dropna():
-                assert isinstance(value, str), (name, col, value)
-                assert len(value) in (10, 16), (name, col, value)  # date or date-time (minutes)
-                _parse(value)
+                end_of_day = col == "end_date" and value.time() == END_OF_DAY
+                assert value.second == 0 or end_of_day, (name, col, value)
+                assert value.microsecond == 0 or value.time() == END_OF_DAY, (name, col, value)
         if "start_date" in df.columns and "end_date" in df.columns:
             both = df.dropna(subset=["start_date", "end_date"])
-            assert (both["end_date"].str[:10] >= both["start_date"].str[:10]).all(), name
-            # a date-time start never meets a bare date end on the same day
-            dt_start = both["start_date"].str.len() == 16
-            same_day = both["end_date"].str[:10] == both["start_date"].str[:10]
-            assert (
-                both.loc[dt_start & same_day, "end_date"] >= both.loc[dt_start & same_day, "start_date"]
-            ).all()
+            assert (both["end_date"] >= both["start_date"]).all(), name
+            # a date-time start never meets an end before it on the same day
+            assert (both["end_date"].dt.date >= both["start_date"].dt.date).all(), name
+
+
+END_OF_DAY = dt.time(23, 59, 59, 999000)
 
 
 def test_units_are_keyframes_covering_every_day(gpkg):
@@ -121,12 +124,14 @@ def test_units_are_keyframes_covering_every_day(gpkg):
         g = g.sort_values("start_date")
         starts, ends = list(g["start_date"]), list(g["end_date"])
         for nxt, end in zip(starts[1:], ends[:-1], strict=True):
-            assert (pd.Timestamp(nxt) - pd.Timestamp(end)).days == 1, _uid  # no gap, no overlap
-        covered |= set(pd.date_range(starts[0], ends[-1]).strftime("%Y-%m-%d"))
+            assert end.time() == END_OF_DAY, _uid  # a keyframe row lasts to the end of its last day
+            assert (nxt.date() - end.date()).days == 1, _uid  # no gap, no overlap
+        covered |= set(pd.date_range(starts[0].date(), ends[-1].date()).strftime("%Y-%m-%d"))
     assert set(pd.date_range("1944-06-23", "1944-08-08").strftime("%Y-%m-%d")) <= covered
     # the HQ is captured on 8 Aug: nothing after, and the 10th Division moves back on 16/17 July
-    assert units[units.unit_id == "cn_10c_hq"]["end_date"].max() == "1944-08-08"
-    tenth = units[units.unit_id == "cn_10d_30r"].set_index("start_date").geometry
+    assert units[units.unit_id == "cn_10c_hq"]["end_date"].max() == pd.Timestamp("1944-08-08T23:59:59.999")
+    tenth = units[units.unit_id == "cn_10d_30r"]
+    tenth = tenth.set_index(tenth["start_date"].dt.strftime("%Y-%m-%d")).geometry
     assert tenth["1944-07-17"].y > tenth["1944-07-16"].y
 
 
@@ -150,7 +155,7 @@ def test_events_and_geography(gpkg):
     ev = _read(gpkg, "events")
     assert 40 <= len(ev) <= 90
     assert ev["title"].notna().all() and ev["description"].notna().all()
-    assert "1944-08-08T05:00" in set(ev["start_date"])
+    assert pd.Timestamp("1944-08-08T05:00") in set(ev["start_date"])
     city = _read(gpkg, "city").geometry.iloc[0]
     water = _read(gpkg, "water_areas").set_index("feature_id").geometry
     assert not city.intersects(water["xiang"].buffer(-1e-5))
