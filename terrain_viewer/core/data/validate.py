@@ -11,6 +11,7 @@ from terrain_viewer.core.data.layers import Layer, load_layer
 
 EVIDENCE_COLUMNS = ("source", "confidence")
 CONFIDENCE_VALUES = {"high", "medium", "low"}
+WATER_LISTED = 20  # unit-days in water listed per layer
 
 
 @dataclass
@@ -72,7 +73,23 @@ def validate_file(path: str | Path) -> list[LayerReport]:
             report.errors.extend(layer.problems)
             report.warnings.extend(layer.warnings + _evidence_warnings(layer))
         reports.append(report)
+    _water_warnings(path, reports)
     return reports
+
+
+def _water_warnings(path: Path, reports: list[LayerReport]) -> None:
+    """Warn on the unit layers' reports for each day a unit is drawn in water (see ``data.water``)."""
+    from terrain_viewer.core.data.layers import open_dataset
+    from terrain_viewer.core.data.water import units_in_water
+
+    if not any(r.ok and r.layer for r in reports):
+        return
+    wet = units_in_water(open_dataset([path]).layers)
+    for report in reports:
+        mine = [w for w in wet if w.layer == report.layer]
+        report.warnings += [w.text() for w in mine[:WATER_LISTED]]
+        if len(mine) > WATER_LISTED:
+            report.warnings.append(f"… and {len(mine) - WATER_LISTED} more unit-days in water")
 
 
 def _validate_raster(path: Path) -> LayerReport:
