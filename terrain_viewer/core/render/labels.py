@@ -1,10 +1,17 @@
-"""Label placement: greedy by priority, never overlapping, bounded however many labels are asked.
+"""Label placement: one plan per frame that keeps clear of everything drawn.
 
-Painters hand labels over as ``LabelSpec``s; ``place_labels`` places them after all layers are
-drawn, at the first free of a few candidate positions around the anchor. Placed boxes are kept in
-a grid index, so a test costs the boxes nearby, not all boxes; and a crowd limit closes a grid
-cell after repeated failures, so thousands of labels in a dense area are thinned by priority
-(city and rivers first, then the other places, then spot heights) without measuring each one.
+Painters (and the unit layer) hand labels over as ``LabelSpec``s; after the whole frame is drawn,
+``LabelPlanner.plan`` places them greedily by priority (city and rivers first, then events and
+units, then the other places, then spot heights) at the first of a few candidate positions
+around the anchor that is inside the frame and clear of the *obstacles*: unit and event symbols,
+point markers, moving line symbols, the legend, caption and scale bar boxes, and the labels
+already placed. A label that finds no free position is dropped, never overlapped.
+
+Type is scaled to the output: every label is at least ``MIN_TEXT_PX`` (units ``MIN_UNIT_PX``)
+pixels high at 1080 lines and proportionally at other heights, so 720p, 1080p and 4K look alike.
+Placement is stable in time: a label keeps the position it had on the previous frame while that
+position is still free. Boxes are computed arithmetically (rotated labels as the bounding box of
+the turned text), so planning lays out no text; the plan is drawn once and cached as a sprite.
 """
 
 from __future__ import annotations
@@ -21,11 +28,16 @@ from matplotlib.transforms import Bbox
 from terrain_viewer.core.render.symbology import PAPER
 
 # who wins a crowded spot: higher first
-PRIORITY = {"event": 20, "city": 10, "river": 8, "airfield": 7, "station": 7, "gate": 6, "place": 5,
-            "spot_height": 4, "generic": 3}
-CELL = 48  # grid cell of the placed-box index, pixels
+PRIORITY = {"city": 10, "river": 9, "event": 8.5, "unit": 8, "airfield": 7, "station": 7, "gate": 6,
+            "place": 5, "spot_height": 4, "generic": 3}
+CELL = 48  # grid cell of the box index, pixels at 100 dpi (scaled with the dpi)
 CELL_FAILURES = 12  # labels that found no room around an anchor in a cell before the cell is closed
 PAD = (1.06, 1.15)  # a placed box keeps this much clear around its text (width, height factors)
+MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map label at 1080 lines
+MIN_UNIT_PX = 14.0  # … of a unit designation
+FOLLOW = 0.5  # days: a frame this soon after the last one keeps the last one's label positions
+REFERENCE_HEIGHT = 1080
+Extents = tuple[float, float, float, float]
 
 
 @dataclass
@@ -41,6 +53,31 @@ class LabelSpec:
     centred: bool = False  # try the anchor itself first (areas, rivers)
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A label where the plan put it: offset (points), alignment, rotation, final text properties
+    (font size raised to the minimum) and its padded display box (pixels, y up)."""
+
+    spec: LabelSpec
+    dx: float
+    dy: float
+    ha: str
+    va: str
+    rotation: float
+    props: tuple
+    box: Extents
+    text_height: float  # pixels, ascender to descender
+
+    @property
+    def bbox(self) -> Bbox:
+        return Bbox.from_extents(*self.box)
+
+    def key(self) -> tuple:
+        s = self.spec
+        return (s.text, round(s.x, 3), round(s.y, 3), self.dx, self.dy, self.ha, self.va,
+                round(self.rotation, 1), self.props)
+
+
 def halo(width: float = 2.6, colour=PAPER, alpha: float = 0.85) -> list:
     """A paper-coloured outline that keeps text and symbols readable over anything."""
     return [pe.withStroke(linewidth=width, foreground=to_rgba(colour, alpha))]
@@ -49,20 +86,21 @@ def halo(width: float = 2.6, colour=PAPER, alpha: float = 0.85) -> list:
 class BoxIndex:
     """Display-space boxes in a uniform grid: does a new box overlap any of them?"""
 
-    def __init__(self, boxes: list[Bbox] = ()):
+    def __init__(self, boxes=(), cell: float = CELL):
+        self.cell = max(float(cell), 8.0)
         self._cells: dict[tuple[int, int], list[tuple]] = defaultdict(list)
         for box in boxes:
             self.add(box)
 
-    @staticmethod
-    def _span(x0: float, y0: float, x1: float, y1: float):
-        for i in range(math.floor(x0 / CELL), math.floor(x1 / CELL) + 1):
-            for j in range(math.floor(y0 / CELL), math.floor(y1 / CELL) + 1):
+    def _span(self, x0: float, y0: float, x1: float, y1: float):
+        c = self.cell
+        for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
+            for j in range(math.floor(y0 / c), math.floor(y1 / c) + 1):
                 yield i, j
 
-    def add(self, box: Bbox) -> None:
-        extents = tuple(box.extents)
-        if not np.isfinite(extents).all():
+    def add(self, box) -> None:
+        extents = tuple(float(v) for v in (box.extents if isinstance(box, Bbox) else box))
+        if not np.isfinite(extents).all() or extents[2] - extents[0] > 1e6:
             return
         for cell in self._span(*extents):
             self._cells[cell].append(extents)
@@ -75,13 +113,51 @@ class BoxIndex:
                     return True
         return False
 
+    def containing(self, px: float, py: float) -> list[tuple]:
+        """The boxes that hold the point (px, py)."""
+        cell = (math.floor(px / self.cell), math.floor(py / self.cell))
+        return [b for b in self._cells.get(cell, ()) if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
 
-def _candidates(spec: LabelSpec) -> list[tuple[float, float, str, str]]:
-    d = spec.offset
+
+def candidates(spec: LabelSpec, d: float | None = None) -> list[tuple[float, float, str, str]]:
+    """(dx, dy, ha, va) positions around the anchor, right of it first."""
+    d = spec.offset if d is None else d
     around = [(d, 0, "left", "center"), (-d, 0, "right", "center"), (0, d, "center", "bottom"),
               (0, -d, "center", "top"), (d, d, "left", "bottom"), (-d, -d, "right", "top"),
               (d, -d, "left", "top"), (-d, d, "right", "bottom")]
     return [(0, 0, "center", "center")] + around if spec.centred else around
+
+
+def text_box(px: float, py: float, w: float, h: float, dx: float, dy: float, ha: str, va: str,
+             rotation: float = 0.0) -> Extents:
+    """The padded display box of a ``w`` x ``h`` text anchored at (px + dx, py + dy) with ha/va,
+    turned by ``rotation`` degrees about that point (matplotlib's ``rotation_mode='anchor'``)."""
+    fx = {"left": 0.0, "center": 0.5, "right": 1.0}[ha]
+    fy = {"bottom": 0.0, "center": 0.5, "top": 1.0}[va]
+    ox, oy = px + dx, py + dy
+    if not rotation:
+        x, y = ox - fx * w, oy - fy * h
+        return _padded((x, y, x + w, y + h))
+    a = math.radians(rotation)
+    c, s = math.cos(a), math.sin(a)
+    xs, ys = [], []
+    for u in (-fx * w, (1 - fx) * w):
+        for v in (-fy * h, (1 - fy) * h):
+            xs.append(ox + u * c - v * s)
+            ys.append(oy + u * s + v * c)
+    return _padded((min(xs), min(ys), max(xs), max(ys)))
+
+
+def _padded(extents: tuple) -> Extents:
+    x0, y0, x1, y1 = extents
+    mx, my = (x1 - x0) * (PAD[0] - 1) / 2, (y1 - y0) * (PAD[1] - 1) / 2
+    return (x0 - mx, y0 - my, x1 + mx, y1 + my)
+
+
+def min_text_px(priority: float, frame_height: float) -> float:
+    """The least text height in pixels of a label of ``priority`` in a frame ``frame_height`` high."""
+    base = MIN_UNIT_PX if priority == PRIORITY["unit"] else MIN_TEXT_PX
+    return base * frame_height / REFERENCE_HEIGHT
 
 
 def _angle(ax, spec: LabelSpec, along: tuple[float, float] | None) -> float:
@@ -92,105 +168,159 @@ def _angle(ax, spec: LabelSpec, along: tuple[float, float] | None) -> float:
     return angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
 
 
-def _shifted(px: float, py: float, w: float, h: float, dx: float, dy: float, ha: str, va: str) -> tuple:
-    """The padded box of a ``w`` x ``h`` text placed at display (px + dx, py + dy) with ha/va."""
-    x = px + dx - {"left": 0.0, "center": w / 2, "right": w}[ha]
-    y = py + dy - {"bottom": 0.0, "center": h / 2, "top": h}[va]
-    return _padded((x, y, x + w, y + h))
+class LabelPlanner:
+    """Places a frame's labels; remembers text sizes and each label's last position."""
+
+    def __init__(self, family: str | None = None):
+        self.family = family  # a font family put first for every label (None: the painters')
+        self._sizes: dict[tuple, tuple[float, float]] = {}
+        self._memory: dict[tuple, int] = {}
+        self._last: tuple | None = None  # (t, frame size) of the last plan
+        self._probe = None
+
+    def plan(self, ax, renderer, specs: list[LabelSpec], symbols=(), furniture=(),
+             t: float | None = None) -> list[Placed]:
+        """The labels of ``specs`` that fit, clear of the ``symbols`` and ``furniture`` boxes
+        (display extents) and of each other; a label whose anchor is on a symbol starts outside it.
+
+        When this frame (time ``t``) follows the last one (later by at most ``FOLLOW`` days, same
+        size), each label first tries the position it had there; otherwise the plan depends on
+        this frame alone (the same inputs give the same plan).
+        """
+        size = tuple(ax.figure.bbox.size)
+        follows = (t is not None and self._last is not None and self._last[1] == size
+                   and 0 < t - self._last[0] <= FOLLOW)
+        remembered = self._memory if follows else {}
+        self._last = None if t is None else (t, size)
+        if not specs:
+            self._memory = {}
+            return []
+        dpi = ax.figure.dpi
+        index = BoxIndex([*symbols, *furniture], CELL * dpi / 100.0)
+        symbols = BoxIndex(symbols, CELL * dpi / 100.0)
+        frame, height = ax.bbox.extents, ax.figure.bbox.height
+        scale = dpi / 72.0
+        anchors = ax.transData.transform([(s.x, s.y) for s in specs])
+        failures: dict[tuple[int, int], int] = defaultdict(int)
+        placed: list[Placed] = []
+        memory: dict[tuple, int] = {}
+        keys = _keys(specs)
+        try:
+            for i in sorted(range(len(specs)), key=lambda i: -specs[i].priority):
+                spec, (px, py) = specs[i], anchors[i]
+                cell = (math.floor(px / index.cell), math.floor(py / index.cell))
+                if not (frame[0] <= px <= frame[2] and frame[1] <= py <= frame[3]) \
+                        or failures[cell] >= CELL_FAILURES:
+                    continue
+                got = self._place(ax, renderer, spec, (px, py), index, symbols, frame, scale, height,
+                                  remembered.get(keys[i]))
+                if got is None:
+                    failures[cell] += 1
+                    continue
+                label, choice = got
+                memory[keys[i]] = choice
+                index.add(label.box)
+                placed.append(label)
+        finally:
+            self._close()
+        self._memory = memory
+        return placed
+
+    def _place(self, ax, renderer, spec: LabelSpec, anchor, index: BoxIndex, symbols: BoxIndex,
+               frame, scale: float, height: float, remembered: int | None) -> tuple[Placed, int] | None:
+        props = dict(spec.props)
+        along = props.pop("along", None)
+        if self.family:
+            family = props.get("family", [])
+            family = [family] if isinstance(family, str) else list(family)
+            props["family"] = [self.family, *[f for f in family if f != self.family]]
+        w, h = self._size(ax, renderer, spec.text, props)
+        least = min_text_px(spec.priority, height)
+        if h < least:  # raise the font size to the minimum (text height grows with it)
+            props["fontsize"] = self._fontsize(props) * least / h
+            w, h = self._size(ax, renderer, spec.text, props)
+        rotation = _angle(ax, spec, along)
+        d = spec.offset * scale
+        own = symbols.containing(*anchor)  # the anchor's own symbol: start just outside it
+        if own:
+            d = max(d, max(max(b[2] - b[0], b[3] - b[1]) / 2 for b in own) + 2 * scale)
+        options = candidates(spec, d)
+        order = list(range(len(options)))
+        if remembered is not None and remembered < len(options):
+            order.remove(remembered)
+            order.insert(0, remembered)
+        for k in order:
+            dx, dy, ha, va = options[k]
+            box = text_box(*anchor, w, h, dx, dy, ha, va, rotation)
+            if _inside(box, frame) and not index.overlaps(box):
+                frozen = tuple(sorted((key, tuple(v) if isinstance(v, list) else v)
+                                      for key, v in props.items()))
+                return Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h), k
+        return None
+
+    @staticmethod
+    def _fontsize(props: dict) -> float:
+        from matplotlib import rcParams
+        from matplotlib.font_manager import FontProperties
+
+        size = props.get("fontsize", props.get("size", rcParams["font.size"]))
+        return float(FontProperties(size=size).get_size_in_points())
+
+    def _size(self, ax, renderer, text: str, props: dict) -> tuple[float, float]:
+        """Width and height of the upright text in pixels (measured once per text and style)."""
+        key = (text, repr(sorted(props.items())), ax.figure.dpi)
+        hit = self._sizes.get(key)
+        if hit is None:
+            if self._probe is None:
+                self._probe = ax.text(0, 0, "", ha="left", va="bottom")
+            self._probe.update({"text": text, **{k: v for k, v in props.items() if k != "path_effects"}})
+            x0, y0, x1, y1 = self._probe.get_window_extent(renderer).extents
+            hit = self._sizes[key] = (x1 - x0, y1 - y0)
+            if len(self._sizes) > 20_000:
+                self._sizes.clear()
+        return hit
+
+    def _close(self) -> None:
+        if self._probe is not None:
+            self._probe.remove()
+            self._probe = None
 
 
-def _padded(extents: tuple) -> tuple:
-    x0, y0, x1, y1 = extents
-    mx, my = (x1 - x0) * (PAD[0] - 1) / 2, (y1 - y0) * (PAD[1] - 1) / 2
-    return (x0 - mx, y0 - my, x1 + mx, y1 + my)
+def _keys(specs: list[LabelSpec]) -> list[tuple]:
+    """A key per label that stays the same from frame to frame: text, priority and the how-manieth
+    label of that text and priority it is (in the data's order)."""
+    seen: dict[tuple, int] = defaultdict(int)
+    keys = []
+    for spec in specs:
+        base = (spec.text, spec.priority)
+        keys.append((*base, seen[base]))
+        seen[base] += 1
+    return keys
+
+
+def draw_plan(ax, placed: list[Placed], zorder: float = 1000.0) -> list:
+    """The text artists of a plan (with their halo) on ``ax``."""
+    artists = []
+    for label in placed:
+        s = label.spec
+        text = ax.annotate(s.text, (s.x, s.y), xytext=(label.dx, label.dy), textcoords="offset points",
+                           ha=label.ha, va=label.va, rotation=label.rotation, rotation_mode="anchor",
+                           zorder=zorder, annotation_clip=False,
+                           **{k: list(v) if isinstance(v, tuple) else v for k, v in label.props})
+        text.set_path_effects(halo(2.4))
+        artists.append(text)
+    return artists
 
 
 def place_labels(ax, renderer, specs: list[LabelSpec], zorder: float = 1000.0,
                  taken: list | None = None) -> list:
-    """Place labels greedily by priority at the first free candidate position; drop the rest.
-
-    ``taken`` (display-space Bboxes) is extended with the boxes used, so later calls avoid them.
-    """
+    """Place and draw labels clear of ``taken`` (display Bboxes, extended with the boxes used)."""
     taken = [] if taken is None else taken
-    placer = _Placer(ax, renderer, BoxIndex(taken), zorder)
-    failures: dict[tuple[int, int], int] = defaultdict(int)
-    frame = placer.frame
-    order = sorted(range(len(specs)), key=lambda i: -specs[i].priority)
-    anchors = ax.transData.transform([(s.x, s.y) for s in specs]) if specs else np.zeros((0, 2))
-    artists = []
-    try:
-        for i in order:
-            spec, (px, py) = specs[i], anchors[i]
-            cell = (math.floor(px / CELL), math.floor(py / CELL))
-            outside = not (frame[0] <= px <= frame[2] and frame[1] <= py <= frame[3])
-            if outside or failures[cell] >= CELL_FAILURES:
-                continue
-            placed = placer.place(spec, (px, py))
-            if placed is None:
-                failures[cell] += 1
-                continue
-            text, box = placed
-            placer.index.add(box)
-            taken.append(box)
-            artists.append(text)
-    finally:
-        placer.close()
-    return artists
+    placed = LabelPlanner().plan(ax, renderer, specs, furniture=[tuple(b.extents) for b in taken])
+    taken += [p.bbox for p in placed]
+    return draw_plan(ax, placed, zorder)
 
 
 def _inside(extents: tuple, frame) -> bool:
     x0, y0, x1, y1 = extents
     return frame[0] <= x0 and x1 <= frame[2] and frame[1] <= y0 and y1 <= frame[3]
-
-
-class _Placer:
-    """Tries a label's candidate positions against the placed boxes."""
-
-    def __init__(self, ax, renderer, index: BoxIndex, zorder: float):
-        self.ax, self.renderer, self.index, self.zorder = ax, renderer, index, zorder
-        self.frame = ax.bbox.extents
-        self.scale = ax.figure.dpi / 72.0
-        self._probes: dict[str, object] = {}  # one measuring text per text style
-
-    def close(self) -> None:
-        for probe in self._probes.values():
-            probe.remove()
-        self._probes.clear()
-
-    def size(self, spec: LabelSpec, props: dict) -> tuple[float, float]:
-        """Width and height of the upright label in pixels, measured with a reused text."""
-        key = repr(sorted(props.items()))
-        probe = self._probes.get(key)
-        if probe is None:
-            probe = self._probes[key] = self.ax.text(0, 0, "", ha="left", va="bottom", **props)
-        probe.set_text(spec.text)
-        x0, y0, x1, y1 = probe.get_window_extent(self.renderer).extents
-        return x1 - x0, y1 - y0
-
-    def place(self, spec: LabelSpec, anchor: tuple) -> tuple[object, Bbox] | None:
-        """The label's text artist at its first free candidate position and its padded box, or None."""
-        props = dict(spec.props)
-        along = props.pop("along", None)
-        w, h = self.size(spec, props) if not along else (0.0, 0.0)
-        text = None
-        for dx, dy, ha, va in _candidates(spec):
-            if not along:  # upright: the box is known without laying the text out
-                guess = _shifted(*anchor, w, h, dx * self.scale, dy * self.scale, ha, va)
-                if not _inside(guess, self.frame) or self.index.overlaps(guess):
-                    continue
-            if text is None:
-                text = self.ax.annotate(spec.text, (spec.x, spec.y), xytext=(dx, dy),
-                                        textcoords="offset points", ha=ha, va=va,
-                                        rotation=_angle(self.ax, spec, along), rotation_mode="anchor",
-                                        zorder=self.zorder, annotation_clip=False, **props)
-            else:
-                text.xyann = (dx, dy)
-                text.set_ha(ha)
-                text.set_va(va)
-            box = _padded(tuple(text.get_window_extent(self.renderer).extents))
-            if _inside(box, self.frame) and not self.index.overlaps(box):
-                text.set_path_effects(halo(2.4))
-                return text, Bbox.from_extents(*box)
-        if text is not None:
-            text.remove()
-        return None
