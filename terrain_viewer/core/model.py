@@ -69,7 +69,7 @@ class SwipeState:
 
 
 EVENT_KINDS = ("layer_added", "layer_removed", "layer_moved", "visibility", "opacity", "style", "group",
-               "time", "time_range", "view", "options", "swipe", "basemap", "reset")
+               "time", "time_range", "view", "options", "swipe", "basemap", "reset", "role", "time_offset")
 
 
 class ViewerModel:
@@ -89,6 +89,8 @@ class ViewerModel:
         self.events = Events(*EVENT_KINDS)
         self.time = TimeState(math.floor(start), math.floor(end))
         self.time.connect(lambda t: self.events.time.emit(value=t))
+        self.time_range: tuple[int, int] | None = None  # the user's slider span (days)
+        self.follow: str | None = None  # the layer whose dated extent the slider follows
         self.view: Extent = self.full_extent()
         self.options = RenderOptions()
         self.swipe = SwipeState()
@@ -142,6 +144,112 @@ class ViewerModel:
         self.state(name).style.update(style)
         self.events.style.emit(name, dict(self.state(name).style))
 
+    # what a layer is, how it is labelled, when it is shown -----------------------------------------
+    def _vector(self, name: str):
+        for layer in self.dataset.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def set_role(self, name: str, role: str | None) -> None:
+        """Override what layer ``name`` is (``units``, ``front_lines``, ``events``, ...); None: detected."""
+        from terrain_viewer.core.data.roles import ROLES
+
+        if role is not None and role not in ROLES:
+            raise ValueError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+        layer, state = self._vector(name), self.state(name)
+        layer.data_role = role or layer.detected_role
+        state.style.pop("role", None)
+        if role is not None and role != layer.detected_role:
+            state.style["role"] = role
+        with self.events.batch():
+            self.events.role.emit(name, layer.data_role)
+            self.events.style.emit(name, dict(state.style))
+
+    def set_label_field(self, name: str, column: str | None) -> None:
+        """Label layer ``name`` from ``column`` (any column of it); None: the default field."""
+        layer, state = self._vector(name), self.state(name)
+        if column is not None and column not in layer.gdf.columns:
+            raise KeyError(f"layer {name} has no column {column!r}")
+        state.style.pop("label_field", None)
+        if column is not None:
+            state.style["label_field"] = column
+        self.events.style.emit(name, dict(state.style))
+
+    def set_time_offset(self, name: str, days: float) -> None:
+        """Show layer ``name`` shifted in time: its features of date D appear at D + ``days``."""
+        days = float(days)
+        if not math.isfinite(days):
+            raise ValueError(f"time offset must be a finite number of days, got {days}")
+        layer, state = self._vector(name), self.state(name)
+        layer.time_offset = days
+        state.style.pop("time_offset", None)
+        if days:
+            state.style["time_offset"] = days
+        with self.events.batch():
+            self.events.time_offset.emit(name, days)
+            self.events.style.emit(name, dict(state.style))
+            self.refresh_time_range()
+
+    def set_time_range(self, start: float | None, end: float | None = None) -> None:
+        """The slider's first and last day; ``None`` goes back to the union of the layers' extents."""
+        if start is None:
+            self.time_range = None
+        else:
+            start, end = math.floor(float(start)), math.floor(float(end if end is not None else start))
+            if end < start:
+                raise ValueError("the time range ends before it starts")
+            self.time_range = (start, end)
+        self.follow = None
+        self.refresh_time_range()
+
+    def follow_layer(self, name: str | None) -> None:
+        """Let the slider cover one layer's dated extent (None: all layers again)."""
+        if name is not None and self._vector(name).dated_extent is None:
+            raise ValueError(f"layer {name} has no dates to follow")
+        self.time_range, self.follow = None, name
+        self.refresh_time_range()
+
+    def time_extent(self) -> tuple[float, float] | None:
+        """The span the slider covers: the user's range, a followed layer's, or the data's."""
+        if self.time_range is not None:
+            return self.time_range
+        if self.follow is not None:
+            try:
+                return self._vector(self.follow).dated_extent
+            except KeyError:
+                self.follow = None
+        return self.dataset.animation_extent
+
+    def apply_layer_styles(self) -> None:
+        """Put the role and time offset stored in the layers' styles on the layers themselves."""
+        for layer in self.dataset.layers:
+            try:
+                style = self.state(layer.name).style
+            except KeyError:
+                continue
+            role = style.get("role")
+            layer.data_role = role if isinstance(role, str) and role else layer.detected_role
+            offset = style.get("time_offset", 0.0)
+            usable = isinstance(offset, int | float) and math.isfinite(offset)
+            layer.time_offset = float(offset) if usable else 0.0
+
+    def with_map_crs(self, crs) -> ViewerModel:
+        """This session reopened in another map CRS (same files, states, time; the view reprojected)."""
+        from pyproj import CRS, Transformer
+
+        target = CRS.from_user_input(crs)
+        data = self.to_dict()
+        data["map_crs"] = target.to_string()
+        x0, y0, x1, y1 = self.view
+        to_new = Transformer.from_crs(self.dataset.map_crs, target, always_xy=True)
+        box = to_new.transform_bounds(x0, y0, x1, y1)
+        data["view"] = list(box) if all(math.isfinite(v) for v in box) and box[2] > box[0] else None
+        model = type(self).from_dict(data)
+        if not data["view"]:
+            model.set_view(model.full_extent())
+        return model
+
     def remove_layer(self, name: str) -> None:
         """Take layer ``name`` off the map and out of the session (its file is untouched)."""
         state = self.state(name)
@@ -188,7 +296,7 @@ class ViewerModel:
 
     def refresh_time_range(self) -> None:
         """Fit the slider's range to the dataset's animation extent (keeps the current time)."""
-        extent = self.dataset.animation_extent
+        extent = self.time_extent()
         if extent:
             span = (math.floor(extent[0]), math.floor(extent[1]))
             if span != (self.time.start, self.time.end):
@@ -252,6 +360,8 @@ class ViewerModel:
             "options": asdict(self.options),
             "swipe": asdict(self.swipe),
             "basemap": self.basemap,
+            "time_range": list(self.time_range) if self.time_range else None,
+            "follow": self.follow,
         }
 
     @classmethod
@@ -269,6 +379,12 @@ class ViewerModel:
         rest = [s for s in self.layer_states if s.name not in {o.name for o in ordered}]
         with self.events.batch():
             self.layer_states = ordered + rest
+            self.apply_layer_styles()
+            span = data.get("time_range")
+            ok = isinstance(span, list | tuple) and len(span) == 2 and span[0] <= span[1]
+            self.time_range = (math.floor(span[0]), math.floor(span[1])) if ok else None
+            self.follow = data.get("follow") if isinstance(data.get("follow"), str) else None
+            self.refresh_time_range()
             if "time" in data:
                 self.time.set_t(float(data["time"]))
             if data.get("view"):

@@ -21,6 +21,7 @@ from pyproj.exceptions import ProjError
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.data import readers as io
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
+from terrain_viewer.core.data.roles import detect_role, layer_metadata, lonlat_bounds, side_names
 from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
 from terrain_viewer.core.temporal.tracks import Tracks, interpolate_points, morph_line
 
@@ -36,7 +37,10 @@ class Layer:
     """One vector layer in the map CRS, with its time behaviour.
 
     ``role`` is ``static`` (always shown), ``temporal`` (shown from start to end) or
-    ``keyframes`` (rows of one ``unit_id``/``line_id`` move between dates).
+    ``keyframes`` (rows of one ``unit_id``/``line_id`` move between dates). ``data_role`` is what
+    the layer is (``units``, ``front_lines``, ``events``, ... see ``roles``): detected from the data
+    (``detected_role``) unless the user overrides it. ``time_offset`` (days) shifts the layer in time:
+    its features of date D are shown at D + offset. ``lonlat_bounds`` is its box in degrees.
     """
 
     name: str
@@ -51,15 +55,23 @@ class Layer:
     tracks: Tracks | None = None
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    data_role: str = "generic"
+    detected_role: str = "generic"
+    side_names: dict[str, str] = field(default_factory=dict)
+    time_offset: float = 0.0
+    lonlat_bounds: tuple[float, float, float, float] | None = None
+
+    def _shifted(self, extent: tuple[float, float] | None) -> tuple[float, float] | None:
+        return None if extent is None else (extent[0] + self.time_offset, extent[1] + self.time_offset)
 
     @property
     def time_extent(self) -> tuple[float, float] | None:
-        return extent_of(self.times) if self.times is not None else None
+        return self._shifted(extent_of(self.times)) if self.times is not None else None
 
     @property
     def dated_extent(self) -> tuple[float, float] | None:
-        """The span of the dates actually written (open ends ignored)."""
-        return extent_of(self.times, open_ends=False) if self.times is not None else None
+        """The span of the dates actually written (open ends ignored), shifted by ``time_offset``."""
+        return self._shifted(extent_of(self.times, open_ends=False)) if self.times is not None else None
 
     @property
     def is_static(self) -> bool:
@@ -69,17 +81,29 @@ class Layer:
         """The features on the map at time ``t``; keyframed ones moved to where they are."""
         if self.role == "static":
             return self.gdf
+        t -= self.time_offset
         if self.role == "temporal":
-            return self.gdf.iloc[self.index.active(t)]
+            return self.gdf.iloc[self._active(t)]
         return self._keyframes_at(t)
 
     def active_rows(self, t: float) -> np.ndarray | None:
         """Row numbers (in ``gdf``) of the features on the map at ``t``; None for all (static)."""
+        t -= self.time_offset
         if self.role == "temporal":
-            return np.asarray(self.index.active(t))
+            return np.asarray(self._active(t))
         if self.role == "keyframes":
             return np.asarray(self.tracks.state(t).rows)
         return None
+
+    def _active(self, t: float) -> np.ndarray:
+        """Dated rows at ``t`` (layer time); events are shown all day on each day they touch, and an
+        event with no end lasts to the end of its start day."""
+        if self.data_role != "events" or self.times is None:
+            return self.index.active(t)
+        day = math.floor(t)
+        start, end = self.times.start, self.times.end
+        end = np.where(np.isfinite(end), end, np.floor(start) + 1)
+        return np.flatnonzero((start < day + 1) & (end > day))
 
     def _keyframes_at(self, t: float) -> gpd.GeoDataFrame:
         state = self.tracks.state(t)
@@ -255,7 +279,6 @@ class RawLayer:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-
 def _require_geometry(path: Path, info: io.LayerInfo) -> None:
     if info.geometry_type is None:
         raise io.data_error("no geometry column (an attribute table, not a map layer)", path, info.name)
@@ -300,6 +323,9 @@ def finish_layer(raw: RawLayer, map_crs: CRS | None) -> Layer:
                   problems=problems, warnings=list(raw.warnings))
     with io.guarded(path, name, "cannot read dates"):
         _attach_time(layer)
+    layer.data_role = layer.detected_role = detect_role(gdf, layer.geometry_type, name, path)
+    layer.side_names = side_names(gdf, layer_metadata(path, name) if "side" in gdf.columns else None)
+    layer.lonlat_bounds = lonlat_bounds(raw.gdf)
     return layer
 
 

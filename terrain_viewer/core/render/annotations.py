@@ -23,7 +23,7 @@ def legend(items: list[Item]) -> list[tuple]:
             continue
         gdf = item.obj.gdf
         kinds = set(gdf["kind"].dropna().astype(str)) if "kind" in gdf.columns else set()
-        for handle, label in legend_entries(item.obj.source_layer, item.obj.geometry_type, style, kinds):
+        for handle, label in legend_entries(item.obj, item.obj.geometry_type, style, kinds):
             if label not in seen:
                 seen.add(label)
                 entries.append((handle, label))

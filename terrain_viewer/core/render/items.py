@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from terrain_viewer.core.data.layers import Layer
 from terrain_viewer.core.data.raster import RasterLayer
 from terrain_viewer.core.model import LayerState, ViewerModel
-from terrain_viewer.core.render.units import UNIT_LAYERS
 
 BASEMAP = "basemap"  # the basemap's name in a ``layers`` filter
+UNIT_ROLES = ("units", "generic")  # roles whose sidc column is drawn as APP-6 symbols
 
 
 @dataclass
@@ -23,8 +23,13 @@ class Item:
     @property
     def symbols(self) -> bool:
         """Drawn as APP-6 symbols in pixel space (the ``units`` layer, or any layer with a sidc)."""
-        return isinstance(self.obj, Layer) and (self.obj.source_layer in UNIT_LAYERS
-                                                or "sidc" in self.obj.gdf.columns)
+        return isinstance(self.obj, Layer) and "sidc" in self.obj.gdf.columns and \
+            self.obj.data_role in UNIT_ROLES
+
+    @property
+    def dated(self) -> bool:
+        """A vector layer whose features come and go with the date (drawn as its own cached sprite)."""
+        return isinstance(self.obj, Layer) and self.obj.role == "temporal"
 
     @property
     def moves(self) -> bool:
@@ -35,7 +40,7 @@ class Item:
         """Changes when the layer would be drawn differently at ``t`` (a cache key)."""
         active = b""
         if isinstance(self.obj, Layer) and self.obj.role == "temporal":
-            active = self.obj.index.active(t).tobytes()
+            active = self.obj.active_rows(t).tobytes()  # time offset and events' days included
         return (self.state.name, id(self.obj), self.state.opacity, repr(sorted(self.state.style.items())),
                 self.position, active)
 

@@ -19,11 +19,14 @@ import matplotlib.patheffects as pe
 import numpy as np
 from matplotlib.colors import to_rgba
 
+from terrain_viewer.core.data.roles import default_label_field
 from terrain_viewer.core.render import symbology as sy
+from terrain_viewer.core.render.furniture import text_fonts
 from terrain_viewer.core.render.labels import PRIORITY, LabelSpec, halo
 from terrain_viewer.core.render.primitives import draw_lines, draw_points, fill_polygons, point_xy
 
 log = logging.getLogger(__name__)
+CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
 @dataclass
@@ -38,11 +41,29 @@ class PaintContext:
     show_labels: bool = True
     chinese: bool = False
     cjk_font: str | None = None
+    label_field: str | None = None  # the user's label column for this layer
+    label_size: float | None = None  # the user's label size (points)
 
     def label(self, x: float, y: float, text: str, priority: float = 0.0, offset: float = 4.0,
               centred: bool = False, **props) -> None:
-        if self.show_labels and text:
-            self.labels.append(LabelSpec(x, y, text, priority, props, offset, centred))
+        if not (self.show_labels and text):
+            return
+        if self.label_size:
+            props["fontsize"] = self.label_size
+        if CJK.search(text):  # Chinese values draw with the CJK font, with or without 'Chinese names'
+            family = props.get("family") or [sy.SANS]
+            family = [family] if isinstance(family, str) else list(family)
+            props["family"] = family + [f for f in text_fonts()[1:] if f not in family]
+        self.labels.append(LabelSpec(x, y, text, priority, props, offset, centred))
+
+    def name(self, row: dict, column: str = "name_en", short: bool = False, english=None) -> str:
+        """A feature's label: the user's label field when chosen, else the (English) name with the
+        Chinese name after it when *Chinese names* is on."""
+        if self.label_field:
+            text = _text(row.get(self.label_field))
+            zh = _text(row.get("name_zh")) if self.chinese and self.label_field == "name_en" else ""
+            return f"{text} {zh}".strip() if zh and zh != text else text
+        return feature_name(row, self.chinese, column, short, english)
 
     def fonts(self, base: str = sy.SERIF) -> list[str]:
         """Font family list with the CJK fallback when Chinese names are shown."""
@@ -92,7 +113,7 @@ def paint_water(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
 def paint_rivers(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     artists = draw_lines(ax, gdf.geometry.values, ctx.zorder, sym["river"])
     for row, geom in zip(_rows(gdf), gdf.geometry.values, strict=True):
-        name = feature_name(row, ctx.chinese)
+        name = ctx.name(row)
         if not name or geom.is_empty:
             continue
         line = max(getattr(geom, "geoms", [geom]), key=lambda g: g.length)
@@ -114,7 +135,7 @@ def paint_spot_heights(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     for (x, y), row in zip(xy, _rows(gdf), strict=True):
         elev = row.get("elev_m")
         height = f"{elev:.0f}" if isinstance(elev, int | float) and not math.isnan(elev) else ""
-        name = feature_name(row, ctx.chinese, short=True)
+        name = ctx.name(row, short=True)
         numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", name)]
         if height and any(abs(n - float(height)) <= 1 for n in numbers):
             height = ""  # the name is the height already ('227.7', '141 Heights')
@@ -136,8 +157,7 @@ def paint_city(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     artists = fill_polygons(ax, gdf.geometry.values, ctx.zorder, sym["area"])
     artists += draw_lines(ax, gdf.geometry.values, ctx.zorder + 0.05, sym["wall"], effects=wall)
     for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
-        name = feature_name(row, ctx.chinese, short=True,
-                            english=lambda n: n.replace(" walled city", "").upper())
+        name = ctx.name(row, short=True, english=lambda n: n.replace(" walled city", "").upper())
         ctx.label(x, y, name, priority=PRIORITY["city"], centred=True, fontsize=12, fontweight="bold",
                   color="#4a2d1a", family=ctx.fonts(sy.SERIF))
     return artists
@@ -149,7 +169,7 @@ def paint_named_points(priority: float, fontsize: float = 7.5, text_colour=sy.IN
         xy = point_xy(gdf)
         artists = draw_points(ax, xy, ctx.zorder, sym["mark"])
         for (x, y), row in zip(xy, _rows(gdf), strict=True):
-            ctx.label(x, y, feature_name(row, ctx.chinese, short=True), priority=priority,
+            ctx.label(x, y, ctx.name(row, short=True), priority=priority,
                       fontsize=fontsize, color=text_colour, family=ctx.fonts(family))
         return artists
     return paint
@@ -169,7 +189,7 @@ def paint_railways(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
 def paint_airfield(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     artists = fill_polygons(ax, gdf.geometry.values, ctx.zorder, sym["area"])
     for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
-        name = feature_name(row, ctx.chinese, short=True)
+        name = ctx.name(row, short=True)
         ctx.label(x, y, f"\u2708 {name}", priority=PRIORITY["airfield"], centred=True, fontsize=8,
                   color="#4d4738", family=ctx.fonts(sy.SANS))
     return artists
@@ -196,10 +216,11 @@ def paint_pillboxes(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
 
 
 def paint_front_lines(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    """Each side's line in its colour, with a paper halo and ticks towards the enemy."""
     artists = []
-    sides = _column(gdf, "side", "") if "side" in gdf.columns else np.full(len(gdf), "jp")
+    sides = _column(gdf, "side", "").astype(str) if "side" in gdf.columns else np.full(len(gdf), "jp")
     for side in np.unique(sides):
-        look = sym["cn" if side == "cn" else "jp"]
+        look = sym.looks.get(f"side:{side}") or sym["cn" if side == "cn" else "jp"]
         effects = [pe.withStroke(linewidth=look.lw + 2.5, foreground=to_rgba(sy.PAPER, 0.7)),
                    pe.withTickedStroke(spacing=9, angle=90, length=0.9, linewidth=look.lw * 0.7), pe.Normal()]
         artists += draw_lines(ax, gdf.geometry.values[sides == side], ctx.zorder, look, effects=effects)
@@ -211,26 +232,48 @@ def paint_events(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     artists = draw_points(ax, xy, ctx.zorder, sym["ring"])
     artists += draw_points(ax, xy, ctx.zorder + 0.01, sym["star"], effects=halo(2.5, "white", 0.9))
     for (x, y), row in zip(xy, _rows(gdf), strict=True):
-        title = _text(row.get("title")) or feature_name(row, ctx.chinese)
+        title = ctx.name(row) if ctx.label_field else _text(row.get("title")) or ctx.name(row)
         ctx.label(x, y, title, priority=PRIORITY["event"], offset=8, fontsize=8.5, fontweight="bold",
                   color="#6b2200", family=ctx.fonts(sy.SANS))
     return artists
 
 
 # ---- any other layer -----------------------------------------------------------------------------
-def paint_generic(ax, gdf, sym: sy.Symbology, ctx: PaintContext, label: str | None = "name_en") -> list:
-    """Any layer: polygons filled, lines stroked, points as markers, by geometry type."""
+def paint_units(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    """Units without APP-6 codes: a marker with a white halo in their side's colour, and a label."""
+    xy = point_xy(gdf)
+    sides = _column(gdf, "side", "").astype(str)
+    artists = []
+    for side in np.unique(sides):
+        look = sym.looks.get(f"side:{side}") or next(iter(sym.looks.values()))
+        artists += draw_points(ax, xy[sides == side], ctx.zorder, look, effects=halo(2.0, "white", 0.9))
+    _label_points(gdf, xy, ctx, PRIORITY["generic"] + 1, fontsize=8, fontweight="bold")
+    return artists
+
+
+def _label_points(gdf, xy: np.ndarray, ctx: PaintContext, priority: float, **props) -> None:
+    """Label each feature from the user's field or the layer's default label column."""
+    column = default_label_field(gdf)
+    if not ctx.label_field and column is None:
+        return
+    props = {"color": sy.INK, "family": ctx.fonts(sy.SANS), **props}
+    for (x, y), row in zip(xy, _rows(gdf), strict=True):
+        ctx.label(x, y, ctx.name(row, column or "name_en"), priority=priority, **props)
+
+
+def paint_generic(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
+    """Any layer: polygons filled, lines stroked (with a paper halo), points as markers, by geometry
+    type; labelled from the chosen or default label column."""
     types = gdf.geom_type.to_numpy().astype(str)
     polys = gdf.geometry.values[np.char.find(types, "Polygon") >= 0]
     lines = gdf.geometry.values[np.char.find(types, "LineString") >= 0]
     points = gdf[np.char.find(types, "Point") >= 0]
+    line = sym["line"]
+    casing = [pe.withStroke(linewidth=line.lw + 1.6, foreground=to_rgba(sy.PAPER, 0.6))]
     artists = fill_polygons(ax, polys, ctx.zorder, sym["area"])
-    artists += draw_lines(ax, lines, ctx.zorder, sym["line"])
-    artists += draw_points(ax, point_xy(points), ctx.zorder, sym["mark"])
-    if label and label in gdf.columns:
-        for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
-            ctx.label(x, y, feature_name(row, ctx.chinese, label), priority=PRIORITY["generic"], fontsize=8,
-                      color=sy.INK, family=ctx.fonts(sy.SANS))
+    artists += draw_lines(ax, lines, ctx.zorder, line, effects=casing)
+    artists += draw_points(ax, point_xy(points), ctx.zorder, sym["mark"], effects=halo(1.5, "white", 0.8))
+    _label_points(gdf, point_xy(gdf), ctx, PRIORITY["generic"], fontsize=8)
     return artists
 
 
@@ -251,15 +294,24 @@ PAINTERS: dict[str, Callable] = {
     "pillboxes": paint_pillboxes,
     "front_lines": paint_front_lines,
     "events": paint_events,
+    "units": paint_units,
 }
 
 
-def paint_layer(ax, layer_name: str, gdf: gpd.GeoDataFrame, style: dict, ctx: PaintContext) -> list:
-    """Draw one layer (``style``: its clean overrides) with its own painter, or generically."""
-    painter = PAINTERS.get(layer_name)
+def paint_layer(ax, layer, gdf: gpd.GeoDataFrame, style: dict, ctx: PaintContext) -> list:
+    """Draw one layer (a Layer, or a role name; ``style``: its clean overrides) with the painter of
+    its role, or generically."""
+    if isinstance(layer, str):
+        role, name, sym = layer, layer, sy.symbology(layer, style)
+    else:
+        role, name, sym = layer.data_role, layer.name, sy.layer_symbology(layer, style)
+    ctx.label_field = style.get("label_field") if style.get("label_field") in gdf.columns else None
+    ctx.label_size = style.get("label_size")
+    painter = PAINTERS.get(role)
     if painter is not None:
         try:
-            return painter(ax, gdf, sy.symbology(layer_name, style), ctx)
+            return painter(ax, gdf, sym, ctx)
         except (KeyError, ValueError, TypeError) as exc:  # unexpected columns or values in user data
-            log.warning("layer %s drawn plainly: %s", layer_name, exc)
-    return paint_generic(ax, gdf, sy.generic(layer_name, style), ctx, style.get("label", "name_en"))
+            log.warning("layer %s drawn plainly: %s", name, exc)
+    geometry = "" if isinstance(layer, str) else layer.geometry_type
+    return paint_generic(ax, gdf, sy.generic(name, style, geometry), ctx)

@@ -152,9 +152,10 @@ def spot_heights(s: dict) -> Symbology:
 
 
 def flooded_fields(s: dict) -> Symbology:
+    """Recolouring changes the face only: the paddy and marsh hatching stays."""
     alpha = s.get("alpha", 0.85)
-    paddy = Fill(s.get("color", "#dbe7cf"), "#7fa37a", 0.4, alpha, "++", "#7fa37a")
-    marsh = Fill(s.get("color", "#d3e4e0"), "#5e9a9a", 0.4, alpha, "---", "#5e9a9a")
+    paddy = Fill(s.get("color", "#dbe7cf"), "#7fa37a", 0.4, alpha, s.get("hatch", "++"), "#7fa37a")
+    marsh = Fill(s.get("color", "#d3e4e0"), "#5e9a9a", 0.4, alpha, s.get("hatch", "---"), "#5e9a9a")
     legend = [_one("Flooded paddy fields", ("paddy", {})), _one("Marsh", ("marsh", {}), kind="marsh")]
     return Symbology({"paddy": paddy, "marsh": marsh}, legend)
 
@@ -207,10 +208,30 @@ def pillboxes(s: dict) -> Symbology:
     return Symbology({"mark": mark}, [_one("Pillboxes", ("mark", {"size": 5}))])
 
 
-def front_lines(s: dict) -> Symbology:
+def side_colour(side: str, s: dict) -> object:
+    """A side's colour: the user's (``side_colors``), else ``color``, else cn/blue blue, jp/red red,
+    a colour named by the value itself, or one of the generic colours."""
+    chosen = (s.get("side_colors") or {}).get(side)
+    if chosen is not None:
+        return chosen
+    if "color" in s:
+        return s["color"]
+    key = str(side).strip().lower()
+    if key in ("cn", "blue", "friendly", "friend"):
+        return CN_BLUE
+    if key in ("jp", "red", "hostile", "enemy"):
+        return JP_RED
+    return key if is_color_like(key) else generic_colour(key)
+
+
+def front_lines(s: dict, sides: dict[str, str] | None = None) -> Symbology:
+    """One stroke per side (``side:<value>``), named in the legend by the data ('Blue front')."""
     lw = s.get("linewidth", 2.2)
-    looks = {"cn": Stroke(s.get("color", CN_BLUE), lw), "jp": Stroke(s.get("color", JP_RED), lw)}
-    return Symbology(looks, [_one("Japanese front", ("jp", {"effects": _ticks()}))])
+    sides = sides if sides is not None else {"jp": "Japanese"}
+    looks = {"cn": Stroke(side_colour("cn", s), lw), "jp": Stroke(side_colour("jp", s), lw)}
+    looks |= {f"side:{side}": Stroke(side_colour(side, s), lw) for side in sides}
+    legend = [_one(f"{name} front", (f"side:{side}", {"effects": _ticks()})) for side, name in sides.items()]
+    return Symbology(looks, legend or [_one("Front line", ("jp", {"effects": _ticks()}))])
 
 
 def events(s: dict) -> Symbology:
@@ -220,11 +241,18 @@ def events(s: dict) -> Symbology:
     return Symbology(looks, [_one("Event on this day", ("star", {"size": 11}))])
 
 
-def units(s: dict) -> Symbology:
-    """APP-6 symbols are drawn by milsymbol in their standard fills; the legend shows those."""
-    looks = {"cn": Fill("#80e0ff", INK), "jp": Mark("D", "#ff8080", 8)}
-    return Symbology(looks, [_one("Chinese unit (APP-6)", ("cn", {})),
-                             _one("Japanese unit (APP-6)", ("jp", {}))])
+def units(s: dict, sides: dict[str, str] | None = None, app6: bool = True) -> Symbology:
+    """APP-6 symbols are drawn by milsymbol in their standard fills; the legend shows those. Units
+    without a ``sidc`` are markers in their side's colour, named by the data ('Blue unit')."""
+    if app6:
+        looks = {"cn": Fill("#80e0ff", INK), "jp": Mark("D", "#ff8080", 8)}
+        return Symbology(looks, [_one("Chinese unit (APP-6)", ("cn", {})),
+                                 _one("Japanese unit (APP-6)", ("jp", {}))])
+    size, marker = s.get("marker_size", 8.0), s.get("marker", "o")
+    sides = sides or {"": "Unit"}
+    looks = {f"side:{side}": Mark(marker, side_colour(side, s), size, edge="white", lw=1.2) for side in sides}
+    legend = [_one(f"{name} unit" if side else name, (f"side:{side}", {})) for side, name in sides.items()]
+    return Symbology(looks, legend)
 
 
 SYMBOLOGIES: dict[str, Callable[[dict], Symbology]] = {
@@ -241,13 +269,20 @@ def generic_colour(name: str) -> str:
     return GENERIC_COLOURS[zlib.crc32(name.encode()) % len(GENERIC_COLOURS)]
 
 
+MIN_LINE_PT = 1.2  # thinner default lines vanish on the terrain
+
+
 def generic(name: str, s: dict, geometry_type: str = "") -> Symbology:
-    """Polygons filled, lines stroked, points as markers, in the layer's colour."""
+    """Polygons filled (and hatched when asked), lines stroked at least 1.2 pt, points as markers with
+    a white halo, in the layer's colour. Recolouring keeps the hatch."""
     colour, alpha = s.get("color", generic_colour(name)), s.get("alpha", 1.0)
-    looks = {"area": Fill(to_rgba(colour, 0.35 * alpha), s.get("edgecolor", colour), s.get("linewidth", 1.0)),
+    edge = s.get("edgecolor", colour)
+    hatch = s.get("hatch") or None
+    looks = {"area": Fill(to_rgba(colour, 0.35 * alpha), edge, s.get("linewidth", MIN_LINE_PT), hatch=hatch,
+                          hatch_colour=edge if hatch else None),
              "line": Stroke(colour, s.get("linewidth", 1.6), alpha),
-             "mark": Mark(s.get("marker", "o"), colour, s.get("marker_size", 6),
-                          edge=s.get("edgecolor", "white"), lw=0.8, alpha=alpha)}
+             "mark": Mark(s.get("marker", "o"), colour, s.get("marker_size", 7),
+                          edge=s.get("edgecolor", "white"), lw=1.2, alpha=alpha)}
     if "Polygon" in geometry_type:
         part = ("area", {"face": colour, "edge": colour, "lw": 0.8})
     elif "Line" in geometry_type:
@@ -257,15 +292,30 @@ def generic(name: str, s: dict, geometry_type: str = "") -> Symbology:
     return Symbology(looks, [_one(name, part)])
 
 
-def symbology(name: str, style: dict, geometry_type: str = "") -> Symbology:
-    """The symbology of the layer whose source layer is ``name``, with ``style`` (clean) applied."""
-    known = SYMBOLOGIES.get(name)
-    return known(style) if known else generic(name, style, geometry_type)
+def symbology(role: str, style: dict, geometry_type: str = "") -> Symbology:
+    """The symbology of a layer of role ``role`` (see ``data.roles``), with ``style`` (clean) applied."""
+    known = SYMBOLOGIES.get(role)
+    return known(style) if known else generic(role, style, geometry_type)
 
 
-def legend_entries(name: str, geometry_type: str, style: dict, kinds: set[str]) -> list[tuple]:
-    """(handle, label) pairs for one vector layer, from the looks it is drawn with."""
-    return symbology(name, style, geometry_type).entries(kinds)
+def layer_symbology(layer, style: dict) -> Symbology:
+    """The symbology of a loaded layer: by its role, with its sides and the user's ``style``."""
+    role = layer.data_role
+    if role == "front_lines":
+        return front_lines(style, layer.side_names if "side" in layer.gdf.columns else {})
+    if role == "units":
+        return units(style, layer.side_names, app6="sidc" in layer.gdf.columns)
+    if role in SYMBOLOGIES:
+        return SYMBOLOGIES[role](style)
+    return generic(layer.name, style, layer.geometry_type)
+
+
+def legend_entries(layer, geometry_type: str, style: dict, kinds: set[str]) -> list[tuple]:
+    """(handle, label) pairs for one vector layer (a Layer, or a role name), from the looks it is
+    drawn with."""
+    if isinstance(layer, str):
+        return symbology(layer, style, geometry_type).entries(kinds)
+    return layer_symbology(layer, style).entries(kinds)
 
 
 def contour_entry(style: dict, reconstructed: bool) -> tuple:
@@ -277,12 +327,18 @@ def contour_entry(style: dict, reconstructed: bool) -> tuple:
 
 # ---- style overrides -----------------------------------------------------------------------------
 COLOUR_KEYS = ("color", "edgecolor", "contour_color")
-NUMBER_KEYS = ("linewidth", "marker_size", "alpha", "contour_step", "index_step")
+NUMBER_KEYS = ("linewidth", "marker_size", "alpha", "contour_step", "index_step", "label_size")
+TEXT_KEYS = ("role", "label_field", "hatch")
 _warned: set[tuple[str, str]] = set()
 
 
 def _problem(key: str, value: object) -> tuple[object, str]:
     """The value as drawn and what is wrong with it ('' when nothing)."""
+    if key == "side_colors":
+        ok = isinstance(value, dict) and all(is_color_like(v) for v in value.values())
+        return (value, "") if ok else (value, f"{key}={value!r} is not a mapping of sides to colours")
+    if key in TEXT_KEYS and not isinstance(value, str):
+        return value, f"{key}={value!r} is not text"
     if key in COLOUR_KEYS and not is_color_like(value):
         return value, f"{key}={value!r} is not a colour"
     if key in NUMBER_KEYS:
