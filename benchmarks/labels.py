@@ -1,7 +1,10 @@
 """Label placement at scale (issue 19): a render of 10,000 and 100,000 named points over the
-built-in Hengyang data, and the placement alone. Prints figures; asserts nothing about time.
+built-in Hengyang data, and the placement alone; and (issue 16) label collisions per frame at the
+default view on 23 June, 11 July and 6 August: labels more than 30% covered by a unit or event
+symbol (or a moving line symbol), pairs of overlapping labels, and the smallest text height.
+Prints figures; asserts nothing about time.
 
-    python benchmarks/labels.py [--runs 3] [--size 1920x1080]
+    python benchmarks/labels.py [--runs 3] [--size 1920x1080] [--collisions-only]
 """
 
 from __future__ import annotations
@@ -63,12 +66,59 @@ def measure(n: int, size: tuple[int, int], runs: int, folder: Path) -> dict[str,
             "labels_placed": placed}
 
 
+def covered(box: tuple, symbols: list[tuple]) -> float:
+    """The fraction of ``box`` covered by the union of ``symbols`` (rasterised per pixel)."""
+    x0, y0 = int(np.floor(box[0])), int(np.floor(box[1]))
+    x1, y1 = int(np.ceil(box[2])), int(np.ceil(box[3]))
+    mask = np.zeros((max(y1 - y0, 1), max(x1 - x0, 1)), bool)
+    for a0, b0, a1, b1 in symbols:
+        c0, c1 = max(int(a0) - x0, 0), min(int(np.ceil(a1)) - x0, mask.shape[1])
+        r0, r1 = max(int(b0) - y0, 0), min(int(np.ceil(b1)) - y0, mask.shape[0])
+        if c0 < c1 and r0 < r1:
+            mask[r0:r1, c0:c1] = True
+    return float(mask.mean())
+
+
+def collisions(renderer: MapRenderer) -> dict[str, float]:
+    """Labels of the last frame covered > 30% by a symbol, overlapping label pairs, least height."""
+    labels = renderer.last_labels
+    symbols = renderer.last_symbol_boxes
+    hidden = sum(covered(p.box, symbols) > 0.3 for p in labels)
+    ext = np.array([p.box for p in labels]) if labels else np.zeros((0, 4))
+    x0, y0, x1, y1 = (ext[:, i] for i in range(4))
+    hit = ((x0[:, None] < x1[None]) & (x0[None] < x1[:, None]) & (y0[:, None] < y1[None])
+           & (y0[None] < y1[:, None]))
+    np.fill_diagonal(hit, False)
+    return {"labels": len(labels), "covered": hidden, "overlapping": int(hit.sum() // 2),
+            "least_px": min((p.text_height for p in labels), default=0.0)}
+
+
+def measure_collisions(size: tuple[int, int]) -> None:
+    import datetime as dt
+
+    from terrain_viewer.core.temporal.timeline import day_number
+
+    model = ViewerModel.open(builtin_paths())
+    renderer = MapRenderer(model)
+    for day in ("1944-06-23", "1944-07-11", "1944-08-06"):
+        t = day_number(dt.date.fromisoformat(day)) + 0.5
+        renderer.render(t=t, size=size, dpi=100.0 * size[1] / 1080)
+        got = collisions(renderer)
+        print(f"{day} at {size[0]}x{size[1]}: {got['labels']} labels placed, {got['covered']} covered > 30% "
+              f"by a symbol, {got['overlapping']} overlapping pairs, "
+              f"least text height {got['least_px']:.1f} px")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--collisions-only", action="store_true")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
+    measure_collisions(size)
+    if args.collisions_only:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for n in (10_000, 100_000):
             got = measure(n, size, args.runs, Path(tmp))

@@ -35,6 +35,7 @@ CELL_FAILURES = 12  # labels that found no room around an anchor in a cell befor
 PAD = (1.06, 1.15)  # a placed box keeps this much clear around its text (width, height factors)
 MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map label at 1080 lines
 MIN_UNIT_PX = 14.0  # … of a unit designation
+FAR_RINGS, FAR_STEP = 7, 12.0  # rings of candidates (points apart) for the most important labels
 FOLLOW = 0.5  # days: a frame this soon after the last one keeps the last one's label positions
 REFERENCE_HEIGHT = 1080
 Extents = tuple[float, float, float, float]
@@ -119,13 +120,18 @@ class BoxIndex:
         return [b for b in self._cells.get(cell, ()) if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
 
 
-def candidates(spec: LabelSpec, d: float | None = None) -> list[tuple[float, float, str, str]]:
-    """(dx, dy, ha, va) positions around the anchor, right of it first."""
+def candidates(spec: LabelSpec, d: float | None = None, rings: int = 1,
+               step: float = 0.0) -> list[tuple[float, float, str, str]]:
+    """(dx, dy, ha, va) positions around the anchor, right of it first; with ``rings`` > 1, also
+    further out (each ring ``step`` further), for the labels that must find a place."""
     d = spec.offset if d is None else d
-    around = [(d, 0, "left", "center"), (-d, 0, "right", "center"), (0, d, "center", "bottom"),
-              (0, -d, "center", "top"), (d, d, "left", "bottom"), (-d, -d, "right", "top"),
-              (d, -d, "left", "top"), (-d, d, "right", "bottom")]
-    return [(0, 0, "center", "center")] + around if spec.centred else around
+    out = [(0, 0, "center", "center")] if spec.centred else []
+    for ring in range(rings):
+        r = d + ring * step
+        out += [(r, 0, "left", "center"), (-r, 0, "right", "center"), (0, r, "center", "bottom"),
+                (0, -r, "center", "top"), (r, r, "left", "bottom"), (-r, -r, "right", "top"),
+                (r, -r, "left", "top"), (-r, r, "right", "bottom")]
+    return out
 
 
 def text_box(px: float, py: float, w: float, h: float, dx: float, dy: float, ha: str, va: str,
@@ -236,15 +242,18 @@ class LabelPlanner:
             props["family"] = [self.family, *[f for f in family if f != self.family]]
         w, h = self._size(ax, renderer, spec.text, props)
         least = min_text_px(spec.priority, height)
-        if h < least:  # raise the font size to the minimum (text height grows with it)
-            props["fontsize"] = self._fontsize(props) * least / h
+        for _ in range(3):  # raise the font size to the minimum (text height grows with it)
+            if h >= least:
+                break
+            props["fontsize"] = round(self._fontsize(props) * least / h * 1.01, 2)
             w, h = self._size(ax, renderer, spec.text, props)
         rotation = _angle(ax, spec, along)
         d = spec.offset * scale
         own = symbols.containing(*anchor)  # the anchor's own symbol: start just outside it
         if own:
             d = max(d, max(max(b[2] - b[0], b[3] - b[1]) / 2 for b in own) + 2 * scale)
-        options = candidates(spec, d)
+        far = spec.priority > PRIORITY["unit"]  # the city, rivers and events look further out
+        options = candidates(spec, d, FAR_RINGS if far else 1, FAR_STEP * scale)
         order = list(range(len(options)))
         if remembered is not None and remembered < len(options):
             order.remove(remembered)
