@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 import sqlite3
 import subprocess
@@ -101,21 +100,56 @@ def test_viewer_shows_the_same_rows_as_with_iso_text(text_copy, shipped):
             whole_a = (a.times.start < d + 1) & (a.times.end > d)
             whole_b = (b.times.start < d + 1) & (b.times.end > d)
             assert np.array_equal(whole_a, whole_b), (name, day)
-        assert [math.floor(v) for v in a.dated_extent] == [math.floor(v) for v in b.dated_extent], name
+        # the parsed bounds are identical: a T23:59:59.999 end is read as its (inclusive) date
+        assert np.array_equal(a.times.start, b.times.start), name
+        assert np.array_equal(a.times.end, b.times.end), name
+        assert np.array_equal(a.times.end_inclusive, b.times.end_inclusive, equal_nan=True), name
+        assert a.dated_extent == b.dated_extent, name
+    assert old.animation_extent == shipped.animation_extent
 
 
-def test_viewer_rows_at_midnight_match_the_iso_text_rule(text_copy, shipped):
+def _whole_day(layer, d: float) -> list[int]:
+    """Rows that exist at some time of the day starting at ``d`` (the Events panel's rule)."""
+    return np.flatnonzero((layer.times.start < d + 1) & (layer.times.end > d)).tolist()
+
+
+def _viewer_day(layer, d: float) -> list[int]:
+    """What the viewer's map shows on the day starting at ``d``: events for the whole day (a layer
+    the viewer takes for events, when it tells), everything else at midnight."""
+    if getattr(layer, "data_role", None) == "events":
+        return _whole_day(layer, d)
+    return [int(r) for r in layer.active_rows(d)]
+
+
+def _starts(text: str | None, moment: dt.datetime, inclusive: bool) -> bool:
+    """The ISO start is before (or, inclusive, at) ``moment``; an empty start always was."""
+    if _iso(text) is None:
+        return True
+    start = dt.datetime.fromisoformat(text)
+    return start <= moment if inclusive else start < moment
+
+
+def _ends_on(text: str | None, day: dt.date) -> bool:
+    """The ISO end is on ``day`` or later (a date-only end is inclusive; any time of a day is on it)."""
+    return _iso(text) is None or text[:10] >= day.isoformat()
+
+
+def test_viewer_rows_match_the_iso_text_rule(text_copy, shipped):
     """Independent of the viewer's parser: at midnight of day D a row is there when its start is at
-    or before that midnight and its end is on day D or later (a date-only end is inclusive)."""
+    or before that midnight and its end is on day D or later (a date-only end is inclusive); over
+    the whole day when it starts before the next midnight and ends on day D or later."""
     for name in ("flooded_fields", "defense_lines", "moats", "pillboxes", "events"):
         df = pyogrio.read_dataframe(text_copy, layer=name, read_geometry=False)
+        layer = shipped.layer(name)
         for day in DAYS:
             midnight = dt.datetime.combine(day, dt.time())
-            want = [i for i, (s, e) in enumerate(zip(df["start_date"], df["end_date"], strict=True))
-                    if (_iso(s) is None or dt.datetime.fromisoformat(s) <= midnight)
-                    and (_iso(e) is None or (e[:10] >= day.isoformat() if len(e) == 10
-                                             else dt.datetime.fromisoformat(e) >= midnight))]
-            assert list(shipped.layer(name).active_rows(day_number(day))) == want, (name, day)
+            rows = list(zip(df["start_date"], df["end_date"], strict=True))
+            nxt = midnight + dt.timedelta(days=1)
+            at = [i for i, (s, e) in enumerate(rows) if _starts(s, midnight, True) and _ends_on(e, day)]
+            whole = [i for i, (s, e) in enumerate(rows) if _starts(s, nxt, False) and _ends_on(e, day)]
+            assert list(layer.index.active(day_number(day))) == at, (name, day)
+            assert _whole_day(layer, day_number(day)) == whole, (name, day)
+            assert _viewer_day(layer, day_number(day)) in (at, whole), (name, day)
 
 
 def test_layer_styles_table_is_qgis_convention_and_skipped_by_the_viewer(shipped):
@@ -220,16 +254,19 @@ def test_qgis_opens_the_project_with_styles_and_time(qgis_days):
 
 
 def test_qgis_shows_the_viewers_features_every_day(qgis_days, shipped):
-    """At midnight of each day QGIS (instant) = the viewer's rows; over the whole day QGIS (its 1-day
-    frame) = the rows the viewer shows at some time that day. Asia/Shanghai is the QGIS time zone."""
+    """Each day, QGIS's 1-day frame (what it draws when playing) = the rows the viewer shows at some
+    time that day, and QGIS at midnight = the viewer's map at midnight (for events, which the viewer
+    shows all day, its map = QGIS's frame). QGIS runs in the Asia/Shanghai time zone."""
     for name in DATED:
         q, layer = qgis_days["layers"][name], shipped.layer(name)
         key = "unit_id" if "unit_id" in layer.gdf.columns else "feature_id"
         assert q["fids"] == list(range(1, len(layer.gdf) + 1)), name  # fid = row + 1
         assert q["keys"] == list(layer.gdf[key]), name
+        events = getattr(layer, "data_role", None) == "events"
         for day in DAYS:
-            d = day_number(day)
-            midnight = [int(r) + 1 for r in layer.active_rows(d)]
-            assert q["instant"][day.isoformat()] == midnight, (name, day)
-            whole = np.flatnonzero((layer.times.start < d + 1) & (layer.times.end > d)) + 1
-            assert q["frame"][day.isoformat()] == whole.tolist(), (name, day)
+            d, iso = day_number(day), day.isoformat()
+            shown = [r + 1 for r in _viewer_day(layer, d)]
+            assert shown == (q["frame"][iso] if events else q["instant"][iso]), (name, day)
+            assert q["frame"][iso] == [r + 1 for r in _whole_day(layer, d)], (name, day)
+            if layer.role == "temporal":
+                assert q["instant"][iso] == [int(r) + 1 for r in layer.index.active(d)], (name, day)

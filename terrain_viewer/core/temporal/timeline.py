@@ -3,9 +3,10 @@
 Time is a float number of days since 1970-01-01 00:00 (matplotlib's date epoch), so
 ``t = day(1944-07-11) + 0.5`` is noon on 11 July 1944. A date-only ``end_date`` is
 inclusive (the feature is there all that day); a date-time bound is exact. A date-time at
-midnight (what a GeoPackage DATETIME column holds for a date) counts as a date, so TEXT and
-DATETIME columns mean the same. An ``end_date`` in year 9000 or later (``9999-12-31``) is an
-open end and a ``start_date`` in year 1 an open start: neither stretches the time extent.
+midnight (what a GeoPackage DATETIME column holds for a date) counts as a date, and so does one
+at 23:59:59.999 (a date-only end written as DATETIME for QGIS), so TEXT and DATETIME columns mean
+the same. An ``end_date`` in year 9000 or later (``9999-12-31``) is an open end and a
+``start_date`` in year 1 an open start: neither stretches the time extent.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ EPOCH = dt.datetime(1970, 1, 1)
 EPOCH_DATE = EPOCH.date()
 OPEN_END_DAY = float((dt.date(9000, 1, 1) - EPOCH_DATE).days)  # ends from here on are "still there"
 OPEN_START_DAY = float((dt.date(2, 1, 1) - EPOCH_DATE).days)  # starts before this are "always was"
+END_OF_DAY = (23, 59, 59, 999000)  # last millisecond of a day: a date-only end stored as DATETIME
 MAX_INDEX_ENTRIES = 2_000_000  # (row, bucket) pairs a TimeIndex may hold; buckets widen beyond
 
 
@@ -58,8 +60,10 @@ def parse_iso(value: object) -> tuple[float, bool] | None:
             return None
         value = value.astype("datetime64[us]").item()
     if isinstance(value, dt.datetime):
-        is_dt = (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0)
-        return day_number(value), is_dt
+        clock = (value.hour, value.minute, value.second, value.microsecond)
+        if clock == END_OF_DAY:  # a date-only end stored as a DATETIME (QGIS): that date, inclusive
+            return day_number(value.date()), False
+        return day_number(value), clock != (0, 0, 0, 0)
     if isinstance(value, dt.date):
         return day_number(value), False
     text = str(value).strip()
