@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -17,6 +18,8 @@ from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.timeline import to_date
 
 log = logging.getLogger("terrain_viewer.gui")
+
+PAINT_PROBE = "TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT"  # set: print when the map is first painted, then exit
 
 
 def make_excepthook(parent: QWidget | None, log_file: Path | None):
@@ -89,8 +92,24 @@ def main(argv: list[str] | None = None) -> int:
         QMessageBox.critical(None, "terrain_viewer cannot start", exc.message)
         return 1
     sys.excepthook = make_excepthook(window, log_file)
+    if os.environ.get(PAINT_PROBE):
+        _exit_after_first_paint(window)
     window.show()
     return app.exec()
+
+
+def _exit_after_first_paint(window) -> None:
+    """Benchmarks: print ``painted <time.monotonic()> <peak RSS MB>`` once the map shows its first
+    frame, then leave at once (``benchmarks/run.py launch``)."""
+    import resource
+    import time
+
+    def painted() -> None:
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"painted {time.monotonic():.6f} {rss:.1f}", flush=True)
+        os._exit(0)
+
+    window.canvas.painted.connect(painted)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ class QtMapCanvas(QWidget):
     map_clicked = pyqtSignal(float, float)  # a click (not a drag) in map coordinates
     right_clicked = pyqtSignal()
     rendered = pyqtSignal()
+    painted = pyqtSignal()  # a paint event that put a rendered image on screen has ended
     tiles_arrived = pyqtSignal()  # emitted from the tile threads; queued to the GUI thread
     _frame_ready = pyqtSignal(object)  # a Frame from the render thread; queued to the GUI thread
 
@@ -70,6 +71,7 @@ class QtMapCanvas(QWidget):
         self._image_view: Extent | None = None  # the view the last image shows
         self._gen = 0  # bumped by every change; a frame of an older generation is stale
         self._image_gen = -1
+        self.painted_gen = -1  # the generation of the image the last paint event showed
         self._busy = False  # a render is running on the thread
         self._lock = threading.Lock()  # one render at a time (the thread or render_image)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-render")
@@ -102,7 +104,8 @@ class QtMapCanvas(QWidget):
         """Render the model's current state soon (coalesced: only the latest state is rendered)."""
         self._gen += 1
         self._kick()
-        self.update()
+        if self._image is None or self._image_view != self.view():
+            self.update()  # show the last image moved to the new view now; a date change waits for its frame
 
     @property
     def settled(self) -> bool:
@@ -231,14 +234,23 @@ class QtMapCanvas(QWidget):
         if self._image is not None and self._image_stale():
             self.refresh()
         painter = QPainter(self)
-        painter.fillRect(self.rect(), PAPER)
-        if self._image is not None:
-            painter.drawImage(self._image_rect(), self._image)
+        rect = self._image_rect() if self._image is not None else None
+        if rect is None or not rect.contains(QRectF(self.rect())):
+            painter.fillRect(self.rect(), PAPER)
+        if rect is not None:
+            exact = rect.topLeft() == rect.topLeft().toPoint()
+            if exact and rect.size() == self._image.deviceIndependentSize():
+                painter.drawImage(rect.topLeft(), self._image)  # unscaled: a copy, no resampling
+            else:
+                painter.drawImage(rect, self._image)
         if self.error:
             painter.setPen(QColor("#b00020"))
             painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignmentFlag.AlignTop, self.error)
         self._paint_overlay(painter)
         painter.end()
+        if self._image is not None:
+            self.painted_gen = self._image_gen
+            self.painted.emit()
 
     def _image_stale(self) -> bool:
         image = self._image
@@ -367,9 +379,12 @@ class QtMapCanvas(QWidget):
 
 
 def _qimage(rgba: np.ndarray, ratio: float) -> QImage:
-    """An owned QImage of an RGBA array, at the device pixel ratio it was rendered for."""
+    """An owned QImage of an opaque RGBA frame, at the device pixel ratio it was rendered for.
+
+    Converted once, on the render thread, to the 32-bit RGB layout the backing store uses, so the
+    paint event is a plain copy (no per-paint conversion or blending of two million pixels)."""
     rgba = np.ascontiguousarray(rgba)
     image = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.shape[1] * 4,
-                   QImage.Format.Format_RGBA8888).copy()
+                   QImage.Format.Format_RGBX8888).convertToFormat(QImage.Format.Format_RGB32)
     image.setDevicePixelRatio(ratio)
     return image

@@ -1,7 +1,9 @@
 """Sprites: artists drawn once on a transparent twin figure, kept as RGBA crops and composited.
 
-Furniture, the date caption and dated layers above the moving ones are sprites, so a date step
-blends a few cached crops instead of drawing text and collections again.
+Furniture, the date caption, dated layers and the runs of the background are sprites, so a date
+step blends a few cached crops instead of drawing text and collections again. Crops are blended by
+Agg's own image compositing (``draw_sprite``, C++), which is 3-4x faster than numpy and gives the
+same pixels within one level of rounding; ``composite`` (numpy) remains for partial opacity.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from matplotlib.collections import Collection
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
-SPRITE_CACHE = 96  # sprites kept …
-SPRITE_BYTES = 256 * 2**20  # … and at most this many bytes of them
+SPRITE_CACHE = 400  # sprites kept (furniture, captions, dated layers, background runs) …
+SPRITE_BYTES = 384 * 2**20  # … and at most this many bytes of them
 
 
 @dataclass
@@ -29,10 +31,19 @@ class Sprite:
     pieces: list[tuple[np.ndarray, int, int]]
     boxes: list = field(default_factory=list)
     labels: list = field(default_factory=list)
+    _upside_down: list | None = field(default=None, repr=False)
+
+    def upside_down(self) -> list[tuple[np.ndarray, int, int]]:
+        """The pieces with row 0 at the bottom, as Agg's ``draw_image`` takes them (made once)."""
+        if self._upside_down is None:
+            self._upside_down = [(np.ascontiguousarray(rgba[::-1]), left, top)
+                                 for rgba, left, top in self.pieces]
+        return self._upside_down
 
     @property
     def nbytes(self) -> int:
-        return sum(rgba.nbytes for rgba, _, _ in self.pieces)
+        copies = 1 if self._upside_down is None else 2
+        return copies * sum(rgba.nbytes for rgba, _, _ in self.pieces)
 
     @classmethod
     def crop(cls, buffer: np.ndarray, boxes: list, pad: int = 12) -> Sprite:
@@ -168,6 +179,89 @@ class SpriteCache:
 
 
 def blend(buffer: np.ndarray, sprite: Sprite) -> None:
-    """Composite a sprite's crops over the frame ``buffer`` in place."""
+    """Composite a sprite's crops over the frame ``buffer`` in place (numpy)."""
     for rgba, left, top in sprite.pieces:
         composite(buffer, rgba, left, top)
+
+
+def draw_sprite(renderer, sprite: Sprite) -> None:
+    """Composite a sprite's crops over an Agg renderer's frame (Agg's image blending, in C++)."""
+    gc = renderer.new_gc()
+    height = int(renderer.height)
+    for rgba, left, top in sprite.upside_down():
+        renderer.draw_image(gc, left, height - top - rgba.shape[0], rgba)
+    gc.restore()
+
+
+def draw_image(renderer, upside_down: np.ndarray, left: int, top: int) -> None:
+    """One straight-alpha RGBA image (row 0 at the bottom) with its top-left pixel at (left, top)."""
+    gc = renderer.new_gc()
+    renderer.draw_image(gc, left, int(renderer.height) - top - upside_down.shape[0], upside_down)
+    gc.restore()
+
+
+TEXT_CANVAS = (1600, 480)  # pixels of the figure label texts are drawn on, anchor at its centre
+TEXT_SPRITES = 4096  # label sprites kept (least recently used go)
+
+
+class TextSprites:
+    """Label texts, each drawn once with its anchor on a whole pixel, then only placed per frame.
+
+    A placed text sits up to half a pixel from its exact anchor; every render (window or export,
+    cached or not) places it the same way, so frames are the same pixels whatever the cache holds.
+    """
+
+    def __init__(self) -> None:
+        self.fig: Figure | None = None
+        self.canvas: FigureCanvasAgg | None = None
+        self._dpi: float | None = None
+        self._sprites: OrderedDict[tuple, Sprite] = OrderedDict()
+
+    def resize(self, dpi: float) -> None:
+        if self.fig is not None and dpi == self._dpi:
+            return
+        w, h = TEXT_CANVAS
+        self.fig, self.canvas = new_figure(w, h, dpi, "none")
+        self.fig.axes[0].set_xlim(0, w)  # data coordinates are pixels
+        self.fig.axes[0].set_ylim(0, h)
+        self._dpi = dpi
+        self.clear()
+
+    def clear(self) -> None:
+        self._sprites.clear()
+
+    def draw(self, renderer, label, px: float, py: float, make: Callable[[object, object], list]) -> None:
+        """Place ``label`` (a ``labels.Placed``) with its anchor at display pixel (px, py), y up;
+        ``make(ax, label)`` draws a label on an Axes whose data coordinates are pixels."""
+        key = (label.spec.text, label.dx, label.dy, label.ha, label.va, round(label.rotation, 1), label.props)
+        sprite = self._sprites.get(key)
+        if sprite is None:
+            sprite = self._sprites[key] = self._make(label, make)
+            while len(self._sprites) > TEXT_SPRITES:
+                self._sprites.popitem(last=False)
+        else:
+            self._sprites.move_to_end(key)
+        gc = renderer.new_gc()
+        x, top = int(round(px)), int(renderer.height) - int(round(py))
+        for rgba, left, row in sprite.upside_down():
+            renderer.draw_image(gc, x + left, int(renderer.height) - (top + row) - rgba.shape[0], rgba)
+        gc.restore()
+
+    def _make(self, label, make) -> Sprite:
+        import dataclasses
+
+        w, h = TEXT_CANVAS
+        cx, cy = w // 2, h // 2
+        one = dataclasses.replace(label, spec=dataclasses.replace(label.spec, x=float(cx), y=float(cy)),
+                                  rotation=round(label.rotation, 1))
+        renderer = self.canvas.get_renderer()
+        renderer.clear()
+        artists = make(self.fig.axes[0], one)
+        boxes = []
+        for artist in artists:
+            artist.draw(renderer)
+            boxes.append(artist_box(artist, renderer))
+        remove(artists)
+        boxes = [b for b in boxes if np.isfinite(b.extents).all()]
+        crop = Sprite.crop(np.asarray(self.canvas.buffer_rgba()), boxes)
+        return Sprite([(rgba, left - cx, top - (h - cy)) for rgba, left, top in crop.pieces])

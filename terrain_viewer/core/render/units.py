@@ -9,9 +9,10 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import IdentityTransform
 
 from terrain_viewer.core.render.primitives import point_xy
-from terrain_viewer.core.render.sprites import composite
+from terrain_viewer.core.render.sprites import composite, draw_image
+from terrain_viewer.core.render.symbol_cache import cached_symbol
 from terrain_viewer.core.render.symbology import INK
-from terrain_viewer.core.render.symbols import spread, unit_symbol
+from terrain_viewer.core.render.symbols import spread
 
 UNIT_LAYERS = {"units"}
 ECHELON_SCALE = {"army": 1.15, "corps": 1.1, "division": 1.0, "brigade": 0.9, "regiment": 0.9,
@@ -20,11 +21,17 @@ UNIT_SIZE_PT = 17.0  # milsymbol icon size in points (scaled by dpi)
 CROWD = 300  # more units than this in view: no text amplifiers and no decluttering
 
 
-def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float) -> None:
-    """Draw the units of ``gdf`` (their clean ``style``) onto the figure's Agg buffer."""
+def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes: list | None = None) -> None:
+    """Draw the units of ``gdf`` (their clean ``style``) onto the figure's Agg buffer.
+
+    With ``boxes`` (a list), the symbols are drawn without text amplifiers and each symbol's
+    display box and designation are appended as ``(x0, y0, x1, y1, designation, px, py)`` (pixels,
+    y up; px, py: the symbol's anchor), for the label placer to name them.
+    """
     if not len(gdf):
         return
     buffer = np.asarray(canvas.buffer_rgba())
+    renderer = canvas.get_renderer()
     height, width = buffer.shape[:2]
     true_xy = fig.axes[0].transData.transform(point_xy(gdf))
     keep = ((true_xy[:, 0] > -100) & (true_xy[:, 0] < width + 100) & (true_xy[:, 1] > -100)
@@ -36,17 +43,25 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float) -> Non
     sidc, side, echelon = (_column(gdf, c, keep) for c in ("sidc", "side", "echelon"))
     blank = [""] * len(true_xy)
     designation = blank if crowded else _column(gdf, "designation", keep)
-    higher = blank if crowded else _column(gdf, "higher", keep)
+    higher = blank if crowded or boxes is not None else _column(gdf, "higher", keep)
+    named = designation
+    designation = blank if boxes is not None else designation
     base = style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
     sizes = [max(int(round(base * ECHELON_SCALE.get(e, 0.8))), 8) for e in echelon]
-    symbols = [unit_symbol(*args) for args in zip(sidc, designation, higher, sizes, side, strict=True)]
+    symbols = [cached_symbol(*args) for args in zip(sidc, designation, higher, sizes, side, strict=True)]
     half = np.array([(0.8 * size, 0.62 * size) for size in sizes])
     placed = spread(true_xy, half) if style.get("declutter", True) and not crowded else true_xy
     _draw_leaders(fig, canvas, true_xy, placed, opacity)
     for i in sorted(range(len(symbols)), key=lambda i: (-sizes[i], i)):
         sym, (px, py) = symbols[i], placed[i]
         left, top = int(round(px - sym.anchor[0])), int(round(height - py - sym.anchor[1]))
-        composite(buffer, sym.rgba, left, top, opacity)
+        if opacity >= 1.0:
+            draw_image(renderer, _upside_down(sym), left, top)
+        else:
+            composite(buffer, sym.rgba, left, top, opacity)
+        if boxes is not None:
+            h, w = sym.rgba.shape[:2]
+            boxes.append((left, height - top - h, left + w, height - top, named[i], px, py))
 
 
 def _draw_leaders(fig, canvas, true_xy: np.ndarray, placed: np.ndarray, opacity: float) -> None:
@@ -63,6 +78,19 @@ def _draw_leaders(fig, canvas, true_xy: np.ndarray, placed: np.ndarray, opacity:
     for artist in (leaders, dots):
         artist.set_figure(fig)
         artist.draw(canvas.get_renderer())
+
+
+_FLIPPED: dict[int, tuple[object, np.ndarray]] = {}
+
+
+def _upside_down(sym) -> np.ndarray:
+    """A symbol's RGBA with row 0 at the bottom (Agg's image order), made once per symbol."""
+    hit = _FLIPPED.get(id(sym))
+    if hit is None or hit[0] is not sym:
+        hit = _FLIPPED[id(sym)] = (sym, np.ascontiguousarray(sym.rgba[::-1]))
+        while len(_FLIPPED) > 2048:
+            _FLIPPED.pop(next(iter(_FLIPPED)))
+    return hit[1]
 
 
 def _column(gdf, name: str, keep: np.ndarray) -> list[str]:

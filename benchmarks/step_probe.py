@@ -1,0 +1,81 @@
+"""What a user sees when stepping the date in the real window (``run.py window_*`` cases).
+
+The main window on the built-in data, offscreen, its map canvas exactly ``--size`` pixels. A step
+is timed from the key press (→, a day) or the slider change (a tween frame, 1/``--fpd`` day) until
+the canvas has painted the frame of that state: ``wait_settled()`` (the render thread's frame
+arrived, the ``rendered`` signal fired) and then the paint event that shows it. Prints one JSON
+line: the step times in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def painted(canvas, app, timeout: float = 30.0) -> None:
+    """Process events until the canvas's latest state is rendered and painted."""
+    from PyQt6.QtCore import QEventLoop
+
+    if not canvas.wait_settled():
+        raise RuntimeError("the map did not settle")
+    deadline = time.monotonic() + timeout
+    while canvas.painted_gen != canvas._gen and time.monotonic() < deadline:  # noqa: SLF001
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--fpd", type=int, default=0, help="tween frames per day (0: whole days by key)")
+    parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--profile", help="write a cProfile of the steps to this file")
+    args = parser.parse_args()
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtTest import QTest
+    from PyQt6.QtWidgets import QApplication
+
+    from terrain_viewer.gui.app import create_window
+
+    app = QApplication([sys.argv[0]])
+    window = create_window([])
+    w, h = (int(v) for v in args.size.split("x"))
+    window.canvas.setFixedSize(w, h)
+    window.show()
+    window.canvas.setFocus()
+    painted(window.canvas, app)
+    model = window.model
+    model.time.set_date("1944-06-28")  # warm: the first frames build the background and the sprites
+    painted(window.canvas, app)
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    out = []
+    for _ in range(args.steps):
+        t0 = time.perf_counter()
+        if args.fpd:
+            model.time.set_t(min(model.time.t + 1.0 / args.fpd, model.time.end))
+        else:
+            QTest.keyClick(window.canvas, Qt.Key.Key_Right)
+        painted(window.canvas, app)
+        out.append((time.perf_counter() - t0) * 1000)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    print(json.dumps({"steps_ms": out, "canvas": [window.canvas.width(), window.canvas.height()]}))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

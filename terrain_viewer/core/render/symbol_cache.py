@@ -1,0 +1,82 @@
+"""Unit symbols kept on disk between runs, so a start does not pay for milsymbol's data tables.
+
+The first symbol milsymbol draws in a process loads and parses its ~2 MB of JSON (≈0.7 s); each
+rasterised symbol is therefore also kept as a small ``.npz`` in the user cache folder, keyed by its
+arguments and by the versions of milsymbol, resvg and ``symbols.py``. ``TERRAIN_VIEWER_CACHE_DIR``
+moves the folder; ``TERRAIN_VIEWER_CACHE_DIR=off`` turns the disk cache off. A damaged or
+unwritable cache only costs the time it was meant to save.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import logging
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from terrain_viewer.core.common.atomic import atomic_write_bytes
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.render import symbols
+from terrain_viewer.core.render.symbols import SymbolImage, unit_symbol
+
+log = logging.getLogger(__name__)
+
+ENV = "TERRAIN_VIEWER_CACHE_DIR"
+
+
+@functools.cache
+def cache_dir() -> Path | None:
+    """The folder of cached symbols (None: disk cache off)."""
+    override = os.environ.get(ENV)
+    if override is not None and override.strip().lower() in ("", "off", "0", "none"):
+        return None
+    if override:
+        return Path(override) / "symbols"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("terrain_viewer", appauthor=False)) / "symbols"
+
+
+@functools.cache
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [Path(symbols.__file__).read_bytes()]
+    for package in ("milsymbol", "resvg-py"):
+        try:
+            parts.append(version(package).encode())
+        except PackageNotFoundError:
+            parts.append(b"?")
+    return hashlib.sha1(b"\0".join(parts)).hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=4096)
+def cached_symbol(sidc: str, designation: str = "", higher: str = "", size: int = 30,
+                  side: str = "") -> SymbolImage:
+    """``symbols.unit_symbol`` of these arguments, from the disk cache when it is there."""
+    folder = cache_dir()
+    if folder is None:
+        return unit_symbol(sidc, designation, higher, size, side)
+    name = hashlib.sha1(repr((_version(), sidc, designation, higher, size, side)).encode()).hexdigest()
+    path = folder / f"{name}.npz"
+    try:
+        with np.load(path) as data:
+            anchor = data["anchor"]
+            return SymbolImage(np.ascontiguousarray(data["rgba"]), (float(anchor[0]), float(anchor[1])),
+                               bool(data["valid"]))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # not cached yet, or a damaged file: draw it again
+    symbol = unit_symbol(sidc, designation, higher, size, side)
+    buffer = io.BytesIO()
+    np.savez(buffer, rgba=symbol.rgba, anchor=np.array(symbol.anchor, float), valid=np.array(symbol.valid))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, buffer.getvalue())
+    except (OSError, TerrainViewerError) as exc:
+        log.debug("symbol cache not written (%s)", exc)
+    return symbol
