@@ -38,6 +38,7 @@ class QtTimeSlider(QWidget):
     def __init__(self, model: ViewerModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("timeBar")
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click on the bar gives it the date keys
         self.model = model
         self._links = Links()
         self._play_origin: tuple[float, float] | None = None  # (wall clock, model time) at play
