@@ -281,8 +281,11 @@ class ViewerModel:
         self.dataset.rasters += extra.rasters
         self.dataset.problems += extra.problems
         self.dataset.notes += extra.notes
-        for name, table in extra.tables.items():
-            self.dataset.tables.setdefault(name, table)
+        for name, table in extra.tables.items():  # another file's variants table is kept beside ours
+            key, n = name, 2
+            while key in self.dataset.tables and self.dataset.tables[key] is not table:
+                key, n = f"{name} {n}", n + 1
+            self.dataset.tables[key] = table
         with self.events.batch():
             for name in added:
                 self.events.layer_added.emit(name)

@@ -25,7 +25,7 @@ from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.project import split_projects
-from terrain_viewer.gui import qt_compare, qt_project, qt_settings, resources
+from terrain_viewer.gui import qt_compare, qt_map_crs, qt_project, qt_settings, qt_time_range, resources
 from terrain_viewer.gui.qt_events_panel import QtEventsPanel
 from terrain_viewer.gui.qt_help import QtShortcutsDialog, about_text
 from terrain_viewer.gui.qt_identify import TOLERANCE_PX, QtIdentifyPanel
@@ -147,6 +147,8 @@ class QtMainWindow(QMainWindow):
         self.swipe_action = a("S&wipe compare", lambda on: self.model.set_swipe(enabled=on), checkable=True)
         self.side_action = a("Side &by side…", lambda: qt_compare.open_side_by_side(self))
         self.basemap_action = a("&Basemap…", lambda: qt_compare.choose_basemap(self))
+        self.map_crs_action = a("Map &CRS…", lambda: qt_map_crs.choose_map_crs(self))
+        self.time_range_action = a("Time &range…", lambda: qt_time_range.QtTimeRange(self.model, self).exec())
         self.play_action = a("Play / pause", self.time_slider.toggle_play, Qt.Key.Key_Space)
         self.back_action = a("Back one day", lambda: self.time_slider.step(-1), Qt.Key.Key_Left)
         self.forward_action = a("Forward one day", lambda: self.time_slider.step(1), Qt.Key.Key_Right)
@@ -187,14 +189,14 @@ class QtMainWindow(QMainWindow):
         for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_full_action,
                        self.zoom_layer_action, None, self.chinese_action,
                        *self.option_actions.values(), None, self.swipe_action, self.side_action,
-                       self.basemap_action, None):
+                       self.basemap_action, self.map_crs_action, None):
             view.addSeparator() if action is None else view.addAction(action)
         panels = view.addMenu("Panels")
         for dock in (self.layers_dock, self.events_dock, self.identify_dock, self.problems_dock):
             panels.addAction(dock.toggleViewAction())
         time_menu = bar.addMenu("&Time")
         for action in (self.play_action, self.back_action, self.forward_action, self.first_day_action,
-                       self.last_day_action):
+                       self.last_day_action, self.time_range_action):
             time_menu.addAction(action)
         tools = bar.addMenu("&Tools")
         for action in (self.pan_action, self.identify_action, self.measure_action):
@@ -292,6 +294,7 @@ class QtMainWindow(QMainWindow):
             qt_project.open_project(self, projects[0])
             if not paths:
                 return []
+        before = {layer.name for layer in self.model.dataset.layers}
         try:
             problems = self.model.add_files(paths)
         except TerrainViewerError as exc:
@@ -305,6 +308,7 @@ class QtMainWindow(QMainWindow):
             QMessageBox.warning(self, "Problems opening files", "\n".join(problems[:12]))
         else:
             self.statusBar().showMessage(f"Opened {', '.join(p.name for p in paths)}", 8000)
+        qt_map_crs.check_added(self, [n.name for n in self.model.dataset.layers if n.name not in before])
         return problems
 
     def _on_open(self) -> None:

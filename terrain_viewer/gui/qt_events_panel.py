@@ -1,4 +1,4 @@
-"""The events panel: the features of layer ``events`` active on the current date.
+"""The events panel: the events of the current day, from every visible layer whose role is ``events``.
 
 Each row shows the time and title; the text below shows the description and the source of the
 selected event. Clicking an event centres the map on it.
@@ -22,12 +22,14 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.query.events import Event, events_on, sources_differ
 from terrain_viewer.core.temporal.timeline import parse_iso, to_datetime
 from terrain_viewer.gui.qt_time_slider import date_text
 
-EVENTS_LAYER = "events"
+EVENTS_LAYER = "events"  # the shipped layer; any layer with the events role is listed too
 XY_ROLE = Qt.ItemDataRole.UserRole
 ATTRS_ROLE = Qt.ItemDataRole.UserRole + 1
+LAYER_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def _text(value: object) -> str:
@@ -67,8 +69,11 @@ def when_on(attrs: dict, day: int) -> str:
     bounds = _bounds(attrs)
     if not bounds:
         return ""
-    if len(bounds) == 1 and _text(attrs.get("end_date")) == "":  # open-ended
-        return f"from {to_datetime(bounds[0][0]).day} {to_datetime(bounds[0][0]):%b}"
+    if len(bounds) == 1 and _text(attrs.get("end_date")) == "":  # no end: a moment on its day
+        start, is_dt = bounds[0]
+        if math.floor(start) == day:
+            return f"{to_datetime(start):%H:%M}" if is_dt else "all day"
+        return f"from {to_datetime(start).day} {to_datetime(start):%b}"
     days = [math.floor(t) for t, _ in bounds]
     if all(d == day for d in days):
         times = [f"{to_datetime(t):%H:%M}" for t, is_dt in bounds if is_dt]
@@ -107,7 +112,8 @@ class QtEventsPanel(QWidget):
         self._links.clear()
         self.model = model
         self._links.connect(model.events.time, lambda _c: self.refresh())
-        for signal in (model.events.layer_added, model.events.layer_removed, model.events.reset):
+        for signal in (model.events.layer_added, model.events.layer_removed, model.events.reset,
+                       model.events.visibility, model.events.role, model.events.time_offset):
             self._links.connect(signal, lambda _c: self.refresh(force=True))
         self.refresh(force=True)
 
@@ -119,11 +125,12 @@ class QtEventsPanel(QWidget):
         self._day = key
         self.list.clear()
         self.details.clear()
-        for attrs, xy in self.events():
-            title = _text(attrs.get("title")) or _text(attrs.get("name_en")) or "(untitled event)"
-            item = QListWidgetItem(f"{title}\n{when_on(attrs, key)}")
-            item.setData(XY_ROLE, xy)
+        for event in self.day_events():
+            attrs = event.attrs
+            item = QListWidgetItem(f"{event.title}\n{when_on(attrs, key - self._offset(event.layer))}")
+            item.setData(XY_ROLE, event.xy)
             item.setData(ATTRS_ROLE, attrs)
+            item.setData(LAYER_ROLE, event.layer)
             item.setToolTip(_text(attrs.get("description")))
             self.list.addItem(item)
         count = self.list.count()
@@ -131,27 +138,17 @@ class QtEventsPanel(QWidget):
             self.list.setCurrentRow(0)  # details of the first event, without moving the map
         self.heading.setText(f"{count} event{'s' if count != 1 else ''} on {date_text(self.model.time.t)}")
 
+    def day_events(self) -> list[Event]:
+        """The events on the current day (any hour of it) from every events layer, in start order."""
+        return events_on(self.model, self.model.time.t)
+
     def events(self) -> list[tuple[dict, tuple[float, float]]]:
         """(attributes, map point) of the events on the current day (any hour of it), in start order."""
-        try:
-            layer = self.model.dataset.layer(EVENTS_LAYER)
-        except KeyError:
-            return []
-        day = math.floor(self.model.time.t)
-        if layer.role == "temporal" and layer.times is not None:
-            gdf = layer.gdf[(layer.times.start < day + 1) & (layer.times.end > day)]
-        else:
-            gdf = layer.features_at(self.model.time.t)
-        if "start_date" in gdf.columns:
-            gdf = gdf.iloc[sorted(range(len(gdf)), key=lambda i: str(gdf["start_date"].iloc[i]))]
-        out = []
-        for _, row in gdf.iterrows():
-            point = row.geometry.representative_point() if row.geometry is not None else None
-            if point is None or point.is_empty:
-                continue
-            attrs = {k: v for k, v in row.items() if k != "geometry"}
-            out.append((attrs, (float(point.x), float(point.y))))
-        return out
+        return [(event.attrs, event.xy) for event in self.day_events()]
+
+    def _offset(self, layer: str) -> int:
+        found = [lyr.time_offset for lyr in self.model.dataset.layers if lyr.name == layer]
+        return math.floor(found[0]) if found else 0
 
     def _show(self, item: QListWidgetItem | None) -> None:
         if item is None:
@@ -166,6 +163,11 @@ class QtEventsPanel(QWidget):
             confidence = _text(attrs.get("confidence"))
             extra = f"<br><b>Confidence:</b> {html.escape(confidence)}" if confidence else ""
             rows.append(f"<p><b>Source:</b> {html.escape(source)}{extra}</p>")
+        differ = sources_differ(self.model, item.data(LAYER_ROLE) or EVENTS_LAYER, attrs)
+        if differ:
+            lines = "<br>".join(html.escape(d) for d in differ)
+            rows.append(f"<p style='background:#fff3d6'><b>sources differ:</b> {lines}</p>")
+        rows.append(f"<p style='color:#777'>layer {html.escape(_text(item.data(LAYER_ROLE)))}</p>")
         self.details.setHtml("".join(rows))
 
     def _on_clicked(self, item: QListWidgetItem) -> None:

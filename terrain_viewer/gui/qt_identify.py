@@ -7,6 +7,7 @@ import html
 from PyQt6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.query.events import sources_differ
 from terrain_viewer.core.query.identify import identify
 
 PROMINENT = ("source", "confidence")
@@ -18,8 +19,9 @@ def _value(value: object) -> str:
     return "" if value is None else html.escape(str(value))
 
 
-def hit_html(layer: str, attrs: dict) -> str:
-    """One feature: layer and title, a box with source and confidence, then every other attribute."""
+def hit_html(layer: str, attrs: dict, differ: list[str] | None = None) -> str:
+    """One feature: layer and title, a box with source and confidence (and where sources differ,
+    from the data's ``variants`` table), then every other attribute."""
     title = attrs.get("title") or attrs.get("name_en") or attrs.get("designation") or ""
     confidence = str(attrs.get("confidence") or "")
     colour = CONFIDENCE_COLOURS.get(confidence.lower(), "#444444")
@@ -31,6 +33,9 @@ def hit_html(layer: str, attrs: dict) -> str:
                      f"<tr><td><b>Source</b><br>{source}</td></tr>"
                      f"<tr><td><b>Confidence</b> <span style='color:{colour}; font-weight:700'>"
                      f"{html.escape(confidence) or '—'}</span></td></tr></table>")
+    if differ:
+        lines = "<br>".join(html.escape(d) for d in differ)
+        parts.append(f"<p style='background:#fff3d6; margin:4px 0'><b>sources differ:</b> {lines}</p>")
     rows = "".join(f"<tr><td style='color:#555; padding-right:8px' valign='top'>{html.escape(str(k))}</td>"
                    f"<td>{_value(v)}</td></tr>" for k, v in attrs.items() if k not in PROMINENT)
     parts.append(f"<table cellpadding='2' style='margin-top:4px'>{rows}</table><hr>")
@@ -50,10 +55,12 @@ class QtIdentifyPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.browser, 1)
         self.hits: list[tuple[str, dict]] = []
+        self.model: ViewerModel | None = None
         self.show_hits([], clicked=False)
 
     def identify_at(self, model: ViewerModel, x: float, y: float, tolerance: float) -> list[tuple[str, dict]]:
         """Look up the features within ``tolerance`` map units of (x, y) now and list them."""
+        self.model = model
         self.show_hits(identify(model, model.time.t, x, y, tolerance))
         return self.hits
 
@@ -65,4 +72,7 @@ class QtIdentifyPanel(QWidget):
             self.heading.setText(f"{len(hits)} feature{'s' if len(hits) != 1 else ''} here")
         else:
             self.heading.setText("Nothing here at this date.")
-        self.browser.setHtml("".join(hit_html(layer, attrs) for layer, attrs in hits))
+        model = self.model
+        self.browser.setHtml("".join(
+            hit_html(layer, attrs, sources_differ(model, layer, attrs) if model is not None else None)
+            for layer, attrs in hits))

@@ -115,8 +115,11 @@ class QtLayerPanel(QWidget):
         self.up_button = self._button("▲", lambda: self._move(+1), "Draw higher (up the list)")
         self.down_button = self._button("▼", lambda: self._move(-1), "Draw lower (down the list)")
         self.zoom_button = self._button("Zoom to", self._on_zoom, "Zoom the map to this layer")
+        self.properties_button = self._button("Properties…", self._on_properties,
+                                              "Role, colours, hatch, marker, label field, time shift")
         buttons = QHBoxLayout()
-        for button in (self.up_button, self.down_button, self.color_button, self.zoom_button):
+        for button in (self.up_button, self.down_button, self.color_button, self.zoom_button,
+                       self.properties_button):
             buttons.addWidget(button)
         form = QFormLayout(self.controls)
         form.setContentsMargins(0, 4, 0, 0)
@@ -204,7 +207,7 @@ class QtLayerPanel(QWidget):
         for layer in self.model.dataset.layers:
             if layer.name == name:
                 return f"{layer.path.name} ▸ {layer.source_layer}\n{layer.geometry_type}, {len(layer.gdf)} " \
-                       f"features, {layer.role}"
+                       f"features, {layer.role}; role: {layer.data_role}"
         for raster in self.model.dataset.rasters:
             if raster.name == name:
                 return f"{raster.path.name}\nraster"
@@ -284,6 +287,17 @@ class QtLayerPanel(QWidget):
         if (name := self.current_name()) is not None:
             self.zoom_requested.emit(name)
 
+    def _on_properties(self) -> None:
+        if (name := self.current_name()) is not None:
+            self.open_properties(name)
+
+    def open_properties(self, name: str):
+        """The layer's properties dialog (non-modal; changes apply at once)."""
+        from terrain_viewer.gui.qt_layer_properties import open_layer_properties
+
+        self.properties_dialog = open_layer_properties(self.model, name, self)
+        return self.properties_dialog
+
     # ---- groups -----------------------------------------------------------------------------------
     def group_menu(self, name: str) -> QMenu:
         """'Move to group' entries for layer ``name``: the groups in use, the compare groups, a new one."""
@@ -310,6 +324,7 @@ class QtLayerPanel(QWidget):
             menu = QMenu(self)
             menu.addMenu(self.group_menu(name))
             menu.addAction("Zoom to layer", lambda: self.zoom_requested.emit(name))
+            menu.addAction("Properties…", lambda: self.open_properties(name))
             menu.addSeparator()
             menu.addAction("Remove layer", lambda: self.model.remove_layer(name))
             menu.exec(self.tree.viewport().mapToGlobal(pos))

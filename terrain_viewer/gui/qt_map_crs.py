@@ -1,0 +1,109 @@
+"""The map CRS: *View ▸ Map CRS…*, switching the session to another CRS, and the one-line warning
+after *Open* when added layers lie far away or would be distorted, with *Zoom to* and *Switch map
+CRS* buttons."""
+
+from __future__ import annotations
+
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+from PyQt6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QLabel, QToolButton, QWidget
+
+from terrain_viewer.core.query.place import PlaceNote, crs_label, place_notes, suitable_crs, union
+
+MAP_CRS_TIP = "EPSG code or any CRS pyproj knows, e.g. EPSG:32633 (UTM 33N) or EPSG:3857"
+
+
+def switch_map_crs(window, crs: CRS | str) -> bool:
+    """Reopen the window's session in ``crs`` (same files, layer states, time; the view reprojected)."""
+    project = window.project_path
+    try:
+        model = window.model.with_map_crs(crs)
+    except (CRSError, ValueError) as exc:
+        window.statusBar().showMessage(f"Map CRS {crs}: {exc}", 10000)
+        return False
+    window.set_model(model)
+    if project is not None:
+        window.project_path = project
+    window.statusBar().showMessage(f"Map CRS is now {crs_label(model.dataset.map_crs)}", 8000)
+    return True
+
+
+def choose_map_crs(window) -> bool:
+    """Ask for a map CRS (the UTM zone of the view's centre is offered) and switch to it."""
+    current = window.model.dataset.map_crs
+    boxes = [layer.lonlat_bounds for layer in window.model.dataset.layers]
+    here = suitable_crs(union(boxes)) if any(boxes) else None
+    items = [current.to_string()] + ([here.to_string()] if here is not None and here != current else [])
+    items += ["EPSG:3857", "EPSG:4326"]
+    text, ok = QInputDialog.getItem(window, "Map CRS", f"Map CRS ({MAP_CRS_TIP}):",
+                                    list(dict.fromkeys(items)), 0, True)
+    if not ok or not text.strip() or text.strip() == current.to_string():
+        return False
+    return switch_map_crs(window, text.strip())
+
+
+class PlaceBar(QFrame):
+    """A warning line with *Zoom to* and *Switch map CRS* for one place note."""
+
+    def __init__(self, window, note: PlaceNote, parent: QWidget | None = None):
+        super().__init__(parent, objectName="placeBar")
+        self.window, self.note = window, note
+        self.label = QLabel(note.message, objectName="placeMessage")
+        self.label.setWordWrap(False)
+        self.zoom_button = QToolButton(text="Zoom to", objectName="placeZoom")
+        self.zoom_button.setToolTip("Zoom to these layers (in a map CRS that suits them)")
+        self.zoom_button.clicked.connect(self.zoom_to)
+        self.crs_button = QToolButton(text="Switch map CRS", objectName="placeCrs")
+        self.crs_button.setEnabled(note.suggested_crs is not None)
+        self.crs_button.clicked.connect(self.switch)
+        close = QToolButton(text="×", toolTip="Dismiss")
+        close.clicked.connect(self.dismiss)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 0, 4, 0)
+        for widget in (self.label, self.zoom_button, self.crs_button, close):
+            row.addWidget(widget)
+
+    def switch(self) -> bool:
+        return self.note.suggested_crs is not None and switch_map_crs(self.window, self.note.suggested_crs)
+
+    def zoom_to(self) -> None:
+        """Switch to the suggested CRS when the current one distorts the layers, then zoom to them."""
+        still = place_notes(self.window.model, list(self.note.layers))
+        if any("distorted" in n.message for n in still):
+            self.switch()
+        model = self.window.model
+        boxes = []
+        for name in self.note.layers:
+            try:
+                boxes.append(model.layer_extent(name))
+            except KeyError:
+                continue
+        if boxes:
+            x0, y0, x1, y1 = union(boxes)
+            dx, dy = (x1 - x0) * 0.08 + 1.0, (y1 - y0) * 0.08 + 1.0
+            model.set_view((x0 - dx, y0 - dy, x1 + dx, y1 + dy))
+        self.dismiss()
+
+    def dismiss(self) -> None:
+        self.window.statusBar().removeWidget(self)
+        if getattr(self.window, "place_bar", None) is self:
+            self.window.place_bar = None
+        self.deleteLater()
+
+
+def check_added(window, names: list[str]) -> list[PlaceNote]:
+    """After *Open*: one line per file whose layers lie far away or would be distorted, in the status
+    bar (with the buttons) and in the Problems panel."""
+    notes = place_notes(window.model, names)
+    if not notes:
+        return []
+    for note in notes:
+        window.problems_list.addItem(note.message)
+    window.problems_dock.show()
+    old = getattr(window, "place_bar", None)
+    if old is not None:
+        old.dismiss()
+    window.place_bar = PlaceBar(window, notes[0])
+    window.statusBar().addWidget(window.place_bar, 1)
+    window.place_bar.show()
+    return notes

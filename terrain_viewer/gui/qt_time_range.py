@@ -1,0 +1,74 @@
+"""*Time ▸ Time range…*: the slider's first and last day, or one layer's extent to follow
+(default: the union of the layers' extents)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PyQt6.QtCore import QDate
+from PyQt6.QtWidgets import QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QWidget
+
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.temporal.timeline import day_number, to_date
+
+ALL_LAYERS = "All layers (union of their dates)"
+CUSTOM = "These dates"
+
+
+def _qdate(t: float) -> QDate:
+    day = to_date(t)
+    return QDate(day.year, day.month, day.day)
+
+
+def _day(edit: QDateEdit) -> float:
+    q = edit.date()
+    return day_number(dt.date(q.year(), q.month(), q.day()))
+
+
+class QtTimeRange(QDialog):
+    """Choose what the date slider covers."""
+
+    def __init__(self, model: ViewerModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("timeRangeDialog")
+        self.setWindowTitle("Time range")
+        self.model = model
+        self.follow = QComboBox(objectName="timeFollow")
+        self.follow.addItem(ALL_LAYERS, None)
+        self.follow.addItem(CUSTOM, "")
+        for layer in model.dataset.layers:
+            if layer.dated_extent is not None:
+                self.follow.addItem(f"Follow {layer.name}", layer.name)
+        self.start, self.end = (QDateEdit(objectName=n, calendarPopup=True) for n in ("timeStart", "timeEnd"))
+        for edit in (self.start, self.end):
+            edit.setDisplayFormat("d MMM yyyy")
+        self.start.setDate(_qdate(model.time.start))
+        self.end.setDate(_qdate(model.time.end))
+        index = self.follow.findData(model.follow) if model.follow else (1 if model.time_range else 0)
+        self.follow.setCurrentIndex(max(index, 0))
+        self.start.dateChanged.connect(lambda _d: self.follow.setCurrentIndex(1))
+        self.end.dateChanged.connect(lambda _d: self.follow.setCurrentIndex(1))
+        form = QFormLayout(self)
+        form.addRow("Slider covers", self.follow)
+        form.addRow("From", self.start)
+        form.addRow("To", self.end)
+        ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        buttons = QDialogButtonBox(ok_cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def apply(self) -> None:
+        """Put the choice into the model."""
+        choice = self.follow.currentData()
+        if choice is None:
+            self.model.set_time_range(None)
+        elif choice == "":
+            start, end = sorted((_day(self.start), _day(self.end)))
+            self.model.set_time_range(start, end)
+        else:
+            self.model.follow_layer(choice)
+
+    def accept(self) -> None:
+        self.apply()
+        super().accept()

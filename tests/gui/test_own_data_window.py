@@ -1,0 +1,124 @@
+"""A researcher's own data, first-class: a UTM 33N GeoPackage of another battle (January 1943) and a
+GeoPackage with a Chinese layer name, opened beside the Hengyang data through the real window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import QColorDialog, QFileDialog
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+from own_data import CN_LAYER, CN_NAMES, X0, Y0, make_battle, make_chinese  # noqa: E402
+
+from terrain_viewer.core.render import annotations  # noqa: E402
+from terrain_viewer.core.render.items import visible_items  # noqa: E402
+from terrain_viewer.core.render.renderer import MapRenderer  # noqa: E402
+from terrain_viewer.core.temporal.timeline import day_number  # noqa: E402
+
+UNITS, FRONT = "units (river_battle_1943)", "front_lines (river_battle_1943)"
+BLUE = np.array([0x1D, 0x4F, 0x91])  # the default colour of side 'blue'
+SIZE = (800, 600)
+
+
+def jan(day: int) -> float:
+    return day_number(dt.date(1943, 1, day))
+
+
+def mask(rgba: np.ndarray, colour, tolerance: int = 14) -> np.ndarray:
+    return (np.abs(rgba[..., :3].astype(int) - np.asarray(colour)) <= tolerance).all(axis=-1)
+
+
+@pytest.fixture
+def opened(hengyang, tmp_path, monkeypatch, message_boxes):
+    """The Hengyang window after File ▸ Open of both files."""
+    files = [str(make_battle(tmp_path)), str(make_chinese(tmp_path))]
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (files, ""))
+    hengyang.open_action.trigger()
+    assert not message_boxes, message_boxes
+    return hengyang
+
+
+def test_the_distant_layers_are_named_and_zoom_to_shows_them_true_in_their_utm_zone(opened):
+    window = opened
+    bar = window.place_bar
+    assert bar is not None and UNITS in bar.label.text() and "km from the other data" in bar.label.text()
+    assert "UTM zone 33N" in bar.label.text()
+    problems = [window.problems_list.item(i).text() for i in range(window.problems_list.count())]
+    assert any(UNITS in p and "distorted" in p for p in problems)
+    bar.zoom_button.click()
+    model = window.model
+    assert model.dataset.map_crs.to_epsg() == 32633
+    units = model.dataset.layer(UNITS).gdf
+    first = units[units["unit_id"] == "b1"].geometry.iloc[0]
+    assert (first.x, first.y) == pytest.approx((X0, Y0), abs=0.01)  # the file's own coordinates: true
+    x0, y0, x1, y1 = model.view
+    assert all(x0 < g.x < x1 and y0 < g.y < y1 for g in units.geometry)
+    assert abs(window.canvas.renderer.model.dataset.map_crs.to_epsg() - 32633) == 0
+
+
+def test_the_slider_shows_years_and_the_events_panel_lists_their_events_with_variants(opened):
+    window = opened
+    assert "1943" in window.time_slider.start_label.text() and "1944" in window.time_slider.end_label.text()
+    window.model.time.set_t(jan(5))
+    assert window.time_slider.date_label.text() == "5 January 1943"
+    panel = window.events_panel
+    assert panel.heading.text() == "1 event on 5 January 1943"
+    assert panel.list.item(0).text().startswith("Crossing\n14:00")
+    details = panel.details.toPlainText()
+    assert "sources differ:" in details and "Divisional report" in details
+    window.model.time.set_t(jan(8))
+    assert "Counter-attack at the ford" in panel.list.item(0).text()
+
+
+def test_units_labelled_from_a_chosen_field_front_visible_with_units_on_and_sides_named(opened, monkeypatch):
+    window = opened
+    window.layer_panel.select(UNITS)
+    dialog = window.layer_panel.open_properties(UNITS)
+    dialog.label_field.setCurrentIndex(dialog.label_field.findData("callsign"))
+    assert window.model.state(UNITS).style["label_field"] == "callsign"
+    window.place_bar.switch()  # the map in UTM 33N: the file's own coordinates
+    model = window.model
+    model.time.set_t(jan(5))
+    assert model.state(UNITS).style["label_field"] == "callsign"  # kept through the switch
+    view = (X0 - 3000, Y0 - 7000, X0 + 14000, Y0 + 7000)
+    renderer = MapRenderer(model)
+    rgba = renderer.render(t=jan(5), size=SIZE, view=view)
+    texts = {placed.spec.text for placed in renderer.last_labels}
+    assert {"Falcon", "Hammer", "Anvil"} <= texts  # from the chosen field, not name_en
+    front = model.dataset.layer(FRONT).features_at(jan(5)).geometry.iloc[0]
+    blue = mask(rgba, BLUE)
+    near = 0
+    for frac in np.linspace(0.1, 0.9, 9):
+        p = front.interpolate(frac, normalized=True)
+        px, py = (int(v) for v in renderer.map_to_pixel(p.x, p.y, view, SIZE))
+        near += bool(blue[py - 3:py + 4, px - 3:px + 4].any())
+    assert near >= 8 and model.state(UNITS).visible  # the front line stays drawn with the units on
+    labels = [label for _, label in annotations.legend(visible_items(model))]
+    assert "Blue Army front" in labels and "Blue Army unit" in labels and "Red Corps unit" in labels
+    assert "Japanese front" in labels  # the shipped front keeps its own name
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: QColor("#00aa00"))
+    dialog = window.layer_panel.open_properties(FRONT)
+    dialog.buttons["side:blue"].click()
+    recoloured = renderer.render(t=jan(5), size=SIZE, view=view)
+    assert mask(recoloured, (0x00, 0xAA, 0x00)).sum() > 0.5 * blue.sum()
+
+
+def test_chinese_layer_labelled_in_chinese_without_the_switch(opened):
+    window = opened
+    model = window.model
+    layer = model.dataset.layer(CN_LAYER)
+    assert layer.data_role == "generic"
+    x0, y0, x1, y1 = layer.gdf.total_bounds
+    view = (x0 - 1500, y0 - 1500, x1 + 1500, y1 + 1500)
+    renderer = MapRenderer(model)
+    renderer.render(t=model.time.t, size=SIZE, view=view, layers={CN_LAYER})
+    assert not model.options.chinese_names
+    placed = [p for p in renderer.last_labels if p.spec.text in CN_NAMES]
+    assert len(placed) == 3
+    family = dict(placed[0].props)["family"]
+    assert any("CJK" in f for f in family)  # drawn with the CJK font
