@@ -54,7 +54,10 @@ class FrameSource:
         """Frame ``i`` as an (H, W, 4) uint8 RGBA array (opaque)."""
         if i < self.title_frames:
             return self._title_frame(i)
-        t = float(self.times[i - self.title_frames])
+        k = i - self.title_frames
+        t = float(self.times[k])
+        if k > 0:  # labels keep their places from the frame before (when this process drew it)
+            self.renderer.planner.follow(float(self.times[k - 1]))
         return self.renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi)
 
     def _title_frame(self, i: int) -> np.ndarray:

@@ -3,6 +3,8 @@ effect, the sources of the features drawn, and the basemap's attribution."""
 
 from __future__ import annotations
 
+import copy
+
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.data.raster import RasterLayer
 from terrain_viewer.core.render.items import Item
@@ -11,23 +13,49 @@ from terrain_viewer.core.render.symbology import clean_style, contour_entry, leg
 SOURCE_CACHE = 96
 
 
-def legend(items: list[Item]) -> list[tuple]:
-    """(handle, label) pairs, top layer first, each label once."""
+def legend(items: list[Item], t: float | None = None, view: tuple | None = None) -> list[tuple]:
+    """(handle, label) pairs, top layer first, each label once.
+
+    With ``t`` (and ``view``), only what the frame draws: layers with features at ``t`` inside
+    ``view``, and of those only the kinds and sides drawn (named by the data)."""
     entries, seen = [], set()
     for item in reversed(items):
         style = clean_style(item.state.name, item.state.style)
         if isinstance(item.obj, RasterLayer):
-            if item.obj.kind == "elevation" and "Contours" not in seen:
+            if item.obj.kind == "elevation" and "Contours" not in seen and _raster_in(item.obj, view):
                 seen.add("Contours")
                 entries.append(contour_entry(style, item.obj.tags.get("reconstructed") == "yes"))
             continue
-        gdf = item.obj.gdf
+        layer = item.obj
+        gdf = layer.gdf if t is None else _drawn(layer, t, view)
+        if gdf is None or not len(gdf):
+            continue
         kinds = set(gdf["kind"].dropna().astype(str)) if "kind" in gdf.columns else set()
-        for handle, label in legend_entries(item.obj, item.obj.geometry_type, style, kinds):
+        if t is not None and "side" in gdf.columns and getattr(layer, "side_names", None):
+            drawn = set(gdf["side"].dropna().astype(str))
+            layer = copy.copy(layer)  # the same layer naming only the sides drawn
+            layer.side_names = {k: v for k, v in item.obj.side_names.items() if k in drawn}
+        for handle, label in legend_entries(layer, layer.geometry_type, style, kinds):
             if label not in seen:
                 seen.add(label)
                 entries.append((handle, label))
     return entries
+
+
+def _drawn(layer, t: float, view: tuple | None):
+    """The features of ``layer`` drawn at ``t`` inside ``view``."""
+    gdf = layer.features_at(t)
+    if view is None or not len(gdf):
+        return gdf
+    x0, y0, x1, y1 = view
+    return gdf.cx[x0:x1, y0:y1]
+
+
+def _raster_in(raster: RasterLayer, view: tuple | None) -> bool:
+    if view is None:
+        return True
+    left, right, bottom, top = raster.extent
+    return left < view[2] and view[0] < right and bottom < view[3] and view[1] < top
 
 
 def sources(items: list[Item], t: float, cache: dict[tuple, list[str]]) -> list[str]:

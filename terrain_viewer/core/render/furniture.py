@@ -1,4 +1,10 @@
-"""Map furniture: legend, scale bar, north arrow, date caption, title and credits line."""
+"""Map furniture: legend, scale bar, north arrow, date caption, title and credits line.
+
+Everything sits inside the title-safe area (the central 90% of the frame, ``SAFE``), with text
+sizes in points (the frame's dpi scales with its height, so 720p, 1080p and 4K look the same) of
+at least 16 px text height at 1080 lines. ``FrameLook`` holds the choices a documentary makes: the
+font family, the legend's corner and form, and how long dated things fade in and out.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import functools
 import logging
 import math
 import re
+from dataclasses import dataclass
 
 import matplotlib.patheffects as pe
 import numpy as np
@@ -21,6 +28,47 @@ from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 
 log = logging.getLogger(__name__)
 _warned: set[str] = set()
+
+SAFE = (0.05, 0.05, 0.9, 0.9)  # the title-safe area (x, y, width, height in axes fractions)
+TEXT_PT = 11.6  # furniture text: 16 px high at 1080 lines (the dpi is 100 at 1080 lines)
+CORNERS = ("lower right", "lower left", "upper right", "upper left")
+LEGEND_FORMS = ("auto", "full", "compact", "off")
+LEGEND_MIN_WIDTH = 900  # pixels: in the "auto" form a narrower map shows no legend
+
+
+@dataclass
+class FrameLook:
+    """How a frame's text and legend look (a render option; export settings set it).
+
+    ``font_family``: a family put first for labels and furniture ("" = the map's serif);
+    ``legend_corner``: one of ``CORNERS``; ``legend_form``: "auto" (full, none when the map is
+    narrower than ``LEGEND_MIN_WIDTH``), "full", "compact" (one row, no title) or "off";
+    ``fade_days``: dated events fade in and out over this long (0 = cut at midnight).
+    """
+
+    font_family: str = ""
+    legend_corner: str = "lower right"
+    legend_form: str = "auto"
+    fade_days: float = 0.25
+
+    def fonts(self) -> list[str]:
+        fonts = text_fonts()
+        return [self.font_family, *fonts] if self.font_family else fonts
+
+    def legend_shown(self, width: int) -> str:
+        """The legend form drawn in a frame ``width`` pixels wide ("" = none)."""
+        if self.legend_form == "off" or (self.legend_form == "auto" and width < LEGEND_MIN_WIDTH):
+            return ""
+        return "full" if self.legend_form == "auto" else self.legend_form
+
+
+def text_pt(ax) -> float:
+    """Furniture text size: ``TEXT_PT`` when the dpi follows the frame height (100 dpi at 1080
+    lines, as exports and ``terrain-viewer render`` do), smaller in a short frame drawn at a
+    higher dpi, so the furniture takes the same share of any frame."""
+    fig = ax.figure
+    return TEXT_PT * min(1.0, fig.bbox.height / (10.8 * fig.dpi))
+
 
 FRAME = {"boxstyle": "round,pad=0.35,rounding_size=0.2", "facecolor": st.PAPER, "edgecolor": "#8a7a5a",
          "alpha": 0.92, "linewidth": 0.6}
@@ -71,10 +119,11 @@ def scale_bar(ax, view: Extent, fraction: float = 0.2) -> list:
     for i in range(segments):
         box.add_artist(Rectangle((i * seg, 0), seg, height, facecolor=st.INK if i % 2 == 0 else "white",
                                  edgecolor=st.INK, linewidth=0.8))
-    text = TextArea(format_length(length), textprops={"fontsize": 9, "family": st.SERIF, "color": st.INK})
+    text = TextArea(format_length(length), textprops={"fontsize": TEXT_PT, "family": st.SERIF,
+                                                      "color": st.INK})
     packed = HPacker(children=[box, text], align="center", pad=0, sep=6)
-    anchored = AnchoredOffsetbox(loc="lower left", child=packed, frameon=True, pad=0.45, borderpad=1.2,
-                                 bbox_transform=ax.transAxes)
+    anchored = AnchoredOffsetbox(loc="lower left", child=packed, frameon=True, pad=0.45, borderpad=0.2,
+                                 bbox_to_anchor=SAFE, bbox_transform=ax.transAxes)
     anchored.patch.set(boxstyle=FRAME["boxstyle"], facecolor=st.PAPER, edgecolor=FRAME["edgecolor"],
                        alpha=FRAME["alpha"], linewidth=0.6)
     ax.add_artist(anchored)
@@ -115,8 +164,8 @@ def north_arrow(ax, convergence: float = 0.0) -> list:
 
     area.add_artist(Text(tip[0], tip[1], "N", ha="center", va="bottom", fontsize=11, fontweight="bold",
                          family=st.SERIF, color=st.INK))
-    anchored = AnchoredOffsetbox(loc="upper right", child=area, frameon=False, pad=0.2, borderpad=1.2,
-                                 bbox_transform=ax.transAxes)
+    anchored = AnchoredOffsetbox(loc="upper right", child=area, frameon=False, pad=0.2, borderpad=0.2,
+                                 bbox_to_anchor=SAFE, bbox_transform=ax.transAxes)
     ax.add_artist(anchored)
     return [anchored]
 
@@ -138,15 +187,17 @@ def caption_text(t: float, fmt: str) -> str:
         return "{day} {month} {year}".format(**keys)
 
 
-def caption(ax, text: str) -> list:
-    artist = ax.text(0.012, 0.982, text, transform=ax.transAxes, ha="left", va="top", fontsize=22,
-                     family=text_fonts(), fontweight="bold", color=st.INK, bbox=FRAME, zorder=2000)
+def caption(ax, text: str, fonts: list[str] | None = None) -> list:
+    """The date, top left inside the title-safe area."""
+    x, y = SAFE[0] + 0.004, SAFE[1] + SAFE[3] - 0.006
+    artist = ax.text(x, y, text, transform=ax.transAxes, ha="left", va="top", fontsize=22,
+                     family=fonts or text_fonts(), fontweight="bold", color=st.INK, bbox=FRAME, zorder=2000)
     return [artist]
 
 
-def title(ax, text: str) -> list:
-    artist = ax.text(0.5, 0.982, text, transform=ax.transAxes, ha="center", va="top", fontsize=18,
-                     family=text_fonts(), color=st.INK, zorder=2000,
+def title(ax, text: str, fonts: list[str] | None = None) -> list:
+    artist = ax.text(0.5, SAFE[1] + SAFE[3], text, transform=ax.transAxes, ha="center", va="top", fontsize=18,
+                     family=fonts or text_fonts(), color=st.INK, zorder=2000,
                      path_effects=[pe.withStroke(linewidth=3, foreground=st.PAPER)])
     return [artist]
 
@@ -177,25 +228,31 @@ def credits_text(sources: list[str]) -> str:
     return "Sources: " + "; ".join(names) if names else ""
 
 
-def credits(ax, text: str) -> list:
-    """The sources line, wrapped between the scale bar and the legend at the bottom."""
+def credits(ax, text: str, fonts: list[str] | None = None, lines: int = 3) -> list:
+    """The sources line at the bottom centre inside the title-safe area, wrapped to the middle
+    40% of the width (clear of the scale bar and a corner legend), at most ``lines`` lines."""
     if not text:
         return []
     import textwrap
 
     fig = ax.figure
-    char_px = 7 * fig.dpi / 72 * 0.52
-    width = max(int(fig.bbox.width * 0.55 / char_px), 30)
-    artist = ax.text(0.54, 0.008, "\n".join(textwrap.wrap(text, width)), transform=ax.transAxes,
-                     ha="center", va="bottom", fontsize=7, family=text_fonts(), color="#4a3f30", zorder=2000,
-                     linespacing=1.25, path_effects=[pe.withStroke(linewidth=2.5, foreground=st.PAPER)])
+    size = text_pt(ax)
+    char_px = size * fig.dpi / 72 * 0.5
+    width = max(int(fig.bbox.width * 0.4 / char_px), 30)
+    wrapped = textwrap.wrap(text, width)
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][:max(width - 2, 1)].rstrip(" ;,") + " …"
+    artist = ax.text(0.5, SAFE[1], "\n".join(wrapped), transform=ax.transAxes, ha="center", va="bottom",
+                     fontsize=size, family=fonts or text_fonts(), color="#4a3f30", zorder=2000,
+                     linespacing=1.15, path_effects=[pe.withStroke(linewidth=2.5, foreground=st.PAPER)])
     return [artist]
 
 
 def attribution(ax, text: str) -> list:
     """The basemap provider's attribution, small, at the bottom centre (tile licences ask for it)."""
-    return [ax.text(0.54, 0.006, text, transform=ax.transAxes, ha="center", va="bottom", fontsize=7,
-                    family=text_fonts(), color="#333333", zorder=2000,
+    return [ax.text(0.5, SAFE[1], text, transform=ax.transAxes, ha="center", va="bottom",
+                    fontsize=TEXT_PT * 0.8, family=text_fonts(), color="#333333", zorder=2000,
                     bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "alpha": 0.85,
                           "linewidth": 0})]
 
@@ -208,23 +265,33 @@ def map_note(ax, text: str) -> list:
 
 
 # ---- legend -------------------------------------------------------------------------------------
-def legend(ax, entries: list[tuple], note: str = "") -> list:
-    """The legend at the lower right; more columns when one would take over half the height."""
-    if not entries:
+def legend(ax, entries: list[tuple], note: str = "", corner: str = "lower right", form: str = "full",
+           fonts: list[str] | None = None) -> list:
+    """The legend of ``entries`` in a corner of the title-safe area: "full" (titled, one column, more
+    when it would take over half the height) or "compact" (one or two rows, no title)."""
+    if not entries or form not in ("full", "compact"):
         return []
     handles, labels = zip(*entries, strict=True)
+    fonts = fonts or text_fonts()
     renderer = ax.figure.canvas.get_renderer()
-    for ncols in (1, 2, 3):
-        leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)}, loc="lower right",
-                        ncols=ncols, title="Legend", frameon=True, fancybox=True, framealpha=0.92,
-                        facecolor=st.PAPER, edgecolor="#8a7a5a", borderpad=0.8, handlelength=2.6,
-                        prop={"family": text_fonts(), "size": 9},
-                        title_fontproperties={"family": text_fonts(), "size": 10, "weight": "bold"})
-        if note:
+    compact = form == "compact"
+    size = text_pt(ax)
+    columns = (min(len(entries), 4), len(entries)) if compact else (1, 2, 3)
+    for ncols in columns:
+        leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)},
+                        loc=corner if corner in CORNERS else "lower right", bbox_to_anchor=SAFE,
+                        bbox_transform=ax.transAxes, borderaxespad=0.2, ncols=ncols,
+                        title=None if compact else "Legend", frameon=True, fancybox=True, framealpha=0.92,
+                        facecolor=st.PAPER, edgecolor="#8a7a5a", borderpad=0.4 if compact else 0.6,
+                        handlelength=1.8 if compact else 2.4, columnspacing=1.0, labelspacing=0.3,
+                        prop={"family": fonts, "size": size},
+                        title_fontproperties={"family": fonts, "size": size, "weight": "bold"})
+        if note and not compact:
             leg.get_title().set_text(f"Legend\n{note}")
-            leg.get_title().set(fontsize=7, fontstyle="italic", fontweight="normal")
+            leg.get_title().set(fontstyle="italic", fontweight="normal")
         leg.set_zorder(2000)
-        if leg.get_window_extent(renderer).height <= 0.55 * ax.figure.bbox.height:
+        box = leg.get_window_extent(renderer)
+        if box.height <= 0.45 * ax.figure.bbox.height and box.width <= 0.9 * ax.figure.bbox.width:
             break
     return [leg]
 

@@ -36,7 +36,6 @@ PAD = (1.06, 1.15)  # a placed box keeps this much clear around its text (width,
 MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map label at 1080 lines
 MIN_UNIT_PX = 14.0  # … of a unit designation
 FAR_RINGS, FAR_STEP = 7, 12.0  # rings of candidates (points apart) for the most important labels
-FOLLOW = 0.5  # days: a frame this soon after the last one keeps the last one's label positions
 REFERENCE_HEIGHT = 1080
 Extents = tuple[float, float, float, float]
 
@@ -182,6 +181,7 @@ class LabelPlanner:
         self._sizes: dict[tuple, tuple[float, float]] = {}
         self._memory: dict[tuple, int] = {}
         self._last: tuple | None = None  # (t, frame size) of the last plan
+        self._after: float | None = None  # the next plan follows the plan at this time
         self._probe = None
 
     def plan(self, ax, renderer, specs: list[LabelSpec], symbols=(), furniture=(),
@@ -189,15 +189,15 @@ class LabelPlanner:
         """The labels of ``specs`` that fit, clear of the ``symbols`` and ``furniture`` boxes
         (display extents) and of each other; a label whose anchor is on a symbol starts outside it.
 
-        When this frame (time ``t``) follows the last one (later by at most ``FOLLOW`` days, same
-        size), each label first tries the position it had there; otherwise the plan depends on
-        this frame alone (the same inputs give the same plan).
+        After ``follow(t_prev)``, when the last plan was made at ``t_prev`` (same frame size), each
+        label first tries the position it had there (no jumps in a sequence of frames); otherwise
+        the plan depends on this frame alone (the same inputs give the same plan).
         """
         size = tuple(ax.figure.bbox.size)
-        follows = (t is not None and self._last is not None and self._last[1] == size
-                   and 0 < t - self._last[0] <= FOLLOW)
+        follows = (self._after is not None and self._last is not None and self._last[1] == size
+                   and abs(self._last[0] - self._after) < 1e-9)
         remembered = self._memory if follows else {}
-        self._last = None if t is None else (t, size)
+        self._last, self._after = (None if t is None else (t, size)), None
         if not specs:
             self._memory = {}
             return []
@@ -231,6 +231,10 @@ class LabelPlanner:
             self._close()
         self._memory = memory
         return placed
+
+    def follow(self, t_prev: float) -> None:
+        """Say that the next frame comes right after the frame at ``t_prev`` (an export, playback)."""
+        self._after = float(t_prev)
 
     def _place(self, ax, renderer, spec: LabelSpec, anchor, index: BoxIndex, symbols: BoxIndex,
                frame, scale: float, height: float, remembered: int | None) -> tuple[Placed, int] | None:
