@@ -1,0 +1,125 @@
+"""Layer roles come from the data (columns and values), not from layer names; the user can override
+them; time shifts, time ranges and styles follow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from own_data import CROSSING, make_battle
+
+from terrain_viewer.core.data.builtin import builtin_paths
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render import symbology as sy
+from terrain_viewer.core.render.renderer import MapRenderer
+from terrain_viewer.core.temporal.timeline import day_number
+
+
+def day(text: str) -> float:
+    return day_number(dt.date.fromisoformat(text))
+
+
+def _write(path: Path, layer: str, columns: dict, geoms) -> Path:
+    gpd.GeoDataFrame(columns, geometry=geoms, crs=4326).to_file(path, layer=layer, engine="pyogrio")
+    return path
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ViewerModel:
+    return ViewerModel.open(builtin_paths())
+
+
+def test_the_shipped_layers_get_their_roles_by_the_same_rules(shipped: ViewerModel):
+    roles = {layer.name: layer.data_role for layer in shipped.dataset.layers}
+    assert roles["units"] == "units" and roles["front_lines"] == "front_lines" and roles["events"] == "events"
+    assert roles["spot_heights"] == "spot_heights" and roles["water_areas"] == "water_areas"
+
+
+def test_roles_come_from_columns_and_values_not_names(tmp_path: Path):
+    pts = shapely.points([112.6, 112.61], [26.9, 26.91])
+    line = shapely.LineString([(112.6, 26.9), (112.62, 26.92)])
+    path = tmp_path / "mine.gpkg"
+    _write(path, "troops", {"unit_id": ["a", "a"], "start_date": ["1944-07-01", "1944-07-02"]}, pts)
+    _write(path, "lines", {"kind": ["front"]}, [line])
+    _write(path, "diary", {"title": ["x", "y"], "start_date": ["1944-07-01", "1944-07-02"]}, pts)
+    _write(path, "rivers", {"name_en": ["My river"]}, [line])  # a shipped name, but not the shipped file
+    _write(path, "events", {"name": ["no title, no date"]}, [pts[0]])
+    roles = {layer.name: layer.data_role for layer in ViewerModel.open([path]).dataset.layers}
+    assert roles == {"troops": "units", "lines": "front_lines", "diary": "events", "rivers": "generic",
+                     "events": "generic"}
+
+
+def test_sides_are_named_by_the_data_and_coloured_per_side(tmp_path: Path):
+    model = ViewerModel.open([make_battle(tmp_path)])
+    front = model.dataset.layer("front_lines")
+    assert front.side_names == {"blue": "Blue Army"}
+    labels = [label for _, label in sy.layer_symbology(front, {}).entries()]
+    assert labels == ["Blue Army front"]
+    assert sy.layer_symbology(front, {"side_colors": {"blue": "#00aa00"}})["side:blue"].colour == "#00aa00"
+    assert sy.clean_style("x", {"side_colors": {"blue": "not a colour"}}) == {}
+
+
+def test_role_override_label_field_and_time_offset_through_the_model(tmp_path: Path):
+    model = ViewerModel.open([make_battle(tmp_path)])
+    model.set_role("events", "generic")
+    assert model.dataset.layer("events").data_role == "generic"
+    assert model.state("events").style["role"] == "generic"
+    model.set_role("events", None)
+    assert model.dataset.layer("events").data_role == "events" and "role" not in model.state("events").style
+    with pytest.raises(KeyError):
+        model.set_label_field("units", "no_such_column")
+    units = model.dataset.layer("units")
+    before = len(units.features_at(day("1943-01-05")))
+    model.set_time_offset("units", 366)  # show 1943 data against 1944
+    assert len(units.features_at(day("1944-01-06"))) == before
+    assert model.time.end >= day("1944-01-09")
+    again = ViewerModel.from_dict(model.to_dict())
+    assert again.dataset.layer("units").time_offset == 366
+
+
+def test_time_range_and_follow_a_layer(shipped: ViewerModel, tmp_path: Path):
+    model = ViewerModel.open(builtin_paths() + [make_battle(tmp_path)])
+    assert model.time.start == day("1943-01-03") and model.time.end >= day("1944-08-08")
+    model.follow_layer("events (river_battle_1943)")
+    assert (model.time.start, model.time.end) == (day("1943-01-05"), day("1943-01-08"))
+    model.set_time_range(day("1944-07-01"), day("1944-07-31"))
+    assert (model.time.start, model.time.end) == (day("1944-07-01"), day("1944-07-31"))
+    model.set_time_range(None)
+    assert model.time.start == day("1943-01-03")
+
+
+def test_an_event_with_an_hour_is_on_the_map_all_its_day(tmp_path: Path):
+    model = ViewerModel.open([make_battle(tmp_path)])
+    events = model.dataset.layer("events")
+    titles = lambda t: set(events.features_at(t)["title"])  # noqa: E731
+    assert "Crossing" in titles(day("1943-01-05")) and "Crossing" in titles(day("1943-01-05") + 0.99)
+    assert "Crossing" not in titles(day("1943-01-06")) and "Crossing" not in titles(day("1943-01-04") + 0.5)
+    assert CROSSING.startswith("1943-01-05")
+
+
+def test_recolouring_flooded_fields_keeps_their_hatching(shipped: ViewerModel):
+    look = sy.symbology("flooded_fields", {"color": "#ff0000"})
+    assert look["paddy"].hatch == "++" and look["paddy"].face == "#ff0000"
+    generic = sy.generic("mine", {"color": "#ff0000", "hatch": "//"}, "Polygon")
+    assert generic["area"].hatch == "//" and generic["area"].edge == "#ff0000"
+
+
+def test_generic_styles_are_visible_on_the_terrain(tmp_path: Path):
+    look = sy.generic("mine", {}, "LineString")
+    assert look["line"].lw >= 1.2 and look["area"].lw >= 1.2
+    assert look["mark"].edge == "white" and look["mark"].lw >= 1.0  # a halo round the marker
+    path = _write(tmp_path / "l.gpkg", "tracks", {"lanes": [2]},  # nothing to label
+                  [shapely.LineString([(112.55, 26.90), (112.65, 26.90)])])
+    model = ViewerModel.open([path])
+    model.set_options(legend=False, scale_bar=False, north_arrow=False)
+    rgba = MapRenderer(model).render(t=0.0, size=(400, 300), view=(640000, 2970000, 660000, 2985000))
+    colour = np.array(sy.to_rgba(sy.generic_colour("tracks"))[:3]) * 255
+    solid = np.abs(rgba[..., :3].astype(int) - colour).max(axis=-1) <= 20
+    x0, x1 = (MapRenderer(model).map_to_pixel(x, 2977500, (640000, 2970000, 660000, 2985000), (400, 300))[0]
+              for x in model.dataset.layer("tracks").gdf.total_bounds[[0, 2]])
+    columns = solid[:, int(x0) + 2:int(x1) - 2].any(axis=0)
+    assert columns.all()  # the line is drawn in its full colour all along (no hairline)

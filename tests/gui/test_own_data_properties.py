@@ -1,0 +1,37 @@
+"""The layer properties dialog: a raster gets only what applies to it; colour keeps the hatch; the
+opacity shows its number; the legend follows."""
+
+from __future__ import annotations
+
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import QColorDialog
+
+from terrain_viewer.core.render import annotations
+from terrain_viewer.core.render.items import visible_items
+from terrain_viewer.gui.qt_layer_properties import QtLayerProperties
+
+
+def test_a_raster_gets_opacity_only_with_its_number(hengyang):
+    name = hengyang.model.dataset.rasters[0].name
+    dialog = QtLayerProperties(hengyang.model, name, hengyang)
+    for vector_only in ("marker_size", "role", "label_field", "hatch", "offset"):
+        assert not hasattr(dialog, vector_only)
+    assert not dialog.buttons  # no colours for a raster
+    dialog.opacity.setValue(40)
+    assert dialog.opacity_label.text() == "40 %" and hengyang.model.state(name).opacity == 0.4
+
+
+def test_recolouring_keeps_the_hatch_and_the_legend_follows(hengyang, monkeypatch):
+    model = hengyang.model
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: QColor("#cc0000"))
+    dialog = QtLayerProperties(model, "flooded_fields", hengyang)
+    dialog.buttons["color"].click()
+    assert model.state("flooded_fields").style["color"] == "#cc0000"
+    entries = dict((label, handle) for handle, label in annotations.legend(visible_items(model)))
+    swatch = entries["Flooded paddy fields"]
+    assert swatch.get_hatch() == "++"
+    assert tuple(round(c, 2) for c in swatch.get_facecolor()[:3]) == (0.8, 0, 0)
+    dialog.role.setCurrentIndex(dialog.role.findData("generic"))
+    assert model.dataset.layer("flooded_fields").data_role == "generic"
+    labels = [label for _, label in annotations.legend(visible_items(model))]
+    assert "flooded_fields" in labels and "Flooded paddy fields" not in labels
