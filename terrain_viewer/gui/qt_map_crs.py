@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pyproj import CRS
 from pyproj.exceptions import CRSError
-from PyQt6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QLabel, QToolButton, QWidget
+from PyQt6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QLabel, QSizePolicy, QToolButton, QWidget
 
 from terrain_viewer.core.query.place import PlaceNote, crs_label, place_notes, suitable_crs, union
 
@@ -50,6 +50,9 @@ class PlaceBar(QFrame):
         self.window, self.note = window, note
         self.label = QLabel(note.message, objectName="placeMessage")
         self.label.setWordWrap(False)
+        self.label.setToolTip(note.message)
+        self.label.setMinimumWidth(200)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.zoom_button = QToolButton(text="Zoom to", objectName="placeZoom")
         self.zoom_button.setToolTip("Zoom to these layers (in a map CRS that suits them)")
         self.zoom_button.clicked.connect(self.zoom_to)
@@ -104,6 +107,7 @@ def check_added(window, names: list[str]) -> list[PlaceNote]:
     if old is not None:
         old.dismiss()
     window.place_bar = PlaceBar(window, notes[0])
+    window.statusBar().clearMessage()  # a temporary message would be drawn over the warning
     window.statusBar().addWidget(window.place_bar, 1)
     window.place_bar.show()
     return notes
