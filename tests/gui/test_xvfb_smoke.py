@@ -1,0 +1,229 @@
+"""The installed program on a real X server (Xvfb) driven by real X input (xdotool): the window
+opens, a click on the map then → steps a day, a layer's check box found on a screenshot is clicked
+once and then 100 times, and File ▸ Save project as (Ctrl+Shift+S, a typed path) saves what the
+check boxes show. Screenshots are read from the X server by a separate process (Qt's xcb grab of
+the root window), so nothing here asks the program itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")),
+                                reason="needs Xvfb and xdotool (.ci/install installs both)")
+
+SHOT = """
+import sys
+from PyQt6.QtGui import QGuiApplication
+app = QGuiApplication(["screenshot"])
+image = app.primaryScreen().grabWindow(0)
+sys.exit(0 if image.save(sys.argv[1]) else 1)
+"""
+
+
+def _free_display() -> int:
+    for number in range(90, 200):
+        if not (Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists()):
+            return number
+    pytest.skip("no free X display number")
+
+
+class Desktop:
+    """An Xvfb server, the program running on it, and real input and screenshots."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        number = _free_display()
+        self.display = f":{number}"
+        server = ["Xvfb", self.display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"]
+        self.xvfb = subprocess.Popen(server, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            assert self.xvfb.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.05)
+        self.env = {**os.environ, "DISPLAY": self.display, "QT_QPA_PLATFORM": "xcb",
+                    "XDG_CONFIG_HOME": str(folder / "config"), "TERRAIN_VIEWER_LOG_DIR": str(folder / "logs"),
+                    "TERRAIN_VIEWER_OFFLINE": "1"}
+        command = [shutil.which("terrain-viewer")] if shutil.which("terrain-viewer") else \
+            [sys.executable, "-m", "terrain_viewer.cli"]
+        self.output = folder / "output.txt"
+        with open(self.output, "wb") as out:
+            self.app = subprocess.Popen(command, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                        cwd=folder)
+        self.window = self.xdo("search", "--sync", "--onlyvisible", "--name", "terrain_viewer",
+                               timeout=90).split()[0]
+        geometry = dict(line.split("=") for line in self.xdo("getwindowgeometry", "--shell", self.window)
+                        .split())
+        self.x, self.y = int(geometry["X"]), int(geometry["Y"])
+        self.width, self.height = int(geometry["WIDTH"]), int(geometry["HEIGHT"])
+        self.xdo("windowfocus", "--sync", self.window)
+
+    def xdo(self, *args: str, timeout: float = 30) -> str:
+        return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, check=True,
+                              timeout=timeout).stdout
+
+    def alive(self) -> bool:
+        return self.app.poll() is None
+
+    def said(self) -> str:
+        """The program's last output (for a failure message)."""
+        return self.output.read_text(errors="replace")[-3000:]
+
+    def screenshot(self) -> np.ndarray:
+        from PIL import Image
+
+        path = self.folder / "screen.png"
+        subprocess.run([sys.executable, "-c", SHOT, str(path)], env=self.env, check=True, timeout=60,
+                       capture_output=True)
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB")).astype(np.int16)
+
+    def settled(self, timeout: float = 60) -> np.ndarray:
+        """A screenshot once two in a row, a little apart, are the same (the map has rendered)."""
+        last = self.screenshot()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.4)
+            now = self.screenshot()
+            if np.array_equal(now, last):
+                return now
+            last = now
+        return last
+
+    def map_area(self, pixels: np.ndarray) -> np.ndarray:
+        """The middle of the window: the map canvas (docks left and right, the date bar below)."""
+        x0, y0 = self.x + int(self.width * 0.3), self.y + int(self.height * 0.15)
+        return pixels[y0:self.y + int(self.height * 0.7), x0:self.x + int(self.width * 0.65)]
+
+    def click(self, x: int, y: int) -> None:
+        self.xdo("mousemove", "--sync", str(x), str(y), "click", "1")
+
+    def close(self) -> None:
+        for process in (self.app, self.xvfb):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory):
+    desk = Desktop(tmp_path_factory.mktemp("xvfb"))
+    yield desk
+    desk.close()
+
+
+def check_boxes(pixels: np.ndarray, x_max: int, y_min: int, y_max: int) -> list[tuple[int, int, int]]:
+    """The layer check boxes on a screenshot: squares of 12–16 px outlined in non-light pixels, in one
+    column; returns (centre x, centre y, size) top to bottom."""
+    dark = pixels[..., :3].max(axis=2) <= 215
+    found = []
+    for y in range(y_min, y_max):
+        x = 1
+        while x < x_max:
+            if not dark[y, x]:
+                x += 1
+                continue
+            end = x
+            while end < x_max and dark[y, end]:
+                end += 1
+            if 10 <= end - x <= 16:
+                for size in range(end - x - 1, end - x + 3):
+                    bottom = y + size - 1
+                    sides = (dark[y + 1:bottom, x - 1:x + 1].any(axis=1).mean(),
+                             dark[y + 1:bottom, end - 1:end + 1].any(axis=1).mean())
+                    if dark[bottom, x:end].mean() > 0.8 and min(sides) > 0.8:
+                        found.append((x + (end - x) // 2, y + size // 2, size))
+                        break
+            x = end
+    column = max({f[0] for f in found}, key=lambda cx: sum(f[0] == cx for f in found)) if found else None
+    return [f for f in found if f[0] == column]
+
+
+def ticked(pixels: np.ndarray, box: tuple[int, int, int]) -> bool:
+    """A check mark inside the box: dark pixels in its interior."""
+    cx, cy, size = box
+    inner = pixels[cy - size // 2 + 2:cy + size // 2 - 1, cx - size // 2 + 2:cx + size // 2 - 1, :3]
+    return int((inner.max(axis=2) < 100).sum()) > 5
+
+
+def _boxes(desktop, pixels) -> list[tuple[int, int, int]]:
+    left_dock = desktop.x + int(desktop.width * 0.3)
+    boxes = check_boxes(pixels, left_dock, desktop.y + 40, desktop.y + int(desktop.height * 0.8))
+    assert len(boxes) >= 10, f"found {len(boxes)} check boxes in the left dock"
+    steps = np.diff([b[1] for b in boxes])
+    assert steps.min() == steps.max(), f"the boxes are not in evenly spaced rows: {steps}"
+    return boxes
+
+
+def test_the_window_opens_and_right_steps_a_day_on_the_map(desktop):
+    before = desktop.settled()
+    assert desktop.map_area(before).std() > 5, "the map is blank"
+    centre = (desktop.x + desktop.width // 2, desktop.y + desktop.height // 2)
+    desktop.click(*centre)  # the user clicks the map (the pan tool: a click does nothing else) …
+    desktop.xdo("key", "Right")  # … and presses →
+    after = desktop.settled()
+    changed = (np.abs(desktop.map_area(after) - desktop.map_area(before)).max(axis=2) > 30).mean()
+    assert changed > 0.005, f"the map did not change after → ({changed:.4f} of its pixels)"
+    assert desktop.alive(), desktop.said()
+
+
+def test_a_click_on_a_layer_check_box_hides_the_layer_and_a_second_shows_it(desktop):
+    before = desktop.settled()
+    boxes = _boxes(desktop, before)
+    first = boxes[0]
+    assert ticked(before, first)
+    desktop.click(first[0], first[1])
+    hidden = desktop.settled()
+    assert not ticked(hidden, first), "the click did not clear the check box"
+    assert np.any(desktop.map_area(hidden) != desktop.map_area(before)), "the map did not change"
+    desktop.click(first[0], first[1])
+    shown = desktop.settled()
+    assert ticked(shown, first) and desktop.alive(), desktop.said()
+    assert np.array_equal(desktop.map_area(shown), desktop.map_area(before))
+
+
+def test_a_hundred_real_check_box_clicks_then_the_saved_project_matches_the_boxes(desktop):
+    start = desktop.settled()
+    boxes = _boxes(desktop, start)
+    expected = [ticked(start, b) for b in boxes]
+    rng = random.Random(1944)
+    chain: list[str] = []
+    previous = None
+    for _ in range(100):  # never the same row twice in a row: that would be a double click
+        index = rng.choice([i for i in range(len(boxes)) if i != previous])
+        previous = index
+        expected[index] = not expected[index]
+        chain += ["mousemove", str(boxes[index][0]), str(boxes[index][1]), "click", "1", "sleep", "0.02"]
+    desktop.xdo(*chain, timeout=120)
+    end = desktop.settled()
+    assert desktop.alive(), desktop.said()
+    assert [ticked(end, b) for b in boxes] == expected
+    project = desktop.folder / "after clicks.tvproj"
+    desktop.xdo("key", "ctrl+shift+s")
+    desktop.xdo("search", "--sync", "--onlyvisible", "--name", "Save project", timeout=30)
+    desktop.xdo("type", "--delay", "5", str(project))
+    desktop.xdo("key", "Return")
+    deadline = time.monotonic() + 30
+    while not project.is_file() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    saved = json.loads(project.read_text(encoding="utf-8"))
+    top_down = [layer["visible"] for layer in reversed(saved["layers"])]  # the list shows the top layer first
+    assert top_down[:len(boxes)] == expected
+    logs = desktop.folder / "logs"
+    assert not (logs / "crash.log").exists() or (logs / "crash.log").read_text() == ""
+    assert "uncaught exception" not in "".join(p.read_text(errors="replace") for p in logs.glob("*.log"))
