@@ -28,10 +28,19 @@ from terrain_viewer.core.model import Extent, LayerState, ViewerModel
 from terrain_viewer.core.render import annotations as notes
 from terrain_viewer.core.render import furniture as fu
 from terrain_viewer.core.render.items import BASEMAP, Item, basemap_spec, visible_items
-from terrain_viewer.core.render.labels import place_labels
+from terrain_viewer.core.render.labels import LabelPlanner, Placed, draw_plan
+from terrain_viewer.core.render.legend_cache import LegendCache
+from terrain_viewer.core.render.obstacles import line_boxes, marker_boxes, unit_labels
 from terrain_viewer.core.render.painters import PaintContext, paint_layer
 from terrain_viewer.core.render.png import write_png
-from terrain_viewer.core.render.sprites import Sprite, SpriteCache, blend, new_figure, remove
+from terrain_viewer.core.render.sprites import (
+    Sprite,
+    SpriteCache,
+    TextSprites,
+    draw_sprite,
+    new_figure,
+    remove,
+)
 from terrain_viewer.core.render.swipe import divider_column, draw_divider, sides
 from terrain_viewer.core.render.symbology import PAPER, clean_style
 from terrain_viewer.core.render.terrain import draw_elevation, window
@@ -44,7 +53,19 @@ __all__ = ["BASEMAP", "SIZE_PRESETS", "MapRenderer", "fit_view", "write_png"]
 
 log = logging.getLogger(__name__)
 
-BACKGROUND_CACHE = 4
+BACKGROUND_CACHE = 4  # composed backgrounds (base + dated layers) kept
+BASE_CACHE = 2  # bases (basemap, relief, static layers) kept
+
+
+def _runs(items: list[Item]) -> list[list[Item]]:
+    """``items`` in runs: each dated layer alone, consecutive static layers together."""
+    runs: list[list[Item]] = []
+    for item in items:
+        if item.dated or not runs or runs[-1][-1].dated:
+            runs.append([item])
+        else:
+            runs[-1].append(item)
+    return runs
 
 
 class MapRenderer:
@@ -61,7 +82,11 @@ class MapRenderer:
         self._canvas: FigureCanvasAgg | None = None
         self._fig_key: tuple | None = None
         self._backgrounds: OrderedDict[tuple, tuple] = OrderedDict()
+        self._bases: OrderedDict[tuple, tuple] = OrderedDict()
+        self._legends = LegendCache()
+        self._features: dict[int, tuple] = {}
         self._sprites = SpriteCache()
+        self._texts = TextSprites()  # one sprite per label text and placement, placed per frame
         self._cjk: str | None | bool = False  # False = not looked up yet
         self._source_cache: dict[tuple, list[str]] = {}
         self._basemap: dict | None = None
@@ -70,6 +95,12 @@ class MapRenderer:
         self.on_tiles: Callable[[], None] | None = None  # called (from a thread) when tiles arrive
         self.last_timings: dict[str, float] = {}
         self.last_label_boxes: list = []  # display-space boxes of the labels on the last frame
+        self.last_labels: list[Placed] = []  # the labels of the last frame as placed
+        self.last_symbol_boxes: list[tuple] = []  # display extents of the symbols on the last frame
+        self.paper = PAPER  # the frame's background colour (export mattes render on black and white)
+        self.planner = LabelPlanner()
+        self.look = fu.FrameLook()  # font family, legend corner and form, fades (export settings set it)
+        self._specs: list = []
 
     # ---- public --------------------------------------------------------------------------
     def render(self, t: float | None = None, size: tuple[int, int] = (1920, 1080),
@@ -81,6 +112,7 @@ class MapRenderer:
         it, an enabled swipe draws the model's two compare groups either side of the divider.
         """
         t0 = time.perf_counter()
+        self._features = {}  # features_at of this frame, shared by the legend and the map
         t = float(self.model.time.t if t is None else t)
         size = (int(size[0]), int(size[1]))
         if size[0] < 16 or size[1] < 16:
@@ -95,8 +127,10 @@ class MapRenderer:
         passes = list(sides(self.model)) if swipe else [layers]
         shown = passes[0] | passes[1] if swipe else layers
         furniture = self._static_furniture(view, size, dpi)
+        furniture += self._frame_furniture(t, view, visible_items(self.model, shown),
+                                           basemap_spec(self.model, shown), size, dpi)
         taken = [b for sprite in furniture for b in sprite.boxes]  # labels keep clear of these
-        self.last_label_boxes = []
+        self.last_label_boxes, self.last_symbol_boxes, self._specs = [], [], []
         x = divider_column(self.model.swipe.position, size[0]) if swipe else 0
         left, background_s = None, 0.0
         for only in passes:
@@ -106,8 +140,9 @@ class MapRenderer:
         buffer = np.asarray(self._canvas.buffer_rgba())
         if left is not None:
             buffer[:, :x] = left
-        self._draw_furniture(t, visible_items(self.model, shown), basemap_spec(self.model, shown), furniture,
-                             size, dpi)
+        self._draw_labels(t, view, taken)
+        for sprite in furniture:
+            self._blend(sprite)
         rgba = buffer.copy()
         if swipe:
             draw_divider(rgba, x)
@@ -132,7 +167,10 @@ class MapRenderer:
     def invalidate(self) -> None:
         """Forget cached backgrounds and sprites (they are also re-keyed automatically)."""
         self._backgrounds.clear()
+        self._bases.clear()
+        self._legends.clear()
         self._sprites.clear()
+        self._texts.clear()
 
     # ---- figure and layers -----------------------------------------------------------------
     def _figure(self, size: tuple[int, int], dpi: float) -> None:
@@ -140,8 +178,9 @@ class MapRenderer:
         if self._fig_key == key:
             return
         w, h = size
-        self._fig, self._canvas = new_figure(w, h, dpi, PAPER)
+        self._fig, self._canvas = new_figure(w, h, dpi, self.paper)
         self._sprites.resize(w, h, dpi)
+        self._texts.resize(dpi)
         self._fig_key = key
         self.invalidate()
 
@@ -165,58 +204,96 @@ class MapRenderer:
         items = visible_items(self.model, only)
         cut = next((i for i, item in enumerate(items) if item.moves), len(items))
         self._basemap = basemap_spec(self.model, only)
-        self._restore_background(items[:cut], t, view, size, dpi, taken)
+        self._restore_background(items[:cut], t, view, size, dpi)
         t1 = time.perf_counter()
-        # the layers on top place their labels clear of the furniture and of each other, but over the
-        # cached background's (which would otherwise push out the day's event titles)
-        self._draw_top(items[cut:], t, view, taken)
+        self._draw_top(items[cut:], t, view)  # labels of every layer are placed once, at the end
         return t1 - t0
 
     # ---- background ------------------------------------------------------------------------
-    def _restore_background(self, bottom: list[Item], t: float, view: Extent, size, dpi, taken: list) -> list:
-        """Restore (or draw and cache) the background; return the boxes of its labels."""
+    def _restore_background(self, bottom: list[Item], t: float, view: Extent, size, dpi) -> None:
+        """Restore (or draw and cache) the background; collect its labels and symbol boxes."""
         opts = self.model.options
         key = (rounded(view), size, dpi, tuple(i.key(t) for i in bottom), opts.labels,
-               opts.chinese_names, tuple(tuple(b.bounds) for b in taken), self._basemap_key())
+               opts.chinese_names, self._basemap_key())
         hit = self._backgrounds.get(key)
         if hit is None:
-            hit = self._backgrounds[key] = self._draw_background(bottom, t, dpi, taken)
+            hit = self._backgrounds[key] = self._draw_background(bottom, t, view, dpi)
             while len(self._backgrounds) > BACKGROUND_CACHE:
                 self._backgrounds.popitem(last=False)
         else:
             self._backgrounds.move_to_end(key)
-        region, labels = hit
+        region, specs, symbols = hit
         self._canvas.restore_region(region)
-        self.last_label_boxes += labels
-        return labels
+        self._specs += specs
+        self.last_symbol_boxes += symbols
 
-    def _draw_background(self, bottom: list[Item], t: float, dpi: float, taken: list) -> tuple:
+    def _draw_background(self, bottom: list[Item], t: float, view: Extent, dpi: float) -> tuple:
+        """The cached base (basemap, relief, the static layers under the first dated one) with the
+        layers above it blended on as sprites, a dated layer alone in its sprite: a day on which a
+        dated layer changes redraws only that layer, not the relief. Returns (region, specs, symbols)."""
+        first = next((i for i, item in enumerate(bottom) if item.dated), len(bottom))
+        region, specs, symbols = self._base(bottom[:first], t, view, dpi)
+        if first == len(bottom):
+            return region, specs, symbols
+        self._canvas.restore_region(region)
+        specs, symbols = list(specs), list(symbols)
+        opts = self.model.options
+        for run in _runs(bottom[first:]):
+            key = ("run", rounded(view), self._fig_key, tuple(i.key(t) for i in run), opts.labels,
+                   opts.chinese_names)
+            sprite = self._sprites.get(key, partial(self._paint_run, run=run, t=t))
+            run_specs, run_symbols = sprite.labels or ([], [])
+            specs += run_specs
+            symbols += run_symbols
+            self._blend(sprite)
+        return self._canvas.copy_from_bbox(self._fig.bbox), specs, symbols
+
+    def _base(self, items: list[Item], t: float, view: Extent, dpi: float) -> tuple:
+        """The basemap and ``items`` drawn opaque (cached per view, size, styles and basemap)."""
+        opts = self.model.options
+        key = (rounded(view), self._fig_key, tuple(i.key(t) for i in items), opts.labels, opts.chinese_names,
+               self._basemap_key())
+        hit = self._bases.get(key)
+        if hit is not None:
+            self._bases.move_to_end(key)
+            return hit
         ax = self._fig.axes[0]
-        specs = []
+        specs, symbols = [], []
         artists = self._draw_basemap(ax, axes_view(ax)) if self._basemap else []
-        for item in bottom:
+        for item in items:
+            ctx = self._context(10 + item.position)
+            drawn = self._paint(ax, item, t, ctx)
+            artists += drawn
+            specs += ctx.labels
+            symbols += marker_boxes(drawn, dpi)
+        self._canvas.draw()
+        hit = self._bases[key] = (self._canvas.copy_from_bbox(self._fig.bbox), specs, symbols)
+        remove(artists)
+        while len(self._bases) > BASE_CACHE:
+            self._bases.popitem(last=False)
+        return hit
+
+    def _paint_run(self, ax, run: list[Item], t: float) -> tuple[list, tuple]:
+        """A run of background layers above the base, on the sprite figure."""
+        artists, specs = [], []
+        for item in run:
             ctx = self._context(10 + item.position)
             artists += self._paint(ax, item, t, ctx)
             specs += ctx.labels
-        placed = list(taken)
-        artists += place_labels(ax, self._canvas.get_renderer(), specs, taken=placed)
-        self._canvas.draw()
-        region = self._canvas.copy_from_bbox(self._fig.bbox)
-        remove(artists)
-        return region, placed[len(taken):]
+        return artists, (specs, marker_boxes(artists, self._fig.dpi))
 
     def _paint(self, ax, item: Item, t: float, ctx: PaintContext) -> list:
         state = item.state
         if isinstance(item.obj, RasterLayer):
             return self._paint_raster(ax, item.obj, state, ctx.zorder)
-        gdf = item.obj.features_at(t)
+        gdf = self._features_at(item, t)
         if len(gdf) > 50:  # skip what lies outside the view (fewer vertices, no far-off text)
             x0, y0, x1, y1 = axes_view(ax)
             mx, my = (x1 - x0) * 0.1, (y1 - y0) * 0.1
             gdf = gdf.cx[x0 - mx:x1 + mx, y0 - my:y1 + my]
         if not len(gdf):
             return []
-        artists = paint_layer(ax, item.obj.source_layer, gdf, clean_style(state.name, state.style), ctx)
+        artists = paint_layer(ax, item.obj, gdf, clean_style(state.name, state.style), ctx)
         if state.opacity < 1.0:
             for artist in artists:
                 artist.set_alpha(state.opacity * (artist.get_alpha() or 1.0))
@@ -281,52 +358,73 @@ class MapRenderer:
 
     # ---- per frame -------------------------------------------------------------------------
     def _blend(self, sprite: Sprite) -> None:
-        blend(np.asarray(self._canvas.buffer_rgba()), sprite)
+        draw_sprite(self._canvas.get_renderer(), sprite)
 
-    def _draw_top(self, top: list[Item], t: float, view: Extent, taken: list) -> None:
+    def _draw_top(self, top: list[Item], t: float, view: Extent) -> None:
         ax = self._fig.axes[0]
         renderer = self._canvas.get_renderer()
         opts = self.model.options
         dpi = self._fig.dpi
         for item in top:
             if item.symbols:
-                draw_units(self._fig, self._canvas, item.obj.features_at(t),
-                           clean_style(item.state.name, item.state.style), item.state.opacity, dpi)
+                drawn: list = []
+                draw_units(self._fig, self._canvas, self._features_at(item, t),
+                           clean_style(item.state.name, item.state.style), item.state.opacity, dpi,
+                           boxes=drawn if opts.labels else None)
+                boxes, specs = unit_labels(ax, drawn)
+                self.last_symbol_boxes += boxes
+                self._specs += specs
             elif item.moves:
                 ctx = self._context(10 + item.position)
                 artists = self._paint(ax, item, t, ctx)
-                placed = list(taken)
-                artists += place_labels(ax, renderer, ctx.labels, taken=placed)
-                self.last_label_boxes += placed[len(taken):]
-                taken = placed
+                self._specs += ctx.labels
+                self.last_symbol_boxes += marker_boxes(artists, dpi)
+                self.last_symbol_boxes += line_boxes(artists, dpi, ax.bbox.extents)
                 for artist in artists:
                     artist.draw(renderer)
                 remove(artists)
             else:
-                key = ("layer", rounded(view), self._fig_key, item.key(t), opts.labels,
-                       opts.chinese_names, tuple(tuple(b.bounds) for b in taken))
-                sprite = self._sprites.get(key, partial(self._paint_sprite, item=item, t=t, taken=taken))
-                self.last_label_boxes += sprite.labels
-                taken = taken + sprite.labels
+                key = ("layer", rounded(view), self._fig_key, item.key(t), opts.labels, opts.chinese_names)
+                sprite = self._sprites.get(key, partial(self._paint_sprite, item=item, t=t))
+                specs, symbols = sprite.labels or ([], [])
+                self._specs += specs
+                self.last_symbol_boxes += symbols
                 self._blend(sprite)
 
-    def _paint_sprite(self, ax, item: Item, t: float, taken: list) -> tuple[list, list]:
+    def _paint_sprite(self, ax, item: Item, t: float) -> tuple[list, tuple]:
         ctx = self._context(10 + item.position)
         artists = self._paint(ax, item, t, ctx)
-        placed = list(taken)
-        artists += place_labels(ax, self._sprites.canvas.get_renderer(), ctx.labels, taken=placed)
-        return artists, placed[len(taken):]
+        dpi = self._fig.dpi
+        return artists, (ctx.labels, marker_boxes(artists, dpi) + line_boxes(artists, dpi, ax.bbox.extents))
+
+    def _draw_labels(self, t: float, view: Extent, furniture: list) -> None:
+        """Every label of the frame, placed in one plan clear of the symbols and the furniture; each
+        label's text is drawn once into a sprite and only placed (at its anchor's pixel) per frame."""
+        ax = self._fig.axes[0]
+        plan = self.planner.plan(ax, self._canvas.get_renderer(), self._specs, self.last_symbol_boxes,
+                                 [tuple(b.extents) for b in furniture], t=t)
+        self.last_labels = plan
+        self.last_label_boxes = [p.bbox for p in plan]
+        if not plan:
+            return
+        anchors = ax.transData.transform([(p.spec.x, p.spec.y) for p in plan])
+        renderer = self._canvas.get_renderer()
+        for label, (px, py) in zip(plan, anchors, strict=True):
+            if np.isfinite(px) and np.isfinite(py):
+                self._texts.draw(renderer, label, px, py, lambda text_ax, one: draw_plan(text_ax, [one]))
 
     # ---- furniture ---------------------------------------------------------------------------
+    def _features_at(self, item: Item, t: float):
+        """``features_at(t)`` of a vector layer, computed once per frame (the legend and the map share it)."""
+        hit = self._features.get(id(item.obj))
+        if hit is None or hit[0] is not item.obj or hit[1] != t:
+            hit = self._features[id(item.obj)] = (item.obj, t, item.obj.features_at(t))
+        return hit[2]
+
     def _static_furniture(self, view: Extent, size, dpi: float) -> list[Sprite]:
         """Legend, scale bar with north arrow, and title: sprites keyed so that a pan redraws none."""
         opts = self.model.options
         sprites = []
-        if opts.legend:
-            items = visible_items(self.model)
-            states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in items)
-            sprites.append(self._sprites.get(("legend", size, dpi, states),
-                                             lambda ax: fu.legend(ax, notes.legend(items))))
         if opts.scale_bar or opts.north_arrow:
             width = view[2] - view[0]
             turn = round(fu.grid_convergence(self.model.dataset.map_crs, view), 1)
@@ -342,20 +440,34 @@ class MapRenderer:
             sprites.append(self._sprites.get(("title", size, dpi, title), lambda ax: fu.title(ax, title)))
         return sprites
 
-    def _draw_furniture(self, t: float, items: list[Item], basemap: dict | None, furniture: list[Sprite],
-                        size, dpi: float) -> None:
-        """The furniture, the caption and the credits of ``items`` and ``basemap``, once per frame."""
-        opts = self.model.options
-        for sprite in furniture:
-            self._blend(sprite)
-        if opts.caption and self.model.has_time:  # undated data: no date, not "1 January 1970"
+    def _frame_furniture(self, t: float, view: Extent, items: list[Item], basemap: dict | None, size,
+                         dpi: float) -> list[Sprite]:
+        """The legend of what is drawn, the caption and the credits of ``items`` and ``basemap`` at
+        ``t``, as sprites."""
+        opts, look = self.model.options, self.look
+        self.planner.family = look.font_family or None
+        fonts = look.fonts()
+        sprites = []
+        form = look.legend_shown(size[0]) if opts.legend else ""
+        if form:
+            shown_items = visible_items(self.model)
+            entries = self._legends.entries(shown_items, t, view, self._features_at)
+            states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in shown_items)
+            key = ("legend", size, dpi, states, tuple(label for _, label in entries), look.legend_corner,
+                   form, tuple(fonts))
+            sprites.append(self._sprites.get(key, lambda ax: fu.legend(ax, entries, corner=look.legend_corner,
+                                                                       form=form, fonts=fonts)))
+        if opts.caption:
             text = fu.caption_text(t, opts.caption_format)
-            self._blend(self._sprites.get(("caption", text, size, dpi), lambda ax: fu.caption(ax, text)))
+            sprites.append(self._sprites.get(("caption", text, size, dpi, tuple(fonts)),
+                                             lambda ax: fu.caption(ax, text, fonts)))
         credit = notes.attribution(basemap)
         if opts.credits:
             text = fu.credits_text(notes.sources(items, t, self._source_cache))
             text = f"{text} · {credit}" if text and credit else text or credit
-            self._blend(self._sprites.get(("credits", text, size, dpi), lambda ax: fu.credits(ax, text)))
+            sprites.append(self._sprites.get(("credits", text, size, dpi, tuple(fonts)),
+                                             lambda ax: fu.credits(ax, text, fonts)))
         elif credit:  # tile licences ask for it on every map
-            self._blend(self._sprites.get(("attribution", credit, size, dpi),
-                                          lambda ax: fu.attribution(ax, credit)))
+            sprites.append(self._sprites.get(("attribution", credit, size, dpi),
+                                             lambda ax: fu.attribution(ax, credit)))
+        return sprites

@@ -1,0 +1,81 @@
+"""The frame's legend entries, cached by what they depend on.
+
+``annotations.legend`` names only what a frame draws (layers with features at ``t`` inside the view,
+and of those the kinds and sides drawn); working that out with pandas costs ≈15-20 ms a frame. The
+entries change far less often than the frame, so they are kept by a signature per layer: its style
+and naming, and whether it draws anything in view and which (kind, side) pairs. Equal signatures
+give equal entries, so a cached legend is the legend ``annotations.legend`` would make.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+import numpy as np
+import shapely
+
+from terrain_viewer.core.data.layers import Layer
+from terrain_viewer.core.model import Extent
+from terrain_viewer.core.render import annotations as notes
+from terrain_viewer.core.render.items import Item
+from terrain_viewer.core.render.view import rounded
+
+LEGENDS = 64  # legends kept
+SIGNATURES = 512  # per-layer signatures of static and dated layers kept
+
+
+def drawn_signature(gdf, view: Extent) -> tuple:
+    """Whether ``gdf`` has features whose box meets ``view``, and their (kind, side) pairs."""
+    if not len(gdf):
+        return (False, ())
+    b = shapely.bounds(np.asarray(gdf.geometry.values))
+    x0, y0, x1, y1 = view
+    inside = (b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0)
+    columns = [gdf[c].to_numpy()[inside].astype(str) for c in ("kind", "side") if c in gdf.columns]
+    pairs = set(zip(*columns, strict=True)) if columns else set()
+    return (bool(inside.any()), tuple(sorted(pairs)))
+
+
+class LegendCache:
+    """Legend entries by the signature of the frame's layers."""
+
+    def __init__(self) -> None:
+        self._legends: OrderedDict[tuple, list] = OrderedDict()
+        self._signatures: OrderedDict[tuple, tuple] = OrderedDict()
+
+    def clear(self) -> None:
+        self._legends.clear()
+        self._signatures.clear()
+
+    def entries(self, items: list[Item], t: float, view: Extent, features: Callable[[Item, float], object]
+                ) -> list[tuple]:
+        """``annotations.legend(items, t, view)``; ``features(item, t)`` gives a layer's features."""
+        key = (rounded(view), tuple(self._part(item, t, view, features) for item in items))
+        hit = self._legends.get(key)
+        if hit is None:
+            hit = self._legends[key] = notes.legend(items, t, view)
+            while len(self._legends) > LEGENDS:
+                self._legends.popitem(last=False)
+        else:
+            self._legends.move_to_end(key)
+        return hit
+
+    def _part(self, item: Item, t: float, view: Extent, features) -> tuple:
+        obj, state = item.obj, item.state
+        part = (state.name, id(obj), state.opacity, repr(sorted(state.style.items())), item.position,
+                getattr(obj, "geometry_type", None), repr(getattr(obj, "side_names", None)),
+                getattr(obj, "data_role", None), repr(getattr(obj, "tags", None)))
+        if not isinstance(obj, Layer):
+            return part  # a raster: its entry depends on the view only (in the key already)
+        if obj.role == "keyframes":
+            return (*part, drawn_signature(features(item, t), view))
+        rows = obj.active_rows(t)
+        key = (id(obj), obj, b"all" if rows is None else rows.tobytes(), rounded(view))
+        signature = self._signatures.get(key[:1] + key[2:])
+        if signature is None or signature[0] is not obj:
+            signature = (obj, drawn_signature(features(item, t), view))
+            self._signatures[key[:1] + key[2:]] = signature
+            while len(self._signatures) > SIGNATURES:
+                self._signatures.popitem(last=False)
+        return (*part, signature[1])
