@@ -69,11 +69,8 @@ def when_on(attrs: dict, day: int) -> str:
     bounds = _bounds(attrs)
     if not bounds:
         return ""
-    if len(bounds) == 1 and _text(attrs.get("end_date")) == "":  # no end: a moment on its day
-        start, is_dt = bounds[0]
-        if math.floor(start) == day:
-            return f"{to_datetime(start):%H:%M}" if is_dt else "all day"
-        return f"from {to_datetime(start).day} {to_datetime(start):%b}"
+    if len(bounds) == 1 and _text(attrs.get("end_date")) == "":  # open-ended
+        return f"from {to_datetime(bounds[0][0]).day} {to_datetime(bounds[0][0]):%b}"
     days = [math.floor(t) for t, _ in bounds]
     if all(d == day for d in days):
         times = [f"{to_datetime(t):%H:%M}" for t, is_dt in bounds if is_dt]

@@ -54,7 +54,7 @@ def make_battle(folder: Path) -> Path:
     gpd.GeoDataFrame(front, crs=UTM33).to_file(path, layer="front_lines", engine="pyogrio")
     events = gpd.GeoDataFrame(
         {"feature_id": ["ev_crossing", "ev_counter"], "title": ["Crossing", "Counter-attack at the ford"],
-         "start_date": [CROSSING, "1943-01-08"], "end_date": [None, "1943-01-08"],
+         "start_date": [CROSSING, "1943-01-08"], "end_date": ["1943-01-05T15:00", "1943-01-08"],
          "description": ["Blue Army crosses the river at dusk", "Red Corps strikes back"],
          "source": ["War diary, 5 Jan 1943", "Regimental history, p. 44"]},
         geometry=[shapely.Point(X0 + 5100, Y0 + 800), shapely.Point(X0 + 5600, Y0 - 1500)], crs=UTM33)

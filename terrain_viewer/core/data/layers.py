@@ -96,14 +96,11 @@ class Layer:
         return None
 
     def _active(self, t: float) -> np.ndarray:
-        """Dated rows at ``t`` (layer time); events are shown all day on each day they touch, and an
-        event with no end lasts to the end of its start day."""
+        """Dated rows at ``t`` (layer time); events are shown all day on each day they touch."""
         if self.data_role != "events" or self.times is None:
             return self.index.active(t)
         day = math.floor(t)
-        start, end = self.times.start, self.times.end
-        end = np.where(np.isfinite(end), end, np.floor(start) + 1)
-        return np.flatnonzero((start < day + 1) & (end > day))
+        return np.flatnonzero((self.times.start < day + 1) & (self.times.end > day))
 
     def _keyframes_at(self, t: float) -> gpd.GeoDataFrame:
         state = self.tracks.state(t)

@@ -53,8 +53,8 @@ def detect_role(gdf: pd.DataFrame, geometry_type: str, name: str, path: Path) ->
         return "units"
     if lines and ("line_id" in cols or _has_value(gdf, cols.get("kind"), "front")):
         return "front_lines"
-    if "title" in cols and dated:
-        return "events"
+    if dated and ("title" in cols or ("Point" in (geometry_type or "") and name.lower() == "events")):
+        return "events"  # a title and dates; or dated points in a layer called events (no title to show)
     if Path(path).name == GPKG and name in BOOK_ROLES:
         return name  # the shipped file's own cartography
     if "Point" in (geometry_type or "") and "elev_m" in cols:
