@@ -1,4 +1,5 @@
-"""CLI command ``terrain-viewer export``: PNG frames, MP4 or GIF of a date range, headless.
+"""CLI command ``terrain-viewer export``: PNG frames, MP4, GIF or ProRes 4444 .mov of a date range,
+headless; beside a video its subtitles (.srt, .vtt) and, with ``--png-frames``, the PNG frames.
 
 A settings file (``--settings export.json``, docs/export-settings.md) gives the defaults; any flag
 given on the command line overrides it.
@@ -14,8 +15,10 @@ from pathlib import Path
 
 FLAG_FIELDS = {"start": "start", "end": "end", "frames_per_day": "frames_per_day", "fps": "fps",
                "size": "size", "format": "format", "workers": "workers", "title": "title",
-               "subtitle": "subtitle", "title_seconds": "title_seconds", "caption_format": "caption_format"}
-SWITCHES = ("legend", "scale_bar", "north_arrow", "caption", "credits", "labels")
+               "subtitle": "subtitle", "title_seconds": "title_seconds", "caption_format": "caption_format",
+               "font_family": "font_family", "legend_corner": "legend_corner", "legend_form": "legend_form"}
+SWITCHES = ("legend", "scale_bar", "north_arrow", "caption", "credits", "labels", "transparent", "png_frames",
+            "subtitles")
 
 
 def build_settings(args: argparse.Namespace):
@@ -37,6 +40,8 @@ def build_settings(args: argparse.Namespace):
             data[name] = value
     if args.chinese:
         data["chinese_names"] = True
+    if args.layers is not None:
+        data["layers"] = [name.strip() for name in args.layers.split(",") if name.strip()]
     if args.view:
         from terrain_viewer.cli.common import parse_view
 
@@ -94,6 +99,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     workers = f"; {result.worker_frames} by {result.workers} workers" if result.workers > 1 else ""
     print(f"wrote {result.path} ({result.format}, {result.frames} frames, {w}x{h}, "
           f"{result.frames / max(time.perf_counter() - t0, 1e-9):.1f} frames/s{workers})")
+    for extra in result.extras:
+        print(f"wrote {extra}")
     return 0
 
 
@@ -114,13 +121,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                    "override it. Output: a folder (PNG frames), FILE.mp4 or FILE.gif.")
     p.add_argument("files", nargs="*",
                    help="data files or one .tvproj project (default: the built-in Hengyang data)")
-    p.add_argument("--out", required=True, help="a folder (PNG sequence), FILE.mp4 or FILE.gif")
+    p.add_argument("--out", required=True, help="a folder (PNG sequence), FILE.mp4, FILE.gif or FILE.mov")
     p.add_argument("--from", dest="start", help="first date, ISO 8601 (default: the first day)")
     p.add_argument("--to", dest="end", help="last date, inclusive (default: the last day)")
     p.add_argument("--frames-per-day", dest="frames_per_day", type=int, help="smooth in-between frames")
     p.add_argument("--fps", type=float, help="frames per second of the video")
     p.add_argument("--size", help="720p, 1080p, 1440p, 4k or WIDTHxHEIGHT")
-    p.add_argument("--format", choices=("png", "mp4", "gif"), help="default: from --out")
+    p.add_argument("--format", choices=("png", "mp4", "gif", "mov"),
+                   help="default: from --out (mov: ProRes 4444 with alpha)")
     p.add_argument("--workers", type=workers_arg,
                    help="render processes, or auto (the default: see docs/export-settings.md)")
     p.add_argument("--settings", help="export settings JSON (see docs/export-settings.md)")
@@ -133,6 +141,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="date caption, e.g. '{day} {month} {year}' or '{iso}'")
     p.add_argument("--view", help="fixed view xmin,ymin,xmax,ymax in the map CRS")
     p.add_argument("--chinese", action="store_true", help="add Chinese names to labels")
+    p.add_argument("--layers", help="draw only these layers, comma-separated (e.g. units,front_lines)")
+    p.add_argument("--font-family", dest="font_family", help="a font family for labels and furniture")
+    p.add_argument("--legend-corner", dest="legend_corner",
+                   choices=("lower right", "lower left", "upper right", "upper left"))
+    p.add_argument("--legend-form", dest="legend_form", choices=("auto", "full", "compact", "off"))
     for name in SWITCHES:
         flag = name.replace("_", "-")
         p.add_argument(f"--{flag}", dest=name, action="store_true", default=None, help=f"draw the {flag}")

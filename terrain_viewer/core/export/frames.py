@@ -7,10 +7,12 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from terrain_viewer.core.export.alpha import BLACK, WHITE, matte, mix_linear
 from terrain_viewer.core.export.settings import ExportSettings
 from terrain_viewer.core.export.writers import write_error
 from terrain_viewer.core.model import ViewerModel
@@ -25,6 +27,17 @@ class Cancelled(Exception):
     """Raised inside the export loop when the user cancels."""
 
 
+@dataclass(frozen=True)
+class Finish:
+    """What becomes of a rendered frame: a PNG in ``folder`` (if any), and the bytes a ``video``
+    writer takes ("mp4"/"gif": RGB, "mov": RGBA; "" = none, the PNG's name is returned);
+    ``alpha``: PNGs keep their alpha channel."""
+
+    folder: str | None = None
+    video: str = ""
+    alpha: bool = False
+
+
 class FrameSource:
     """Renders the frames of one export (in this process or in a worker)."""
 
@@ -37,8 +50,15 @@ class FrameSource:
         self.size = settings.pixel_size()
         self.camera = settings.make_camera(self.model.view)
         self.times = settings.times(self.model)
-        self.renderer = MapRenderer(self.model)
-        self.renderer.wait_for_tiles = TILE_WAIT  # a frame shows its basemap, never a gap
+        self.renderers = [MapRenderer(self.model) for _ in range(2 if settings.transparent else 1)]
+        papers = (BLACK, WHITE) if settings.transparent else ()
+        for renderer, paper in zip(self.renderers, papers, strict=False):
+            renderer.paper = paper  # a transparent frame is the matte of a black and a white render
+        for renderer in self.renderers:
+            renderer.wait_for_tiles = TILE_WAIT  # a frame shows its basemap, never a gap
+            renderer.look = settings.look()
+        self.renderer = self.renderers[0]
+        self.layers = set(settings.layers) if settings.layers is not None else None
         self.dpi = 100.0 * self.size[1] / 1080.0  # the same type size at every resolution
         self._card: np.ndarray | None = None
         self._first: np.ndarray | None = None  # the first map frame, under the title card
@@ -54,25 +74,29 @@ class FrameSource:
         """Frame ``i`` as an (H, W, 4) uint8 RGBA array (opaque)."""
         if i < self.title_frames:
             return self._title_frame(i)
-        k = i - self.title_frames
+        return self.map_frame(i - self.title_frames)
+
+    def map_frame(self, k: int) -> np.ndarray:
+        """Map frame ``k`` (of ``times``): opaque, or with a transparent background."""
         t = float(self.times[k])
-        if k > 0:  # labels keep their places from the frame before (when this process drew it)
-            self.renderer.planner.follow(float(self.times[k - 1]))
-        return self.renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi)
+        drawn = []
+        for renderer in self.renderers:
+            if k % self.settings.frames_per_day:  # within a day labels keep their places from frame to frame
+                renderer.planner.follow(float(self.times[k - 1]))
+            drawn.append(renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi,
+                                         layers=self.layers))
+        return matte(*drawn) if len(drawn) == 2 else drawn[0]
 
     def _title_frame(self, i: int) -> np.ndarray:
         """The title card; over its last ``CARD_FADE`` seconds it dissolves into the first map frame."""
         if self._card is None:
-            t = float(self.times[0])
-            self._first = self.renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi)
+            self._first = self.map_frame(0)
             self._card = title_card(self._first, self.settings.title, self.settings.subtitle, self.dpi)
         fade = min(self.title_frames - 1, int(round(CARD_FADE * self.settings.fps)))
         k = i - (self.title_frames - 1 - fade)  # 1..fade within the dissolve
         if fade <= 0 or k <= 0:
             return self._card
-        s = k / (fade + 1)
-        mixed = self._card.astype(np.float32) * (1 - s) + self._first.astype(np.float32) * s
-        return np.rint(mixed).astype(np.uint8)
+        return mix_linear(self._card, self._first, k / (fade + 1))  # in linear light: no grey dip
 
 
 def title_card(background: np.ndarray, title: str, subtitle: str, dpi: float) -> np.ndarray:
@@ -98,20 +122,27 @@ def title_card(background: np.ndarray, title: str, subtitle: str, dpi: float) ->
     return np.asarray(canvas.buffer_rgba()).copy()
 
 
-def finish_frame(rgba: np.ndarray, i: int, png_folder: str | Path | None) -> bytes | str:
-    """Frame ``i`` as RGB bytes for a video, or written as ``frame_00001.png`` into ``png_folder``
-    (its name returned). Pillow's encoders release the GIL, so this runs well on a thread."""
+def finish_frame(rgba: np.ndarray, i: int, finish: Finish | str | Path | None) -> bytes | str:
+    """Frame ``i`` written as ``frame_00001.png`` into the PNG folder (if any) and returned as the
+    bytes its video writer takes, or, without a video, the PNG's name. (A folder alone means PNG
+    frames only; None means RGB bytes only.) Pillow's encoders release the GIL: fine on a thread."""
     from PIL import Image
 
-    rgb = Image.fromarray(rgba).convert("RGB")
-    if png_folder is None:
-        return rgb.tobytes()
+    if not isinstance(finish, Finish):
+        finish = Finish(folder=str(finish)) if finish is not None else Finish(video="mp4")
+    image = Image.fromarray(rgba)
     name = frame_name(i)
-    path = Path(png_folder) / name
-    try:
-        rgb.save(path, format="PNG", compress_level=PNG_COMPRESS)  # no tIME chunk: deterministic
-    except OSError as exc:
-        raise write_error(exc, path) from exc
+    if finish.folder is not None:
+        path = Path(finish.folder) / name
+        try:  # no tIME chunk: deterministic
+            png = image if finish.alpha else image.convert("RGB")
+            png.save(path, format="PNG", compress_level=PNG_COMPRESS)
+        except OSError as exc:
+            raise write_error(exc, path) from exc
+    if finish.video == "mov":
+        return image.convert("RGBA").tobytes()
+    if finish.video:
+        return image.convert("RGB").tobytes()
     return name
 
 
@@ -121,7 +152,7 @@ def frame_name(i: int) -> str:
 
 
 def frames_here(model: ViewerModel, settings: ExportSettings, indices: Iterable[int],
-                png_folder: Path | None, stop: Callable[[], bool]) -> Iterator[bytes | str]:
+                png_folder: Finish | Path | None, stop: Callable[[], bool]) -> Iterator[bytes | str]:
     """Render in this process; encode on threads (frame i encodes while i + 1 renders)."""
     source: FrameSource | None = None
     threads = max(1, min(4, os.cpu_count() or 1))

@@ -25,8 +25,10 @@ COORDINATE = 1e8  # map units (metres in a projected CRS; Earth's circumference 
 MIN_EXTENT = 1e-6  # the smallest width or height of a view
 MAX_CAMERA_KEYS = 1000
 TEXT_LIMITS = {"start": 40, "end": 40, "size": 32, "format": 8, "title": 200, "subtitle": 300,
-               "caption_format": 200}
-BOOLEANS = ("caption", "legend", "scale_bar", "north_arrow", "credits", "labels", "chinese_names")
+               "caption_format": 200, "font_family": 80, "legend_corner": 16, "legend_form": 16}
+BOOLEANS = ("caption", "legend", "scale_bar", "north_arrow", "credits", "labels", "chinese_names",
+            "transparent", "png_frames", "subtitles")
+MAX_LAYERS = 1000
 CAPTION_KEYS = {"day": 11, "month": "July", "mon": "Jul", "month_num": 7, "year": 1944,
                 "weekday": "Tuesday", "iso": "1944-07-11", "time": "00:00"}  # with sample values
 SPEC_LIMIT = 40  # the largest width or precision in a caption format field
@@ -100,6 +102,17 @@ def check_camera(keys: object, where: str = "camera") -> None:
         ease = key.get("ease", "in-out")
         if ease not in EASINGS:
             raise problem(f"{here}.ease", f"unknown ease {short(ease)}: use one of {', '.join(EASINGS)}")
+
+
+def check_layers(value: object, where: str = "layers") -> None:
+    """``null`` (every visible layer) or a list of layer names (``basemap`` for the basemap)."""
+    if value is None:
+        return
+    if not isinstance(value, list) or len(value) > MAX_LAYERS:
+        raise problem(where, f"must be null or a list of at most {MAX_LAYERS} layer names, "
+                             f"got {short(value)}")
+    for i, name in enumerate(value):
+        check_text(name, f"{where}[{i}]", 200)
 
 
 def check_caption_format(fmt: str, where: str = "caption_format") -> None:

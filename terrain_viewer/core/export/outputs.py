@@ -23,7 +23,7 @@ from terrain_viewer.core.common.errors import ExportError
 
 STALE_AFTER = 3600.0  # seconds without a write after which a partial output is abandoned
 PARTIAL = re.compile(r"\.(?P<name>.+)\.(?:partial|old)-(?:(?P<pid>\d+)-)?[A-Za-z0-9_]{6,}"
-                     r"(?P<suffix>\.mp4|\.gif)?\Z")
+                     r"(?P<suffix>\.mp4|\.gif|\.mov)?\Z")
 FRAME = re.compile(r"frame_\d{5,}\.png\Z")
 
 

@@ -1,4 +1,6 @@
-"""Export map sequences: PNG frames, MP4 (H.264) and GIF, rendered by the same MapRenderer.
+"""Export map sequences: PNG frames, MP4 (H.264), GIF and ProRes 4444 .mov (with alpha), rendered
+by the same MapRenderer; beside a video, subtitles of the events (.srt, .vtt) and, if asked, the
+frames as PNGs (``NAME_frames``).
 
 ``run_export(model, settings, out)`` renders ``days × frames_per_day`` frames (plus an optional
 title card, ``frames``) in order. Each rendering process encodes frame i on a thread while frame
@@ -21,7 +23,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from terrain_viewer.core.common.atomic import atomic_path
@@ -29,12 +31,14 @@ from terrain_viewer.core.common.errors import ExportError
 from terrain_viewer.core.export.frames import (  # noqa: F401 - re-exported
     CARD_FADE,
     Cancelled,
+    Finish,
     FrameSource,
     finish_frame,
     title_card,
 )
 from terrain_viewer.core.export.outputs import refuse_inputs, remove_stale_partials
-from terrain_viewer.core.export.settings import FORMATS, ExportSettings, output_format  # noqa: F401
+from terrain_viewer.core.export.settings import FORMATS, VIDEOS, ExportSettings, output_format  # noqa: F401
+from terrain_viewer.core.export.subtitles import check_free, cues, write_subtitles
 from terrain_viewer.core.export.workers import CHUNK, frames, prepare_workers  # noqa: F401
 from terrain_viewer.core.export.writers import (  # noqa: F401 - re-exported
     WRITERS,
@@ -67,6 +71,7 @@ class ExportResult:
     cancelled: bool = False
     worker_frames: int = 0  # how many of the frames the worker processes rendered
     workers: int = 1  # rendering processes used (the count ``auto`` chose, or the one given)
+    extras: list[Path] = field(default_factory=list)  # subtitles and a PNG folder beside a video
 
 
 def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *, overwrite: bool = False,
@@ -90,7 +95,17 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     if fmt == "mp4" and (size[0] % 2 or size[1] % 2):
         raise ExportError(f"MP4 (H.264, yuv420p) needs an even width and height, not {size[0]}x{size[1]}",
                           out)
+    if settings.transparent and fmt in ("mp4", "gif"):
+        raise ExportError(f"a transparent background needs PNG frames or a .mov (ProRes 4444), "
+                          f"not {fmt}", out)
+    video = fmt if fmt in VIDEOS else ""
+    folder_out = out.with_name(out.stem + "_frames") if video and settings.png_frames else None
     refuse_inputs(out, [*model.paths, *inputs])
+    if folder_out is not None:
+        refuse_inputs(folder_out, [*model.paths, *inputs], "the PNG frames folder")
+    subtitles = video and settings.subtitles
+    if subtitles:
+        check_free(out, overwrite)
     remove_stale_partials(out.parent)
     stop = stop_test(cancel)
     total = settings.frame_count(model)
@@ -100,9 +115,15 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     if head_start is None:
         head_start = (os.cpu_count() or 1) > workers
     try:
-        with atomic_path(out, overwrite, directory=fmt == "png", error=ExportError) as partial:
+        with contextlib.ExitStack() as stack:
+            partial = stack.enter_context(atomic_path(out, overwrite, directory=fmt == "png",
+                                                      error=ExportError))
             folder = partial if fmt == "png" else None
-            stream = frames(model, settings, workers, total, folder, stop, here, head_start)
+            if folder_out is not None:
+                folder = stack.enter_context(atomic_path(folder_out, overwrite, directory=True,
+                                                         error=ExportError))
+            finish = Finish(str(folder) if folder is not None else None, video, settings.transparent)
+            stream = frames(model, settings, workers, total, finish, stop, here, head_start)
             with contextlib.closing(stream):  # workers and threads end before the partial is removed
                 try:
                     _write(WRITERS[fmt](), partial, size, settings.fps, stream, counter, stop, out)
@@ -113,8 +134,12 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     except Cancelled:
         return ExportResult(out, fmt, counter.done, size, counter.elapsed(), cancelled=True,
                             worker_frames=max(0, counter.done - len(here)), workers=workers)
+    extras = [folder_out] if folder_out is not None else []
+    if subtitles:
+        found = cues(model, settings.times(model), settings.fps, settings.title_frames(), settings.layers)
+        extras += write_subtitles(out, found)
     return ExportResult(out, fmt, counter.done, size, counter.elapsed(),
-                        worker_frames=counter.done - len(here), workers=workers)
+                        worker_frames=counter.done - len(here), workers=workers, extras=extras)
 
 
 class _Counter:

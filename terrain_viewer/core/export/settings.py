@@ -21,7 +21,8 @@ from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.camera import Camera, ViewKey
 from terrain_viewer.core.temporal.timeline import parse_iso
 
-FORMATS = ("png", "mp4", "gif")
+FORMATS = ("png", "mp4", "gif", "mov")  # mov: ProRes 4444 with alpha, for editing suites
+VIDEOS = ("mp4", "gif", "mov")
 KIND = "terrain-viewer export settings"  # the "kind" of a saved settings file: how we know ours
 MAX_FILE = 1 << 20  # bytes: a settings file is a few hundred; anything bigger is not one
 AUTO = 0  # ``workers`` chosen for the machine and the export (``"auto"`` in the file)
@@ -54,6 +55,13 @@ class ExportSettings:
     chinese_names: bool = False
     view: list[float] | None = None  # a fixed extent (map CRS); None = the session's view
     camera: list[dict] = field(default_factory=list)  # [{"date": ISO, "extent": [x0, y0, x1, y1], "ease"?}]
+    transparent: bool = False  # no paper: an alpha channel (PNG frames or .mov) to lay over footage
+    layers: list[str] | None = None  # the layers drawn (e.g. units and front lines); None = all visible
+    png_frames: bool = False  # with a video: also the frames as PNGs in a folder NAME_frames beside it
+    subtitles: bool = True  # with a video: NAME.srt and NAME.vtt of the events beside it
+    font_family: str = ""  # a font family for labels and furniture ("" = the map's)
+    legend_corner: str = "lower right"  # lower right | lower left | upper right | upper left
+    legend_form: str = "auto"  # auto | full | compact | off
 
     # ---- file form ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -77,6 +85,8 @@ class ExportSettings:
                               source)
         if data.get("workers") == "auto":
             data["workers"] = AUTO
+        if isinstance(data.get("camera"), list):
+            data["camera"] = dated_camera(data["camera"], data, source)
         settings = cls(**data)
         settings.check(source)
         return settings
@@ -131,6 +141,15 @@ class ExportSettings:
         if self.view is not None:
             limits.check_extent(self.view, "view")
         limits.check_camera(self.camera)
+        limits.check_layers(self.layers)
+        from terrain_viewer.core.render.furniture import CORNERS, LEGEND_FORMS
+
+        if self.legend_corner not in CORNERS:
+            raise limits.problem("legend_corner", f"must be one of {', '.join(CORNERS)}, "
+                                                  f"got {limits.short(self.legend_corner)}")
+        if self.legend_form not in LEGEND_FORMS:
+            raise limits.problem("legend_form", f"must be one of {', '.join(LEGEND_FORMS)}, "
+                                                f"got {limits.short(self.legend_form)}")
         start, end = (_parse_time(v, n) if v else None for n, v in (("start", self.start), ("end", self.end)))
         if start is not None and end is not None:
             if end < start:
@@ -199,6 +218,49 @@ class ExportSettings:
                           scale_bar=self.scale_bar, north_arrow=self.north_arrow, credits=self.credits,
                           labels=self.labels, chinese_names=self.chinese_names)
 
+    def look(self):
+        """The renderer's FrameLook of these settings."""
+        from terrain_viewer.core.render.furniture import FrameLook
+
+        return FrameLook(font_family=self.font_family, legend_corner=self.legend_corner,
+                         legend_form=self.legend_form)
+
+
+def dated_camera(keys: list, data: dict, source: str | Path | None = None) -> list:
+    """Camera keys by date; keys of older files by ``frame`` (map frame number) or ``fraction``
+    (0..1 of the range, first to last frame) are converted to the date they fell on, so changing
+    the range later keeps each move on its date."""
+    if not any(isinstance(k, dict) and "date" not in k and ("frame" in k or "fraction" in k) for k in keys):
+        return keys
+    fpd = data.get("frames_per_day", 4)
+    start, end = data.get("start"), data.get("end")
+    if not (isinstance(fpd, int) and fpd > 0 and start and end):
+        raise ExportError("camera keys by frame or fraction need start, end and frames_per_day", source)
+    first = math.floor(_parse_time(start, "start", source))
+    frames = (math.floor(_parse_time(end, "end", source)) - first + 1) * fpd
+    out = []
+    for key in keys:
+        if not isinstance(key, dict) or "date" in key or not ("frame" in key or "fraction" in key):
+            out.append(key)
+            continue
+        key = dict(key)
+        where = key.pop("frame") if "frame" in key else key.pop("fraction") * max(frames - 1, 0)
+        if isinstance(where, bool) or not isinstance(where, int | float) or not math.isfinite(where):
+            raise ExportError(f"camera: frame/fraction must be a number, got {limits.short(where)}", source)
+        key["date"] = iso_time(first + where / fpd)
+        out.append(key)
+    return out
+
+
+def iso_time(t: float) -> str:
+    """A float day as ISO 8601: the date, with the time of day when it is not midnight."""
+    from terrain_viewer.core.temporal.timeline import to_datetime
+
+    moment = to_datetime(t)
+    if moment.hour == moment.minute == moment.second == 0:
+        return moment.date().isoformat()
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
 
 def available_cpus() -> int:
     """The cores this process may run on."""
@@ -235,13 +297,13 @@ def _parse_time(text: str, name: str, source: str | Path | None = None) -> float
 
 
 def output_format(out: Path, settings: ExportSettings) -> str:
-    """png | mp4 | gif from the settings or the output name (a name without a suffix is a folder)."""
+    """png | mp4 | gif | mov from the settings or the output name (a name without a suffix is a folder)."""
     if settings.format:
         return settings.format
     suffix = out.suffix.lower().lstrip(".")
-    if suffix in ("mp4", "gif"):
+    if suffix in ("mp4", "gif", "mov"):
         return suffix
     if suffix in ("", "png") or out.is_dir():
         return "png"
     raise ExportError(f"cannot tell the format from '.{suffix}': use a folder (PNG frames), "
-                      ".mp4 or .gif", out)
+                      ".mp4, .gif or .mov (ProRes 4444)", out)

@@ -107,7 +107,7 @@ def _ready() -> bool:
     return True
 
 
-def _work(indices: list[int], png_folder: str | None) -> list:
+def _work(indices: list[int], png_folder) -> list:
     """A worker process's task: render frames, finish each on the encoder thread meanwhile
     (all of them finished or failed before the task ends, even when a render fails)."""
     futures: list[Future] = []
@@ -172,7 +172,7 @@ def frames(model: ViewerModel, settings: ExportSettings, workers: int, total: in
         yield from frames_here(model, settings, _recorded(range(total), here), png_folder, stop)
         return
     pool = _Pool(workers, model, settings, warm=head_start)
-    feed = _PoolFeed(pool.executor, workers, total, png_folder)
+    feed = _PoolFeed(pool.executor, workers, total, png_folder, fresh_starts(settings, total))
     try:
         head = feed.until_ready() if head_start else iter(())
         yield from frames_here(model, settings, _recorded(head, here), png_folder, stop)
@@ -188,12 +188,22 @@ def _recorded(indices: Iterable[int], record: list[int]) -> Iterator[int]:
         yield i
 
 
+def fresh_starts(settings: ExportSettings, total: int) -> set[int]:
+    """The frames that depend on no frame before them: title card frames and the first map frame of
+    each day (labels keep their places from one frame to the next within a day). Worker chunks
+    start only there, so any number of workers makes the very same frames."""
+    title = settings.title_frames()
+    return set(range(title + 1)) | set(range(title, total, settings.frames_per_day))
+
+
 class _PoolFeed:
     """Chunks of frames for the worker processes, results handed on strictly in order."""
 
-    def __init__(self, pool: ProcessPoolExecutor, workers: int, total: int, png_folder: Path | None):
+    def __init__(self, pool: ProcessPoolExecutor, workers: int, total: int, png_folder: Path | None,
+                 starts: set[int] | None = None):
         self.pool, self.workers, self.total = pool, workers, total
-        self.folder = str(png_folder) if png_folder else None
+        self.starts = starts if starts is not None else set(range(total))
+        self.folder = str(png_folder) if isinstance(png_folder, Path) else png_folder
         self.pending: deque[Future] = deque()
         self.chunks: Iterator[list[int]] = iter(())
         self.used = False
@@ -203,7 +213,7 @@ class _PoolFeed:
         rest from that moment (not after this process has drained its encoder)."""
         ready = [self.pool.submit(_ready) for _ in range(self.workers)]
         for i in range(self.total):
-            if any(f.done() for f in ready):
+            if i in self.starts and any(f.done() for f in ready):
                 self._start(i)
                 return
             yield i
@@ -211,10 +221,20 @@ class _PoolFeed:
     def _start(self, first: int) -> None:
         if not self.used:
             self.used = True
-            starts = range(first, self.total, CHUNK)
-            self.chunks = (list(range(i, min(i + CHUNK, self.total))) for i in starts)
+            self.chunks = self._chunks(first)
             for chunk in itertools.islice(self.chunks, 2 * self.workers):
                 self.pending.append(self.pool.submit(_work, chunk, self.folder))
+
+    def _chunks(self, first: int) -> Iterator[list[int]]:
+        """Chunks of at least ``CHUNK`` frames (unless at the end), each beginning at a fresh start."""
+        chunk: list[int] = []
+        for i in range(first, self.total):
+            if i in self.starts and len(chunk) >= CHUNK:
+                yield chunk
+                chunk = []
+            chunk.append(i)
+        if chunk:
+            yield chunk
 
     def frames(self, first: int, stop: Callable[[], bool]) -> Iterator[bytes | str]:
         self._start(first)

@@ -68,17 +68,21 @@ class Mp4Writer(FrameWriter):
     two cores with the renderers. ffmpeg runs in its own session (Ctrl-C is ours to handle); it
     ends when its input closes, also when this process is killed."""
 
+    INPUT = "rgb24"
+    CONTAINER = "mp4"
+    CODEC = ["-vcodec", "libx264", "-pix_fmt", "yuv420p", "-crf", "17", "-preset", "veryfast",
+             "-movflags", "+faststart"]
+
     def setup(self, path: Path, size: tuple[int, int], fps: float) -> None:
         import imageio_ffmpeg
 
         super().setup(path, size, fps)
         w, h = size
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo",
-                   "-vcodec", "rawvideo", "-s", f"{w}x{h}", "-pix_fmt", "rgb24",
-                   "-r", str(Fraction(fps).limit_denominator()), "-i", "-", "-an",
-                   "-vcodec", "libx264", "-pix_fmt", "yuv420p",
-                   "-crf", "17", "-preset", "veryfast", "-movflags", "+faststart",
-                   "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", str(path)]
+                   "-vcodec", "rawvideo", "-s", f"{w}x{h}", "-pix_fmt", self.INPUT,
+                   "-r", str(Fraction(fps).limit_denominator()), "-i", "-", "-an", *self.CODEC,
+                   "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-f",
+                   self.CONTAINER, str(path)]
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - ffmpeg's messages, until close()
         try:
             self._proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -125,6 +129,15 @@ class Mp4Writer(FrameWriter):
         status = self._proc.returncode
         return ExportError(f"the video encoder ffmpeg failed (exit status {status}: {said[:200]}); "
                            "nothing was written", self.path)
+
+
+class MovWriter(Mp4Writer):
+    """ProRes 4444 with alpha (``prores_ks`` profile 4, yuva444p10le) in a QuickTime .mov, for
+    editing suites; frames as RGBA bytes."""
+
+    INPUT = "rgba"
+    CONTAINER = "mov"
+    CODEC = ["-c:v", "prores_ks", "-profile:v", "4", "-pix_fmt", "yuva444p10le", "-vendor", "apl0"]
 
 
 def check_video(path: Path, frames: int) -> None:
@@ -194,7 +207,8 @@ def check_gif(path: Path, milliseconds: int) -> None:
                           "nothing was written", path)
 
 
-WRITERS: dict[str, type[FrameWriter]] = {"png": PngWriter, "mp4": Mp4Writer, "gif": GifWriter}
+WRITERS: dict[str, type[FrameWriter]] = {"png": PngWriter, "mp4": Mp4Writer, "gif": GifWriter,
+                                         "mov": MovWriter}
 
 
 def write_error(exc: OSError, path: Path) -> ExportError:

@@ -1,0 +1,112 @@
+"""Subtitles of an export's events: SRT and WebVTT cues (date and title) timed to the frames on
+which each event is drawn, written beside the video."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from terrain_viewer.core.common.atomic import atomic_write_text
+from terrain_viewer.core.common.errors import ExportError
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.temporal.timeline import to_date
+
+SUFFIXES = (".srt", ".vtt")
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float  # seconds
+    end: float
+    text: str
+
+
+def event_layers(model: ViewerModel, only: list[str] | None = None) -> list:
+    """The visible event layers (role "events") of the session (of ``only``, when given)."""
+    shown = {s.name for s in model.layer_states if s.visible and (only is None or s.name in only)}
+    return [layer for layer in model.dataset.layers if layer.name in shown
+            and getattr(layer, "data_role", layer.source_layer) == "events"]
+
+
+def cues(model: ViewerModel, times: np.ndarray, fps: float, first_frame: int = 0,
+         only: list[str] | None = None) -> list[Cue]:
+    """One cue per run of frames an event is drawn on (frame ``first_frame + k`` shows ``times[k]``);
+    events shown over the same frames share a cue, one line each."""
+    runs: dict[tuple, list[str]] = {}
+    for layer in event_layers(model, only):
+        active: dict[object, list[int]] = {}
+        titles: dict[object, str] = {}
+        for k, t in enumerate(times):
+            gdf = layer.features_at(float(t))
+            ids = gdf["feature_id"] if "feature_id" in gdf.columns else gdf.index
+            for key, row in zip(ids, gdf.itertuples(index=False), strict=True):
+                active.setdefault(key, []).append(k)
+                titles[key] = _title(row)
+        for key, frames in active.items():
+            for lo, hi in _runs(frames):
+                day = to_date(float(times[lo])).strftime("%-d %B %Y")
+                runs.setdefault((lo, hi), []).append(f"{day} — {titles[key]}" if titles[key] else day)
+    out = []
+    for (lo, hi), lines in sorted(runs.items()):
+        text = "\n".join(dict.fromkeys(lines))
+        out.append(Cue((first_frame + lo) / fps, (first_frame + hi + 1) / fps, text))
+    return out
+
+
+def _title(row) -> str:
+    for name in ("title", "name_en", "name"):
+        value = getattr(row, name, None)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def _runs(frames: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs (first, last) of sorted frame numbers."""
+    out: list[tuple[int, int]] = []
+    for f in frames:
+        if out and f == out[-1][1] + 1:
+            out[-1] = (out[-1][0], f)
+        else:
+            out.append((f, f))
+    return out
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    ms = int(round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def srt(items: list[Cue]) -> str:
+    return "".join(f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n{c.text}\n\n"
+                   for i, c in enumerate(items, 1))
+
+
+def webvtt(items: list[Cue]) -> str:
+    return "WEBVTT\n\n" + "".join(f"{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n{c.text}\n\n"
+                                   for c in items)
+
+
+def subtitle_paths(video: Path) -> list[Path]:
+    """The subtitle files written beside ``video``."""
+    return [video.with_suffix(suffix) for suffix in SUFFIXES]
+
+
+def check_free(video: Path, overwrite: bool) -> None:
+    """Refuse (before rendering) subtitle files that exist, unless ``overwrite``."""
+    for path in subtitle_paths(video):
+        if path.exists() and not overwrite:
+            raise ExportError("already exists; choose another name or allow overwriting (--overwrite)", path)
+
+
+def write_subtitles(video: Path, items: list[Cue]) -> list[Path]:
+    """Write ``video``.srt and ``video``.vtt atomically; return their paths."""
+    srt_path, vtt_path = subtitle_paths(video)
+    atomic_write_text(srt_path, srt(items), error=ExportError)
+    atomic_write_text(vtt_path, webvtt(items), error=ExportError)
+    return [srt_path, vtt_path]
