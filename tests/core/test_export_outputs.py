@@ -150,4 +150,4 @@ def test_stale_partials_of_dead_exports_are_removed_by_the_next_export(model, tm
     (mine / "notes.txt").write_text("keep")
     run_export(model, settings(), tmp_path / "new.mp4")
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == sorted([alive.name, theirs.name, mine.name, "new.mp4", "new.srt", "new.vtt"])  # + subtitles
+    assert left == sorted([alive.name, theirs.name, mine.name, "new.mp4", "new.srt", "new.vtt"])
