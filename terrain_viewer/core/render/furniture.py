@@ -122,7 +122,7 @@ def scale_bar(ax, view: Extent, fraction: float = 0.2) -> list:
     text = TextArea(format_length(length), textprops={"fontsize": TEXT_PT, "family": st.SERIF,
                                                       "color": st.INK})
     packed = HPacker(children=[box, text], align="center", pad=0, sep=6)
-    anchored = AnchoredOffsetbox(loc="lower left", child=packed, frameon=True, pad=0.45, borderpad=0.2,
+    anchored = AnchoredOffsetbox(loc="lower left", child=packed, frameon=True, pad=0.45, borderpad=0.8,
                                  bbox_to_anchor=SAFE, bbox_transform=ax.transAxes)
     anchored.patch.set(boxstyle=FRAME["boxstyle"], facecolor=st.PAPER, edgecolor=FRAME["edgecolor"],
                        alpha=FRAME["alpha"], linewidth=0.6)
@@ -164,7 +164,7 @@ def north_arrow(ax, convergence: float = 0.0) -> list:
 
     area.add_artist(Text(tip[0], tip[1], "N", ha="center", va="bottom", fontsize=11, fontweight="bold",
                          family=st.SERIF, color=st.INK))
-    anchored = AnchoredOffsetbox(loc="upper right", child=area, frameon=False, pad=0.2, borderpad=0.2,
+    anchored = AnchoredOffsetbox(loc="upper right", child=area, frameon=False, pad=0.2, borderpad=0.5,
                                  bbox_to_anchor=SAFE, bbox_transform=ax.transAxes)
     ax.add_artist(anchored)
     return [anchored]
@@ -189,7 +189,7 @@ def caption_text(t: float, fmt: str) -> str:
 
 def caption(ax, text: str, fonts: list[str] | None = None) -> list:
     """The date, top left inside the title-safe area."""
-    x, y = SAFE[0] + 0.004, SAFE[1] + SAFE[3] - 0.006
+    x, y = SAFE[0] + 0.009, SAFE[1] + SAFE[3] - 0.016  # the box's padding stays inside, too
     artist = ax.text(x, y, text, transform=ax.transAxes, ha="left", va="top", fontsize=22,
                      family=fonts or text_fonts(), fontweight="bold", color=st.INK, bbox=FRAME, zorder=2000)
     return [artist]
@@ -280,7 +280,7 @@ def legend(ax, entries: list[tuple], note: str = "", corner: str = "lower right"
     for ncols in columns:
         leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)},
                         loc=corner if corner in CORNERS else "lower right", bbox_to_anchor=SAFE,
-                        bbox_transform=ax.transAxes, borderaxespad=0.2, ncols=ncols,
+                        bbox_transform=ax.transAxes, borderaxespad=0.5, ncols=ncols,
                         title=None if compact else "Legend", frameon=True, fancybox=True, framealpha=0.92,
                         facecolor=st.PAPER, edgecolor="#8a7a5a", borderpad=0.4 if compact else 0.6,
                         handlelength=1.8 if compact else 2.4, columnspacing=1.0, labelspacing=0.3,
