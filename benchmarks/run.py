@@ -1,7 +1,11 @@
-"""Benchmarks: ``python benchmarks/run.py [--quick] [--only NAME ...]`` prints a table of medians.
+"""Benchmarks: ``python benchmarks/run.py [--only NAME ...] [--markdown FILE]`` prints a table of medians.
 
 Each case runs in its own Python process, so its peak memory (RSS) is its own and start-up
-costs are real. Nothing here asserts a time: the figures go into docs/performance.md.
+costs are real. The table starts with the machine (cores, CPU, RAM) and the load average before
+and after the run, each row with the 1-minute load before and after it; a row run on a busy
+machine (1-minute load above half the cores) is marked *busy*. Nothing here asserts a time: the
+figures go into docs/performance.md. What a person sees (window steps, launch through the real
+entry point, the CLI export, QGIS as a peer) is in ``seen.py``.
 """
 
 from __future__ import annotations
@@ -9,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -23,6 +26,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
+
+import machine  # noqa: E402 - benchmarks/ on the path first
+import seen  # noqa: E402
 
 CASES: dict[str, Callable[[argparse.Namespace], dict]] = {}
 
@@ -185,25 +191,17 @@ for _u in (100, 1000, 10000):
     CASES[f"units_{_u}x365_step"] = (lambda u: lambda args: _units_step(u, args))(_u)
 
 
-# --- launch and export -------------------------------------------------------------------
-@case("launch_to_first_paint")
-def launch(args) -> dict:
-    """A cold process: from spawn to the first painted map (benchmarks/launch_probe.py)."""
-    out, rss = [], []
-    for _ in range(args.repeat):
-        env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-        t0 = time.monotonic()
-        result = subprocess.run([sys.executable, str(HERE / "launch_probe.py")], env=env,
-                                capture_output=True, text=True, timeout=120)
-        lines = [ln for ln in result.stdout.splitlines() if ln.startswith("painted ")]
-        if result.returncode != 0 or not lines:
-            raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
-        _, when, peak = lines[-1].split()
-        out.append((float(when) - t0) * 1000)
-        rss.append(float(peak))
-    return summary(out, child_peak_rss_mb=max(rss))
+@case("date_step_1080p_tween12")
+def date_step_tween(args) -> dict:
+    """Playing at 12 frames per day (the renderer alone)."""
+    from terrain_viewer.core.render.renderer import MapRenderer
+
+    model = builtin_model()
+    renderer = MapRenderer(model)
+    return summary(_step_times(model, renderer, (1920, 1080), args.repeat * 10, fraction=1 / 12))
 
 
+# --- export (in process) -----------------------------------------------------------------
 def _export_rate(workers: int, fmt: str, args) -> dict:
     """Frames per second of a 1080p export of 20 days at 4 frames a day (80 frames), start-up
     of the worker processes included."""
@@ -229,6 +227,11 @@ for _fmt in ("png", "mp4"):
             lambda w, f: lambda args: _export_rate(w, f, args))(_w, _fmt)
 
 
+CASES.update(seen.CASES)
+NOTES = {"median_ms", "p95_ms", "median_fps", "n", "peak_rss_mb", "child_peak_rss_mb", "load_before",
+         "load_after"}
+
+
 # --- driver ------------------------------------------------------------------------------
 def run_one(name: str, args) -> None:
     result = CASES[name](args)
@@ -240,45 +243,59 @@ def run_all(names: list[str], args) -> list[tuple[str, dict]]:
     rows = []
     for name in names:
         cmd = [sys.executable, __file__, "--one", name, "--repeat", str(args.repeat)]
+        before = machine.load()[0]
         result = subprocess.run(cmd, capture_output=True, text=True)
+        after = machine.load()[0]
         if result.returncode != 0:
-            rows.append((name, {"error": (result.stderr.strip().splitlines() or ["?"])[-1]}))
+            row = {"error": (result.stderr.strip().splitlines() or ["?"])[-1]}
         else:
-            rows.append((name, json.loads(result.stdout.strip().splitlines()[-1])))
-        print(format_row(*rows[-1]), flush=True)
+            row = json.loads(result.stdout.strip().splitlines()[-1])
+            for line in result.stderr.splitlines():
+                if line.startswith(("QGIS ", "qgis_peer")):
+                    print(line, flush=True)
+        row.update(load_before=before, load_after=after)
+        rows.append((name, row))
+        print(format_row(name, row), flush=True)
     return rows
+
+
+def _load_note(r: dict) -> str:
+    busy = " busy" if r["load_before"] > machine.BUSY * (os.cpu_count() or 1) else ""
+    return f"load {r['load_before']:.2f}→{r['load_after']:.2f}{busy}"
 
 
 def format_row(name: str, r: dict) -> str:
     if "error" in r:
         return f"{name:<32} ERROR {r['error']}"
+    if "skipped" in r:
+        return f"{name:<32} skipped: {r['skipped']}"
     if "median_fps" in r:
         main = f"{r['median_fps']:8.1f} fps (median)"
     else:
         main = f"{r['median_ms']:8.1f} ms median {r['p95_ms']:8.1f} ms p95"
-    extras = " ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
-                      for k, v in r.items() if k not in {"median_ms", "p95_ms", "median_fps", "n",
-                                                         "peak_rss_mb", "child_peak_rss_mb"})
+    extras = " ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
+                      for k, v in r.items() if k not in NOTES)
     rss = r.get("child_peak_rss_mb", r["peak_rss_mb"])
-    return f"{name:<32} {main}  rss {rss:7.0f} MB  n={r['n']} {extras}"
+    return f"{name:<32} {main}  rss {rss:7.0f} MB  n={r['n']} {_load_note(r)} {extras}"
 
 
 def markdown(rows: list[tuple[str, dict]]) -> str:
     """The results as a Markdown table (for docs/performance.md)."""
-    lines = ["| case | median | p95 | peak RSS | n | notes |", "|---|---:|---:|---:|---:|---|"]
+    lines = ["| case | median | p95 | peak RSS | n | load before→after | notes |",
+             "|---|---:|---:|---:|---:|---|---|"]
     for name, r in rows:
-        if "error" in r:
-            lines.append(f"| {name} | error | | | | {r['error']} |")
+        if "error" in r or "skipped" in r:
+            lines.append(f"| {name} | {'error' if 'error' in r else 'skipped'} | | | | {_load_note(r)} | "
+                         f"{r.get('error') or r.get('skipped')} |")
             continue
         if "median_fps" in r:
             median, p95 = f"{r['median_fps']:.1f} fps", ""
         else:
             median, p95 = f"{r['median_ms']:.1f} ms", f"{r['p95_ms']:.1f} ms"
         rss = r.get("child_peak_rss_mb", r["peak_rss_mb"])
-        notes = ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
-                          if k not in {"median_ms", "p95_ms", "median_fps", "n", "peak_rss_mb",
-                                       "child_peak_rss_mb"})
-        lines.append(f"| {name} | {median} | {p95} | {rss:.0f} MB | {r['n']} | {notes} |")
+        notes = ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
+                          if k not in NOTES)
+        lines.append(f"| {name} | {median} | {p95} | {rss:.0f} MB | {r['n']} | {_load_note(r)} | {notes} |")
     return "\n".join(lines)
 
 
@@ -296,11 +313,14 @@ def main() -> None:
     if args.list:
         print("\n".join(names))
         return None
-    print(f"# {platform.node()} {platform.processor() or platform.machine()} "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    info, before = machine.describe(), machine.load()
+    print(f"# {machine.header(info, before)}", flush=True)
     rows = run_all(names, args)
+    after = machine.load()
+    print(f"# {machine.header(info, before, after)}")
     if args.markdown:
-        Path(args.markdown).write_text(markdown(rows) + "\n", encoding="utf-8")
+        text = f"Machine: {machine.header(info, before, after)}\n\n{markdown(rows)}\n"
+        Path(args.markdown).write_text(text, encoding="utf-8")
     return None
 
 

@@ -22,13 +22,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def painted(canvas, app, timeout: float = 30.0) -> None:
     """Process events until the canvas's latest state is rendered and painted."""
-    from PyQt6.QtCore import QEventLoop
+    from terrain_viewer.gui.qt_map_canvas import wait_for_events
 
     if not canvas.wait_settled():
         raise RuntimeError("the map did not settle")
     deadline = time.monotonic() + timeout
     while canvas.painted_gen != canvas._gen and time.monotonic() < deadline:  # noqa: SLF001
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        wait_for_events(5)
+
+
+def idle(app, seconds: float) -> None:
+    """Let the event loop run for ``seconds`` (the window idles, as between a person's key presses)."""
+    from terrain_viewer.gui.qt_map_canvas import wait_for_events
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        wait_for_events(max(1, int((end - time.monotonic()) * 1000)))
 
 
 def main() -> None:
@@ -36,6 +45,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--fpd", type=int, default=0, help="tween frames per day (0: whole days by key)")
     parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds between a painted frame and the next step (a person's pace)")
+    parser.add_argument("--no-ahead", action="store_true", help="do not render the next step ahead")
     parser.add_argument("--profile", help="write a cProfile of the steps to this file")
     args = parser.parse_args()
     from PyQt6.QtCore import Qt
@@ -61,7 +73,10 @@ def main() -> None:
         profiler = cProfile.Profile()
         profiler.enable()
     out = []
+    window.canvas.render_ahead = not args.no_ahead
     for _ in range(args.steps):
+        if args.pause:
+            idle(app, args.pause)
         t0 = time.perf_counter()
         if args.fpd:
             model.time.set_t(min(model.time.t + 1.0 / args.fpd, model.time.end))

@@ -42,6 +42,7 @@ class Frame:
     view: Extent
     size: tuple[int, int]
     error: str | None = None
+    ahead: tuple | None = None  # a frame rendered ahead: the state it shows (see ``_ahead_key``)
 
 
 class QtMapCanvas(QWidget):
@@ -73,6 +74,12 @@ class QtMapCanvas(QWidget):
         self._image_gen = -1
         self.painted_gen = -1  # the generation of the image the last paint event showed
         self._busy = False  # a render is running on the thread
+        self._ahead: tuple | None = None  # (state, QImage) rendered ahead
+        self._render_ahead = True
+        self._ahead_running = False
+        self._version = 0  # bumped by every change that is not the date
+        self._last_step = 1.0  # days: the last date change, the guess for the next one
+        self._model_t: float | None = None  # the model's date at the last date change
         self._lock = threading.Lock()  # one render at a time (the thread or render_image)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-render")
         self._links = Links()
@@ -97,11 +104,40 @@ class QtMapCanvas(QWidget):
             self.model = model
             self.renderer = MapRenderer(model)
         self.renderer.on_tiles = self.tiles_arrived.emit  # never blocks: tiles download in threads
-        self._links.connect(model.events.any, lambda _change: self.refresh())
+        self._links.connect(model.events.any, self._on_change)
+        self._model_t = float(model.time.t)
         self.refresh()
+
+    @property
+    def render_ahead(self) -> bool:
+        """When idle, render the frame of the next date step (the last one repeated) before it is
+        asked for, so that it shows at once. Turning it off drops a frame rendered ahead."""
+        return self._render_ahead
+
+    @render_ahead.setter
+    def render_ahead(self, on: bool) -> None:
+        self._render_ahead = bool(on)
+        if not on:
+            self._ahead = None
+
+    def _on_change(self, change) -> None:
+        if change.kind == "time":
+            self._date_changed()
+        else:
+            self.refresh()
+
+    def _date_changed(self) -> None:
+        t = float(self.model.time.t)
+        if self._model_t is not None and t != self._model_t:
+            self._last_step = t - self._model_t
+        self._model_t = t
+        self._gen += 1
+        self._kick()
 
     def refresh(self) -> None:
         """Render the model's current state soon (coalesced: only the latest state is rendered)."""
+        self._version += 1
+        self._ahead = None
         self._gen += 1
         self._kick()
         if self._image is None or self._image_view != self.view():
@@ -118,37 +154,71 @@ class QtMapCanvas(QWidget):
         while not self.settled and time.monotonic() < deadline:
             if not self._busy:
                 self._kick()
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            time.sleep(0.001)
+            wait_for_events(20)
         return self.settled
 
-    def _request(self) -> tuple:
+    def _request(self, t: float | None = None) -> tuple:
         return (self._gen, self.pixel_size(), self.view(), 100.0 * self.devicePixelRatioF(),
-                None if self.layers is None else set(self.layers))
+                None if self.layers is None else frozenset(self.layers),
+                float(self.model.time.t if t is None else t))
+
+    def _ahead_key(self, request: tuple) -> tuple:
+        """The state a frame of ``request`` shows (everything but the generation)."""
+        return (*request[1:], self._version)
 
     def _kick(self) -> None:
-        """Start rendering the latest state unless a render is running (it kicks again when done)."""
-        if self._busy or self._drag != QPointF(0, 0) or not self.isVisible():
+        """Start rendering the latest state unless a render is running (it kicks again when done);
+        a frame rendered ahead for exactly this state is shown at once."""
+        if self._busy or self._ahead_running or self._drag != QPointF(0, 0) or not self.isVisible():
+            return
+        request = self._request()
+        if self._ahead is not None and self._ahead[0] == self._ahead_key(request):
+            image, self._ahead = self._ahead[1], None
+            self._on_frame(Frame(request[0], image, request[2], request[1]))
             return
         self._busy = True
-        self._pool.submit(self._render_job, self._request(), self.devicePixelRatioF())
+        self._pool.submit(self._render_job, request, self.devicePixelRatioF())
 
-    def _render_job(self, request: tuple, ratio: float) -> None:
+    def _start_ahead(self) -> None:
+        """Idle: render the frame of the next date step (the last step repeated) so it shows at once."""
+        time_ = self.model.time
+        if not self._render_ahead or not self.model.has_time or self._image_gen != self._gen:
+            return
+        t = min(max(float(time_.t) + self._last_step, float(time_.start)), float(time_.end))
+        if t == float(time_.t):
+            return
+        request = self._request(t)
+        key = self._ahead_key(request)
+        if self._ahead is not None and self._ahead[0] == key:
+            return
+        self._ahead_running = True
+        self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key)
+
+    def _render_job(self, request: tuple, ratio: float, ahead: tuple | None = None) -> None:
         """On the render thread: one frame for ``request``, handed back through ``_frame_ready``."""
-        gen, size, view, dpi, layers = request
+        gen, size, view, dpi, layers, t = request
         try:
             with self._lock:
-                if gen != self._gen:  # superseded while waiting for the lock
+                if ahead is None and gen != self._gen:  # superseded while waiting for the lock
                     self._frame_ready.emit(Frame(gen, None, view, size, error=None))
                     return
-                rgba = self.renderer.render(size=size, view=view, dpi=dpi, layers=layers)
-            self._frame_ready.emit(Frame(gen, _qimage(rgba, ratio), view, size))
+                rgba = self.renderer.render(t=t, size=size, view=view, dpi=dpi,
+                                            layers=None if layers is None else set(layers))
+            self._frame_ready.emit(Frame(gen, _qimage(rgba, ratio), view, size, ahead=ahead))
         except Exception as exc:  # noqa: BLE001 - shown on the canvas; the next change re-renders
-            if gen == self._gen:
+            if ahead is None and gen == self._gen:
                 log.exception("render failed")
-            self._frame_ready.emit(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}"))
+            self._frame_ready.emit(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}",
+                                         ahead=ahead))
 
     def _on_frame(self, frame: Frame) -> None:
+        if frame.ahead is not None:
+            self._ahead_running = False
+            if frame.image is not None and frame.ahead[-1] == self._version:
+                self._ahead = (frame.ahead, frame.image)
+            if self._image_gen != self._gen:
+                self._kick()
+            return
         self._busy = False
         if frame.image is not None:
             self._image, self._image_view, self._image_gen = frame.image, frame.view, frame.gen
@@ -160,6 +230,8 @@ class QtMapCanvas(QWidget):
         self.update()
         if frame.image is not None:
             self.rendered.emit()
+        if self._image_gen == self._gen and not self._busy:
+            self._start_ahead()
 
     # ---- geometry ---------------------------------------------------------------------------
     def pixel_size(self) -> tuple[int, int]:
@@ -376,6 +448,17 @@ class QtMapCanvas(QWidget):
     def set_tool(self, tool: str) -> None:
         self.tool = tool
         self.setCursor(QCursor(self._tool_cursor()))
+
+
+def wait_for_events(most_ms: int) -> None:
+    """Process events, sleeping until one arrives (at most ``most_ms``): no polling, so a render
+    thread is not slowed by a waiting GUI thread taking the GIL back every millisecond."""
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.start(most_ms)
+    flags = QEventLoop.ProcessEventsFlag.AllEvents | QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+    QCoreApplication.processEvents(flags)
+    timer.stop()
 
 
 def _qimage(rgba: np.ndarray, ratio: float) -> QImage:

@@ -1,0 +1,218 @@
+"""Cases that time what a person sees (registered into ``run.py``'s table).
+
+- ``window_*``: the real main window, offscreen, its map canvas 1920×1080: from the key press (a
+  day) or the date change (a tween frame, 1/12 day) until the paint event that shows the new frame
+  has ended (``benchmarks/step_probe.py``). *back to back*: the next step as soon as the last is
+  painted (what a held key asks of the machine); *paced*: 150 ms between steps (a person pressing
+  → about six times a second, or playing at 12 frames a day), which lets the window render the next
+  step ahead of time.
+- ``launch_entry_point``: the console script ``terrain-viewer`` with no arguments at its default
+  window size, from spawn until the first map is painted (``TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT``
+  makes the app print the time and quit then); ``_cold`` with an empty symbol cache (a first start).
+- ``export_cli_*``: ``terrain-viewer export ... --size 1080p --format mp4`` end to end, wall time
+  over frames (process start, data load, title card and encoding included).
+- ``dated_layer_day_1080p``: a renderer that has shown the day before renders a day on which a dated
+  layer under the units changes (only that layer is redrawn over the cached relief).
+- ``qgis_peer_step_1080p``: QGIS renders the same GeoPackage (its ``.qgz``, temporal filter, one
+  day at a time) at the same size and extent; printed with the ratio to ``date_step_1080p``.
+  Skipped with a note when no Python with QGIS is found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SIZE = (1920, 1080)
+
+
+def _summary(times_ms: list[float], **extra) -> dict:
+    ordered = sorted(times_ms)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"median_ms": statistics.median(ordered), "p95_ms": p95, "n": len(ordered), **extra}
+
+
+def _env(**extra) -> dict:
+    return dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), **extra)
+
+
+def _probe(args, *flags: str) -> dict:
+    steps = str(max(20, args.repeat * 8))
+    cmd = [sys.executable, str(HERE / "step_probe.py"), "--steps", steps, *flags]
+    result = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900)
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
+    data = json.loads(lines[-1])
+    return _summary(data["steps_ms"], canvas="x".join(map(str, data["canvas"])))
+
+
+def window_day(args) -> dict:
+    return _probe(args)
+
+
+def window_day_paced(args) -> dict:
+    return {**_probe(args, "--pause", "0.15"), "pause_s": 0.15}
+
+
+def window_tween(args) -> dict:
+    return {**_probe(args, "--fpd", "12"), "frames_per_day": 12}
+
+
+def window_tween_paced(args) -> dict:
+    return {**_probe(args, "--fpd", "12", "--pause", "0.15"), "frames_per_day": 12, "pause_s": 0.15}
+
+
+def _entry_point() -> list[str]:
+    script = shutil.which("terrain-viewer")
+    return [script] if script else [sys.executable, "-c", "import sys; from terrain_viewer.cli import main; "
+                                                           "sys.exit(main())"]
+
+
+def _launch(args, cold: bool, repeat: int | None = None) -> dict:
+    out, rss = [], []
+    for _ in range(args.repeat if repeat is None else repeat):
+        extra = {"TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT": "1"}
+        if cold:
+            extra["TERRAIN_VIEWER_CACHE_DIR"] = tempfile.mkdtemp(prefix="tv-cold-")
+        t0 = time.monotonic()
+        result = subprocess.run(_entry_point(), env=_env(**extra), capture_output=True, text=True,
+                                timeout=120)
+        lines = [ln for ln in result.stdout.splitlines() if ln.startswith("painted ")]
+        if not lines:
+            raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
+        _, when, peak = lines[-1].split()
+        out.append((float(when) - t0) * 1000)
+        rss.append(float(peak))
+    return _summary(out, child_peak_rss_mb=max(rss), command=" ".join(Path(_entry_point()[0]).name.split()))
+
+
+def launch_entry_point(args) -> dict:
+    _launch(args, cold=False, repeat=1)  # a start like any after the first: the symbol cache is filled
+    return _launch(args, cold=False)
+
+
+def launch_entry_point_cold(args) -> dict:
+    return _launch(args, cold=True)
+
+
+def _export_cli(args, start: str | None, end: str | None, fpd: int) -> dict:
+    rates, frames = [], 0
+    for _ in range(max(2, args.repeat // 2)):
+        out = Path(tempfile.mkdtemp(prefix="tv-export-")) / "battle.mp4"
+        cmd = [*_entry_point(), "export", "--size", "1080p", "--format", "mp4", "--frames-per-day", str(fpd),
+               "--workers", "1", "--out", str(out)]
+        cmd += ["--from", start] if start else []
+        cmd += ["--to", end] if end else []
+        t0 = time.perf_counter()
+        result = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=1800)
+        elapsed = time.perf_counter() - t0
+        wrote = [ln for ln in result.stdout.splitlines() if ln.startswith("wrote") and "frames" in ln]
+        if result.returncode != 0 or not wrote:
+            raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
+        frames = int(wrote[0].split("(mp4, ")[1].split(" frames")[0])
+        rates.append(frames / elapsed)
+        shutil.rmtree(out.parent, ignore_errors=True)
+    return {"median_fps": statistics.median(rates), "n": len(rates), "workers": 1, "frames": frames}
+
+
+def export_cli_80(args) -> dict:
+    return _export_cli(args, "1944-07-01", "1944-07-20", 4)
+
+
+def export_cli_battle(args) -> dict:
+    return _export_cli(args, None, None, 4)
+
+
+def dated_layer_day(args) -> dict:
+    """Days on which a dated layer under the units changes, each after the day before."""
+    from run import builtin_model
+
+    from terrain_viewer.core.render.items import visible_items
+    from terrain_viewer.core.render.renderer import MapRenderer
+
+    model = builtin_model()
+    items = visible_items(model)
+    cut = next(i for i, item in enumerate(items) if item.moves)
+    bottom = [i for i in items[:cut] if i.dated]
+    start = int(model.time.start)
+    days = [d for d in range(start + 1, int(model.time.end) + 1)
+            if any(i.key(d + 0.5) != i.key(d - 0.5) for i in bottom)]
+    totals, backgrounds = [], []
+    for _ in range(max(1, args.repeat // 2)):
+        renderer = MapRenderer(model)
+        for d in days:
+            renderer.render(t=d - 0.5, size=SIZE)
+            t0 = time.perf_counter()
+            renderer.render(t=d + 0.5, size=SIZE)
+            totals.append((time.perf_counter() - t0) * 1000)
+            backgrounds.append(renderer.last_timings["background_ms"])
+    return _summary(totals, background_ms=statistics.median(backgrounds), days=len(days))
+
+
+def _qgis_python() -> str | None:
+    for python in (os.environ.get("TERRAIN_VIEWER_QGIS_PYTHON"), "/usr/bin/python3", sys.executable):
+        if python and Path(python).exists():
+            probe = subprocess.run([python, "-c", "import qgis.core"], capture_output=True, timeout=60)
+            if probe.returncode == 0:
+                return python
+    return None
+
+
+def qgis_peer(args) -> dict:
+    python = _qgis_python()
+    if python is None:
+        print("qgis_peer_step_1080p: skipped, no Python with QGIS (apt-get install python3-qgis, or "
+              "TERRAIN_VIEWER_QGIS_PYTHON)", file=sys.stderr)
+        return {"skipped": "no Python with QGIS"}
+    from run import builtin_model
+
+    from terrain_viewer.core.render.renderer import MapRenderer
+    from terrain_viewer.core.render.view import fit_view
+    from terrain_viewer.core.temporal.timeline import to_date
+
+    model = builtin_model()
+    view = fit_view(model.view, SIZE)
+    days = max(10, args.repeat * 4)
+    first = to_date(model.time.start + 5)
+    cmd = [python, str(HERE / "qgis_peer.py"), str(REPO / "geodata" / "hengyang_1944.qgz"), *map(str, SIZE),
+           *map(str, view), first.isoformat(), str(days)]
+    result = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900)
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
+    qgis = json.loads(lines[-1])["steps_ms"]
+    renderer = MapRenderer(model)
+    renderer.render(t=model.time.start + 5, size=SIZE, view=view)
+    ours = []
+    for d in range(1, days + 1):
+        t0 = time.perf_counter()
+        renderer.render(t=model.time.start + 5 + d, size=SIZE, view=view)
+        ours.append((time.perf_counter() - t0) * 1000)
+    ratio = statistics.median(qgis) / statistics.median(ours)
+    print(f"QGIS {statistics.median(qgis):.1f} ms / terrain_viewer {statistics.median(ours):.1f} ms "
+          f"per day at 1920x1080: ratio {ratio:.2f}", file=sys.stderr)
+    return _summary(qgis, terrain_viewer_ms=statistics.median(ours), qgis_over_viewer=ratio)
+
+
+CASES = {
+    "window_day_step_1080p": window_day,
+    "window_day_step_1080p_paced": window_day_paced,
+    "window_tween_12_1080p": window_tween,
+    "window_tween_12_1080p_paced": window_tween_paced,
+    "dated_layer_day_1080p": dated_layer_day,
+    "launch_entry_point": launch_entry_point,
+    "launch_entry_point_cold": launch_entry_point_cold,
+    "export_cli_1080p_mp4_80_frames": export_cli_80,
+    "export_cli_1080p_mp4_battle": export_cli_battle,
+    "qgis_peer_step_1080p": qgis_peer,
+}
