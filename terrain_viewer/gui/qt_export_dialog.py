@@ -1,4 +1,5 @@
-"""File > Export…: the export settings as a form, a preview of the first frame, progress and Cancel.
+"""File > Export…: the export settings as a form and a small timeline (duration, a preview scrubbed
+through the export, camera keyframes by date), progress and Cancel.
 
 All the work is ``terrain_viewer.core.export.run``: the dialog fills an ExportSettings, shows
 ``FrameSource.frame(0)`` as the preview, and runs ``run_export`` on a QThread (the frames render in
@@ -31,6 +32,7 @@ from PyQt6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -48,11 +50,14 @@ from terrain_viewer.core.export.run import (
     run_export,
 )
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.temporal.timeline import to_date
+from terrain_viewer.core.render.furniture import CORNERS, LEGEND_FORMS
+from terrain_viewer.core.temporal.timeline import to_date, to_datetime
+from terrain_viewer.gui.qt_camera_keys import CameraKeys, PreviewThread
 
 log = logging.getLogger("terrain_viewer.gui.export")
 SIZES = ("720p", "1080p", "1440p", "4k", "custom")
-FORMATS = (("MP4 video (H.264)", "mp4"), ("PNG frames (a folder)", "png"), ("GIF animation", "gif"))
+FORMATS = (("MP4 video (H.264)", "mp4"), ("PNG frames (a folder)", "png"), ("GIF animation", "gif"),
+           ("ProRes 4444 with alpha (.mov)", "mov"))
 PREVIEW_WIDTH = 480
 
 
@@ -92,6 +97,8 @@ class ExportDialog(QDialog):
         self.thread: QtExportThread | None = None
         self.result: ExportResult | None = None
         self.camera: list[dict] = []
+        self.view: list[float] | None = None
+        self._running = False
         self._preview_timer = QTimer(self, singleShot=True, interval=250)
         self._preview_timer.timeout.connect(self.update_preview)
         self._build()
@@ -125,6 +132,20 @@ class ExportDialog(QDialog):
             ("credits", "Credits (sources)"), ("labels", "Labels"))}
         self.camera_label = QLabel()
         self.camera_reset = QPushButton("Use the current view", clicked=self._on_camera_reset)
+        self.camera_keys = CameraKeys(lambda: self.model.view, lambda: to_datetime(self.model.time.t))
+        self.camera_keys.changed.connect(self._on_keys_changed)
+        self.outputs = {name: QCheckBox(text) for name, text in (
+            ("transparent", "Transparent background"), ("png_frames", "Also PNG frames"),
+            ("subtitles", "Subtitles (.srt, .vtt)"))}
+        self.legend_corner, self.legend_form = QComboBox(), QComboBox()
+        self.legend_corner.addItems(list(CORNERS))
+        self.legend_form.addItems(list(LEGEND_FORMS))
+        self.duration = QLabel()
+        self.scrub = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=0)
+        self.scrub.valueChanged.connect(lambda *_: self._scrub_timer.start())
+        self._scrub_timer = QTimer(self, singleShot=True, interval=120)
+        self._scrub_timer.timeout.connect(self.preview_frame)
+        self._preview_thread: PreviewThread | None = None
         form = QFormLayout()
         form.addRow("From", self.start_edit)
         form.addRow("To", self.end_edit)
@@ -144,7 +165,11 @@ class ExportDialog(QDialog):
         for check in self.checks.values():
             grid.addWidget(check)
         form.addRow("Furniture", furniture)
+        form.addRow("Legend", _row(self.legend_corner, self.legend_form))
+        form.addRow("Outputs", _row(*self.outputs.values()))
         form.addRow("Camera", _row(self.camera_label, self.camera_reset))
+        form.addRow("Keyframes", self.camera_keys)
+        form.addRow("Duration", self.duration)
         settings_box = QGroupBox("Settings")
         settings_box.setLayout(form)
         self.preview = QLabel(alignment=Qt.AlignmentFlag.AlignCenter,
@@ -159,8 +184,9 @@ class ExportDialog(QDialog):
         self.close_button = QPushButton("Close", clicked=self.reject)
         buttons = _row(load, save, None, self.export_button, self.cancel_button, self.close_button)
         right = QVBoxLayout()
-        right.addWidget(QLabel("First frame"))
+        right.addWidget(QLabel("Preview (drag to scrub through the export)"))
         right.addWidget(self.preview)
+        right.addWidget(self.scrub)
         right.addWidget(self.progress)
         right.addWidget(self.status)
         right.addStretch(1)
@@ -170,6 +196,10 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(buttons)
+        for signal in (self.start_edit.dateChanged, self.end_edit.dateChanged,
+                       self.frames_spin.valueChanged, self.fps_spin.valueChanged,
+                       self.title_seconds.valueChanged, self.title_edit.textChanged):
+            signal.connect(lambda *_: self.update_duration())
         for signal in (self.start_edit.dateChanged, self.size_combo.currentIndexChanged,
                        self.custom_size.editingFinished, self.title_edit.editingFinished,
                        self.subtitle_edit.editingFinished, self.title_seconds.valueChanged,
@@ -226,7 +256,14 @@ class ExportDialog(QDialog):
             check.setChecked(bool(getattr(s, name)))
         self.camera = list(s.camera)
         self.view = s.view
+        self.camera_keys.set_keys(self.camera)
+        self.legend_corner.setCurrentText(s.legend_corner)
+        self.legend_form.setCurrentText(s.legend_form)
+        for name, check in self.outputs.items():
+            check.setChecked(bool(getattr(s, name)))
+        self._font_family, self._layers = s.font_family, s.layers
         self._show_camera()
+        self.update_duration()
 
     def settings(self) -> ExportSettings:
         """The form as ExportSettings (raises ExportError for impossible values)."""
@@ -244,6 +281,9 @@ class ExportDialog(QDialog):
             "view": self.view if self.camera or self.view else list(self.model.view),
             "camera": self.camera,
             **{name: check.isChecked() for name, check in self.checks.items()},
+            **{name: check.isChecked() for name, check in self.outputs.items()},
+            "legend_corner": self.legend_corner.currentText(), "legend_form": self.legend_form.currentText(),
+            "font_family": getattr(self, "_font_family", ""), "layers": getattr(self, "_layers", None),
         }
         return ExportSettings.from_dict(data, "export settings")
 
@@ -256,14 +296,61 @@ class ExportDialog(QDialog):
             self.camera_label.setText("the current map view")
         self.camera_reset.setEnabled(bool(self.camera or self.view))
 
-    # ---- preview --------------------------------------------------------------------------------
-    def update_preview(self) -> None:
-        """Render the first frame (title card or map) at a small size with the final proportions."""
+    # ---- timeline -------------------------------------------------------------------------------
+    def update_duration(self) -> None:
+        """Show the export's length in frames and seconds; the scrub slider spans its frames."""
         try:
             s = self.settings()
-            w, h = s.pixel_size()
-            s.size = f"{PREVIEW_WIDTH}x{max(16, round(PREVIEW_WIDTH * h / w))}"
-            rgba = FrameSource(self.model.to_dict(), s, dataset=self.model.dataset).frame(0)
+            frames = s.frame_count(self.model)
+        except TerrainViewerError as exc:
+            self.duration.setText(exc.message)
+            return
+        self.duration.setText(f"{frames} frames, {frames / s.fps:.1f} s at {s.fps:g} frames/s")
+        self.scrub.setMaximum(max(frames - 1, 0))
+
+    def _on_keys_changed(self) -> None:
+        self.camera = list(self.camera_keys.keys)
+        self._show_camera()
+        self._preview_timer.start()
+
+    def _preview_settings(self) -> ExportSettings:
+        s = self.settings()
+        w, h = s.pixel_size()
+        s.size = f"{PREVIEW_WIDTH}x{max(16, round(PREVIEW_WIDTH * h / w))}"
+        return s
+
+    def preview_frame(self, frame: int | None = None) -> None:
+        """Render frame ``frame`` (the slider's) of the export on a thread; show it when done."""
+        frame = self.scrub.value() if frame is None else frame
+        try:
+            s = self._preview_settings()
+        except TerrainViewerError as exc:
+            self.preview.setText(exc.message)
+            return
+        thread = PreviewThread(self.model, s, frame)
+        thread.rendered.connect(self._show_frame)
+        thread.failed.connect(self.preview.setText)
+        thread.finished.connect(thread.deleteLater)
+        self._preview_thread = thread
+        thread.start()
+
+    def _show_frame(self, frame: int, rgba) -> None:
+        if frame == self.scrub.value():  # an older request that finished late is not shown
+            self._set_pixmap(rgba)
+
+    def _set_pixmap(self, rgba) -> None:
+        rgba = np.ascontiguousarray(rgba)
+        image = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.shape[1] * 4,
+                       QImage.Format.Format_RGBA8888).copy()
+        self.preview.setPixmap(QPixmap.fromImage(image))
+
+    # ---- preview --------------------------------------------------------------------------------
+    def update_preview(self) -> None:
+        """Render the slider's frame (title card or map) at a small size with the final proportions."""
+        try:
+            s = self._preview_settings()
+            source = FrameSource(self.model.to_dict(), s, dataset=self.model.dataset)
+            rgba = source.frame(min(self.scrub.value(), len(source) - 1))
         except TerrainViewerError as exc:
             self.preview.setText(exc.message)
             return
@@ -271,10 +358,7 @@ class ExportDialog(QDialog):
             log_exception(exc, "export preview")
             self.preview.setText(f"No preview: {exc}")
             return
-        rgba = np.ascontiguousarray(rgba)
-        image = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.shape[1] * 4,
-                       QImage.Format.Format_RGBA8888).copy()
-        self.preview.setPixmap(QPixmap.fromImage(image))
+        self._set_pixmap(rgba)
 
     # ---- running ----------------------------------------------------------------------------------
     def start_export(self) -> bool:
@@ -313,7 +397,8 @@ class ExportDialog(QDialog):
             self._show_status("Cancelling…")
 
     def is_running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning()
+        """From the start until the thread's last report has been handled (its result or error is shown)."""
+        return self._running or (self.thread is not None and self.thread.isRunning())
 
     def _on_progress(self, p: Progress) -> None:
         self.progress.setMaximum(p.total)
@@ -335,6 +420,7 @@ class ExportDialog(QDialog):
         self._set_running(False)
 
     def _set_running(self, running: bool) -> None:
+        self._running = running
         self.export_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.close_button.setEnabled(not running)
@@ -348,6 +434,8 @@ class ExportDialog(QDialog):
         if self.is_running():
             self.cancel_export()
             self.thread.wait(30000)
+        if self._preview_thread is not None and self._preview_thread.isRunning():
+            self._preview_thread.wait(30000)
         super().reject()
 
     # ---- small slots ------------------------------------------------------------------------------
@@ -377,6 +465,7 @@ class ExportDialog(QDialog):
 
     def _on_camera_reset(self) -> None:
         self.camera, self.view = [], None
+        self.camera_keys.set_keys([])
         self._show_camera()
         self._preview_timer.start()
 

@@ -11,7 +11,7 @@ from PyQt6.QtCore import QDate
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QMessageBox
 
-from terrain_viewer.gui.qt_export_dialog import ExportDialog
+from terrain_viewer.gui.qt_export_dialog import FORMATS, ExportDialog
 
 
 def image_array(image: QImage) -> np.ndarray:
@@ -125,3 +125,65 @@ def test_export_with_two_worker_processes_from_the_dialog(qtbot, small_window, t
     assert dialog.result.frames == len(frames) == 8 and dialog.progress.value() == 8
     assert [f.name for f in frames][-1] == "frame_00008.png" and "Wrote" in dialog.status.text()
     assert [p.name for p in out.parent.iterdir()] == ["frames"]
+
+
+# ---- issue 16: the dialog as a small timeline, outputs for editing suites --------------------------
+def test_the_duration_follows_the_range_and_the_slider_scrubs_any_frame(qtbot, small_window, tmp_path):
+    dialog = _dialog(qtbot, small_window, tmp_path / "clip.mp4", days=3, frames=4)
+    dialog.fps_spin.setValue(6)
+    assert dialog.duration.text().startswith("12 frames, 2.0 s")
+    assert dialog.scrub.maximum() == 11
+    first = image_array(dialog.preview.pixmap().toImage())
+    dialog.scrub.setValue(11)  # the last frame, rendered on a thread
+    qtbot.waitUntil(lambda: not np.array_equal(image_array(dialog.preview.pixmap().toImage()), first),
+                    timeout=60000)
+    dialog.end_edit.setDate(dialog.start_edit.date())
+    assert dialog.duration.text().startswith("4 frames") and dialog.scrub.maximum() == 3
+
+
+def test_keyframes_are_added_from_the_map_at_a_date_edited_reordered_and_deleted(qtbot, small_window):
+    dialog = ExportDialog(small_window.model, small_window)
+    qtbot.addWidget(dialog)
+    keys = dialog.camera_keys
+    keys.add_current()
+    small_window.model.set_view(tuple(v * 1.0001 for v in small_window.model.view))
+    small_window.model.time.set_date("1944-06-27")  # the date bar's date
+    keys.add_current()
+    assert [k["date"] for k in dialog.settings().camera] == [keys.keys[0]["date"], "1944-06-27"]
+    keys.list.setCurrentRow(1)
+    keys.ease.setCurrentText("linear")
+    assert dialog.settings().camera[1]["ease"] == "linear"
+    keys.move_selected(-1)  # it takes the earlier date
+    camera = dialog.settings().camera
+    assert camera[1]["ease"] == "in-out" and camera[0]["ease"] == "linear"
+    dialog.end_edit.setDate(QDate(1944, 6, 29))  # a new range keeps each move on its date
+    assert "1944-06-27" in [k["date"] for k in dialog.settings().camera]
+    keys.list.setCurrentRow(0)
+    keys.date_edit.setDate(QDate(1944, 6, 25))  # the date field edits the selected key
+    assert [k["date"] for k in dialog.settings().camera][0] == "1944-06-25"
+    keys.delete_selected()
+    assert len(dialog.settings().camera) == 1
+
+
+def test_one_dialog_run_writes_prores_4444_transparent_png_frames_and_subtitles(qtbot, small_window,
+                                                                                 tmp_path):
+    out = tmp_path / "overlay.mov"
+    dialog = _dialog(qtbot, small_window, out)
+    dialog.format_combo.setCurrentIndex([k for _, k in FORMATS].index("mov"))
+    dialog.out_edit.setText(str(out))
+    for name in ("transparent", "png_frames", "subtitles"):
+        dialog.outputs[name].setChecked(True)
+    assert dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=120000)
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=10000)
+    assert out.exists() and (tmp_path / "overlay.srt").exists() and (tmp_path / "overlay.vtt").exists()
+    frames = sorted((tmp_path / "overlay_frames").iterdir())
+    assert len(frames) == 4
+    from PIL import Image
+
+    assert Image.open(frames[0]).mode == "RGBA"
+    import subprocess
+
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(out)],
+                           capture_output=True, text=True)
+    assert "prores (4444)" in probe.stderr
