@@ -3,7 +3,7 @@
 Everything sits inside the title-safe area (the central 90% of the frame, ``SAFE``), with text
 sizes in points (the frame's dpi scales with its height, so 720p, 1080p and 4K look the same) of
 at least 16 px text height at 1080 lines. ``FrameLook`` holds the choices a documentary makes: the
-font family, the legend's corner and form, and how long dated things fade in and out.
+font family and the legend's corner and form.
 """
 
 from __future__ import annotations
@@ -42,14 +42,12 @@ class FrameLook:
 
     ``font_family``: a family put first for labels and furniture ("" = the map's serif);
     ``legend_corner``: one of ``CORNERS``; ``legend_form``: "auto" (full, none when the map is
-    narrower than ``LEGEND_MIN_WIDTH``), "full", "compact" (one row, no title) or "off";
-    ``fade_days``: dated events fade in and out over this long (0 = cut at midnight).
+    narrower than ``LEGEND_MIN_WIDTH``), "full", "compact" (rows, no title) or "off".
     """
 
     font_family: str = ""
     legend_corner: str = "lower right"
     legend_form: str = "auto"
-    fade_days: float = 0.25
 
     def fonts(self) -> list[str]:
         fonts = text_fonts()
