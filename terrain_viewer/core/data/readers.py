@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import importlib.util
 import os
 import re
 import sqlite3
@@ -29,6 +30,8 @@ from terrain_viewer.core.common.errors import DataError
 RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".jp2", ".img"}
 MAX_FEATURES = 200_000  # features per layer; larger layers are refused before they are read
 MAX_TABLE_ROWS = 100_000  # rows of an attribute table kept in Dataset.tables
+USE_ARROW = importlib.util.find_spec("pyarrow") is not None  # bulk reads of large layers (≈4x faster)
+ARROW_FROM = 20_000  # features: smaller layers read faster the plain way (Arrow's set-up per layer)
 MAX_VRT_BYTES = 10_000_000  # a VRT (XML) larger than this is refused unread
 WALL_TIME_COLUMNS = ("start_date", "end_date")  # read as the local times written (see _wall_clock)
 STYLE_TABLES = {"layer_styles", "qgis_projects"}  # QGIS keeps styles/projects in a GeoPackage
@@ -212,10 +215,20 @@ def read_layer(path: str | Path, layer: str) -> gpd.GeoDataFrame:
             if count > MAX_FEATURES:
                 raise data_error(f"{count:,} features; the limit is {MAX_FEATURES:,} per layer "
                                  "(split or simplify it first)", path, layer)
-            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+            gdf = _read_features(path, layer, count)
             return _wall_clock(path, layer, gdf)
     except LOAD_ERRORS as exc:
         raise data_error(f"cannot read features: {_first_line(exc)}", path, layer) from exc
+
+
+def _read_features(path: Path, layer: str, count: int) -> gpd.GeoDataFrame:
+    """A large layer through Arrow when pyarrow is there; what Arrow cannot type is read the plain way."""
+    if USE_ARROW and count >= ARROW_FROM:
+        try:
+            return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
+        except (TypeError, NotImplementedError, KeyError, IndexError):  # Arrow's other error types
+            pass
+    return gpd.read_file(path, layer=layer, engine="pyogrio")
 
 
 def _wall_clock(path: Path, layer: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -1,0 +1,57 @@
+"""Large layers are read through Arrow when pyarrow is installed, and load into the same layer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from terrain_viewer.core.data import readers
+from terrain_viewer.core.data.layers import open_dataset
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import synthetic  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def units_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("arrow") / "units.gpkg"
+    return synthetic.moving_units(path, units=300, days=90)  # 27,000 keyframes: above ARROW_FROM
+
+
+READ_FILE = readers.gpd.read_file
+
+
+def load(path: Path, arrow: bool, monkeypatch):
+    """The dataset of ``path`` and how ``read_file`` was asked to read (``use_arrow`` of each call)."""
+    monkeypatch.setattr(readers, "USE_ARROW", arrow)
+    calls = []
+
+    def read_file(*args, **kwargs):
+        calls.append(kwargs.get("use_arrow"))
+        return READ_FILE(*args, **kwargs)
+
+    monkeypatch.setattr(readers.gpd, "read_file", read_file)
+    return open_dataset([path]), calls
+
+
+def test_a_large_layer_read_through_arrow_is_the_layer_read_plainly(units_file, monkeypatch):
+    pytest.importorskip("pyarrow")
+    assert readers.ARROW_FROM <= 300 * 90
+    arrow, arrow_calls = load(units_file, True, monkeypatch)
+    plain, plain_calls = load(units_file, False, monkeypatch)
+    assert arrow_calls == [True] and plain_calls == [None]
+    a, p = arrow.layer("units"), plain.layer("units")
+    assert a.role == p.role == "keyframes" and len(a.gdf) == len(p.gdf) == 27_000
+    for t in np.linspace(*arrow.time_extent, 7):
+        fa, fp = a.features_at(t), p.features_at(t)
+        assert list(fa["unit_id"]) == list(fp["unit_id"])
+        assert np.allclose(np.c_[fa.geometry.x, fa.geometry.y], np.c_[fp.geometry.x, fp.geometry.y])
+        assert list(fa["side"].astype(str)) == list(fp["side"].astype(str))
+
+
+def test_small_layers_are_read_the_plain_way(shipped_gpkg, monkeypatch):
+    _, calls = load(shipped_gpkg, True, monkeypatch)
+    assert calls and all(call is None for call in calls)  # Arrow's set-up per layer costs more there
