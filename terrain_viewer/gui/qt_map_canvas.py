@@ -203,8 +203,9 @@ class QtMapCanvas(QWidget):
                     self._frame_ready.emit(Frame(gen, None, view, size, error=None))
                     return
                 rgba = self.renderer.render(t=t, size=size, view=view, dpi=dpi,
-                                            layers=None if layers is None else set(layers))
-            self._frame_ready.emit(Frame(gen, _qimage(rgba, ratio), view, size, ahead=ahead))
+                                            layers=None if layers is None else set(layers), copy=False)
+                image = _qimage(rgba, ratio)  # converted (a copy) before the lock lets another render in
+            self._frame_ready.emit(Frame(gen, image, view, size, ahead=ahead))
         except Exception as exc:  # noqa: BLE001 - shown on the canvas; the next change re-renders
             if ahead is None and gen == self._gen:
                 log.exception("render failed")

@@ -105,7 +105,7 @@ class MapRenderer:
     # ---- public --------------------------------------------------------------------------
     def render(self, t: float | None = None, size: tuple[int, int] = (1920, 1080),
                view: Extent | None = None, dpi: float = 100.0,
-               layers: set[str] | None = None) -> np.ndarray:
+               layers: set[str] | None = None, copy: bool = True) -> np.ndarray:
         """The map as an (H, W, 4) uint8 RGBA array, row 0 at the top.
 
         ``layers`` limits the drawing to those layer names (``BASEMAP`` for the basemap). Without
@@ -143,7 +143,8 @@ class MapRenderer:
         self._draw_labels(t, view, taken)
         for sprite in furniture:
             self._blend(sprite)
-        rgba = buffer.copy()
+        rgba = buffer.copy() if copy else buffer  # copy=False: the renderer's own buffer, valid until
+        #                                          the next render (the window converts it at once)
         if swipe:
             draw_divider(rgba, x)
         total = time.perf_counter() - t0
