@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import IdentityTransform
 
 from terrain_viewer.core.render.primitives import point_xy
-from terrain_viewer.core.render.sprites import composite, draw_image
+from terrain_viewer.core.render.sprites import composite
 from terrain_viewer.core.render.symbol_cache import cached_symbol
 from terrain_viewer.core.render.symbology import INK
 from terrain_viewer.core.render.symbols import spread
@@ -52,16 +52,19 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes:
     half = np.array([(0.8 * size, 0.62 * size) for size in sizes])
     placed = spread(true_xy, half) if style.get("declutter", True) and not crowded else true_xy
     _draw_leaders(fig, canvas, true_xy, placed, opacity)
+    gc = renderer.new_gc()
     for i in sorted(range(len(symbols)), key=lambda i: (-sizes[i], i)):
         sym, (px, py) = symbols[i], placed[i]
         left, top = int(round(px - sym.anchor[0])), int(round(height - py - sym.anchor[1]))
-        if opacity >= 1.0:
-            draw_image(renderer, _upside_down(sym), left, top)
+        if opacity >= 1.0:  # Agg's blend (C++), one graphics context for all the symbols
+            image = _upside_down(sym)
+            renderer.draw_image(gc, left, height - top - image.shape[0], image)
         else:
             composite(buffer, sym.rgba, left, top, opacity)
         if boxes is not None:
             h, w = sym.rgba.shape[:2]
             boxes.append((left, height - top - h, left + w, height - top, named[i], px, py))
+    gc.restore()
 
 
 def _draw_leaders(fig, canvas, true_xy: np.ndarray, placed: np.ndarray, opacity: float) -> None:
