@@ -126,10 +126,11 @@ def test_the_window_remembers_its_size_docks_and_folders_between_runs(qtbot, sma
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", pick)
     click_menu(qtbot, first, "File", "Open…")
     size = (first.width(), first.height())
-    assert size[1] == 500 and size[0] <= 760  # what the user made it (at least its minimum width)
+    assert size[1] == 500  # what the user made it (its width no less than the window's minimum)
     click_menu(qtbot, first, "File", "Quit")  # closing saves what the window remembers
     second = _window(qtbot, [small_gpkg])
-    assert (second.width(), second.height()) == size
+    screen = second.screen().availableGeometry().width()  # restoring keeps a window on its screen
+    assert second.height() == size[1] and abs(second.width() - min(size[0], screen)) <= 4, size
     assert not second.events_dock.isVisible() and second.layers_dock.isVisible()
     click_menu(qtbot, second, "File", "Open…")
     assert folders == [str(Path.home()), str(data)]
