@@ -1,7 +1,8 @@
 """The installed program on a real X server (Xvfb) driven by real X input (xdotool): the window
 opens, a click on the map then → steps a day, a layer's check box found on a screenshot is clicked
 once and then 100 times, and File ▸ Save project as (Ctrl+Shift+S, a typed path) saves what the
-check boxes show. Screenshots are read from the X server by a separate process (Qt's xcb grab of
+check boxes show; a layer row dragged with the mouse (a real QDrag, which offscreen Qt cannot run)
+reorders the layers. Screenshots are read from the X server by a separate process (Qt's xcb grab of
 the root window), so nothing here asks the program itself.
 """
 
@@ -170,6 +171,19 @@ def _boxes(desktop, pixels) -> list[tuple[int, int, int]]:
     return boxes
 
 
+def save_project(desktop, project: Path) -> dict:
+    """File ▸ Save project as… by its keys, the path typed into the file dialog; the saved document."""
+    desktop.xdo("windowfocus", "--sync", desktop.window)  # no window manager: a closed dialog took the focus
+    desktop.xdo("key", "ctrl+shift+s")
+    desktop.xdo("search", "--sync", "--onlyvisible", "--name", "Save project", timeout=30)
+    desktop.xdo("type", "--delay", "5", str(project))
+    desktop.xdo("key", "Return")
+    deadline = time.monotonic() + 30
+    while not project.is_file() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return json.loads(project.read_text(encoding="utf-8"))
+
+
 def test_the_window_opens_and_right_steps_a_day_on_the_map(desktop):
     before = desktop.settled()
     assert desktop.map_area(before).std() > 5, "the map is blank"
@@ -213,17 +227,30 @@ def test_a_hundred_real_check_box_clicks_then_the_saved_project_matches_the_boxe
     end = desktop.settled()
     assert desktop.alive(), desktop.said()
     assert [ticked(end, b) for b in boxes] == expected
-    project = desktop.folder / "after clicks.tvproj"
-    desktop.xdo("key", "ctrl+shift+s")
-    desktop.xdo("search", "--sync", "--onlyvisible", "--name", "Save project", timeout=30)
-    desktop.xdo("type", "--delay", "5", str(project))
-    desktop.xdo("key", "Return")
-    deadline = time.monotonic() + 30
-    while not project.is_file() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    saved = json.loads(project.read_text(encoding="utf-8"))
+    saved = save_project(desktop, desktop.folder / "after clicks.tvproj")
     top_down = [layer["visible"] for layer in reversed(saved["layers"])]  # the list shows the top layer first
     assert top_down[:len(boxes)] == expected
     logs = desktop.folder / "logs"
     assert not (logs / "crash.log").exists() or (logs / "crash.log").read_text() == ""
     assert "uncaught exception" not in "".join(p.read_text(errors="replace") for p in logs.glob("*.log"))
+
+
+def test_a_layer_row_dragged_with_the_mouse_onto_another_is_drawn_just_above_it(desktop):
+    """A real drag (QDrag's loop on X): press on a row's name, move, release on another row's top half."""
+    boxes = _boxes(desktop, desktop.settled())
+    before = [layer["name"] for layer in reversed(save_project(desktop, desktop.folder / "before.tvproj")
+                                                  ["layers"])]
+    source, target = boxes[0], boxes[4]
+    x = source[0] + 50  # on the row's name, right of the box and the colour swatch
+    top_half = target[1] - 4
+    chain = ["mousemove", str(x), str(source[1]), "mousedown", "1", "sleep", "0.2"]
+    for y in np.linspace(source[1] + 6, top_half, 8).round().astype(int):
+        chain += ["mousemove", str(x), str(y), "sleep", "0.05"]
+    desktop.xdo(*chain, "sleep", "0.3", "mouseup", "1", timeout=60)
+    desktop.settled()
+    after = [layer["name"] for layer in reversed(save_project(desktop, desktop.folder / "after.tvproj")
+                                                 ["layers"])]
+    dragged, onto = before[0], before[4]
+    assert sorted(after) == sorted(before)
+    assert after.index(dragged) == after.index(onto) - 1, (before, after)  # listed just above it
+    assert desktop.alive(), desktop.said()
