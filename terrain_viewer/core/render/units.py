@@ -3,6 +3,8 @@ leader line back to the true position, composited into the frame in pixel space.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
@@ -83,16 +85,19 @@ def _draw_leaders(fig, canvas, true_xy: np.ndarray, placed: np.ndarray, opacity:
         artist.draw(canvas.get_renderer())
 
 
-_FLIPPED: dict[int, tuple[object, np.ndarray]] = {}
+_FLIPPED: dict[int, tuple[object, np.ndarray]] = {}  # id → (symbol, its rows upside down)
+_FLIPPED_LOCK = threading.Lock()  # render threads of several map views share it
 
 
 def _upside_down(sym) -> np.ndarray:
     """A symbol's RGBA with row 0 at the bottom (Agg's image order), made once per symbol."""
     hit = _FLIPPED.get(id(sym))
-    if hit is None or hit[0] is not sym:
-        hit = _FLIPPED[id(sym)] = (sym, np.ascontiguousarray(sym.rgba[::-1]))
-        while len(_FLIPPED) > 2048:
-            _FLIPPED.pop(next(iter(_FLIPPED)))
+    if hit is None or hit[0] is not sym:  # the symbol itself is kept, so its id is not reused meanwhile
+        hit = (sym, np.ascontiguousarray(sym.rgba[::-1]))
+        with _FLIPPED_LOCK:
+            _FLIPPED[id(sym)] = hit
+            while len(_FLIPPED) > 2048:
+                _FLIPPED.pop(next(iter(_FLIPPED)))
     return hit[1]
 
 
