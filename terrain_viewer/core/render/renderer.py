@@ -1,14 +1,13 @@
 """The Qt-free map renderer (matplotlib, Agg), drawn from the ViewerModel.
 
-The same renderer draws the desktop canvas and every exported frame. For speed, the layers
-that do not move between keyframes (static layers, rasters, and dated layers whose set of
-features is unchanged) below the first moving layer are drawn once into a cached background
-(Agg ``copy_from_bbox``); a date step restores that background and draws only the moving
-layers, the unit symbols and the furniture on top (``restore_region`` + ``draw_artist``).
-An enabled swipe is two such passes, one per compared group, joined at the divider, with one
-set of furniture over the whole frame.
+The same renderer draws the desktop canvas and every exported frame. The layers below the first
+moving layer are a cached background (``background``: the relief and static layers drawn once per
+view, size and styles; each dated layer a sprite of its own, so a day on which one changes redraws
+only that layer). A date step restores the background, draws the moving layers and unit symbols,
+places every label from its cached text sprite and blends the furniture sprites (Agg's image
+compositing). An enabled swipe is two such passes, one per compared group, joined at the
+divider, with one set of furniture over the whole frame.
 """
-
 from __future__ import annotations
 
 import logging
@@ -22,16 +21,16 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from terrain_viewer.core.common.errors import ExportError, TerrainViewerError
-from terrain_viewer.core.data.raster import RasterLayer
-from terrain_viewer.core.model import Extent, LayerState, ViewerModel
+from terrain_viewer.core.common.errors import ExportError
+from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render import annotations as notes
 from terrain_viewer.core.render import furniture as fu
+from terrain_viewer.core.render.background import BackgroundMixin
 from terrain_viewer.core.render.items import BASEMAP, Item, basemap_spec, visible_items
 from terrain_viewer.core.render.labels import LabelPlanner, Placed, draw_plan
 from terrain_viewer.core.render.legend_cache import LegendCache
 from terrain_viewer.core.render.obstacles import line_boxes, marker_boxes, unit_labels
-from terrain_viewer.core.render.painters import PaintContext, paint_layer
+from terrain_viewer.core.render.painters import PaintContext
 from terrain_viewer.core.render.png import write_png
 from terrain_viewer.core.render.sprites import (
     Sprite,
@@ -43,9 +42,8 @@ from terrain_viewer.core.render.sprites import (
 )
 from terrain_viewer.core.render.swipe import divider_column, draw_divider, sides
 from terrain_viewer.core.render.symbology import PAPER, clean_style
-from terrain_viewer.core.render.terrain import draw_elevation, window
 from terrain_viewer.core.render.units import draw_units
-from terrain_viewer.core.render.view import SIZE_PRESETS, axes_view, fit_view, rounded
+from terrain_viewer.core.render.view import SIZE_PRESETS, fit_view, rounded
 from terrain_viewer.core.render.view import map_to_pixel as to_pixel
 from terrain_viewer.core.render.view import pixel_to_map as to_map
 
@@ -53,22 +51,7 @@ __all__ = ["BASEMAP", "SIZE_PRESETS", "MapRenderer", "fit_view", "write_png"]
 
 log = logging.getLogger(__name__)
 
-BACKGROUND_CACHE = 4  # composed backgrounds (base + dated layers) kept
-BASE_CACHE = 2  # bases (basemap, relief, static layers) kept
-
-
-def _runs(items: list[Item]) -> list[list[Item]]:
-    """``items`` in runs: each dated layer alone, consecutive static layers together."""
-    runs: list[list[Item]] = []
-    for item in items:
-        if item.dated or not runs or runs[-1][-1].dated:
-            runs.append([item])
-        else:
-            runs[-1].append(item)
-    return runs
-
-
-class MapRenderer:
+class MapRenderer(BackgroundMixin):
     """Render the model's map at a time, size and view into an RGBA array or a PNG.
 
     Caches: the background (Agg region) per view/size/layer states/active features, and
@@ -209,153 +192,6 @@ class MapRenderer:
         t1 = time.perf_counter()
         self._draw_top(items[cut:], t, view)  # labels of every layer are placed once, at the end
         return t1 - t0
-
-    # ---- background ------------------------------------------------------------------------
-    def _restore_background(self, bottom: list[Item], t: float, view: Extent, size, dpi) -> None:
-        """Restore (or draw and cache) the background; collect its labels and symbol boxes."""
-        opts = self.model.options
-        key = (rounded(view), size, dpi, tuple(i.key(t) for i in bottom), opts.labels,
-               opts.chinese_names, self._basemap_key())
-        hit = self._backgrounds.get(key)
-        if hit is None:
-            hit = self._backgrounds[key] = self._draw_background(bottom, t, view, dpi)
-            while len(self._backgrounds) > BACKGROUND_CACHE:
-                self._backgrounds.popitem(last=False)
-        else:
-            self._backgrounds.move_to_end(key)
-        region, specs, symbols = hit
-        self._canvas.restore_region(region)
-        self._specs += specs
-        self.last_symbol_boxes += symbols
-
-    def _draw_background(self, bottom: list[Item], t: float, view: Extent, dpi: float) -> tuple:
-        """The cached base (basemap, relief, the static layers under the first dated one) with the
-        layers above it blended on as sprites, a dated layer alone in its sprite: a day on which a
-        dated layer changes redraws only that layer, not the relief. Returns (region, specs, symbols)."""
-        first = next((i for i, item in enumerate(bottom) if item.dated), len(bottom))
-        region, specs, symbols = self._base(bottom[:first], t, view, dpi)
-        if first == len(bottom):
-            return region, specs, symbols
-        self._canvas.restore_region(region)
-        specs, symbols = list(specs), list(symbols)
-        opts = self.model.options
-        for run in _runs(bottom[first:]):
-            key = ("run", rounded(view), self._fig_key, tuple(i.key(t) for i in run), opts.labels,
-                   opts.chinese_names)
-            sprite = self._sprites.get(key, partial(self._paint_run, run=run, t=t))
-            run_specs, run_symbols = sprite.labels or ([], [])
-            specs += run_specs
-            symbols += run_symbols
-            self._blend(sprite)
-        return self._canvas.copy_from_bbox(self._fig.bbox), specs, symbols
-
-    def _base(self, items: list[Item], t: float, view: Extent, dpi: float) -> tuple:
-        """The basemap and ``items`` drawn opaque (cached per view, size, styles and basemap)."""
-        opts = self.model.options
-        key = (rounded(view), self._fig_key, tuple(i.key(t) for i in items), opts.labels, opts.chinese_names,
-               self._basemap_key())
-        hit = self._bases.get(key)
-        if hit is not None:
-            self._bases.move_to_end(key)
-            return hit
-        ax = self._fig.axes[0]
-        specs, symbols = [], []
-        artists = self._draw_basemap(ax, axes_view(ax)) if self._basemap else []
-        for item in items:
-            ctx = self._context(10 + item.position)
-            drawn = self._paint(ax, item, t, ctx)
-            artists += drawn
-            specs += ctx.labels
-            symbols += marker_boxes(drawn, dpi)
-        self._canvas.draw()
-        hit = self._bases[key] = (self._canvas.copy_from_bbox(self._fig.bbox), specs, symbols)
-        remove(artists)
-        while len(self._bases) > BASE_CACHE:
-            self._bases.popitem(last=False)
-        return hit
-
-    def _paint_run(self, ax, run: list[Item], t: float) -> tuple[list, tuple]:
-        """A run of background layers above the base, on the sprite figure."""
-        artists, specs = [], []
-        for item in run:
-            ctx = self._context(10 + item.position)
-            artists += self._paint(ax, item, t, ctx)
-            specs += ctx.labels
-        return artists, (specs, marker_boxes(artists, self._fig.dpi))
-
-    def _paint(self, ax, item: Item, t: float, ctx: PaintContext) -> list:
-        state = item.state
-        if isinstance(item.obj, RasterLayer):
-            return self._paint_raster(ax, item.obj, state, ctx.zorder)
-        gdf = self._features_at(item, t)
-        if len(gdf) > 50:  # skip what lies outside the view (fewer vertices, no far-off text)
-            x0, y0, x1, y1 = axes_view(ax)
-            mx, my = (x1 - x0) * 0.1, (y1 - y0) * 0.1
-            gdf = gdf.cx[x0 - mx:x1 + mx, y0 - my:y1 + my]
-        if not len(gdf):
-            return []
-        artists = paint_layer(ax, item.obj, gdf, clean_style(state.name, state.style), ctx)
-        if state.opacity < 1.0:
-            for artist in artists:
-                artist.set_alpha(state.opacity * (artist.get_alpha() or 1.0))
-        return artists
-
-    @staticmethod
-    def _paint_raster(ax, raster: RasterLayer, state: LayerState, zorder: float) -> list:
-        if window(raster, axes_view(ax)) is None:
-            return []
-        if raster.kind == "elevation":
-            style = clean_style(state.name, state.style)
-            return draw_elevation(ax, raster, state.opacity, style, zorder, axes_view(ax))
-        data = np.moveaxis(raster.data, 0, -1)
-        if data.shape[2] == 1:
-            return [ax.imshow(data[..., 0], extent=raster.extent, cmap="gray", alpha=state.opacity,
-                              zorder=zorder, interpolation="bilinear")]
-        valid = np.isfinite(data).all(axis=2)
-        rgb = np.nan_to_num(data[..., :3]) / (255.0 if np.nanmax(data[..., :3]) > 1.0 else 1.0)
-        alpha = valid.astype(float) if data.shape[2] == 3 else np.nan_to_num(data[..., 3]) / 255.0
-        rgba = np.dstack([np.clip(rgb, 0, 1), alpha * state.opacity])
-        return [ax.imshow(rgba, extent=raster.extent, zorder=zorder, interpolation="bilinear")]
-
-    # ---- basemap ---------------------------------------------------------------------------
-    def _basemap_key(self) -> tuple:
-        """Changes when the basemap or its tiles change, so the cached background is redrawn."""
-        if not self._basemap:
-            return ()
-        from terrain_viewer.core.data.tiles import source_for
-
-        try:
-            version = source_for(self._basemap).version
-        except TerrainViewerError:
-            version = -1
-        return (repr(sorted(self._basemap.items())), version)
-
-    def _tiles_arrived(self) -> None:
-        if self.on_tiles is not None:
-            self.on_tiles()
-
-    def _draw_basemap(self, ax, view: Extent) -> list:
-        """The basemap under everything, or a note that tiles are unavailable."""
-        from terrain_viewer.core.data.tiles import source_for
-        from terrain_viewer.core.render.basemap import basemap_image
-
-        spec = self._basemap
-        size = self._fig_key[0]
-        try:
-            source = source_for(spec)
-            if self.on_tiles is not None and source not in self._watched:
-                self._watched.add(source)
-                source.on_tile(self._tiles_arrived)  # held weakly by the source
-            image = basemap_image(spec, view, size, self.model.dataset.map_crs, wait=self.wait_for_tiles)
-        except TerrainViewerError as exc:
-            return fu.map_note(ax, f"Basemap unavailable: {exc.message}")
-        x0, y0, x1, y1 = view
-        opacity = float(spec.get("opacity", 1.0))
-        artists = [ax.imshow(image.rgba, extent=(x0, x1, y0, y1), zorder=1, alpha=opacity,
-                             interpolation="nearest")]
-        if image.failed:
-            artists += fu.map_note(ax, f"{image.missing} basemap tiles unavailable (network)")
-        return artists
 
     # ---- per frame -------------------------------------------------------------------------
     def _blend(self, sprite: Sprite) -> None:
