@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def painted(canvas, app, timeout: float = 30.0) -> None:
     """Process events until the canvas's latest state is rendered and painted."""
-    from terrain_viewer.gui.qt_map_canvas import wait_for_events
+    from terrain_viewer.gui.map_frames import wait_for_events
 
     if not canvas.wait_settled():
         raise RuntimeError("the map did not settle")
@@ -33,7 +33,7 @@ def painted(canvas, app, timeout: float = 30.0) -> None:
 
 def idle(app, seconds: float) -> None:
     """Let the event loop run for ``seconds`` (the window idles, as between a person's key presses)."""
-    from terrain_viewer.gui.qt_map_canvas import wait_for_events
+    from terrain_viewer.gui.map_frames import wait_for_events
 
     end = time.monotonic() + seconds
     while time.monotonic() < end:

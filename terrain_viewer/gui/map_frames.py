@@ -1,0 +1,183 @@
+"""How the map canvas gets its frames: rendered on one background thread, never queued (a change
+while a frame renders only marks the latest state wanted, and that state is rendered next), converted
+there once for the screen, and, when the window is idle, the next date step rendered ahead so that it
+shows at once. A mixin of ``QtMapCanvas``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PyQt6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer
+from PyQt6.QtGui import QImage
+
+from terrain_viewer.core.model import Extent
+
+log = logging.getLogger("terrain_viewer.gui.canvas")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A rendered image and what it shows (generation ``gen`` of the canvas's requests)."""
+
+    gen: int
+    image: QImage | None
+    view: Extent
+    size: tuple[int, int]
+    error: str | None = None
+    ahead: tuple | None = None  # a frame rendered ahead: the state it shows (see ``_ahead_key``)
+
+
+class FrameScheduling:
+    """Render requests, the render thread's jobs and the frames they hand back (see the module)."""
+
+    @property
+    def render_ahead(self) -> bool:
+        """When idle, render the frame of the next date step (the last one repeated) before it is
+        asked for, so that it shows at once. Turning it off drops a frame rendered ahead."""
+        return self._render_ahead
+
+    @render_ahead.setter
+    def render_ahead(self, on: bool) -> None:
+        self._render_ahead = bool(on)
+        if not on:
+            self._ahead = None
+
+    def _on_change(self, change) -> None:
+        if change.kind == "time":
+            self._date_changed()
+        else:
+            self.refresh()
+
+    def _date_changed(self) -> None:
+        t = float(self.model.time.t)
+        if self._model_t is not None and t != self._model_t:
+            self._last_step = t - self._model_t
+        self._model_t = t
+        self._gen += 1
+        self._kick()
+
+    def refresh(self) -> None:
+        """Render the model's current state soon (coalesced: only the latest state is rendered)."""
+        self._version += 1
+        self._ahead = None
+        self._gen += 1
+        self._kick()
+        if self._image is None or self._image_view != self.view():
+            self.update()  # show the last image moved to the new view now; a date change waits for its frame
+
+    @property
+    def settled(self) -> bool:
+        """True when the image on screen shows the latest state."""
+        return not self.isVisible() or (not self._busy and self._image_gen == self._gen)
+
+    def wait_settled(self, timeout_ms: int = 30000) -> bool:
+        """Process events until the latest state is on screen (tests, screenshots, benchmarks)."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not self.settled and time.monotonic() < deadline:
+            if not self._busy:
+                self._kick()
+            wait_for_events(20)
+        return self.settled
+
+    def _request(self, t: float | None = None) -> tuple:
+        return (self._gen, self.pixel_size(), self.view(), 100.0 * self.devicePixelRatioF(),
+                None if self.layers is None else frozenset(self.layers),
+                float(self.model.time.t if t is None else t))
+
+    def _ahead_key(self, request: tuple) -> tuple:
+        """The state a frame of ``request`` shows (everything but the generation)."""
+        return (*request[1:], self._version)
+
+    def _kick(self) -> None:
+        """Start rendering the latest state unless a render is running (it kicks again when done);
+        a frame rendered ahead for exactly this state is shown at once."""
+        if self._busy or self._ahead_running or self._drag != QPointF(0, 0) or not self.isVisible():
+            return
+        request = self._request()
+        if self._ahead is not None and self._ahead[0] == self._ahead_key(request):
+            image, self._ahead = self._ahead[1], None
+            self._on_frame(Frame(request[0], image, request[2], request[1]))
+            return
+        self._busy = True
+        self._pool.submit(self._render_job, request, self.devicePixelRatioF())
+
+    def _start_ahead(self) -> None:
+        """Idle: render the frame of the next date step (the last step repeated) so it shows at once."""
+        time_ = self.model.time
+        if not self._render_ahead or not self.model.has_time or self._image_gen != self._gen:
+            return
+        t = min(max(float(time_.t) + self._last_step, float(time_.start)), float(time_.end))
+        if t == float(time_.t):
+            return
+        request = self._request(t)
+        key = self._ahead_key(request)
+        if self._ahead is not None and self._ahead[0] == key:
+            return
+        self._ahead_running = True
+        self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key)
+
+    def _render_job(self, request: tuple, ratio: float, ahead: tuple | None = None) -> None:
+        """On the render thread: one frame for ``request``, handed back through ``_frame_ready``."""
+        gen, size, view, dpi, layers, t = request
+        try:
+            with self._lock:
+                if ahead is None and gen != self._gen:  # superseded while waiting for the lock
+                    self._frame_ready.emit(Frame(gen, None, view, size, error=None))
+                    return
+                rgba = self.renderer.render(t=t, size=size, view=view, dpi=dpi,
+                                            layers=None if layers is None else set(layers), copy=False)
+                image = _qimage(rgba, ratio)  # converted (a copy) before the lock lets another render in
+            self._frame_ready.emit(Frame(gen, image, view, size, ahead=ahead))
+        except Exception as exc:  # noqa: BLE001 - shown on the canvas; the next change re-renders
+            if ahead is None and gen == self._gen:
+                log.exception("render failed")
+            self._frame_ready.emit(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}",
+                                         ahead=ahead))
+
+    def _on_frame(self, frame: Frame) -> None:
+        if frame.ahead is not None:
+            self._ahead_running = False
+            if frame.image is not None and frame.ahead[-1] == self._version:
+                self._ahead = (frame.ahead, frame.image)
+            if self._image_gen != self._gen:
+                self._kick()
+            return
+        self._busy = False
+        if frame.image is not None:
+            self._image, self._image_view, self._image_gen = frame.image, frame.view, frame.gen
+            self.error = None
+        elif frame.error is not None and frame.gen == self._gen:
+            self._image, self._image_gen, self.error = None, frame.gen, frame.error
+        if self._image_gen != self._gen:
+            self._kick()
+        self.update()
+        if frame.image is not None:
+            self.rendered.emit()
+        if self._image_gen == self._gen and not self._busy:
+            self._start_ahead()
+
+
+def wait_for_events(most_ms: int) -> None:
+    """Process events, sleeping until one arrives (at most ``most_ms``): no polling, so a render
+    thread is not slowed by a waiting GUI thread taking the GIL back every millisecond."""
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.start(most_ms)
+    flags = QEventLoop.ProcessEventsFlag.AllEvents | QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+    QCoreApplication.processEvents(flags)
+    timer.stop()
+
+
+def _qimage(rgba: np.ndarray, ratio: float) -> QImage:
+    """An owned QImage of an opaque RGBA frame, at the device pixel ratio it was rendered for.
+
+    Converted once, on the render thread, to the 32-bit RGB layout the backing store uses, so the
+    paint event is a plain copy (no per-paint conversion or blending of two million pixels)."""
+    rgba = np.ascontiguousarray(rgba)
+    image = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.shape[1] * 4,
+                   QImage.Format.Format_RGBX8888).convertToFormat(QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(ratio)
+    return image
