@@ -25,6 +25,8 @@ DATES = ("1944-06-23", "1944-07-11", "1944-08-06")
 
 def _save(app: QApplication, window, name: str) -> Path:
     app.processEvents()
+    if not window.canvas.wait_settled():  # the map renders on a thread: wait for the date asked
+        raise RuntimeError(f"{name}: the map did not finish rendering")
     path = HERE / name
     tmp = path.with_name(f".{path.name}.tmp.png")
     if not window.grab().save(str(tmp)):

@@ -38,6 +38,7 @@ log = logging.getLogger("terrain_viewer.gui")
 
 OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx "
                "*.csv *.tif *.tiff);;GeoTIFF (*.tif *.tiff);;All files (*)")
+LEGEND_WIDTH = 700  # a map narrower than this (a 1366×768 laptop) starts without the legend
 TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
            ("caption", "Date caption"), ("labels", "Labels"))
 class QtMainWindow(QMainWindow):
@@ -64,6 +65,7 @@ class QtMainWindow(QMainWindow):
         self.set_model(model)
         qt_settings.restore_window(self)
         self.canvas.setFocus()
+        self._first_show = True
 
     # ---- layout -----------------------------------------------------------------------------
     def _build_central(self) -> None:
@@ -181,7 +183,8 @@ class QtMainWindow(QMainWindow):
         for action in (self.open_action, None, self.open_project_action):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
         self.recent_menu = file_menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        reopen = lambda path: qt_project.open_project(self, path)  # noqa: E731
+        self.recent_menu.aboutToShow.connect(lambda: qt_settings.fill_recent_menu(self.recent_menu, reopen))
         for action in (self.save_project_action, self.save_as_action, None, self.export_action, None,
                        self.quit_action):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
@@ -227,14 +230,12 @@ class QtMainWindow(QMainWindow):
             qt_settings.remember_folder("project", self._project_path)
         self._update_title()
 
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = qt_settings.recent_projects()
-        for path in recent:
-            self.recent_menu.addAction(path.name, lambda p=path: qt_project.open_project(self, p)) \
-                .setToolTip(str(path))
-        if not recent:
-            self.recent_menu.addAction("(no recent projects)").setEnabled(False)
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """A fresh session on a small screen starts without the legend (View ▸ Legend brings it)."""
+        super().showEvent(event)
+        if self._first_show and self.project_path is None and self.canvas.width() < LEGEND_WIDTH:
+            self.model.set_options(legend=False)
+        self._first_show = False
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         qt_settings.save_window(self)

@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import QWidget
 
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import Extent, ViewerModel
+from terrain_viewer.core.render.furniture import FrameLook
 from terrain_viewer.core.render.renderer import MapRenderer, fit_view
 from terrain_viewer.gui.map_frames import FrameScheduling
 
@@ -88,6 +89,7 @@ class QtMapCanvas(FrameScheduling, QWidget):
         with self._lock:  # a render of the old model may be running
             self.model = model
             self.renderer = MapRenderer(model)
+            self.renderer.look = FrameLook(legend_form="full")  # View ▸ Legend decides, whatever the size
         self.renderer.on_tiles = self.tiles_arrived.emit  # never blocks: tiles download in threads
         self._links.connect(model.events.any, self._on_change)
         self._model_t = float(model.time.t)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import QByteArray, QSettings
-from PyQt6.QtWidgets import QMainWindow
+from PyQt6.QtWidgets import QMainWindow, QMenu
 
 RECENT_MAX = 8
 DEFAULT_SIZE = (1440, 900)
@@ -36,6 +37,16 @@ def add_recent_project(path: str | Path) -> None:
     path = str(Path(path).resolve())
     rest = [str(p) for p in recent_projects() if str(p) != path]
     settings().setValue("recent/projects", [path, *rest][:RECENT_MAX])
+
+
+def fill_recent_menu(menu: QMenu, open_project: Callable[[Path], object]) -> None:
+    """File ▸ Open recent: one entry a project (its path as the tooltip), newest first."""
+    menu.clear()
+    recent = recent_projects()
+    for path in recent:
+        menu.addAction(path.name, lambda p=path: open_project(p)).setToolTip(str(path))
+    if not recent:
+        menu.addAction("(no recent projects)").setEnabled(False)
 
 
 def restore_window(window: QMainWindow) -> None:

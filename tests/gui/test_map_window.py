@@ -233,9 +233,11 @@ def test_swipe_divider_is_drawn_and_dragged(qtbot, hengyang, grab_map):
 
 
 def test_view_menu_toggles_write_options(hengyang, grab_map):
+    was = hengyang.model.options.legend  # a small map starts without it
+    assert hengyang.option_actions["legend"].isChecked() is was
     before = grab_map(hengyang)
     hengyang.option_actions["legend"].trigger()
-    assert hengyang.model.options.legend is False
+    assert hengyang.model.options.legend is (not was)
     assert np.any(before != grab_map(hengyang))
     hengyang.chinese_action.trigger()
     assert hengyang.model.options.chinese_names is True
@@ -395,3 +397,15 @@ def test_a_failing_render_is_shown_on_the_canvas_and_the_next_one_recovers(hengy
     assert reds > 20  # the message is drawn
     hengyang.model.time.step(-1)
     assert np.array_equal(grab_map(hengyang), good) and hengyang.canvas.error is None
+
+
+def test_a_fresh_window_on_a_small_screen_starts_without_the_legend(qtbot, small_gpkg):
+    from terrain_viewer.gui.main_window import LEGEND_WIDTH, QtMainWindow
+
+    window = QtMainWindow(ViewerModel.open([small_gpkg]))
+    qtbot.addWidget(window)
+    window.resize(900, 600)  # a map well under LEGEND_WIDTH beside the docks
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.canvas.width() < LEGEND_WIDTH
+    assert window.model.options.legend is False and not window.option_actions["legend"].isChecked()

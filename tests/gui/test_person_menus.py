@@ -45,6 +45,7 @@ def test_view_toggles_clicked_in_the_menu_take_the_item_off_the_map_and_back(qtb
     hengyang.resize(1900, 1000)  # a map 900 px wide or more: the legend is left out of smaller ones
     qtbot.waitUntil(lambda: hengyang.canvas.width() >= 900, timeout=3000)
     hengyang.canvas.refresh()  # the new size (wait_settled alone does not ask for it: test_person_map)
+    hengyang.model.set_options(**{option: True})  # a small window may have started without the legend
     with_it = grab_map(hengyang)
     click_menu(qtbot, hengyang, "View", entry)
     assert getattr(hengyang.model.options, option) is False
