@@ -70,8 +70,11 @@ class FrameScheduling:
 
     @property
     def settled(self) -> bool:
-        """True when the image on screen shows the latest state."""
-        return not self.isVisible() or (not self._busy and self._image_gen == self._gen)
+        """True when the image on screen shows the latest state at the widget's current size."""
+        if not self.isVisible():
+            return True
+        size_ok = self._image is None or (self._image.width(), self._image.height()) == self.pixel_size()
+        return not self._busy and self._image_gen == self._gen and size_ok
 
     def wait_settled(self, timeout_ms: int = 30000) -> bool:
         """Process events until the latest state is on screen (tests, screenshots, benchmarks)."""
@@ -125,17 +128,26 @@ class FrameScheduling:
         try:
             with self._lock:
                 if ahead is None and gen != self._gen:  # superseded while waiting for the lock
-                    self._frame_ready.emit(Frame(gen, None, view, size, error=None))
+                    self._hand_back(Frame(gen, None, view, size, error=None))
                     return
                 rgba = self.renderer.render(t=t, size=size, view=view, dpi=dpi,
                                             layers=None if layers is None else set(layers), copy=False)
                 image = _qimage(rgba, ratio)  # converted (a copy) before the lock lets another render in
-            self._frame_ready.emit(Frame(gen, image, view, size, ahead=ahead))
         except Exception as exc:  # noqa: BLE001 - shown on the canvas; the next change re-renders
-            if ahead is None and gen == self._gen:
+            if ahead is None and gen == self._gen and not self._closing:
                 log.exception("render failed")
-            self._frame_ready.emit(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}",
-                                         ahead=ahead))
+            self._hand_back(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}", ahead=ahead))
+        else:
+            self._hand_back(Frame(gen, image, view, size, ahead=ahead))
+
+    def _hand_back(self, frame: Frame) -> None:
+        """Send a frame to the GUI thread, unless the widget was closed meanwhile (then drop it)."""
+        if self._closing:
+            return
+        try:
+            self._frame_ready.emit(frame)
+        except RuntimeError:  # the Qt object was deleted while this frame rendered: nobody to show it to
+            self._closing = True
 
     def _on_frame(self, frame: Frame) -> None:
         if frame.ahead is not None:

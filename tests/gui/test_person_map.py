@@ -68,8 +68,6 @@ def test_view_menu_zoom_in_out_and_full_extent_clicked(qtbot, hengyang):
     assert hengyang.model.view == hengyang.model.full_extent()
 
 
-@pytest.mark.xfail(strict=True, reason="QtMapCanvas.settled ignores the image's size: right after a resize "
-                   "wait_settled() returns at once and the old frame is shown scaled (reported)")
 def test_right_after_the_window_is_resized_the_settled_map_is_drawn_at_its_new_size(hengyang, grab_map):
     small = grab_map(hengyang)
     hengyang.resize(1600, 1000)
