@@ -294,7 +294,7 @@ class MapRenderer(BackgroundMixin):
                    form, tuple(fonts))
             sprites.append(self._sprites.get(key, lambda ax: fu.legend(ax, entries, corner=look.legend_corner,
                                                                        form=form, fonts=fonts)))
-        if opts.caption:
+        if opts.caption and self.model.has_time:  # undated data: no date, not "1 January 1970"
             text = fu.caption_text(t, opts.caption_format)
             sprites.append(self._sprites.get(("caption", text, size, dpi, tuple(fonts)),
                                              lambda ax: fu.caption(ax, text, fonts)))
