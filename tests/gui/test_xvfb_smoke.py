@@ -24,12 +24,13 @@ import pytest
 pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")),
                                 reason="needs Xvfb and xdotool (.ci/install installs both)")
 
-SHOT = """
+SHOOTER = """
 import sys
 from PyQt6.QtGui import QGuiApplication
 app = QGuiApplication(["screenshot"])
-image = app.primaryScreen().grabWindow(0)
-sys.exit(0 if image.save(sys.argv[1]) else 1)
+for line in sys.stdin:  # one path a line: grab the X root window into it, answer ok or failed
+    image = app.primaryScreen().grabWindow(0)
+    print("ok" if image.save(line.strip()) else "failed", flush=True)
 """
 
 
@@ -69,6 +70,9 @@ class Desktop:
         self.x, self.y = int(geometry["X"]), int(geometry["Y"])
         self.width, self.height = int(geometry["WIDTH"]), int(geometry["HEIGHT"])
         self.xdo("windowfocus", "--sync", self.window)
+        # one screenshot process for the whole session (starting Qt for every shot costs ~1 s)
+        self.shooter = subprocess.Popen([sys.executable, "-c", SHOOTER], env=self.env, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def xdo(self, *args: str, timeout: float = 30) -> str:
         return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, check=True,
@@ -85,8 +89,9 @@ class Desktop:
         from PIL import Image
 
         path = self.folder / "screen.png"
-        subprocess.run([sys.executable, "-c", SHOT, str(path)], env=self.env, check=True, timeout=60,
-                       capture_output=True)
+        self.shooter.stdin.write(f"{path}\n")
+        self.shooter.stdin.flush()
+        assert self.shooter.stdout.readline().strip() == "ok", "the X screenshot failed"
         with Image.open(path) as image:
             return np.asarray(image.convert("RGB")).astype(np.int16)
 
@@ -95,7 +100,7 @@ class Desktop:
         last = self.screenshot()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            time.sleep(0.4)
+            time.sleep(0.3)
             now = self.screenshot()
             if np.array_equal(now, last):
                 return now
@@ -108,10 +113,12 @@ class Desktop:
         return pixels[y0:self.y + int(self.height * 0.7), x0:self.x + int(self.width * 0.65)]
 
     def click(self, x: int, y: int) -> None:
-        self.xdo("mousemove", "--sync", str(x), str(y), "click", "1")
+        # no --sync: it waits for the pointer to move, and a second click on the same spot never moves it
+        self.xdo("mousemove", str(x), str(y), "sleep", "0.05", "click", "1")
 
     def close(self) -> None:
-        for process in (self.app, self.xvfb):
+        self.shooter.stdin.close()
+        for process in (self.shooter, self.app, self.xvfb):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:
@@ -134,23 +141,18 @@ def check_boxes(pixels: np.ndarray, x_max: int, y_min: int, y_max: int) -> list[
     dark = pixels[..., :3].max(axis=2) <= 215
     found = []
     for y in range(y_min, y_max):
-        x = 1
-        while x < x_max:
-            if not dark[y, x]:
-                x += 1
+        row = np.concatenate([[False], dark[y, 1:x_max], [False]]).astype(np.int8)
+        edges = np.flatnonzero(np.diff(row))  # runs of dark pixels: [start, end) pairs
+        for x, end in zip(edges[0::2] + 1, edges[1::2] + 1, strict=True):
+            if not 10 <= end - x <= 16:
                 continue
-            end = x
-            while end < x_max and dark[y, end]:
-                end += 1
-            if 10 <= end - x <= 16:
-                for size in range(end - x - 1, end - x + 3):
-                    bottom = y + size - 1
-                    sides = (dark[y + 1:bottom, x - 1:x + 1].any(axis=1).mean(),
-                             dark[y + 1:bottom, end - 1:end + 1].any(axis=1).mean())
-                    if dark[bottom, x:end].mean() > 0.8 and min(sides) > 0.8:
-                        found.append((x + (end - x) // 2, y + size // 2, size))
-                        break
-            x = end
+            for size in range(end - x - 1, end - x + 3):
+                bottom = y + size - 1
+                sides = (dark[y + 1:bottom, x - 1:x + 1].any(axis=1).mean(),
+                         dark[y + 1:bottom, end - 1:end + 1].any(axis=1).mean())
+                if dark[bottom, x:end].mean() > 0.8 and min(sides) > 0.8:
+                    found.append((int(x + (end - x) // 2), int(y + size // 2), size))
+                    break
     column = max({f[0] for f in found}, key=lambda cx: sum(f[0] == cx for f in found)) if found else None
     return [f for f in found if f[0] == column]
 
