@@ -12,6 +12,7 @@ if "TERRAIN_VIEWER_LOG_DIR" not in os.environ:  # tests never write the user's r
 
     os.environ["TERRAIN_VIEWER_LOG_DIR"] = tempfile.mkdtemp(prefix="terrain_viewer_test_logs_")
     os.environ["TERRAIN_VIEWER_TILE_CACHE"] = tempfile.mkdtemp(prefix="terrain_viewer_test_tiles_")
+    os.environ["TERRAIN_VIEWER_CACHE_DIR"] = tempfile.mkdtemp(prefix="terrain_viewer_test_cache_")
 
 from pathlib import Path  # noqa: E402
 

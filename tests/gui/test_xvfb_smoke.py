@@ -34,26 +34,20 @@ for line in sys.stdin:  # one path a line: grab the X root window into it, answe
 """
 
 
-def _free_display() -> int:
-    for number in range(90, 200):
-        if not (Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists()):
-            return number
-    pytest.skip("no free X display number")
-
-
 class Desktop:
     """An Xvfb server, the program running on it, and real input and screenshots."""
 
     def __init__(self, folder: Path):
         self.folder = folder
-        number = _free_display()
+        read, write = os.pipe()  # Xvfb picks a free display itself and writes its number here
+        server = ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"]
+        self.xvfb = subprocess.Popen(server, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     pass_fds=(write,))
+        os.close(write)
+        with os.fdopen(read) as answer:
+            number = answer.readline().strip()
+        assert number.isdigit() and self.xvfb.poll() is None, "Xvfb did not start"
         self.display = f":{number}"
-        server = ["Xvfb", self.display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"]
-        self.xvfb = subprocess.Popen(server, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while not Path(f"/tmp/.X11-unix/X{number}").exists():
-            assert self.xvfb.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
-            time.sleep(0.05)
         self.env = {**os.environ, "DISPLAY": self.display, "QT_QPA_PLATFORM": "xcb",
                     "XDG_CONFIG_HOME": str(folder / "config"), "TERRAIN_VIEWER_LOG_DIR": str(folder / "logs"),
                     "TERRAIN_VIEWER_OFFLINE": "1"}
