@@ -1,8 +1,8 @@
 """The ``terrain-viewer`` command (console script ``terrain_viewer.cli:main``).
 
 ``entry``: the parser and ``main``; ``common``: exit codes, error kinds and the parsing every command
-shares; one module per command group: ``gui``, ``data`` (info, validate), ``render``,
-``project_info``; ``export`` lives in ``terrain_viewer.cli_export``.
+shares; one module per command group: ``gui``, ``data`` (info, validate), ``render``, ``export``,
+``project_info``.
 """
 
 from terrain_viewer.cli.entry import build_parser, main

@@ -6,14 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from terrain_viewer import __version__, cli_export
-from terrain_viewer.cli import data, gui, project_info, render
+from terrain_viewer import __version__
+from terrain_viewer.cli import data, export, gui, project_info, render
 from terrain_viewer.cli.common import EXIT_CODES_HELP, INTERRUPTED, UNEXPECTED, exit_code, say
 from terrain_viewer.core.common.errors import TerrainViewerError
 
 # every command, registered explicitly: (module registering it, the commands it adds)
 COMMANDS = ((gui, ("gui",)), (data, ("info", "validate")), (render, ("render",)),
-            (cli_export, ("export",)), (project_info, ("project-info",)))
+            (export, ("export",)), (project_info, ("project-info",)))
 COMMAND_NAMES = tuple(name for _module, names in COMMANDS for name in names)
 
 DESCRIPTION = """A desktop GIS viewer of the Battle of Hengyang (1944): the window, or commands for scripts.
