@@ -6,8 +6,9 @@ writes DIR/hengyang_1944.gpkg (vector layers, the ``variants`` table and QGIS ``
 EPSG:4326; dates as DATETIME), DIR/hengyang_dem.tif (a *reconstructed* elevation grid, EPSG:32649)
 and DIR/hengyang_1944.qgz (a QGIS project of both, animated by date). DIR defaults to geodata/.
 The output is deterministic: rows are sorted, no wall-clock time is written, and every derived
-coordinate is rounded. The build fails when a unit stands in water on any day
-(geodata.checks). See geodata/README.md and docs/data-model.md.
+coordinate is rounded. The build fails when a unit stands in water on any day:
+the written GeoPackage is opened as the viewer opens it and checked (geodata.checks) before it
+replaces the old one. See geodata/README.md and docs/data-model.md.
 
 Modules: ``common`` (paths, validation, geometry helpers), ``vectors`` (rivers, hills, points,
 features), ``units`` (unit and front-line keyframes, events), ``dem``, ``write`` (outputs),
@@ -17,7 +18,9 @@ features), ``units`` (unit and front-line keyframes, events), ``dem``, ``write``
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -53,8 +56,6 @@ def build_variants(sources: Sources, layers: dict[str, gpd.GeoDataFrame]) -> pd.
 
 
 def build_layers() -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
-    from geodata.checks import units_in_water_frames
-
     sources = Sources()
     layers: dict[str, gpd.GeoDataFrame] = {}
     layers["water_areas"], layers["rivers"] = build_rivers(sources)
@@ -66,12 +67,26 @@ def build_layers() -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
     layers["front_lines"] = build_front_lines(sources)
     layers["events"] = build_events(sources)
     check_layers(layers)
-    rail = layers["railways"]
-    wet = units_in_water_frames(layers["units"], layers["water_areas"], rail[rail["kind"] == "bridge"])
+    return layers, build_variants(sources, layers)
+
+
+def check_dry(gpkg: Path) -> None:
+    """BuildError when the viewer would draw a unit in water on some day (geodata.checks)."""
+    from geodata.checks import units_in_water
+
+    wet = units_in_water(gpkg)
     if wet:
         shown = "; ".join(f"{w.unit_id} on {w.date} in the {w.water}" for w in wet[:8])
         raise BuildError(f"{len(wet)} unit-days in water (add keyframes at a crossing): {shown}")
-    return layers, build_variants(sources, layers)
+
+
+def write_checked_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame], variants: pd.DataFrame) -> None:
+    """The GeoPackage, written beside ``path`` and checked as the viewer reads it, then moved to ``path``."""
+    with tempfile.TemporaryDirectory(prefix=".build.", dir=path.parent) as tmp:
+        built = Path(tmp) / path.name
+        write_gpkg(built, layers, variants)
+        check_dry(built)
+        os.replace(built, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,10 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         layers, variants = build_layers()
         z, transform = build_dem(layers)
+        write_checked_gpkg(out / GPKG_NAME, layers, variants)
     except BuildError as exc:
         print(f"geodata build: error: {exc}", file=sys.stderr)
         return 1
-    write_gpkg(out / GPKG_NAME, layers, variants)
     write_dem(out / DEM_NAME, z, transform)
     write_project(out / QGZ_NAME, layers, GPKG_NAME, DEM_NAME)
     for name in LAYER_ORDER:

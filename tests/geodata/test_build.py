@@ -208,3 +208,24 @@ def test_shipped_files_match_a_fresh_build(builds):
     ):
         assert (s.read(1) == f.read(1)).all()
         assert s.tags() == f.tags()
+
+
+def test_the_build_refuses_a_unit_in_the_river_and_keeps_the_old_file(tmp_path):
+    """A keyframe in the Xiang stops the build with the unit, the day and the river; nothing is replaced."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from geodata.builder import BuildError, build_layers, write_checked_gpkg
+
+    layers, variants = build_layers()
+    units = layers["units"].copy()
+    xiang = _read(ROOT / "geodata" / "hengyang_1944.gpkg", "water_areas").set_index("feature_id")
+    row = units.index[(units["unit_id"] == "cn_10c_hq") & (units["start_date"] == "1944-06-23")][0]
+    units.loc[row, "geometry"] = xiang.geometry["xiang"].representative_point()
+    layers["units"] = units
+    target = tmp_path / "hengyang_1944.gpkg"
+    target.write_bytes(b"old")
+    with pytest.raises(BuildError, match=r"unit-days in water.*cn_10c_hq on 1944-06-23 in the xiang"):
+        write_checked_gpkg(target, layers, variants)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["hengyang_1944.gpkg"]

@@ -7,6 +7,7 @@ The gazetteer test needs ../shared/reference/gazetteer.csv and is skipped withou
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,9 @@ GEOD = Geod(ellps="WGS84")
 POINT_LAYERS = ("hills", "spot_heights", "city", "gates", "stations", "airfield", "places")
 
 sys.path.insert(0, str(ROOT))
-from geodata.checks import daily_positions, units_in_water, units_in_water_frames  # noqa: E402
+from geodata.checks import units_in_water  # noqa: E402
+from terrain_viewer.core.data.layers import open_dataset  # noqa: E402
+from terrain_viewer.core.temporal.timeline import day_number, to_date  # noqa: E402
 
 
 def _read(layer: str) -> gpd.GeoDataFrame:
@@ -127,7 +130,7 @@ def test_no_unit_stands_in_water():
     assert units_in_water(GPKG) == []
 
 
-def test_units_in_water_finds_a_unit_in_the_river_and_spares_the_bridge():
+def test_units_in_water_finds_a_unit_in_the_river_and_spares_the_bridge(tmp_path):
     water = _read("water_areas")
     rail = _read("railways")
     bridge = rail[rail["kind"] == "bridge"]
@@ -139,9 +142,15 @@ def test_units_in_water_finds_a_unit_in_the_river_and_spares_the_bridge():
          "start_date": ["1944-07-01", "1944-07-03", "1944-07-01"],
          "end_date": ["1944-07-02", "1944-07-03", "1944-07-01"]},
         geometry=[Point(wet.x - 0.02, wet.y), Point(wet.x + 0.02, wet.y), on_bridge], crs="EPSG:4326")
-    found = units_in_water_frames(units, water, bridge)
+    path = tmp_path / "swim.gpkg"
+    for name, frame in (("units", units), ("water_areas", water), ("railways", bridge)):
+        frame.to_file(path, layer=name, driver="GPKG")
+    found = units_in_water(path)
     assert [(w.unit_id, w.date, w.water) for w in found] == [("swimmer", "1944-07-02", "xiang")]
-    days = [d.isoformat() for uid, d, _x, _y in daily_positions(units) if uid == "swimmer"]
+    layer = next(lyr for lyr in open_dataset([path]).layers if lyr.name == "units")
+    first = day_number(dt.date(1944, 6, 29))
+    days = [to_date(first + i).isoformat() for i in range(8)
+            if "swimmer" in set(layer.features_at(first + i)["unit_id"])]
     assert days == ["1944-07-01", "1944-07-02", "1944-07-03"]
 
 
