@@ -25,9 +25,9 @@ def _apply_options(model, args: argparse.Namespace, from_project: bool) -> None:
     changes = {"legend": not args.no_legend, "scale_bar": not args.no_scale_bar,
                "north_arrow": not args.no_north_arrow, "caption": not args.no_caption,
                "labels": not args.no_labels, "chinese_names": args.chinese, "title": args.title or "",
-               "credits": args.credits}
+               "credits": args.credits, "uncertainty": args.uncertainty}
     if from_project:
-        defaults = {"chinese_names": False, "title": "", "credits": False}
+        defaults = {"chinese_names": False, "title": "", "credits": False, "uncertainty": False}
         changes = {k: v for k, v in changes.items() if v != defaults.get(k, True)}
     model.set_options(**changes)
 
@@ -97,6 +97,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", default="", help="title drawn at the top")
     p.add_argument("--credits", action="store_true", help="add a line naming the sources drawn")
     p.add_argument("--chinese", action="store_true", help="add Chinese names to labels")
+    p.add_argument("--uncertainty", action="store_true",
+                   help="draw each feature's positional uncertainty as a soft halo")
     for flag in ("legend", "scale-bar", "north-arrow", "caption", "labels"):
         p.add_argument(f"--no-{flag}", action="store_true", help=f"omit the {flag.replace('-', ' ')}")
     p.set_defaults(func=cmd_render)

@@ -47,6 +47,7 @@ class RenderOptions:
     chinese_names: bool = False
     title: str = ""
     credits: bool = False
+    uncertainty: bool = False  # soft halos as wide as each feature's positional uncertainty
 
     @classmethod
     def from_dict(cls, data: dict) -> RenderOptions:

@@ -40,7 +40,7 @@ OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.
                "*.csv *.tif *.tiff);;GeoTIFF (*.tif *.tiff);;All files (*)")
 LEGEND_WIDTH = 700  # a map narrower than this (a 1366×768 laptop) starts without the legend
 TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
-           ("caption", "Date caption"), ("labels", "Labels"))
+           ("caption", "Date caption"), ("labels", "Labels"), ("uncertainty", "Positional uncertainty"))
 class QtMainWindow(QMainWindow):
     """The terrain_viewer window bound to one ViewerModel (``set_model`` swaps it)."""
 

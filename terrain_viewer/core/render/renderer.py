@@ -42,6 +42,7 @@ from terrain_viewer.core.render.sprites import (
 )
 from terrain_viewer.core.render.swipe import divider_column, draw_divider, sides
 from terrain_viewer.core.render.symbology import PAPER, clean_style
+from terrain_viewer.core.render.uncertainty import halos
 from terrain_viewer.core.render.units import draw_units
 from terrain_viewer.core.render.view import SIZE_PRESETS, fit_view, rounded
 from terrain_viewer.core.render.view import map_to_pixel as to_pixel
@@ -205,6 +206,11 @@ class MapRenderer(BackgroundMixin):
         for item in top:
             if item.symbols:
                 drawn: list = []
+                if opts.uncertainty:  # the halos under the symbols, then gone from the axes
+                    shown = halos(ax, item.obj, self._features_at(item, t), t)
+                    for artist in shown:
+                        artist.draw(renderer)
+                    remove(shown)
                 draw_units(self._fig, self._canvas, self._features_at(item, t),
                            clean_style(item.state.name, item.state.style), item.state.opacity, dpi,
                            boxes=drawn if opts.labels else None)
@@ -221,7 +227,8 @@ class MapRenderer(BackgroundMixin):
                     artist.draw(renderer)
                 remove(artists)
             else:
-                key = ("layer", rounded(view), self._fig_key, item.key(t), opts.labels, opts.chinese_names)
+                key = ("layer", rounded(view), self._fig_key, item.key(t), opts.labels, opts.chinese_names,
+                       opts.uncertainty)
                 sprite = self._sprites.get(key, partial(self._paint_sprite, item=item, t=t))
                 specs, symbols = sprite.labels or ([], [])
                 self._specs += specs
