@@ -15,20 +15,16 @@ plain text. Sources are kept in a ``TileSources`` registry (``source_for`` uses 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import hashlib
-import inspect
 import logging
 import os
 import re
-import sqlite3
 import threading
 import time
 import urllib.error
 import urllib.request
-import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,6 +32,7 @@ import numpy as np
 
 from terrain_viewer.core.common.errors import DataError
 from terrain_viewer.core.data.tilecache import DiskCache
+from terrain_viewer.core.data.tilefiles import GpkgTilesSource, MBTilesSource
 from terrain_viewer.core.data.tileformat import (  # noqa: F401 - re-exported for callers
     MAX_TILE_BYTES,
     MAX_ZOOM,
@@ -47,85 +44,18 @@ from terrain_viewer.core.data.tileformat import (  # noqa: F401 - re-exported fo
     plain_text,
     tile_url,
 )
+from terrain_viewer.core.data.tilesource import (  # noqa: F401 - re-exported for callers
+    MEMORY_TILES,
+    ORIGIN,
+    Tile,
+    TileSource,
+)
 
 log = logging.getLogger(__name__)
 
-ORIGIN = 20037508.342789244  # half the web mercator world width in metres
 USER_AGENT = "terrain_viewer/0.1 (desktop battle-terrain viewer; +https://github.com/terrain-viewer)"
-MEMORY_TILES = 256  # decoded tiles kept in memory (~64 MB)
 RETRY_AFTER = 60.0  # seconds before a tile that failed is asked for again (the network may be back)
 HEADLESS_WAIT = 30.0  # seconds a headless render (CLI, export) may wait for tile downloads
-Tile = tuple[int, int, int]  # z, x, y (XYZ: y from the top)
-
-
-
-class TileSource:
-    """Where tiles come from; subclasses implement ``_load`` (bytes or None)."""
-
-    name = "tiles"
-    attribution = ""
-    min_zoom, max_zoom = 0, 19
-
-    def __init__(self) -> None:
-        self._memory: OrderedDict[Tile, np.ndarray | None] = OrderedDict()
-        self._lock = threading.Lock()
-        self._listeners: list[Callable[[], Callable[[], None] | None]] = []  # references
-        self.failures = 0  # tiles that could not be had (network errors, garbage)
-        self.version = 0  # grows whenever a tile arrives or fails: renders key their caches on it
-
-    def on_tile(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` (from a download thread) when a tile arrives or fails.
-
-        A bound method is held weakly, so a renderer that is gone stops listening; a listener that
-        raises (e.g. a closed window's signal) is logged once and dropped.
-        """
-        self._listeners.append(weakref.WeakMethod(listener) if inspect.ismethod(listener)
-                               else (lambda: listener))
-
-    def tile(self, z: int, x: int, y: int) -> np.ndarray | None:
-        """The tile as RGBA if it is at hand (memory, disk, file); else None."""
-        key = (z, x, y)
-        with self._lock:
-            if key in self._memory:
-                self._memory.move_to_end(key)
-                return self._memory[key]
-        rgba = self._load(z, x, y)
-        if rgba is not None or not self.is_remote:
-            self._remember(key, rgba)
-        return rgba
-
-    is_remote = False
-
-    def pending(self) -> int:
-        return 0
-
-    def wait_for(self, tiles: Iterable[Tile], timeout: float) -> None:
-        """Block until ``tiles`` are at hand or have failed (remote sources only)."""
-
-    def _remember(self, key: Tile, rgba: np.ndarray | None) -> None:
-        with self._lock:
-            self._memory[key] = rgba
-            while len(self._memory) > MEMORY_TILES:
-                self._memory.popitem(last=False)
-
-    def _notify(self) -> None:
-        self.version += 1
-        for ref in list(self._listeners):
-            listener = ref()
-            try:
-                if listener is not None:
-                    listener()
-                    continue
-            except Exception:  # noqa: BLE001 - a listener must not kill the fetch thread
-                log.exception("tile listener failed; it is dropped")
-            with contextlib.suppress(ValueError):
-                self._listeners.remove(ref)
-
-    def _load(self, z: int, x: int, y: int) -> np.ndarray | None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release what the source holds (threads, connections); it may be used again after."""
 
 
 class XyzSource(TileSource):
@@ -225,101 +155,6 @@ class XyzSource(TileSource):
             self._failed.clear()
 
 
-class MBTilesSource(TileSource):
-    """Offline tiles from an MBTiles file (SQLite; rows are TMS, counted from the bottom)."""
-
-    def __init__(self, path: str | Path):
-        super().__init__()
-        self.path = Path(path)
-        self.name = self.path.stem
-        meta = _sqlite_rows(self.path, "SELECT name, value FROM metadata", "an MBTiles file")
-        info = {str(k): str(v) for k, v in meta}
-        self.attribution = plain_text(info.get("attribution", ""))
-        zooms = _sqlite_rows(self.path, "SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles",
-                             "an MBTiles file")
-        if not zooms or zooms[0][0] is None:
-            raise DataError("the MBTiles file holds no tiles", self.path)
-        self.min_zoom = check_zoom(zooms[0][0], "a tile's", self.path)
-        self.max_zoom = check_zoom(zooms[0][1], "a tile's", self.path)
-        self._local = threading.local()
-
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                                  check_same_thread=False)
-        return db
-
-    def _load(self, z: int, x: int, y: int) -> np.ndarray | None:
-        try:
-            row = self._db().execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? "
-                                     "AND tile_row=?", (z, x, (1 << z) - 1 - y)).fetchone()
-        except sqlite3.Error as exc:
-            log.warning("%s: %s", self.path, exc)
-            return None
-        return decode_png(bytes(row[0])) if row else None
-
-
-class GpkgTilesSource(TileSource):
-    """Offline tiles from a GeoPackage tile table in web mercator (GoogleMapsCompatible matrices)."""
-
-    def __init__(self, path: str | Path, table: str | None = None):
-        super().__init__()
-        self.path = Path(path)
-        tables = [r[0] for r in _sqlite_rows(
-            self.path, "SELECT table_name FROM gpkg_contents WHERE data_type='tiles'", "a GeoPackage")]
-        if not tables:
-            raise DataError("the GeoPackage holds no tile tables", self.path)
-        self.table = table or tables[0]
-        if self.table not in tables:
-            raise DataError(f"no tile table '{self.table}' (has {', '.join(tables)})", self.path)
-        self.name = self.table
-        self._sql_table = '"' + self.table.replace('"', '""') + '"'  # a quoted SQL identifier
-        srs = _sqlite_rows(self.path, "SELECT s.organization_coordsys_id, m.min_x, m.max_x FROM "
-                           "gpkg_tile_matrix_set m JOIN gpkg_spatial_ref_sys s ON m.srs_id = s.srs_id "
-                           "WHERE m.table_name = ?", "a GeoPackage", (self.table,))
-        if not srs or int(srs[0][0]) != 3857 or abs(srs[0][1] + ORIGIN) > 1 or abs(srs[0][2] - ORIGIN) > 1:
-            raise DataError(f"tile table '{self.table}' is not a web mercator (EPSG:3857) world grid; "
-                            "add it as a raster layer instead", self.path)
-        zooms = _sqlite_rows(self.path, "SELECT zoom_level, matrix_width FROM gpkg_tile_matrix "
-                             "WHERE table_name = ?", "a GeoPackage", (self.table,))
-        for z, _ in zooms:
-            check_zoom(z, f"tile table '{self.table}'", self.path)
-        bad = [z for z, width in zooms if width != 1 << z]
-        if bad or not zooms:
-            raise DataError(f"tile table '{self.table}' does not use the standard web mercator zoom "
-                            "levels; add it as a raster layer instead", self.path)
-        held = _sqlite_rows(self.path, f'SELECT MIN(zoom_level), MAX(zoom_level) FROM {self._sql_table}',
-                            "a GeoPackage")
-        if not held or held[0][0] is None:
-            raise DataError(f"tile table '{self.table}' holds no tiles", self.path)
-        what = f"tile table '{self.table}'"
-        self.min_zoom, self.max_zoom = (check_zoom(v, what, self.path) for v in held[0])  # levels with tiles
-        self._local = threading.local()
-
-    def _load(self, z: int, x: int, y: int) -> np.ndarray | None:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        try:
-            row = db.execute(f'SELECT tile_data FROM {self._sql_table} WHERE zoom_level=? AND tile_column=? '
-                             "AND tile_row=?", (z, x, y)).fetchone()
-        except sqlite3.Error as exc:
-            log.warning("%s: %s", self.path, exc)
-            return None
-        return decode_png(bytes(row[0])) if row else None
-
-
-def _sqlite_rows(path: Path, sql: str, what: str, params: tuple = ()) -> list[tuple]:
-    if not path.is_file():
-        raise DataError("file not found", path)
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            return db.execute(sql, params).fetchall()
-    except sqlite3.Error as exc:
-        raise DataError(f"not {what} ({exc})", path) from None
-
-
 def default_cache_dir() -> Path:
     """``TERRAIN_VIEWER_TILE_CACHE`` or the platform's user cache folder + ``/tiles``."""
     override = os.environ.get("TERRAIN_VIEWER_TILE_CACHE")
@@ -394,21 +229,26 @@ def _make_source(spec: dict) -> TileSource:
         return XyzSource(str(spec["url"]), spec.get("name") or "custom", spec.get("attribution", ""),
                          _spec_zoom(spec.get("max_zoom", 19)))
     if spec.get("provider"):
-        import xyzservices.providers as xyz
-
-        try:
-            provider = xyz.query_name(str(spec["provider"]))
-        except ValueError:
-            raise DataError(f"unknown tile provider '{spec['provider']}'") from None
-        if provider.requires_token():
-            raise DataError(f"tile provider '{spec['provider']}' needs an API key; use a custom URL")
-        url = provider.build_url(scale_factor=None)
-        if is_gcj02(provider.name, url):
-            raise DataError(f"tile provider '{spec['provider']}' uses China's GCJ-02 shifted coordinates; "
-                            "its streets would be hundreds of metres off the data")
-        return XyzSource(url, provider.name, provider.get("attribution", ""),
-                         _spec_zoom(provider.get("max_zoom", 19)))
+        return XyzSource(*provider_service(str(spec["provider"])))
     raise DataError(f"a basemap needs a provider, url, mbtiles or gpkg: {spec}")
+
+
+def provider_service(name: str) -> tuple[str, str, str, int]:
+    """An xyzservices provider's (URL template, name, attribution, maximum zoom); DataError when it
+    is unknown, needs an API key or serves GCJ-02 shifted coordinates."""
+    import xyzservices.providers as xyz
+
+    try:
+        provider = xyz.query_name(name)
+    except ValueError:
+        raise DataError(f"unknown tile provider '{name}'") from None
+    if provider.requires_token():
+        raise DataError(f"tile provider '{name}' needs an API key; use a custom URL")
+    url = provider.build_url(scale_factor=None)
+    if is_gcj02(provider.name, url):
+        raise DataError(f"tile provider '{name}' uses China's GCJ-02 shifted coordinates; "
+                        "its streets would be hundreds of metres off the data")
+    return url, provider.name, provider.get("attribution", ""), _spec_zoom(provider.get("max_zoom", 19))
 
 
 def _spec_zoom(value: object) -> int:
