@@ -7,13 +7,13 @@ import sys
 from collections.abc import Sequence
 
 from terrain_viewer import __version__
-from terrain_viewer.cli import data, export, gui, project_info, render
+from terrain_viewer.cli import data, export, gui, project_info, render, tiles
 from terrain_viewer.cli.common import EXIT_CODES_HELP, INTERRUPTED, UNEXPECTED, exit_code, say
 from terrain_viewer.core.common.errors import TerrainViewerError
 
 # every command, registered explicitly: (module registering it, the commands it adds)
 COMMANDS = ((gui, ("gui",)), (data, ("info", "validate")), (render, ("render",)),
-            (export, ("export",)), (project_info, ("project-info",)))
+            (export, ("export",)), (project_info, ("project-info",)), (tiles, ("tiles",)))
 COMMAND_NAMES = tuple(name for _module, names in COMMANDS for name in names)
 
 DESCRIPTION = """A desktop GIS viewer of the Battle of Hengyang (1944): the window, or commands for scripts.
@@ -29,6 +29,7 @@ EPILOG = f"""examples:
   terrain-viewer render siege.tvproj --view 112.55,26.85,112.7,26.95 --view-crs EPSG:4326 --out f.png
   terrain-viewer export --from 1944-06-23 --to 1944-08-08 --size 1080p --out hengyang.mp4
   terrain-viewer project-info siege.tvproj         a project's files and layers (exit 1: files missing)
+  terrain-viewer tiles --provider OpenTopoMap --bbox 112.55,26.85,112.68,26.95 --zoom 10-15 --out h.mbtiles
   source <(terrain-viewer --print-completion bash)
 
 {EXIT_CODES_HELP}"""
