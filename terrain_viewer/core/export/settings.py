@@ -29,6 +29,7 @@ AUTO = 0  # ``workers`` chosen for the machine and the export (``"auto"`` in the
 SHORT_EXPORT = 120  # frames: fewer than this render in one process (worker start-up does not pay)
 FRAMES_PER_WORKER = 60  # frames each extra worker needs to pay for its start-up
 MAX_AUTO_WORKERS = 8
+FADE_DAYS = (0.0, 2.0)  # the range of ``fade_days``
 
 
 @dataclass
@@ -62,6 +63,7 @@ class ExportSettings:
     font_family: str = ""  # a font family for labels and furniture ("" = the map's)
     legend_corner: str = "lower right"  # lower right | lower left | upper right | upper left
     legend_form: str = "auto"  # auto | full | compact | off
+    fade_days: float = 0.25  # 0..2: dated features and events fade in and out over this part of a day
 
     # ---- file form ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -133,6 +135,7 @@ class ExportSettings:
         limits.check_number(self.frames_per_day, "frames_per_day", *limits.FRAMES_PER_DAY, whole=True)
         limits.check_number(self.fps, "fps", *limits.FPS)
         limits.check_number(self.title_seconds, "title_seconds", *limits.TITLE_SECONDS)
+        limits.check_number(self.fade_days, "fade_days", *FADE_DAYS)
         if self.workers != AUTO:
             limits.check_number(self.workers, "workers", *limits.WORKERS, whole=True)
         if self.format and self.format not in FORMATS:
@@ -223,7 +226,7 @@ class ExportSettings:
         from terrain_viewer.core.render.furniture import FrameLook
 
         return FrameLook(font_family=self.font_family, legend_corner=self.legend_corner,
-                         legend_form=self.legend_form)
+                         legend_form=self.legend_form, fade_days=float(self.fade_days))
 
 
 def dated_camera(keys: list, data: dict, source: str | Path | None = None) -> list:

@@ -1,9 +1,12 @@
 """The background of a frame: the cached base (basemap, relief, the static layers under the first
 dated layer) with the layers above it blended on as cached sprites, each dated layer alone, so a
-day on which a dated layer changes redraws only that layer. A mixin of ``MapRenderer``."""
+day on which a dated layer changes redraws only that layer. While some of a dated layer's features
+fade in or out (``FrameLook.fade_days``), the features of each fade step are a sprite of their own,
+blended at that step's opacity, their labels too. A mixin of ``MapRenderer``."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from functools import partial
 
@@ -13,10 +16,10 @@ from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.data.raster import RasterLayer
 from terrain_viewer.core.model import Extent, LayerState
 from terrain_viewer.core.render import furniture as fu
-from terrain_viewer.core.render.items import Item
+from terrain_viewer.core.render.items import Item, fade_of
 from terrain_viewer.core.render.obstacles import marker_boxes
 from terrain_viewer.core.render.painters import PaintContext, paint_layer
-from terrain_viewer.core.render.sprites import remove
+from terrain_viewer.core.render.sprites import Sprite, remove
 from terrain_viewer.core.render.symbology import clean_style
 from terrain_viewer.core.render.terrain import draw_elevation, window
 from terrain_viewer.core.render.uncertainty import halos
@@ -42,12 +45,17 @@ class BackgroundMixin:
 
     _backgrounds: OrderedDict
     _bases: OrderedDict
+    look: fu.FrameLook
 
     # ---- background ------------------------------------------------------------------------
+    def _keys(self, items: list[Item], t: float) -> tuple:
+        """What decides a redraw of ``items`` at ``t``, their fades included."""
+        return tuple(i.key(t, self.look.fade_days) for i in items)
+
     def _restore_background(self, bottom: list[Item], t: float, view: Extent, size, dpi) -> None:
         """Restore (or draw and cache) the background; collect its labels and symbol boxes."""
         opts = self.model.options
-        key = (rounded(view), size, dpi, tuple(i.key(t) for i in bottom), opts.labels,
+        key = (rounded(view), size, dpi, self._keys(bottom, t), opts.labels,
                opts.chinese_names, opts.uncertainty, self._basemap_key())
         hit = self._backgrounds.get(key)
         if hit is None:
@@ -73,19 +81,22 @@ class BackgroundMixin:
         specs, symbols = list(specs), list(symbols)
         opts = self.model.options
         for run in _runs(bottom[first:]):
-            key = ("run", rounded(view), self._fig_key, tuple(i.key(t) for i in run), opts.labels,
-                   opts.chinese_names, opts.uncertainty)
-            sprite = self._sprites.get(key, partial(self._paint_run, run=run, t=t))
-            run_specs, run_symbols = sprite.labels or ([], [])
+            if run[0].dated and run[0].fades(t, self.look.fade_days) is not None:
+                run_specs, run_symbols = self._blend_fading(run[0], t, view)
+            else:
+                key = ("run", rounded(view), self._fig_key, tuple(i.key(t) for i in run), opts.labels,
+                       opts.chinese_names, opts.uncertainty)
+                sprite = self._sprites.get(key, partial(self._paint_run, run=run, t=t))
+                run_specs, run_symbols = sprite.labels or ([], [])
+                self._blend(sprite)
             specs += run_specs
             symbols += run_symbols
-            self._blend(sprite)
         return self._canvas.copy_from_bbox(self._fig.bbox), specs, symbols
 
     def _base(self, items: list[Item], t: float, view: Extent, dpi: float) -> tuple:
         """The basemap and ``items`` drawn opaque (cached per view, size, styles and basemap)."""
         opts = self.model.options
-        key = (rounded(view), self._fig_key, tuple(i.key(t) for i in items), opts.labels, opts.chinese_names,
+        key = (rounded(view), self._fig_key, self._keys(items, t), opts.labels, opts.chinese_names,
                opts.uncertainty, self._basemap_key())
         hit = self._bases.get(key)
         if hit is not None:
@@ -116,11 +127,38 @@ class BackgroundMixin:
             specs += ctx.labels
         return artists, (specs, marker_boxes(artists, self._fig.dpi))
 
-    def _paint(self, ax, item: Item, t: float, ctx: PaintContext) -> list:
+    def _blend_fading(self, item: Item, t: float, view: Extent) -> tuple[list, list]:
+        """A dated layer some of whose features fade: the features of each fade step drawn fully
+        as a sprite (kept while the same rows share a step) and blended at the step's opacity, with
+        their labels at that opacity; a feature at step 0 is not drawn. Returns (specs, symbols)."""
+        steps = item.fades(t, self.look.fade_days)
+        rows = item.obj.active_rows(t)
+        specs, symbols = [], []
+        for step in sorted(set(steps[steps > 0].tolist()), reverse=True):  # the fully drawn first
+            where = np.flatnonzero(steps == step)
+            key = ("fading", rounded(view), self._fig_key, item.state_key(), rows[where].tobytes(),
+                   repr(self.model.options))
+            sprite = self._sprites.get(key, partial(self._paint_rows, item=item, t=t, where=where))
+            alpha = fade_of(step)
+            part_specs, part_symbols = sprite.labels or ([], [])
+            specs += [dataclasses.replace(s, alpha=alpha) for s in part_specs] if alpha < 1 else part_specs
+            symbols += part_symbols
+            self._blend(faded(sprite, alpha))
+        return specs, symbols
+
+    def _paint_rows(self, ax, item: Item, t: float, where: np.ndarray) -> tuple[list, tuple]:
+        """Some of a dated layer's features (``where``: positions among its active rows)."""
+        ctx = self._context(10 + item.position)
+        artists = self._paint(ax, item, t, ctx, where)
+        return artists, (ctx.labels, marker_boxes(artists, self._fig.dpi))
+
+    def _paint(self, ax, item: Item, t: float, ctx: PaintContext, where: np.ndarray | None = None) -> list:
         state = item.state
         if isinstance(item.obj, RasterLayer):
             return self._paint_raster(ax, item.obj, state, ctx.zorder)
         gdf = self._features_at(item, t)
+        if where is not None:  # some of the features (a fade step's)
+            gdf = gdf.iloc[where]
         style = clean_style(state.name, state.style)
         uncertain = self.model.options.uncertainty
         shown = halos(ax, item.obj, gdf, t, style.get("color")) if uncertain else []
@@ -190,3 +228,17 @@ class BackgroundMixin:
         if image.failed:
             artists += fu.map_note(ax, f"{image.missing} basemap tiles unavailable (network)")
         return artists
+
+
+def faded(sprite: Sprite, alpha: float) -> Sprite:
+    """``sprite`` at ``alpha`` opacity (a copy with its crops' alpha scaled; Agg's image drawing
+    ignores the graphics context's alpha)."""
+    if alpha >= 1.0:
+        return sprite
+    scale = int(round(alpha * 255))
+    pieces = []
+    for rgba, left, top in sprite.pieces:
+        copy = rgba.copy()
+        copy[..., 3] = (rgba[..., 3].astype(np.uint16) * scale + 127) // 255
+        pieces.append((copy, left, top))
+    return Sprite(pieces, sprite.boxes)

@@ -3,7 +3,7 @@
 Everything sits inside the title-safe area (the central 90% of the frame, ``SAFE``), with text
 sizes in points (the frame's dpi scales with its height, so 720p, 1080p and 4K look the same) of
 at least 16 px text height at 1080 lines. ``FrameLook`` holds the choices a documentary makes: the
-font family and the legend's corner and form.
+font family, the legend's corner and form, and how long dated features take to fade.
 """
 
 from __future__ import annotations
@@ -42,12 +42,16 @@ class FrameLook:
 
     ``font_family``: a family put first for labels and furniture ("" = the map's serif);
     ``legend_corner``: one of ``CORNERS``; ``legend_form``: "auto" (full, none when the map is
-    narrower than ``LEGEND_MIN_WIDTH``), "full", "compact" (rows, no title) or "off".
+    narrower than ``LEGEND_MIN_WIDTH``), "full", "compact" (rows, no title) or "off";
+    ``fade_days``: dated features (events, their labels, dated layers) fade in over this many days
+    after their start and out before their end, inside their dates (0 = they cut; the window's
+    whole-day steps keep 0, exports use their ``fade_days`` setting).
     """
 
     font_family: str = ""
     legend_corner: str = "lower right"
     legend_form: str = "auto"
+    fade_days: float = 0.0
 
     def fonts(self) -> list[str]:
         fonts = text_fonts()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from terrain_viewer.core.data.layers import Layer
 from terrain_viewer.core.data.raster import RasterLayer
 from terrain_viewer.core.model import LayerState, ViewerModel
 
 BASEMAP = "basemap"  # the basemap's name in a ``layers`` filter
 UNIT_ROLES = ("units", "generic")  # roles whose sidc column is drawn as APP-6 symbols
+FADE_STEPS = 32  # fade opacities are quantised to 1/32 (a cache key, and sprites reused)
 
 
 @dataclass
@@ -36,13 +39,51 @@ class Item:
         """Redrawn every frame: keyframed layers and symbol layers."""
         return isinstance(self.obj, Layer) and (self.obj.role == "keyframes" or self.symbols)
 
-    def key(self, t: float) -> tuple:
-        """Changes when the layer would be drawn differently at ``t`` (a cache key)."""
-        active = b""
-        if isinstance(self.obj, Layer) and self.obj.role == "temporal":
+    def key(self, t: float, fade: float = 0.0) -> tuple:
+        """Changes when the layer would be drawn differently at ``t`` with fades of ``fade`` days
+        (a cache key): its state, its active rows and, while some fade, their opacities."""
+        active, fading = b"", ()
+        if self.dated:
             active = self.obj.active_rows(t).tobytes()  # time offset and events' days included
+            steps = self.fades(t, fade)
+            if steps is not None:
+                fading = (steps.tobytes(),)
+        return (*self.state_key(), active, *fading)
+
+    def state_key(self) -> tuple:
+        """The layer and its display state (what decides a redraw besides the date)."""
         return (self.state.name, id(self.obj), self.state.opacity, repr(sorted(self.state.style.items())),
-                self.position, active)
+                self.position)
+
+    def fades(self, t: float, fade: float) -> np.ndarray | None:
+        """The opacity of each active row at ``t`` in steps of 1/``FADE_STEPS`` (uint8, 0..32), or
+        None when every one is fully drawn (no fade, or none fading)."""
+        if not (self.dated and fade > 0 and self.obj.times is not None):
+            return None
+        steps = fade_steps(self.obj, self.obj.active_rows(t), t, fade)
+        return None if bool((steps == FADE_STEPS).all()) else steps
+
+
+def fade_steps(layer: Layer, rows: np.ndarray, t: float, fade: float) -> np.ndarray:
+    """Opacity of the dated ``rows`` of ``layer`` at ``t`` (in 1/``FADE_STEPS``, uint8): 0 at the
+    start of a row's interval, rising linearly to full ``fade`` days later, and falling from full
+    ``fade`` days before its (exclusive) end to 0 at the end; an interval shorter than two fades
+    fades over half its length. Events count whole days, as they are shown all day on each day
+    they touch."""
+    t = float(t) - layer.time_offset
+    start, end = layer.times.start[rows], layer.times.end[rows]
+    if layer.data_role == "events":
+        start, end = np.floor(start), np.ceil(end)
+    ramp = np.minimum(float(fade), (end - start) / 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        level = np.minimum(t - start, end - t) / ramp
+    level = np.where(np.isnan(level) | (ramp <= 0), 1.0, np.clip(level, 0.0, 1.0))
+    return np.floor(level * FADE_STEPS + 0.5).astype(np.uint8)
+
+
+def fade_of(steps: int) -> float:
+    """The opacity of a fade step."""
+    return steps / FADE_STEPS if steps < FADE_STEPS else 1.0
 
 
 def visible_items(model: ViewerModel, only: set[str] | None = None) -> list[Item]:

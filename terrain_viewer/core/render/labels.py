@@ -51,6 +51,7 @@ class LabelSpec:
     props: dict = field(default_factory=dict)
     offset: float = 4.0  # points between the anchor and the text
     centred: bool = False  # try the anchor itself first (areas, rivers)
+    alpha: float = 1.0  # the opacity of its feature while that fades in or out (text and halo)
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,8 @@ class LabelPlanner:
             dx, dy, ha, va = options[k]
             box = text_box(*anchor, w, h, dx, dy, ha, va, rotation)
             if _inside(box, frame) and not index.overlaps(box):
+                if spec.alpha < 1.0:  # fades with its feature (a text sprite per fade step)
+                    props["alpha"] = spec.alpha
                 frozen = tuple(sorted((key, tuple(v) if isinstance(v, list) else v)
                                       for key, v in props.items()))
                 return Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h), k

@@ -226,6 +226,10 @@ class MapRenderer(BackgroundMixin):
                 for artist in artists:
                     artist.draw(renderer)
                 remove(artists)
+            elif item.fades(t, self.look.fade_days) is not None:  # some features fade in or out
+                specs, symbols = self._blend_fading(item, t, view)
+                self._specs += specs
+                self.last_symbol_boxes += symbols
             else:
                 key = ("layer", rounded(view), self._fig_key, item.key(t), opts.labels, opts.chinese_names,
                        opts.uncertainty)
