@@ -229,21 +229,26 @@ def _make_source(spec: dict) -> TileSource:
         return XyzSource(str(spec["url"]), spec.get("name") or "custom", spec.get("attribution", ""),
                          _spec_zoom(spec.get("max_zoom", 19)))
     if spec.get("provider"):
-        import xyzservices.providers as xyz
-
-        try:
-            provider = xyz.query_name(str(spec["provider"]))
-        except ValueError:
-            raise DataError(f"unknown tile provider '{spec['provider']}'") from None
-        if provider.requires_token():
-            raise DataError(f"tile provider '{spec['provider']}' needs an API key; use a custom URL")
-        url = provider.build_url(scale_factor=None)
-        if is_gcj02(provider.name, url):
-            raise DataError(f"tile provider '{spec['provider']}' uses China's GCJ-02 shifted coordinates; "
-                            "its streets would be hundreds of metres off the data")
-        return XyzSource(url, provider.name, provider.get("attribution", ""),
-                         _spec_zoom(provider.get("max_zoom", 19)))
+        return XyzSource(*provider_service(str(spec["provider"])))
     raise DataError(f"a basemap needs a provider, url, mbtiles or gpkg: {spec}")
+
+
+def provider_service(name: str) -> tuple[str, str, str, int]:
+    """An xyzservices provider's (URL template, name, attribution, maximum zoom); DataError when it
+    is unknown, needs an API key or serves GCJ-02 shifted coordinates."""
+    import xyzservices.providers as xyz
+
+    try:
+        provider = xyz.query_name(name)
+    except ValueError:
+        raise DataError(f"unknown tile provider '{name}'") from None
+    if provider.requires_token():
+        raise DataError(f"tile provider '{name}' needs an API key; use a custom URL")
+    url = provider.build_url(scale_factor=None)
+    if is_gcj02(provider.name, url):
+        raise DataError(f"tile provider '{name}' uses China's GCJ-02 shifted coordinates; "
+                        "its streets would be hundreds of metres off the data")
+    return url, provider.name, provider.get("attribution", ""), _spec_zoom(provider.get("max_zoom", 19))
 
 
 def _spec_zoom(value: object) -> int:
