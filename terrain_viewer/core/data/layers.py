@@ -15,11 +15,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from pyproj.exceptions import ProjError
 
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.data import readers as io
+from terrain_viewer.core.data.geomcheck import (
+    check_crs,
+    check_placeable,
+    clean_geometries,
+    crs_name,
+    drop_nonfinite,
+)
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
 from terrain_viewer.core.data.roles import detect_role, layer_metadata, lonlat_bounds, side_names
 from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
@@ -180,66 +187,6 @@ def _union(extents: list[tuple[float, float] | None]) -> tuple[float, float] | N
     return (min(values), max(values)) if values else None
 
 
-def _check_crs(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
-    if gdf.crs is None:
-        raise io.data_error("no CRS (coordinate reference system); cannot place it on the map", path, name)
-    if gdf.crs.is_geographic and not gdf.empty:
-        x0, y0, x1, y1 = gdf.total_bounds
-        if max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90:
-            raise io.data_error(
-                f"coordinates up to ({x1:.0f}, {y1:.0f}) do not fit its CRS "
-                f"{gdf.crs.to_string()} (degrees); wrong CRS?", path, name)
-
-
-def _crs_name(crs: CRS) -> str:
-    return io.safe(crs.name or crs.to_string(), 80)
-
-
-def _check_placeable(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
-    """DataError when the layer's CRS cannot be transformed to lon/lat (an engineering/local CRS)."""
-    try:
-        Transformer.from_crs(gdf.crs, 4326, always_xy=True)
-    except ProjError:
-        raise io.data_error(f"has CRS {_crs_name(gdf.crs)} which cannot be transformed to the map CRS "
-                            "(a local or engineering CRS)", path, name) from None
-
-
-def _drop_nonfinite(gdf: gpd.GeoDataFrame, problems: list[str], why: str,
-                    limit: float = np.inf) -> gpd.GeoDataFrame:
-    """Drop the rows with a coordinate that is not finite (or beyond ``limit``), with a count."""
-    if gdf.empty:
-        return gdf
-    xy, rows = shapely.get_coordinates(gdf.geometry.values, return_index=True)
-    with np.errstate(invalid="ignore"):
-        ok = np.isfinite(xy).all(axis=1) & (np.abs(xy) < limit).all(axis=1)
-    bad = np.unique(rows[~ok])
-    if len(bad):
-        problems.append(f"{len(bad)} features with {why} skipped")
-        gdf = gdf.drop(gdf.index[bad])
-    return gdf
-
-
-def _clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
-                      warns: list[str]) -> gpd.GeoDataFrame:
-    geoms = gdf.geometry.values
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
-        problems.append(f"{int(missing.sum())} features with null or empty geometry skipped")
-        gdf = gdf[~missing]
-    gdf = _drop_nonfinite(gdf, problems, "NaN or infinite coordinates")
-    geoms = gdf.geometry.values
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        problems.append(f"{int(invalid.sum())} invalid geometries repaired (make_valid)")
-        gdf = gdf.copy()
-        gdf.loc[invalid, "geometry"] = shapely.make_valid(geoms[invalid])
-    types = set(gdf.geom_type.unique())
-    base = {t.replace("Multi", "") for t in types}
-    if len(base) > 1:
-        warns.append(f"mixed geometry types in one layer: {', '.join(sorted(types))}")
-    return gdf
-
-
 def _attach_time(layer: Layer) -> None:
     gdf = layer.gdf
     if not any(c in gdf.columns for c in TIME_COLUMNS):
@@ -288,11 +235,11 @@ def prepare_layer(path: Path, info: io.LayerInfo, gdf: gpd.GeoDataFrame | None =
         if gdf is None:
             gdf = io.read_layer(path, info.name)
         raw = RawLayer(path, info, gdf)
-        raw.gdf = _clean_geometries(gdf, raw.problems, raw.warnings)  # NaN out before the CRS checks
-        _check_crs(raw.gdf, path, info.name)
-        _check_placeable(raw.gdf, path, info.name)
+        raw.gdf = clean_geometries(gdf, raw.problems, raw.warnings)  # NaN out before the CRS checks
+        check_crs(raw.gdf, path, info.name)
+        check_placeable(raw.gdf, path, info.name)
         if raw.gdf.crs.is_projected:
-            raw.gdf = _drop_nonfinite(raw.gdf, raw.problems, f"coordinates beyond ±{MAX_PROJECTED:.0e} "
+            raw.gdf = drop_nonfinite(raw.gdf, raw.problems, f"coordinates beyond ±{MAX_PROJECTED:.0e} "
                                       "(not on Earth)", MAX_PROJECTED)
         vertices = int(shapely.get_num_coordinates(raw.gdf.geometry.values).sum())
         if vertices > MAX_VERTICES:
@@ -311,9 +258,9 @@ def finish_layer(raw: RawLayer, map_crs: CRS | None) -> Layer:
         try:
             gdf = gdf.to_crs(map_crs)
         except ProjError:
-            raise io.data_error(f"has CRS {_crs_name(gdf.crs)} which cannot be transformed to the map "
-                                f"CRS {_crs_name(CRS.from_user_input(map_crs))}", path, name) from None
-        gdf = _drop_nonfinite(gdf, problems, "coordinates outside the map CRS (not finite after "
+            raise io.data_error(f"has CRS {crs_name(gdf.crs)} which cannot be transformed to the map "
+                                f"CRS {crs_name(CRS.from_user_input(map_crs))}", path, name) from None
+        gdf = drop_nonfinite(gdf, problems, "coordinates outside the map CRS (not finite after "
                                              "reprojection)")
     layer = Layer(name=io.safe(name, 120), path=path, source_layer=name, gdf=gdf.reset_index(drop=True),
                   source_crs=source_crs, geometry_type=raw.info.geometry_type or "Unknown",

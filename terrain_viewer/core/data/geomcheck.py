@@ -1,0 +1,73 @@
+"""A layer's CRS and geometries checked before use: a CRS that places it, finite coordinates, valid shapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
+
+from terrain_viewer.core.data import readers as io
+
+
+def check_crs(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
+    if gdf.crs is None:
+        raise io.data_error("no CRS (coordinate reference system); cannot place it on the map", path, name)
+    if gdf.crs.is_geographic and not gdf.empty:
+        x0, y0, x1, y1 = gdf.total_bounds
+        if max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90:
+            raise io.data_error(
+                f"coordinates up to ({x1:.0f}, {y1:.0f}) do not fit its CRS "
+                f"{gdf.crs.to_string()} (degrees); wrong CRS?", path, name)
+
+
+def crs_name(crs: CRS) -> str:
+    return io.safe(crs.name or crs.to_string(), 80)
+
+
+def check_placeable(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
+    """DataError when the layer's CRS cannot be transformed to lon/lat (an engineering/local CRS)."""
+    try:
+        Transformer.from_crs(gdf.crs, 4326, always_xy=True)
+    except ProjError:
+        raise io.data_error(f"has CRS {crs_name(gdf.crs)} which cannot be transformed to the map CRS "
+                            "(a local or engineering CRS)", path, name) from None
+
+
+def drop_nonfinite(gdf: gpd.GeoDataFrame, problems: list[str], why: str,
+                    limit: float = np.inf) -> gpd.GeoDataFrame:
+    """Drop the rows with a coordinate that is not finite (or beyond ``limit``), with a count."""
+    if gdf.empty:
+        return gdf
+    xy, rows = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(xy).all(axis=1) & (np.abs(xy) < limit).all(axis=1)
+    bad = np.unique(rows[~ok])
+    if len(bad):
+        problems.append(f"{len(bad)} features with {why} skipped")
+        gdf = gdf.drop(gdf.index[bad])
+    return gdf
+
+
+def clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
+                      warns: list[str]) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry.values
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        problems.append(f"{int(missing.sum())} features with null or empty geometry skipped")
+        gdf = gdf[~missing]
+    gdf = drop_nonfinite(gdf, problems, "NaN or infinite coordinates")
+    geoms = gdf.geometry.values
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        problems.append(f"{int(invalid.sum())} invalid geometries repaired (make_valid)")
+        gdf = gdf.copy()
+        gdf.loc[invalid, "geometry"] = shapely.make_valid(geoms[invalid])
+    types = set(gdf.geom_type.unique())
+    base = {t.replace("Multi", "") for t in types}
+    if len(base) > 1:
+        warns.append(f"mixed geometry types in one layer: {', '.join(sorted(types))}")
+    return gdf
