@@ -1,0 +1,94 @@
+"""The Export dialog's preview: the export's duration, a scrub slider, and frames rendered small."""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import QSize, Qt, QTimer
+from PyQt6.QtGui import QImage, QPixmap
+from PyQt6.QtWidgets import QLabel, QSlider
+
+from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.logs import log_exception
+from terrain_viewer.core.export.run import ExportSettings, FrameSource
+from terrain_viewer.gui.qt_camera_keys import PreviewThread
+
+PREVIEW_WIDTH = 480
+
+
+class ExportPreview:
+    """The preview half of ``ExportDialog`` (a mixin: ``self`` is the dialog, with its form)."""
+
+    def _build_preview(self) -> None:
+        """The preview picture and the scrub slider (re-rendered shortly after it stops moving)."""
+        self.scrub = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=0)
+        self.scrub.valueChanged.connect(lambda *_: self._scrub_timer.start())
+        self._scrub_timer = QTimer(self, singleShot=True, interval=120)
+        self._scrub_timer.timeout.connect(self.preview_frame)
+        self._preview_thread: PreviewThread | None = None
+        self.preview = QLabel(alignment=Qt.AlignmentFlag.AlignCenter,
+                              minimumSize=QSize(PREVIEW_WIDTH, PREVIEW_WIDTH * 9 // 16))
+        self.preview.setStyleSheet("background: #2b2b2b; color: #ddd;")
+
+    # ---- timeline -------------------------------------------------------------------------------
+    def update_duration(self) -> None:
+        """Show the export's length in frames and seconds; the scrub slider spans its frames."""
+        try:
+            s = self.settings()
+            frames = s.frame_count(self.model)
+        except TerrainViewerError as exc:
+            self.duration.setText(exc.message)
+            return
+        self.duration.setText(f"{frames} frames, {frames / s.fps:.1f} s at {s.fps:g} frames/s")
+        self.scrub.setMaximum(max(frames - 1, 0))
+
+    def _on_keys_changed(self) -> None:
+        self.camera = list(self.camera_keys.keys)
+        self._show_camera()
+        self._preview_timer.start()
+
+    def _preview_settings(self) -> ExportSettings:
+        s = self.settings()
+        w, h = s.pixel_size()
+        s.size = f"{PREVIEW_WIDTH}x{max(16, round(PREVIEW_WIDTH * h / w))}"
+        return s
+
+    def preview_frame(self, frame: int | None = None) -> None:
+        """Render frame ``frame`` (the slider's) of the export on a thread; show it when done."""
+        frame = self.scrub.value() if frame is None else frame
+        try:
+            s = self._preview_settings()
+        except TerrainViewerError as exc:
+            self.preview.setText(exc.message)
+            return
+        thread = PreviewThread(self.model, s, frame)
+        thread.rendered.connect(self._show_frame)
+        thread.failed.connect(self.preview.setText)
+        thread.finished.connect(thread.deleteLater)
+        self._preview_thread = thread
+        thread.start()
+
+    def _show_frame(self, frame: int, rgba) -> None:
+        if frame == self.scrub.value():  # an older request that finished late is not shown
+            self._set_pixmap(rgba)
+
+    def _set_pixmap(self, rgba) -> None:
+        rgba = np.ascontiguousarray(rgba)
+        image = QImage(rgba.data, rgba.shape[1], rgba.shape[0], rgba.shape[1] * 4,
+                       QImage.Format.Format_RGBA8888).copy()
+        self.preview.setPixmap(QPixmap.fromImage(image))
+
+    # ---- preview --------------------------------------------------------------------------------
+    def update_preview(self) -> None:
+        """Render the slider's frame (title card or map) at a small size with the final proportions."""
+        try:
+            s = self._preview_settings()
+            source = FrameSource(self.model.to_dict(), s, dataset=self.model.dataset)
+            rgba = source.frame(min(self.scrub.value(), len(source) - 1))
+        except TerrainViewerError as exc:
+            self.preview.setText(exc.message)
+            return
+        except Exception as exc:  # noqa: BLE001 - a preview must never take the dialog down
+            log_exception(exc, "export preview")
+            self.preview.setText(f"No preview: {exc}")
+            return
+        self._set_pixmap(rgba)
