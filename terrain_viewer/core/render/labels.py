@@ -12,6 +12,7 @@ pixels high at 1080 lines and proportionally at other heights, so 720p, 1080p an
 Placement is stable in time: a label keeps the position it had on the previous frame while that
 position is still free. Boxes are computed arithmetically (rotated labels as the bounding box of
 the turned text), so planning lays out no text; the plan is drawn once and cached as a sprite.
+The label of a feature fading in or out (``LabelSpec.alpha``) is drawn at its feature's opacity.
 """
 
 from __future__ import annotations
