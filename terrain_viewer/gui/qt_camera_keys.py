@@ -19,6 +19,7 @@ from PyQt6.QtWidgets import (
 )
 
 from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.logs import log_exception
 from terrain_viewer.core.temporal.camera import EASINGS
 
 
@@ -137,7 +138,8 @@ class PreviewThread(QThread):
         except TerrainViewerError as exc:
             self.failed.emit(exc.message)
             return
-        except Exception as exc:  # noqa: BLE001 - a preview must never take the dialog down
+        except Exception as exc:  # noqa: BLE001 - a bug must not kill the preview thread: logged, shown
+            log_exception(exc, "export preview")
             self.failed.emit(f"No preview: {exc}")
             return
         self.rendered.emit(self.frame, np.ascontiguousarray(rgba))

@@ -118,7 +118,7 @@ def _save(window: QWidget, path: Path) -> Path | None:
     except TerrainViewerError as exc:
         _show_error(window, "Cannot save project", exc.message)
         return None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - a Qt slot must not abort the app; _unexpected logs the traceback
         _unexpected(window, "Cannot save project", path, exc)
         return None
     _status(window, f"Saved {saved.name}")
@@ -197,7 +197,7 @@ class QtMissingFilesDialog(QDialog):
             if not quiet:
                 _show_error(self, "Cannot use this file", exc.message)
             return False
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - a Qt slot must not abort the app; _unexpected logs the traceback
             if not quiet:
                 _unexpected(self, "Cannot use this file", new, exc)
             return False

@@ -144,8 +144,8 @@ class _Pool:
     def __init__(self, workers: int, model: ViewerModel, settings: ExportSettings, warm: bool):
         try:  # shipping the loaded data takes milliseconds; reading the files again takes far longer
             dataset = pickle.dumps(model.dataset, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # noqa: BLE001 - something unpicklable in the data: workers reopen the files
-            dataset = None
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            dataset = None  # something unpicklable in the data: the workers reopen the files
         context = _context()
         self.alive_r, self.alive_w = context.Pipe(duplex=False)
         self.executor = ProcessPoolExecutor(

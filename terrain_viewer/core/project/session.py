@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyproj.exceptions import ProjError
+
 from terrain_viewer.core.common.errors import DataError, ProjectError
 from terrain_viewer.core.data.layers import open_dataset
 from terrain_viewer.core.model import Extent, LayerState, ViewerModel
@@ -94,7 +96,7 @@ def _open_data(project, present: list[Path]):
     crs = project.session.get("map_crs")
     try:
         dataset = open_dataset(present, map_crs=crs)
-    except Exception as exc:  # noqa: BLE001 - pyproj's CRS errors have no common base to name
+    except ProjError as exc:  # CRSError and the others: a map_crs pyproj does not know
         raise ProjectError(f"bad project: map_crs: expected a CRS pyproj knows, got {crs!r} "
                            f"({_one_line(str(exc))})", project.path) from exc
     nothing_left = (dataset.layers and not dataset.rasters and dataset.problems

@@ -46,7 +46,7 @@ def unit_symbol(sidc: str, designation: str = "", higher: str = "", size: int = 
         return fallback_symbol(side, size)
     try:
         rgba = _rasterise(_halo_text(symbol.as_svg()))
-    except Exception as exc:  # resvg errors carry no type of their own
+    except (ValueError, OSError) as exc:  # resvg refuses an SVG with ValueError; the PNG read: OSError
         log.warning("cannot draw symbol %s (%s); using a plain marker", sidc, exc)
         return fallback_symbol(side, size)
     anchor = symbol.get_anchor()
