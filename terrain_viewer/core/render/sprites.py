@@ -134,6 +134,19 @@ def remove(artists: list) -> None:
 Drawn = list | tuple[list, list]  # artists, or artists and the boxes of the labels among them
 
 
+def draw_cropped(canvas: FigureCanvasAgg, artists: list) -> Sprite:
+    """Draw ``artists`` on ``canvas`` (cleared by the caller), take them off again, and return the
+    pixels inside their boxes."""
+    renderer = canvas.get_renderer()
+    boxes = []
+    for artist in artists:
+        artist.draw(renderer)
+        boxes.append(artist_box(artist, renderer))
+    remove(artists)
+    boxes = [b for b in boxes if np.isfinite(b.extents).all()]
+    return Sprite.crop(np.asarray(canvas.buffer_rgba()), boxes)
+
+
 class SpriteCache:
     """Sprites by key, drawn on a transparent figure the size of the frame; least recently used go."""
 
@@ -159,17 +172,10 @@ class SpriteCache:
         if hit is not None:
             self._sprites.move_to_end(key)
             return hit
-        renderer = self.canvas.get_renderer()
-        renderer.clear()
+        self.canvas.get_renderer().clear()
         drawn = make(self.ax)
         artists, labels = drawn if isinstance(drawn, tuple) else (drawn, [])
-        boxes = []
-        for artist in artists:
-            artist.draw(renderer)
-            boxes.append(artist_box(artist, renderer))
-        remove(artists)
-        boxes = [b for b in boxes if np.isfinite(b.extents).all()]
-        hit = Sprite.crop(np.asarray(self.canvas.buffer_rgba()), boxes)
+        hit = draw_cropped(self.canvas, artists)
         hit.labels = list(labels)
         self._sprites[key] = hit
         while len(self._sprites) > 1 and (len(self._sprites) > SPRITE_CACHE
@@ -254,14 +260,6 @@ class TextSprites:
         cx, cy = w // 2, h // 2
         one = dataclasses.replace(label, spec=dataclasses.replace(label.spec, x=float(cx), y=float(cy)),
                                   rotation=round(label.rotation, 1))
-        renderer = self.canvas.get_renderer()
-        renderer.clear()
-        artists = make(self.fig.axes[0], one)
-        boxes = []
-        for artist in artists:
-            artist.draw(renderer)
-            boxes.append(artist_box(artist, renderer))
-        remove(artists)
-        boxes = [b for b in boxes if np.isfinite(b.extents).all()]
-        crop = Sprite.crop(np.asarray(self.canvas.buffer_rgba()), boxes)
+        self.canvas.get_renderer().clear()
+        crop = draw_cropped(self.canvas, make(self.fig.axes[0], one))
         return Sprite([(rgba, left - cx, top - (h - cy)) for rgba, left, top in crop.pieces])
