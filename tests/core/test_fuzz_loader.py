@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import faulthandler
 import math
+import os
 import signal
+import subprocess
+import sys
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +32,8 @@ from terrain_viewer.core.data import readers as io
 from terrain_viewer.core.data.layers import open_dataset
 from terrain_viewer.core.data.validate import validate_file
 
-FUZZ = settings(max_examples=120, deadline=3000, derandomize=True, database=None,
+EXAMPLES = int(os.environ.get("TERRAIN_VIEWER_FUZZ_EXAMPLES", "120"))  # the nightly run asks for more
+FUZZ = settings(max_examples=EXAMPLES, deadline=3000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 ALARM_SECONDS = 20
 
@@ -244,3 +248,12 @@ def test_damaged_project_files_load_or_raise_project_error(tmp_path, how):
             load_project(path)
         except ProjectError as exc:
             assert exc.message.startswith(str(path)) and "\n" not in exc.message
+
+
+@pytest.mark.slow
+def test_the_same_fuzzing_with_a_thousand_examples_each():
+    """Nightly (``pytest -m slow``): every fuzz test above with 1,000 examples instead of 120."""
+    env = {**os.environ, "TERRAIN_VIEWER_FUZZ_EXAMPLES": "1000"}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "not slow", __file__],
+                         env=env, capture_output=True, text=True, timeout=3600)
+    assert run.returncode == 0, run.stdout[-3000:]

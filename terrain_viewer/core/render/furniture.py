@@ -69,7 +69,8 @@ def text_pt(ax) -> float:
     lines, as exports and ``terrain-viewer render`` do), smaller in a short frame drawn at a
     higher dpi, so the furniture takes the same share of any frame."""
     fig = ax.figure
-    return TEXT_PT * min(1.0, fig.bbox.height / (10.8 * fig.dpi))
+    # at least one pixel per em: FreeType refuses smaller (a thumbnail-sized frame)
+    return max(TEXT_PT * min(1.0, fig.bbox.height / (10.8 * fig.dpi)), 72.0 / fig.dpi)
 
 
 FRAME = {"boxstyle": "round,pad=0.35,rounding_size=0.2", "facecolor": st.PAPER, "edgecolor": "#8a7a5a",
