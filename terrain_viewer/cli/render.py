@@ -35,6 +35,7 @@ def _apply_options(model, args: argparse.Namespace, from_project: bool) -> None:
 def cmd_render(args: argparse.Namespace) -> int:
     from terrain_viewer.core.data.tiles import HEADLESS_WAIT
     from terrain_viewer.core.render.renderer import MapRenderer
+    from terrain_viewer.core.render.stills import save_still
 
     size = parse_size(args.size)
     t = parse_time(args.date, args.time) if args.date else None
@@ -44,8 +45,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.view_crs and not args.view:
         raise UsageError("--view-crs needs --view")
     out = Path(args.out)
-    if out.suffix.lower() != ".png":
-        raise UsageError("the output must be a .png file", out)
+    if out.suffix.lower() not in (".png", ".tif", ".tiff"):
+        raise UsageError("the output must be a .png file (or .tif for a GeoTIFF)", out)
+    if args.world_file and out.suffix.lower() != ".png":
+        raise UsageError("--world-file goes with a .png output (a GeoTIFF carries its place)", out)
+    extras = [out.with_suffix(".pgw"), out.with_suffix(".prj"), Path(f"{out}.aux.xml")]
+    for extra in extras if args.world_file else []:
+        check_output(extra, args.overwrite, input_files(args))
     check_output(out, args.overwrite, input_files(args))
     model, from_project = open_model(args)
     if not model.dataset.layers and not model.dataset.rasters:
@@ -58,10 +64,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     renderer.wait_for_tiles = HEADLESS_WAIT  # a rendered PNG shows its basemap, not a gap
     check_output(out, args.overwrite, [])  # it may have appeared while the data loaded
     try:
-        renderer.save_png(out, t=model.time.t if t is None else t, size=size, view=view, dpi=dpi)
-    except ExportError as exc:  # only writing the PNG raises it here
+        written = save_still(renderer, out, model.time.t if t is None else t, size, view, dpi,
+                             georeference=args.world_file)
+    except ExportError as exc:  # only writing the files raises it here
         raise OutputError(exc.problem, exc.file) from exc.__cause__
-    print(f"wrote {out} ({size[0]}x{size[1]})")
+    print(f"wrote {', '.join(str(p) for p in written)} ({size[0]}x{size[1]})")
     return OK
 
 
@@ -88,7 +95,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                   "(default: the project's date, or the first day)")
     p.add_argument("--time", type=float, default=None, help="fraction of the day, 0..1 (0.5 = noon)")
     p.add_argument("--size", default="1080p", help="WIDTHxHEIGHT or 720p, 1080p, 1440p, 4k")
-    p.add_argument("--out", required=True, help="output PNG path")
+    p.add_argument("--out", required=True, help="output PNG path, or .tif for a georeferenced GeoTIFF")
+    p.add_argument("--world-file", action="store_true",
+                   help="also write NAME.pgw, NAME.prj and NAME.png.aux.xml so GIS programs place the PNG")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
     p.add_argument("--view", help="xmin,ymin,xmax,ymax in the map CRS, or in --view-crs (default: all data)")
     p.add_argument("--view-crs", help="the CRS of --view, e.g. EPSG:4326 (x = longitude), like GDAL's "

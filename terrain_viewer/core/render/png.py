@@ -1,23 +1,81 @@
-"""Writing a rendered frame as PNG, atomically."""
+"""Writing a rendered frame: PNG (with text metadata, optionally a world file and .prj) or GeoTIFF,
+atomically (a hidden temp file beside the target, then renamed)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+from pyproj import CRS
 
-from terrain_viewer.core.common.atomic import atomic_path
+from terrain_viewer.core.common.atomic import atomic_path, atomic_write_text
 from terrain_viewer.core.common.errors import ExportError
 
+Extent = tuple[float, float, float, float]
+GEOTIFF_SUFFIXES = (".tif", ".tiff")
 
-def write_png(path: str | Path, rgba: np.ndarray, dpi: float = 100.0) -> Path:
-    """Write an RGBA array as PNG atomically (a hidden temp file beside it, then renamed)."""
-    import matplotlib.image as mpimg
 
-    path = Path(path)
+def _folder(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError("folder does not exist", folder)
+
+
+def write_png(path: str | Path, rgba: np.ndarray, dpi: float = 100.0,
+              metadata: dict[str, str] | None = None) -> Path:
+    """Write an RGBA array as PNG atomically; ``metadata`` become PNG text chunks (Title, Source …)."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    path = Path(path)
+    _folder(path)
+    info = PngInfo()
+    for key, value in (metadata or {}).items():
+        if value:
+            info.add_itxt(key, str(value))  # iTXt: UTF-8, so Chinese titles survive
     with atomic_path(path, overwrite=True, error=ExportError) as tmp:
-        mpimg.imsave(tmp, rgba, format="png", dpi=dpi)
+        Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(tmp, format="PNG", pnginfo=info,
+                                                                  dpi=(dpi, dpi))
+    return path
+
+
+def world_file_text(view: Extent, size: tuple[int, int]) -> str:
+    """The six lines of an ESRI world file: pixel size, rotation, centre of the top-left pixel."""
+    x0, _y0, x1, y1 = view
+    width, height = size
+    px, py = (x1 - x0) / width, (y1 - view[1]) / height
+    return "\n".join(f"{v:.10f}" for v in (px, 0.0, 0.0, -py, x0 + px / 2, y1 - py / 2)) + "\n"
+
+
+def georeference_png(path: str | Path, view: Extent, size: tuple[int, int], crs: CRS) -> list[Path]:
+    """Write ``name.pgw``, ``name.prj`` (ESRI) and ``name.png.aux.xml`` (GDAL and QGIS read the CRS
+    from it) beside a PNG so GIS programs place it; return the three."""
+    from xml.sax.saxutils import escape
+
+    path = Path(path)
+    world, prj, aux = path.with_suffix(".pgw"), path.with_suffix(".prj"), Path(f"{path}.aux.xml")
+    atomic_write_text(world, world_file_text(view, size))
+    atomic_write_text(prj, crs.to_wkt("WKT1_ESRI"))
+    atomic_write_text(aux, f"<PAMDataset>\n  <SRS>{escape(crs.to_wkt())}</SRS>\n</PAMDataset>\n")
+    return [world, prj, aux]
+
+
+def write_geotiff(path: str | Path, rgba: np.ndarray, view: Extent, crs: CRS,
+                  metadata: dict[str, str] | None = None) -> Path:
+    """Write an RGBA frame as a georeferenced GeoTIFF (4 bands, deflate) with tags; atomically."""
+    import rasterio
+    from rasterio.transform import from_bounds
+
+    path = Path(path)
+    _folder(path)
+    height, width = rgba.shape[:2]
+    profile = {"driver": "GTiff", "width": width, "height": height, "count": 4, "dtype": "uint8",
+               "crs": crs.to_wkt(), "transform": from_bounds(*view, width, height), "compress": "deflate",
+               "photometric": "RGB"}
+    with (atomic_path(path, overwrite=True, error=ExportError) as tmp,
+          rasterio.open(tmp, "w", **profile) as out):
+        out.write(np.moveaxis(np.asarray(rgba), -1, 0))
+        out.colorinterp = [rasterio.enums.ColorInterp.red, rasterio.enums.ColorInterp.green,
+                           rasterio.enums.ColorInterp.blue, rasterio.enums.ColorInterp.alpha]
+        out.update_tags(**{k.upper(): v for k, v in (metadata or {}).items() if v})
     return path
