@@ -134,3 +134,11 @@ def test_fade_days_is_a_setting_of_0_to_2_days(model, tmp_path):
         path.write_text(json.dumps({"fade_days": bad}), encoding="utf-8")
         with pytest.raises(ExportError, match=r"export\.json: fade_days: must be a number 0\.\.2"):
             ExportSettings.load(path)
+
+
+def test_a_fade_shorter_than_one_frame_step_is_a_cut():
+    from terrain_viewer.core.export.settings import ExportSettings
+
+    assert ExportSettings(frames_per_day=1, fade_days=0.25).look().fade_days == 0.0  # one frame a day
+    assert ExportSettings(frames_per_day=4, fade_days=0.25).look().fade_days == 0.25
+    assert ExportSettings(frames_per_day=8, fade_days=0.1).look().fade_days == 0.0

@@ -113,8 +113,8 @@ def test_open_of_a_good_file_adds_an_added_group(qtbot, small_gpkg, hengyang, mo
     added = [s.name for s in hengyang.model.layer_states if s.group == "added"]
     assert len(added) == 3
     tree = hengyang.layer_panel.tree
-    qtbot.waitUntil(lambda: "added" in [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())],
-                    timeout=2000)
+    groups = lambda: [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]  # noqa: E731
+    qtbot.waitUntil(lambda: "added" in groups(), timeout=2000)
 
 
 def _events_on(model, day: str) -> set[str]:

@@ -226,7 +226,13 @@ class ExportSettings:
         from terrain_viewer.core.render.furniture import FrameLook
 
         return FrameLook(font_family=self.font_family, legend_corner=self.legend_corner,
-                         legend_form=self.legend_form, fade_days=float(self.fade_days))
+                         legend_form=self.legend_form, fade_days=self.effective_fade())
+
+    def effective_fade(self) -> float:
+        """``fade_days``, or 0 when the fade is shorter than one frame step: at one frame a day a
+        fade would only hide an event's first (and only) frame, so a cut it is."""
+        fade = float(self.fade_days)
+        return fade if fade * self.frames_per_day >= 1.0 else 0.0
 
 
 def dated_camera(keys: list, data: dict, source: str | Path | None = None) -> list:
