@@ -183,3 +183,9 @@ def mbtiles_file(tmp_path) -> Path:
     db.commit()
     db.close()
     return path
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: one test process per core plus one, since several tests mostly wait (subprocesses,
+    Xvfb, a real SIGINT) and a waiting test should not leave a core idle."""
+    return (os.cpu_count() or 1) + 1

@@ -6,6 +6,8 @@ import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
 
+import copy  # noqa: E402
+import functools  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -45,6 +47,14 @@ def _open(qtbot, model: ViewerModel):
     return window
 
 
+@functools.cache
+def _builtin_dataset():
+    """The shipped data, loaded once per test process; each window gets its own deep copy."""
+    from terrain_viewer.core.data.layers import open_dataset
+
+    return open_dataset(builtin_paths())
+
+
 @pytest.fixture(autouse=True)
 def fresh_settings(tmp_path_factory, monkeypatch):
     """Each test starts with no remembered window state, folders or recent projects (QSettings)."""
@@ -58,7 +68,7 @@ def fresh_settings(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def hengyang(qtbot, shipped_gpkg):
     """The main window on the shipped data at its first day (23 June 1944)."""
-    model = ViewerModel.open(builtin_paths())
+    model = ViewerModel(copy.deepcopy(_builtin_dataset()), builtin_paths())  # as ViewerModel.open
     model.time.set_t(model.time.start)
     return _open(qtbot, model)
 
