@@ -12,7 +12,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PyQt6.QtGui import QImage  # noqa: E402
+from person import pixels  # noqa: E402
 from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
 from terrain_viewer.core.data.builtin import builtin_paths  # noqa: E402
@@ -21,19 +21,9 @@ from terrain_viewer.core.model import ViewerModel  # noqa: E402
 SIZE = (1000, 700)
 
 
-def image_array(image: QImage) -> np.ndarray:
-    """A QImage as an (H, W, 4) uint8 RGBA array."""
-    image = image.convertToFormat(QImage.Format.Format_RGBA8888)
-    ptr = image.constBits()
-    ptr.setsize(image.sizeInBytes())
-    rows = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
-    return rows[:, : image.width()].copy()
-
-
 def canvas_pixels(window) -> np.ndarray:
     """What the map canvas shows once the latest state is rendered (renders run on a thread)."""
-    assert window.canvas.wait_settled(), "the map did not finish rendering"
-    return image_array(window.canvas.grab().toImage())
+    return pixels(window.canvas)
 
 
 def _open(qtbot, model: ViewerModel):

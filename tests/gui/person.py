@@ -39,7 +39,12 @@ def pixels(widget: QWidget) -> np.ndarray:
     for canvas in [widget, *widget.findChildren(QtMapCanvas)]:
         if isinstance(canvas, QtMapCanvas) and canvas.isVisible():
             assert canvas.wait_settled(), "the map did not finish rendering"
-    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGBA8888)
+    return image_array(widget.grab().toImage())
+
+
+def image_array(image: QImage) -> np.ndarray:
+    """A QImage as an (H, W, 4) uint8 RGBA array."""
+    image = image.convertToFormat(QImage.Format.Format_RGBA8888)
     ptr = image.constBits()
     ptr.setsize(image.sizeInBytes())
     rows = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)

@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from person import pixels
 from PyQt6.QtCore import QPoint, Qt
-from PyQt6.QtGui import QImage
 
 from terrain_viewer.gui import qt_compare
-from terrain_viewer.gui.qt_map_canvas import QtMapCanvas
 
 GREY = np.array([200, 200, 205])  # the test tiles
-
-
-def pixels_of(widget) -> np.ndarray:
-    """A widget's pixels as an (H, W, 4) RGBA array (tests must not ``import conftest``: two exist)."""
-    for canvas in [widget, *widget.findChildren(QtMapCanvas)]:
-        if isinstance(canvas, QtMapCanvas):
-            assert canvas.wait_settled(), "the map did not finish rendering"
-    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGBA8888)
-    ptr = image.constBits()
-    ptr.setsize(image.sizeInBytes())
-    rows = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
-    return rows[:, : image.width()].copy()
 
 
 def grey(pixels: np.ndarray) -> float:
@@ -98,8 +85,8 @@ def test_side_by_side_views_are_linked_and_show_one_group_each(qtbot, quiet, mbt
     view = qt_compare.open_side_by_side(quiet)
     qtbot.addWidget(view)
     qtbot.waitExposed(view)
-    left = pixels_of(view.left)
-    right = pixels_of(view.right)
+    left = pixels(view.left)
+    right = pixels(view.right)
     assert grey(left) < 0.05 and grey(right) > 0.8
     before = quiet.model.view
     view.left.pan_by(120, 0)
