@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-import os
 import re
 import sys
 from pathlib import Path
@@ -108,21 +107,17 @@ def input_files(args: argparse.Namespace) -> list[Path]:
 
 
 # ---- outputs ------------------------------------------------------------------------------
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one does not exist (yet): compare the names
-        return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
-
-
 def check_output(out: Path, overwrite: bool, inputs: list[Path]) -> None:
     """Refuse ``out`` when it is one of the inputs (even with --overwrite) or exists without
     --overwrite (UsageError), or when its folder cannot take it (OutputError)."""
     from terrain_viewer.core.common.atomic import check_target
+    from terrain_viewer.core.common.errors import ExportError
+    from terrain_viewer.core.export.outputs import refuse_inputs  # the one "output is an input" rule
 
-    for path in inputs:
-        if _same_file(out, path):
-            raise UsageError("is one of the inputs; not overwritten (even with --overwrite)", out)
+    try:
+        refuse_inputs(out, inputs, whose="the")
+    except ExportError as exc:
+        raise UsageError(exc.problem, out) from None
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise UsageError("already exists; choose another name or allow overwriting (--overwrite)", out)
     check_target(out, overwrite=True, error=OutputError)

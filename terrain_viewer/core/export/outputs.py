@@ -27,8 +27,10 @@ PARTIAL = re.compile(r"\.(?P<name>.+)\.(?:partial|old)-(?:(?P<pid>\d+)-)?[A-Za-z
 FRAME = re.compile(r"frame_\d{5,}\.png\Z")
 
 
-def refuse_inputs(out: str | Path, inputs: Iterable[str | Path], what: str = "the output") -> None:
-    """Raise ExportError if ``out`` is one of ``inputs`` or a folder that holds one."""
+def refuse_inputs(out: str | Path, inputs: Iterable[str | Path], what: str = "the output",
+                  whose: str = "the export's") -> None:
+    """Raise ExportError if ``out`` is one of ``inputs`` or a folder that holds one (``whose``
+    names the inputs' owner in the message: "the export's", or "the" for any command)."""
     out = Path(out)
     target = _resolved(out)
     for item in inputs:
@@ -37,10 +39,10 @@ def refuse_inputs(out: str | Path, inputs: Iterable[str | Path], what: str = "th
         source = Path(item)
         real = _resolved(source)
         if real == target or _same_file(out, source):
-            raise ExportError(f"{what} is one of the export's inputs ({source}); it is never "
+            raise ExportError(f"{what} is one of {whose} inputs ({source}); it is never "
                               "overwritten, not even with --overwrite", out)
         if target in real.parents:
-            raise ExportError(f"{what} is a folder that holds the export's input {source}; choose "
+            raise ExportError(f"{what} is a folder that holds {whose} input {source}; choose "
                               "another folder", out)
 
 
