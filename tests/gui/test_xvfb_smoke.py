@@ -39,6 +39,14 @@ class Desktop:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> None:
+        folder = self.folder
         read, write = os.pipe()  # Xvfb picks a free display itself and writes its number here
         server = ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"]
         self.xvfb = subprocess.Popen(server, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -57,8 +65,7 @@ class Desktop:
         with open(self.output, "wb") as out:
             self.app = subprocess.Popen(command, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                         cwd=folder)
-        self.window = self.xdo("search", "--sync", "--onlyvisible", "--name", "terrain_viewer",
-                               timeout=90).split()[0]
+        self.window = self.wait_for_window("terrain_viewer", timeout=90)
         geometry = dict(line.split("=") for line in self.xdo("getwindowgeometry", "--shell", self.window)
                         .split())
         self.x, self.y = int(geometry["X"]), int(geometry["Y"])
@@ -71,6 +78,18 @@ class Desktop:
     def xdo(self, *args: str, timeout: float = 30) -> str:
         return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, check=True,
                               timeout=timeout).stdout
+
+    def wait_for_window(self, name: str, timeout: float) -> str:
+        """The X id of the program's visible window named ``name``; fails at once if the program ends."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.alive(), f"the program ended before its window showed:\n{self.said()}"
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name], env=self.env,
+                                   capture_output=True, text=True).stdout.split()
+            if found:
+                return found[0]
+            time.sleep(0.2)
+        raise AssertionError(f"no window named {name!r} after {timeout:.0f} s:\n{self.said()}")
 
     def alive(self) -> bool:
         return self.app.poll() is None
@@ -111,9 +130,12 @@ class Desktop:
         self.xdo("mousemove", str(x), str(y), "sleep", "0.05", "click", "1")
 
     def close(self) -> None:
-        self.shooter.stdin.close()
-        for process in (self.shooter, self.app, self.xvfb):
-            if process.poll() is None:
+        """End the screenshot process, the program and Xvfb (also after a failed start)."""
+        shooter = getattr(self, "shooter", None)
+        if shooter is not None:
+            shooter.stdin.close()
+        for process in (shooter, getattr(self, "app", None), getattr(self, "xvfb", None)):
+            if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:
                     process.wait(10)
