@@ -122,27 +122,26 @@ def title_card(background: np.ndarray, title: str, subtitle: str, dpi: float) ->
     return np.asarray(canvas.buffer_rgba()).copy()
 
 
-def finish_frame(rgba: np.ndarray, i: int, finish: Finish | str | Path | None) -> bytes | str:
+def finish_frame(rgba: np.ndarray, i: int, finish: Finish | str | Path | None) -> np.ndarray | str:
     """Frame ``i`` written as ``frame_00001.png`` into the PNG folder (if any) and returned as the
-    bytes its video writer takes, or, without a video, the PNG's name. (A folder alone means PNG
-    frames only; None means RGB bytes only.) Pillow's encoders release the GIL: fine on a thread."""
+    C-contiguous RGBA array its video writer takes, or, without a video, the PNG's name. (A folder
+    alone means PNG frames only; None means the array only.) PNG encoding releases the GIL: fine
+    on a thread."""
     from PIL import Image
 
     if not isinstance(finish, Finish):
         finish = Finish(folder=str(finish)) if finish is not None else Finish(video="mp4")
-    image = Image.fromarray(rgba)
     name = frame_name(i)
     if finish.folder is not None:
         path = Path(finish.folder) / name
+        image = Image.fromarray(rgba)
         try:  # no tIME chunk: deterministic
             png = image if finish.alpha else image.convert("RGB")
             png.save(path, format="PNG", compress_level=PNG_COMPRESS)
         except OSError as exc:
             raise write_error(exc, path) from exc
-    if finish.video == "mov":
-        return image.convert("RGBA").tobytes()
-    if finish.video:
-        return image.convert("RGB").tobytes()
+    if finish.video:  # the writers take RGBA (MP4, .mov: ffmpeg converts; GIF: the writer)
+        return np.ascontiguousarray(rgba, dtype=np.uint8)
     return name
 
 
