@@ -18,33 +18,45 @@ def legend(items: list[Item], t: float | None = None, view: tuple | None = None)
 
     With ``t`` (and ``view``), only what the frame draws: layers with features at ``t`` inside
     ``view``, and of those only the kinds and sides drawn (named by the data)."""
+    return combine([item_entries(item, t, view) for item in reversed(items)])
+
+
+def combine(parts: list[list[tuple]]) -> list[tuple]:
+    """The (handle, label) pairs of ``item_entries`` parts (top layer first), each name once."""
     entries, seen = [], set()
-    for item in reversed(items):
-        style = clean_style(item.state.name, item.state.style)
-        if isinstance(item.obj, RasterLayer):
-            if item.obj.kind == "elevation" and "Contours" not in seen and _raster_in(item.obj, view):
-                seen.add("Contours")
-                entries.append(contour_entry(style, item.obj.tags.get("reconstructed") == "yes"))
-            continue
-        layer = item.obj
-        gdf = layer.gdf if t is None else _drawn(layer, t, view)
-        if gdf is None or not len(gdf):
-            continue
-        kinds = set(gdf["kind"].dropna().astype(str)) if "kind" in gdf.columns else set()
-        if t is not None and "side" in gdf.columns and getattr(layer, "side_names", None):
-            drawn = set(gdf["side"].dropna().astype(str))
-            layer = copy.copy(layer)  # the same layer naming only the sides drawn
-            layer.side_names = {k: v for k, v in item.obj.side_names.items() if k in drawn}
-        for handle, label in legend_entries(layer, layer.geometry_type, style, kinds):
-            if label not in seen:
-                seen.add(label)
+    for part in parts:
+        for handle, label, name in part:
+            if name not in seen:
+                seen.add(name)
                 entries.append((handle, label))
     return entries
 
 
-def _drawn(layer, t: float, view: tuple | None):
-    """The features of ``layer`` drawn at ``t`` inside ``view``."""
-    gdf = layer.features_at(t)
+def item_entries(item: Item, t: float | None = None, view: tuple | None = None, features=None) -> list[tuple]:
+    """One layer's (handle, label, name) legend entries (``legend`` keeps the first of each name);
+    ``features`` are the layer's features at ``t`` when already known."""
+    style = clean_style(item.state.name, item.state.style)
+    if isinstance(item.obj, RasterLayer):
+        if item.obj.kind == "elevation" and _raster_in(item.obj, view):
+            handle, label = contour_entry(style, item.obj.tags.get("reconstructed") == "yes")
+            return [(handle, label, "Contours")]
+        return []
+    layer = item.obj
+    gdf = layer.gdf if t is None else _drawn(layer, t, view, features)
+    if gdf is None or not len(gdf):
+        return []
+    kinds = set(gdf["kind"].dropna().astype(str)) if "kind" in gdf.columns else set()
+    if t is not None and "side" in gdf.columns and getattr(layer, "side_names", None):
+        drawn = set(gdf["side"].dropna().astype(str))
+        layer = copy.copy(layer)  # the same layer naming only the sides drawn
+        layer.side_names = {k: v for k, v in item.obj.side_names.items() if k in drawn}
+    entries = legend_entries(layer, layer.geometry_type, style, kinds)
+    return [(handle, label, label) for handle, label in entries]
+
+
+def _drawn(layer, t: float, view: tuple | None, features=None):
+    """The features of ``layer`` drawn at ``t`` inside ``view`` (of ``features``, its features at ``t``)."""
+    gdf = layer.features_at(t) if features is None else features
     if view is None or not len(gdf):
         return gdf
     x0, y0, x1, y1 = view

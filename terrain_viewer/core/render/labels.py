@@ -22,7 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import matplotlib.patheffects as pe
-import numpy as np
 from matplotlib.colors import to_rgba
 from matplotlib.transforms import Bbox
 
@@ -94,25 +93,25 @@ class BoxIndex:
         for box in boxes:
             self.add(box)
 
-    def _span(self, x0: float, y0: float, x1: float, y1: float):
-        c = self.cell
-        for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
-            for j in range(math.floor(y0 / c), math.floor(y1 / c) + 1):
-                yield i, j
-
     def add(self, box) -> None:
-        extents = tuple(float(v) for v in (box.extents if isinstance(box, Bbox) else box))
-        if not np.isfinite(extents).all() or extents[2] - extents[0] > 1e6:
+        x0, y0, x1, y1 = extents = tuple(float(v) for v in (box.extents if isinstance(box, Bbox) else box))
+        if not all(map(math.isfinite, extents)) or x1 - x0 > 1e6:
             return
-        for cell in self._span(*extents):
-            self._cells[cell].append(extents)
+        c, cells = self.cell, self._cells
+        rows = range(math.floor(y0 / c), math.floor(y1 / c) + 1)
+        for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
+            for j in rows:
+                cells[i, j].append(extents)
 
     def overlaps(self, extents: tuple) -> bool:
         x0, y0, x1, y1 = extents
-        for cell in self._span(*extents):
-            for a0, b0, a1, b1 in self._cells.get(cell, ()):
-                if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
-                    return True
+        c, cells = self.cell, self._cells
+        rows = range(math.floor(y0 / c), math.floor(y1 / c) + 1)
+        for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
+            for j in rows:
+                for a0, b0, a1, b1 in cells.get((i, j), ()):
+                    if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
+                        return True
         return False
 
     def containing(self, px: float, py: float) -> list[tuple]:
@@ -181,6 +180,7 @@ class LabelPlanner:
     def __init__(self, family: str | None = None):
         self.family = family  # a font family put first for every label (None: the painters')
         self._sizes: dict[tuple, tuple[float, float]] = {}
+        self._prepared_cache: dict[tuple, tuple] = {}
         self._memory: dict[tuple, int] = {}
         self._last: tuple | None = None  # (t, frame size) of the last plan
         self._after: float | None = None  # the next plan follows the plan at this time
@@ -240,20 +240,8 @@ class LabelPlanner:
 
     def _place(self, ax, renderer, spec: LabelSpec, anchor, index: BoxIndex, symbols: BoxIndex,
                frame, scale: float, height: float, remembered: int | None) -> tuple[Placed, int] | None:
-        props = dict(spec.props)
-        along = props.pop("along", None)
-        if self.family:
-            family = props.get("family", [])
-            family = [family] if isinstance(family, str) else list(family)
-            props["family"] = [self.family, *[f for f in family if f != self.family]]
-        w, h = self._size(ax, renderer, spec.text, props)
-        least = min_text_px(spec.priority, height)
-        for _ in range(3):  # raise the font size to the minimum (text height grows with it)
-            if h >= least:
-                break
-            props["fontsize"] = round(self._fontsize(props) * least / h * 1.01, 2)
-            w, h = self._size(ax, renderer, spec.text, props)
-        rotation = _angle(ax, spec, along)
+        w, h, props, frozen = self._prepared(ax, renderer, spec, height)
+        rotation = _angle(ax, spec, spec.props.get("along"))
         d = spec.offset * scale
         own = symbols.containing(*anchor)  # the anchor's own symbol: start just outside it
         if own:
@@ -269,11 +257,35 @@ class LabelPlanner:
             box = text_box(*anchor, w, h, dx, dy, ha, va, rotation)
             if _inside(box, frame) and not index.overlaps(box):
                 if spec.alpha < 1.0:  # fades with its feature (a text sprite per fade step)
-                    props["alpha"] = spec.alpha
-                frozen = tuple(sorted((key, tuple(v) if isinstance(v, list) else v)
-                                      for key, v in props.items()))
+                    frozen = _frozen({**props, "alpha": spec.alpha})
                 return Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h), k
         return None
+
+    def _prepared(self, ax, renderer, spec: LabelSpec, height: float) -> tuple[float, float, dict, tuple]:
+        """The text's size in pixels and its final properties (font size raised to the minimum),
+        as a dict and frozen; worked out once per text, properties, font family and frame height."""
+        least = min_text_px(spec.priority, height)
+        key = (spec.text, repr(sorted((k, v) for k, v in spec.props.items() if k != "along")), self.family,
+               least, ax.figure.dpi)
+        hit = self._prepared_cache.get(key)
+        if hit is not None:
+            return hit
+        props = dict(spec.props)
+        props.pop("along", None)
+        if self.family:
+            family = props.get("family", [])
+            family = [family] if isinstance(family, str) else list(family)
+            props["family"] = [self.family, *[f for f in family if f != self.family]]
+        w, h = self._size(ax, renderer, spec.text, props)
+        for _ in range(3):  # raise the font size to the minimum (text height grows with it)
+            if h >= least:
+                break
+            props["fontsize"] = round(self._fontsize(props) * least / h * 1.01, 2)
+            w, h = self._size(ax, renderer, spec.text, props)
+        hit = self._prepared_cache[key] = (w, h, props, _frozen(props))
+        if len(self._prepared_cache) > 20_000:
+            self._prepared_cache.clear()
+        return hit
 
     @staticmethod
     def _fontsize(props: dict) -> float:
@@ -301,6 +313,11 @@ class LabelPlanner:
         if self._probe is not None:
             self._probe.remove()
             self._probe = None
+
+
+def _frozen(props: dict) -> tuple:
+    """Text properties as a sorted tuple (lists as tuples): part of a placed label's key."""
+    return tuple(sorted((key, tuple(v) if isinstance(v, list) else v) for key, v in props.items()))
 
 
 def _keys(specs: list[LabelSpec]) -> list[tuple]:

@@ -38,27 +38,42 @@ def drawn_signature(gdf, view: Extent) -> tuple:
 
 
 class LegendCache:
-    """Legend entries by the signature of the frame's layers."""
+    """Legend entries by the signature of the frame's layers; each layer's own entries by its
+    signature, so a day on which one dated layer changes works out that layer's entries only."""
 
     def __init__(self) -> None:
         self._legends: OrderedDict[tuple, list] = OrderedDict()
         self._signatures: OrderedDict[tuple, tuple] = OrderedDict()
+        self._parts: OrderedDict[tuple, list] = OrderedDict()
 
     def clear(self) -> None:
         self._legends.clear()
         self._signatures.clear()
+        self._parts.clear()
 
     def entries(self, items: list[Item], t: float, view: Extent, features: Callable[[Item, float], object]
                 ) -> list[tuple]:
         """``annotations.legend(items, t, view)``; ``features(item, t)`` gives a layer's features."""
-        key = (rounded(view), tuple(self._part(item, t, view, features) for item in items))
+        parts = [self._part(item, t, view, features) for item in items]
+        key = (rounded(view), tuple(parts))
         hit = self._legends.get(key)
         if hit is None:
-            hit = self._legends[key] = notes.legend(items, t, view)
-            while len(self._legends) > LEGENDS:
-                self._legends.popitem(last=False)
+            pairs = reversed(list(zip(items, parts, strict=True)))
+            hit = self._legends[key] = notes.combine([self._entries(item, part, t, view, features)
+                                                      for item, part in pairs])
+            _trim(self._legends, LEGENDS)
         else:
             self._legends.move_to_end(key)
+        return hit
+
+    def _entries(self, item: Item, part: tuple, t: float, view: Extent, features) -> list[tuple]:
+        """``annotations.item_entries`` of one layer, cached by its signature (and the view)."""
+        key = (rounded(view), part)
+        hit = self._parts.get(key)
+        if hit is None:
+            known = features(item, t) if isinstance(item.obj, Layer) else None
+            hit = self._parts[key] = notes.item_entries(item, t, view, known)
+            _trim(self._parts, SIGNATURES)
         return hit
 
     def _part(self, item: Item, t: float, view: Extent, features) -> tuple:
@@ -76,6 +91,10 @@ class LegendCache:
         if signature is None or signature[0] is not obj:
             signature = (obj, drawn_signature(features(item, t), view))
             self._signatures[key[:1] + key[2:]] = signature
-            while len(self._signatures) > SIGNATURES:
-                self._signatures.popitem(last=False)
+            _trim(self._signatures, SIGNATURES)
         return (*part, signature[1])
+
+
+def _trim(cache: OrderedDict, size: int) -> None:
+    while len(cache) > size:
+        cache.popitem(last=False)
