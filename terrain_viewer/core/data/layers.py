@@ -27,10 +27,11 @@ from terrain_viewer.core.data.geomcheck import (
     crs_name,
     drop_nonfinite,
 )
+from terrain_viewer.core.data.keyframes import KeyframeFrames
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
 from terrain_viewer.core.data.roles import detect_role, layer_metadata, lonlat_bounds, side_names
 from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
-from terrain_viewer.core.temporal.tracks import Tracks, interpolate_points, morph_line
+from terrain_viewer.core.temporal.tracks import Tracks
 
 TIME_COLUMNS = ("start_date", "end_date")
 KEYFRAME_IDS = ("unit_id", "line_id")
@@ -67,6 +68,7 @@ class Layer:
     side_names: dict[str, str] = field(default_factory=dict)
     time_offset: float = 0.0
     lonlat_bounds: tuple[float, float, float, float] | None = None
+    _frames: KeyframeFrames | None = field(default=None, repr=False, compare=False)
 
     def _shifted(self, extent: tuple[float, float] | None) -> tuple[float, float] | None:
         return None if extent is None else (extent[0] + self.time_offset, extent[1] + self.time_offset)
@@ -110,22 +112,10 @@ class Layer:
         return np.flatnonzero((self.times.start < day + 1) & (self.times.end > day))
 
     def _keyframes_at(self, t: float) -> gpd.GeoDataFrame:
-        state = self.tracks.state(t)
-        out = self.gdf.iloc[state.rows].copy()
-        geoms = self.gdf.geometry.values
-        here = np.asarray(geoms[state.rows])
-        moving = state.next_rows >= 0
-        if not moving.any():
-            return out
-        there = here.copy()
-        there[moving] = np.asarray(geoms[state.next_rows[moving]])
-        if self.geometry_type.endswith("Point"):
-            moved = interpolate_points(here, there, np.where(moving, state.fraction, 0.0))
-        else:
-            moved = [morph_line(a, b, f) for a, b, f in zip(here, there, state.fraction, strict=True)]
-        out["geometry"] = gpd.GeoSeries(moved, index=out.index, crs=self.gdf.crs)
-        out["progress"] = state.fraction
-        return out
+        frames = self._frames
+        if frames is None or frames.gdf is not self.gdf:
+            frames = self._frames = KeyframeFrames(self.gdf, self.geometry_type.endswith("Point"))
+        return frames.at(self.tracks.state(t))
 
 
 @dataclass

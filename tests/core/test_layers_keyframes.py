@@ -1,0 +1,92 @@
+"""Keyframed layers at any time: the cached, vectorised ``features_at`` gives exactly what the
+plain per-call computation gave (rows, attributes, dtypes, index, moved geometry, progress)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from terrain_viewer.core.data.layers import Layer, open_dataset
+from terrain_viewer.core.temporal.tracks import interpolate_points, morph_line
+
+
+def reference(layer: Layer, t: float) -> gpd.GeoDataFrame:
+    """``features_at`` of a keyframed layer as it was computed before the cache (one take per call)."""
+    state = layer.tracks.state(t - layer.time_offset)
+    out = layer.gdf.iloc[state.rows].copy()
+    geoms = layer.gdf.geometry.values
+    here = np.asarray(geoms[state.rows])
+    moving = state.next_rows >= 0
+    if not moving.any():
+        return out
+    there = here.copy()
+    there[moving] = np.asarray(geoms[state.next_rows[moving]])
+    if layer.geometry_type.endswith("Point"):
+        moved = interpolate_points(here, there, np.where(moving, state.fraction, 0.0))
+    else:
+        moved = [morph_line(a, b, f) for a, b, f in zip(here, there, state.fraction, strict=True)]
+    out["geometry"] = gpd.GeoSeries(moved, index=out.index, crs=layer.gdf.crs)
+    out["progress"] = state.fraction
+    return out
+
+
+def assert_same(got: gpd.GeoDataFrame, want: gpd.GeoDataFrame) -> None:
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert type(got) is type(want) and got.crs == want.crs and got.geometry.name == want.geometry.name
+    a, b = shapely.get_coordinates(got.geometry.values), shapely.get_coordinates(want.geometry.values)
+    assert a.shape == b.shape and a.tobytes() == b.tobytes()  # bit for bit
+
+
+def random_times(ds, n: int, seed: int) -> np.ndarray:
+    lo, hi = ds.animation_extent
+    rng = np.random.default_rng(seed)
+    days = np.arange(np.floor(lo) - 1, hi + 2)  # keyframe instants, before the first and after the last
+    return np.r_[rng.uniform(lo - 2, hi + 2, n), days, rng.choice(days, n) + 1 / 12]
+
+
+def test_shipped_units_and_front_lines_match_the_per_call_computation(shipped_gpkg):
+    ds = open_dataset([shipped_gpkg])
+    moving = [layer for layer in ds.layers if layer.role == "keyframes"]
+    assert {layer.geometry_type for layer in moving} >= {"Point", "LineString"}
+    for layer in moving:
+        layer.time_offset = 0.25
+        for t in random_times(ds, 150, seed=len(layer.name)):
+            assert_same(layer.features_at(t), reference(layer, t))
+
+
+def test_a_changed_result_does_not_change_the_next_one(small_gpkg):
+    units = open_dataset([small_gpkg]).layer("units")
+    t0, t1 = units.dated_extent
+    for t in (t0, t0 + 0.5, t1 - 0.5):
+        first = units.features_at(t)
+        first["designation"] = "changed"
+        first["geometry"] = shapely.points(np.zeros(len(first)), np.zeros(len(first)))
+        if "progress" in first.columns:
+            first["progress"] = -1.0
+        assert_same(units.features_at(t), reference(units, t))
+
+
+@pytest.mark.parametrize("extra", [None, "progress"])
+def test_many_units_match_on_random_dates(tmp_path, extra):
+    """200 units over 30 days, some dying early, one column already named ``progress``."""
+    rng = np.random.default_rng(7)
+    n_units, days = 200, 30
+    day = np.repeat(np.arange(days), n_units)
+    unit = np.tile(np.arange(n_units), days)
+    keep = rng.random(len(day)) > 0.3 + 0.5 * (unit % 5 == 0) * (day > 20)
+    dates = pd.date_range("1944-06-23", periods=days).strftime("%Y-%m-%d").to_numpy()
+    frame = {"unit_id": np.char.add("u", unit[keep].astype(str)), "start_date": dates[day[keep]],
+             "end_date": dates[day[keep]], "strength": rng.random(keep.sum())}
+    if extra:
+        frame[extra] = rng.random(keep.sum())
+    path = tmp_path / "units.gpkg"
+    xy = rng.uniform([112.5, 26.8], [112.7, 27.0], size=(keep.sum(), 2))
+    gpd.GeoDataFrame(frame, geometry=shapely.points(xy), crs=4326).to_file(path, layer="units")
+    ds = open_dataset([path])
+    layer = ds.layer("units")
+    assert layer.role == "keyframes"
+    for t in random_times(ds, 100, seed=3):
+        assert_same(layer.features_at(t), reference(layer, t))
