@@ -32,7 +32,7 @@ from terrain_viewer.core.data import readers as io
 from terrain_viewer.core.data.layers import open_dataset
 from terrain_viewer.core.data.validate import validate_file
 
-EXAMPLES = int(os.environ.get("TERRAIN_VIEWER_FUZZ_EXAMPLES", "120"))  # the nightly run asks for more
+EXAMPLES = int(os.environ.get("TERRAIN_VIEWER_FUZZ_EXAMPLES", "50"))  # the nightly run asks for 1,000
 FUZZ = settings(max_examples=EXAMPLES, deadline=3000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 ALARM_SECONDS = 20
@@ -252,7 +252,7 @@ def test_damaged_project_files_load_or_raise_project_error(tmp_path, how):
 
 @pytest.mark.slow
 def test_the_same_fuzzing_with_a_thousand_examples_each():
-    """Nightly (``pytest -m slow``): every fuzz test above with 1,000 examples instead of 120."""
+    """Nightly (``pytest -m slow``): every fuzz test above with 1,000 examples instead of 50."""
     env = {**os.environ, "TERRAIN_VIEWER_FUZZ_EXAMPLES": "1000"}
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "not slow", __file__],
                          env=env, capture_output=True, text=True, timeout=3600)
