@@ -249,7 +249,9 @@ class MapRenderer(BackgroundMixin):
         """Every label of the frame, placed in one plan clear of the symbols and the furniture; each
         label's text is drawn once into a sprite and only placed (at its anchor's pixel) per frame."""
         ax = self._fig.axes[0]
-        plan = self.planner.plan(ax, self._canvas.get_renderer(), self._specs, self.last_symbol_boxes,
+        # texts are measured with the text sprites' renderer (same dpi, same sizes): a new label's
+        # layout is then worked out once for the plan and its sprite
+        plan = self.planner.plan(ax, self._texts.canvas.get_renderer(), self._specs, self.last_symbol_boxes,
                                  [tuple(b.extents) for b in furniture], t=t)
         self.last_labels = plan
         self.last_label_boxes = [p.bbox for p in plan]

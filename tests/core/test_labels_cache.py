@@ -1,0 +1,86 @@
+"""The label planner's and the legend's per-text and per-layer caches give what a fresh computation
+gives: a planner that planned other frames (other fonts, fading labels) plans a frame like a new
+one, and the legend of a day on which one dated layer changes is the legend made afresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from terrain_viewer.core.data.builtin import builtin_paths
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render import annotations as notes
+from terrain_viewer.core.render.items import visible_items
+from terrain_viewer.core.render.labels import PRIORITY, LabelPlanner, LabelSpec
+from terrain_viewer.core.render.legend_cache import LegendCache
+from terrain_viewer.core.render.sprites import new_figure
+from terrain_viewer.core.temporal.timeline import day_number
+
+
+@pytest.fixture()
+def axes():
+    fig, canvas = new_figure(800, 450, 100.0, "white")
+    ax = fig.axes[0]
+    ax.set_xlim(0, 800)
+    ax.set_ylim(0, 450)
+    return ax, canvas.get_renderer()
+
+
+def specs(alpha: float = 1.0) -> list[LabelSpec]:
+    props = {"fontsize": 3, "fontweight": "bold", "family": ["DejaVu Sans"]}
+    return [LabelSpec(200, 200, "Hill 227.7", PRIORITY["place"], dict(props), alpha=alpha),
+            LabelSpec(420, 260, "10D", PRIORITY["unit"], dict(props)),
+            LabelSpec(600, 120, "Lei River", PRIORITY["river"], {"fontsize": 9, "along": (1.0, 0.4)},
+                      centred=True)]
+
+
+def placed(plan) -> list[tuple]:
+    return [(p.spec.text, p.dx, p.dy, p.ha, p.va, round(p.rotation, 6), p.props, p.box) for p in plan]
+
+
+def test_a_planner_that_planned_other_labels_plans_like_a_new_one(axes):
+    ax, renderer = axes
+    used = LabelPlanner()
+    used.plan(ax, renderer, specs(alpha=0.4))  # the same texts, fading
+    used.family = "DejaVu Serif"
+    used.plan(ax, renderer, specs())
+    used.family = None
+    assert placed(used.plan(ax, renderer, specs())) == placed(LabelPlanner().plan(ax, renderer, specs()))
+
+
+def test_the_font_family_and_the_fade_of_a_label_reach_its_properties(axes):
+    ax, renderer = axes
+    planner = LabelPlanner()
+
+    def props(plan) -> dict[str, dict]:
+        return {p.spec.text: dict(p.props) for p in plan}
+
+    plain = props(planner.plan(ax, renderer, specs()))
+    planner.family = "DejaVu Serif"
+    serif = props(planner.plan(ax, renderer, specs()))
+    planner.family = None
+    fading = props(planner.plan(ax, renderer, specs(alpha=0.4)))
+    again = props(planner.plan(ax, renderer, specs()))
+    assert serif["10D"]["family"][0] == "DejaVu Serif" and plain["10D"]["family"][0] == "DejaVu Sans"
+    assert fading["Hill 227.7"]["alpha"] == 0.4
+    assert "alpha" not in fading["10D"]
+    assert "alpha" not in again["Hill 227.7"]  # not kept by the cache
+    assert again == plain
+    assert plain["10D"]["fontsize"] > 3  # raised to the least text height
+
+
+def test_the_legend_of_a_dated_layer_day_is_the_legend_made_afresh():
+    model = ViewerModel.open(builtin_paths())
+    items = visible_items(model)
+    cut = next(i for i, item in enumerate(items) if item.moves)
+    dated = [i for i in items[:cut] if i.dated]
+    start, end = int(model.time.start), int(model.time.end)
+    days = [d for d in range(start + 1, end + 1) if any(i.key(d + 0.5) != i.key(d - 0.5) for i in dated)]
+    assert days
+    legends = LegendCache()
+    noon = day_number(dt.date(1944, 7, 11)) + 0.5
+    for t in [noon, *[d + h for d in days for h in (-0.5, 0.5)], noon]:
+        cached = legends.entries(items, t, model.view, lambda item, when: item.obj.features_at(when))
+        direct = notes.legend(items, t, model.view)
+        assert [label for _, label in cached] == [label for _, label in direct]
