@@ -203,18 +203,16 @@ def test_bad_outputs_are_refused_with_the_file_named(model, tmp_path):
 def test_a_full_disk_is_one_clear_error_and_leaves_no_output(model, tmp_path, monkeypatch):
     import errno
 
-    from PIL import Image as PILImage
-
-    real_save = PILImage.Image.save
+    real_write = Path.write_bytes
     calls = []
 
-    def save(self, fp, *a, **kw):
-        calls.append(fp)
+    def write_bytes(self, data):  # the third PNG frame finds the disk full
+        calls.append(self)
         if len(calls) == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_save(self, fp, *a, **kw)
+        return real_write(self, data)
 
-    monkeypatch.setattr(PILImage.Image, "save", save)
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
     with pytest.raises(ExportError, match="disk is full") as info:
         run_export(model, settings(), tmp_path / "frames")
     assert info.value.file == str(tmp_path / "frames")  # the output, not a hidden frame inside it
