@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 import machine  # noqa: E402 - benchmarks/ on the path first
+import peers  # noqa: E402
 import seen  # noqa: E402
 
 CASES: dict[str, Callable[[argparse.Namespace], dict]] = {}
@@ -235,6 +236,7 @@ for _fmt in ("png", "mp4"):
 
 
 CASES.update(seen.CASES)
+CASES.update(peers.CASES)
 NOTES = {"median_ms", "p95_ms", "median_fps", "n", "peak_rss_mb", "child_peak_rss_mb", "load_before",
          "load_after"}
 
