@@ -41,9 +41,9 @@ def cues(model: ViewerModel, times: np.ndarray, fps: float, first_frame: int = 0
         for k, t in enumerate(times):
             gdf = layer.features_at(float(t))
             ids = gdf["feature_id"] if "feature_id" in gdf.columns else gdf.index
-            for key, row in zip(ids, gdf.itertuples(index=False), strict=True):
+            for key, title in zip(ids, _titles(gdf), strict=True):
                 active.setdefault(key, []).append(k)
-                titles[key] = _title(row)
+                titles[key] = title
         for key, frames in active.items():
             for lo, hi in _runs(frames):
                 day = to_date(float(times[lo])).strftime("%-d %B %Y")
@@ -55,12 +55,12 @@ def cues(model: ViewerModel, times: np.ndarray, fps: float, first_frame: int = 0
     return out
 
 
-def _title(row) -> str:
-    for name in ("title", "name_en", "name"):
-        value = getattr(row, name, None)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return ""
+def _titles(gdf) -> list[str]:
+    """Each row's title: its first non-blank ``title``, ``name_en`` or ``name`` (read by column:
+    ``itertuples`` over every column, geometry included, cost more than the rest of the cues)."""
+    columns = [gdf[name].tolist() for name in ("title", "name_en", "name") if name in gdf.columns]
+    return [next((v.strip() for v in values if isinstance(v, str) and v.strip()), "")
+            for values in zip(*columns, strict=True)] if columns else [""] * len(gdf)
 
 
 def _runs(frames: list[int]) -> list[tuple[int, int]]:
