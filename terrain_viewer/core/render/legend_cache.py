@@ -54,21 +54,21 @@ class LegendCache:
     def entries(self, items: list[Item], t: float, view: Extent, features: Callable[[Item, float], object]
                 ) -> list[tuple]:
         """``annotations.legend(items, t, view)``; ``features(item, t)`` gives a layer's features."""
-        parts = [self._part(item, t, view, features) for item in items]
-        key = (rounded(view), tuple(parts))
+        where = rounded(view)
+        parts = [self._part(item, t, view, features, where) for item in items]
+        key = (where, tuple(parts))
         hit = self._legends.get(key)
         if hit is None:
             pairs = reversed(list(zip(items, parts, strict=True)))
-            hit = self._legends[key] = notes.combine([self._entries(item, part, t, view, features)
+            hit = self._legends[key] = notes.combine([self._entries(item, (where, part), t, view, features)
                                                       for item, part in pairs])
             _trim(self._legends, LEGENDS)
         else:
             self._legends.move_to_end(key)
         return hit
 
-    def _entries(self, item: Item, part: tuple, t: float, view: Extent, features) -> list[tuple]:
-        """``annotations.item_entries`` of one layer, cached by its signature (and the view)."""
-        key = (rounded(view), part)
+    def _entries(self, item: Item, key: tuple, t: float, view: Extent, features) -> list[tuple]:
+        """``annotations.item_entries`` of one layer, cached by its signature and the view (``key``)."""
         hit = self._parts.get(key)
         if hit is None:
             known = features(item, t) if isinstance(item.obj, Layer) else None
@@ -76,7 +76,7 @@ class LegendCache:
             _trim(self._parts, SIGNATURES)
         return hit
 
-    def _part(self, item: Item, t: float, view: Extent, features) -> tuple:
+    def _part(self, item: Item, t: float, view: Extent, features, where: tuple) -> tuple:
         obj, state = item.obj, item.state
         part = (state.name, id(obj), state.opacity, repr(sorted(state.style.items())), item.position,
                 getattr(obj, "geometry_type", None), repr(getattr(obj, "side_names", None)),
@@ -86,7 +86,7 @@ class LegendCache:
         if obj.role == "keyframes":
             return (*part, drawn_signature(features(item, t), view))
         rows = obj.active_rows(t)
-        key = (id(obj), obj, b"all" if rows is None else rows.tobytes(), rounded(view))
+        key = (id(obj), obj, b"all" if rows is None else rows.tobytes(), where)
         signature = self._signatures.get(key[:1] + key[2:])
         if signature is None or signature[0] is not obj:
             signature = (obj, drawn_signature(features(item, t), view))
