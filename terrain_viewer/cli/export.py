@@ -71,8 +71,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from terrain_viewer.core.export.run import prepare_workers, run_export
 
     settings = build_settings(args)
-    if settings.workers != 1:
-        prepare_workers()  # the workers' server preloads while the data opens
+    if settings.may_use_workers():
+        prepare_workers()  # the workers' server preloads while the data opens (not on 2 cores)
     model, _ = open_model(args)
     inputs = [*args.files, *model.paths, args.settings]
     if args.save_settings:

@@ -109,3 +109,12 @@ def test_files_that_are_not_settings_are_refused_whole(tmp_path):
 def test_auto_workers_follow_the_machine_and_the_length(cpus, frames, expected):
     assert ExportSettings(workers=0).worker_count(frames, cpus=cpus) == expected
     assert ExportSettings(workers=3).worker_count(frames, cpus=cpus) == 3  # a given count is kept
+
+
+@pytest.mark.parametrize("workers, cpus, expected", [(0, 2, False), (0, 1, False), (0, 4, True),
+                                                     (1, 8, False), (2, 2, True)])
+def test_the_workers_server_is_started_only_when_workers_may_be_used(workers, cpus, expected):
+    settings = ExportSettings(workers=workers)
+    assert settings.may_use_workers(cpus=cpus) is expected
+    # never wrong the other way: whenever a worker count above 1 is possible, it says so
+    assert expected or all(settings.worker_count(n, cpus=cpus) == 1 for n in (1, 120, 10_000, 100_000))

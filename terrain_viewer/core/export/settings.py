@@ -204,6 +204,13 @@ class ExportSettings:
             return 1
         return max(1, min(cpus - 1, frames // FRAMES_PER_WORKER, MAX_AUTO_WORKERS))
 
+    def may_use_workers(self, cpus: int | None = None) -> bool:
+        """Whether ``worker_count`` can come out above 1 for some length of export (then the
+        workers' server is worth starting early: on 2 cores ``auto`` never uses one)."""
+        if self.workers != AUTO:
+            return self.workers > 1
+        return (cpus or available_cpus()) > 2
+
     def make_camera(self, default_view, source: str | Path | None = None) -> Camera:
         try:
             if self.camera:
