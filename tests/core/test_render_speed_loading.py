@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from terrain_viewer.core.data import readers
@@ -24,8 +25,12 @@ def units_file(tmp_path_factory) -> Path:
 READ_FILE = readers.gpd.read_file
 
 
+READ_ARROW = readers.pyogrio.read_arrow
+
+
 def load(path: Path, arrow: bool, monkeypatch):
-    """The dataset of ``path`` and how ``read_file`` was asked to read (``use_arrow`` of each call)."""
+    """The dataset of ``path`` and how it was read: ``use_arrow`` of each ``read_file`` call, and
+    "read_arrow" for each direct Arrow read (large point layers, their WKB read by numpy)."""
     monkeypatch.setattr(readers, "USE_ARROW", arrow)
     calls = []
 
@@ -33,7 +38,12 @@ def load(path: Path, arrow: bool, monkeypatch):
         calls.append(kwargs.get("use_arrow"))
         return READ_FILE(*args, **kwargs)
 
+    def read_arrow(*args, **kwargs):
+        calls.append("read_arrow")
+        return READ_ARROW(*args, **kwargs)
+
     monkeypatch.setattr(readers.gpd, "read_file", read_file)
+    monkeypatch.setattr(readers.pyogrio, "read_arrow", read_arrow)
     return open_dataset([path]), calls
 
 
@@ -42,9 +52,10 @@ def test_a_large_layer_read_through_arrow_is_the_layer_read_plainly(units_file, 
     assert readers.ARROW_FROM <= 300 * 90
     arrow, arrow_calls = load(units_file, True, monkeypatch)
     plain, plain_calls = load(units_file, False, monkeypatch)
-    assert arrow_calls == [True] and plain_calls == [None]
+    assert arrow_calls == ["read_arrow"] and plain_calls == [None]
     a, p = arrow.layer("units"), plain.layer("units")
     assert a.role == p.role == "keyframes" and len(a.gdf) == len(p.gdf) == 27_000
+    pd.testing.assert_frame_equal(a.gdf.to_wkb(), p.gdf.to_wkb(), check_exact=True)  # the same layer
     for t in np.linspace(*arrow.time_extent, 7):
         fa, fp = a.features_at(t), p.features_at(t)
         assert list(fa["unit_id"]) == list(fp["unit_id"])

@@ -13,11 +13,13 @@ from pyproj.exceptions import ProjError
 from terrain_viewer.core.data import readers as io
 
 
-def check_crs(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
+def check_crs(gdf: gpd.GeoDataFrame, path: Path, name: str,
+              bounds: tuple[float, float, float, float] | None = None) -> None:
+    """DataError without a CRS, or when degrees go beyond ±180/±90 (``bounds``: its total bounds)."""
     if gdf.crs is None:
         raise io.data_error("no CRS (coordinate reference system); cannot place it on the map", path, name)
     if gdf.crs.is_geographic and not gdf.empty:
-        x0, y0, x1, y1 = gdf.total_bounds
+        x0, y0, x1, y1 = gdf.total_bounds if bounds is None else bounds
         if max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90:
             raise io.data_error(
                 f"coordinates up to ({x1:.0f}, {y1:.0f}) do not fit its CRS "
@@ -71,3 +73,19 @@ def clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
     if len(base) > 1:
         warns.append(f"mixed geometry types in one layer: {', '.join(sorted(types))}")
     return gdf
+
+
+def points_to_crs(gdf: gpd.GeoDataFrame, crs: CRS, problems: list[str], why: str) -> gpd.GeoDataFrame | None:
+    """``gdf.to_crs(crs)`` then ``drop_nonfinite`` for a layer of 2D points, the same values, one
+    point made per row (not a copy then new coordinates); None for other layers (use ``to_crs``)."""
+    geoms = np.asarray(gdf.geometry.values)
+    if gdf.crs is None or not len(geoms) or not (shapely.get_type_id(geoms) == 0).all() \
+            or shapely.has_z(geoms).any():
+        return None
+    to = Transformer.from_crs(gdf.crs, crs, always_xy=True)
+    x, y = to.transform(shapely.get_x(geoms), shapely.get_y(geoms))
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.all():
+        problems.append(f"{int((~ok).sum())} features with {why} skipped")
+        gdf, x, y = gdf[ok], x[ok], y[ok]
+    return gdf.set_geometry(gpd.array.from_shapely(shapely.points(x, y), crs=crs))

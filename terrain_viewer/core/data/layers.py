@@ -19,6 +19,7 @@ from pyproj import CRS
 from pyproj.exceptions import ProjError
 
 from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.data import pointlayer
 from terrain_viewer.core.data import readers as io
 from terrain_viewer.core.data.geomcheck import (
     check_crs,
@@ -26,6 +27,7 @@ from terrain_viewer.core.data.geomcheck import (
     clean_geometries,
     crs_name,
     drop_nonfinite,
+    points_to_crs,
 )
 from terrain_viewer.core.data.keyframes import KeyframeFrames
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
@@ -34,9 +36,10 @@ from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent
 from terrain_viewer.core.temporal.tracks import Tracks
 
 TIME_COLUMNS = ("start_date", "end_date")
-KEYFRAME_IDS = ("unit_id", "line_id")
+KEYFRAME_IDS = io.KEYFRAME_FIELDS
 MAX_VERTICES = 5_000_000  # vertices per layer; larger layers are refused with a message
 MAX_PROJECTED = 1e9  # |x| or |y| beyond this in a projected CRS is not on Earth in any unit
+PROJECTED_WHY = f"coordinates beyond ±{MAX_PROJECTED:.0e} (not on Earth)"
 __all__ = ["Dataset", "Layer", "choose_map_crs", "load_layer", "open_dataset", "unique_name", "utm_crs_for"]
 
 
@@ -181,8 +184,8 @@ def _attach_time(layer: Layer) -> None:
     gdf = layer.gdf
     if not any(c in gdf.columns for c in TIME_COLUMNS):
         return
-    starts = gdf["start_date"].tolist() if "start_date" in gdf.columns else None
-    ends = gdf["end_date"].tolist() if "end_date" in gdf.columns else None
+    starts = gdf["start_date"] if "start_date" in gdf.columns else None
+    ends = gdf["end_date"] if "end_date" in gdf.columns else None
     parsed = parse_times(starts, ends, len(gdf))
     if parsed.bad_rows:
         row, column, text = parsed.bad_rows[0]
@@ -197,7 +200,10 @@ def _attach_time(layer: Layer) -> None:
     id_column = next((c for c in KEYFRAME_IDS if c in gdf.columns), None)
     if id_column and "start_date" in gdf.columns:
         layer.role = "keyframes"
-        layer.tracks = Tracks(gdf[id_column].fillna("").to_numpy(), parsed.start, parsed.end)
+        layer.tracks = Tracks(gdf[id_column].fillna(""), parsed.start, parsed.end)
+        if len(layer.tracks.id_names) > io.MAX_FEATURES:  # each id is a feature on the map
+            raise io.data_error(f"{len(layer.tracks.id_names):,} distinct {id_column} values; the limit "
+                                f"is {io.MAX_FEATURES:,} per layer", layer.path, layer.source_layer)
     else:
         layer.role = "temporal"
         layer.index = TimeIndex(parsed.start, parsed.end)
@@ -212,6 +218,12 @@ class RawLayer:
     gdf: gpd.GeoDataFrame
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    xy: np.ndarray | None = None  # a large point layer's coordinates; its points not made yet
+
+    def sample(self) -> gpd.GeoDataFrame:
+        """What the map CRS is chosen from (the layer, or the points it would use)."""
+        return self.gdf if self.xy is None else pointlayer.sample_frame(self.gdf, self.xy)
+
 
 def _require_geometry(path: Path, info: io.LayerInfo) -> None:
     if info.geometry_type is None:
@@ -222,19 +234,26 @@ def prepare_layer(path: Path, info: io.LayerInfo, gdf: gpd.GeoDataFrame | None =
     """Read (unless given), clean and check one layer in its own CRS; DataError when unusable."""
     _require_geometry(path, info)
     with io.guarded(path, info.name):
+        xy = None
         if gdf is None:
-            gdf = io.read_layer(path, info.name)
-        raw = RawLayer(path, info, gdf)
+            gdf, xy = io.read_layer_xy(path, info.name)
+        raw = RawLayer(path, info, gdf, xy=xy)
+        if xy is not None:  # present, finite, valid 2D points
+            raw.gdf, raw.xy = pointlayer.check(gdf, xy, path, info.name, raw.problems, MAX_PROJECTED,
+                                               PROJECTED_WHY)
+            return _within_vertices(raw, len(raw.xy))
         raw.gdf = clean_geometries(gdf, raw.problems, raw.warnings)  # NaN out before the CRS checks
         check_crs(raw.gdf, path, info.name)
         check_placeable(raw.gdf, path, info.name)
         if raw.gdf.crs.is_projected:
-            raw.gdf = drop_nonfinite(raw.gdf, raw.problems, f"coordinates beyond ±{MAX_PROJECTED:.0e} "
-                                      "(not on Earth)", MAX_PROJECTED)
-        vertices = int(shapely.get_num_coordinates(raw.gdf.geometry.values).sum())
-        if vertices > MAX_VERTICES:
-            raise io.data_error(f"{vertices:,} vertices; the limit is {MAX_VERTICES:,} per layer "
-                                "(simplify it first)", path, info.name)
+            raw.gdf = drop_nonfinite(raw.gdf, raw.problems, PROJECTED_WHY, MAX_PROJECTED)
+        return _within_vertices(raw, int(shapely.get_num_coordinates(raw.gdf.geometry.values).sum()))
+
+
+def _within_vertices(raw: RawLayer, vertices: int) -> RawLayer:
+    if vertices > MAX_VERTICES:
+        raise io.data_error(f"{vertices:,} vertices; the limit is {MAX_VERTICES:,} per layer "
+                            "(simplify it first)", raw.path, raw.info.name)
     return raw
 
 
@@ -244,14 +263,20 @@ def finish_layer(raw: RawLayer, map_crs: CRS | None) -> Layer:
     path, name, gdf = raw.path, raw.info.name, raw.gdf
     source_crs = gdf.crs.to_string()
     problems = list(raw.problems)
-    if map_crs is not None and not gdf.empty:
+    why = "coordinates outside the map CRS (not finite after reprojection)"
+    if raw.xy is not None:
+        crs = CRS.from_user_input(map_crs) if map_crs is not None else None
+        with io.guarded(path, name):
+            gdf = pointlayer.made(gdf, raw.xy, crs, problems, why)
+    elif map_crs is not None and not gdf.empty:
         try:
-            gdf = gdf.to_crs(map_crs)
+            points = points_to_crs(gdf, CRS.from_user_input(map_crs), problems, why)
+            gdf = points if points is not None else gdf.to_crs(map_crs)
         except ProjError:
             raise io.data_error(f"has CRS {crs_name(gdf.crs)} which cannot be transformed to the map "
                                 f"CRS {crs_name(CRS.from_user_input(map_crs))}", path, name) from None
-        gdf = drop_nonfinite(gdf, problems, "coordinates outside the map CRS (not finite after "
-                                             "reprojection)")
+        if points is None:
+            gdf = drop_nonfinite(gdf, problems, why)
     layer = Layer(name=io.safe(name, 120), path=path, source_layer=name, gdf=gdf.reset_index(drop=True),
                   source_crs=source_crs, geometry_type=raw.info.geometry_type or "Unknown",
                   problems=problems, warnings=list(raw.warnings))
@@ -259,7 +284,7 @@ def finish_layer(raw: RawLayer, map_crs: CRS | None) -> Layer:
         _attach_time(layer)
     layer.data_role = layer.detected_role = detect_role(gdf, layer.geometry_type, name, path)
     layer.side_names = side_names(gdf, layer_metadata(path, name) if "side" in gdf.columns else None)
-    layer.lonlat_bounds = lonlat_bounds(raw.gdf)
+    layer.lonlat_bounds = lonlat_bounds(raw.gdf, None if raw.xy is None else pointlayer.bounds(raw.xy))
     return layer
 
 
@@ -320,7 +345,7 @@ def open_dataset(paths: Sequence[str | Path], map_crs: CRS | str | int | None = 
     vector_paths = [p for p in paths if p.suffix.lower() not in io.RASTER_SUFFIXES]
     raster_paths = [p for p in paths if p.suffix.lower() in io.RASTER_SUFFIXES]
     raw = [r for p in vector_paths for r in _read_file(p, problems, notes, tables)]
-    crs = CRS.from_user_input(map_crs) if map_crs is not None else choose_map_crs(r.gdf for r in raw)
+    crs = CRS.from_user_input(map_crs) if map_crs is not None else choose_map_crs(r.sample() for r in raw)
     layers: list[Layer] = []
     taken: set[str] = set()
     for item in raw:

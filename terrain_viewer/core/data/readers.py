@@ -21,14 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj.exceptions import ProjError
 
 from terrain_viewer.core.common.errors import DataError
 
 RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".jp2", ".img"}
 MAX_FEATURES = 200_000  # features per layer; larger layers are refused before they are read
+MAX_KEYFRAME_POINTS = 5_000_000  # rows of a layer of point keyframes (one coordinate each)
+KEYFRAME_FIELDS = ("unit_id", "line_id")  # with start_date: rows are keyframes of an id
 MAX_TABLE_ROWS = 100_000  # rows of an attribute table kept in Dataset.tables
 USE_ARROW = importlib.util.find_spec("pyarrow") is not None  # bulk reads of large layers (≈4x faster)
 ARROW_FROM = 20_000  # features: smaller layers read faster the plain way (Arrow's set-up per layer)
@@ -206,29 +210,55 @@ def _layer_info(path: Path, name: str, geometry_type: str | None) -> LayerInfo:
 
 def read_layer(path: str | Path, layer: str) -> gpd.GeoDataFrame:
     """Read one layer as a GeoDataFrame in its own CRS (DataError above ``MAX_FEATURES``)."""
+    gdf, xy = read_layer_xy(path, layer)
+    if xy is not None:
+        gdf = gdf.set_geometry(gpd.array.from_shapely(shapely.points(xy), crs=gdf.crs))
+    return gdf
+
+
+def read_layer_xy(path: str | Path, layer: str) -> tuple[gpd.GeoDataFrame, np.ndarray | None]:
+    """``read_layer``; for a large layer of 2D points, its (n, 2) coordinates and a frame whose
+    geometries are not made yet (all missing), to be made once in the map CRS."""
     path = Path(path)
     check_readable(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            count = int(pyogrio.read_info(path, layer=layer).get("features") or 0)
-            if count > MAX_FEATURES:
-                raise data_error(f"{count:,} features; the limit is {MAX_FEATURES:,} per layer "
+            info = pyogrio.read_info(path, layer=layer)
+            count, limit = int(info.get("features") or 0), feature_limit(info)
+            if count > limit:
+                kind = " of point keyframes" if limit == MAX_KEYFRAME_POINTS else ""
+                raise data_error(f"{count:,} features; the limit is {limit:,} per layer{kind} "
                                  "(split or simplify it first)", path, layer)
-            gdf = _read_features(path, layer, count)
-            return _wall_clock(path, layer, gdf)
+            gdf, xy = _read_features(path, layer, count, info)
+            return _wall_clock(path, layer, gdf), xy
     except LOAD_ERRORS as exc:
         raise data_error(f"cannot read features: {_first_line(exc)}", path, layer) from exc
 
 
-def _read_features(path: Path, layer: str, count: int) -> gpd.GeoDataFrame:
-    """A large layer through Arrow when pyarrow is there; what Arrow cannot type is read the plain way."""
+def feature_limit(info: dict) -> int:
+    """``MAX_KEYFRAME_POINTS`` for points with an id and a start date (keyframes: one point per id is
+    shown at a time, and the ids are limited to ``MAX_FEATURES`` once read), else ``MAX_FEATURES``."""
+    fields = {str(f) for f in info.get("fields", ())}
+    points = str(info.get("geometry_type") or "").startswith("Point")
+    keyframes = "start_date" in fields and any(f in fields for f in KEYFRAME_FIELDS)
+    return MAX_KEYFRAME_POINTS if points and keyframes else MAX_FEATURES
+
+
+def _read_features(path: Path, layer: str, count: int,
+                   info: dict) -> tuple[gpd.GeoDataFrame, np.ndarray | None]:
+    """A large layer through Arrow when pyarrow is there (points: coordinates straight from the WKB);
+    what Arrow cannot type is read the plain way."""
     if USE_ARROW and count >= ARROW_FROM:
+        from terrain_viewer.core.data import arrowpoints  # pyarrow is optional
+
         try:
-            return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
+            if arrowpoints.can_read(info):
+                return arrowpoints.read_xy(path, layer)
+            return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True), None
         except (TypeError, NotImplementedError, KeyError, IndexError):  # Arrow's other error types
             pass
-    return gpd.read_file(path, layer=layer, engine="pyogrio")
+    return gpd.read_file(path, layer=layer, engine="pyogrio"), None
 
 
 def _wall_clock(path: Path, layer: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -71,7 +71,7 @@ def side_names(gdf: pd.DataFrame, metadata: Mapping[str, str] | None = None) -> 
     sides = gdf["side"].dropna().astype(str).str.strip()
     named = gdf["side_name"] if "side_name" in gdf.columns else None
     meta = {str(k).lower(): str(v) for k, v in (metadata or {}).items()}
-    for side in dict.fromkeys(sides):
+    for side in sides.unique():  # in order of appearance, each once
         if not side:
             continue
         name = ""
@@ -124,12 +124,15 @@ def layer_metadata(path: Path, name: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in (meta or {}).items()}
 
 
-def lonlat_bounds(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
-    """A layer's box in degrees, from its own CRS (before any reprojection)."""
+def lonlat_bounds(gdf: gpd.GeoDataFrame, bounds: tuple[float, float, float, float] | None = None
+                  ) -> tuple[float, float, float, float] | None:
+    """A layer's box in degrees, from its own CRS (before any reprojection; ``bounds``: its total
+    bounds when its geometries are not made)."""
     if gdf.empty or gdf.crs is None:
         return None
     try:
-        box = Transformer.from_crs(gdf.crs, 4326, always_xy=True).transform_bounds(*gdf.total_bounds)
+        box = Transformer.from_crs(gdf.crs, 4326, always_xy=True).transform_bounds(
+            *(gdf.total_bounds if bounds is None else bounds))
     except ProjError:
         return None
     return tuple(float(v) for v in box) if all(math.isfinite(v) for v in box) else None

@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 EPOCH = dt.datetime(1970, 1, 1)
 EPOCH_DATE = EPOCH.date()
 OPEN_END_DAY = float((dt.date(9000, 1, 1) - EPOCH_DATE).days)  # ends from here on are "still there"
 OPEN_START_DAY = float((dt.date(2, 1, 1) - EPOCH_DATE).days)  # starts before this are "always was"
 END_OF_DAY = (23, 59, 59, 999000)  # last millisecond of a day: a date-only end stored as DATETIME
+BAD = "bad"  # a text that did not parse, in _parse_column's cache
 MAX_INDEX_ENTRIES = 2_000_000  # (row, bucket) pairs a TimeIndex may hold; buckets widen beyond
 
 
@@ -85,20 +87,57 @@ class ParsedTimes:
 
 
 def _parse_column(values: Iterable[object], column: str, bad: list) -> tuple[np.ndarray, np.ndarray]:
+    distinct = _distinct(values)
+    if distinct is not None:
+        return _parse_distinct(*distinct, column, bad)
     days, is_dt = [], []
-    cache: dict[object, tuple[float, bool] | None] = {}
+    cache: dict[object, tuple[float, bool] | None | str] = {}
     for row, value in enumerate(values):
         key = value if isinstance(value, str | dt.date) else None
         try:
             parsed = cache[key] if key in cache else parse_iso(value)
         except (ValueError, TypeError, OverflowError):
+            parsed = BAD
+        if parsed is BAD:  # every row of a bad text is reported (and hidden), not only the first
             bad.append((row, column, str(value)[:40]))
-            parsed = None
         if key is not None:
             cache[key] = parsed
+        parsed = None if parsed is BAD else parsed
         days.append(np.nan if parsed is None else parsed[0])
         is_dt.append(False if parsed is None else parsed[1])
     return np.asarray(days, dtype=float), np.asarray(is_dt, dtype=bool)
+
+
+def _distinct(values: object) -> tuple[list, np.ndarray] | None:
+    """The distinct values and each row's code (-1: missing) of a pandas column of text (``str``)
+    or naive datetimes, whose missing values all parse as empty; None for anything else."""
+    if not isinstance(values, pd.Series):
+        return None
+    text = isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is np.nan
+    if not (text or (isinstance(values.dtype, np.dtype) and values.dtype.kind == "M")):
+        return None
+    codes, uniques = pd.factorize(values)
+    return pd.Series(uniques, dtype=values.dtype).tolist(), codes
+
+
+def _parse_distinct(uniques: list, codes: np.ndarray, column: str,
+                    bad: list) -> tuple[np.ndarray, np.ndarray]:
+    """``_parse_column`` of a column given as distinct values and codes: each value parsed once."""
+    days = np.full(len(uniques) + 1, np.nan)  # the last slot is code -1: missing
+    is_dt = np.zeros(len(uniques) + 1, dtype=bool)
+    failed = []
+    for code, value in enumerate(uniques):
+        try:
+            parsed = parse_iso(value)
+        except (ValueError, TypeError, OverflowError):
+            failed.append(code)
+            continue
+        if parsed is not None:
+            days[code], is_dt[code] = parsed
+    if failed:
+        rows = np.flatnonzero(np.isin(codes, failed))
+        bad.extend((int(row), column, str(uniques[codes[row]])[:40]) for row in rows)
+    return days[codes], is_dt[codes]
 
 
 def parse_times(starts: Iterable[object] | None, ends: Iterable[object] | None, n: int) -> ParsedTimes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 
 MORPH_SAMPLES = 96
@@ -29,12 +30,10 @@ class Tracks:
     """Keyframes grouped by id, answering ``state(t)`` for all ids at once (vectorised)."""
 
     def __init__(self, ids: np.ndarray, start: np.ndarray, end: np.ndarray):
-        ids = np.asarray(ids).astype(str)
         start = np.asarray(start, dtype=float)
         end = np.asarray(end, dtype=float)
         usable = np.isfinite(start)
-        codes_all = np.full(len(ids), -1)
-        self.id_names, codes_all[usable] = np.unique(ids[usable], return_inverse=True)
+        self.id_names, codes_all = _id_codes(ids, usable)
         rows = np.nonzero(usable)[0]
         order = np.lexsort((start[rows], codes_all[rows]))
         self.rows = rows[order]
@@ -47,9 +46,7 @@ class Tracks:
         n_ids = len(self.id_names)
         self.first = np.searchsorted(self.codes, np.arange(n_ids), side="left")
         self.last = np.searchsorted(self.codes, np.arange(n_ids), side="right") - 1
-        item_end = np.full(n_ids, -np.inf)
-        np.maximum.at(item_end, self.codes, end[self.rows])
-        self.item_end = item_end
+        self.item_end = np.maximum.reduceat(end[self.rows], self.first) if n_ids else np.full(0, -np.inf)
 
     def state(self, t: float) -> TrackState:
         """Keyframe rows, next rows and fractions for every id that exists at ``t``."""
@@ -75,6 +72,22 @@ class Tracks:
         if code >= len(self.id_names) or self.id_names[code] != item:
             raise KeyError(item)
         return self.times[self.first[code] : self.last[code] + 1]
+
+
+def _id_codes(ids: object, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct ids (as text) of the ``usable`` rows, and each row's code in them (-1:
+    not usable): ``np.unique`` of the ids as text, worked out on the distinct values only."""
+    codes, uniques = pd.factorize(pd.Series(ids) if not isinstance(ids, pd.Series) else ids)
+    if (codes < 0).any():  # missing ids: their text ("None", "nan") is what np.unique would see
+        codes, uniques = pd.factorize(np.asarray(ids).astype(str))
+    text = np.asarray(uniques, dtype=object).astype(str)
+    present = np.bincount(codes[usable], minlength=len(text)) > 0
+    names, inverse = np.unique(text[present], return_inverse=True)  # also joins 1 and "1"
+    table = np.full(len(text), -1)
+    table[present] = inverse
+    out = np.full(len(codes), -1)
+    out[usable] = table[codes[usable]]
+    return names, out
 
 
 def interpolate_points(a: np.ndarray, b: np.ndarray, fraction: np.ndarray) -> np.ndarray:
