@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,20 +42,39 @@ def moving_units(path: Path, units: int, days: int = 365, seed: int = 2) -> Path
     day_idx = np.repeat(np.arange(days), units)
     unit_idx = np.tile(np.arange(units), days)
     xy = walk.reshape(-1, 2)
+    names = np.char.add("u", np.arange(units).astype(str)).astype(object)
     gdf = gpd.GeoDataFrame(
         {
-            "unit_id": np.char.add("u", unit_idx.astype(str)),
-            "side": np.where(unit_idx % 2 == 0, "cn", "jp"),
+            "unit_id": names[unit_idx],
+            "side": np.where(unit_idx % 2 == 0, "cn", "jp").astype(object),
             "echelon": "battalion",
-            "sidc": np.where(unit_idx % 2 == 0, "10031000161211000000", "10061000161211000000"),
-            "designation": unit_idx.astype(str),
-            "start_date": dates[day_idx],
-            "end_date": dates[day_idx],
+            "sidc": np.array(["10031000161211000000", "10061000161211000000"], dtype=object)[unit_idx % 2],
+            "designation": np.arange(units).astype(str).astype(object)[unit_idx],
+            "start_date": dates.astype(object)[day_idx],
+            "end_date": dates.astype(object)[day_idx],
             "source": "synthetic",
             "confidence": "low",
         },
         geometry=shapely.points(xy),
         crs=4326,
     )
-    gdf.to_file(path, layer="units", engine="pyogrio")
+    arrow = importlib.util.find_spec("pyarrow") is not None  # the same file, written faster
+    gdf.to_file(path, layer="units", engine="pyogrio", use_arrow=arrow)
     return path
+
+
+def cached_units(units: int, days: int, seed: int = 2) -> Path:
+    """``moving_units`` written once per size into the temp folder (by a child process, so a
+    benchmark's peak memory is its own), and reused by later runs."""
+    folder = Path(tempfile.gettempdir()) / "tv-bench-units"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"units_{units}x{days}_seed{seed}_v1.gpkg"
+    if not path.exists():
+        part = path.with_suffix(f".{os.getpid()}.part.gpkg")
+        subprocess.run([sys.executable, __file__, str(part), str(units), str(days), str(seed)], check=True)
+        os.replace(part, path)
+    return path
+
+
+if __name__ == "__main__":
+    moving_units(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))

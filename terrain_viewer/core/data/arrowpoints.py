@@ -50,12 +50,12 @@ def read_xy(path: Path, layer: str) -> tuple[gpd.GeoDataFrame, np.ndarray | None
     all rows are plain 2D points, their (n, 2) coordinates instead of its geometries (left missing)."""
     meta, table = pyogrio.read_arrow(path, layer=layer)
     name = meta["geometry_name"] or "wkb_geometry"
-    wkb = table.column(name)
-    xy = wkb_points(wkb)
+    xy = wkb_points(table.column(name))
     if xy is None:
-        geometry = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+        geometry = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
     else:
         geometry = np.full(len(xy), None, dtype=object)
-    frame = table.drop_columns([name]).to_pandas()
-    del table, wkb
+    attributes = table.drop_columns([name])
+    del table  # so that the conversion frees each Arrow column once converted
+    frame = attributes.to_pandas(self_destruct=True)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=meta["crs"]), xy
