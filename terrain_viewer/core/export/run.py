@@ -112,6 +112,7 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     workers = settings.worker_count(total)
     counter = _Counter(total, progress)
     here: list[int] = []  # frames rendered in this process
+    found: list = []  # the subtitles' cues, worked out while the encoder finishes
     if head_start is None:
         head_start = (os.cpu_count() or 1) > workers
     try:
@@ -126,7 +127,8 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
             stream = frames(model, settings, workers, total, finish, stop, here, head_start)
             with contextlib.closing(stream):  # workers and threads end before the partial is removed
                 try:
-                    _write(WRITERS[fmt](), partial, size, settings.fps, stream, counter, stop, out)
+                    _write(WRITERS[fmt](), partial, size, settings.fps, stream, counter, stop, out,
+                           meanwhile=lambda: found.extend(cues_of(model, settings) if subtitles else []))
                 except ExportError as exc:  # name the output, not the hidden partial or a file in it
                     if exc.file and exc.file.startswith(str(partial)):
                         raise ExportError(exc.problem, out) from exc
@@ -136,7 +138,6 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
                             worker_frames=max(0, counter.done - len(here)), workers=workers)
     extras = [folder_out] if folder_out is not None else []
     if subtitles:
-        found = cues(model, settings.times(model), settings.fps, settings.title_frames(), settings.layers)
         extras += write_subtitles(out, found)
     return ExportResult(out, fmt, counter.done, size, counter.elapsed(),
                         worker_frames=counter.done - len(here), workers=workers, extras=extras)
@@ -160,8 +161,10 @@ class _Counter:
 
 
 def _write(writer: FrameWriter, partial: Path, size: tuple[int, int], fps: float, stream: Iterator,
-           counter: _Counter, stop: Callable[[], bool], out: Path) -> None:
-    """Feed ``stream`` to ``writer`` in order (setup, grab_frame each, finish; close always)."""
+           counter: _Counter, stop: Callable[[], bool], out: Path,
+           meanwhile: Callable[[], None] = lambda: None) -> None:
+    """Feed ``stream`` to ``writer`` in order (setup, grab_frame each, end_input, ``meanwhile()``,
+    finish; close always)."""
     try:
         writer.setup(partial, size, fps)
         for frame in stream:
@@ -172,11 +175,18 @@ def _write(writer: FrameWriter, partial: Path, size: tuple[int, int], fps: float
         if counter.done != counter.total:
             raise ExportError(f"only {counter.done} of {counter.total} frames were made; nothing was "
                               "written", out)
+        writer.end_input()
+        meanwhile()  # while the encoder finishes on its own
         writer.finish()
     except OSError as exc:
         raise write_error(exc, out) from exc
     finally:
         writer.close()
+
+
+def cues_of(model: ViewerModel, settings: ExportSettings) -> list:
+    """The subtitle cues of an export's events."""
+    return cues(model, settings.times(model), settings.fps, settings.title_frames(), settings.layers)
 
 
 def stop_test(cancel: Cancel) -> Callable[[], bool]:

@@ -26,15 +26,18 @@ FULL_DISK = ("No space left", "Disk quota exceeded")  # what ffmpeg says when th
 
 
 class FrameWriter:
-    """Takes frames in order: ``setup`` once, ``grab_frame`` per frame, ``finish`` when all are in
-    (it checks the written output); ``close`` always comes last (after ``finish``, an error or a
-    cancel) and frees what is open."""
+    """Takes frames in order: ``setup`` once, ``grab_frame`` per frame, ``end_input`` and then
+    ``finish`` when all are in (it checks the written output); ``close`` always comes last (after
+    ``finish``, an error or a cancel) and frees what is open."""
 
     def setup(self, path: Path, size: tuple[int, int], fps: float) -> None:
         self.path, self.size, self.fps, self.count = Path(path), size, fps, 0
 
     def grab_frame(self, frame) -> None:
         self.count += 1
+
+    def end_input(self) -> None:
+        """No more frames: a writer may start finishing in the background (``finish`` waits)."""
 
     def finish(self) -> None: ...
 
@@ -99,17 +102,23 @@ class Mp4Writer(FrameWriter):
             raise ExportError(f"cannot start the video encoder ffmpeg: {exc.strerror or exc}", path) from exc
         self._queue: queue.Queue = queue.Queue(self.QUEUE)
         self._broken: OSError | None = None  # the feeder's write error: ffmpeg stopped
+        self._ended = False  # the feeder has been told: no more frames
         self._feeder = threading.Thread(target=self._feed, name="ffmpeg-feeder", daemon=True)
         self._feeder.start()
 
     def _feed(self) -> None:
-        """Write queued frames into ffmpeg's pipe until None; after an error, drop the rest."""
+        """Write queued frames into ffmpeg's pipe until None (after an error, drop the rest), then
+        close it: ffmpeg encodes what it holds, writes the trailer and exits."""
         while (frame := self._queue.get()) is not None:
             if self._broken is None:
                 try:
                     self._proc.stdin.write(frame)  # any C-contiguous buffer: bytes or an array
                 except (OSError, ValueError) as exc:
                     self._broken = exc if isinstance(exc, OSError) else OSError(errno.EPIPE, str(exc))
+        try:
+            self._proc.stdin.close()
+        except OSError as exc:
+            self._broken = self._broken or exc
 
     def grab_frame(self, frame) -> None:
         if self._broken is not None:  # ffmpeg stopped (a full disk, a crash): say what it said
@@ -117,14 +126,16 @@ class Mp4Writer(FrameWriter):
         self._queue.put(frame)
         super().grab_frame(frame)
 
+    def end_input(self) -> None:
+        if not getattr(self, "_ended", True):
+            self._ended = True
+            self._queue.put(None)
+
     def finish(self) -> None:
-        self._stop_feeder()
-        try:
-            if self._broken is not None:
-                raise self._broken
-            self._proc.stdin.close()  # ffmpeg writes the rest and the trailer, then exits
-        except OSError as exc:
-            raise self._failure(exc) from exc
+        self.end_input()
+        self._feeder.join()
+        if self._broken is not None:
+            raise self._failure(self._broken)
         if self._proc.wait() != 0:
             raise self._failure(None)
         check_video(self.path, self.count)
@@ -134,20 +145,13 @@ class Mp4Writer(FrameWriter):
         running = proc is not None and proc.poll() is None
         if running:  # after an error or a cancel: stop it now (a write blocked in the feeder fails)
             proc.kill()
-        self._stop_feeder()
+        self.end_input()
+        if getattr(self, "_feeder", None) is not None:
+            self._feeder.join()
         if running:
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
             proc.wait()
         if getattr(self, "_log", None) is not None:
             self._log.close()
-
-    def _stop_feeder(self) -> None:
-        """Let the feeder write what is queued (or drop it after an error) and end."""
-        feeder = getattr(self, "_feeder", None)
-        if feeder is not None and feeder.is_alive():
-            self._queue.put(None)
-            feeder.join()
 
     def _failure(self, exc: OSError | None) -> ExportError:
         """One line for a failed encoder: its exit status and last message."""
