@@ -55,7 +55,7 @@ def read_xy(path: Path, layer: str) -> tuple[gpd.GeoDataFrame, np.ndarray | None
         geometry = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
     else:
         geometry = np.full(len(xy), None, dtype=object)
-    attributes = table.drop_columns([name])
+    attributes = table.drop_columns([name]).combine_chunks()  # one chunk a column: fast row takes
     del table  # so that the conversion frees each Arrow column once converted
     frame = attributes.to_pandas(self_destruct=True)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=meta["crs"]), xy
