@@ -90,3 +90,20 @@ def test_many_units_match_on_random_dates(tmp_path, extra):
     assert layer.role == "keyframes"
     for t in random_times(ds, 100, seed=3):
         assert_same(layer.features_at(t), reference(layer, t))
+
+
+def test_a_deep_copied_layer_and_threads_give_the_same_frames(shipped_gpkg):
+    import copy
+    from concurrent.futures import ThreadPoolExecutor
+
+    ds = open_dataset([shipped_gpkg])
+    units = ds.layer("units")
+    times = random_times(ds, 40, seed=11)
+    units.features_at(times[0])  # frames cached before the copy
+    twin = copy.deepcopy(units)
+    with ThreadPoolExecutor(4) as pool:  # the render thread and the GUI thread share a layer
+        got = list(pool.map(lambda t: (units.features_at(t), twin.features_at(t)), np.r_[times, times]))
+    for t, (a, b) in zip(np.r_[times, times], got, strict=True):
+        want = reference(units, t)
+        assert_same(a, want)
+        assert_same(b, want)

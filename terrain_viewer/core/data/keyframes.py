@@ -7,6 +7,7 @@ geometry moves. Points move as numpy coordinate arrays read once from the layer;
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 import geopandas as gpd
@@ -32,23 +33,33 @@ class KeyframeFrames:
         self.y = shapely.get_y(geoms) if points else None
         self._frames: OrderedDict[bytes, gpd.GeoDataFrame] = OrderedDict()
         self._held = 0  # rows in _frames
+        self._lock = threading.Lock()  # the window's render thread and its GUI thread both ask
+
+    def __getstate__(self) -> dict:  # copies (the GUI tests deep-copy a dataset) start with no frames
+        return {k: v for k, v in self.__dict__.items() if k not in ("_frames", "_held", "_lock")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _frames=OrderedDict(), _held=0, _lock=threading.Lock())
 
     def rows_frame(self, rows: np.ndarray, moving: bool) -> gpd.GeoDataFrame:
         """``gdf.iloc[rows]`` (with a ``progress`` column when ``moving``), taken once per distinct
         ``rows`` and kept for the next frames: copy it before changing it."""
         key = np.asarray(rows, dtype=np.int64).tobytes()
-        frame = self._frames.get(key)
-        if frame is not None:
-            self._frames.move_to_end(key)
-            return frame
+        with self._lock:
+            frame = self._frames.get(key)
+            if frame is not None:
+                self._frames.move_to_end(key)
+                return frame
         frame = self.gdf.iloc[rows]
         if moving:
             frame = frame.copy(deep=False)
             frame["progress"] = 0.0
-        self._frames[key] = frame
-        self._held += len(frame)
-        while len(self._frames) > 1 and (len(self._frames) > KEEP_ROW_SETS or self._held > KEEP_ROWS):
-            self._held -= len(self._frames.popitem(last=False)[1])
+        with self._lock:
+            if key not in self._frames:
+                self._frames[key] = frame
+                self._held += len(frame)
+            while len(self._frames) > 1 and (len(self._frames) > KEEP_ROW_SETS or self._held > KEEP_ROWS):
+                self._held -= len(self._frames.popitem(last=False)[1])
         return frame
 
     def at(self, state: TrackState) -> gpd.GeoDataFrame:
