@@ -135,3 +135,22 @@ def test_a_dead_encoder_is_an_error_at_the_next_frame_or_at_finish(tmp_path):
         writer.finish()  # or, if every frame was queued first, here
     writer.close()
     assert not writer._feeder.is_alive()
+
+
+def test_the_mp4_shows_the_frames_written_beside_it(tmp_path):
+    """RGBA goes to ffmpeg as RGBA: the decoded video is the PNG frames up to H.264's loss (a
+    channel mix-up or a stale buffer would be far off)."""
+    from terrain_viewer.core.data.builtin import builtin_paths
+    from terrain_viewer.core.export.run import ExportSettings, run_export
+    from terrain_viewer.core.model import ViewerModel
+
+    settings = ExportSettings(start="1944-07-10", end="1944-07-11", frames_per_day=2, size="320x180",
+                              workers=1, fps=8, png_frames=True)
+    run_export(ViewerModel.open(builtin_paths()), settings, tmp_path / "b.mp4")
+    pngs = [np.asarray(Image.open(p).convert("RGB")) for p in sorted((tmp_path / "b_frames").iterdir())]
+    video = [np.frombuffer(f, np.uint8).reshape(180, 320, 3)
+             for f in list(imageio_ffmpeg.read_frames(str(tmp_path / "b.mp4")))[1:]]
+    assert len(pngs) == len(video) == 4
+    for png, got in zip(pngs, video, strict=True):
+        assert np.abs(got.astype(int) - png).mean() < 4
+    assert np.abs(video[0].astype(int) - pngs[0][:, ::-1]).mean() > 4  # the check can tell frames apart
