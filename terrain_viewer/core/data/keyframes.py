@@ -27,6 +27,7 @@ class KeyframeFrames:
 
     def __init__(self, gdf: gpd.GeoDataFrame, points: bool):
         self.gdf = gdf
+        self.crs = gdf.crs
         self.points = points
         geoms = np.asarray(gdf.geometry.values)
         self.x = shapely.get_x(geoms) if points else None
@@ -81,9 +82,9 @@ class KeyframeFrames:
             moved[:] = [morph_line(a, b, f) for a, b, f in zip(here, there, state.fraction, strict=True)]
         geometry, progress = out.columns.get_loc("geometry"), out.columns.get_loc("progress")
         if isinstance(geometry, int) and isinstance(progress, int):  # by position: no pandas look-ups
-            out.isetitem(geometry, from_shapely(moved, crs=self.gdf.crs))
+            out.isetitem(geometry, from_shapely(moved, crs=self.crs))
             out.isetitem(progress, state.fraction)
         else:  # repeated column names
-            out["geometry"] = gpd.GeoSeries(moved, index=out.index, crs=self.gdf.crs)
+            out["geometry"] = gpd.GeoSeries(moved, index=out.index, crs=self.crs)
             out["progress"] = state.fraction
         return out
