@@ -78,3 +78,15 @@ def test_track_ids_are_the_sorted_text_of_the_usable_rows(ids):
         rows = usable[codes[usable] == code]
         assert tracks.item_end[code] == end[rows].max()
         assert list(tracks.keyframe_times(name)) == sorted(start[rows])
+
+
+def test_a_track_state_asked_again_is_the_same_and_read_only():
+    ids = np.array(["a", "a", "b", "b", "b"])
+    start = np.array([0.0, 2.0, 0.5, 1.0, 3.0])
+    tracks, fresh = Tracks(ids, start, start + 1), Tracks(ids, start, start + 1)
+    for t in (0.25, 0.25, 1.5, 2.5, 1.5, 3.5, 3.5):
+        got, want = tracks.state(t), fresh._state(t)
+        for name in ("rows", "next_rows", "fraction"):
+            assert np.array_equal(getattr(got, name), getattr(want, name))
+            with pytest.raises(ValueError):
+                getattr(got, name)[:] = 0  # a caller cannot change the kept answer

@@ -47,9 +47,21 @@ class Tracks:
         self.first = np.searchsorted(self.codes, np.arange(n_ids), side="left")
         self.last = np.searchsorted(self.codes, np.arange(n_ids), side="right") - 1
         self.item_end = np.maximum.reduceat(end[self.rows], self.first) if n_ids else np.full(0, -np.inf)
+        self._last: tuple[float, TrackState] | None = None
 
     def state(self, t: float) -> TrackState:
-        """Keyframe rows, next rows and fractions for every id that exists at ``t``."""
+        """Keyframe rows, next rows and fractions for every id that exists at ``t`` (read-only
+        arrays: a frame asks several times for the same ``t``, the last answer is kept)."""
+        last = self._last
+        if last is not None and last[0] == t:
+            return last[1]
+        state = self._state(t)
+        for array in (state.rows, state.next_rows, state.fraction):
+            array.setflags(write=False)
+        self._last = (t, state)
+        return state
+
+    def _state(self, t: float) -> TrackState:
         n_ids = len(self.id_names)
         if n_ids == 0:
             empty = np.array([], dtype=int)
