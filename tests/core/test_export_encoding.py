@@ -154,3 +154,12 @@ def test_the_mp4_shows_the_frames_written_beside_it(tmp_path):
     for png, got in zip(pngs, video, strict=True):
         assert np.abs(got.astype(int) - png).mean() < 4
     assert np.abs(video[0].astype(int) - pngs[0][:, ::-1]).mean() > 4  # the check can tell frames apart
+
+
+def test_png_bytes_carry_utf8_text_and_dpi_as_pillow_reads_them():
+    pixels = np.zeros((6, 8, 4), np.uint8)
+    data = png_bytes(pixels, 6, text={"Title": "衡阳 1944", "Source": "", "Date": "11 July 1944"}, dpi=150.0)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.text == {"Title": "衡阳 1944", "Date": "11 July 1944"}  # empty values left out
+        assert image.info["dpi"] == pytest.approx((150.0, 150.0), abs=0.05)
+        assert np.array_equal(np.asarray(image), pixels)
