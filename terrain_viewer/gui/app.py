@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -74,6 +75,9 @@ def create_window(paths: Sequence[str | Path] = ()):
 
         open_project(window, projects[0])
     log.info("window opened on %s at %s", [str(p) for p in window.model.paths], to_date(window.model.time.t))
+    gc.collect()
+    gc.freeze()  # the loaded data and the window live on: later collections need not scan them (full
+    # collections of the loaded data paused date steps by 100-190 ms)
     return window
 
 

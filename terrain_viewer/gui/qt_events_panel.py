@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -30,6 +30,8 @@ EVENTS_LAYER = "events"  # the shipped layer; any layer with the events role is 
 XY_ROLE = Qt.ItemDataRole.UserRole
 ATTRS_ROLE = Qt.ItemDataRole.UserRole + 1
 LAYER_ROLE = Qt.ItemDataRole.UserRole + 2
+LIST_DELAY_MS = 120  # a new day is listed this long after the date reaches it: a held key or fast
+# playback would otherwise rebuild the list (~20 ms of Python) for every day, delaying those frames
 
 
 def _text(value: object) -> str:
@@ -102,20 +104,33 @@ class QtEventsPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(split, 1)
         self._day: int | None = None
+        self._later = QTimer(self, singleShot=True, interval=LIST_DELAY_MS)
+        self._later.timeout.connect(self.refresh)
         self._links = Links()
         self.set_model(model)
 
     def set_model(self, model: ViewerModel) -> None:
         self._links.clear()
         self.model = model
-        self._links.connect(model.events.time, lambda _c: self.refresh())
+        self._links.connect(model.events.time, lambda _c: self._day_changed())
         for signal in (model.events.layer_added, model.events.layer_removed, model.events.reset,
                        model.events.visibility, model.events.role, model.events.time_offset):
             self._links.connect(signal, lambda _c: self.refresh(force=True))
         self.refresh(force=True)
 
+    def _day_changed(self) -> None:
+        """List the current day's events ``LIST_DELAY_MS`` after the first change of day (not restarted
+        by later changes, so playback still lists each day it shows long enough)."""
+        if math.floor(self.model.time.t) != self._day and not self._later.isActive():
+            self._later.start()
+
+    def is_current(self) -> bool:
+        """True when the list shows the model's current day (no listing is pending)."""
+        return self._day == math.floor(self.model.time.t) and not self._later.isActive()
+
     def refresh(self, force: bool = False) -> None:
         """List the events of the model's current day (re-listed only when the day changes)."""
+        self._later.stop()
         key = math.floor(self.model.time.t)
         if key == self._day and not force:
             return

@@ -142,3 +142,13 @@ def test_the_loop_box_clicked_makes_playback_start_over(qtbot, hengyang):
     qtbot.mouseClick(bar.play_button, LEFT)
     qtbot.mouseClick(bar.loop_box, LEFT)
     assert not bar.loop_box.isChecked()
+
+
+def test_while_playing_at_twelve_frames_a_day_the_events_panel_lists_each_day_shown(qtbot, hengyang):
+    bar, time, panel = hengyang.time_slider, hengyang.model.time, hengyang.events_panel
+    choose(qtbot, bar.speed_box, "1 day/s")
+    choose(qtbot, bar.fpd_box, "12 frames/day")
+    qtbot.mouseClick(bar.play_button, LEFT)
+    qtbot.waitUntil(lambda: panel.heading.text().endswith("on 24 June 1944"), timeout=4000)
+    assert bar.playing and to_date(time.t) == dt.date(1944, 6, 24)  # listed while the day is shown
+    qtbot.mouseClick(bar.play_button, LEFT)
