@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,38 @@ from pyproj import CRS
 
 from terrain_viewer.core.common.errors import DataError
 from terrain_viewer.core.data.readers import LOAD_ERRORS, NO_NETWORK, check_readable, data_error, safe
+
+
+class Derived:
+    """What is worked out from a raster's data and kept with it (its hill shading), by key, the last
+    ``SIZE`` kept. A copy of the raster shares it (its data is never changed after loading); a
+    pickled raster (an export worker's) starts with none."""
+
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the window's render thread and the GUI thread both draw
+        self._items: dict[tuple, object] = {}
+
+    def get(self, key: tuple, make: Callable[[], object]) -> object:
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is None:
+            hit = make()
+            with self._lock:
+                self._items[key] = hit
+                while len(self._items) > self.SIZE:
+                    self._items.pop(next(iter(self._items)))
+        return hit
+
+    def __deepcopy__(self, memo: dict) -> Derived:
+        return self
+
+    def __copy__(self) -> Derived:
+        return self
+
+    def __reduce__(self):
+        return Derived, ()
 
 
 @dataclass
@@ -24,6 +58,7 @@ class RasterLayer:
     bounds: tuple[float, float, float, float]  # left, bottom, right, top in the map CRS
     kind: str  # "elevation" (one float band) or "image" (RGB/RGBA or greyscale map scan)
     tags: dict[str, str] = field(default_factory=dict)
+    derived: Derived = field(default_factory=Derived, init=False, compare=False, repr=False)
 
     @property
     def extent(self) -> tuple[float, float, float, float]:

@@ -22,17 +22,8 @@ def contour_levels(lo: float, hi: float, step: float = 10.0) -> np.ndarray:
 def shaded_relief(raster: RasterLayer, azimuth: float = 315.0, altitude: float = 45.0,
                   exaggeration: float = 2.5, strength: float = 0.45) -> np.ndarray:
     """An (rows, cols, 4) float RGBA image: land tint by height, softly hill-shaded; NaN → clear."""
-    key = (id(raster), azimuth, altitude, exaggeration, strength)
-    hit = _SHADED.get(key)
-    if hit is None or hit[0] is not raster:
-        hit = (raster, _shaded(raster, azimuth, altitude, exaggeration, strength))
-        _SHADED[key] = hit
-        while len(_SHADED) > 8:
-            _SHADED.pop(next(iter(_SHADED)))
-    return hit[1]
-
-
-_SHADED: dict[tuple, tuple[RasterLayer, np.ndarray]] = {}
+    key = ("shaded_relief", azimuth, altitude, exaggeration, strength)
+    return raster.derived.get(key, lambda: _shaded(raster, azimuth, altitude, exaggeration, strength))
 
 
 def _shaded(raster: RasterLayer, azimuth: float, altitude: float, exaggeration: float,
