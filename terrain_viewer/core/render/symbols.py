@@ -10,7 +10,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import matplotlib.image as mpimg
 import numpy as np
@@ -30,6 +30,11 @@ class SymbolImage:
     rgba: np.ndarray
     anchor: tuple[float, float]  # x, y in pixels from the image's top-left corner
     valid: bool
+
+    @cached_property
+    def upside_down(self) -> np.ndarray:
+        """``rgba`` with row 0 at the bottom (Agg's image order), made once per symbol."""
+        return np.ascontiguousarray(self.rgba[::-1])
 
 
 @lru_cache(maxsize=1024)

@@ -3,8 +3,6 @@ leader line back to the true position, composited into the frame in pixel space.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
@@ -59,7 +57,7 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes:
         sym, (px, py) = symbols[i], placed[i]
         left, top = int(round(px - sym.anchor[0])), int(round(height - py - sym.anchor[1]))
         if opacity >= 1.0:  # Agg's blend (C++), one graphics context for all the symbols
-            image = _upside_down(sym)
+            image = sym.upside_down
             renderer.draw_image(gc, left, height - top - image.shape[0], image)
         else:
             composite(buffer, sym.rgba, left, top, opacity)
@@ -83,22 +81,6 @@ def _draw_leaders(fig, canvas, true_xy: np.ndarray, placed: np.ndarray, opacity:
     for artist in (leaders, dots):
         artist.set_figure(fig)
         artist.draw(canvas.get_renderer())
-
-
-_FLIPPED: dict[int, tuple[object, np.ndarray]] = {}  # id → (symbol, its rows upside down)
-_FLIPPED_LOCK = threading.Lock()  # render threads of several map views share it
-
-
-def _upside_down(sym) -> np.ndarray:
-    """A symbol's RGBA with row 0 at the bottom (Agg's image order), made once per symbol."""
-    hit = _FLIPPED.get(id(sym))
-    if hit is None or hit[0] is not sym:  # the symbol itself is kept, so its id is not reused meanwhile
-        hit = (sym, np.ascontiguousarray(sym.rgba[::-1]))
-        with _FLIPPED_LOCK:
-            _FLIPPED[id(sym)] = hit
-            while len(_FLIPPED) > 2048:
-                _FLIPPED.pop(next(iter(_FLIPPED)))
-    return hit[1]
 
 
 def _column(gdf, name: str, keep: np.ndarray) -> list[str]:
