@@ -64,7 +64,7 @@ def test_wheel_metadata_declares_the_imports(wheel):
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert any(d.startswith("pyyaml") for d in extras["build"])
     assert {"pyyaml", "scipy"} <= {d.split(">")[0].lower() for d in extras["test"]}
-    assert "terrain-viewer = terrain_viewer.cli:main" in zipfile.ZipFile(wheel).read(
+    assert "terrain-viewer = terrain_viewer.cli:console_main" in zipfile.ZipFile(wheel).read(
         next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith("entry_points.txt"))).decode()
 
 

@@ -1,7 +1,5 @@
-"""``python -m terrain_viewer.cli``."""
+"""``python -m terrain_viewer.cli``: the same as the console script."""
 
-import sys
+from terrain_viewer.cli.entry import console_main
 
-from terrain_viewer.cli.entry import main
-
-sys.exit(main())
+console_main()

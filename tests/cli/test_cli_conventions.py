@@ -132,3 +132,25 @@ def test_a_bad_project_is_bad_data_exit_3(tmp_path: Path, capsys):
     assert main(["render", str(bad), "--out", str(tmp_path / "x.png")]) == 3
     assert capsys.readouterr().err == (f"terrain-viewer: {bad}: bad project: view[2]: "
                                        "expected a finite number, got nan\n")
+
+
+@pytest.mark.parametrize(("command", "code"), [("info", 0), ("validate", 0), ("info --json", 0), ("info", 3)])
+def test_the_console_script_exits_with_the_commands_code_after_the_exit_handlers(command, code, small_gpkg,
+                                                                                 tmp_path):
+    """``console_main`` skips the interpreter's teardown, not what a normal exit runs first: the
+    ``atexit`` handlers (logging, tile threads) run, the output is all there, the exit code is the
+    command's."""
+    target = str(small_gpkg if code == 0 else tmp_path / "missing.gpkg")
+    argv = ["terrain-viewer", command.split()[0], target, *command.split()[1:]]
+    script = ("import atexit, sys\n"
+              "atexit.register(lambda: print('exit handlers ran', flush=True))\n"
+              f"sys.argv = {argv!r}\n"
+              "from terrain_viewer.cli import console_main\n"
+              "console_main()\n"
+              "print('not reached')\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "TERRAIN_VIEWER_LOG_DIR": str(tmp_path / "logs")})
+    assert run.returncode == code, run.stderr
+    assert run.stdout.rstrip().endswith("exit handlers ran") and "not reached" not in run.stdout
+    if code == 0:
+        assert Path(small_gpkg).name in run.stdout or '"layers"' in run.stdout
