@@ -73,7 +73,10 @@ def window_tween_paced(args) -> dict:
 
 
 def _entry_point() -> list[str]:
-    script = shutil.which("terrain-viewer")
+    """The installed console script: the one beside this Python (a venv's ``bin/``) first, so a
+    wrapper such as pyenv's shim (~60 ms of bash a start here) is not timed as ours."""
+    beside = Path(sys.executable).with_name("terrain-viewer")
+    script = str(beside) if beside.is_file() else shutil.which("terrain-viewer")
     return [script] if script else [sys.executable, "-c", "import sys; from terrain_viewer.cli import main; "
                                                            "sys.exit(main())"]
 
