@@ -34,7 +34,8 @@ from terrain_viewer.core.data.validate import validate_file
 
 EXAMPLES = int(os.environ.get("TERRAIN_VIEWER_FUZZ_EXAMPLES", "50"))  # the nightly run asks for 1,000
 FUZZ = settings(max_examples=EXAMPLES, deadline=3000, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                       HealthCheck.data_too_large])  # wild values are meant to be large
 ALARM_SECONDS = 20
 
 

@@ -130,7 +130,7 @@ def test_events_panel_lists_the_days_events_and_a_click_centres_the_map(qtbot, h
     listed = {}
     for day in ("1944-06-23", "1944-07-11", "1944-08-06"):
         model.time.set_date(day)
-        qtbot.waitUntil(panel.is_current, timeout=2000)  # the list follows once the date rests
+        qtbot.waitUntil(panel.is_current, timeout=5000)  # the list follows once the date rests
         listed[day] = {panel.list.item(i).text().split("\n")[0] for i in range(panel.list.count())}
         assert listed[day] == _events_on(model, day) and listed[day]
     assert listed["1944-06-23"] != listed["1944-07-11"]
@@ -372,12 +372,12 @@ def test_dragging_a_layer_in_the_panel_reorders_the_drawing(qtbot, hengyang):
             return rows[0] < rows[1]
 
         # the list shows the new order (top = drawn last) once the drop's own event is over
-        qtbot.waitUntil(lambda a=above: rivers_listed_above() == a, timeout=2000)
+        qtbot.waitUntil(lambda a=above: rivers_listed_above() == a, timeout=10000)  # a loaded machine
 
 
 def test_event_rows_show_the_time_within_the_day(qtbot, small_window):
     small_window.model.time.set_date("1944-06-24")
-    qtbot.waitUntil(small_window.events_panel.is_current, timeout=2000)
+    qtbot.waitUntil(small_window.events_panel.is_current, timeout=5000)
     rows = [small_window.events_panel.list.item(i).text()
             for i in range(small_window.events_panel.list.count())]
     assert rows == ["(untitled event)\n23 Jun – 25 Jun", "(untitled event)\nfrom 24 Jun"]

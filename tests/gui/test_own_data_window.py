@@ -67,13 +67,13 @@ def test_the_slider_shows_years_and_the_events_panel_lists_their_events_with_var
     window.model.time.set_t(jan(5))
     assert window.time_slider.date_label.text() == "5 January 1943"
     panel = window.events_panel
-    qtbot.waitUntil(panel.is_current, timeout=2000)
+    qtbot.waitUntil(panel.is_current, timeout=5000)
     assert panel.heading.text() == "1 event on 5 January 1943"
     assert panel.list.item(0).text().startswith("Crossing\n14:00")
     details = panel.details.toPlainText()
     assert "sources differ:" in details and "Divisional report" in details
     window.model.time.set_t(jan(8))
-    qtbot.waitUntil(panel.is_current, timeout=2000)
+    qtbot.waitUntil(panel.is_current, timeout=5000)
     assert "Counter-attack at the ford" in panel.list.item(0).text()
 
 

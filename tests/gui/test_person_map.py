@@ -125,7 +125,7 @@ def test_measure_key_clicks_give_a_distance_and_a_right_click_clears_it(qtbot, h
 def test_clicking_a_days_event_centres_the_map_on_it(qtbot, hengyang):
     panel = hengyang.events_panel
     hengyang.model.time.set_date("1944-07-11")
-    qtbot.waitUntil(lambda: panel.is_current() and panel.list.count() > 0, timeout=2000)
+    qtbot.waitUntil(lambda: panel.is_current() and panel.list.count() > 0, timeout=5000)
     item = panel.list.item(panel.list.count() - 1)
     x, y = item.data(Qt.ItemDataRole.UserRole)
     qtbot.mouseClick(panel.list.viewport(), LEFT, NO_MOD, panel.list.visualItemRect(item).center())
@@ -139,7 +139,7 @@ def test_after_a_run_of_right_key_presses_the_events_panel_lists_the_last_day(qt
     _focus_map(qtbot, hengyang)
     for _ in range(5):
         qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Right)
-    qtbot.waitUntil(panel.is_current, timeout=2000)
+    qtbot.waitUntil(panel.is_current, timeout=5000)
     assert panel.heading.text().endswith("on 28 June 1944")
     titles = {panel.list.item(i).text().split("\n")[0] for i in range(panel.list.count())}
     assert titles and titles == {event.title for event in panel.day_events()}
