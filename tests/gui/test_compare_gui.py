@@ -107,7 +107,7 @@ def test_the_layer_panel_moves_a_layer_to_another_group(qtbot, quiet):
     def groups() -> list[str]:
         return [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
 
-    qtbot.waitUntil(lambda: "modern" in groups(), timeout=2000)  # rebuilt once the menu's signal is over
+    qtbot.waitUntil(lambda: "modern" in groups(), timeout=10000)  # rebuilt once the menu's signal is over
 
 
 def test_closing_side_by_side_leaves_the_window_working_and_it_opens_again(qtbot, quiet):

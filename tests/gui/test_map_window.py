@@ -114,7 +114,7 @@ def test_open_of_a_good_file_adds_an_added_group(qtbot, small_gpkg, hengyang, mo
     assert len(added) == 3
     tree = hengyang.layer_panel.tree
     groups = lambda: [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]  # noqa: E731
-    qtbot.waitUntil(lambda: "added" in groups(), timeout=2000)
+    qtbot.waitUntil(lambda: "added" in groups(), timeout=10000)
 
 
 def _events_on(model, day: str) -> set[str]:

@@ -106,7 +106,7 @@ def test_dragging_a_layer_row_onto_another_reorders_the_drawing(qtbot, hengyang,
         rows = [panel.item(n) for n in ("water_areas", "units")]
         return rows[0].parent().indexOfChild(rows[0]) + 1 == rows[1].parent().indexOfChild(rows[1])
 
-    qtbot.waitUntil(listed_above, timeout=2000)
+    qtbot.waitUntil(listed_above, timeout=10000)
     assert panel.current_name() == "water_areas"
 
 
@@ -119,7 +119,7 @@ def test_up_and_down_buttons_move_the_selected_layer(qtbot, hengyang):
     qtbot.mouseClick(panel.down_button, LEFT)
     qtbot.mouseClick(panel.down_button, LEFT)
     assert [s.name for s in model.layer_states].index("rivers") == before - 1
-    qtbot.waitUntil(lambda: panel.current_name() == "rivers", timeout=2000)  # still selected after rebuilds
+    qtbot.waitUntil(lambda: panel.current_name() == "rivers", timeout=10000)  # still selected after rebuilds
 
 
 def test_dragging_the_opacity_handle_fades_the_layer_and_shows_the_percentage(qtbot, hengyang, grab_map):
@@ -165,7 +165,7 @@ def test_right_click_move_to_a_new_group_typed_by_the_user(qtbot, hengyang, monk
     right_click(qtbot, tree.viewport(), _row_text_point(tree, panel.item("rivers")))
     qtbot.waitUntil(lambda: bool(errors) or model.state("rivers").group == "today", timeout=5000)
     assert not errors, errors
-    qtbot.waitUntil(lambda: panel.item("rivers").parent().text(0) == "today", timeout=2000)
+    qtbot.waitUntil(lambda: panel.item("rivers").parent().text(0) == "today", timeout=10000)
 
 
 def test_colour_button_recolours_the_layer_on_the_map(qtbot, hengyang, grab_map, monkeypatch):
