@@ -82,8 +82,8 @@ def console_main() -> None:
     flushed and the ``atexit`` handlers run (logging, tile threads, worker pools), but not the
     interpreter's teardown of every object, which took ~0.25 s after an export was written."""
     code = main()
-    if _with_command(sys.argv[1:])[0] == "gui":
-        sys.exit(code)
+    if _with_command(sys.argv[1:])[0] == "gui" or sys.getprofile() or sys.gettrace():
+        sys.exit(code)  # the GUI, or a profiler/debugger/coverage that writes its results at the end
     sys.stdout.flush()
     sys.stderr.flush()
     atexit._run_exitfuncs()  # noqa: SLF001 - what a normal exit runs first
