@@ -124,6 +124,19 @@ def check_output(out: Path, overwrite: bool, inputs: list[Path]) -> None:
 
 
 # ---- values -------------------------------------------------------------------------------
+def number_arg(text: str, kind: type[int] | type[float], within, hint: str) -> float:
+    """An argparse value: ``text`` as ``kind``, ArgumentTypeError unless a number with ``within(value)``
+    true (the message: ``text: hint``)."""
+    try:
+        value = kind(text)
+    except ValueError:
+        what = "whole number" if kind is int else "number"
+        raise argparse.ArgumentTypeError(f"{text!r}: not a {what}") from None
+    if not within(value):
+        raise argparse.ArgumentTypeError(f"{text}: {hint}")
+    return value
+
+
 def parse_size(text: str) -> tuple[int, int]:
     """'1080p', '4k' or 'WIDTHxHEIGHT' → (width, height)."""
     from terrain_viewer.core.render.renderer import SIZE_PRESETS

@@ -11,6 +11,7 @@ from terrain_viewer.cli.common import (
     UsageError,
     check_output,
     input_files,
+    number_arg,
     open_model,
     parse_size,
     parse_time,
@@ -76,13 +77,7 @@ MIN_DPI = 20.0  # below this the smallest text is under a pixel and FreeType ref
 
 
 def _dpi(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: not a number") from None
-    if not MIN_DPI <= value <= 2400.0:
-        raise argparse.ArgumentTypeError(f"{text}: use {MIN_DPI:g}..2400")
-    return value
+    return number_arg(text, float, lambda v: MIN_DPI <= v <= 2400.0, f"use {MIN_DPI:g}..2400")
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from terrain_viewer.cli.common import OK, OutputError, UsageError, check_output, open_model, say
+from terrain_viewer.cli.common import OK, OutputError, UsageError, check_output, number_arg, open_model, say
 from terrain_viewer.core.common.errors import DataError
 
 
@@ -114,23 +114,12 @@ def cmd_tiles(args: argparse.Namespace) -> int:
 def _rate(text: str) -> float:
     from terrain_viewer.core.data.tile_download import MAX_RATE
 
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: not a number") from None
-    if not 0 < value <= MAX_RATE:
-        raise argparse.ArgumentTypeError(f"{text}: give more than 0 and at most {MAX_RATE:g} a second")
-    return value
+    return number_arg(text, float, lambda v: 0 < v <= MAX_RATE,
+                      f"give more than 0 and at most {MAX_RATE:g} a second")
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text}: give at least 1")
-    return value
+    return number_arg(text, int, lambda v: v >= 1, "give at least 1")
 
 
 EPILOG = """examples:
