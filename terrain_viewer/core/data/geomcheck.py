@@ -82,8 +82,14 @@ def points_to_crs(gdf: gpd.GeoDataFrame, crs: CRS, problems: list[str], why: str
     if gdf.crs is None or not len(geoms) or not (shapely.get_type_id(geoms) == 0).all() \
             or shapely.has_z(geoms).any():
         return None
-    to = Transformer.from_crs(gdf.crs, crs, always_xy=True)
-    x, y = to.transform(shapely.get_x(geoms), shapely.get_y(geoms))
+    return xy_points_to_crs(gdf, shapely.get_x(geoms), shapely.get_y(geoms), crs, problems, why)
+
+
+def xy_points_to_crs(gdf: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray, crs: CRS, problems: list[str],
+                     why: str) -> gpd.GeoDataFrame:
+    """``gdf`` with points made in ``crs`` from its rows' coordinates ``x``, ``y`` in its own CRS;
+    rows not finite there dropped with a count (``why``)."""
+    x, y = Transformer.from_crs(gdf.crs, crs, always_xy=True).transform(x, y)
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.all():
         problems.append(f"{int((~ok).sum())} features with {why} skipped")

@@ -14,9 +14,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
-from terrain_viewer.core.data.geomcheck import check_crs
+from terrain_viewer.core.data.geomcheck import check_crs, xy_points_to_crs
 from terrain_viewer.core.data.mapcrs import SAMPLE_VERTICES
 
 
@@ -53,10 +53,5 @@ def made(gdf: gpd.GeoDataFrame, xy: np.ndarray, crs: CRS | None, problems: list[
     with a count), or in its own CRS when ``crs`` is None."""
     if crs is None or not len(xy):  # as before: an empty layer is not reprojected
         return gdf.set_geometry(gpd.array.from_shapely(shapely.points(xy.reshape(-1, 2)), crs=gdf.crs))
-    x, y = Transformer.from_crs(gdf.crs, crs, always_xy=True).transform(xy[:, 0], xy[:, 1])
-    ok = np.isfinite(x) & np.isfinite(y)
-    if not ok.all():
-        problems.append(f"{int((~ok).sum())} features with {why} skipped")
-        gdf, x, y = gdf[ok], x[ok], y[ok]
-    return gdf.set_geometry(gpd.array.from_shapely(shapely.points(x, y), crs=crs))
+    return xy_points_to_crs(gdf, xy[:, 0], xy[:, 1], crs, problems, why)
 
