@@ -10,7 +10,15 @@ import pytest
 import shapely
 
 from terrain_viewer.core.data.layers import Layer, open_dataset
-from terrain_viewer.core.temporal.tracks import interpolate_points, morph_line
+from terrain_viewer.core.temporal.tracks import morph_line
+
+
+def interpolate_points(a: np.ndarray, b: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    """Points moved from ``a`` toward ``b`` by ``fraction`` (shapely arrays), as the loader did."""
+    xa, ya = shapely.get_x(a), shapely.get_y(a)
+    xb, yb = shapely.get_x(b), shapely.get_y(b)
+    f = np.asarray(fraction, dtype=float)
+    return shapely.points(xa + (xb - xa) * f, ya + (yb - ya) * f)
 
 
 def reference(layer: Layer, t: float) -> gpd.GeoDataFrame:

@@ -102,14 +102,6 @@ def _id_codes(ids: object, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return names, out
 
 
-def interpolate_points(a: np.ndarray, b: np.ndarray, fraction: np.ndarray) -> np.ndarray:
-    """Points moved from ``a`` toward ``b`` by ``fraction`` (shapely arrays)."""
-    xa, ya = shapely.get_x(a), shapely.get_y(a)
-    xb, yb = shapely.get_x(b), shapely.get_y(b)
-    f = np.asarray(fraction, dtype=float)
-    return shapely.points(xa + (xb - xa) * f, ya + (yb - ya) * f)
-
-
 def morph_line(a: shapely.Geometry, b: shapely.Geometry, fraction: float,
                samples: int = MORPH_SAMPLES) -> shapely.Geometry:
     """A line between ``a`` and ``b``: both resampled by length, then blended vertex by vertex."""
