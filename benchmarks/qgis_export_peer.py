@@ -13,28 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import sys
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from qgis.core import (  # noqa: E402
-    QgsApplication,
-    QgsDateTimeRange,
-    QgsMapRendererParallelJob,
-    QgsMapSettings,
-    QgsProject,
-    QgsRectangle,
-    QgsVectorLayer,
-    QgsVectorLayerTemporalProperties,
-)
-from qgis.PyQt.QtCore import QDate, QDateTime, QSize, Qt, QTime  # noqa: E402
-
-
-def _utc(day: dt.date) -> QDateTime:
-    return QDateTime(QDate(day.year, day.month, day.day), QTime(0, 0), Qt.UTC)
+from qgis.core import QgsProject, QgsRectangle, QgsVectorLayer, QgsVectorLayerTemporalProperties
+from qgis_common import map_settings, project_layers, render_day, start
 
 
 def _gpkg_layers(path: str) -> list[QgsVectorLayer]:
@@ -55,45 +39,31 @@ def _gpkg_layers(path: str) -> list[QgsVectorLayer]:
     return layers
 
 
-def _settings(source: str, width: int, height: int) -> QgsMapSettings:
+def _settings(source: str, width: int, height: int):
     project = QgsProject.instance()
     if source.endswith((".qgz", ".qgs")):
-        if not project.read(source):
-            raise SystemExit(f"{source}: QGIS cannot read the project")
-        layers = list(project.layerTreeRoot().checkedLayers())
+        layers = project_layers(source)
     else:
         layers = _gpkg_layers(source)
         project.addMapLayers(layers)
         project.setCrs(layers[0].crs())
-    settings = QgsMapSettings()
-    settings.setLayers(layers)
-    settings.setDestinationCrs(project.crs())
-    settings.setOutputSize(QSize(width, height))
     extent = QgsRectangle()
     for layer in layers:
         extent.combineExtentWith(layer.extent())
-    settings.setExtent(extent)
-    settings.setIsTemporal(True)
-    return settings
+    return map_settings(layers, project.crs(), width, height, extent)
 
 
 def main(source: str, out: str, width: str, height: str, first: str, days: str) -> dict:
     settings = _settings(source, int(width), int(height))
     day = dt.date.fromisoformat(first)
     for index in range(int(days)):
-        settings.setTemporalRange(QgsDateTimeRange(_utc(day), _utc(day + dt.timedelta(days=1))))
-        job = QgsMapRendererParallelJob(settings)
-        job.start()
-        job.waitForFinished()
-        if not job.renderedImage().save(str(Path(out) / f"frame_{index:05d}.png")):
+        if not render_day(settings, day).save(str(Path(out) / f"frame_{index:05d}.png")):
             raise SystemExit(f"{out}: QGIS could not save frame {index}")
         day += dt.timedelta(days=1)
     return {"frames": int(days), "layers": len(settings.layers())}
 
 
 if __name__ == "__main__":
-    QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
-    app = QgsApplication([], False)
-    app.initQgis()
+    app = start()
     print(json.dumps(main(*sys.argv[1:7])), flush=True)
     app.exitQgis()

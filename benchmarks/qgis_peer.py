@@ -11,55 +11,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from qgis.core import (  # noqa: E402
-    QgsApplication,
-    QgsDateTimeRange,
-    QgsMapRendererParallelJob,
-    QgsMapSettings,
-    QgsProject,
-    QgsRectangle,
-)
-from qgis.PyQt.QtCore import QDate, QDateTime, QSize, Qt, QTime  # noqa: E402
-
-
-def _utc(day: dt.date) -> QDateTime:
-    return QDateTime(QDate(day.year, day.month, day.day), QTime(0, 0), Qt.UTC)
+from qgis.core import QgsProject, QgsRectangle
+from qgis_common import map_settings, project_layers, render_day, start
 
 
 def main(project_path: str, width: str, height: str, x0: str, y0: str, x1: str, y1: str, first: str,
          days: str) -> dict:
-    project = QgsProject.instance()
-    if not project.read(project_path):
-        raise SystemExit(f"{project_path}: QGIS cannot read the project")
-    settings = QgsMapSettings()
-    settings.setLayers(list(project.layerTreeRoot().checkedLayers()))
-    settings.setDestinationCrs(project.crs())
-    settings.setOutputSize(QSize(int(width), int(height)))
-    settings.setExtent(QgsRectangle(float(x0), float(y0), float(x1), float(y1)))
-    settings.setIsTemporal(True)
+    layers = project_layers(project_path)
+    settings = map_settings(layers, QgsProject.instance().crs(), int(width), int(height),
+                            QgsRectangle(float(x0), float(y0), float(x1), float(y1)))
     times = []
     day = dt.date.fromisoformat(first)
     for _ in range(int(days) + 1):
-        settings.setTemporalRange(QgsDateTimeRange(_utc(day), _utc(day + dt.timedelta(days=1))))
         t0 = time.perf_counter()
-        job = QgsMapRendererParallelJob(settings)
-        job.start()
-        job.waitForFinished()
-        job.renderedImage()
+        render_day(settings, day)
         times.append((time.perf_counter() - t0) * 1000)
         day += dt.timedelta(days=1)
-    return {"steps_ms": times[1:], "first_ms": times[0], "layers": len(settings.layers())}
+    return {"steps_ms": times[1:], "first_ms": times[0], "layers": len(layers)}
 
 
 if __name__ == "__main__":
-    QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
-    app = QgsApplication([], False)
-    app.initQgis()
+    app = start()
     print(json.dumps(main(*sys.argv[1:10])))
     app.exitQgis()
