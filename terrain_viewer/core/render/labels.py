@@ -37,6 +37,7 @@ MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map lab
 MIN_UNIT_PX = 14.0  # … of a unit designation
 FAR_RINGS, FAR_STEP = 7, 12.0  # rings of candidates (points apart) for the most important labels
 REFERENCE_HEIGHT = 1080
+_ROW = 1 << 20  # BoxIndex: cell key = column * _ROW + row
 Extents = tuple[float, float, float, float]
 
 
@@ -85,39 +86,56 @@ def halo(width: float = 2.6, colour=PAPER, alpha: float = 0.85) -> list:
 
 
 class BoxIndex:
-    """Display-space boxes in a uniform grid: does a new box overlap any of them?"""
+    """Display-space boxes in a uniform grid: does a new box overlap any of them?
+
+    A cell is keyed by one int (column * ``_ROW`` + row); two cells that share a key (only far
+    outside any frame) merely share a list: every query still tests the boxes themselves."""
 
     def __init__(self, boxes=(), cell: float = CELL):
         self.cell = max(float(cell), 8.0)
-        self._cells: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+        self._cells: dict[int, list[tuple]] = {}
         for box in boxes:
             self.add(box)
 
+    def __bool__(self) -> bool:
+        return bool(self._cells)
+
+    def copy(self) -> BoxIndex:
+        """An index of the same boxes that can be added to without changing this one."""
+        other = BoxIndex((), self.cell)
+        other._cells = {key: list(boxes) for key, boxes in self._cells.items()}
+        return other
+
     def add(self, box) -> None:
         x0, y0, x1, y1 = extents = tuple(float(v) for v in (box.extents if isinstance(box, Bbox) else box))
-        if not all(map(math.isfinite, extents)) or x1 - x0 > 1e6:
+        if not (math.isfinite(x0) and math.isfinite(y0) and math.isfinite(x1) and math.isfinite(y1)) \
+                or x1 - x0 > 1e6:
             return
         c, cells = self.cell, self._cells
-        rows = range(math.floor(y0 / c), math.floor(y1 / c) + 1)
-        for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
-            for j in rows:
-                cells[i, j].append(extents)
+        j0, j1 = math.floor(y0 / c), math.floor(y1 / c) + 1
+        for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
+            for key in range(i + j0, i + j1):
+                got = cells.get(key)
+                if got is None:
+                    cells[key] = [extents]
+                else:
+                    got.append(extents)
 
     def overlaps(self, extents: tuple) -> bool:
         x0, y0, x1, y1 = extents
         c, cells = self.cell, self._cells
-        rows = range(math.floor(y0 / c), math.floor(y1 / c) + 1)
-        for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
-            for j in rows:
-                for a0, b0, a1, b1 in cells.get((i, j), ()):
+        j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
+        for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
+            for key in range(i + j0, i + j1 + 1):
+                for a0, b0, a1, b1 in cells.get(key, ()):
                     if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
                         return True
         return False
 
     def containing(self, px: float, py: float) -> list[tuple]:
         """The boxes that hold the point (px, py)."""
-        cell = (math.floor(px / self.cell), math.floor(py / self.cell))
-        return [b for b in self._cells.get(cell, ()) if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
+        key = math.floor(px / self.cell) * _ROW + math.floor(py / self.cell)
+        return [b for b in self._cells.get(key, ()) if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
 
 
 def candidates(spec: LabelSpec, d: float | None = None, rings: int = 1,
@@ -138,12 +156,13 @@ def text_box(px: float, py: float, w: float, h: float, dx: float, dy: float, ha:
              rotation: float = 0.0) -> Extents:
     """The padded display box of a ``w`` x ``h`` text anchored at (px + dx, py + dy) with ha/va,
     turned by ``rotation`` degrees about that point (matplotlib's ``rotation_mode='anchor'``)."""
-    fx = {"left": 0.0, "center": 0.5, "right": 1.0}[ha]
-    fy = {"bottom": 0.0, "center": 0.5, "top": 1.0}[va]
+    fx, fy = _FX[ha], _FY[va]
     ox, oy = px + dx, py + dy
     if not rotation:
-        x, y = ox - fx * w, oy - fy * h
-        return _padded((x, y, x + w, y + h))
+        x0, y0 = ox - fx * w, oy - fy * h
+        x1, y1 = x0 + w, y0 + h
+        mx, my = (x1 - x0) * _HALF_PAD[0], (y1 - y0) * _HALF_PAD[1]
+        return (x0 - mx, y0 - my, x1 + mx, y1 + my)
     a = math.radians(rotation)
     c, s = math.cos(a), math.sin(a)
     xs, ys = [], []
@@ -156,8 +175,13 @@ def text_box(px: float, py: float, w: float, h: float, dx: float, dy: float, ha:
 
 def _padded(extents: tuple) -> Extents:
     x0, y0, x1, y1 = extents
-    mx, my = (x1 - x0) * (PAD[0] - 1) / 2, (y1 - y0) * (PAD[1] - 1) / 2
+    mx, my = (x1 - x0) * _HALF_PAD[0], (y1 - y0) * _HALF_PAD[1]
     return (x0 - mx, y0 - my, x1 + mx, y1 + my)
+
+
+_FX = {"left": 0.0, "center": 0.5, "right": 1.0}
+_FY = {"bottom": 0.0, "center": 0.5, "top": 1.0}
+_HALF_PAD = ((PAD[0] - 1) / 2, (PAD[1] - 1) / 2)  # x * (p - 1) / 2 == x * ((p - 1) / 2): halving is exact
 
 
 def min_text_px(priority: float, frame_height: float) -> float:
@@ -167,11 +191,28 @@ def min_text_px(priority: float, frame_height: float) -> float:
 
 
 def _angle(ax, spec: LabelSpec, along: tuple[float, float] | None) -> float:
-    if not along:
-        return 0.0
-    (x0, y0), (x1, y1) = ax.transData.transform([(spec.x, spec.y), (spec.x + along[0], spec.y + along[1])])
-    angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
-    return angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+    """The text angle (degrees, never upside down) of a label that runs ``along`` a direction."""
+    return _angles(ax, [spec], [along])[0]
+
+
+def _angles(ax, specs: list[LabelSpec], alongs: list | None = None) -> list[float]:
+    """``_angle`` of every label (``alongs``: each one's ``along``, by default its property), with one
+    transform for all: the same numbers, point by point, as one transform per label."""
+    alongs = [s.props.get("along") for s in specs] if alongs is None else alongs
+    turned = [i for i, along in enumerate(alongs) if along]
+    out = [0.0] * len(specs)
+    if not turned:
+        return out
+    points = []
+    for i in turned:
+        s, along = specs[i], alongs[i]
+        points += [(s.x, s.y), (s.x + along[0], s.y + along[1])]
+    xy = ax.transData.transform(points)
+    for n, i in enumerate(turned):
+        (x0, y0), (x1, y1) = xy[2 * n], xy[2 * n + 1]
+        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+        out[i] = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+    return out
 
 
 class LabelPlanner:
@@ -181,6 +222,7 @@ class LabelPlanner:
         self.family = family  # a font family put first for every label (None: the painters')
         self._sizes: dict[tuple, tuple[float, float]] = {}
         self._prepared_cache: dict[tuple, tuple] = {}
+        self._props_keys: dict[int, tuple] = {}  # id(props) -> (props, a copy, its part of the key)
         self._memory: dict[tuple, int] = {}
         self._last: tuple | None = None  # (t, frame size) of the last plan
         self._after: float | None = None  # the next plan follows the plan at this time
@@ -204,11 +246,14 @@ class LabelPlanner:
             self._memory = {}
             return []
         dpi = ax.figure.dpi
-        index = BoxIndex([*symbols, *furniture], CELL * dpi / 100.0)
         symbols = BoxIndex(symbols, CELL * dpi / 100.0)
-        frame, height = ax.bbox.extents, ax.figure.bbox.height
+        index = symbols.copy()  # the symbols and the furniture, then the labels placed
+        for box in furniture:
+            index.add(box)
+        frame, height = tuple(ax.bbox.extents.tolist()), ax.figure.bbox.height
         scale = dpi / 72.0
-        anchors = ax.transData.transform([(s.x, s.y) for s in specs])
+        anchors = ax.transData.transform([(s.x, s.y) for s in specs]).tolist()  # as floats: faster sums
+        rotations = _angles(ax, specs)
         failures: dict[tuple[int, int], int] = defaultdict(int)
         placed: list[Placed] = []
         memory: dict[tuple, int] = {}
@@ -221,7 +266,7 @@ class LabelPlanner:
                         or failures[cell] >= CELL_FAILURES:
                     continue
                 got = self._place(ax, renderer, spec, (px, py), index, symbols, frame, scale, height,
-                                  remembered.get(keys[i]))
+                                  remembered.get(keys[i]), rotations[i])
                 if got is None:
                     failures[cell] += 1
                     continue
@@ -239,11 +284,11 @@ class LabelPlanner:
         self._after = float(t_prev)
 
     def _place(self, ax, renderer, spec: LabelSpec, anchor, index: BoxIndex, symbols: BoxIndex,
-               frame, scale: float, height: float, remembered: int | None) -> tuple[Placed, int] | None:
+               frame, scale: float, height: float, remembered: int | None,
+               rotation: float) -> tuple[Placed, int] | None:
         w, h, props, frozen = self._prepared(ax, renderer, spec, height)
-        rotation = _angle(ax, spec, spec.props.get("along"))
         d = spec.offset * scale
-        own = symbols.containing(*anchor)  # the anchor's own symbol: start just outside it
+        own = symbols.containing(*anchor) if symbols else ()  # the anchor's own symbol: start outside it
         if own:
             d = max(d, max(max(b[2] - b[0], b[3] - b[1]) / 2 for b in own) + 2 * scale)
         far = spec.priority > PRIORITY["unit"]  # the city, rivers and events look further out
@@ -252,10 +297,13 @@ class LabelPlanner:
         if remembered is not None and remembered < len(options):
             order.remove(remembered)
             order.insert(0, remembered)
+        px, py = anchor
+        f0, g0, f1, g1 = frame
         for k in order:
             dx, dy, ha, va = options[k]
-            box = text_box(*anchor, w, h, dx, dy, ha, va, rotation)
-            if _inside(box, frame) and not index.overlaps(box):
+            box = text_box(px, py, w, h, dx, dy, ha, va, rotation)
+            x0, y0, x1, y1 = box
+            if f0 <= x0 and x1 <= f1 and g0 <= y0 and y1 <= g1 and not index.overlaps(box):
                 if spec.alpha < 1.0:  # fades with its feature (a text sprite per fade step)
                     frozen = _frozen({**props, "alpha": spec.alpha})
                 return Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h), k
@@ -265,8 +313,7 @@ class LabelPlanner:
         """The text's size in pixels and its final properties (font size raised to the minimum),
         as a dict and frozen; worked out once per text, properties, font family and frame height."""
         least = min_text_px(spec.priority, height)
-        key = (spec.text, repr(sorted((k, v) for k, v in spec.props.items() if k != "along")), self.family,
-               least, ax.figure.dpi)
+        key = (spec.text, self._props_key(spec.props), self.family, least, ax.figure.dpi)
         hit = self._prepared_cache.get(key)
         if hit is not None:
             return hit
@@ -286,6 +333,22 @@ class LabelPlanner:
         if len(self._prepared_cache) > 20_000:
             self._prepared_cache.clear()
         return hit
+
+    def _props_key(self, props: dict) -> str:
+        """``props`` but ``along``, sorted, as text; remembered per dict while it stays equal to a copy."""
+        hit = self._props_keys.get(id(props))
+        try:
+            same = hit is not None and hit[0] is props and hit[1] == props
+        except (TypeError, ValueError):  # values that do not compare (arrays): worked out afresh
+            same = False
+        if same:
+            return hit[2]
+        key = repr(sorted((k, v) for k, v in props.items() if k != "along"))
+        if len(self._props_keys) > 20_000:
+            self._props_keys.clear()
+        copy = {k: list(v) if isinstance(v, list) else v for k, v in props.items()}  # lists change in place
+        self._props_keys[id(props)] = (props, copy, key)
+        return key
 
     @staticmethod
     def _fontsize(props: dict) -> float:
@@ -354,7 +417,3 @@ def place_labels(ax, renderer, specs: list[LabelSpec], zorder: float = 1000.0,
     taken += [p.bbox for p in placed]
     return draw_plan(ax, placed, zorder)
 
-
-def _inside(extents: tuple, frame) -> bool:
-    x0, y0, x1, y1 = extents
-    return frame[0] <= x0 and x1 <= frame[2] and frame[1] <= y0 and y1 <= frame[3]

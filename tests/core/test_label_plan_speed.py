@@ -1,0 +1,260 @@
+"""The label plan made cheaper per frame (issue 17) is the plan it was: a small fixed scene (a river
+along a direction, crowded events that look further out, a unit on its symbol, a fading label,
+labels dropped at the frame's edge and in a crowd, and a following frame that remembers positions)
+gives the positions recorded before the change, and the box index and the batched text angles
+answer what a plain search and one transform per label answer."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from matplotlib.transforms import Bbox
+
+from terrain_viewer.core.render import labels as lab
+from terrain_viewer.core.render.sprites import new_figure
+
+
+class FixedSizes(lab.LabelPlanner):
+    """Text sizes from a formula instead of a font: the plan's arithmetic alone is checked."""
+
+    def _size(self, ax, renderer, text: str, props: dict) -> tuple[float, float]:
+        size = self._fontsize(props) * ax.figure.dpi / 72.0
+        return 0.6 * size * len(text), 1.25 * size
+
+
+def scene(shift: float = 0.0) -> list[lab.LabelSpec]:
+    small = {"fontsize": 2, "family": ["DejaVu Sans"]}  # raised to the least text height
+    specs = [lab.LabelSpec(200 + shift, 150, "Hengyang", lab.PRIORITY["city"], {"fontsize": 11},
+                           centred=True),
+             lab.LabelSpec(120, 60 + shift, "Xiang River", lab.PRIORITY["river"],
+                           {"fontsize": 9, "along": (1.0, 0.6)}, centred=True),
+             lab.LabelSpec(100, 100, "10D", lab.PRIORITY["unit"], dict(small)),
+             lab.LabelSpec(395, 295, "Edge", lab.PRIORITY["place"], dict(small)),
+             lab.LabelSpec(300, 200, "Fading", lab.PRIORITY["place"], dict(small), alpha=0.5)]
+    specs += [lab.LabelSpec(205 + 3 * i, 155 - 2 * i, f"Event {i}", lab.PRIORITY["event"], {"fontsize": 8})
+              for i in range(6)]
+    specs += [lab.LabelSpec(250 + 4 * i + shift, 90 + 3 * i, f"Hill {i}", lab.PRIORITY["spot_height"],
+                            dict(small)) for i in range(10)]
+    specs += [lab.LabelSpec(300 + 0.5 * i, 40, f"Crowd {i}", lab.PRIORITY["generic"], {"fontsize": 9})
+              for i in range(14)]  # 2 placed, 12 not: the cell closes and "x" is not tried
+    return [*specs, lab.LabelSpec(330, 12, "x", 2.0, {"fontsize": 9})]
+
+
+SYMBOLS = [(90.0, 90.0, 110.0, 110.0), (240.0, 80.0, 262.0, 96.0), (float("nan"), 0.0, 1.0, 1.0)]
+FURNITURE = [(0.0, 0.0, 60.0, 30.0)]
+
+
+def plans() -> list[list[tuple]]:
+    """Three plans: a frame, the next frame (labels moved a little) following it, a frame alone."""
+    fig, canvas = new_figure(400, 300, 100.0, "white")
+    ax = fig.axes[0]
+    ax.set_xlim(0, 400)
+    ax.set_ylim(0, 300)
+    planner = FixedSizes()
+    out = []
+    for shift, follow in ((0.0, False), (6.0, True), (6.0, False)):
+        if follow:
+            planner.follow(1.0)
+        t = 2.0 if follow else 1.0
+        plan = planner.plan(ax, canvas.get_renderer(), scene(shift), SYMBOLS, FURNITURE, t=t)
+        out.append([(p.spec.text, round(p.dx, 6), round(p.dy, 6), p.ha, p.va, round(p.rotation, 6),
+                     float(dict(p.props)["fontsize"]), dict(p.props).get("alpha"),
+                     tuple(round(float(v), 6) for v in p.box)) for p in plan])
+    return out
+
+
+# recorded with the planner before issue 17's changes (commit aef3f54)
+EXPECTED = [
+    [
+        ('Hengyang', 0.0, 0.0, 'center', 'center', 0.0, 11.0, None,
+         (161.133333, 139.019097, 238.866667, 160.980903)),
+        ('Xiang River', 4.0, 0.0, 'left', 'center', 30.963757, 9.0, None,
+         (119.172593, 49.11252, 202.681685, 113.33338)),
+        ('Event 0', 0.0, 16.0, 'center', 'bottom', 0.0, 8.0, None,
+         (180.266667, 176.180556, 229.733333, 192.152778)),
+        ('Event 1', 0.0, -16.0, 'center', 'top', 0.0, 8.0, None,
+         (183.266667, 115.847222, 232.733333, 131.819444)),
+        ('Event 2', 16.0, 16.0, 'left', 'bottom', 0.0, 8.0, None,
+         (231.822222, 172.180556, 281.288889, 188.152778)),
+        ('Event 3', 16.0, -16.0, 'left', 'top', 0.0, 8.0, None,
+         (234.822222, 111.847222, 284.288889, 127.819444)),
+        ('Event 4', 28.0, 0.0, 'left', 'center', 0.0, 8.0, None,
+         (254.488889, 139.013889, 303.955556, 154.986111)),
+        ('Event 5', 0.0, 40.0, 'center', 'bottom', 0.0, 8.0, None,
+         (195.266667, 199.513889, 244.733333, 215.486111)),
+        ('10D', 9.2, 0.0, 'left', 'center', 0.0, 2.26, None,
+         (112.608278, 97.743924, 118.597278, 102.256076)),
+        ('Edge', -4.0, 0.0, 'right', 'center', 0.0, 2.59, None,
+         (380.552111, 292.414497, 389.703444, 297.585503)),
+        ('Fading', 4.0, 0.0, 'left', 'center', 0.0, 2.59, 0.5,
+         (305.167056, 197.414497, 318.894056, 202.585503)),
+        ('Hill 0', 9.92, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (263.389278, 87.414497, 277.116278, 92.585503)),
+        ('Hill 1', 0.0, 9.92, 'center', 'bottom', 0.0, 2.59, None,
+         (247.1365, 106.440538, 260.8635, 111.611545)),
+        ('Hill 2', 9.92, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (271.389278, 93.414497, 285.116278, 98.585503)),
+        ('Hill 3', -4.0, 0.0, 'right', 'center', 0.0, 2.59, None,
+         (243.105944, 96.414497, 256.832944, 101.585503)),
+        ('Hill 4', 4.0, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (271.167056, 99.414497, 284.894056, 104.585503)),
+        ('Hill 6', 4.0, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (279.167056, 105.414497, 292.894056, 110.585503)),
+        ('Hill 8', 4.0, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (287.167056, 111.414497, 300.894056, 116.585503)),
+        ('Hill 9', 4.0, 4.0, 'left', 'bottom', 0.0, 2.59, None,
+         (291.167056, 122.218316, 304.894056, 127.389323)),
+        ('Crowd 0', 4.0, 0.0, 'left', 'center', 0.0, 9.0, None,
+         (303.980556, 31.015625, 359.630556, 48.984375)),
+        ('Crowd 1', -4.0, 0.0, 'right', 'center', 0.0, 9.0, None,
+         (240.869444, 31.015625, 296.519444, 48.984375)),
+    ],
+    [
+        ('Hengyang', 0.0, 0.0, 'center', 'center', 0.0, 11.0, None,
+         (167.133333, 139.019097, 244.866667, 160.980903)),
+        ('Xiang River', 4.0, 0.0, 'left', 'center', 30.963757, 9.0, None,
+         (119.172593, 55.11252, 202.681685, 119.33338)),
+        ('Event 0', 0.0, 16.0, 'center', 'bottom', 0.0, 8.0, None,
+         (180.266667, 176.180556, 229.733333, 192.152778)),
+        ('Event 1', 16.0, -16.0, 'left', 'top', 0.0, 8.0, None,
+         (228.822222, 115.847222, 278.288889, 131.819444)),
+        ('Event 2', 16.0, 16.0, 'left', 'bottom', 0.0, 8.0, None,
+         (231.822222, 172.180556, 281.288889, 188.152778)),
+        ('Event 3', 28.0, 0.0, 'left', 'center', 0.0, 8.0, None,
+         (251.488889, 141.013889, 300.955556, 156.986111)),
+        ('Event 4', -28.0, 28.0, 'right', 'bottom', 0.0, 8.0, None,
+         (130.044444, 184.847222, 179.511111, 200.819444)),
+        ('Event 5', 0.0, 40.0, 'center', 'bottom', 0.0, 8.0, None,
+         (195.266667, 199.513889, 244.733333, 215.486111)),
+        ('10D', 9.2, 0.0, 'left', 'center', 0.0, 2.26, None,
+         (112.608278, 97.743924, 118.597278, 102.256076)),
+        ('Edge', -4.0, 0.0, 'right', 'center', 0.0, 2.59, None,
+         (380.552111, 292.414497, 389.703444, 297.585503)),
+        ('Fading', 4.0, 0.0, 'left', 'center', 0.0, 2.59, 0.5,
+         (305.167056, 197.414497, 318.894056, 202.585503)),
+        ('Hill 0', 9.92, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (269.389278, 87.414497, 283.116278, 92.585503)),
+        ('Hill 1', 0.0, 9.92, 'center', 'bottom', 0.0, 2.59, None,
+         (253.1365, 106.440538, 266.8635, 111.611545)),
+        ('Hill 2', 4.0, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (269.167056, 93.414497, 282.894056, 98.585503)),
+        ('Hill 3', -4.0, 0.0, 'right', 'center', 0.0, 2.59, None,
+         (249.105944, 96.414497, 262.832944, 101.585503)),
+        ('Hill 4', 4.0, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (277.167056, 99.414497, 290.894056, 104.585503)),
+        ('Hill 5', 0.0, 4.0, 'center', 'bottom', 0.0, 2.59, None,
+         (269.1365, 110.218316, 282.8635, 115.389323)),
+        ('Hill 6', 4.0, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (285.167056, 105.414497, 298.894056, 110.585503)),
+        ('Hill 7', 4.0, 4.0, 'left', 'bottom', 0.0, 2.59, None,
+         (289.167056, 116.218316, 302.894056, 121.389323)),
+        ('Hill 9', 4.0, 4.0, 'left', 'bottom', 0.0, 2.59, None,
+         (297.167056, 122.218316, 310.894056, 127.389323)),
+        ('Crowd 0', 4.0, 0.0, 'left', 'center', 0.0, 9.0, None,
+         (303.980556, 31.015625, 359.630556, 48.984375)),
+        ('Crowd 1', -4.0, 0.0, 'right', 'center', 0.0, 9.0, None,
+         (240.869444, 31.015625, 296.519444, 48.984375)),
+    ],
+    [
+        ('Hengyang', 0.0, 0.0, 'center', 'center', 0.0, 11.0, None,
+         (167.133333, 139.019097, 244.866667, 160.980903)),
+        ('Xiang River', 4.0, 0.0, 'left', 'center', 30.963757, 9.0, None,
+         (119.172593, 55.11252, 202.681685, 119.33338)),
+        ('Event 0', 0.0, 16.0, 'center', 'bottom', 0.0, 8.0, None,
+         (180.266667, 176.180556, 229.733333, 192.152778)),
+        ('Event 1', 16.0, -16.0, 'left', 'top', 0.0, 8.0, None,
+         (228.822222, 115.847222, 278.288889, 131.819444)),
+        ('Event 2', 16.0, 16.0, 'left', 'bottom', 0.0, 8.0, None,
+         (231.822222, 172.180556, 281.288889, 188.152778)),
+        ('Event 3', 28.0, 0.0, 'left', 'center', 0.0, 8.0, None,
+         (251.488889, 141.013889, 300.955556, 156.986111)),
+        ('Event 4', -28.0, 28.0, 'right', 'bottom', 0.0, 8.0, None,
+         (130.044444, 184.847222, 179.511111, 200.819444)),
+        ('Event 5', -40.0, 0.0, 'right', 'center', 0.0, 8.0, None,
+         (116.377778, 137.013889, 165.844444, 152.986111)),
+        ('10D', 9.2, 0.0, 'left', 'center', 0.0, 2.26, None,
+         (112.608278, 97.743924, 118.597278, 102.256076)),
+        ('Edge', -4.0, 0.0, 'right', 'center', 0.0, 2.59, None,
+         (380.552111, 292.414497, 389.703444, 297.585503)),
+        ('Fading', 4.0, 0.0, 'left', 'center', 0.0, 2.59, 0.5,
+         (305.167056, 197.414497, 318.894056, 202.585503)),
+        ('Hill 0', 9.92, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (269.389278, 87.414497, 283.116278, 92.585503)),
+        ('Hill 1', 0.0, 9.92, 'center', 'bottom', 0.0, 2.59, None,
+         (253.1365, 106.440538, 266.8635, 111.611545)),
+        ('Hill 2', 4.0, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (269.167056, 93.414497, 282.894056, 98.585503)),
+        ('Hill 3', -4.0, 0.0, 'right', 'center', 0.0, 2.59, None,
+         (249.105944, 96.414497, 262.832944, 101.585503)),
+        ('Hill 4', 4.0, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (277.167056, 99.414497, 290.894056, 104.585503)),
+        ('Hill 5', 0.0, 4.0, 'center', 'bottom', 0.0, 2.59, None,
+         (269.1365, 110.218316, 282.8635, 115.389323)),
+        ('Hill 6', 4.0, 0.0, 'left', 'center', 0.0, 2.59, None,
+         (285.167056, 105.414497, 298.894056, 110.585503)),
+        ('Hill 7', 4.0, 4.0, 'left', 'bottom', 0.0, 2.59, None,
+         (289.167056, 116.218316, 302.894056, 121.389323)),
+        ('Hill 9', 0.0, 4.0, 'center', 'bottom', 0.0, 2.59, None,
+         (285.1365, 122.218316, 298.8635, 127.389323)),
+        ('Crowd 0', 4.0, 0.0, 'left', 'center', 0.0, 9.0, None,
+         (303.980556, 31.015625, 359.630556, 48.984375)),
+        ('Crowd 1', -4.0, 0.0, 'right', 'center', 0.0, 9.0, None,
+         (240.869444, 31.015625, 296.519444, 48.984375)),
+    ],
+]
+
+
+def test_the_plan_of_a_fixed_scene_is_the_plan_recorded_before():
+    assert plans() == EXPECTED
+
+
+def test_the_box_index_answers_what_a_search_of_all_boxes_answers():
+    rng = random.Random(17)
+    boxes = []
+    for _ in range(300):
+        x, y = rng.uniform(-300, 2200), rng.uniform(-300, 1400)
+        boxes.append((x, y, x + rng.uniform(0, 200), y + rng.uniform(0, 60)))
+    index = lab.BoxIndex(boxes[:150], 48.0)
+    for box in boxes[150:]:
+        index.add(Bbox.from_extents(*box))
+    index.add((0.0, float("inf"), 1.0, 2.0))  # not finite: never in the way
+    for _ in range(2000):
+        x, y = rng.uniform(-400, 2300), rng.uniform(-400, 1500)
+        query = (x, y, x + rng.uniform(1, 250), y + rng.uniform(1, 40))
+        hit = any(query[0] < b[2] and b[0] < query[2] and query[1] < b[3] and b[1] < query[3] for b in boxes)
+        assert index.overlaps(query) == hit
+        inside = [b for b in boxes if b[0] <= x <= b[2] and b[1] <= y <= b[3]]
+        assert sorted(index.containing(x, y)) == sorted(inside)
+    touching = lab.BoxIndex([(100.0, 100.0, 148.0, 120.0)], 48.0)  # shared edges are not overlaps
+    for query in ((148.0, 100.0, 160.0, 120.0), (90.0, 120.0, 110.0, 130.0), (80.0, 90.0, 100.0, 110.0),
+                  (110.0, 80.0, 130.0, 100.0)):
+        assert not touching.overlaps(query)
+    assert touching.overlaps((147.9, 119.9, 150.0, 125.0))
+    assert touching.containing(148.0, 120.0) == [(100.0, 100.0, 148.0, 120.0)]  # edges are inside
+    copy = index.copy()
+    copy.add((5000.0, 5000.0, 5010.0, 5010.0))
+    far = (5001.0, 5001.0, 5002.0, 5002.0)
+    assert copy.overlaps(far) and not index.overlaps(far)
+
+
+@pytest.mark.parametrize("along", [(1.0, 0.0), (1.0, 0.6), (-1.0, 0.6), (0.0, -1.0), (-2.0, -0.1), None])
+def test_the_angles_of_all_labels_at_once_are_the_angles_one_by_one(along):
+    fig, _ = new_figure(640, 360, 100.0, "white")
+    ax = fig.axes[0]
+    ax.set_xlim(112.55, 112.66)
+    ax.set_ylim(26.86, 26.93)
+    specs = [lab.LabelSpec(112.56 + 0.01 * i, 26.87 + 0.005 * i, f"L{i}", props={"along": along})
+             for i in range(5)] + [lab.LabelSpec(112.6, 26.9, "plain")]
+
+    def one(spec) -> float:  # the planner's computation before issue 17: a transform per label
+        a = spec.props.get("along")
+        if not a:
+            return 0.0
+        (x0, y0), (x1, y1) = ax.transData.transform([(spec.x, spec.y), (spec.x + a[0], spec.y + a[1])])
+        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+        return angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+
+    assert lab._angles(ax, specs) == [one(s) for s in specs]
+    assert all(-90 <= a <= 90 for a in lab._angles(ax, specs))
