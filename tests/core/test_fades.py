@@ -23,7 +23,8 @@ from terrain_viewer.core.render.furniture import FrameLook
 from terrain_viewer.core.render.renderer import MapRenderer
 from terrain_viewer.core.temporal.timeline import day_number
 
-REFERENCE = Path(__file__).parent / "fades_reference"  # rendered before fades existed (fade 0)
+REFERENCE = Path(__file__).parent / "fades_reference"  # the cut (no fade); re-rendered when label
+#                                                        texts came to be placed to the whole pixel
 SMALL = (640, 360)
 JULY_11 = day_number(dt.date(1944, 7, 11))
 STARTING = {"120th Regiment at Huxingchao", "Platoon lost at Jiangxi Hall", "Second offensive begins",
