@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--pause", type=float, default=0.0,
                         help="seconds between a painted frame and the next step (a person's pace)")
+    parser.add_argument("--idle", type=float, default=0.0,
+                        help="seconds the window stays open, idle, before the first step (a person "
+                             "looking at the map before holding a key); 0: step at once")
     parser.add_argument("--no-ahead", action="store_true", help="do not render the next step ahead")
     parser.add_argument("--profile", help="write a cProfile of the steps to this file")
     args = parser.parse_args()
@@ -74,6 +77,7 @@ def main() -> None:
         profiler.enable()
     out = []
     window.canvas.render_ahead = not args.no_ahead
+    idle(app, args.idle)
     for _ in range(args.steps):
         if args.pause:
             idle(app, args.pause)

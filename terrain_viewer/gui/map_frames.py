@@ -1,7 +1,10 @@
 """How the map canvas gets its frames: rendered on one background thread, never queued (a change
 while a frame renders only marks the latest state wanted, and that state is rendered next), converted
 there once for the screen, and, when the window is idle, the next date step rendered ahead so that it
-shows at once. A mixin of ``QtMapCanvas``."""
+shows at once. After ``WARM_IDLE_MS`` of idleness the coming days are rendered too, one at a time and
+thrown away, so that what each day draws new (its date caption, labels never shown before, the
+dated layers of that day) is already in the renderer's caches when a held key or playback reaches
+it; any change stops that until the window is idle again. A mixin of ``QtMapCanvas``."""
 
 from __future__ import annotations
 
@@ -17,6 +20,9 @@ from terrain_viewer.core.model import Extent
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 
+WARM_IDLE_MS = 700  # idle this long before the coming days are rendered into the caches
+WARM_DAYS = 60  # … at most this many days on from the date shown, in the direction of the last step
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -28,6 +34,7 @@ class Frame:
     size: tuple[int, int]
     error: str | None = None
     ahead: tuple | None = None  # a frame rendered ahead: the state it shows (see ``_ahead_key``)
+    warm: bool = False  # rendered only to fill the renderer's caches (no image)
 
 
 class FrameScheduling:
@@ -44,6 +51,7 @@ class FrameScheduling:
         self._render_ahead = bool(on)
         if not on:
             self._ahead = None
+            self._warm_timer.stop()
 
     def _on_change(self, change) -> None:
         if change.kind == "time":
@@ -63,6 +71,7 @@ class FrameScheduling:
         """Render the model's current state soon (coalesced: only the latest state is rendered)."""
         self._version += 1
         self._ahead = None
+        self._warmed.clear()  # rendered for an older state
         self._gen += 1
         self._kick()
         if self._image is None or self._image_view != self.view():
@@ -120,9 +129,31 @@ class FrameScheduling:
         if self._ahead is not None and self._ahead[0] == key:
             return
         self._ahead_running = True
+        self._warmed.add(key)  # in the caches once rendered: not warmed again
         self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key)
 
-    def _render_job(self, request: tuple, ratio: float, ahead: tuple | None = None) -> None:
+    def _warm(self) -> None:
+        """Idle: render the next coming day not yet warmed into the caches (see the module)."""
+        time_ = self.model.time
+        if (not self._render_ahead or not self.model.has_time or self._busy or self._ahead_running
+                or self._image_gen != self._gen or not self.isVisible()):
+            return
+        step = 1.0 if self._last_step >= 0 else -1.0
+        t0 = float(time_.t)
+        for k in range(1, WARM_DAYS + 1):
+            t = t0 + k * step
+            if not float(time_.start) <= t <= float(time_.end):
+                return
+            request = self._request(t)
+            key = self._ahead_key(request)
+            if key not in self._warmed:
+                self._warmed.add(key)
+                self._ahead_running = True
+                self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key, True)
+                return
+
+    def _render_job(self, request: tuple, ratio: float, ahead: tuple | None = None,
+                    warm: bool = False) -> None:
         """On the render thread: one frame for ``request``, handed back through ``_frame_ready``."""
         gen, size, view, dpi, layers, t = request
         try:
@@ -130,15 +161,19 @@ class FrameScheduling:
                 if ahead is None and gen != self._gen:  # superseded while waiting for the lock
                     self._hand_back(Frame(gen, None, view, size, error=None))
                     return
+                if warm and gen != self._gen:  # something changed: warm later
+                    self._hand_back(Frame(gen, None, view, size, ahead=ahead, warm=True))
+                    return
                 rgba = self.renderer.render(t=t, size=size, view=view, dpi=dpi,
                                             layers=None if layers is None else set(layers), copy=False)
-                image = _qimage(rgba, ratio)  # converted (a copy) before the lock lets another render in
+                image = None if warm else _qimage(rgba, ratio)  # a copy, before another render comes in
         except Exception as exc:  # noqa: BLE001 - shown on the canvas; the next change re-renders
             if ahead is None and gen == self._gen and not self._closing:
                 log.exception("render failed")
-            self._hand_back(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}", ahead=ahead))
+            self._hand_back(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}", ahead=ahead,
+                                  warm=warm))
         else:
-            self._hand_back(Frame(gen, image, view, size, ahead=ahead))
+            self._hand_back(Frame(gen, image, view, size, ahead=ahead, warm=warm))
 
     def _hand_back(self, frame: Frame) -> None:
         """Send a frame to the GUI thread, unless the widget was closed meanwhile (then drop it)."""
@@ -156,6 +191,10 @@ class FrameScheduling:
                 self._ahead = (frame.ahead, frame.image)
             if self._image_gen != self._gen:
                 self._kick()
+            elif frame.warm and frame.gen == self._gen and frame.error is None:
+                self._warm()  # still idle: the next day
+            else:
+                self._warm_timer.start()
             return
         self._busy = False
         if frame.image is not None:
@@ -170,6 +209,7 @@ class FrameScheduling:
             self.rendered.emit()
         if self._image_gen == self._gen and not self._busy:
             self._start_ahead()
+            self._warm_timer.start()  # restarted by every frame: warm only after a quiet spell
 
 
 def wait_for_events(most_ms: int) -> None:

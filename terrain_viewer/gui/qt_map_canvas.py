@@ -20,7 +20,7 @@ from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render.furniture import FrameLook
 from terrain_viewer.core.render.renderer import MapRenderer, fit_view
-from terrain_viewer.gui.map_frames import FrameScheduling
+from terrain_viewer.gui.map_frames import WARM_IDLE_MS, FrameScheduling
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 
@@ -79,6 +79,9 @@ class QtMapCanvas(FrameScheduling, QWidget):
         self._dragging = False
         self._pan_timer = QTimer(self, singleShot=True, interval=PAN_REFRESH_MS)
         self._pan_timer.timeout.connect(self._on_pan_timer)
+        self._warmed: set[tuple] = set()  # states rendered into the caches while idle (map_frames)
+        self._warm_timer = QTimer(self, singleShot=True, interval=WARM_IDLE_MS)
+        self._warm_timer.timeout.connect(self._warm)
         self._tiles_timer = QTimer(self, singleShot=True, interval=150)  # many tiles, one re-render
         self._tiles_timer.timeout.connect(self.refresh)
         self.tiles_arrived.connect(self._tiles_timer.start)
