@@ -4,7 +4,9 @@ and views, and checking an output before anything is drawn."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import gc
 import math
 import re
 import sys
@@ -56,6 +58,29 @@ def exit_code(exc: TerrainViewerError) -> int:
 def say(text: str) -> None:
     """One line on stderr, prefixed with the program name."""
     print(f"terrain-viewer: {text}", file=sys.stderr)
+
+
+# ---- start-up -----------------------------------------------------------------------------
+ONE_COMMAND = [False]  # set by ``console_main``: this process runs one command, then exits
+
+
+@contextlib.contextmanager
+def loading():
+    """In a process that runs one command (the console script): the cyclic garbage collector off
+    while the command imports its libraries and opens the data, then every object made so far
+    frozen (``gc.freeze``: never traversed again) and the collector back on. Start-up makes
+    ~130,000 long-lived objects and under 1,000 of cyclic garbage (left frozen); the collector
+    walked the growing heap ~300 times: ~75 ms of an export's ~0.7 s start. Elsewhere (a test or
+    a script calling ``main``) nothing changes: freezing there would keep its garbage for good."""
+    if not ONE_COMMAND[0] or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 # ---- inputs -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from terrain_viewer import __version__
-from terrain_viewer.cli import data, export, gui, project_info, render, tiles
+from terrain_viewer.cli import common, data, export, gui, project_info, render, tiles
 from terrain_viewer.cli.common import EXIT_CODES_HELP, INTERRUPTED, UNEXPECTED, exit_code, say
 from terrain_viewer.core.common.errors import TerrainViewerError
 
@@ -81,6 +81,7 @@ def console_main() -> None:
     """The console script: ``main()``, then, for every command but the GUI, a quick exit: the output
     flushed and the ``atexit`` handlers run (logging, tile threads, worker pools), but not the
     interpreter's teardown of every object, which took ~0.25 s after an export was written."""
+    common.ONE_COMMAND[0] = True
     code = main()
     if _with_command(sys.argv[1:])[0] == "gui" or sys.getprofile() or sys.gettrace():
         sys.exit(code)  # the GUI, or a profiler/debugger/coverage that writes its results at the end

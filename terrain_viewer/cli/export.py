@@ -66,14 +66,16 @@ def _progress_line(p) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from terrain_viewer.cli.common import open_model
-    from terrain_viewer.core.export.outputs import refuse_inputs
-    from terrain_viewer.core.export.run import prepare_workers, run_export
+    from terrain_viewer.cli.common import loading, open_model
 
-    settings = build_settings(args)
-    if settings.may_use_workers():
-        prepare_workers()  # the workers' server preloads while the data opens (not on 2 cores)
-    model, _ = open_model(args)
+    with loading():
+        from terrain_viewer.core.export.outputs import refuse_inputs
+        from terrain_viewer.core.export.run import prepare_workers, run_export
+
+        settings = build_settings(args)
+        if settings.may_use_workers():
+            prepare_workers()  # the workers' server preloads while the data opens (not on 2 cores)
+        model, _ = open_model(args)
     inputs = [*args.files, *model.paths, args.settings]
     if args.save_settings:
         refuse_inputs(args.save_settings, [*inputs, args.out], "--save-settings")
