@@ -7,10 +7,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from pyproj.exceptions import ProjError
 
 from terrain_viewer.core.data import readers as io
+from terrain_viewer.core.data.mapcrs import transformer
 
 
 def check_crs(gdf: gpd.GeoDataFrame, path: Path, name: str,
@@ -33,7 +34,7 @@ def crs_name(crs: CRS) -> str:
 def check_placeable(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
     """DataError when the layer's CRS cannot be transformed to lon/lat (an engineering/local CRS)."""
     try:
-        Transformer.from_crs(gdf.crs, 4326, always_xy=True)
+        transformer(gdf.crs, 4326)
     except ProjError:
         raise io.data_error(f"has CRS {crs_name(gdf.crs)} which cannot be transformed to the map CRS "
                             "(a local or engineering CRS)", path, name) from None
@@ -89,7 +90,7 @@ def xy_points_to_crs(gdf: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray, crs: C
                      why: str) -> gpd.GeoDataFrame:
     """``gdf`` with points made in ``crs`` from its rows' coordinates ``x``, ``y`` in its own CRS;
     rows not finite there dropped with a count (``why``)."""
-    x, y = Transformer.from_crs(gdf.crs, crs, always_xy=True).transform(x, y)
+    x, y = transformer(gdf.crs, crs).transform(x, y)
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.all():
         problems.append(f"{int((~ok).sum())} features with {why} skipped")

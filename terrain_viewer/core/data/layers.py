@@ -236,7 +236,7 @@ def prepare_layer(path: Path, info: io.LayerInfo, gdf: gpd.GeoDataFrame | None =
     with io.guarded(path, info.name):
         xy = None
         if gdf is None:
-            gdf, xy = io.read_layer_xy(path, info.name)
+            gdf, xy = io.read_layer_xy(path, info.name, info.details)
         raw = RawLayer(path, info, gdf, xy=xy)
         if xy is not None:  # present, finite, valid 2D points
             raw.gdf, raw.xy = pointlayer.check(gdf, xy, path, info.name, raw.problems, MAX_PROJECTED,
@@ -283,7 +283,8 @@ def finish_layer(raw: RawLayer, map_crs: CRS | None) -> Layer:
     with io.guarded(path, name, "cannot read dates"):
         _attach_time(layer)
     layer.data_role = layer.detected_role = detect_role(gdf, layer.geometry_type, name, path)
-    layer.side_names = side_names(gdf, layer_metadata(path, name) if "side" in gdf.columns else None)
+    layer.side_names = side_names(gdf, layer_metadata(path, name, raw.info.details)
+                                  if "side" in gdf.columns else None)
     layer.lonlat_bounds = lonlat_bounds(raw.gdf, None if raw.xy is None else pointlayer.bounds(raw.xy))
     return layer
 

@@ -6,6 +6,7 @@ that crosses the antimeridian (179°E … 179°W) is centred near 180°, not at 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 
@@ -16,6 +17,14 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
 
 SAMPLE_VERTICES = 20_000  # vertices per layer used to find its centre
+
+
+@functools.lru_cache(maxsize=32)
+def transformer(source: CRS, target: CRS | int) -> Transformer:
+    """``Transformer.from_crs(source, target, always_xy=True)``, made once per pair (~2 ms each;
+    opening a GeoPackage asked for the same one ~3 times a layer). pyproj's Transformers are
+    thread-safe; a ProjError is raised again on every call (never cached)."""
+    return Transformer.from_crs(source, target, always_xy=True)
 
 
 def utm_crs_for(lon: float, lat: float) -> CRS:
@@ -34,7 +43,7 @@ def lonlat_vertices(gdf: gpd.GeoDataFrame, limit: int = SAMPLE_VERTICES) -> np.n
     if len(xy) > limit:
         xy = xy[np.linspace(0, len(xy) - 1, limit).astype(int)]
     try:
-        to_ll = Transformer.from_crs(gdf.crs, 4326, always_xy=True)
+        to_ll = transformer(gdf.crs, 4326)
         lon, lat = to_ll.transform(xy[:, 0], xy[:, 1])
     except ProjError:
         return np.empty((0, 2))

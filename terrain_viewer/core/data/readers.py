@@ -17,7 +17,7 @@ import sqlite3
 import stat
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -59,6 +59,7 @@ class LayerInfo:
     crs: str | None
     features: int
     fields: tuple[str, ...]
+    details: dict = field(default_factory=dict, repr=False, compare=False)  # pyogrio.read_info's answer
 
 
 def _first_line(exc: BaseException) -> str:
@@ -205,6 +206,7 @@ def _layer_info(path: Path, name: str, geometry_type: str | None) -> LayerInfo:
         crs=info.get("crs"),
         features=int(info.get("features") or 0),
         fields=tuple(str(f) for f in info.get("fields", ())),
+        details=info,
     )
 
 
@@ -216,15 +218,17 @@ def read_layer(path: str | Path, layer: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def read_layer_xy(path: str | Path, layer: str) -> tuple[gpd.GeoDataFrame, np.ndarray | None]:
+def read_layer_xy(path: str | Path, layer: str, info: dict | None = None
+                  ) -> tuple[gpd.GeoDataFrame, np.ndarray | None]:
     """``read_layer``; for a large layer of 2D points, its (n, 2) coordinates and a frame whose
-    geometries are not made yet (all missing), to be made once in the map CRS."""
+    geometries are not made yet (all missing), to be made once in the map CRS. ``info``: the
+    layer's ``pyogrio.read_info`` when already read (``LayerInfo.details``)."""
     path = Path(path)
     check_readable(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            info = pyogrio.read_info(path, layer=layer)
+            info = info or pyogrio.read_info(path, layer=layer)
             count, limit = int(info.get("features") or 0), feature_limit(info)
             if count > limit:
                 kind = " of point keyframes" if limit == MAX_KEYFRAME_POINTS else ""

@@ -17,10 +17,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
-from pyproj import Transformer
 from pyproj.exceptions import ProjError
 
 from terrain_viewer.core.data.builtin import GPKG
+from terrain_viewer.core.data.mapcrs import transformer
 
 DATA_ROLES = ("units", "front_lines", "events", "spot_heights")
 BOOK_ROLES = ("water_areas", "rivers", "hills", "flooded_fields", "city", "gates", "railways", "stations",
@@ -115,10 +115,11 @@ def text(value: object) -> str:
     return str(value).strip()
 
 
-def layer_metadata(path: Path, name: str) -> dict[str, str]:
-    """GDAL metadata items of one layer ({} when there are none or they cannot be read)."""
+def layer_metadata(path: Path, name: str, info: dict | None = None) -> dict[str, str]:
+    """GDAL metadata items of one layer ({} when there are none or they cannot be read); ``info``:
+    its ``pyogrio.read_info`` when already read."""
     try:
-        meta = pyogrio.read_info(path, layer=name).get("layer_metadata")
+        meta = (info or pyogrio.read_info(path, layer=name)).get("layer_metadata")
     except (DataSourceError, DataLayerError, OSError, ValueError):
         return {}
     return {str(k): str(v) for k, v in (meta or {}).items()}
@@ -131,7 +132,7 @@ def lonlat_bounds(gdf: gpd.GeoDataFrame, bounds: tuple[float, float, float, floa
     if gdf.empty or gdf.crs is None:
         return None
     try:
-        box = Transformer.from_crs(gdf.crs, 4326, always_xy=True).transform_bounds(
+        box = transformer(gdf.crs, 4326).transform_bounds(
             *(gdf.total_bounds if bounds is None else bounds))
     except ProjError:
         return None
