@@ -126,6 +126,7 @@ def spread(points: np.ndarray, half_sizes: np.ndarray, iterations: int = 40, ste
         direction = rel / np.where(same, 1.0, dist)[:, None]
         direction[same] = fallback[i[same]] - fallback[j[same]]
         push = 0.5 * step * overlap[:, None] * direction * span
-        np.add.at(p, i, push)
-        np.add.at(p, j, -push)
+        for axis in (0, 1):  # the pushes summed per symbol (bincount: np.add.at is ~5x slower)
+            p[:, axis] += (np.bincount(i, push[:, axis], minlength=n)
+                           - np.bincount(j, push[:, axis], minlength=n))
     return p
