@@ -5,7 +5,9 @@
   has ended (``benchmarks/step_probe.py``). *back to back*: the next step as soon as the last is
   painted (what a held key asks of the machine); *paced*: 150 ms between steps (a person pressing
   → about six times a second, or playing at 12 frames a day), which lets the window render the next
-  step ahead of time.
+  step ahead of time. *held*: back to back after the window has been open and idle for 3 s (a
+  person looks at the map before holding a key), time the window uses to draw the coming days into
+  its caches (``gui/map_frames``); the plain back-to-back rows start stepping at the first paint.
 - ``launch_entry_point``: the console script ``terrain-viewer`` with no arguments at its default
   window size, from spawn until the first map is painted (``TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT``
   makes the app print the time and quit then); ``_cold`` with an empty symbol cache (a first start).
@@ -21,6 +23,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import statistics
@@ -53,7 +56,26 @@ def _probe(args, *flags: str) -> dict:
     if result.returncode != 0 or not lines:
         raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
     data = json.loads(lines[-1])
-    return _summary(data["steps_ms"], canvas="x".join(map(str, data["canvas"])))
+    extra = {}
+    if "--fpd" not in flags:  # whole days: the steps onto a day on which a dated layer changes
+        changes = set(_dated_change_days())
+        on = [ms for ms, t in zip(data["steps_ms"], data["t"], strict=True) if math.floor(t) in changes]
+        extra = {"dated_layer_days_ms": round(statistics.median(on), 1)} if on else {}
+    return _summary(data["steps_ms"], canvas="x".join(map(str, data["canvas"])), **extra)
+
+
+def _dated_change_days() -> list[int]:
+    """Days on which a dated layer under the units changes (the background is recomposed)."""
+    from run import builtin_model
+
+    from terrain_viewer.core.render.items import visible_items
+
+    model = builtin_model()
+    items = visible_items(model)
+    cut = next(i for i, item in enumerate(items) if item.moves)
+    bottom = [i for i in items[:cut] if i.dated]
+    return [d for d in range(int(model.time.start) + 1, int(model.time.end) + 1)
+            if any(i.key(d + 0.5) != i.key(d - 0.5) for i in bottom)]
 
 
 def window_day(args) -> dict:
@@ -62,6 +84,14 @@ def window_day(args) -> dict:
 
 def window_day_paced(args) -> dict:
     return {**_probe(args, "--pause", "0.15"), "pause_s": 0.15}
+
+
+def window_day_held(args) -> dict:
+    return {**_probe(args, "--idle", "3"), "idle_s": 3.0}
+
+
+def window_tween_held(args) -> dict:
+    return {**_probe(args, "--fpd", "12", "--idle", "3"), "frames_per_day": 12, "idle_s": 3.0}
 
 
 def window_tween(args) -> dict:
@@ -142,16 +172,10 @@ def dated_layer_day(args) -> dict:
     """Days on which a dated layer under the units changes, each after the day before."""
     from run import builtin_model
 
-    from terrain_viewer.core.render.items import visible_items
     from terrain_viewer.core.render.renderer import MapRenderer
 
     model = builtin_model()
-    items = visible_items(model)
-    cut = next(i for i, item in enumerate(items) if item.moves)
-    bottom = [i for i in items[:cut] if i.dated]
-    start = int(model.time.start)
-    days = [d for d in range(start + 1, int(model.time.end) + 1)
-            if any(i.key(d + 0.5) != i.key(d - 0.5) for i in bottom)]
+    days = _dated_change_days()
     totals, backgrounds = [], []
     for _ in range(max(1, args.repeat // 2)):
         renderer = MapRenderer(model)
@@ -212,8 +236,10 @@ def qgis_peer(args) -> dict:
 CASES = {
     "window_day_step_1080p": window_day,
     "window_day_step_1080p_paced": window_day_paced,
+    "window_day_step_1080p_held": window_day_held,
     "window_tween_12_1080p": window_tween,
     "window_tween_12_1080p_paced": window_tween_paced,
+    "window_tween_12_1080p_held": window_tween_held,
     "dated_layer_day_1080p": dated_layer_day,
     "launch_entry_point": launch_entry_point,
     "launch_entry_point_cold": launch_entry_point_cold,

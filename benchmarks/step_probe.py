@@ -75,7 +75,7 @@ def main() -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    out = []
+    out, dates = [], []
     window.canvas.render_ahead = not args.no_ahead
     idle(app, args.idle)
     for _ in range(args.steps):
@@ -88,10 +88,12 @@ def main() -> None:
             QTest.keyClick(window.canvas, Qt.Key.Key_Right)
         painted(window.canvas, app)
         out.append((time.perf_counter() - t0) * 1000)
+        dates.append(model.time.t)
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
-    print(json.dumps({"steps_ms": out, "canvas": [window.canvas.width(), window.canvas.height()]}))
+    canvas = [window.canvas.width(), window.canvas.height()]
+    print(json.dumps({"steps_ms": out, "t": dates, "canvas": canvas}))
     sys.stdout.flush()
     os._exit(0)
 
