@@ -90,6 +90,16 @@ def test_png_bytes_read_back_as_the_same_pixels(channels):
         assert np.array_equal(np.asarray(image), pixels[:, ::2])
 
 
+def test_an_rgb_view_of_rgba_encodes_as_its_copy():
+    """Export frames are the RGB of the renderer's RGBA (a view): the same bytes as a copy."""
+    rng = np.random.default_rng(5)
+    rgba = rng.integers(0, 256, (29, 41, 4), dtype=np.uint8)
+    rgb = rgba[..., :3]
+    assert png_bytes(rgb) == png_bytes(np.ascontiguousarray(rgb))
+    with Image.open(io.BytesIO(png_bytes(rgb))) as image:
+        assert np.array_equal(np.asarray(image), rgb)
+
+
 def test_png_bytes_refuse_other_layouts():
     with pytest.raises(ValueError, match="uint8"):
         png_bytes(np.zeros((4, 4, 2), np.uint8))
