@@ -11,6 +11,7 @@ from terrain_viewer.cli.common import (
     UsageError,
     check_output,
     input_files,
+    loading,
     number_arg,
     open_model,
     parse_size,
@@ -34,9 +35,10 @@ def _apply_options(model, args: argparse.Namespace, from_project: bool) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from terrain_viewer.core.data.tiles import HEADLESS_WAIT
-    from terrain_viewer.core.render.renderer import MapRenderer
-    from terrain_viewer.core.render.stills import save_still
+    with loading():  # the libraries' start-up without the garbage collector (see ``loading``)
+        from terrain_viewer.core.data.tiles import HEADLESS_WAIT
+        from terrain_viewer.core.render.renderer import MapRenderer
+        from terrain_viewer.core.render.stills import save_still
 
     size = parse_size(args.size)
     t = parse_time(args.date, args.time) if args.date else None
@@ -54,7 +56,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     for extra in extras if args.world_file else []:
         check_output(extra, args.overwrite, input_files(args))
     check_output(out, args.overwrite, input_files(args))
-    model, from_project = open_model(args)
+    with loading():
+        model, from_project = open_model(args)
     if not model.dataset.layers and not model.dataset.rasters:
         first = model.dataset.problems[0] if model.dataset.problems else "no layers"
         raise DataError(f"nothing to draw ({first})")
