@@ -107,30 +107,35 @@ class BoxIndex:
         return other
 
     def add(self, box) -> None:
-        x0, y0, x1, y1 = extents = tuple(float(v) for v in (box.extents if isinstance(box, Bbox) else box))
+        x0, y0, x1, y1 = extents = tuple(map(float, box.extents if isinstance(box, Bbox) else box))
         if not (math.isfinite(x0) and math.isfinite(y0) and math.isfinite(x1) and math.isfinite(y1)) \
                 or x1 - x0 > 1e6:
             return
         c, cells = self.cell, self._cells
-        j0, j1 = math.floor(y0 / c), math.floor(y1 / c) + 1
-        for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
-            for key in range(i + j0, i + j1):
-                got = cells.get(key)
-                if got is None:
-                    cells[key] = [extents]
-                else:
-                    got.append(extents)
+        i0, i1, j0, j1 = math.floor(x0 / c), math.floor(x1 / c), math.floor(y0 / c), math.floor(y1 / c)
+        keys = [i0 * _ROW + j0] if i0 == i1 and j0 == j1 else \
+            [key for i in range(i0 * _ROW, (i1 + 1) * _ROW, _ROW) for key in range(i + j0, i + j1 + 1)]
+        for key in keys:
+            got = cells.get(key)
+            if got is None:
+                cells[key] = [extents]
+            else:
+                got.append(extents)
 
     def overlaps(self, extents: tuple) -> bool:
+        return self.blocker(extents) is not None
+
+    def blocker(self, extents: tuple) -> tuple | None:
+        """A box that overlaps ``extents`` (None: none does)."""
         x0, y0, x1, y1 = extents
         c, cells = self.cell, self._cells
         j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
         for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
             for key in range(i + j0, i + j1 + 1):
-                for a0, b0, a1, b1 in cells.get(key, ()):
-                    if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
-                        return True
-        return False
+                for box in cells.get(key, ()):
+                    if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1:
+                        return box
+        return None
 
     def containing(self, px: float, py: float) -> list[tuple]:
         """The boxes that hold the point (px, py)."""
@@ -293,20 +298,28 @@ class LabelPlanner:
             d = max(d, max(max(b[2] - b[0], b[3] - b[1]) / 2 for b in own) + 2 * scale)
         far = spec.priority > PRIORITY["unit"]  # the city, rivers and events look further out
         options = candidates(spec, d, FAR_RINGS if far else 1, FAR_STEP * scale)
-        order = list(range(len(options)))
+        order: list[int] | range = range(len(options))
         if remembered is not None and remembered < len(options):
-            order.remove(remembered)
-            order.insert(0, remembered)
+            order = [remembered, *(k for k in order if k != remembered)]
         px, py = anchor
         f0, g0, f1, g1 = frame
+        blockers: list[tuple] = []  # what stood in the way of the positions tried: asked first
         for k in order:
             dx, dy, ha, va = options[k]
             box = text_box(px, py, w, h, dx, dy, ha, va, rotation)
             x0, y0, x1, y1 = box
-            if f0 <= x0 and x1 <= f1 and g0 <= y0 and y1 <= g1 and not index.overlaps(box):
-                if spec.alpha < 1.0:  # fades with its feature (a text sprite per fade step)
-                    frozen = _frozen({**props, "alpha": spec.alpha})
-                return Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h), k
+            if not (f0 <= x0 and x1 <= f1 and g0 <= y0 and y1 <= g1):
+                continue
+            for a0, b0, a1, b1 in blockers:
+                if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
+                    break
+            else:
+                blocker = index.blocker(box)
+                if blocker is None:
+                    if spec.alpha < 1.0:  # fades with its feature (a text sprite per fade step)
+                        frozen = _frozen({**props, "alpha": spec.alpha})
+                    return Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h), k
+                blockers.append(blocker)
         return None
 
     def _prepared(self, ax, renderer, spec: LabelSpec, height: float) -> tuple[float, float, dict, tuple]:
