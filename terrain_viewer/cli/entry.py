@@ -82,13 +82,25 @@ def console_main() -> None:
     flushed and the ``atexit`` handlers run (logging, tile threads, worker pools), but not the
     interpreter's teardown of every object, which took ~0.25 s after an export was written."""
     common.ONE_COMMAND[0] = True
+    gui = _with_command(sys.argv[1:])[0] == "gui"
+    if not gui:
+        one_blas_thread()
     code = main()
-    if _with_command(sys.argv[1:])[0] == "gui" or sys.getprofile() or sys.gettrace():
+    if gui or sys.getprofile() or sys.gettrace():
         sys.exit(code)  # the GUI, or a profiler/debugger/coverage that writes its results at the end
     sys.stdout.flush()
     sys.stderr.flush()
     atexit._run_exitfuncs()  # noqa: SLF001 - what a normal exit runs first
     os._exit(code)
+
+
+def one_blas_thread() -> None:
+    """numpy's OpenBLAS on one thread (unless ``OPENBLAS_NUM_THREADS`` says otherwise), set before
+    numpy is first imported: its worker thread busy-waits after the import (~0.1 s of CPU on the
+    other core of two, at the start of every command); nothing here multiplies matrices large
+    enough to share."""
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _run(args: argparse.Namespace) -> int:

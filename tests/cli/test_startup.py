@@ -1,13 +1,16 @@
-"""``cli.common.loading``: the garbage collector off while a one-command process starts, then
-what start-up made frozen and the collector on again; nothing changes anywhere else."""
+"""A one-command process's start: ``cli.common.loading`` (the garbage collector off while it
+starts, then what start-up made frozen and the collector on again; nothing changes anywhere else)
+and ``entry.one_blas_thread`` (numpy's OpenBLAS on one thread, set before numpy loads)."""
 
 from __future__ import annotations
 
 import gc
+import os
+import sys
 
 import pytest
 
-from terrain_viewer.cli import common
+from terrain_viewer.cli import common, entry
 
 
 @pytest.fixture
@@ -51,3 +54,21 @@ def test_a_collector_switched_off_by_the_caller_stays_off(monkeypatch, unfrozen)
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_one_blas_thread_before_numpy_is_imported(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delitem(sys.modules, "numpy")
+    entry.one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+
+
+def test_a_blas_thread_count_given_is_kept_and_too_late_is_left_alone(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    monkeypatch.delitem(sys.modules, "numpy")
+    entry.one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "2"
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    monkeypatch.setitem(sys.modules, "numpy", object())  # numpy already loaded: its OpenBLAS started
+    entry.one_blas_thread()
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
