@@ -1,10 +1,12 @@
 """Label placement at scale (issue 19): a render of 10,000 and 100,000 named points over the
 built-in Hengyang data, and the placement alone; and (issue 16) label collisions per frame at the
 default view on 23 June, 11 July and 6 August: labels more than 30% covered by a unit or event
-symbol (or a moving line symbol), pairs of overlapping labels, and the smallest text height.
+symbol (or a moving line symbol), pairs of overlapping labels, and the smallest text height; and
+(issue 17) the label plan's time per frame over 40 day steps and 48 tween steps (1/12 day), split
+into frames that measure new texts (the day's new events) and frames that only place.
 Prints figures; asserts nothing about time.
 
-    python benchmarks/labels.py [--runs 3] [--size 1920x1080] [--collisions-only]
+    python benchmarks/labels.py [--runs 3] [--size 1920x1080] [--collisions-only] [--plan-only]
 """
 
 from __future__ import annotations
@@ -109,13 +111,59 @@ def measure_collisions(size: tuple[int, int]) -> None:
               f"least text height {got['least_px']:.1f} px")
 
 
+def measure_plan(size: tuple[int, int]) -> None:
+    """Median milliseconds of ``LabelPlanner.plan`` per frame on day and tween steps (built-in data)."""
+    model = ViewerModel.open(builtin_paths())
+    renderer = MapRenderer(model)
+    planner = renderer.planner
+    plan, size_of = planner.plan, planner._size
+    frame: dict[str, float] = {}
+
+    def timed(*args, **kwargs):
+        frame.update(ms=0.0, new=0)
+        t0 = time.perf_counter()
+        try:
+            return plan(*args, **kwargs)
+        finally:
+            frame["ms"] = (time.perf_counter() - t0) * 1000
+
+    def measured(*args, **kwargs):  # a text measured: not in the planner's cache
+        frame["new"] += 1
+        return size_of(*args, **kwargs)
+
+    planner.plan, planner._size = timed, measured
+    t0 = model.time.start + 5
+    renderer.render(t=t0, size=size, copy=False)
+    for name, times in (("day steps", [t0 + d for d in range(1, 41)]),
+                        ("tween steps", [t0 + 20 + k / 12 for k in range(1, 49)])):
+        rows = []
+        for t in times:
+            renderer.render(t=t, size=size, copy=False)
+            rows.append((frame["ms"], frame["new"]))
+        placing = [ms for ms, new in rows if not new]
+        measuring = [ms for ms, new in rows if new]
+        median = statistics.median(ms for ms, _ in rows)
+        print(f"label plan, {name} at {size[0]}x{size[1]}: median {median:.2f} ms "
+              f"({len(rows)} frames); placing only {_median(placing)} ({len(placing)} frames), "
+              f"with new texts measured {_median(measuring)} ({len(measuring)} frames, "
+              f"{sum(new for _, new in rows) / max(len(measuring), 1):.1f} measurements each)")
+
+
+def _median(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ms" if values else "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--collisions-only", action="store_true")
+    parser.add_argument("--plan-only", action="store_true")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
+    measure_plan(size)
+    if args.plan_only:
+        return
     measure_collisions(size)
     if args.collisions_only:
         return
