@@ -12,6 +12,7 @@ import random
 import pytest
 from matplotlib.transforms import Bbox
 
+from terrain_viewer.core.render import box_index
 from terrain_viewer.core.render import labels as lab
 from terrain_viewer.core.render.sprites import new_figure
 
@@ -216,7 +217,7 @@ def test_the_box_index_answers_what_a_search_of_all_boxes_answers():
     for _ in range(300):
         x, y = rng.uniform(-300, 2200), rng.uniform(-300, 1400)
         boxes.append((x, y, x + rng.uniform(0, 200), y + rng.uniform(0, 60)))
-    index = lab.BoxIndex(boxes[:150], 48.0)
+    index = box_index.BoxIndex(boxes[:150], 48.0)
     for box in boxes[150:]:
         index.add(Bbox.from_extents(*box))
     index.add((0.0, float("inf"), 1.0, 2.0))  # not finite: never in the way
@@ -227,7 +228,7 @@ def test_the_box_index_answers_what_a_search_of_all_boxes_answers():
         assert index.overlaps(query) == hit
         inside = [b for b in boxes if b[0] <= x <= b[2] and b[1] <= y <= b[3]]
         assert sorted(index.containing(x, y)) == sorted(inside)
-    touching = lab.BoxIndex([(100.0, 100.0, 148.0, 120.0)], 48.0)  # shared edges are not overlaps
+    touching = box_index.BoxIndex([(100.0, 100.0, 148.0, 120.0)], 48.0)  # shared edges are not overlaps
     for query in ((148.0, 100.0, 160.0, 120.0), (90.0, 120.0, 110.0, 130.0), (80.0, 90.0, 100.0, 110.0),
                   (110.0, 80.0, 130.0, 100.0)):
         assert not touching.overlaps(query)

@@ -25,19 +25,18 @@ import matplotlib.patheffects as pe
 from matplotlib.colors import to_rgba
 from matplotlib.transforms import Bbox
 
+from terrain_viewer.core.render.box_index import CELL, BoxIndex
 from terrain_viewer.core.render.symbology import PAPER
 
 # who wins a crowded spot: higher first
 PRIORITY = {"city": 10, "river": 9, "event": 8.5, "unit": 8, "airfield": 7, "station": 7, "gate": 6,
             "place": 5, "spot_height": 4, "generic": 3}
-CELL = 48  # grid cell of the box index, pixels at 100 dpi (scaled with the dpi)
 CELL_FAILURES = 12  # labels that found no room around an anchor in a cell before the cell is closed
 PAD = (1.06, 1.15)  # a placed box keeps this much clear around its text (width, height factors)
 MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map label at 1080 lines
 MIN_UNIT_PX = 14.0  # … of a unit designation
 FAR_RINGS, FAR_STEP = 7, 12.0  # rings of candidates (points apart) for the most important labels
 REFERENCE_HEIGHT = 1080
-_ROW = 1 << 20  # BoxIndex: cell key = column * _ROW + row
 Extents = tuple[float, float, float, float]
 
 
@@ -83,64 +82,6 @@ class Placed:
 def halo(width: float = 2.6, colour=PAPER, alpha: float = 0.85) -> list:
     """A paper-coloured outline that keeps text and symbols readable over anything."""
     return [pe.withStroke(linewidth=width, foreground=to_rgba(colour, alpha))]
-
-
-class BoxIndex:
-    """Display-space boxes in a uniform grid: does a new box overlap any of them?
-
-    A cell is keyed by one int (column * ``_ROW`` + row); two cells that share a key (only far
-    outside any frame) merely share a list: every query still tests the boxes themselves."""
-
-    def __init__(self, boxes=(), cell: float = CELL):
-        self.cell = max(float(cell), 8.0)
-        self._cells: dict[int, list[tuple]] = {}
-        for box in boxes:
-            self.add(box)
-
-    def __bool__(self) -> bool:
-        return bool(self._cells)
-
-    def copy(self) -> BoxIndex:
-        """An index of the same boxes that can be added to without changing this one."""
-        other = BoxIndex((), self.cell)
-        other._cells = {key: list(boxes) for key, boxes in self._cells.items()}
-        return other
-
-    def add(self, box) -> None:
-        x0, y0, x1, y1 = extents = tuple(map(float, box.extents if isinstance(box, Bbox) else box))
-        if not (math.isfinite(x0) and math.isfinite(y0) and math.isfinite(x1) and math.isfinite(y1)) \
-                or x1 - x0 > 1e6:
-            return
-        c, cells = self.cell, self._cells
-        i0, i1, j0, j1 = math.floor(x0 / c), math.floor(x1 / c), math.floor(y0 / c), math.floor(y1 / c)
-        keys = [i0 * _ROW + j0] if i0 == i1 and j0 == j1 else \
-            [key for i in range(i0 * _ROW, (i1 + 1) * _ROW, _ROW) for key in range(i + j0, i + j1 + 1)]
-        for key in keys:
-            got = cells.get(key)
-            if got is None:
-                cells[key] = [extents]
-            else:
-                got.append(extents)
-
-    def overlaps(self, extents: tuple) -> bool:
-        return self.blocker(extents) is not None
-
-    def blocker(self, extents: tuple) -> tuple | None:
-        """A box that overlaps ``extents`` (None: none does)."""
-        x0, y0, x1, y1 = extents
-        c, cells = self.cell, self._cells
-        j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
-        for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
-            for key in range(i + j0, i + j1 + 1):
-                for box in cells.get(key, ()):
-                    if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1:
-                        return box
-        return None
-
-    def containing(self, px: float, py: float) -> list[tuple]:
-        """The boxes that hold the point (px, py)."""
-        key = math.floor(px / self.cell) * _ROW + math.floor(py / self.cell)
-        return [b for b in self._cells.get(key, ()) if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
 
 
 def candidates(spec: LabelSpec, d: float | None = None, rings: int = 1,
@@ -195,15 +136,11 @@ def min_text_px(priority: float, frame_height: float) -> float:
     return base * frame_height / REFERENCE_HEIGHT
 
 
-def _angle(ax, spec: LabelSpec, along: tuple[float, float] | None) -> float:
-    """The text angle (degrees, never upside down) of a label that runs ``along`` a direction."""
-    return _angles(ax, [spec], [along])[0]
-
-
-def _angles(ax, specs: list[LabelSpec], alongs: list | None = None) -> list[float]:
-    """``_angle`` of every label (``alongs``: each one's ``along``, by default its property), with one
-    transform for all: the same numbers, point by point, as one transform per label."""
-    alongs = [s.props.get("along") for s in specs] if alongs is None else alongs
+def _angles(ax, specs: list[LabelSpec]) -> list[float]:
+    """The text angle (degrees, never upside down) of each label that runs ``along`` a direction
+    (0 for the others), with one transform for all: the same numbers, point by point, as one
+    transform per label."""
+    alongs = [s.props.get("along") for s in specs]
     turned = [i for i, along in enumerate(alongs) if along]
     out = [0.0] * len(specs)
     if not turned:

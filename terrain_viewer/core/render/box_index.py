@@ -1,0 +1,69 @@
+"""Display-space boxes in a uniform grid for the label planner: does a new box overlap any of them,
+which boxes hold a point."""
+
+from __future__ import annotations
+
+import math
+
+from matplotlib.transforms import Bbox
+
+CELL = 48  # grid cell of the box index, pixels at 100 dpi (scaled with the dpi)
+_ROW = 1 << 20  # cell key = column * _ROW + row
+
+
+class BoxIndex:
+    """Display-space boxes in a uniform grid: does a new box overlap any of them?
+
+    A cell is keyed by one int (column * ``_ROW`` + row); two cells that share a key (only far
+    outside any frame) merely share a list: every query still tests the boxes themselves."""
+
+    def __init__(self, boxes=(), cell: float = CELL):
+        self.cell = max(float(cell), 8.0)
+        self._cells: dict[int, list[tuple]] = {}
+        for box in boxes:
+            self.add(box)
+
+    def __bool__(self) -> bool:
+        return bool(self._cells)
+
+    def copy(self) -> BoxIndex:
+        """An index of the same boxes that can be added to without changing this one."""
+        other = BoxIndex((), self.cell)
+        other._cells = {key: list(boxes) for key, boxes in self._cells.items()}
+        return other
+
+    def add(self, box) -> None:
+        x0, y0, x1, y1 = extents = tuple(map(float, box.extents if isinstance(box, Bbox) else box))
+        if not (math.isfinite(x0) and math.isfinite(y0) and math.isfinite(x1) and math.isfinite(y1)) \
+                or x1 - x0 > 1e6:
+            return
+        c, cells = self.cell, self._cells
+        i0, i1, j0, j1 = math.floor(x0 / c), math.floor(x1 / c), math.floor(y0 / c), math.floor(y1 / c)
+        keys = [i0 * _ROW + j0] if i0 == i1 and j0 == j1 else \
+            [key for i in range(i0 * _ROW, (i1 + 1) * _ROW, _ROW) for key in range(i + j0, i + j1 + 1)]
+        for key in keys:
+            got = cells.get(key)
+            if got is None:
+                cells[key] = [extents]
+            else:
+                got.append(extents)
+
+    def overlaps(self, extents: tuple) -> bool:
+        return self.blocker(extents) is not None
+
+    def blocker(self, extents: tuple) -> tuple | None:
+        """A box that overlaps ``extents`` (None: none does)."""
+        x0, y0, x1, y1 = extents
+        c, cells = self.cell, self._cells
+        j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
+        for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
+            for key in range(i + j0, i + j1 + 1):
+                for box in cells.get(key, ()):
+                    if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1:
+                        return box
+        return None
+
+    def containing(self, px: float, py: float) -> list[tuple]:
+        """The boxes that hold the point (px, py)."""
+        key = math.floor(px / self.cell) * _ROW + math.floor(py / self.cell)
+        return [b for b in self._cells.get(key, ()) if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
