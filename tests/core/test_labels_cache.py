@@ -84,3 +84,15 @@ def test_the_legend_of_a_dated_layer_day_is_the_legend_made_afresh():
         cached = legends.entries(items, t, model.view, lambda item, when: item.obj.features_at(when))
         direct = notes.legend(items, t, model.view)
         assert [label for _, label in cached] == [label for _, label in direct]
+
+
+def test_a_text_is_measured_in_its_own_style_whatever_was_measured_before(axes):
+    """A plain label placed after a bold italic one in the same plan is as wide as when placed
+    alone (the measuring text once kept the last label's weight and style)."""
+    ax, renderer = axes
+    plain = LabelSpec(150, 100, "Xiang River crossing", PRIORITY["place"], {"fontsize": 10})
+    styled = LabelSpec(500, 350, "Zhengxi Gate", PRIORITY["city"],
+                       {"fontsize": 10, "fontweight": "bold", "fontstyle": "italic"})
+    alone = placed(LabelPlanner().plan(ax, renderer, [plain]))
+    together = placed(LabelPlanner().plan(ax, renderer, [styled, plain]))
+    assert [p for p in together if p[0] == plain.text] == alone

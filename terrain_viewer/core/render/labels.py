@@ -309,12 +309,16 @@ class LabelPlanner:
         return float(FontProperties(size=size).get_size_in_points())
 
     def _size(self, ax, renderer, text: str, props: dict) -> tuple[float, float]:
-        """Width and height of the upright text in pixels (measured once per text and style)."""
+        """Width and height of the upright text in pixels (measured once per text and style, with
+        nothing of the text measured before it: the size does not depend on the order)."""
+        from matplotlib.font_manager import FontProperties
+
         key = (text, repr(sorted(props.items())), ax.figure.dpi)
         hit = self._sizes.get(key)
         if hit is None:
             if self._probe is None:
                 self._probe = ax.text(0, 0, "", ha="left", va="bottom")
+            self._probe.set_fontproperties(FontProperties())  # no weight or style left by the last text
             self._probe.update({"text": text, **{k: v for k, v in props.items() if k != "path_effects"}})
             x0, y0, x1, y1 = self._probe.get_window_extent(renderer).extents
             hit = self._sizes[key] = (x1 - x0, y1 - y0)
