@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render.labels import LabelSpec, Placed, draw_plan
+from terrain_viewer.core.render.labels import LabelSpec, Placed, centred_text, draw_plan
 from terrain_viewer.core.render.renderer import MapRenderer
 from terrain_viewer.core.render.sprites import TextSprites
 
@@ -61,7 +61,7 @@ def test_a_label_on_any_side_of_its_anchor_is_one_text_placed_where_matplotlib_d
             artist.draw(direct.get_renderer())
         fig, placed = canvas()
         placed.draw()  # the same white page
-        sprites.draw(placed.get_renderer(), one, *ANCHOR, lambda ax, lab: draw_plan(ax, [lab]))
+        sprites.draw(placed.get_renderer(), one, *ANCHOR, lambda ax, lab: [centred_text(ax, lab)])
         want = ink_centre(np.asarray(direct.buffer_rgba()))
         got = ink_centre(np.asarray(placed.buffer_rgba()))
         assert np.abs(got - want).max() <= 1.0, (ha, va, got, want)  # placed to the whole pixel
@@ -76,7 +76,7 @@ def test_a_faded_label_is_its_own_text():
     one = label(6.0, 0.0, "left", "center")
     faded = dataclasses.replace(one, props=(*one.props, ("alpha", 0.5)))
     for lab in (one, faded, one):
-        sprites.draw(target.get_renderer(), lab, *ANCHOR, lambda ax, lab: draw_plan(ax, [lab]))
+        sprites.draw(target.get_renderer(), lab, *ANCHOR, lambda ax, lab: [centred_text(ax, lab)])
     assert len(sprites._sprites) == 2
 
 

@@ -363,6 +363,17 @@ def draw_plan(ax, placed: list[Placed], zorder: float = 1000.0) -> list:
     return artists
 
 
+def centred_text(ax, label: Placed, zorder: float = 1000.0):
+    """A plan's label drawn centred on its anchor, as a plain Text (the text sprites' form: the
+    same pixels as ``draw_plan``'s annotation at no offset, without its offset machinery)."""
+    s = label.spec
+    text = ax.text(s.x, s.y, s.text, ha="center", va="center", rotation=label.rotation,
+                   rotation_mode="anchor", zorder=zorder,
+                   **{k: list(v) if isinstance(v, tuple) else v for k, v in label.props})
+    text.set_path_effects(halo(2.4))
+    return text
+
+
 def place_labels(ax, renderer, specs: list[LabelSpec], zorder: float = 1000.0,
                  taken: list | None = None) -> list:
     """Place and draw labels clear of ``taken`` (display Bboxes, extended with the boxes used)."""

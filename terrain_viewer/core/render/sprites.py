@@ -301,15 +301,18 @@ class TextSprites:
         one = dataclasses.replace(label, spec=dataclasses.replace(label.spec, x=float(cx), y=float(cy)),
                                   dx=0.0, dy=0.0, ha="center", va="center", rotation=rotation)
         artists = make(self.fig.axes[0], one)
-        renderer = self.canvas.get_renderer()
-        for artist in artists:  # the upright box: what the alignment shifts by
-            artist.set_rotation(0.0)
-        x0, y0, x1, y1 = Bbox.union([a.get_window_extent(renderer) for a in artists]).extents
-        for artist in artists:
-            artist.set_rotation(rotation)
+        upright = None  # the upright box (what the alignment shifts by): the drawn one unless turned
+        if rotation and artists:
+            renderer = self.canvas.get_renderer()
+            for artist in artists:
+                artist.set_rotation(0.0)
+            upright = Bbox.union([a.get_window_extent(renderer) for a in artists])
+            for artist in artists:
+                artist.set_rotation(rotation)
         crop = draw_cropped(self.canvas, artists)
+        box = upright or (Bbox.union(crop.boxes) if crop.boxes else Bbox.from_extents(0, 0, 0, 0))
         pieces = [(rgba, left - cx, top - (h - cy)) for rgba, left, top in crop.pieces]
-        return Sprite(pieces), x1 - x0, y1 - y0
+        return Sprite(pieces), box.width, box.height
 
 
 _ALIGN = {"left": 0.0, "center": 0.5, "right": 1.0, "bottom": 0.0, "top": 1.0}
