@@ -97,8 +97,14 @@ def short_name(name: str) -> str:
     return name[:cut] if cut > 0 else name
 
 
-def _rows(gdf: gpd.GeoDataFrame) -> list[dict]:
-    return gdf.drop(columns=gdf.geometry.name).to_dict("records")
+def _rows(gdf: gpd.GeoDataFrame, ctx: PaintContext, *extra: str | None) -> list[dict]:
+    """A dict per feature of the attributes its label reads: the user's label field, the English
+    and Chinese names and ``extra`` (as ``to_dict("records")`` gives them, ~40x faster)."""
+    wanted = (ctx.label_field, "name_en", "name_zh", *extra)
+    columns = list(dict.fromkeys(c for c in wanted if c and c in gdf.columns and c != gdf.geometry.name))
+    values = [gdf[c].tolist() for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)] if columns \
+        else [{} for _ in range(len(gdf))]
 
 
 def _column(gdf: gpd.GeoDataFrame, name: str, default: str) -> np.ndarray:
@@ -112,7 +118,7 @@ def paint_water(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
 
 def paint_rivers(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     artists = draw_lines(ax, gdf.geometry.values, ctx.zorder, sym["river"])
-    for row, geom in zip(_rows(gdf), gdf.geometry.values, strict=True):
+    for row, geom in zip(_rows(gdf, ctx), gdf.geometry.values, strict=True):
         name = ctx.name(row)
         if not name or geom.is_empty:
             continue
@@ -132,7 +138,7 @@ def paint_hills(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
 def paint_spot_heights(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     xy = point_xy(gdf)
     artists = draw_points(ax, xy, ctx.zorder, sym["mark"])
-    for (x, y), row in zip(xy, _rows(gdf), strict=True):
+    for (x, y), row in zip(xy, _rows(gdf, ctx, "elev_m"), strict=True):
         elev = row.get("elev_m")
         height = f"{elev:.0f}" if isinstance(elev, int | float) and not math.isnan(elev) else ""
         name = ctx.name(row, short=True)
@@ -156,7 +162,7 @@ def paint_city(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     wall = [pe.withTickedStroke(spacing=5, angle=-90, length=0.5, linewidth=1.0)]
     artists = fill_polygons(ax, gdf.geometry.values, ctx.zorder, sym["area"])
     artists += draw_lines(ax, gdf.geometry.values, ctx.zorder + 0.05, sym["wall"], effects=wall)
-    for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
+    for (x, y), row in zip(point_xy(gdf), _rows(gdf, ctx), strict=True):
         name = ctx.name(row, short=True, english=lambda n: n.replace(" walled city", "").upper())
         ctx.label(x, y, name, priority=PRIORITY["city"], centred=True, fontsize=12, fontweight="bold",
                   color="#4a2d1a", family=ctx.fonts(sy.SERIF))
@@ -168,7 +174,7 @@ def paint_named_points(priority: float, fontsize: float = 7.5, text_colour=sy.IN
     def paint(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
         xy = point_xy(gdf)
         artists = draw_points(ax, xy, ctx.zorder, sym["mark"])
-        for (x, y), row in zip(xy, _rows(gdf), strict=True):
+        for (x, y), row in zip(xy, _rows(gdf, ctx), strict=True):
             ctx.label(x, y, ctx.name(row, short=True), priority=priority,
                       fontsize=fontsize, color=text_colour, family=ctx.fonts(family))
         return artists
@@ -188,7 +194,7 @@ def paint_railways(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
 
 def paint_airfield(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     artists = fill_polygons(ax, gdf.geometry.values, ctx.zorder, sym["area"])
-    for (x, y), row in zip(point_xy(gdf), _rows(gdf), strict=True):
+    for (x, y), row in zip(point_xy(gdf), _rows(gdf, ctx), strict=True):
         name = ctx.name(row, short=True)
         ctx.label(x, y, f"\u2708 {name}", priority=PRIORITY["airfield"], centred=True, fontsize=8,
                   color="#4d4738", family=ctx.fonts(sy.SANS))
@@ -231,7 +237,7 @@ def paint_events(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     xy = point_xy(gdf)
     artists = draw_points(ax, xy, ctx.zorder, sym["ring"])
     artists += draw_points(ax, xy, ctx.zorder + 0.01, sym["star"], effects=halo(2.5, "white", 0.9))
-    for (x, y), row in zip(xy, _rows(gdf), strict=True):
+    for (x, y), row in zip(xy, _rows(gdf, ctx, "title"), strict=True):
         title = ctx.name(row) if ctx.label_field else _text(row.get("title")) or ctx.name(row)
         ctx.label(x, y, title, priority=PRIORITY["event"], offset=8, fontsize=8.5, fontweight="bold",
                   color="#6b2200", family=ctx.fonts(sy.SANS))
@@ -257,7 +263,7 @@ def _label_points(gdf, xy: np.ndarray, ctx: PaintContext, priority: float, **pro
     if not ctx.label_field and column is None:
         return
     props = {"color": sy.INK, "family": ctx.fonts(sy.SANS), **props}
-    for (x, y), row in zip(xy, _rows(gdf), strict=True):
+    for (x, y), row in zip(xy, _rows(gdf, ctx, column), strict=True):
         ctx.label(x, y, ctx.name(row, column or "name_en"), priority=priority, **props)
 
 
