@@ -58,26 +58,31 @@ class BackgroundMixin:
         key = (rounded(view), size, dpi, self._keys(bottom, t), opts.labels,
                opts.chinese_names, opts.uncertainty, self._basemap_key())
         hit = self._backgrounds.get(key)
+        drawn = False  # whether the canvas shows the background already (one drawn just now)
         if hit is None:
-            hit = self._backgrounds[key] = self._draw_background(bottom, t, view, dpi)
+            hit, drawn = self._draw_background(bottom, t, view, dpi)
+            self._backgrounds[key] = hit
             while len(self._backgrounds) > BACKGROUND_CACHE:
                 self._backgrounds.popitem(last=False)
         else:
             self._backgrounds.move_to_end(key)
         region, specs, symbols = hit
-        self._canvas.restore_region(region)
+        if not drawn:
+            self._canvas.restore_region(region)
         self._specs += specs
         self.last_symbol_boxes += symbols
 
     def _draw_background(self, bottom: list[Item], t: float, view: Extent, dpi: float) -> tuple:
         """The cached base (basemap, relief, the static layers under the first dated one) with the
         layers above it blended on as sprites, a dated layer alone in its sprite: a day on which a
-        dated layer changes redraws only that layer, not the relief. Returns (region, specs, symbols)."""
+        dated layer changes redraws only that layer, not the relief. Returns ((region, specs,
+        symbols), whether the canvas shows it now)."""
         first = next((i for i, item in enumerate(bottom) if item.dated), len(bottom))
-        region, specs, symbols = self._base(bottom[:first], t, view, dpi)
+        (region, specs, symbols), drawn = self._base(bottom[:first], t, view, dpi)
         if first == len(bottom):
-            return region, specs, symbols
-        self._canvas.restore_region(region)
+            return (region, specs, symbols), drawn
+        if not drawn:
+            self._canvas.restore_region(region)
         specs, symbols = list(specs), list(symbols)
         opts = self.model.options
         for run in _runs(bottom[first:]):
@@ -91,17 +96,18 @@ class BackgroundMixin:
                 self._blend(sprite)
             specs += run_specs
             symbols += run_symbols
-        return self._canvas.copy_from_bbox(self._fig.bbox), specs, symbols
+        return (self._canvas.copy_from_bbox(self._fig.bbox), specs, symbols), True
 
-    def _base(self, items: list[Item], t: float, view: Extent, dpi: float) -> tuple:
-        """The basemap and ``items`` drawn opaque (cached per view, size, styles and basemap)."""
+    def _base(self, items: list[Item], t: float, view: Extent, dpi: float) -> tuple[tuple, bool]:
+        """The basemap and ``items`` drawn opaque (cached per view, size, styles and basemap), and
+        whether it was drawn just now (then the canvas shows it)."""
         opts = self.model.options
         key = (rounded(view), self._fig_key, self._keys(items, t), opts.labels, opts.chinese_names,
                opts.uncertainty, self._basemap_key())
         hit = self._bases.get(key)
         if hit is not None:
             self._bases.move_to_end(key)
-            return hit
+            return hit, False
         ax = self._fig.axes[0]
         specs, symbols = [], []
         artists = self._draw_basemap(ax, axes_view(ax)) if self._basemap else []
@@ -116,7 +122,7 @@ class BackgroundMixin:
         remove(artists)
         while len(self._bases) > BASE_CACHE:
             self._bases.popitem(last=False)
-        return hit
+        return hit, True
 
     def _paint_run(self, ax, run: list[Item], t: float) -> tuple[list, tuple]:
         """A run of background layers above the base, on the sprite figure."""
