@@ -1,5 +1,6 @@
 """Keyframed layers at any time: the cached, vectorised ``features_at`` gives exactly what the
-plain per-call computation gave (rows, attributes, dtypes, index, moved geometry, progress)."""
+plain per-call computation gave (rows, attributes, dtypes, index, moved geometry, progress), its
+text columns and column names as numpy objects rather than Arrow-backed text (the same values)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def reference(layer: Layer, t: float) -> gpd.GeoDataFrame:
     """``features_at`` of a keyframed layer as it was computed before the cache (one take per call)."""
     state = layer.tracks.state(t - layer.time_offset)
     out = layer.gdf.iloc[state.rows].copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.StringDtype | pd.ArrowDtype):
+            out[column] = out[column].astype(object)
+    out.columns = out.columns.astype(object)
     geoms = layer.gdf.geometry.values
     here = np.asarray(geoms[state.rows])
     moving = state.next_rows >= 0

@@ -12,13 +12,31 @@ from collections import OrderedDict
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from geopandas.array import from_shapely
 
 from terrain_viewer.core.temporal.tracks import TrackState, morph_line
 
-KEEP_ROW_SETS = 16  # attribute frames kept (one per distinct set of keyframe rows) ...
+KEEP_ROW_SETS = 128  # attribute frames kept (one per distinct set of keyframe rows: the days the
+#                      window draws ahead while idle, gui.map_frames.WARM_DAYS, fit) ...
 KEEP_ROWS = 200_000  # ... holding at most this many rows in all (beyond one set)
+
+
+def plain_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of ``frame`` whose Arrow-backed text columns (and column names) are numpy objects.
+
+    A state's frame is worked on every frame (copied, columns read, compared): on Arrow-backed
+    text each of those calls into pyarrow, which lets go of the GIL, and in the window the render
+    thread then waits for the GUI thread to hand it back (~0.5 ms a call, measured). The values
+    are the same strings, a missing one NaN as ``to_numpy()`` gives it."""
+    frame = frame.copy(deep=False)
+    geometry = frame.geometry.name
+    for position, dtype in enumerate(frame.dtypes):
+        if isinstance(dtype, pd.StringDtype | pd.ArrowDtype) and frame.columns[position] != geometry:
+            frame.isetitem(position, frame.iloc[:, position].astype(object))
+    frame.columns = pd.Index(list(frame.columns), dtype=object)
+    return frame
 
 
 class KeyframeFrames:
@@ -51,9 +69,8 @@ class KeyframeFrames:
             if frame is not None:
                 self._frames.move_to_end(key)
                 return frame
-        frame = self.gdf.iloc[rows]
+        frame = plain_text(self.gdf.iloc[rows])
         if moving:
-            frame = frame.copy(deep=False)
             frame["progress"] = 0.0
         with self._lock:
             if key not in self._frames:
