@@ -21,6 +21,7 @@ from terrain_viewer.core.temporal.tracks import TrackState, morph_line
 KEEP_ROW_SETS = 128  # attribute frames kept (one per distinct set of keyframe rows: the days the
 #                      window draws ahead while idle, gui.map_frames.WARM_DAYS, fit) ...
 KEEP_ROWS = 200_000  # ... holding at most this many rows in all (beyond one set)
+PLAIN_ROWS = 50_000  # a layer of at most this many keyframe rows has its text as numpy objects once
 
 
 def plain_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -55,10 +56,19 @@ class KeyframeFrames:
         self._lock = threading.Lock()  # the window's render thread and its GUI thread both ask
 
     def __getstate__(self) -> dict:  # copies (the GUI tests deep-copy a dataset) start with no frames
-        return {k: v for k, v in self.__dict__.items() if k not in ("_frames", "_held", "_lock")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_frames", "_held", "_lock", "_plain")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state, _frames=OrderedDict(), _held=0, _lock=threading.Lock())
+
+    def _source(self) -> gpd.GeoDataFrame:
+        """Where a state's rows are taken from: a small layer as plain text once, made on first
+        use (a take of numpy objects calls no pyarrow); a large one as it is (text converted per
+        row set, so millions of rows are never held as Python strings)."""
+        plain = self.__dict__.get("_plain")
+        if plain is None and len(self.gdf) <= PLAIN_ROWS:
+            plain = self._plain = plain_text(self.gdf)
+        return self.gdf if plain is None else plain
 
     def rows_frame(self, rows: np.ndarray, moving: bool) -> gpd.GeoDataFrame:
         """``gdf.iloc[rows]`` (with a ``progress`` column when ``moving``), taken once per distinct
@@ -69,8 +79,10 @@ class KeyframeFrames:
             if frame is not None:
                 self._frames.move_to_end(key)
                 return frame
-        frame = plain_text(self.gdf.iloc[rows])
+        source = self._source()
+        frame = source.iloc[rows] if source is not self.gdf else plain_text(source.iloc[rows])
         if moving:
+            frame = frame.copy(deep=False)
             frame["progress"] = 0.0
         with self._lock:
             if key not in self._frames:
