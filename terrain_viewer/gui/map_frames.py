@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PyQt6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer
 from PyQt6.QtGui import QImage
+from PyQt6.QtWidgets import QApplication
 
 from terrain_viewer.core.model import Extent
 
@@ -137,6 +138,9 @@ class FrameScheduling:
         time_ = self.model.time
         if (not self._render_ahead or not self.model.has_time or self._busy or self._ahead_running
                 or self._image_gen != self._gen or not self.isVisible()):
+            return
+        if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None:
+            self._warm_timer.start()  # a dialog or menu is open: leave it the machine, look again later
             return
         step = 1.0 if self._last_step >= 0 else -1.0
         t0 = float(time_.t)

@@ -55,3 +55,25 @@ def test_a_step_stops_the_drawing_ahead_until_the_window_is_idle_again(hengyang,
     day = hengyang.model.time.t
     assert renders and max(renders) <= day + 1  # the day shown and the next, nothing further
     qtbot.waitUntil(lambda: max(renders) >= day + 5, timeout=30000)  # quiet: the coming days
+
+
+def test_no_day_is_drawn_ahead_while_a_dialog_is_open(hengyang, qtbot, monkeypatch):
+    from PyQt6.QtWidgets import QDialog
+
+    canvas = hengyang.canvas
+    hengyang.model.time.set_date("1944-07-01")
+    assert canvas.wait_settled()
+    dialog = QDialog(hengyang)
+    dialog.open()  # window-modal, as File ▸ Open… and the export dialog are
+    qtbot.waitUntil(lambda: dialog.isVisible())
+    renders: list[float] = []
+    render = canvas.renderer.render
+    monkeypatch.setattr(canvas.renderer, "render",
+                        lambda t=None, **kw: renders.append(t) or render(t=t, **kw))
+    qtbot.wait(300)  # a day being drawn as the dialog opened is finished
+    renders.clear()
+    qtbot.wait(1500)  # a quiet spell, with the dialog open
+    day = hengyang.model.time.t
+    assert all(t <= day + 1 for t in renders), renders
+    dialog.reject()
+    qtbot.waitUntil(lambda: bool(renders) and max(renders) >= day + 5, timeout=30000)  # closed: ahead
