@@ -274,11 +274,11 @@ class LabelPlanner:
             family = [family] if isinstance(family, str) else list(family)
             props["family"] = [self.family, *[f for f in family if f != self.family]]
         w, h = self._size(ax, renderer, spec.text, props)
-        for _ in range(3):  # raise the font size to the minimum (text height grows with it)
-            if h >= least:
-                break
-            props["fontsize"] = round(self._fontsize(props) * least / h * 1.01, 2)
-            w, h = self._size(ax, renderer, spec.text, props)
+        if h < least:  # raise the font size to the minimum; the text's size grows in proportion (to
+            #            within a fraction of a pixel: its sprite is placed by its own drawn box)
+            size = self._fontsize(props)
+            props["fontsize"] = round(size * least / h * 1.01, 2)
+            w, h = w * props["fontsize"] / size, h * props["fontsize"] / size
         hit = self._prepared_cache[key] = (w, h, props, _frozen(props))
         if len(self._prepared_cache) > 20_000:
             self._prepared_cache.clear()
