@@ -116,17 +116,22 @@ def spread(points: np.ndarray, half_sizes: np.ndarray, iterations: int = 40, ste
         return p
     golden = np.arange(n) * 2.399963
     fallback = np.stack([np.cos(golden), np.sin(golden)], axis=1)
+    x, y = p[:, 0].copy(), p[:, 1].copy()  # one contiguous array per axis: fewer, faster numpy calls
+    sx, sy = span[:, 0].copy(), span[:, 1].copy()
     for _ in range(iterations):
-        rel = (p[i] - p[j]) / span
-        dist = np.hypot(rel[:, 0], rel[:, 1])
+        rx, ry = (x[i] - x[j]) / sx, (y[i] - y[j]) / sy
+        dist = np.hypot(rx, ry)
         overlap = np.clip(1.0 - dist, 0.0, None)
         if not overlap.any():
             break
         same = dist < 1e-9
-        direction = rel / np.where(same, 1.0, dist)[:, None]
-        direction[same] = fallback[i[same]] - fallback[j[same]]
-        push = 0.5 * step * overlap[:, None] * direction * span
-        for axis in (0, 1):  # the pushes summed per symbol (bincount: np.add.at is ~5x slower)
-            p[:, axis] += (np.bincount(i, push[:, axis], minlength=n)
-                           - np.bincount(j, push[:, axis], minlength=n))
-    return p
+        safe = np.where(same, 1.0, dist)
+        dx, dy = rx / safe, ry / safe
+        if same.any():
+            turn = fallback[i[same]] - fallback[j[same]]
+            dx[same], dy[same] = turn[:, 0], turn[:, 1]
+        k = 0.5 * step * overlap
+        push_x, push_y = k * dx * sx, k * dy * sy  # summed per symbol (bincount: np.add.at is ~5x slower)
+        x += np.bincount(i, push_x, minlength=n) - np.bincount(j, push_x, minlength=n)
+        y += np.bincount(i, push_y, minlength=n) - np.bincount(j, push_y, minlength=n)
+    return np.stack([x, y], axis=1)
