@@ -24,8 +24,8 @@ from terrain_viewer.core.render.renderer import MapRenderer
 from terrain_viewer.core.temporal.timeline import day_number
 
 REFERENCE = Path(__file__).parent / "fades_reference"  # the cut (no fade); re-rendered when label
-#   texts came to be placed to the whole pixel, measured in their own style and raised small
-#   type in proportion (29 November)
+#   texts came to be placed to the whole pixel, measured in their own style, small type raised
+#   to one size per style (29 November)
 SMALL = (640, 360)
 JULY_11 = day_number(dt.date(1944, 7, 11))
 STARTING = {"120th Regiment at Huxingchao", "Platoon lost at Jiangxi Hall", "Second offensive begins",

@@ -273,12 +273,16 @@ class LabelPlanner:
             family = props.get("family", [])
             family = [family] if isinstance(family, str) else list(family)
             props["family"] = [self.family, *[f for f in family if f != self.family]]
+        line = self._size(ax, renderer, "lp", props)[1]  # an ordinary line of this style (once a style)
+        if line < least:  # small type raised so that a line of its style is the least height: one
+            #               size for the style, and each new text measured once, at that size
+            props["fontsize"] = round(self._fontsize(props) * least / line * 1.01, 2)
         w, h = self._size(ax, renderer, spec.text, props)
-        if h < least:  # raise the font size to the minimum; the text's size grows in proportion (to
-            #            within a fraction of a pixel: its sprite is placed by its own drawn box)
-            size = self._fontsize(props)
-            props["fontsize"] = round(size * least / h * 1.01, 2)
-            w, h = w * props["fontsize"] / size, h * props["fontsize"] / size
+        for _ in range(3):  # a text lower than its style's line (none in matplotlib's layout): raise it
+            if h >= least:
+                break
+            props["fontsize"] = round(self._fontsize(props) * least / h * 1.01, 2)
+            w, h = self._size(ax, renderer, spec.text, props)
         hit = self._prepared_cache[key] = (w, h, props, _frozen(props))
         if len(self._prepared_cache) > 20_000:
             self._prepared_cache.clear()
