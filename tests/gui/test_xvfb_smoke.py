@@ -109,13 +109,14 @@ class Desktop:
             return np.asarray(image.convert("RGB")).astype(np.int16)
 
     def settled(self, timeout: float = 60, unlike: np.ndarray | None = None) -> np.ndarray:
-        """A screenshot once two in a row, a little apart, are the same (the map has rendered); with
-        ``unlike``, only once the map differs from that screenshot's (a busy machine renders late)."""
+        """A screenshot once the map is drawn (not blank paper) and two in a row, a little apart, are
+        the same; with ``unlike``, only once the map differs from that screenshot's (a busy machine
+        renders late)."""
         deadline = time.monotonic() + timeout
         last = self.screenshot()
-        while unlike is not None and time.monotonic() < deadline and \
-                np.array_equal(self.map_area(last), self.map_area(unlike)):
-            time.sleep(0.1)
+        while time.monotonic() < deadline and (self.map_area(last).std() < 5 or (
+                unlike is not None and np.array_equal(self.map_area(last), self.map_area(unlike)))):
+            time.sleep(0.1)  # a blank map has not rendered yet (a busy machine's first frame is late)
             last = self.screenshot()
         while time.monotonic() < deadline:
             time.sleep(0.3)
