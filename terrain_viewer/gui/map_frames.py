@@ -21,7 +21,7 @@ from terrain_viewer.core.model import Extent
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 
-WARM_IDLE_MS = 700  # idle this long before the coming days are rendered into the caches
+WARM_IDLE_MS = 300  # idle this long before the coming days are rendered into the caches
 WARM_DAYS = 60  # … at most this many days on from the date shown, in the direction of the last step
 
 
@@ -106,13 +106,16 @@ class FrameScheduling:
 
     def _kick(self) -> None:
         """Start rendering the latest state unless a render is running (it kicks again when done);
-        a frame rendered ahead for exactly this state is shown at once."""
-        if self._busy or self._ahead_running or self._drag != QPointF(0, 0) or not self.isVisible():
+        a frame rendered ahead for exactly this state is shown at once, even while a day is being
+        drawn ahead."""
+        if self._busy or self._drag != QPointF(0, 0) or not self.isVisible():
             return
         request = self._request()
         if self._ahead is not None and self._ahead[0] == self._ahead_key(request):
             image, self._ahead = self._ahead[1], None
             self._on_frame(Frame(request[0], image, request[2], request[1]))
+            return
+        if self._ahead_running:
             return
         self._busy = True
         self._pool.submit(self._render_job, request, self.devicePixelRatioF())
@@ -120,7 +123,8 @@ class FrameScheduling:
     def _start_ahead(self) -> None:
         """Idle: render the frame of the next date step (the last step repeated) so it shows at once."""
         time_ = self.model.time
-        if not self._render_ahead or not self.model.has_time or self._image_gen != self._gen:
+        if (not self._render_ahead or not self.model.has_time or self._image_gen != self._gen
+                or self._ahead_running):  # a day being drawn ahead: asked again when it is done
             return
         t = min(max(float(time_.t) + self._last_step, float(time_.start)), float(time_.end))
         if t == float(time_.t):
@@ -195,7 +199,11 @@ class FrameScheduling:
                 self._ahead = (frame.ahead, frame.image)
             if self._image_gen != self._gen:
                 self._kick()
-            elif frame.warm and frame.gen == self._gen and frame.error is None:
+                return
+            self._start_ahead()  # the next step first (a day drawn ahead may have held it back)
+            if self._ahead_running:
+                return
+            if frame.warm and frame.gen == self._gen and frame.error is None:
                 self._warm()  # still idle: the next day
             else:
                 self._warm_timer.start()

@@ -10,6 +10,7 @@ from PyQt6.QtCore import Qt
 
 from terrain_viewer.core.render import furniture
 from terrain_viewer.core.render.renderer import MapRenderer
+from terrain_viewer.gui.map_frames import WARM_IDLE_MS
 
 
 def test_days_drawn_while_idle_are_not_drawn_again_when_a_key_is_held(hengyang, qtbot, monkeypatch):
@@ -51,7 +52,7 @@ def test_a_step_stops_the_drawing_ahead_until_the_window_is_idle_again(hengyang,
         assert canvas.wait_settled()
         if step == 0:
             renders.clear()  # from here on the window is never idle long
-        qtbot.wait(200)  # less than a quiet spell
+        qtbot.wait(WARM_IDLE_MS // 3)  # less than a quiet spell
     day = hengyang.model.time.t
     assert renders and max(renders) <= day + 1  # the day shown and the next, nothing further
     qtbot.waitUntil(lambda: max(renders) >= day + 5, timeout=30000)  # quiet: the coming days
@@ -77,3 +78,28 @@ def test_no_day_is_drawn_ahead_while_a_dialog_is_open(hengyang, qtbot, monkeypat
     assert all(t <= day + 1 for t in renders), renders
     dialog.reject()
     qtbot.waitUntil(lambda: bool(renders) and max(renders) >= day + 5, timeout=30000)  # closed: ahead
+
+
+def test_the_next_day_shows_at_once_while_a_later_day_is_being_drawn_ahead(hengyang, qtbot, monkeypatch):
+    import time as clock
+
+    canvas = hengyang.canvas
+    hengyang.model.time.set_date("1944-06-30")
+    assert canvas.wait_settled()
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_Right)  # a step of a day: the next is rendered ahead
+    assert canvas.wait_settled()
+    day = hengyang.model.time.t
+    later: list[float] = []
+    render = canvas.renderer.render
+
+    def slow_for_later_days(t=None, **kw):
+        if t is not None and t > day + 1:
+            later.append(t)
+            clock.sleep(0.5)  # a day drawn ahead takes long
+        return render(t=t, **kw)
+
+    monkeypatch.setattr(canvas.renderer, "render", slow_for_later_days)
+    qtbot.waitUntil(lambda: bool(later), timeout=10000)  # quiet: a later day is being drawn ahead
+    qtbot.keyClick(canvas, Qt.Key.Key_Right)  # the next day was rendered ahead before that
+    assert canvas.settled  # on screen at once, not after the later day's render
