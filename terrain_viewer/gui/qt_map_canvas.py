@@ -12,7 +12,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QCursor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
 from PyQt6.QtWidgets import QWidget
 
@@ -31,6 +31,14 @@ MIN_SPAN = 200.0  # metres: the closest zoom
 PAN_REFRESH_MS = 250  # a long drag re-renders this often (in between, the last image is shifted)
 
 
+class FrameRelay(QObject):
+    """Carries frames from the render thread to the canvas. It is not the canvas's child, so a
+    render that ends after the canvas was deleted (a closed window, a finished test) emits on a
+    live object and the frame is dropped, instead of emitting on a deleted one (a crash)."""
+
+    frame = pyqtSignal(object)
+
+
 class QtMapCanvas(FrameScheduling, QWidget):
     """Map view bound to a ViewerModel. Tools: ``"pan"``, ``"identify"``, ``"measure"``."""
 
@@ -40,7 +48,6 @@ class QtMapCanvas(FrameScheduling, QWidget):
     rendered = pyqtSignal()
     painted = pyqtSignal()  # a paint event that put a rendered image on screen has ended
     tiles_arrived = pyqtSignal()  # emitted from the tile threads; queued to the GUI thread
-    _frame_ready = pyqtSignal(object)  # a Frame from the render thread; queued to the GUI thread
 
     def __init__(self, model: ViewerModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -70,7 +77,9 @@ class QtMapCanvas(FrameScheduling, QWidget):
         self._lock = threading.Lock()  # one render at a time (the thread or render_image)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-render")
         self._links = Links()
-        self._frame_ready.connect(self._on_frame)
+        self._relay = FrameRelay()  # no parent: outlives this widget while a render is still running
+        self._frame_ready = self._relay.frame  # a Frame from the render thread; queued to this thread
+        self._frame_ready.connect(self._on_frame)  # (Qt drops the connection when this widget goes)
         pool = self._pool
         self.destroyed.connect(lambda *_: pool.shutdown(wait=False, cancel_futures=True))
         self._press: QPointF | None = None
