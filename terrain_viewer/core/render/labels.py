@@ -73,10 +73,24 @@ class Placed:
     def bbox(self) -> Bbox:
         return Bbox.from_extents(*self.box)
 
+    @property
+    def turn(self) -> float:
+        """The rotation as the label's text is drawn and kept (to 0.1°)."""
+        return round(self.rotation, 1)
+
+    def centre(self, px: float, py: float, w: float, h: float, dpi: float) -> tuple[float, float]:
+        """Where the centre of this label's upright ``w`` x ``h`` text goes (display pixels, y up)
+        when its anchor is at (px, py): the offset, then the text's box moved by its alignment and
+        turned with it about the aligned point (``rotation_mode='anchor'``, as in ``text_box``)."""
+        u, v = (0.5 - _FX[self.ha]) * w, (0.5 - _FY[self.va]) * h
+        a = math.radians(self.turn)
+        cx, cy = px + self.dx * dpi / 72.0, py + self.dy * dpi / 72.0
+        return cx + (u * math.cos(a) - v * math.sin(a)), cy + (u * math.sin(a) + v * math.cos(a))
+
     def key(self) -> tuple:
         s = self.spec
-        return (s.text, round(s.x, 3), round(s.y, 3), self.dx, self.dy, self.ha, self.va,
-                round(self.rotation, 1), self.props)
+        return (s.text, round(s.x, 3), round(s.y, 3), self.dx, self.dy, self.ha, self.va, self.turn,
+                self.props)
 
 
 def halo(width: float = 2.6, colour=PAPER, alpha: float = 0.85) -> list:
@@ -106,9 +120,7 @@ def text_box(px: float, py: float, w: float, h: float, dx: float, dy: float, ha:
     ox, oy = px + dx, py + dy
     if not rotation:
         x0, y0 = ox - fx * w, oy - fy * h
-        x1, y1 = x0 + w, y0 + h
-        mx, my = (x1 - x0) * _HALF_PAD[0], (y1 - y0) * _HALF_PAD[1]
-        return (x0 - mx, y0 - my, x1 + mx, y1 + my)
+        return _padded((x0, y0, x0 + w, y0 + h))
     a = math.radians(rotation)
     c, s = math.cos(a), math.sin(a)
     xs, ys = [], []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -243,11 +242,10 @@ class TextSprites:
     """Label texts, each drawn once (centred on a whole pixel), then only placed per frame.
 
     A sprite is keyed by text, rotation and properties only: the plan's offset and alignment move
-    it by whole pixels (the offset, then the text's box shifted by its alignment and turned with
-    it, as matplotlib's ``rotation_mode='anchor'`` does), so a label that moves around its anchor
-    from day to day draws no new text. A placed text sits up to half a pixel from its exact place;
-    every render (window or export, cached or not) places it the same way, so frames are the same
-    pixels whatever the cache holds.
+    it by whole pixels (``Placed.centre``), so a label that moves around its anchor from day to
+    day draws no new text. A placed text sits up to half a pixel from its exact place; every
+    render (window or export, cached or not) places it the same way, so frames are the same pixels
+    whatever the cache holds.
     """
 
     def __init__(self) -> None:
@@ -272,32 +270,27 @@ class TextSprites:
     def draw(self, renderer, label, px: float, py: float, make: Callable[[object, object], list]) -> None:
         """Place ``label`` (a ``labels.Placed``) with its anchor at display pixel (px, py), y up;
         ``make(ax, label)`` draws a label on an Axes whose data coordinates are pixels."""
-        rotation = round(label.rotation, 1)
-        key = (label.spec.text, rotation, label.props)
+        key = (label.spec.text, label.turn, label.props)
         hit = self._sprites.get(key)
         if hit is None:
-            hit = self._sprites[key] = self._make(label, rotation, make)
+            hit = self._sprites[key] = self._make(label, make)
             while len(self._sprites) > TEXT_SPRITES:
                 self._sprites.popitem(last=False)
         else:
             self._sprites.move_to_end(key)
         sprite, w, h = hit
-        cx, cy = px + label.dx * self._dpi / 72.0, py + label.dy * self._dpi / 72.0
-        u = (0.5 - _ALIGN[label.ha]) * w  # the text's centre from its aligned point, unturned
-        v = (0.5 - _ALIGN[label.va]) * h
-        a = math.radians(rotation)
-        cx += u * math.cos(a) - v * math.sin(a)
-        cy += u * math.sin(a) + v * math.cos(a)
+        cx, cy = label.centre(px, py, w, h, self._dpi)
         gc = renderer.new_gc()
         x, top = int(round(cx)), int(renderer.height) - int(round(cy))
         for rgba, left, row in sprite.upside_down():
             renderer.draw_image(gc, x + left, int(renderer.height) - (top + row) - rgba.shape[0], rgba)
         gc.restore()
 
-    def _make(self, label, rotation: float, make) -> tuple[Sprite, float, float]:
+    def _make(self, label, make) -> tuple[Sprite, float, float]:
         """The text centred on the canvas's centre pixel, and its upright width and height."""
         w, h = TEXT_CANVAS
         cx, cy = w // 2, h // 2
+        rotation = label.turn
         one = dataclasses.replace(label, spec=dataclasses.replace(label.spec, x=float(cx), y=float(cy)),
                                   dx=0.0, dy=0.0, ha="center", va="center", rotation=rotation)
         artists = make(self.fig.axes[0], one)
@@ -314,5 +307,3 @@ class TextSprites:
         pieces = [(rgba, left - cx, top - (h - cy)) for rgba, left, top in crop.pieces]
         return Sprite(pieces), box.width, box.height
 
-
-_ALIGN = {"left": 0.0, "center": 0.5, "right": 1.0, "bottom": 0.0, "top": 1.0}
