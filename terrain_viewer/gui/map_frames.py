@@ -120,11 +120,16 @@ class FrameScheduling:
         self._busy = True
         self._pool.submit(self._render_job, request, self.devicePixelRatioF())
 
+    def _may_draw_ahead(self) -> bool:
+        """Rendering ahead is on, the data has dates, the latest state is on screen and no render
+        (asked for, ahead or of a coming day) is running."""
+        return (self._render_ahead and self.model.has_time and self._image_gen == self._gen
+                and not self._busy and not self._ahead_running)
+
     def _start_ahead(self) -> None:
         """Idle: render the frame of the next date step (the last step repeated) so it shows at once."""
         time_ = self.model.time
-        if (not self._render_ahead or not self.model.has_time or self._image_gen != self._gen
-                or self._ahead_running):  # a day being drawn ahead: asked again when it is done
+        if not self._may_draw_ahead():  # a day being drawn ahead asks again when it is done
             return
         t = min(max(float(time_.t) + self._last_step, float(time_.start)), float(time_.end))
         if t == float(time_.t):
@@ -140,8 +145,7 @@ class FrameScheduling:
     def _warm(self) -> None:
         """Idle: render the next coming day not yet warmed into the caches (see the module)."""
         time_ = self.model.time
-        if (not self._render_ahead or not self.model.has_time or self._busy or self._ahead_running
-                or self._image_gen != self._gen or not self.isVisible()):
+        if not self._may_draw_ahead() or not self.isVisible():
             return
         if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None:
             self._warm_timer.start()  # a dialog or menu is open: leave it the machine, look again later
@@ -166,17 +170,14 @@ class FrameScheduling:
         gen, size, view, dpi, layers, t = request
         try:
             with self._lock:
-                if ahead is None and gen != self._gen:  # superseded while waiting for the lock
-                    self._hand_back(Frame(gen, None, view, size, error=None))
-                    return
-                if warm and gen != self._gen:  # something changed: warm later
-                    self._hand_back(Frame(gen, None, view, size, ahead=ahead, warm=True))
+                if gen != self._gen and (ahead is None or warm):  # superseded while it waited
+                    self._hand_back(Frame(gen, None, view, size, ahead=ahead, warm=warm))
                     return
                 rgba = self.renderer.render(t=t, size=size, view=view, dpi=dpi,
                                             layers=None if layers is None else set(layers), copy=False)
                 image = None if warm else _qimage(rgba, ratio)  # a copy, before another render comes in
         except Exception as exc:  # noqa: BLE001 - shown on the canvas; the next change re-renders
-            if ahead is None and gen == self._gen and not self._closing:
+            if ahead is None and gen == self._gen:
                 log.exception("render failed")
             self._hand_back(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}", ahead=ahead,
                                   warm=warm))
@@ -184,13 +185,9 @@ class FrameScheduling:
             self._hand_back(Frame(gen, image, view, size, ahead=ahead, warm=warm))
 
     def _hand_back(self, frame: Frame) -> None:
-        """Send a frame to the GUI thread, unless the widget was closed meanwhile (then drop it)."""
-        if self._closing:
-            return
-        try:
-            self._frame_ready.emit(frame)
-        except RuntimeError:  # the Qt object was deleted while this frame rendered: nobody to show it to
-            self._closing = True
+        """Send a frame to the GUI thread (through the canvas's relay, which outlives the canvas: a
+        frame for a canvas deleted meanwhile goes nowhere)."""
+        self._frame_ready.emit(frame)
 
     def _on_frame(self, frame: Frame) -> None:
         if frame.ahead is not None:

@@ -70,7 +70,6 @@ class QtMapCanvas(FrameScheduling, QWidget):
         self._ahead: tuple | None = None  # (state, QImage) rendered ahead
         self._render_ahead = True
         self._ahead_running = False
-        self._closing = False  # set when the Qt object went away under a render
         self._version = 0  # bumped by every change that is not the date
         self._last_step = 1.0  # days: the last date change, the guess for the next one
         self._model_t: float | None = None  # the model's date at the last date change
