@@ -13,6 +13,15 @@ from terrain_viewer.core.render.renderer import MapRenderer
 from terrain_viewer.gui.map_frames import WARM_IDLE_MS
 
 
+def rendered_dates(canvas, monkeypatch) -> list[float]:
+    """The dates the canvas's renderer is asked to draw from now on, in order."""
+    renders: list[float] = []
+    render = canvas.renderer.render
+    monkeypatch.setattr(canvas.renderer, "render",
+                        lambda t=None, **kw: renders.append(t) or render(t=t, **kw))
+    return renders
+
+
 def test_days_drawn_while_idle_are_not_drawn_again_when_a_key_is_held(hengyang, qtbot, monkeypatch):
     canvas = hengyang.canvas
     captions: list[str] = []
@@ -43,10 +52,7 @@ def test_a_step_stops_the_drawing_ahead_until_the_window_is_idle_again(hengyang,
     hengyang.model.time.set_date("1944-07-01")
     assert canvas.wait_settled()
     canvas.setFocus()
-    renders: list[float] = []
-    render = canvas.renderer.render
-    monkeypatch.setattr(canvas.renderer, "render",
-                        lambda t=None, **kw: renders.append(t) or render(t=t, **kw))
+    renders = rendered_dates(canvas, monkeypatch)
     for step in range(4):
         qtbot.keyClick(canvas, Qt.Key.Key_Right)
         assert canvas.wait_settled()
@@ -67,10 +73,7 @@ def test_no_day_is_drawn_ahead_while_a_dialog_is_open(hengyang, qtbot, monkeypat
     dialog = QDialog(hengyang)
     dialog.open()  # window-modal, as File ▸ Open… and the export dialog are
     qtbot.waitUntil(lambda: dialog.isVisible())
-    renders: list[float] = []
-    render = canvas.renderer.render
-    monkeypatch.setattr(canvas.renderer, "render",
-                        lambda t=None, **kw: renders.append(t) or render(t=t, **kw))
+    renders = rendered_dates(canvas, monkeypatch)
     qtbot.wait(300)  # a day being drawn as the dialog opened is finished
     renders.clear()
     qtbot.wait(1500)  # a quiet spell, with the dialog open
