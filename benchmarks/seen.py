@@ -68,14 +68,9 @@ def _dated_change_days() -> list[int]:
     """Days on which a dated layer under the units changes (the background is recomposed)."""
     from run import builtin_model
 
-    from terrain_viewer.core.render.items import visible_items
+    from terrain_viewer.core.render.items import background_change_days
 
-    model = builtin_model()
-    items = visible_items(model)
-    cut = next(i for i, item in enumerate(items) if item.moves)
-    bottom = [i for i in items[:cut] if i.dated]
-    return [d for d in range(int(model.time.start) + 1, int(model.time.end) + 1)
-            if any(i.key(d + 0.5) != i.key(d - 0.5) for i in bottom)]
+    return background_change_days(builtin_model())
 
 
 def window_day(args) -> dict:

@@ -11,7 +11,7 @@ import pytest
 from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.render import annotations as notes
-from terrain_viewer.core.render.items import visible_items
+from terrain_viewer.core.render.items import background_change_days, visible_items
 from terrain_viewer.core.render.labels import PRIORITY, LabelPlanner, LabelSpec
 from terrain_viewer.core.render.legend_cache import LegendCache
 from terrain_viewer.core.render.sprites import new_figure
@@ -73,10 +73,7 @@ def test_the_font_family_and_the_fade_of_a_label_reach_its_properties(axes):
 def test_the_legend_of_a_dated_layer_day_is_the_legend_made_afresh():
     model = ViewerModel.open(builtin_paths())
     items = visible_items(model)
-    cut = next(i for i, item in enumerate(items) if item.moves)
-    dated = [i for i in items[:cut] if i.dated]
-    start, end = int(model.time.start), int(model.time.end)
-    days = [d for d in range(start + 1, end + 1) if any(i.key(d + 0.5) != i.key(d - 0.5) for i in dated)]
+    days = background_change_days(model)
     assert days
     legends = LegendCache()
     noon = day_number(dt.date(1944, 7, 11)) + 0.5

@@ -12,7 +12,7 @@ import pytest
 from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.render import annotations as notes
-from terrain_viewer.core.render.items import visible_items
+from terrain_viewer.core.render.items import background_change_days, visible_items
 from terrain_viewer.core.render.legend_cache import LegendCache
 from terrain_viewer.core.render.renderer import MapRenderer
 from terrain_viewer.core.temporal.timeline import day_number
@@ -34,13 +34,9 @@ def fresh(model: ViewerModel, t: float, **kwargs) -> np.ndarray:
 
 
 def dated_change_days(model: ViewerModel) -> list[float]:
-    """Days on which a dated layer under the moving ones changes (the background is recomposed)."""
-    items = visible_items(model)
-    cut = next(i for i, item in enumerate(items) if item.moves)
-    dated = [i for i in items[:cut] if i.dated]
-    start, end = int(model.time.start), int(model.time.end)
-    return [d + 0.5 for d in range(start + 1, end + 1)
-            if any(i.key(d + 0.5) != i.key(d - 0.5) for i in dated)]
+    """Noon of the days on which a dated layer under the moving ones changes (the background is
+    recomposed)."""
+    return [d + 0.5 for d in background_change_days(model)]
 
 
 def test_the_map_has_dated_layers_under_the_units_that_change(model):

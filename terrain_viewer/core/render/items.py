@@ -101,6 +101,20 @@ def visible_items(model: ViewerModel, only: set[str] | None = None) -> list[Item
     return items
 
 
+def first_moving(items: list[Item]) -> int:
+    """The position of the first layer redrawn every frame: the background is everything under it."""
+    return next((i for i, item in enumerate(items) if item.moves), len(items))
+
+
+def background_change_days(model: ViewerModel) -> list[int]:
+    """The days (day numbers) on which a dated layer of the background differs from the day before:
+    the days a frame has its background composed again (what the speed tests and benchmarks pick)."""
+    items = visible_items(model)
+    dated = [item for item in items[:first_moving(items)] if item.dated]
+    return [d for d in range(int(model.time.start) + 1, int(model.time.end) + 1)
+            if any(item.key(d + 0.5) != item.key(d - 0.5) for item in dated)]
+
+
 def basemap_spec(model: ViewerModel, only: set[str] | None = None) -> dict | None:
     """The basemap to draw (None when there is none or ``only`` leaves it out)."""
     spec = model.basemap

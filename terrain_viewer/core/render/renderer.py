@@ -26,7 +26,7 @@ from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render import annotations as notes
 from terrain_viewer.core.render import furniture as fu
 from terrain_viewer.core.render.background import BackgroundMixin
-from terrain_viewer.core.render.items import BASEMAP, Item, basemap_spec, visible_items
+from terrain_viewer.core.render.items import BASEMAP, Item, basemap_spec, first_moving, visible_items
 from terrain_viewer.core.render.labels import LabelPlanner, Placed, centred_text
 from terrain_viewer.core.render.legend_cache import LegendCache
 from terrain_viewer.core.render.obstacles import line_boxes, marker_boxes, unit_labels
@@ -188,7 +188,7 @@ class MapRenderer(BackgroundMixin):
         """The layers of ``only`` (all when None) into the canvas; returns the background's seconds."""
         t0 = time.perf_counter()
         items = visible_items(self.model, only)
-        cut = next((i for i, item in enumerate(items) if item.moves), len(items))
+        cut = first_moving(items)
         self._basemap = basemap_spec(self.model, only)
         self._restore_background(items[:cut], t, view, size, dpi)
         t1 = time.perf_counter()
