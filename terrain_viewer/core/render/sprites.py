@@ -280,11 +280,9 @@ class TextSprites:
             self._sprites.move_to_end(key)
         sprite, w, h = hit
         cx, cy = label.centre(px, py, w, h, self._dpi)
-        gc = renderer.new_gc()
         x, top = int(round(cx)), int(renderer.height) - int(round(cy))
         for rgba, left, row in sprite.upside_down():
-            renderer.draw_image(gc, x + left, int(renderer.height) - (top + row) - rgba.shape[0], rgba)
-        gc.restore()
+            draw_image(renderer, rgba, x + left, top + row)
 
     def _make(self, label, make) -> tuple[Sprite, float, float]:
         """The text centred on the canvas's centre pixel, and its upright width and height."""
