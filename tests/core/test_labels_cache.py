@@ -93,3 +93,50 @@ def test_a_text_is_measured_in_its_own_style_whatever_was_measured_before(axes):
     alone = placed(LabelPlanner().plan(ax, renderer, [plain]))
     together = placed(LabelPlanner().plan(ax, renderer, [styled, plain]))
     assert [p for p in together if p[0] == plain.text] == alone
+
+
+def test_a_plan_is_made_once_per_inputs_and_a_changed_input_plans_afresh(axes, monkeypatch):
+    """The same labels, symbols and view give the remembered plan without placing again; moving a
+    label, adding a symbol, changing the view or the font family gives what a new planner gives."""
+    ax, renderer = axes
+    planner = LabelPlanner()
+    made = []
+    new_plan = planner._new_plan
+    monkeypatch.setattr(planner, "_new_plan", lambda *a: made.append(1) or new_plan(*a))
+    first = placed(planner.plan(ax, renderer, specs()))
+    assert placed(planner.plan(ax, renderer, specs())) == first
+    assert len(made) == 1
+
+    def fresh(labels, symbols=()):
+        return placed(LabelPlanner(planner.family).plan(ax, renderer, labels, symbols))
+
+    moved = specs()
+    moved[1].x += 150
+    symbol = [(180.0, 190.0, 260.0, 215.0)]  # over the hill's label
+    for labels, symbols in [(moved, ()), (specs(), symbol)]:
+        got = placed(planner.plan(ax, renderer, labels, symbols))
+        assert got == fresh(labels, symbols) and got != first
+    ax.set_xlim(100, 900)
+    assert placed(planner.plan(ax, renderer, specs())) == fresh(specs()) != first
+    planner.family = "DejaVu Serif"
+    assert placed(planner.plan(ax, renderer, specs())) == fresh(specs())
+    assert len(made) == 5
+
+
+def test_the_legend_follows_a_moving_layer_shifted_in_time():
+    """A moving layer's legend entries are remembered per time; shifting the layer in time (the
+    same time asked again) gives the legend made afresh."""
+    model = ViewerModel.open(builtin_paths())
+    t = day_number(dt.date(1944, 6, 24)) + 0.5
+    legends = LegendCache()
+
+    def both() -> tuple[list, list]:
+        items = visible_items(model)
+        cached = legends.entries(items, t, model.view, lambda item, when: item.obj.features_at(when))
+        return [label for _, label in cached], [label for _, label in notes.legend(items, t, model.view)]
+
+    before, direct = both()
+    assert before == direct
+    model.set_time_offset("units", 40)  # the units arrive 40 days later: none on 24 June
+    after, direct = both()
+    assert after == direct != before

@@ -18,7 +18,7 @@ The label of a feature fading in or out (``LabelSpec.alpha``) is drawn at its fe
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import matplotlib.patheffects as pe
@@ -37,6 +37,7 @@ MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map lab
 MIN_UNIT_PX = 14.0  # … of a unit designation
 FAR_RINGS, FAR_STEP = 7, 12.0  # rings of candidates (points apart) for the most important labels
 REFERENCE_HEIGHT = 1080
+PLANS = 256  # plans kept by their inputs (a day drawn ahead, then shown, is planned once)
 Extents = tuple[float, float, float, float]
 
 
@@ -178,6 +179,7 @@ class LabelPlanner:
         self._prepared_cache: dict[tuple, tuple] = {}
         self._props_keys: dict[int, tuple] = {}  # id(props) -> (props, a copy, its part of the key)
         self._memory: dict[tuple, int] = {}
+        self._plans: OrderedDict[tuple, tuple[tuple, dict]] = OrderedDict()  # inputs -> plan, memory
         self._last: tuple | None = None  # (t, frame size) of the last plan
         self._after: float | None = None  # the next plan follows the plan at this time
         self._probe = None
@@ -189,7 +191,8 @@ class LabelPlanner:
 
         After ``follow(t_prev)``, when the last plan was made at ``t_prev`` (same frame size), each
         label first tries the position it had there (no jumps in a sequence of frames); otherwise
-        the plan depends on this frame alone (the same inputs give the same plan).
+        the plan depends on this frame alone (the same inputs give the same plan), and a plan
+        made before for the same inputs is given again.
         """
         size = tuple(ax.figure.bbox.size)
         follows = (self._after is not None and self._last is not None and self._last[1] == size
@@ -199,6 +202,35 @@ class LabelPlanner:
         if not specs:
             self._memory = {}
             return []
+        key = None if follows else self._plan_key(ax, specs, symbols, furniture)
+        hit = None if key is None else self._plans.get(key)
+        if hit is not None:
+            self._plans.move_to_end(key)
+            self._memory = hit[1]
+            return list(hit[0])
+        placed = self._new_plan(ax, renderer, specs, symbols, furniture, remembered)
+        if key is not None:
+            self._plans[key] = (tuple(placed), self._memory)
+            while len(self._plans) > PLANS:
+                self._plans.popitem(last=False)
+        return placed
+
+    def _plan_key(self, ax, specs: list[LabelSpec], symbols, furniture) -> tuple | None:
+        """Everything a plan depends on, hashable (None when a property cannot be hashed)."""
+        fig = ax.figure
+        try:
+            key = (tuple(fig.bbox.size), fig.dpi, tuple(ax.viewLim.extents), tuple(ax.bbox.extents),
+                   self.family, tuple(map(tuple, symbols)), tuple(map(tuple, furniture)),
+                   tuple((s.x, s.y, s.text, s.priority, self._props_key(s.props), s.props.get("along"),
+                          s.offset, s.centred, s.alpha) for s in specs))
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def _new_plan(self, ax, renderer, specs: list[LabelSpec], symbols, furniture,
+                  remembered: dict) -> list[Placed]:
+        """Place ``specs`` (see ``plan``), first trying the ``remembered`` positions."""
         dpi = ax.figure.dpi
         symbols = BoxIndex(symbols, CELL * dpi / 100.0)
         index = symbols.copy()  # the symbols and the furniture, then the labels placed

@@ -22,7 +22,7 @@ from terrain_viewer.core.render.items import Item
 from terrain_viewer.core.render.view import rounded
 
 LEGENDS = 64  # legends kept
-SIGNATURES = 512  # per-layer signatures of static and dated layers kept
+SIGNATURES = 4096  # per-layer signatures kept (static and dated layers; moving ones per time)
 
 
 def drawn_signature(gdf, view: Extent) -> tuple:
@@ -83,15 +83,17 @@ class LegendCache:
                 getattr(obj, "data_role", None), repr(getattr(obj, "tags", None)))
         if not isinstance(obj, Layer):
             return part  # a raster: its entry depends on the view only (in the key already)
-        if obj.role == "keyframes":
-            return (*part, drawn_signature(features(item, t), view))
-        rows = obj.active_rows(t)
-        key = (id(obj), obj, b"all" if rows is None else rows.tobytes(), where)
-        signature = self._signatures.get(key[:1] + key[2:])
+        if obj.role == "keyframes":  # moving features: what is in view depends on the time
+            key = (id(obj), "at", id(obj.tracks), obj.time_offset, t, where)
+        else:
+            rows = obj.active_rows(t)
+            key = (id(obj), b"all" if rows is None else rows.tobytes(), where)
+        signature = self._signatures.get(key)
         if signature is None or signature[0] is not obj:
-            signature = (obj, drawn_signature(features(item, t), view))
-            self._signatures[key[:1] + key[2:]] = signature
+            signature = self._signatures[key] = (obj, drawn_signature(features(item, t), view))
             _trim(self._signatures, SIGNATURES)
+        else:
+            self._signatures.move_to_end(key)
         return (*part, signature[1])
 
 
