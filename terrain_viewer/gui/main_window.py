@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
+from PyQt6.QtGui import QAction, QActionGroup, QCursor, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -253,6 +253,8 @@ class QtMainWindow(QMainWindow):
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
         self.canvas.overlay_path = self.measure.points
+        self.measure_label.clear()
+        self._show_cursor()
         self.identify_panel.show_hits([], clicked=False)
         self.canvas.marker = None
         self._sync_actions()
@@ -391,6 +393,14 @@ class QtMainWindow(QMainWindow):
             self.canvas.rubber_end = None
             self.measure_label.setText(self.measure.text())
             self.canvas.update()
+
+    def _show_cursor(self) -> None:
+        """The coordinate readout for where the mouse is now (in the current map CRS), or none."""
+        pos = self.canvas.mapFromGlobal(QCursor.pos())
+        if self.canvas.rect().contains(pos):
+            self.coords_label.setText(self.coordinates.text(*self.canvas.to_map(pos.x(), pos.y())))
+        else:
+            self.coords_label.clear()
 
     def _on_cursor_moved(self, x: float, y: float) -> None:
         self.coords_label.setText(self.coordinates.text(x, y))

@@ -67,13 +67,20 @@ class PlaceBar(QFrame):
             row.addWidget(widget)
 
     def switch(self) -> bool:
-        return self.note.suggested_crs is not None and switch_map_crs(self.window, self.note.suggested_crs)
+        """Switch to the suggested CRS and show the layers it suits (what the bar is about)."""
+        if self.note.suggested_crs is None or not switch_map_crs(self.window, self.note.suggested_crs):
+            return False
+        self._show_layers()
+        return True
 
     def zoom_to(self) -> None:
         """Switch to the suggested CRS when the current one distorts the layers, then zoom to them."""
         still = place_notes(self.window.model, list(self.note.layers))
-        if any("distorted" in n.message for n in still):
-            self.switch()
+        if not (any("distorted" in n.message for n in still) and self.switch()):
+            self._show_layers()
+
+    def _show_layers(self) -> None:
+        """Zoom to the note's layers and take the bar away (it has been acted on)."""
         model = self.window.model
         boxes = []
         for name in self.note.layers:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QColorDialog, QFileDialog
 
@@ -59,6 +60,25 @@ def test_the_distant_layers_are_named_and_zoom_to_shows_them_true_in_their_utm_z
     x0, y0, x1, y1 = model.view
     assert all(x0 < g.x < x1 and y0 < g.y < y1 for g in units.geometry)
     assert abs(window.canvas.renderer.model.dataset.map_crs.to_epsg() - 32633) == 0
+
+
+def test_switch_map_crs_shows_the_distant_layers_and_the_readout_names_the_new_crs(qtbot, opened):
+    """*Switch map CRS* on the warning line: the map is in UTM 33N, zoomed to the distant layers, the
+    line has gone, and the coordinate readout no longer names the old CRS."""
+    window = opened
+    canvas = window.canvas
+    qtbot.mouseMove(canvas, canvas.rect().center())
+    qtbot.waitUntil(lambda: "EPSG:32649" in window.coords_label.text(), timeout=5000)
+    button = window.place_bar.crs_button
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
+    model = window.model
+    assert model.dataset.map_crs.to_epsg() == 32633
+    x0, y0, x1, y1 = model.view
+    assert all(x0 < g.x < x1 and y0 < g.y < y1 for g in model.dataset.layer(UNITS).gdf.geometry)
+    assert window.place_bar is None
+    assert "32649" not in window.coords_label.text()
+    qtbot.mouseMove(canvas, canvas.rect().center() + QPoint(5, 5))
+    qtbot.waitUntil(lambda: "EPSG:32633" in window.coords_label.text(), timeout=5000)
 
 
 def test_the_slider_shows_years_and_the_events_panel_lists_their_events_with_variants(qtbot, opened):
