@@ -1,14 +1,16 @@
 """How the map canvas gets its frames: rendered on one background thread, never queued (a change
 while a frame renders only marks the latest state wanted, and that state is rendered next), converted
-there once for the screen, and, when the window is idle, the next date step rendered ahead so that it
-shows at once. After ``WARM_IDLE_MS`` of idleness the coming days are rendered too, one at a time and
-thrown away, so that what each day draws new (its date caption, labels never shown before, the
-dated layers of that day) is already in the renderer's caches when a held key or playback reaches
-it; any change stops that until the window is idle again. A mixin of ``QtMapCanvas``."""
+there once for the screen, and, when the window is idle, the next ``AHEAD_STEPS`` date steps
+rendered ahead so that each shows at once (a slow day's render starts a step early). After
+``WARM_IDLE_MS`` of idleness the coming days are rendered too, one at a time and thrown away, so
+that what each day draws new (its date caption, labels never shown before, the dated layers of that
+day) is already in the renderer's caches when a held key or playback reaches it; any change stops
+that until the window is idle again. A mixin of ``QtMapCanvas``."""
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 
@@ -21,6 +23,7 @@ from terrain_viewer.core.model import Extent
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 
+AHEAD_STEPS = 2  # date steps (the last one repeated) rendered ahead and kept as images
 WARM_IDLE_MS = 300  # idle this long before the coming days are rendered into the caches
 WARM_DAYS = 60  # … at most this many days on from the date shown, in the direction of the last step
 
@@ -43,15 +46,15 @@ class FrameScheduling:
 
     @property
     def render_ahead(self) -> bool:
-        """When idle, render the frame of the next date step (the last one repeated) before it is
-        asked for, so that it shows at once. Turning it off drops a frame rendered ahead."""
+        """When idle, render the frames of the next date steps (the last one repeated) before they
+        are asked for, so that they show at once. Turning it off drops the frames rendered ahead."""
         return self._render_ahead
 
     @render_ahead.setter
     def render_ahead(self, on: bool) -> None:
         self._render_ahead = bool(on)
         if not on:
-            self._ahead = None
+            self._ahead.clear()
             self._warm_timer.stop()
 
     def _on_change(self, change) -> None:
@@ -62,8 +65,9 @@ class FrameScheduling:
 
     def _date_changed(self) -> None:
         t = float(self.model.time.t)
-        if self._model_t is not None and t != self._model_t:
-            self._last_step = t - self._model_t
+        if self._model_t is not None and t != self._model_t:  # a jump (slider, typed date): a day on
+            change = t - self._model_t
+            self._last_step = change if abs(change) <= 1.0 else math.copysign(1.0, change)
         self._model_t = t
         self._gen += 1
         self._kick()
@@ -71,7 +75,7 @@ class FrameScheduling:
     def refresh(self) -> None:
         """Render the model's current state soon (coalesced: only the latest state is rendered)."""
         self._version += 1
-        self._ahead = None
+        self._ahead.clear()
         self._warmed.clear()  # rendered for an older state
         self._gen += 1
         self._kick()
@@ -111,8 +115,8 @@ class FrameScheduling:
         if self._busy or self._drag != QPointF(0, 0) or not self.isVisible():
             return
         request = self._request()
-        if self._ahead is not None and self._ahead[0] == self._ahead_key(request):
-            image, self._ahead = self._ahead[1], None
+        image = self._ahead.pop(self._ahead_key(request), None)
+        if image is not None:
             self._on_frame(Frame(request[0], image, request[2], request[1]))
             return
         if self._ahead_running:
@@ -127,20 +131,22 @@ class FrameScheduling:
                 and not self._busy and not self._ahead_running)
 
     def _start_ahead(self) -> None:
-        """Idle: render the frame of the next date step (the last step repeated) so it shows at once."""
+        """Idle: render the first of the next ``AHEAD_STEPS`` date steps (the last step repeated)
+        not rendered yet, so that it shows at once."""
         time_ = self.model.time
         if not self._may_draw_ahead():  # a day being drawn ahead asks again when it is done
             return
-        t = min(max(float(time_.t) + self._last_step, float(time_.start)), float(time_.end))
-        if t == float(time_.t):
-            return
-        request = self._request(t)
-        key = self._ahead_key(request)
-        if self._ahead is not None and self._ahead[0] == key:
-            return
-        self._ahead_running = True
-        self._warmed.add(key)  # in the caches once rendered: not warmed again
-        self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key)
+        for n in range(1, AHEAD_STEPS + 1):
+            t = min(max(float(time_.t) + n * self._last_step, float(time_.start)), float(time_.end))
+            if t == float(time_.t):
+                return
+            request = self._request(t)
+            key = self._ahead_key(request)
+            if key not in self._ahead:
+                self._ahead_running = True
+                self._warmed.add(key)  # in the caches once rendered: not warmed again
+                self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key)
+                return
 
     def _warm(self) -> None:
         """Idle: render the next coming day not yet warmed into the caches (see the module)."""
@@ -193,7 +199,9 @@ class FrameScheduling:
         if frame.ahead is not None:
             self._ahead_running = False
             if frame.image is not None and frame.ahead[-1] == self._version:
-                self._ahead = (frame.ahead, frame.image)
+                self._ahead[frame.ahead] = frame.image
+                while len(self._ahead) > AHEAD_STEPS:  # the oldest: a step not taken
+                    self._ahead.popitem(last=False)
             if self._image_gen != self._gen:
                 self._kick()
                 return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from PyQt6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, pyqtSignal
@@ -67,11 +68,11 @@ class QtMapCanvas(FrameScheduling, QWidget):
         self._image_gen = -1
         self.painted_gen = -1  # the generation of the image the last paint event showed
         self._busy = False  # a render is running on the thread
-        self._ahead: tuple | None = None  # (state, QImage) rendered ahead
+        self._ahead: OrderedDict[tuple, QImage] = OrderedDict()  # state -> image, rendered ahead
         self._render_ahead = True
         self._ahead_running = False
         self._version = 0  # bumped by every change that is not the date
-        self._last_step = 1.0  # days: the last date change, the guess for the next one
+        self._last_step = 1.0  # days: the last date step (a jump counts as a day), the guess for the next
         self._model_t: float | None = None  # the model's date at the last date change
         self._lock = threading.Lock()  # one render at a time (the thread or render_image)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-render")

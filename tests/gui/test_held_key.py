@@ -5,12 +5,12 @@ none of it again, and what it shows is still, pixel for pixel, what a fresh rend
 from __future__ import annotations
 
 import numpy as np
-from person import image_array
+from person import handle_centre_for, image_array
 from PyQt6.QtCore import Qt
 
 from terrain_viewer.core.render import furniture
 from terrain_viewer.core.render.renderer import MapRenderer
-from terrain_viewer.gui.map_frames import WARM_IDLE_MS
+from terrain_viewer.gui.map_frames import AHEAD_STEPS, WARM_IDLE_MS
 
 
 def rendered_dates(canvas, monkeypatch) -> list[float]:
@@ -60,7 +60,7 @@ def test_a_step_stops_the_drawing_ahead_until_the_window_is_idle_again(hengyang,
             renders.clear()  # from here on the window is never idle long
         qtbot.wait(WARM_IDLE_MS // 3)  # less than a quiet spell
     day = hengyang.model.time.t
-    assert renders and max(renders) <= day + 1  # the day shown and the next, nothing further
+    assert renders and max(renders) <= day + AHEAD_STEPS  # the day shown and the next steps, no further
     qtbot.waitUntil(lambda: max(renders) >= day + 5, timeout=30000)  # quiet: the coming days
 
 
@@ -106,3 +106,32 @@ def test_the_next_day_shows_at_once_while_a_later_day_is_being_drawn_ahead(hengy
     qtbot.waitUntil(lambda: bool(later), timeout=10000)  # quiet: a later day is being drawn ahead
     qtbot.keyClick(canvas, Qt.Key.Key_Right)  # the next day was rendered ahead before that
     assert canvas.settled  # on screen at once, not after the later day's render
+
+
+def test_after_a_jump_the_next_two_days_are_drawn_ahead_and_each_shows_at_once(hengyang, qtbot, monkeypatch):
+    """A click on the date bar's groove jumps days on (a jump, not a step to repeat): the days drawn
+    ahead are the next two, and two presses of → then show each at once."""
+    assert AHEAD_STEPS == 2
+    canvas = hengyang.canvas
+    done: list[float] = []
+    render = canvas.renderer.render
+
+    def recorded(t=None, **kw):
+        rgba = render(t=t, **kw)
+        done.append(t)
+        return rgba
+
+    monkeypatch.setattr(canvas.renderer, "render", recorded)
+    slider = hengyang.time_slider.slider
+    start = hengyang.model.time.t
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=handle_centre_for(slider, 20 * 24))
+    day = hengyang.model.time.t
+    assert day - start > 1 and day == int(day)  # a jump of days, to a whole day
+    assert canvas.wait_settled()
+    qtbot.waitUntil(lambda: {day + 1, day + 2} <= set(done), timeout=10000)
+    qtbot.wait(50)  # the frames handed back to the window
+    canvas.setFocus()
+    for n in (1, 2):
+        qtbot.keyClick(canvas, Qt.Key.Key_Right)
+        assert hengyang.model.time.t == day + n
+        assert canvas.settled  # on screen at once: it was drawn ahead
