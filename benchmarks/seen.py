@@ -8,6 +8,8 @@
   step ahead of time. *held*: back to back after the window has been open and idle for 3 s (a
   person looks at the map before holding a key), time the window uses to draw the coming days into
   its caches (``gui/map_frames``); the plain back-to-back rows start stepping at the first paint.
+  *repeat*: from the first paint, a step every 33 ms, as a held key's auto-repeat sends them (about
+  30 a second by default on GNOME and Windows; X's own default is 25), late steps at once.
 - ``launch_entry_point``: the console script ``terrain-viewer`` with no arguments at its default
   window size, from spawn until the first map is painted (``TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT``
   makes the app print the time and quit then); ``_cold`` with an empty symbol cache (a first start).
@@ -36,6 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SIZE = (1920, 1080)
+KEY_REPEAT_S = 0.033  # a held key's auto-repeat: ~30 a second (GNOME's and Windows' default rate)
 
 
 def _summary(times_ms: list[float], **extra) -> dict:
@@ -79,6 +82,15 @@ def window_day(args) -> dict:
 
 def window_day_paced(args) -> dict:
     return {**_probe(args, "--pause", "0.15"), "pause_s": 0.15}
+
+
+def window_day_repeat(args) -> dict:
+    return {**_probe(args, "--every", str(KEY_REPEAT_S)), "every_s": KEY_REPEAT_S}
+
+
+def window_tween_repeat(args) -> dict:
+    return {**_probe(args, "--fpd", "12", "--every", str(KEY_REPEAT_S)), "frames_per_day": 12,
+            "every_s": KEY_REPEAT_S}
 
 
 def window_day_held(args) -> dict:
@@ -232,9 +244,11 @@ CASES = {
     "window_day_step_1080p": window_day,
     "window_day_step_1080p_paced": window_day_paced,
     "window_day_step_1080p_held": window_day_held,
+    "window_day_step_1080p_repeat": window_day_repeat,
     "window_tween_12_1080p": window_tween,
     "window_tween_12_1080p_paced": window_tween_paced,
     "window_tween_12_1080p_held": window_tween_held,
+    "window_tween_12_1080p_repeat": window_tween_repeat,
     "dated_layer_day_1080p": dated_layer_day,
     "launch_entry_point": launch_entry_point,
     "launch_entry_point_cold": launch_entry_point_cold,

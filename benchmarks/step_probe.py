@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--pause", type=float, default=0.0,
                         help="seconds between a painted frame and the next step (a person's pace)")
+    parser.add_argument("--every", type=float, default=0.0,
+                        help="seconds from one step to the next, as a held key's auto-repeat sends them "
+                             "(a step whose time has passed goes at once after the last paint)")
     parser.add_argument("--idle", type=float, default=0.0,
                         help="seconds the window stays open, idle, before the first step (a person "
                              "looking at the map before holding a key); 0: step at once")
@@ -78,9 +81,13 @@ def main() -> None:
     out, dates = [], []
     window.canvas.render_ahead = not args.no_ahead
     idle(app, args.idle)
+    due = time.monotonic()
     for _ in range(args.steps):
         if args.pause:
             idle(app, args.pause)
+        if args.every:
+            idle(app, due - time.monotonic())
+            due = max(due, time.monotonic() - args.every) + args.every
         t0 = time.perf_counter()
         if args.fpd:
             model.time.set_t(min(model.time.t + 1.0 / args.fpd, model.time.end))
