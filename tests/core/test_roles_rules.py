@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from matplotlib.colors import rgb_to_hsv
 from own_data import CROSSING, make_battle
 
 from terrain_viewer.core.data.builtin import builtin_paths
@@ -123,3 +124,43 @@ def test_generic_styles_are_visible_on_the_terrain(tmp_path: Path):
               for x in model.dataset.layer("tracks").gdf.total_bounds[[0, 2]])
     columns = solid[:, int(x0) + 2:int(x1) - 2].any(axis=0)
     assert columns.all()  # the line is drawn in its full colour all along (no hairline)
+
+
+def test_a_researchers_woods_are_green_and_lakes_blue_whatever_the_hash(tmp_path: Path):
+    """Layers of a kind the app has no symbology for take the colour their name implies (woods and
+    树林 green, lakes blue); a name that implies nothing gets a colour that is not water blue (the
+    woods of a foreign battle once came out blue) and not a side's colour."""
+    path = tmp_path / "belgium.gpkg"
+    squares = {"woods": 0, "lakes": 3000, "树林": 6000, "mine": 9000}
+    for layer, dx in squares.items():
+        x, y = 650_000 + dx, 665_000
+        gpd.GeoDataFrame({"kind": ["a"]}, geometry=[shapely.box(x, y, x + 2000, y + 2000)],
+                         crs=3812).to_file(path, layer=layer, engine="pyogrio")
+    model = ViewerModel.open([path])  # shown in the UTM zone the app picks for it
+    model.set_options(legend=False, scale_bar=False, north_arrow=False, labels=False)
+    x0, y0, x1, y1 = model.dataset.bounds
+    view, size = (x0 - 500, y0 - 1000, x1 + 500, y1 + 1000), (1300, 400)
+    renderer = MapRenderer(model)
+    rgba = renderer.render(t=0.0, size=size, view=view).astype(int)
+
+    def fill(layer: str) -> np.ndarray:
+        centre = model.dataset.layer(layer).gdf.geometry.iloc[0].centroid
+        px, py = renderer.map_to_pixel(centre.x, centre.y, view, size)
+        return rgba[int(py) - 5:int(py) + 5, int(px) - 5:int(px) + 5, :3].reshape(-1, 3).mean(axis=0)
+
+    for green in ("woods", "树林"):
+        assert 90 <= hue(fill(green)) <= 150, green
+    assert water_blue(fill("lakes"))
+    assert not water_blue(fill("mine"))
+    for colour in sy.GENERIC_COLOURS:  # whichever the hash picks: no water blue, no side colour
+        assert not water_blue(np.array(sy.to_rgba(colour)[:3]) * 255)
+        assert colour.lower() not in (sy.CN_BLUE.lower(), sy.JP_RED.lower())
+
+
+def hue(rgb) -> float:
+    """Degrees on the colour wheel (0 red, 120 green, 240 blue)."""
+    return float(rgb_to_hsv(np.asarray(rgb, dtype=float) / 255)[0] * 360)
+
+
+def water_blue(rgb) -> bool:
+    return 190 <= hue(rgb) <= 235 and rgb_to_hsv(np.asarray(rgb, dtype=float) / 255)[1] > 0.15

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +36,19 @@ SERIF = "DejaVu Serif"
 SANS = "DejaVu Sans"
 CJK_SERIF = "Noto Serif CJK SC"
 CJK_SANS = "Noto Sans CJK SC"
-GENERIC_COLOURS = ["#7b3294", "#008837", "#c2a5cf", "#e66101", "#5e3c99", "#1b7837", "#b35806", "#2166ac"]
+# any other layer: a colour picked by its name; no blue (water, and the Chinese side) and no red
+GENERIC_COLOURS = ["#7b3294", "#008837", "#c2a5cf", "#e66101", "#5e3c99", "#1b7837", "#b35806", "#d01c8b"]
+# … unless its name says what it holds: the colours a map reader expects for it (words are matched at
+# the start of a word of the layer's own name, CJK characters anywhere in it)
+FEATURE_COLOURS = (
+    (("wood", "forest", "tree", "orchard", "jungle", "林", "森"), "#3d7a3a"),
+    (("marsh", "swamp", "wetland", "bog", "paddy", "paddies", "rice", "沼", "泽", "稻", "水田"), "#4e8c84"),
+    (("water", "lake", "pond", "river", "stream", "canal", "reservoir", "sea", "水", "河", "江", "湖"),
+     "#2f6fb3"),
+    (("road", "track", "path", "trail", "路", "道"), "#8b5a2b"),
+    (("rail", "铁"), "#3d3d3d"),
+    (("building", "village", "town", "urban", "settlement", "house", "村", "镇", "城"), "#8e6a5e"),
+)
 
 
 # ---- looks ---------------------------------------------------------------------------------------
@@ -221,7 +234,7 @@ def side_colour(side: str, s: dict) -> object:
         return CN_BLUE
     if key in ("jp", "red", "hostile", "enemy"):
         return JP_RED
-    return key if is_color_like(key) else generic_colour(key)
+    return key if is_color_like(key) else hashed_colour(key)
 
 
 def front_lines(s: dict, sides: dict[str, str] | None = None) -> Symbology:
@@ -266,6 +279,20 @@ SYMBOLOGIES: dict[str, Callable[[dict], Symbology]] = {
 
 # ---- any other layer -----------------------------------------------------------------------------
 def generic_colour(name: str) -> str:
+    """The default colour of a layer named ``name``: the one its name implies (woods green, lakes
+    blue, ``FEATURE_COLOURS``), else one of ``GENERIC_COLOURS`` by a hash of the name. The name's
+    own part counts: ``woods (battle_1943)`` is woods, not a river."""
+    own = re.sub(r"\s*\([^()]*\)\s*$", "", name).lower()
+    words = re.findall(r"[a-z]+", own)
+    for keys, colour in FEATURE_COLOURS:
+        if any(w.startswith(k) for w in words for k in keys if k.isascii()) \
+                or any(k in own for k in keys if not k.isascii()):
+            return colour
+    return hashed_colour(name)
+
+
+def hashed_colour(name: str) -> str:
+    """One of ``GENERIC_COLOURS``, the same for the same name."""
     return GENERIC_COLOURS[zlib.crc32(name.encode()) % len(GENERIC_COLOURS)]
 
 
