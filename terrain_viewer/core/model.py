@@ -263,7 +263,10 @@ class ViewerModel:
 
     def add_files(self, paths: Sequence[str | Path], group: str = "added") -> list[str]:
         """Add the layers of more files; return the problems met (the rest still load)."""
-        extra = open_dataset(paths, map_crs=self.dataset.map_crs)
+        return self.add_read(paths, open_dataset(paths, map_crs=self.dataset.map_crs), group)
+
+    def add_read(self, paths: Sequence[str | Path], extra: Dataset, group: str = "added") -> list[str]:
+        """Add the layers of ``paths`` read already into ``extra`` (``open_dataset`` in the map CRS)."""
         self.paths += [Path(p) for p in paths]
         return self.merge_dataset(extra, group)
 

@@ -21,11 +21,17 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.project import split_projects
-from terrain_viewer.gui import qt_compare, qt_map_crs, qt_project, qt_settings, qt_time_range, resources
+from terrain_viewer.gui import (
+    qt_compare,
+    qt_loading,
+    qt_map_crs,
+    qt_project,
+    qt_settings,
+    qt_time_range,
+    resources,
+)
 from terrain_viewer.gui.qt_events_panel import QtEventsPanel
 from terrain_viewer.gui.qt_help import QtShortcutsDialog, about_text
 from terrain_viewer.gui.qt_identify import TOLERANCE_PX, QtIdentifyPanel
@@ -289,30 +295,9 @@ class QtMainWindow(QMainWindow):
 
     # ---- files ------------------------------------------------------------------------------
     def open_files(self, paths: Sequence[str | Path]) -> list[str]:
-        """Add the layers of ``paths``; show problems; return them. The window keeps running.
-
-        A project file (``.tvproj``) among them is opened as a project instead (the first one)."""
-        projects, paths = split_projects(paths)
-        if projects:
-            qt_project.open_project(self, projects[0])
-            if not paths:
-                return []
-        before = {layer.name for layer in self.model.dataset.layers}
-        try:
-            problems = self.model.add_files(paths)
-        except TerrainViewerError as exc:
-            problems = [exc.message]
-        except Exception as exc:  # any reader failure: one line, logged with traceback
-            log.exception("opening %s failed", paths)
-            problems = [f"{', '.join(p.name for p in paths)}: {exc}"]
-        self.show_problems(self.model.dataset.problems + [p for p in problems
-                                                          if p not in self.model.dataset.problems])
-        if problems:
-            QMessageBox.warning(self, "Problems opening files", "\n".join(problems[:12]))
-        else:
-            self.statusBar().showMessage(f"Opened {', '.join(p.name for p in paths)}", 8000)
-        qt_map_crs.check_added(self, [n.name for n in self.model.dataset.layers if n.name not in before])
-        return problems
+        """Add the layers of ``paths`` (read on a thread; a busy bar with Cancel after a moment); show
+        problems; return them. A project file (``.tvproj``) among them opens as the project."""
+        return qt_loading.open_files(self, paths)
 
     def _on_open(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Open map data", qt_settings.last_folder("open"),
