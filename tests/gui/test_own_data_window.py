@@ -7,8 +7,11 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
+from matplotlib.colors import to_rgba
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QColorDialog, QFileDialog
@@ -144,3 +147,36 @@ def test_chinese_layer_labelled_in_chinese_without_the_switch(opened):
     assert len(placed) == 3
     family = dict(placed[0].props)["family"]
     assert any("CJK" in f for f in family)  # drawn with the CJK font
+
+
+def test_another_battles_dated_positions_extend_the_date_bar_and_show_then(hengyang, qtbot, tmp_path,
+                                                                            monkeypatch, message_boxes):
+    """A file whose dated layers do not move (positions with start and end dates, Belgium, winter
+    1944-45) added to Hengyang: the date bar reaches its days, and dragged there the map shows them."""
+    from person import drag_slider, pixels
+
+    from terrain_viewer.core.render.symbology import generic_colour
+
+    path = tmp_path / "ardennes.gpkg"
+    xs = [700_000 + 1500 * i for i in range(6)]
+    gpd.GeoDataFrame({"name": [f"Position {i}" for i in range(6)], "start_date": ["1944-12-16"] * 6,
+                      "end_date": ["1945-01-14"] * 6, "source": "test", "confidence": "low"},
+                     geometry=[shapely.Point(x, 560_000) for x in xs], crs=3812).to_file(
+        path, layer="positions", engine="pyogrio")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(path)], ""))
+    hengyang.open_action.trigger()
+    bar = hengyang.time_slider
+    assert bar.end_label.text().endswith("1945"), bar.end_label.text()
+    button = hengyang.place_bar.crs_button
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
+    colour = np.array(to_rgba(generic_colour("positions"))[:3]) * 255
+    canvas = hengyang.canvas
+
+    def marked() -> int:
+        assert canvas.wait_settled()
+        return int(mask(pixels(canvas), colour, tolerance=30).sum())
+
+    assert marked() == 0  # 23 June 1944: not yet
+    drag_slider(qtbot, bar.slider, bar.slider.maximum())
+    assert hengyang.model.time.date.year == 1945
+    assert marked() > 6 * 20  # the six positions

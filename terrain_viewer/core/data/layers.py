@@ -161,9 +161,17 @@ class Dataset:
 
     @property
     def animation_extent(self) -> tuple[float, float] | None:
-        """The span the date slider covers: that of the moving (keyframed) layers, if any."""
-        moving = [layer.dated_extent for layer in self.layers if layer.role == "keyframes"]
-        return _union(moving) or self.time_extent
+        """The span the date slider covers: per file, that of its moving (keyframed) layers if it
+        has any (a battle's days, not the years its defences were built), else that of its dated
+        layers; the union over the files (another battle's file added extends it to its days)."""
+        files: dict[Path, list[Layer]] = {}
+        for layer in self.layers:
+            files.setdefault(layer.path, []).append(layer)
+        spans = []
+        for layers in files.values():
+            moving = [layer.dated_extent for layer in layers if layer.role == "keyframes"]
+            spans.append(_union(moving) or _union([layer.dated_extent for layer in layers]))
+        return _union(spans)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
