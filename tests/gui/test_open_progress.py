@@ -53,7 +53,7 @@ def choose(monkeypatch, tmp_path) -> None:
 def test_a_slow_open_shows_a_busy_bar_and_the_window_keeps_running(hengyang, qtbot, tmp_path, monkeypatch,
                                                                   message_boxes):
     choose(monkeypatch, tmp_path)
-    slow_reads(monkeypatch, 1.5)
+    slow_reads(monkeypatch, 3.0)
     during: dict = {}
 
     def look() -> None:  # a timer of the window's own event loop: it fires only if the loop runs
@@ -72,7 +72,7 @@ def test_a_slow_open_shows_a_busy_bar_and_the_window_keeps_running(hengyang, qtb
 def test_cancel_gives_the_window_back_with_nothing_added(hengyang, qtbot, tmp_path, monkeypatch,
                                                          message_boxes):
     choose(monkeypatch, tmp_path)
-    ended = slow_reads(monkeypatch, 1.5)
+    ended = slow_reads(monkeypatch, 3.0)
     before = [layer.name for layer in hengyang.model.dataset.layers]
 
     def cancel() -> None:
@@ -82,9 +82,8 @@ def test_cancel_gives_the_window_back_with_nothing_added(hengyang, qtbot, tmp_pa
         qtbot.mouseClick(button, LEFT, NO_MOD, button.rect().center())
 
     QTimer.singleShot(800, cancel)
-    start = time.monotonic()
     click_menu(qtbot, hengyang, "File", "Open…")
-    assert time.monotonic() - start < 1.4 and not ended  # back before the read ended
+    assert not ended  # the window is back before the read has ended
     assert "cancelled" in hengyang.statusBar().currentMessage()
     qtbot.waitUntil(lambda: bool(ended) and not reading(), timeout=10000)
     qtbot.wait(100)
