@@ -5,7 +5,6 @@ It only wires user actions to the ViewerModel and to the dialogs.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,8 +38,6 @@ from terrain_viewer.gui.qt_layer_panel import QtLayerPanel
 from terrain_viewer.gui.qt_map_canvas import QtMapCanvas
 from terrain_viewer.gui.qt_measure import CursorCoordinates, MeasurePath
 from terrain_viewer.gui.qt_time_slider import QtTimeSlider
-
-log = logging.getLogger("terrain_viewer.gui")
 
 OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx "
                "*.csv *.tif *.tiff);;GeoTIFF (*.tif *.tiff);;All files (*)")
