@@ -138,14 +138,7 @@ class FrameScheduling:
             return
         for n in range(1, AHEAD_STEPS + 1):
             t = min(max(float(time_.t) + n * self._last_step, float(time_.start)), float(time_.end))
-            if t == float(time_.t):
-                return
-            request = self._request(t)
-            key = self._ahead_key(request)
-            if key not in self._ahead:
-                self._ahead_running = True
-                self._warmed.add(key)  # in the caches once rendered: not warmed again
-                self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key)
+            if t == float(time_.t) or self._draw_ahead(t, self._ahead):
                 return
 
     def _warm(self) -> None:
@@ -157,18 +150,24 @@ class FrameScheduling:
             self._warm_timer.start()  # a dialog or menu is open: leave it the machine, look again later
             return
         step = 1.0 if self._last_step >= 0 else -1.0
-        t0 = float(time_.t)
+        t0, start, end = float(time_.t), float(time_.start), float(time_.end)
         for k in range(1, WARM_DAYS + 1):
             t = t0 + k * step
-            if not float(time_.start) <= t <= float(time_.end):
+            if not start <= t <= end or self._draw_ahead(t, self._warmed, warm=True):
                 return
-            request = self._request(t)
-            key = self._ahead_key(request)
-            if key not in self._warmed:
-                self._warmed.add(key)
-                self._ahead_running = True
-                self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key, True)
-                return
+
+    def _draw_ahead(self, t: float, done, warm: bool = False) -> bool:
+        """Start rendering the state at ``t`` ahead (``warm``: into the caches only, no image) unless
+        its state is in ``done``; True when a render was started. Once rendered it is in the caches:
+        it is not warmed again."""
+        request = self._request(t)
+        key = self._ahead_key(request)
+        if key in done:
+            return False
+        self._warmed.add(key)
+        self._ahead_running = True
+        self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key, warm)
+        return True
 
     def _render_job(self, request: tuple, ratio: float, ahead: tuple | None = None,
                     warm: bool = False) -> None:
