@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
+from terrain_viewer.core.data.mapcrs import transformer
 from terrain_viewer.core.data.tiles import MAX_ZOOM, ORIGIN, TILE, Tile, TileSource, source_for
 
 MAX_TILES = 64  # a view asks for at most this many tiles (the zoom is lowered instead) …
@@ -29,7 +30,7 @@ class BasemapImage:
 
 
 def _mercator_bounds(view, map_crs: CRS) -> tuple[float, float, float, float]:
-    to_merc = Transformer.from_crs(map_crs, WEB_MERCATOR, always_xy=True)
+    to_merc = transformer(map_crs, WEB_MERCATOR)
     x0, y0, x1, y1 = view
     xs = np.linspace(x0, x1, 9)
     ys = np.linspace(y0, y1, 9)

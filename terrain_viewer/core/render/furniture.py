@@ -19,9 +19,10 @@ import numpy as np
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.offsetbox import AnchoredOffsetbox, AuxTransformBox, DrawingArea, HPacker, TextArea
 from matplotlib.patches import Polygon, Rectangle
-from pyproj import CRS, Proj, Transformer
+from pyproj import CRS, Proj
 from pyproj.exceptions import CRSError, ProjError
 
+from terrain_viewer.core.data.mapcrs import transformer
 from terrain_viewer.core.model import Extent
 from terrain_viewer.core.render import symbology as st
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
@@ -138,7 +139,7 @@ def grid_convergence(crs: CRS, view: Extent) -> float:
     """Degrees from grid north to true north at the view's centre (0, logged once, when unknown)."""
     x, y = (view[0] + view[2]) / 2, (view[1] + view[3]) / 2
     try:
-        lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+        lon, lat = transformer(crs, 4326).transform(x, y)
         turn = float(Proj(crs).get_factors(lon, lat).meridian_convergence)
     except (ProjError, CRSError) as exc:
         warn_once(f"convergence {crs}", f"north arrow points straight up: no convergence in {crs}: {exc}")
