@@ -224,20 +224,26 @@ def test_the_box_index_answers_what_a_search_of_all_boxes_answers():
     for _ in range(2000):
         x, y = rng.uniform(-400, 2300), rng.uniform(-400, 1500)
         query = (x, y, x + rng.uniform(1, 250), y + rng.uniform(1, 40))
-        hit = any(query[0] < b[2] and b[0] < query[2] and query[1] < b[3] and b[1] < query[3] for b in boxes)
-        assert index.overlaps(query) == hit
+        hit = any(overlap(query, b) for b in boxes)
+        blocker = index.blocker(query)
+        assert (blocker is not None) == hit and (blocker is None or overlap(query, blocker))
         inside = [b for b in boxes if b[0] <= x <= b[2] and b[1] <= y <= b[3]]
         assert sorted(index.containing(x, y)) == sorted(inside)
     touching = box_index.BoxIndex([(100.0, 100.0, 148.0, 120.0)], 48.0)  # shared edges are not overlaps
     for query in ((148.0, 100.0, 160.0, 120.0), (90.0, 120.0, 110.0, 130.0), (80.0, 90.0, 100.0, 110.0),
                   (110.0, 80.0, 130.0, 100.0)):
-        assert not touching.overlaps(query)
-    assert touching.overlaps((147.9, 119.9, 150.0, 125.0))
+        assert touching.blocker(query) is None
+    assert touching.blocker((147.9, 119.9, 150.0, 125.0)) is not None
     assert touching.containing(148.0, 120.0) == [(100.0, 100.0, 148.0, 120.0)]  # edges are inside
     copy = index.copy()
     copy.add((5000.0, 5000.0, 5010.0, 5010.0))
     far = (5001.0, 5001.0, 5002.0, 5002.0)
-    assert copy.overlaps(far) and not index.overlaps(far)
+    assert copy.blocker(far) is not None and index.blocker(far) is None
+
+
+def overlap(a: tuple, b: tuple) -> bool:
+    """Two boxes (x0, y0, x1, y1) share more than an edge."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 @pytest.mark.parametrize("along", [(1.0, 0.0), (1.0, 0.6), (-1.0, 0.6), (0.0, -1.0), (-2.0, -0.1), None])

@@ -48,9 +48,6 @@ class BoxIndex:
             else:
                 got.append(extents)
 
-    def overlaps(self, extents: tuple) -> bool:
-        return self.blocker(extents) is not None
-
     def blocker(self, extents: tuple) -> tuple | None:
         """A box that overlaps ``extents`` (None: none does)."""
         x0, y0, x1, y1 = extents
