@@ -265,3 +265,13 @@ def test_the_angles_of_all_labels_at_once_are_the_angles_one_by_one(along):
 
     assert lab._angles(ax, specs) == [one(s) for s in specs]
     assert all(-90 <= a <= 90 for a in lab._angles(ax, specs))
+
+
+def test_a_box_with_an_owner_keeps_every_label_off_it_but_its_owners():
+    index = box_index.BoxIndex([(100.0, 100.0, 120.0, 110.0, "woods"), (200.0, 100.0, 220.0, 110.0)], 48.0)
+    query, plain = (110.0, 105.0, 130.0, 115.0), (210.0, 105.0, 230.0, 115.0)
+    assert index.blocker(query) == (100.0, 100.0, 120.0, 110.0, "woods")
+    assert index.blocker(query, "rivers") is not None
+    assert index.blocker(query, "woods") is None  # its own outline
+    assert index.blocker(plain, "woods") == (200.0, 100.0, 220.0, 110.0)  # a box with no owner
+    assert index.containing(110.0, 105.0) == [(100.0, 100.0, 120.0, 110.0, "woods")]

@@ -164,3 +164,27 @@ def hue(rgb) -> float:
 
 def water_blue(rgb) -> bool:
     return 190 <= hue(rgb) <= 235 and rgb_to_hsv(np.asarray(rgb, dtype=float) / 255)[1] > 0.15
+
+
+def test_a_researchers_layer_is_labelled_the_same_above_the_moving_units_or_alone(tmp_path: Path):
+    """Added to Hengyang, a file's layers sit above the moving units, where their lines and
+    outlines keep labels off them; their own names are not kept off (the names of woods vanished:
+    each crossed its own wood's edge)."""
+    path = tmp_path / "woods.gpkg"
+    names = ["Bois du Nord", "Bois du Sud", "Bois de l'Est"]
+    centres = [(113.10, 26.95), (113.13, 26.92), (113.16, 26.95)]  # ~50 km east of Hengyang
+    gpd.GeoDataFrame({"name": names}, geometry=[shapely.Point(c).buffer(0.008) for c in centres],
+                     crs=4326).to_file(path, layer="woods", engine="pyogrio")
+
+    def labels(paths: list) -> set[str]:
+        model = ViewerModel.open(paths)
+        model.set_options(legend=False, scale_bar=False, north_arrow=False, caption=False)
+        x0, y0, x1, y1 = model.dataset.layer("woods").gdf.total_bounds
+        renderer = MapRenderer(model)
+        renderer.render(t=day_number(dt.date(1944, 7, 1)), size=(800, 500),
+                        view=(x0 - 2000, y0 - 2000, x1 + 2000, y1 + 2000))
+        return {p.spec.text for p in renderer.last_labels}
+
+    alone = labels([path])
+    assert set(names) <= alone
+    assert labels([*builtin_paths(), path]) == alone

@@ -1,5 +1,6 @@
 """Display-space boxes in a uniform grid for the label planner: does a new box overlap any of them,
-which boxes hold a point."""
+which boxes hold a point. A box may name its owner (a fifth item, a layer name): the labels of that
+owner are not kept off it."""
 
 from __future__ import annotations
 
@@ -33,10 +34,14 @@ class BoxIndex:
         return other
 
     def add(self, box) -> None:
-        x0, y0, x1, y1 = extents = tuple(map(float, box.extents if isinstance(box, Bbox) else box))
+        """Add a box: a Bbox, (x0, y0, x1, y1), or (x0, y0, x1, y1, owner)."""
+        raw = box.extents if isinstance(box, Bbox) else box
+        x0, y0, x1, y1 = extents = tuple(map(float, raw[:4]))
         if not (math.isfinite(x0) and math.isfinite(y0) and math.isfinite(x1) and math.isfinite(y1)) \
                 or x1 - x0 > 1e6:
             return
+        if len(raw) > 4 and raw[4]:
+            extents = (*extents, raw[4])
         c, cells = self.cell, self._cells
         i0, i1, j0, j1 = math.floor(x0 / c), math.floor(x1 / c), math.floor(y0 / c), math.floor(y1 / c)
         keys = [i0 * _ROW + j0] if i0 == i1 and j0 == j1 else \
@@ -48,15 +53,15 @@ class BoxIndex:
             else:
                 got.append(extents)
 
-    def blocker(self, extents: tuple) -> tuple | None:
-        """A box that overlaps ``extents`` (None: none does)."""
+    def blocker(self, extents: tuple, owner: str = "") -> tuple | None:
+        """A box that overlaps ``extents`` and is not ``owner``'s (None: none does)."""
         x0, y0, x1, y1 = extents
         c, cells = self.cell, self._cells
         j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
         for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
             for key in range(i + j0, i + j1 + 1):
                 for box in cells.get(key, ()):
-                    if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1:
+                    if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1 and not owned(box, owner):
                         return box
         return None
 
@@ -64,3 +69,8 @@ class BoxIndex:
         """The boxes that hold the point (px, py)."""
         key = math.floor(px / self.cell) * _ROW + math.floor(py / self.cell)
         return [b for b in self._cells.get(key, ()) if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
+
+
+def owned(box: tuple, owner: str) -> bool:
+    """Whether ``box`` names ``owner`` (a non-empty owner) as its owner."""
+    return bool(owner) and box[4:] == (owner,)

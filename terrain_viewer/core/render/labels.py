@@ -25,7 +25,7 @@ import matplotlib.patheffects as pe
 from matplotlib.colors import to_rgba
 from matplotlib.transforms import Bbox
 
-from terrain_viewer.core.render.box_index import CELL, BoxIndex
+from terrain_viewer.core.render.box_index import CELL, BoxIndex, owned
 from terrain_viewer.core.render.symbology import PAPER
 
 # who wins a crowded spot: higher first
@@ -53,6 +53,7 @@ class LabelSpec:
     offset: float = 4.0  # points between the anchor and the text
     centred: bool = False  # try the anchor itself first (areas, rivers)
     alpha: float = 1.0  # the opacity of its feature while that fades in or out (text and halo)
+    owner: str = ""  # the layer it names: that layer's own lines and outlines do not keep it off
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ class LabelPlanner:
             key = (tuple(fig.bbox.size), fig.dpi, tuple(ax.viewLim.extents), tuple(ax.bbox.extents),
                    self.family, tuple(map(tuple, symbols)), tuple(map(tuple, furniture)),
                    tuple((s.x, s.y, s.text, s.priority, self._props_key(s.props), s.props.get("along"),
-                          s.offset, s.centred, s.alpha) for s in specs))
+                          s.offset, s.centred, s.alpha, s.owner) for s in specs))
             hash(key)
         except TypeError:
             return None
@@ -274,7 +275,8 @@ class LabelPlanner:
                rotation: float) -> tuple[Placed, int] | None:
         w, h, props, frozen = self._prepared(ax, renderer, spec, height)
         d = spec.offset * scale
-        own = symbols.containing(*anchor) if symbols else ()  # the anchor's own symbol: start outside it
+        # the anchor's own symbol (not an outline of the label's own layer): start just outside it
+        own = [b for b in symbols.containing(*anchor) if not owned(b, spec.owner)] if symbols else ()
         if own:
             d = max(d, max(max(b[2] - b[0], b[3] - b[1]) / 2 for b in own) + 2 * scale)
         far = spec.priority > PRIORITY["unit"]  # the city, rivers and events look further out
@@ -291,11 +293,11 @@ class LabelPlanner:
             x0, y0, x1, y1 = box
             if not (f0 <= x0 and x1 <= f1 and g0 <= y0 and y1 <= g1):
                 continue
-            for a0, b0, a1, b1 in blockers:
-                if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
+            for b in blockers:
+                if x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1:
                     break
             else:
-                blocker = index.blocker(box)
+                blocker = index.blocker(box, spec.owner)
                 if blocker is None:
                     if spec.alpha < 1.0:  # fades with its feature (a text sprite per fade step)
                         frozen = _frozen({**props, "alpha": spec.alpha})

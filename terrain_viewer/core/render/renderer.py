@@ -241,10 +241,15 @@ class MapRenderer(BackgroundMixin):
                 self._blend(sprite)
 
     def _paint_sprite(self, ax, item: Item, t: float) -> tuple[list, tuple]:
+        """A layer above the moving ones: its markers keep every label off them; its lines and
+        outlines keep the other layers' labels off (its own names may cross its edges)."""
         ctx = self._context(10 + item.position)
         artists = self._paint(ax, item, t, ctx)
-        dpi = self._fig.dpi
-        return artists, (ctx.labels, marker_boxes(artists, dpi) + line_boxes(artists, dpi, ax.bbox.extents))
+        dpi, owner = self._fig.dpi, item.state.name
+        for spec in ctx.labels:
+            spec.owner = owner
+        lines = [(*box, owner) for box in line_boxes(artists, dpi, ax.bbox.extents)]
+        return artists, (ctx.labels, marker_boxes(artists, dpi) + lines)
 
     def _draw_labels(self, t: float, view: Extent, furniture: list) -> None:
         """Every label of the frame, placed in one plan clear of the symbols and the furniture; each
