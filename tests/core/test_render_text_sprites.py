@@ -39,15 +39,15 @@ def canvas() -> tuple[Figure, FigureCanvasAgg]:
     return fig, FigureCanvasAgg(fig)
 
 
-def ink_centre(rgba: np.ndarray) -> np.ndarray:
-    """The centre of the ink (row, column), each pixel weighed by how dark it is."""
-    ink = 765 - rgba[..., :3].astype(float).sum(axis=2)
-    assert (ink > 500).sum() > 50
-    rows, cols = np.indices(ink.shape)
-    return np.array([(rows * ink).sum(), (cols * ink).sum()]) / ink.sum()
+def ink_box(rgba: np.ndarray) -> np.ndarray:
+    """First and last row and column of the dark text (the halo is light)."""
+    ink = 765 - rgba[..., :3].astype(int).sum(axis=2) > 300
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    assert rows.size and cols.size
+    return np.array([rows[0], rows[-1], cols[0], cols[-1]])
 
 
-@pytest.mark.parametrize("rotation", [0.0, 27.5])
+@pytest.mark.parametrize("rotation", [0.0, 27.5, -90.0])
 def test_a_label_on_any_side_of_its_anchor_is_one_text_placed_where_matplotlib_draws_it(rotation):
     sprites = TextSprites()
     sprites.resize(100.0)
@@ -58,14 +58,37 @@ def test_a_label_on_any_side_of_its_anchor_is_one_text_placed_where_matplotlib_d
         one = label(dx, dy, ha, va, rotation)
         fig, direct = canvas()
         for artist in draw_plan(fig.axes[0], [one]):
+            artist.set_path_effects([])  # matplotlib's own text, without the halo
             artist.draw(direct.get_renderer())
         fig, placed = canvas()
         placed.draw()  # the same white page
         sprites.draw(placed.get_renderer(), one, *ANCHOR, lambda ax, lab: [centred_text(ax, lab)])
-        want = ink_centre(np.asarray(direct.buffer_rgba()))
-        got = ink_centre(np.asarray(placed.buffer_rgba()))
-        assert np.abs(got - want).max() <= 1.0, (ha, va, got, want)  # placed to the whole pixel
+        want = ink_box(np.asarray(direct.buffer_rgba()))
+        got = ink_box(np.asarray(placed.buffer_rgba()))
+        assert np.abs(got - want).max() <= 2, (ha, va, got, want)  # each edge, to a pixel or two
     assert len(made) == 1  # one text, seven places
+
+
+@pytest.mark.parametrize("text", ["Hengyang West Gate (Zhengxiang)", "two\nlines", "$x^2$ hill"])
+def test_a_label_is_dark_text_in_a_paper_halo_that_reads_over_a_black_map(text):
+    sprites = TextSprites()
+    sprites.resize(100.0)
+    fig = Figure(figsize=(W / 100, H / 100), dpi=100, facecolor="black")
+    page = FigureCanvasAgg(fig)
+    page.draw()
+    one = dataclasses.replace(label(0.0, 0.0, "center", "center"),
+                              spec=LabelSpec(*ANCHOR, text))
+    sprites.draw(page.get_renderer(), one, *ANCHOR, lambda ax, lab: [centred_text(ax, lab)])
+    rgba = np.asarray(page.buffer_rgba()).astype(int)[..., :3]
+    light = rgba.sum(axis=2) > 450  # the halo: paper (a light cream) at 85 %
+    assert light.sum() > 200
+    rows, cols = np.nonzero(light)
+    near = np.zeros_like(light)
+    near[max(rows.min() - 8, 0):rows.max() + 9, max(cols.min() - 8, 0):cols.max() + 9] = True
+    assert (rgba[~near] == 0).all()  # the black map stays black away from the label
+    inside = rgba[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    text = (inside.max(axis=2) < 90) & (inside.max(axis=2) > 0)  # the dark text (#202020) on it
+    assert text.sum() > 50
 
 
 def test_a_faded_label_is_its_own_text():
@@ -90,3 +113,25 @@ def test_sprite_canvases_are_left_transparent_after_every_frame():
                 buffer = np.asarray(scratch.buffer_rgba())
                 assert not buffer[..., 3].any()  # nothing left behind to leak into the next sprite
                 assert (buffer[..., :3] == 255).all()  # and exactly what Agg's clear() leaves
+
+
+@pytest.mark.parametrize("dpi", [100.0, 200.0, 33.3])
+def test_label_sizes_from_the_glyphs_are_the_sizes_matplotlib_lays_a_text_out_at(dpi):
+    """The planner measures one-line labels from FreeType directly (``glyphs.text_size``, what the
+    text sprite is made from): the box must be the one matplotlib's Text has, in any style."""
+    from matplotlib.font_manager import FontProperties
+
+    from terrain_viewer.core.render import glyphs
+    from terrain_viewer.core.render.sprites import new_figure
+
+    fig, canvas = new_figure(400, 300, dpi, "none")
+    probe = fig.axes[0].text(0, 0, "", ha="left", va="bottom")
+    styles = [{"fontsize": 11}, {"fontsize": 8, "fontweight": "bold", "family": ["DejaVu Sans"]},
+              {"fontsize": 9.5, "fontstyle": "italic", "family": ["DejaVu Serif", "Noto Sans CJK JP"]},
+              {"fontsize": 22, "family": ["Noto Sans CJK JP", "DejaVu Serif"], "color": "#123456"}]
+    for text in ["Hengyang", "10D", "Ågy", "Bois de Hérode", "✈ airfield", "Mt. Zhangjia 张家山", "…"]:
+        for props in styles:
+            probe.set_fontproperties(FontProperties())  # nothing left from the last style
+            probe.update({"text": text, **props})
+            x0, y0, x1, y1 = probe.get_window_extent(canvas.get_renderer()).extents
+            assert glyphs.text_size(text, props, dpi) == pytest.approx((x1 - x0, y1 - y0), abs=1e-6)

@@ -25,6 +25,7 @@ import matplotlib.patheffects as pe
 from matplotlib.colors import to_rgba
 from matplotlib.transforms import Bbox
 
+from terrain_viewer.core.render import glyphs
 from terrain_viewer.core.render.box_index import CELL, BoxIndex, owned
 from terrain_viewer.core.render.symbology import PAPER
 
@@ -365,6 +366,8 @@ class LabelPlanner:
 
         key = (text, repr(sorted(props.items())), ax.figure.dpi)
         hit = self._sizes.get(key)
+        if hit is None and glyphs.simple(text, props):  # FreeType's numbers, as the text sprite's
+            hit = self._sizes[key] = glyphs.text_size(text, props, ax.figure.dpi)
         if hit is None:
             if self._probe is None:
                 self._probe = ax.text(0, 0, "", ha="left", va="bottom")

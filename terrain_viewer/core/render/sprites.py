@@ -15,10 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg directly: no pyplot, no backend switch
 from matplotlib.collections import Collection
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
+
+from terrain_viewer.core.render import glyphs
+from terrain_viewer.core.render.symbology import PAPER
 
 SPRITE_CACHE = 400  # sprites kept (furniture, captions, dated layers, background runs) …
 SPRITE_BYTES = 384 * 2**20  # … and at most this many bytes of them
@@ -147,17 +151,28 @@ WIPE_MARGIN = 40  # pixels around the artists' boxes wiped after a sprite is tak
 
 def draw_cropped(canvas: FigureCanvasAgg, artists: list) -> Sprite:
     """Draw ``artists`` on ``canvas`` (transparent), take them off again, and return the pixels
-    inside their boxes. The canvas is left transparent: only around the boxes is wiped (a whole
-    frame's clear costs ~0.4 ms at 1080p), unless the boxes are unknown or cover most of it."""
+    inside their boxes (``take``)."""
     renderer = canvas.get_renderer()
-    buffer = np.asarray(canvas.buffer_rgba())
     boxes = []
     try:
         for artist in artists:
             artist.draw(renderer)
             boxes.append(artist_box(artist, renderer))
         remove(artists)
-        finite = [b for b in boxes if np.isfinite(b.extents).all()]
+    except BaseException:
+        renderer.clear()
+        raise
+    return take(canvas, boxes)
+
+
+def take(canvas: FigureCanvasAgg, boxes: list) -> Sprite:
+    """The pixels drawn on the transparent ``canvas`` inside display ``boxes``, as a sprite. The
+    canvas is left transparent: only around the boxes is wiped (a whole frame's clear costs
+    ~0.4 ms at 1080p), unless the boxes are unknown or cover most of it."""
+    renderer = canvas.get_renderer()
+    buffer = np.asarray(canvas.buffer_rgba())
+    finite = [b for b in boxes if np.isfinite(b.extents).all()]
+    try:
         sprite = Sprite.crop(buffer, finite)
     except BaseException:
         renderer.clear()
@@ -285,23 +300,44 @@ class TextSprites:
             draw_image(renderer, rgba, x + left, top + row)
 
     def _make(self, label, make) -> tuple[Sprite, float, float]:
-        """The text centred on the canvas's centre pixel, and its upright width and height."""
+        """The text in its halo (``glyphs``) as pieces placed from the centre of its box, and its
+        upright width and height. One line of plain text is rendered straight from its glyphs;
+        anything else (several lines, math) by ``make``'s Text, without its path effects."""
+        props = {k: list(v) if isinstance(v, tuple) else v for k, v in label.props}
+        alpha = props.pop("alpha", None)
+        alpha = 1.0 if alpha is None else float(alpha)
+        radius = glyphs.halo_radius(self._dpi)
+        if glyphs.simple(label.spec.text, props):
+            cover, x, y, width, height = glyphs.text_image(label.spec.text, props, self._dpi)
+            rgba, pad = glyphs.haloed(glyphs.coloured(cover, props.get("color", rcParams["text.color"])),
+                                      radius, PAPER, alpha)
+            crops = [(rgba, x - pad, y + pad)]  # top-left corners from the box's centre, y up
+        else:
+            width, height, crops = self._drawn_text(label, props, make, radius, alpha)
+        pieces = []
+        for rgba, x, y in crops:
+            if label.turn:  # turned about the box's centre
+                rgba, cx, cy = glyphs.turned(rgba, -x, y, label.turn)
+                x, y = -cx, cy
+            pieces.append((rgba, int(round(x)), int(round(-y))))
+        return Sprite(pieces), width, height
+
+    def _drawn_text(self, label, props: dict, make, radius: float, alpha: float
+                    ) -> tuple[float, float, list[tuple[np.ndarray, float, float]]]:
+        """``make``'s upright Text of ``label``, drawn opaque without its halo, set in the halo: its
+        width and height and its crops, each with its top-left corner from the box's centre (y up)."""
         w, h = TEXT_CANVAS
         cx, cy = w // 2, h // 2
-        rotation = label.turn
-        one = dataclasses.replace(label, spec=dataclasses.replace(label.spec, x=float(cx), y=float(cy)),
-                                  dx=0.0, dy=0.0, ha="center", va="center", rotation=rotation)
+        spec = dataclasses.replace(label.spec, x=float(cx), y=float(cy))
+        one = dataclasses.replace(label, spec=spec, dx=0.0, dy=0.0, ha="center", va="center",
+                                  rotation=0.0, props=tuple(props.items()))
         artists = make(self.fig.axes[0], one)
-        upright = None  # the upright box (what the alignment shifts by): the drawn one unless turned
-        if rotation and artists:
-            renderer = self.canvas.get_renderer()
-            for artist in artists:
-                artist.set_rotation(0.0)
-            upright = Bbox.union([a.get_window_extent(renderer) for a in artists])
-            for artist in artists:
-                artist.set_rotation(rotation)
+        for artist in artists:
+            artist.set_path_effects([])
         crop = draw_cropped(self.canvas, artists)
-        box = upright or (Bbox.union(crop.boxes) if crop.boxes else Bbox.from_extents(0, 0, 0, 0))
-        pieces = [(rgba, left - cx, top - (h - cy)) for rgba, left, top in crop.pieces]
-        return Sprite(pieces), box.width, box.height
-
+        box = Bbox.union(crop.boxes) if crop.boxes else Bbox.from_extents(0, 0, 0, 0)
+        crops = []
+        for rgba, left, top in crop.pieces:
+            out, pad = glyphs.haloed(rgba, radius, PAPER, alpha)
+            crops.append((out, left - pad - cx, (h - top) + pad - cy))
+        return box.width, box.height, crops
