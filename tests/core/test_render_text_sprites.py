@@ -135,3 +135,22 @@ def test_label_sizes_from_the_glyphs_are_the_sizes_matplotlib_lays_a_text_out_at
             probe.update({"text": text, **props})
             x0, y0, x1, y1 = probe.get_window_extent(canvas.get_renderer()).extents
             assert glyphs.text_size(text, props, dpi) == pytest.approx((x1 - x0, y1 - y0), abs=1e-6)
+
+
+@pytest.mark.parametrize("text", ["11 July 1944", "two\nlines", "衡阳 Hengyang ✈", "مدينة", "$x^2$ hill"])
+def test_furniture_text_lands_where_matplotlib_draws_it(text):
+    """The caption, legend and scale bar are drawn by ``GlyphRenderer`` (a whole line from
+    FreeType at once); their ink sits where matplotlib's own Agg puts it, in every alignment."""
+    from terrain_viewer.core.render.glyphs import GlyphCanvas
+
+    def ink(canvas_class, ha: str, va: str) -> np.ndarray:
+        fig = Figure(figsize=(4, 2), dpi=100)
+        canvas = canvas_class(fig)
+        fig.text(0.5, 0.5, text, ha=ha, va=va, fontsize=14, family=["DejaVu Sans", "Noto Sans CJK JP"])
+        canvas.draw()
+        return ink_box(np.asarray(canvas.buffer_rgba()))
+
+    for ha in ("left", "center", "right"):
+        for va in ("top", "center", "bottom", "baseline"):
+            want, got = ink(FigureCanvasAgg, ha, va), ink(GlyphCanvas, ha, va)
+            assert np.abs(got - want).max() <= 1, (ha, va, got, want)

@@ -11,11 +11,12 @@ paper.
 from __future__ import annotations
 
 import math
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
 from matplotlib import rcParams
-from matplotlib.backends.backend_agg import get_hinting_flag
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.colors import to_rgba
 from matplotlib.font_manager import FontProperties, fontManager, get_font
 
@@ -38,10 +39,23 @@ def font_properties(props: dict) -> FontProperties:
     return prop
 
 
+# scripts FreeType lays out one glyph after another with no shaping: Latin, Greek, Cyrillic,
+# Armenian, general punctuation and symbols, CJK, Hangul syllables, full-width forms
+PLAIN_RANGES = ((0x0000, 0x058F), (0x1E00, 0x2BFF), (0x2E80, 0x9FFF), (0xAC00, 0xD7AF),
+                (0xF900, 0xFAFF), (0xFF00, 0xFFEF))
+
+
+def plain(text: str) -> bool:
+    """Text that needs no shaping (no Arabic, Hebrew, Indic or Thai, no combining marks): its
+    glyphs can be drawn in a row as FreeType lays them out."""
+    return all(any(lo <= ord(c) <= hi for lo, hi in PLAIN_RANGES) and not unicodedata.combining(c)
+               for c in text)
+
+
 def simple(text: str, props: dict) -> bool:
     """One line of plain text in the properties this module knows (else: matplotlib's Text)."""
     known = {"family", "fontsize", "fontweight", "fontstyle", "color", "alpha"}
-    return "\n" not in text and text.count("$") < 2 and set(props) <= known
+    return "\n" not in text and text.count("$") < 2 and set(props) <= known and plain(text)
 
 
 def _font(prop: FontProperties, dpi: float):
@@ -178,3 +192,34 @@ def turned(rgba: np.ndarray, x: float, y: float, angle: float) -> tuple[np.ndarr
     out = np.asarray(Image.fromarray(padded, "RGBA").rotate(angle, resample=Image.Resampling.BICUBIC,
                                                             expand=True))
     return out, out.shape[1] / 2, out.shape[0] / 2
+
+
+class GlyphRenderer(RendererAgg):
+    """Agg, drawing a line of plain upright text as FreeType renders the whole line at once (as
+    matplotlib's Agg did up to 3.10), not glyph by glyph: ≈ 5x faster for the legend, caption
+    and scale bar; other text (math, turned, shaped scripts, font features) as matplotlib does."""
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        features = mtext is not None and (mtext.get_fontfeatures() or mtext.get_language())
+        if ismath or angle or features or not plain(s):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        font = self._prepare_font(prop)
+        font.set_text(s, 0.0, flags=get_hinting_flag())
+        font.draw_glyphs_to_bitmap(antialiased=gc.get_antialiased())
+        d = font.get_descent() / 64
+        xo, yo = (v / 64 for v in font.get_bitmap_offset())
+        image = np.asarray(font.get_image())  # (x, y): the baseline's start, y down
+        self._renderer.draw_text_image(image, round(x + xo), round(y + yo + d) + 1, 0, gc)
+        return None
+
+
+class GlyphCanvas(FigureCanvasAgg):
+    """A FigureCanvasAgg whose renderer is a ``GlyphRenderer``."""
+
+    def get_renderer(self):
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = GlyphRenderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer

@@ -125,9 +125,9 @@ def composite(buffer: np.ndarray, rgba: np.ndarray, left: int, top: int, opacity
 
 
 def new_figure(w: int, h: int, dpi: float, face) -> tuple[Figure, FigureCanvasAgg]:
-    """A figure of w x h pixels with one frameless Axes filling it."""
+    """A figure of w x h pixels with one frameless Axes filling it, drawn by a ``GlyphCanvas``."""
     fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi, facecolor=face)
-    canvas = FigureCanvasAgg(fig)
+    canvas = glyphs.GlyphCanvas(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     ax.set_facecolor(face)
