@@ -22,6 +22,24 @@ def test_create_window_on_the_builtin_data_at_the_first_day(qtbot, shipped_gpkg)
     assert window.problems_dock.isHidden()
 
 
+def test_what_the_first_frame_made_is_frozen_out_of_the_collectors_way(qtbot, shipped_gpkg):
+    """The loaded data is frozen (``gc.freeze``) before the first frame, and what the first frame
+    makes (figures, caches) once it is painted, so no full collection scans them while stepping."""
+    import gc
+
+    window = app.create_window()
+    qtbot.addWidget(window)
+    before = gc.get_freeze_count()
+    window.show()
+    qtbot.waitUntil(lambda: window.canvas.painted_gen >= 0, timeout=20_000)
+    assert gc.get_freeze_count() > before
+    frozen = gc.get_freeze_count()
+    window.model.time.set_t(window.model.time.t + 1)
+    qtbot.waitUntil(lambda: window.canvas.wait_settled(), timeout=20_000)
+    qtbot.wait(50)
+    assert gc.get_freeze_count() <= frozen  # once only (frozen objects that die leave the count)
+
+
 def test_unreadable_files_fall_back_to_builtin_data_with_problems_shown(qtbot, tmp_path, shipped_gpkg):
     bad = tmp_path / "nothing.gpkg"
     bad.write_text("garbage")
