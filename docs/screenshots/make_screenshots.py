@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="tv-shots-")  # a first start: no remembered docks
 
 from PyQt6.QtWidgets import QApplication  # noqa: E402
 
@@ -25,8 +28,14 @@ DATES = ("1944-06-23", "1944-07-11", "1944-08-06")
 
 def _save(app: QApplication, window, name: str) -> Path:
     app.processEvents()
-    if not window.canvas.wait_settled():  # the map renders on a thread: wait for the date asked
+    canvas = getattr(window, "canvas", None)  # a dialog has none: its preview renders at once
+    if canvas is not None and not canvas.wait_settled():  # the map renders on a thread: wait for it
         raise RuntimeError(f"{name}: the map did not finish rendering")
+    panel = getattr(window, "events_panel", None)  # lists the day's events 120 ms after the date
+    deadline = time.monotonic() + 5
+    while panel is not None and not panel.is_current() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
     path = HERE / name
     tmp = path.with_name(f".{path.name}.tmp.png")
     if not window.grab().save(str(tmp)):
