@@ -152,7 +152,9 @@ def test_ctrl_c_exits_130_and_leaves_no_finished_looking_file(tile_server, tmp_p
     argv = [sys.executable, "-m", "terrain_viewer.cli", "tiles", "--url", tile_server.url, "--bbox", BBOX,
             "--zoom", "10-13", "--rate", "1", "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(REPO), "TERRAIN_VIEWER_OFFLINE": "1"}  # 127.0.0.1 is allowed
-    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    # a terminal's default SIGINT, even when the tests run as a background job (which ignores it)
+    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while len(tile_server.requests) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
