@@ -154,3 +154,20 @@ def test_furniture_text_lands_where_matplotlib_draws_it(text):
         for va in ("top", "center", "bottom", "baseline"):
             want, got = ink(FigureCanvasAgg, ha, va), ink(GlyphCanvas, ha, va)
             assert np.abs(got - want).max() <= 1, (ha, va, got, want)
+
+
+def test_a_long_label_is_measured_without_keeping_its_bitmap_and_still_drawn_whole():
+    """A researcher's label field may be a paragraph: its size is matplotlib's, its bitmap is not
+    kept after measuring (a layer of them would fill the memory), and placed it is drawn whole."""
+    from terrain_viewer.core.render import glyphs
+
+    text = "A long note on the crossing of the Lei River " * 40
+    props = {"fontsize": 9, "family": ["DejaVu Sans"]}
+    fig, canvas_ = canvas()
+    probe = fig.axes[0].text(0, 0, text, **props)
+    x0, y0, x1, y1 = probe.get_window_extent(canvas_.get_renderer()).extents
+    assert glyphs.text_size(text, props, 100.0) == pytest.approx((x1 - x0, y1 - y0), abs=1e-6)
+    assert glyphs._rendered(text, glyphs._font_key(props), 100.0)[0] is None  # measured, not kept
+    image, x, y, w, h = glyphs.text_image(text, props, 100.0)
+    inked = np.flatnonzero((image > 0).any(axis=0))
+    assert inked[-1] - inked[0] >= 0.98 * w  # ink from the first letter to the last (a space ends it)

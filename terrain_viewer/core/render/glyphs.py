@@ -91,18 +91,25 @@ def _font_key(props: dict) -> tuple:
                  for k, v in sorted(props.items()) if k in FONT_KEYS)
 
 
-@lru_cache(maxsize=2048)
-def _rendered(text: str, font_key: tuple, dpi: float) -> tuple[np.ndarray, float, float, float, float]:
-    """FreeType's coverage of ``text`` and its bitmap's x offset, width, height and descent (pixels):
-    made once for the label planner's measuring and the text sprite alike."""
+KEPT_PIXELS = 65_536  # a measured text's bitmap is kept for its sprite up to this size (a long
+#                      label, measured but never placed, is not kept: 1,024 kept are at most 64 MB)
+
+
+@lru_cache(maxsize=1024)
+def _rendered(text: str, font_key: tuple, dpi: float) -> tuple:
+    """FreeType's coverage of ``text`` (None when it is over ``KEPT_PIXELS``) and
+    its bitmap's x offset, width, (height, box height) and (descent, box descent), pixels: made once
+    for the label planner's measuring and the text sprite alike."""
     prop = font_properties({k: list(v) if isinstance(v, tuple) else v for k, v in font_key})
     font = _font(prop, dpi)
     font.set_text(text, 0.0, flags=get_hinting_flag())
     w, h = (v / 64 for v in font.get_width_height())
     d = font.get_descent() / 64
-    font.draw_glyphs_to_bitmap(antialiased=rcParams["text.antialiased"])
-    image = np.array(font.get_image())  # a copy: the font is shared
-    image.flags.writeable = False
+    image = None
+    if (w + 2) * (h + 2) <= KEPT_PIXELS:
+        font.draw_glyphs_to_bitmap(antialiased=rcParams["text.antialiased"])
+        image = np.array(font.get_image())  # a copy: the font is shared
+        image.flags.writeable = False
     least_ascent, least_descent = _line(prop, dpi)
     descent = max(d, least_descent)
     return image, font.get_bitmap_offset()[0] / 64, w, (h, max(h - d, least_ascent) + descent), (d, descent)
@@ -120,6 +127,11 @@ def text_image(text: str, props: dict, dpi: float) -> tuple[np.ndarray, float, f
     top down), where the image's top-left corner lies from the centre of the text's box (x right,
     y up, pixels), and the box's width and height (``text_size``)."""
     image, xo, w, (h, height), (d, descent) = _rendered(text, _font_key(props), float(dpi))
+    if image is None:  # too big to have been kept: drawn now, not kept
+        font = _font(font_properties(props), float(dpi))
+        font.set_text(text, 0.0, flags=get_hinting_flag())
+        font.draw_glyphs_to_bitmap(antialiased=rcParams["text.antialiased"])
+        image = np.array(font.get_image())
     bottom = -height / 2 + descent - d  # the text's lowest ink, from the box's centre
     return image, -w / 2 + xo, bottom + h + 1, w, height  # the image has a blank row above and below
 
