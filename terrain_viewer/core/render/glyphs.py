@@ -1,11 +1,16 @@
-"""Label text as matplotlib's glyph bitmaps with a halo grown from their coverage.
+"""Text from FreeType's glyph bitmaps: map labels set in a halo grown from their coverage, and a
+renderer that draws a line of plain text at once.
 
 A map label is dark text in a paper-coloured halo. Drawing it as matplotlib text with a
 ``withStroke`` path effect turns every glyph into a path and strokes and fills it (≈ 2 ms a
-label at 1080p). Here the text is drawn as Agg draws any text (FreeType's hinted glyph bitmaps,
-≈ 0.3 ms), and the halo is the glyphs' coverage grown by ``HALO_REACH_PT`` with a soft disc (a
-few numpy maxima on a small crop): the same kind of label, text in an outline of ``HALO_ALPHA``
-paper.
+label at 1080p). Here one line of plain text is rendered by FreeType as Agg renders text (hinted
+glyph bitmaps, ≈ 0.3 ms) and measured from the same call, with the box matplotlib 3.11's Text
+layout gives it (``text_size``); the halo is the glyphs' coverage grown by ``HALO_REACH_PT`` with
+a soft disc (a few numpy maxima on a small crop). ``GlyphCanvas`` draws the other text of a frame
+(legend, caption, scale bar) a line at a time instead of matplotlib 3.11's glyph by glyph. Text
+that needs shaping (``plain``) is left to matplotlib. Relies on matplotlib's Agg font lookup
+(``_find_fonts_by_props``, ``_prepare_font``, ``draw_text_image``); the tests hold the sizes and
+the ink to matplotlib's own.
 """
 
 from __future__ import annotations
