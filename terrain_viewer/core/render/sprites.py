@@ -151,28 +151,17 @@ WIPE_MARGIN = 40  # pixels around the artists' boxes wiped after a sprite is tak
 
 def draw_cropped(canvas: FigureCanvasAgg, artists: list) -> Sprite:
     """Draw ``artists`` on ``canvas`` (transparent), take them off again, and return the pixels
-    inside their boxes (``take``)."""
+    inside their boxes. The canvas is left transparent: only around the boxes is wiped (a whole
+    frame's clear costs ~0.4 ms at 1080p), unless the boxes are unknown or cover most of it."""
     renderer = canvas.get_renderer()
+    buffer = np.asarray(canvas.buffer_rgba())
     boxes = []
     try:
         for artist in artists:
             artist.draw(renderer)
             boxes.append(artist_box(artist, renderer))
         remove(artists)
-    except BaseException:
-        renderer.clear()
-        raise
-    return take(canvas, boxes)
-
-
-def take(canvas: FigureCanvasAgg, boxes: list) -> Sprite:
-    """The pixels drawn on the transparent ``canvas`` inside display ``boxes``, as a sprite. The
-    canvas is left transparent: only around the boxes is wiped (a whole frame's clear costs
-    ~0.4 ms at 1080p), unless the boxes are unknown or cover most of it."""
-    renderer = canvas.get_renderer()
-    buffer = np.asarray(canvas.buffer_rgba())
-    finite = [b for b in boxes if np.isfinite(b.extents).all()]
-    try:
+        finite = [b for b in boxes if np.isfinite(b.extents).all()]
         sprite = Sprite.crop(buffer, finite)
     except BaseException:
         renderer.clear()
