@@ -417,14 +417,13 @@ def draw_plan(ax, placed: list[Placed], zorder: float = 1000.0) -> list:
 
 
 def centred_text(ax, label: Placed, zorder: float = 1000.0):
-    """A plan's label drawn centred on its anchor, as a plain Text (the text sprites' form: the
-    same pixels as ``draw_plan``'s annotation at no offset, without its offset machinery)."""
+    """A plan's label centred on its anchor, as a plain Text without a halo: what the text sprites
+    draw for text FreeType cannot lay out alone (several lines, math, shaped scripts), setting it
+    in their own halo (``glyphs.haloed``)."""
     s = label.spec
-    text = ax.text(s.x, s.y, s.text, ha="center", va="center", rotation=label.rotation,
+    return ax.text(s.x, s.y, s.text, ha="center", va="center", rotation=label.rotation,
                    rotation_mode="anchor", zorder=zorder,
                    **{k: list(v) if isinstance(v, tuple) else v for k, v in label.props})
-    text.set_path_effects(halo(2.4))
-    return text
 
 
 def place_labels(ax, renderer, specs: list[LabelSpec], zorder: float = 1000.0,

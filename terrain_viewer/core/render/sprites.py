@@ -291,7 +291,7 @@ class TextSprites:
     def _make(self, label, make) -> tuple[Sprite, float, float]:
         """The text in its halo (``glyphs``) as pieces placed from the centre of its box, and its
         upright width and height. One line of plain text is rendered straight from its glyphs;
-        anything else (several lines, math) by ``make``'s Text, without its path effects."""
+        anything else (several lines, math, shaped scripts) by ``make``'s plain Text."""
         props = {k: list(v) if isinstance(v, tuple) else v for k, v in label.props}
         alpha = props.pop("alpha", None)
         alpha = 1.0 if alpha is None else float(alpha)
@@ -313,7 +313,7 @@ class TextSprites:
 
     def _drawn_text(self, label, props: dict, make, radius: float, alpha: float
                     ) -> tuple[float, float, list[tuple[np.ndarray, float, float]]]:
-        """``make``'s upright Text of ``label``, drawn opaque without its halo, set in the halo: its
+        """``make``'s upright Text of ``label`` (no halo), drawn opaque, set in the halo: its
         width and height and its crops, each with its top-left corner from the box's centre (y up)."""
         w, h = TEXT_CANVAS
         cx, cy = w // 2, h // 2
@@ -321,8 +321,6 @@ class TextSprites:
         one = dataclasses.replace(label, spec=spec, dx=0.0, dy=0.0, ha="center", va="center",
                                   rotation=0.0, props=tuple(props.items()))
         artists = make(self.fig.axes[0], one)
-        for artist in artists:
-            artist.set_path_effects([])
         crop = draw_cropped(self.canvas, artists)
         box = Bbox.union(crop.boxes) if crop.boxes else Bbox.from_extents(0, 0, 0, 0)
         crops = []
