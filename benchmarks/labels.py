@@ -40,7 +40,7 @@ def measure(n: int, size: tuple[int, int], runs: int, folder: Path) -> dict[str,
     model = ViewerModel.open(builtin_paths())
     model.add_files([named_points(folder / f"crowd_{n}.gpkg", n)])
     placing: list[float] = []
-    original = lab.place_labels
+    original = lab.LabelPlanner.plan  # the one plan of every label of a frame
 
     def timed(*args, **kwargs):
         t0 = time.perf_counter()
@@ -49,9 +49,7 @@ def measure(n: int, size: tuple[int, int], runs: int, folder: Path) -> dict[str,
         finally:
             placing.append(time.perf_counter() - t0)
 
-    import terrain_viewer.core.render.renderer as renderer_module  # the name the renderer calls
-
-    renderer_module.place_labels = timed
+    lab.LabelPlanner.plan = timed
     totals, places, placed = [], [], 0
     try:
         for _ in range(runs):
@@ -63,7 +61,7 @@ def measure(n: int, size: tuple[int, int], runs: int, folder: Path) -> dict[str,
             places.append(sum(placing))
             placed = len(renderer.last_label_boxes)
     finally:
-        renderer_module.place_labels = original
+        lab.LabelPlanner.plan = original
     return {"render_s": statistics.median(totals), "placement_s": statistics.median(places),
             "labels_placed": placed}
 

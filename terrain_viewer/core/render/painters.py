@@ -3,7 +3,7 @@ styling by geometry type for any other layer, in the looks of ``symbology``.
 
 A painter draws one layer's features on a matplotlib Axes and returns the artists it added;
 labels are not drawn directly but handed to the context, and placed without overlap after all
-layers are drawn (``labels.place_labels``).
+layers are drawn (``labels.LabelPlanner.plan``, in the renderer's ``_draw_labels``).
 """
 
 from __future__ import annotations
