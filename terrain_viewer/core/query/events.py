@@ -38,15 +38,44 @@ def events_on(model: ViewerModel, t: float) -> list[Event]:
     """The events shown on the day of ``t`` (any hour of it, each layer's time offset applied), in
     start order; the same features the map draws."""
     found: list[tuple[str, Event]] = []
+    day = math.floor(t) + 0.5
     for layer in event_layers(model):
-        gdf = layer.features_at(math.floor(t) + 0.5)
-        for (_, row), geom in zip(gdf.iterrows(), gdf.geometry.values, strict=True):
-            if geom is None or geom.is_empty:
-                continue
-            point = geom.representative_point()
-            attrs = {k: v for k, v in row.items() if k != gdf.geometry.name}
-            found.append((str(attrs.get("start_date", "")), Event(layer.name, attrs, (point.x, point.y))))
+        if layer.role == "keyframes":  # moving events: where they are today
+            records = _records(layer.features_at(day), keep=False)
+            rows = range(len(records))
+        else:
+            records = _records(layer.gdf)
+            rows = layer.active_rows(day)
+            rows = range(len(records)) if rows is None else rows
+        for i in rows:
+            if records[i] is not None:
+                attrs, xy = records[i]
+                found.append((str(attrs.get("start_date", "")), Event(layer.name, dict(attrs), xy)))
     return [event for _, event in sorted(found, key=lambda pair: pair[0])]
+
+
+_RECORDS: dict[int, tuple[pd.DataFrame, list]] = {}  # id(gdf) -> (gdf, its records)
+
+
+def _records(gdf, keep: bool = True) -> list[tuple[dict, tuple[float, float]] | None]:
+    """Each feature's attributes and the point that stands for it (None: no geometry), worked out
+    once per layer table (``keep``): a day's listing then only picks rows, with no pandas while
+    the date steps (on the GUI thread, beside the map's render thread)."""
+    hit = _RECORDS.get(id(gdf))
+    if hit is not None and hit[0] is gdf:
+        return hit[1]
+    records: list = []
+    for (_, row), geom in zip(gdf.iterrows(), gdf.geometry.values, strict=True):
+        if geom is None or geom.is_empty:
+            records.append(None)
+            continue
+        point = geom.representative_point()
+        records.append(({k: v for k, v in row.items() if k != gdf.geometry.name}, (point.x, point.y)))
+    if keep:
+        if len(_RECORDS) > 64:
+            _RECORDS.clear()
+        _RECORDS[id(gdf)] = (gdf, records)
+    return records
 
 
 def variants_tables(model: ViewerModel) -> list[pd.DataFrame]:
@@ -66,10 +95,27 @@ def variants_for(model: ViewerModel, layer_name: str, attrs: dict) -> list[dict]
         source = layer_name
     out = []
     for table in variants_tables(model):
-        rows = table[(table["feature_id"].astype(str) == feature)
-                     & table["layer"].astype(str).isin({source, layer_name})]
-        out += [{k: text(v) for k, v in row.items()} for row in rows.to_dict("records")]
+        by_feature = _variant_index(table)
+        out += [dict(row) for row in by_feature.get(feature, []) if row["layer"] in {source, layer_name}]
     return out
+
+
+_VARIANTS: dict[int, tuple[pd.DataFrame, dict]] = {}  # id(table) -> (table, rows by feature_id)
+
+
+def _variant_index(table: pd.DataFrame) -> dict[str, list[dict]]:
+    """A variants table's rows (values as text) by ``feature_id``, built once per table."""
+    hit = _VARIANTS.get(id(table))
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    index: dict[str, list[dict]] = {}
+    for row in table.to_dict("records"):
+        clean = {k: text(v) for k, v in row.items()}
+        index.setdefault(clean["feature_id"], []).append(clean)
+    if len(_VARIANTS) > 64:
+        _VARIANTS.clear()
+    _VARIANTS[id(table)] = (table, index)
+    return index
 
 
 def sources_differ(model: ViewerModel, layer_name: str, attrs: dict) -> list[str]:
