@@ -26,7 +26,8 @@ from terrain_viewer.core.temporal.timeline import day_number
 REFERENCE = Path(__file__).parent / "fades_reference"  # the cut (no fade); re-rendered when label
 #   texts came to be placed to the whole pixel, measured in their own style, small type raised
 #   to one size per style (29 November); and when label texts came to be drawn from their glyph
-#   bitmaps with a halo grown from them (issue 17, a later stop)
+#   bitmaps with a halo grown from them (issue 17, a later stop); and when a style's least line
+#   became its font's ascender to descender, not an "lp" measured (one unit label a little larger)
 SMALL = (640, 360)
 JULY_11 = day_number(dt.date(1944, 7, 11))
 STARTING = {"120th Regiment at Huxingchao", "Platoon lost at Jiangxi Hall", "Second offensive begins",

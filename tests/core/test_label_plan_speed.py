@@ -24,6 +24,9 @@ class FixedSizes(lab.LabelPlanner):
         size = self._fontsize(props) * ax.figure.dpi / 72.0
         return 0.6 * size * len(text), 1.25 * size
 
+    def _line(self, ax, renderer, props: dict) -> float:
+        return self._size(ax, renderer, "lp", props)[1]
+
 
 def scene(shift: float = 0.0) -> list[lab.LabelSpec]:
     small = {"fontsize": 2, "family": ["DejaVu Sans"]}  # raised to the least text height

@@ -12,7 +12,7 @@ from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.render import annotations as notes
 from terrain_viewer.core.render.items import background_change_days, visible_items
-from terrain_viewer.core.render.labels import PRIORITY, LabelPlanner, LabelSpec
+from terrain_viewer.core.render.labels import PRIORITY, LabelPlanner, LabelSpec, min_text_px
 from terrain_viewer.core.render.legend_cache import LegendCache
 from terrain_viewer.core.render.sprites import new_figure
 from terrain_viewer.core.temporal.timeline import day_number
@@ -140,3 +140,31 @@ def test_the_legend_follows_a_moving_layer_shifted_in_time():
     model.set_time_offset("units", 40)  # the units arrive 40 days later: none on 24 June
     after, direct = both()
     assert after == direct != before
+
+
+class Counting(LabelPlanner):
+    """A planner that counts how often each text is measured."""
+
+    def __init__(self):
+        super().__init__()
+        self.measured: dict[str, int] = {}
+
+    def _size(self, ax, renderer, text, props):
+        self.measured[text] = self.measured.get(text, 0) + 1
+        return super()._size(ax, renderer, text, props)
+
+
+def test_small_type_of_one_style_is_raised_to_one_size_and_each_text_measured_once(axes):
+    """Texts with and without ascenders and descenders, in one small style: one font size for all,
+    none lower than the least height, and each measured once (not once more after a raise)."""
+    ax, renderer = axes
+    style = {"fontsize": 4, "fontweight": "bold", "family": ["DejaVu Sans"]}
+    texts = ["ace", "Hill 227.7", "Lp", "gypsy", "ÉTÉ (1944)", "oo"]
+    planner = Counting()
+    plan = planner.plan(ax, renderer, [LabelSpec(80 + 110 * i, 100 + 50 * (i % 2), text, PRIORITY["place"],
+                                                 dict(style)) for i, text in enumerate(texts)])
+    assert sorted(p.spec.text for p in plan) == sorted(texts)
+    assert len({dict(p.props)["fontsize"] for p in plan}) == 1
+    least = min_text_px(PRIORITY["place"], 450)
+    assert least > 6 and all(p.text_height >= least for p in plan)
+    assert planner.measured == dict.fromkeys(texts, 1)

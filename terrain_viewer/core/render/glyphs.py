@@ -88,6 +88,13 @@ def _line(prop: FontProperties, dpi: float) -> tuple[float, float]:
     return h - d, d
 
 
+def line_height(props: dict, dpi: float) -> float:
+    """The least height (pixels) of one line of text in ``props``: its first font's ascender to
+    descender, which every line of it reaches or exceeds (``text_size``)."""
+    ascent, descent = _line(font_properties(props), float(dpi))
+    return ascent + descent
+
+
 FONT_KEYS = ("family", "fontsize", "fontweight", "fontstyle")
 
 

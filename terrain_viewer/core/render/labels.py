@@ -320,9 +320,9 @@ class LabelPlanner:
             family = props.get("family", [])
             family = [family] if isinstance(family, str) else list(family)
             props["family"] = [self.family, *[f for f in family if f != self.family]]
-        line = self._size(ax, renderer, "lp", props)[1]  # an ordinary line of this style (once a style)
-        if line < least:  # small type raised so that a line of its style is the least height: one
-            #               size for the style, and each new text measured once, at that size
+        line = self._line(ax, renderer, props)  # the least line of this style (once a style)
+        if line < least:  # small type raised so that every line of its style is at least the least
+            #               height: one size for the style, and each new text measured once
             props["fontsize"] = round(self._fontsize(props) * least / line * 1.01, 2)
         w, h = self._size(ax, renderer, spec.text, props)
         for _ in range(3):  # a text lower than its style's line (none in matplotlib's layout): raise it
@@ -350,6 +350,13 @@ class LabelPlanner:
         copy = {k: list(v) if isinstance(v, list) else v for k, v in props.items()}  # lists change in place
         self._props_keys[id(props)] = (props, copy, key)
         return key
+
+    def _line(self, ax, renderer, props: dict) -> float:
+        """The least height of a line in ``props`` (pixels): the font's ascender to descender
+        (no text is lower); for properties only matplotlib's Text knows, an "lp" line measured."""
+        if glyphs.simple("lp", props):
+            return glyphs.line_height(props, ax.figure.dpi)
+        return self._size(ax, renderer, "lp", props)[1]
 
     @staticmethod
     def _fontsize(props: dict) -> float:
