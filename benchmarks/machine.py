@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
+import time
 
 BUSY = 0.5  # a 1-minute load above this × cores before a run: the figures are not to be trusted
 
@@ -34,6 +36,44 @@ def describe() -> dict:
         ram = float("nan")
     return {"cores": os.cpu_count(), "cpu": cpu_model(), "ram_gib": round(ram, 1),
             "os": platform.platform(terse=True), "python": platform.python_version(), "node": platform.node()}
+
+
+def gauge(rounds: int = 7) -> dict[str, float]:
+    """Medians (ms) of three fixed workloads: the interpreter, matplotlib's Agg at 1080p and an
+    8 MB copy. A shared or throttled host can be slower with no load in this machine's average:
+    figures of two runs are comparable when their gauges are (docs/performance.md)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    def python() -> None:
+        boxes = {}
+        for i in range(60_000):
+            boxes.setdefault(i % 97, []).append((i * 0.5, float(i), str(i)))
+
+    rng = np.random.default_rng(0)
+    fig = Figure(figsize=(19.2, 10.8), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    for k in range(20):
+        ax.plot(np.sort(rng.random(40)), rng.random(40), lw=1.5)
+        ax.text(rng.random(), rng.random(), f"Label {k}", fontsize=10)
+    frame = np.zeros((1080, 1920, 4), np.uint8)
+    work = {"python": python, "agg": canvas.draw, "copy": frame.copy}
+    out = {}
+    for name, func in work.items():
+        times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            func()
+            times.append((time.perf_counter() - t0) * 1e3)
+        out[name] = statistics.median(times)
+    return out
+
+
+def gauge_text(g: dict[str, float]) -> str:
+    return (f"speed gauge: Python {g['python']:.1f} ms, Agg 1080p {g['agg']:.1f} ms, "
+            f"8 MB copy {g['copy']:.2f} ms")
 
 
 def too_busy(before: tuple[float, float, float], cores: int | None = None) -> bool:

@@ -333,12 +333,15 @@ def main() -> None:
         print("\n".join(names))
         return None
     info, before = machine.describe(), machine.load()
-    print(f"# {machine.header(info, before)}", flush=True)
+    first = machine.gauge_text(machine.gauge())
+    print(f"# {machine.header(info, before)}; {first}", flush=True)
     rows = run_all(names, args)
     after = machine.load()
-    print(f"# {machine.header(info, before, after)}")
+    last = machine.gauge_text(machine.gauge())
+    print(f"# {machine.header(info, before, after)}; {first} before, {last.split(': ', 1)[1]} after")
     if args.markdown:
-        text = f"Machine: {machine.header(info, before, after)}\n\n{markdown(rows)}\n"
+        text = (f"Machine: {machine.header(info, before, after)}; {first} before, "
+                f"{last.split(': ', 1)[1]} after\n\n{markdown(rows)}\n")
         Path(args.markdown).write_text(text, encoding="utf-8")
     return None
 
