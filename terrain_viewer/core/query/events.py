@@ -6,7 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import shapely
 
 from terrain_viewer.core.data.roles import text
 from terrain_viewer.core.model import ViewerModel
@@ -64,13 +66,14 @@ def _records(gdf, keep: bool = True) -> list[tuple[dict, tuple[float, float]] | 
     hit = _RECORDS.get(id(gdf))
     if hit is not None and hit[0] is gdf:
         return hit[1]
-    records: list = []
-    for (_, row), geom in zip(gdf.iterrows(), gdf.geometry.values, strict=True):
-        if geom is None or geom.is_empty:
-            records.append(None)
-            continue
-        point = geom.representative_point()
-        records.append(({k: v for k, v in row.items() if k != gdf.geometry.name}, (point.x, point.y)))
+    geoms = np.asarray(gdf.geometry.values)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    points = np.full((len(geoms), 2), np.nan)
+    if drawn.any():
+        points[drawn] = shapely.get_coordinates(shapely.point_on_surface(geoms[drawn]))[:, :2]
+    rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    records: list = [(row, (float(x), float(y))) if ok else None
+                     for row, (x, y), ok in zip(rows, points, drawn, strict=True)]
     if keep:
         if len(_RECORDS) > 64:
             _RECORDS.clear()
