@@ -3,7 +3,9 @@ tables read once, they follow the layer's time offset and hand out attributes th
 
 from __future__ import annotations
 
+import gc
 import sqlite3
+import weakref
 from pathlib import Path
 
 import geopandas as gpd
@@ -76,3 +78,15 @@ def test_sources_differ_lists_every_reading_with_its_source(model):
     assert sources_differ(model, "events", truce.attrs) == ["start_date: 1870-09-06 (Letter)"]
     bridge = events_on(model, to_t("1870-09-02"))[0]
     assert sources_differ(model, "events", bridge.attrs) == []
+
+
+def test_a_closed_sessions_tables_are_not_kept_alive_by_the_listing(model):
+    other = ViewerModel.open(model.paths)
+    gate = events_on(other, to_t("1870-09-03"))[0]
+    assert sources_differ(other, "events", gate.attrs)
+    table = weakref.ref(other.dataset.layer("events").gdf)
+    variants = weakref.ref(other.dataset.tables["variants"])
+    del other, gate
+    gc.collect()
+    assert table() is None and variants() is None
+    assert titles(model, "1870-09-03") == ["Gate stormed"]  # the session still open still lists

@@ -4,6 +4,7 @@ say where sources differ about a feature (a GeoPackage's ``variants`` attribute 
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,7 +57,9 @@ def events_on(model: ViewerModel, t: float) -> list[Event]:
     return [event for _, event in sorted(found, key=lambda pair: pair[0])]
 
 
-_RECORDS: dict[int, tuple[pd.DataFrame, list]] = {}  # id(gdf) -> (gdf, its records)
+# id(table) -> (a weak reference to it, what was read from it): a closed session's tables are not
+# kept alive, and an id reused by another table does not match its weak reference
+_RECORDS: dict[int, tuple[weakref.ref, list]] = {}
 
 
 def _records(gdf, keep: bool = True) -> list[tuple[dict, tuple[float, float]] | None]:
@@ -64,7 +67,7 @@ def _records(gdf, keep: bool = True) -> list[tuple[dict, tuple[float, float]] | 
     once per layer table (``keep``): a day's listing then only picks rows, with no pandas while
     the date steps (on the GUI thread, beside the map's render thread)."""
     hit = _RECORDS.get(id(gdf))
-    if hit is not None and hit[0] is gdf:
+    if hit is not None and hit[0]() is gdf:
         return hit[1]
     geoms = np.asarray(gdf.geometry.values)
     drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -77,7 +80,7 @@ def _records(gdf, keep: bool = True) -> list[tuple[dict, tuple[float, float]] | 
     if keep:
         if len(_RECORDS) > 64:
             _RECORDS.clear()
-        _RECORDS[id(gdf)] = (gdf, records)
+        _RECORDS[id(gdf)] = (weakref.ref(gdf), records)
     return records
 
 
@@ -103,13 +106,13 @@ def variants_for(model: ViewerModel, layer_name: str, attrs: dict) -> list[dict]
     return out
 
 
-_VARIANTS: dict[int, tuple[pd.DataFrame, dict]] = {}  # id(table) -> (table, rows by feature_id)
+_VARIANTS: dict[int, tuple[weakref.ref, dict]] = {}  # as _RECORDS: rows by feature_id
 
 
 def _variant_index(table: pd.DataFrame) -> dict[str, list[dict]]:
     """A variants table's rows (values as text) by ``feature_id``, built once per table."""
     hit = _VARIANTS.get(id(table))
-    if hit is not None and hit[0] is table:
+    if hit is not None and hit[0]() is table:
         return hit[1]
     index: dict[str, list[dict]] = {}
     for row in table.to_dict("records"):
@@ -117,7 +120,7 @@ def _variant_index(table: pd.DataFrame) -> dict[str, list[dict]]:
         index.setdefault(clean["feature_id"], []).append(clean)
     if len(_VARIANTS) > 64:
         _VARIANTS.clear()
-    _VARIANTS[id(table)] = (table, index)
+    _VARIANTS[id(table)] = (weakref.ref(table), index)
     return index
 
 
