@@ -46,11 +46,6 @@ def gauge(rounds: int = 7) -> dict[str, float]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    def python() -> None:
-        boxes = {}
-        for i in range(60_000):
-            boxes.setdefault(i % 97, []).append((i * 0.5, float(i), str(i)))
-
     rng = np.random.default_rng(0)
     fig = Figure(figsize=(19.2, 10.8), dpi=100)
     canvas = FigureCanvasAgg(fig)
@@ -59,16 +54,29 @@ def gauge(rounds: int = 7) -> dict[str, float]:
         ax.plot(np.sort(rng.random(40)), rng.random(40), lw=1.5)
         ax.text(rng.random(), rng.random(), f"Label {k}", fontsize=10)
     frame = np.zeros((1080, 1920, 4), np.uint8)
-    work = {"python": python, "agg": canvas.draw, "copy": frame.copy}
-    out = {}
-    for name, func in work.items():
-        times = []
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            func()
-            times.append((time.perf_counter() - t0) * 1e3)
-        out[name] = statistics.median(times)
-    return out
+    work = {"python": _python_work, "agg": canvas.draw, "copy": frame.copy}
+    return {name: _median_ms(func, rounds) for name, func in work.items()}
+
+
+def python_gauge(rounds: int = 5) -> float:
+    """The gauge's Python workload alone (ms, ~0.1 s in all): taken before every case of a run,
+    so that each row says how fast the machine was just then."""
+    return _median_ms(_python_work, rounds)
+
+
+def _python_work() -> None:
+    boxes = {}
+    for i in range(60_000):
+        boxes.setdefault(i % 97, []).append((i * 0.5, float(i), str(i)))
+
+
+def _median_ms(func, rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
 
 
 def gauge_text(g: dict[str, float]) -> str:

@@ -1,9 +1,11 @@
 """Benchmarks: ``python benchmarks/run.py [--only NAME ...] [--markdown FILE]`` prints a table of medians.
 
 Each case runs in its own Python process, so its peak memory (RSS) is its own and start-up
-costs are real. The table starts with the machine (cores, CPU, RAM) and the load average before
-and after the run, each row with the 1-minute load before and after it; a row run on a busy
-machine (1-minute load above half the cores) is marked *busy*. Nothing here asserts a time: the
+costs are real. The table starts with the machine (cores, CPU, RAM), the load average and the
+speed gauge (``machine.gauge``) before and after the run; each row gives the 1-minute load before
+and after it and the gauge's Python workload just before it (a slow spell of a shared host shows
+there, not in the load); a row run on a busy machine (1-minute load above half the cores) is
+marked *busy*. Nothing here asserts a time: the
 figures go into docs/performance.md. What a person sees (window steps, launch through the real
 entry point, the CLI export, QGIS as a peer) is in ``seen.py``.
 """
@@ -246,7 +248,7 @@ for _fmt in ("png", "mp4"):
 CASES.update(seen.CASES)
 CASES.update(peers.CASES)
 NOTES = {"median_ms", "p95_ms", "median_fps", "n", "peak_rss_mb", "child_peak_rss_mb", "load_before",
-         "load_after"}
+         "load_after", "gauge_python_ms"}
 
 
 # --- driver ------------------------------------------------------------------------------
@@ -260,6 +262,7 @@ def run_all(names: list[str], args) -> list[tuple[str, dict]]:
     rows = []
     for name in names:
         cmd = [sys.executable, __file__, "--one", name, "--repeat", str(args.repeat)]
+        speed = machine.python_gauge()
         before = machine.load()[0]
         result = subprocess.run(cmd, capture_output=True, text=True)
         after = machine.load()[0]
@@ -270,7 +273,7 @@ def run_all(names: list[str], args) -> list[tuple[str, dict]]:
             for line in result.stderr.splitlines():
                 if line.startswith(("QGIS ", "qgis_peer")):
                     print(line, flush=True)
-        row.update(load_before=before, load_after=after)
+        row.update(load_before=before, load_after=after, gauge_python_ms=speed)
         rows.append((name, row))
         print(format_row(name, row), flush=True)
     return rows
@@ -280,7 +283,8 @@ def _load_note(r: dict) -> str:
     """The 1-minute load before → after a row; *busy* when others were using the CPU (the previous
     case of this run alone leaves up to ≈1.0 in the 1-minute average, so a row allows that much)."""
     busy = " busy" if r["load_before"] > machine.BUSY * (os.cpu_count() or 1) + 1.0 else ""
-    return f"load {r['load_before']:.2f}→{r['load_after']:.2f}{busy}"
+    speed = f", gauge {r['gauge_python_ms']:.1f} ms" if "gauge_python_ms" in r else ""
+    return f"load {r['load_before']:.2f}→{r['load_after']:.2f}{busy}{speed}"
 
 
 def format_row(name: str, r: dict) -> str:
