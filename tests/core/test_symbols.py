@@ -73,3 +73,18 @@ def test_spread_separates_overlapping_symbols_and_leaves_lone_ones():
     assert np.array_equal(out, spread(points, half))  # deterministic
     nudged = spread(points + [[0.5, 0.0], [0, 0], [0, 0], [0, 0]], half)
     assert np.abs(nudged - out).max() < 10  # a small move gives a small change: no jumps
+
+
+def test_a_layout_kept_by_its_inputs_is_the_layout_and_the_callers_own():
+    from terrain_viewer.core.render.symbols import spread
+    from terrain_viewer.core.render.units import spread_once
+
+    points = np.array([[200.0, 100.0], [203.0, 101.0], [206.0, 99.0]])
+    half = np.full((3, 2), [15.0, 10.0])
+    first = spread_once(points, half)
+    assert np.array_equal(first, spread(points, half))
+    first[:] = 0.0  # the caller changes its copy
+    assert np.array_equal(spread_once(points, half), spread(points, half))
+    other = spread_once(points + [[1.0, 0.0], [0, 0], [0, 0]], half)  # other inputs, another layout
+    assert np.array_equal(other, spread(points + [[1.0, 0.0], [0, 0], [0, 0]], half))
+    assert not np.array_equal(other, spread(points, half))

@@ -3,6 +3,9 @@ leader line back to the true position, composited into the frame in pixel space.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
@@ -50,7 +53,7 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes:
     sizes = [max(int(round(base * ECHELON_SCALE.get(e, 0.8))), 8) for e in echelon]
     symbols = [cached_symbol(*args) for args in zip(sidc, designation, higher, sizes, side, strict=True)]
     half = np.array([(0.8 * size, 0.62 * size) for size in sizes])
-    placed = spread(true_xy, half) if style.get("declutter", True) and not crowded else true_xy
+    placed = spread_once(true_xy, half) if style.get("declutter", True) and not crowded else true_xy
     _draw_leaders(fig, canvas, true_xy, placed, opacity)
     gc = renderer.new_gc()
     for i in sorted(range(len(symbols)), key=lambda i: (-sizes[i], i)):
@@ -65,6 +68,29 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes:
             h, w = sym.rgba.shape[:2]
             boxes.append((left, height - top - h, left + w, height - top, named[i], px, py))
     gc.restore()
+
+
+SPREADS = 256  # the last symbol layouts kept (a day drawn again places its units at once)
+_spreads: OrderedDict[bytes, np.ndarray] = OrderedDict()
+_spreads_lock = threading.Lock()  # the window's render thread and an export in the GUI's process
+
+
+def spread_once(points: np.ndarray, half_sizes: np.ndarray) -> np.ndarray:
+    """``spread(points, half_sizes)``, kept by its exact inputs: the same positions and sizes give
+    the same layout (it is deterministic), worked out once (≈ 1 ms for the shipped units)."""
+    key = np.ascontiguousarray(points, dtype=float).tobytes() + b"|" + \
+        np.ascontiguousarray(half_sizes, dtype=float).tobytes()
+    with _spreads_lock:
+        hit = _spreads.get(key)
+        if hit is not None:
+            _spreads.move_to_end(key)
+            return hit.copy()
+    placed = spread(points, half_sizes)
+    with _spreads_lock:
+        _spreads[key] = placed.copy()
+        while len(_spreads) > SPREADS:
+            _spreads.popitem(last=False)
+    return placed
 
 
 def _draw_leaders(fig, canvas, true_xy: np.ndarray, placed: np.ndarray, opacity: float) -> None:
