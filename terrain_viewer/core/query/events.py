@@ -44,10 +44,10 @@ def events_on(model: ViewerModel, t: float) -> list[Event]:
     day = math.floor(t) + 0.5
     for layer in event_layers(model):
         if layer.role == "keyframes":  # moving events: where they are today
-            records = _records(layer.features_at(day), keep=False)
+            records = _records(layer.features_at(day))
             rows = range(len(records))
         else:
-            records = _records(layer.gdf)
+            records = _read_once(_RECORDS, layer.gdf, _records)
             rows = layer.active_rows(day)
             rows = range(len(records)) if rows is None else rows
         for i in rows:
@@ -60,28 +60,33 @@ def events_on(model: ViewerModel, t: float) -> list[Event]:
 # id(table) -> (a weak reference to it, what was read from it): a closed session's tables are not
 # kept alive, and an id reused by another table does not match its weak reference
 _RECORDS: dict[int, tuple[weakref.ref, list]] = {}
+_VARIANTS: dict[int, tuple[weakref.ref, dict]] = {}
+KEPT_TABLES = 64  # kept tables, per kind, beyond which the kept readings are dropped
 
 
-def _records(gdf, keep: bool = True) -> list[tuple[dict, tuple[float, float]] | None]:
-    """Each feature's attributes and the point that stands for it (None: no geometry), worked out
-    once per layer table (``keep``): a day's listing then only picks rows, with no pandas while
-    the date steps (on the GUI thread, beside the map's render thread)."""
-    hit = _RECORDS.get(id(gdf))
-    if hit is not None and hit[0]() is gdf:
+def _read_once(cache: dict, table: pd.DataFrame, read):
+    """``read(table)``, worked out once per table while it lives: a day's listing then only picks
+    rows, with no pandas while the date steps (on the GUI thread, beside the map's render thread)."""
+    hit = cache.get(id(table))
+    if hit is not None and hit[0]() is table:
         return hit[1]
+    value = read(table)
+    if len(cache) > KEPT_TABLES:
+        cache.clear()
+    cache[id(table)] = (weakref.ref(table), value)
+    return value
+
+
+def _records(gdf) -> list[tuple[dict, tuple[float, float]] | None]:
+    """Each feature's attributes and the point that stands for it (None: no geometry)."""
     geoms = np.asarray(gdf.geometry.values)
     drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     points = np.full((len(geoms), 2), np.nan)
     if drawn.any():
         points[drawn] = shapely.get_coordinates(shapely.point_on_surface(geoms[drawn]))[:, :2]
     rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    records: list = [(row, (float(x), float(y))) if ok else None
-                     for row, (x, y), ok in zip(rows, points, drawn, strict=True)]
-    if keep:
-        if len(_RECORDS) > 64:
-            _RECORDS.clear()
-        _RECORDS[id(gdf)] = (weakref.ref(gdf), records)
-    return records
+    return [(row, (float(x), float(y))) if ok else None
+            for row, (x, y), ok in zip(rows, points, drawn, strict=True)]
 
 
 def variants_tables(model: ViewerModel) -> list[pd.DataFrame]:
@@ -101,26 +106,17 @@ def variants_for(model: ViewerModel, layer_name: str, attrs: dict) -> list[dict]
         source = layer_name
     out = []
     for table in variants_tables(model):
-        by_feature = _variant_index(table)
+        by_feature = _read_once(_VARIANTS, table, _variant_index)
         out += [dict(row) for row in by_feature.get(feature, []) if row["layer"] in {source, layer_name}]
     return out
 
 
-_VARIANTS: dict[int, tuple[weakref.ref, dict]] = {}  # as _RECORDS: rows by feature_id
-
-
 def _variant_index(table: pd.DataFrame) -> dict[str, list[dict]]:
-    """A variants table's rows (values as text) by ``feature_id``, built once per table."""
-    hit = _VARIANTS.get(id(table))
-    if hit is not None and hit[0]() is table:
-        return hit[1]
+    """A variants table's rows (values as text) by ``feature_id``."""
     index: dict[str, list[dict]] = {}
     for row in table.to_dict("records"):
         clean = {k: text(v) for k, v in row.items()}
         index.setdefault(clean["feature_id"], []).append(clean)
-    if len(_VARIANTS) > 64:
-        _VARIANTS.clear()
-    _VARIANTS[id(table)] = (weakref.ref(table), index)
     return index
 
 
