@@ -47,14 +47,19 @@ def open_files(window, paths: Sequence[str | Path]) -> list[str]:
         problems = [exc.message]
     except Exception as exc:  # any reader failure: one line, logged with traceback
         log.exception("opening %s failed", paths)
-        problems = [f"{', '.join(Path(p).name for p in paths)}: {exc}"]
+        problems = [f"{names(paths)}: {exc}"]
     window.show_problems(model.dataset.problems + [p for p in problems if p not in model.dataset.problems])
     if problems:
         QMessageBox.warning(window, "Problems opening files", "\n".join(problems[:12]))
     else:
-        window.statusBar().showMessage(f"Opened {', '.join(Path(p).name for p in paths)}", 8000)
+        window.statusBar().showMessage(f"Opened {names(paths)}", 8000)
     qt_map_crs.check_added(window, [n.name for n in model.dataset.layers if n.name not in before])
     return problems
+
+
+def names(paths: Sequence[str | Path]) -> str:
+    """The files' names, for a message."""
+    return ", ".join(Path(p).name for p in paths)
 
 
 def read_files(parent, paths: Sequence[str | Path], map_crs) -> Dataset | None:
@@ -72,8 +77,7 @@ def read_files(parent, paths: Sequence[str | Path], map_crs) -> Dataset | None:
             outcome["error"] = exc
         done.finished.emit()
 
-    names = ", ".join(Path(p).name for p in paths)
-    dialog = QProgressDialog(f"Opening {names}…", "Cancel", 0, 0, parent, objectName="openProgress")
+    dialog = QProgressDialog(f"Opening {names(paths)}…", "Cancel", 0, 0, parent, objectName="openProgress")
     dialog.setWindowTitle("Opening files")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setAutoClose(False)
