@@ -119,12 +119,17 @@ def _rendered(text: str, font_key: tuple, dpi: float) -> tuple:
     d = font.get_descent() / 64
     image = None
     if (w + 2) * (h + 2) <= KEPT_PIXELS:
-        font.draw_glyphs_to_bitmap(antialiased=rcParams["text.antialiased"])
-        image = np.array(font.get_image())  # a copy: the font is shared
+        image = _coverage(font)
         image.flags.writeable = False
     least_ascent, least_descent = _line(prop, dpi)
     descent = max(d, least_descent)
     return image, font.get_bitmap_offset()[0] / 64, w, (h, max(h - d, least_ascent) + descent), (d, descent)
+
+
+def _coverage(font) -> np.ndarray:
+    """The laid-out text of ``font`` as Agg renders it: its coverage, a copy (the font is shared)."""
+    font.draw_glyphs_to_bitmap(antialiased=rcParams["text.antialiased"])
+    return np.array(font.get_image())
 
 
 def text_size(text: str, props: dict, dpi: float) -> tuple[float, float]:
@@ -142,8 +147,7 @@ def text_image(text: str, props: dict, dpi: float) -> tuple[np.ndarray, float, f
     if image is None:  # too big to have been kept: drawn now, not kept
         font = _font(font_properties(props), float(dpi))
         font.set_text(text, 0.0, flags=get_hinting_flag())
-        font.draw_glyphs_to_bitmap(antialiased=rcParams["text.antialiased"])
-        image = np.array(font.get_image())
+        image = _coverage(font)
     bottom = -height / 2 + descent - d  # the text's lowest ink, from the box's centre
     return image, -w / 2 + xo, bottom + h + 1, w, height  # the image has a blank row above and below
 
