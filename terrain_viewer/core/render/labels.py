@@ -409,20 +409,6 @@ def _keys(specs: list[LabelSpec]) -> list[tuple]:
     return keys
 
 
-def draw_plan(ax, placed: list[Placed], zorder: float = 1000.0) -> list:
-    """The text artists of a plan (with their halo) on ``ax``."""
-    artists = []
-    for label in placed:
-        s = label.spec
-        text = ax.annotate(s.text, (s.x, s.y), xytext=(label.dx, label.dy), textcoords="offset points",
-                           ha=label.ha, va=label.va, rotation=label.rotation, rotation_mode="anchor",
-                           zorder=zorder, annotation_clip=False,
-                           **{k: list(v) if isinstance(v, tuple) else v for k, v in label.props})
-        text.set_path_effects(halo(2.4))
-        artists.append(text)
-    return artists
-
-
 def centred_text(ax, label: Placed, zorder: float = 1000.0):
     """A plan's label centred on its anchor, as a plain Text without a halo: what the text sprites
     draw for text FreeType cannot lay out alone (several lines, math, shaped scripts), setting it
@@ -431,13 +417,4 @@ def centred_text(ax, label: Placed, zorder: float = 1000.0):
     return ax.text(s.x, s.y, s.text, ha="center", va="center", rotation=label.rotation,
                    rotation_mode="anchor", zorder=zorder,
                    **{k: list(v) if isinstance(v, tuple) else v for k, v in label.props})
-
-
-def place_labels(ax, renderer, specs: list[LabelSpec], zorder: float = 1000.0,
-                 taken: list | None = None) -> list:
-    """Place and draw labels clear of ``taken`` (display Bboxes, extended with the boxes used)."""
-    taken = [] if taken is None else taken
-    placed = LabelPlanner().plan(ax, renderer, specs, furniture=[tuple(b.extents) for b in taken])
-    taken += [p.bbox for p in placed]
-    return draw_plan(ax, placed, zorder)
 
