@@ -109,3 +109,20 @@ def test_the_cached_legend_names_what_the_frame_draws(model):
         cached = legends.entries(items, t, model.view, lambda item, when: item.obj.features_at(when))
         direct = notes.legend(items, t, model.view)
         assert [label for _, label in cached] == [label for _, label in direct]
+
+
+@pytest.mark.parametrize("where", [(0.5, 0.5, 1.0), (0.4, 0.4, 0.1), (0.6, 0.6, 0.2)])
+def test_the_legend_of_moving_layers_between_days_is_the_legend_made_afresh(model, where):
+    """Tween frames: over the whole battlefield the units' rows decide the legend; zoomed in on the
+    town, what is in view (the Japanese front and the units come and go from one view to another)."""
+    fx, fy, zoom = where
+    x0, y0, x1, y1 = model.view
+    cx, cy = x0 + (x1 - x0) * fx, y0 + (y1 - y0) * fy
+    half_w, half_h = (x1 - x0) * zoom / 2, (y1 - y0) * zoom / 2
+    view = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+    legends, items = LegendCache(), visible_items(model)
+    days = [day(iso, 0) for iso in ("1944-06-25", "1944-07-05", "1944-07-20", "1944-08-03")]
+    for t in [d + k / 12 for d in days for k in (0, 4, 8)] * 2:
+        cached = legends.entries(items, t, view, lambda item, when: item.obj.features_at(when))
+        direct = notes.legend(items, t, view)
+        assert [label for _, label in cached] == [label for _, label in direct]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import shapely
@@ -35,6 +36,15 @@ def drawn_signature(gdf, view: Extent) -> tuple:
     columns = [gdf[c].to_numpy()[inside].astype(str) for c in ("kind", "side") if c in gdf.columns]
     pairs = set(zip(*columns, strict=True)) if columns else set()
     return (bool(inside.any()), tuple(sorted(pairs)))
+
+
+def rows_signature(gdf, rows: np.ndarray) -> tuple:
+    """``drawn_signature`` of ``gdf``'s ``rows`` when all of them are in view: no geometry read."""
+    if not len(rows):
+        return (False, ())
+    columns = [gdf[c].iloc[rows].to_numpy().astype(str) for c in ("kind", "side") if c in gdf.columns]
+    pairs = set(zip(*columns, strict=True)) if columns else set()
+    return (True, tuple(sorted(pairs)))
 
 
 class LegendCache:
@@ -83,18 +93,30 @@ class LegendCache:
                 getattr(obj, "data_role", None), repr(getattr(obj, "tags", None)))
         if not isinstance(obj, Layer):
             return part  # a raster: its entry depends on the view only (in the key already)
-        if obj.role == "keyframes":  # moving features: what is in view depends on the time
+        rows, sign = obj.active_rows(t), None
+        if obj.role == "keyframes" and self._inside(obj, view):  # in view wherever they move: the
+            sign = partial(rows_signature, obj.gdf, rows)  # rows alone decide what is drawn
+        if obj.role == "keyframes" and sign is None:  # what is in view depends on the time
             key = (id(obj), "at", id(obj.tracks), obj.time_offset, t, where)
         else:
-            rows = obj.active_rows(t)
             key = (id(obj), b"all" if rows is None else rows.tobytes(), where)
         signature = self._signatures.get(key)
         if signature is None or signature[0] is not obj:
-            signature = self._signatures[key] = (obj, drawn_signature(features(item, t), view))
+            made = sign() if sign else drawn_signature(features(item, t), view)
+            signature = self._signatures[key] = (obj, made)
             _trim(self._signatures, SIGNATURES)
         else:
             self._signatures.move_to_end(key)
         return (*part, signature[1])
+
+    def _inside(self, obj: Layer, view: Extent) -> bool:
+        """Whether every feature of ``obj`` lies inside ``view`` (kept per layer): a moving one's
+        features then stay inside at every time (they move between its keyframes' positions)."""
+        hit = self._signatures.get((id(obj), "bounds"))
+        if hit is None or hit[0] is not obj:
+            hit = self._signatures[(id(obj), "bounds")] = (obj, tuple(obj.gdf.total_bounds))
+        x0, y0, x1, y1 = hit[1]
+        return bool(len(obj.gdf)) and view[0] <= x0 and x1 <= view[2] and view[1] <= y0 and y1 <= view[3]
 
 
 def _trim(cache: OrderedDict, size: int) -> None:
