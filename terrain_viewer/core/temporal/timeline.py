@@ -78,12 +78,20 @@ def parse_iso(value: object) -> tuple[float, bool] | None:
 
 @dataclass
 class ParsedTimes:
-    """Start and exclusive end per feature, and the rows whose text did not parse."""
+    """Start and exclusive end per feature, and the rows whose text did not parse (read-only once
+    made: their extents are kept)."""
 
     start: np.ndarray
     end: np.ndarray
     end_inclusive: np.ndarray
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    _extents: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def extent(self, open_ends: bool = True) -> tuple[float, float] | None:
+        """``extent_of`` these times, worked out once (the window asks several times a step)."""
+        if open_ends not in self._extents:
+            self._extents[open_ends] = _extent(self, open_ends)
+        return self._extents[open_ends]
 
 
 def _parse_column(values: Iterable[object], column: str, bad: list) -> tuple[np.ndarray, np.ndarray]:
@@ -225,6 +233,10 @@ def extent_of(parsed: ParsedTimes, open_ends: bool = True) -> tuple[float, float
     """First start and last inclusive end in days; with ``open_ends``, +inf when a dated
     feature never ends. None when no row has a date at all.
     """
+    return parsed.extent(open_ends)
+
+
+def _extent(parsed: ParsedTimes, open_ends: bool) -> tuple[float, float] | None:
     starts = parsed.start[np.isfinite(parsed.start)]
     ends = parsed.end_inclusive[np.isfinite(parsed.end_inclusive)]
     values = np.concatenate([starts, ends])
