@@ -29,7 +29,7 @@ from terrain_viewer.core.data.geomcheck import (
     drop_nonfinite,
     points_to_crs,
 )
-from terrain_viewer.core.data.keyframes import KeyframeFrames
+from terrain_viewer.core.data.keyframes import PLAIN_ROWS, KeyframeFrames, plain_text
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
 from terrain_viewer.core.data.roles import detect_role, layer_metadata, lonlat_bounds, side_names
 from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
@@ -72,6 +72,7 @@ class Layer:
     time_offset: float = 0.0
     lonlat_bounds: tuple[float, float, float, float] | None = None
     _frames: KeyframeFrames | None = field(default=None, repr=False, compare=False)
+    _plain: tuple | None = field(default=None, repr=False, compare=False)
 
     def _shifted(self, extent: tuple[float, float] | None) -> tuple[float, float] | None:
         return None if extent is None else (extent[0] + self.time_offset, extent[1] + self.time_offset)
@@ -95,8 +96,19 @@ class Layer:
             return self.gdf
         t -= self.time_offset
         if self.role == "temporal":
-            return self.gdf.iloc[self._active(t)]
+            return self._rows_source().iloc[self._active(t)]
         return self._keyframes_at(t)
+
+    def _rows_source(self) -> gpd.GeoDataFrame:
+        """What a dated layer's features at a time are taken from: a small layer's ``gdf`` with its
+        text as numpy objects, made once (as a keyframed layer's: a take of Arrow-backed text calls
+        into pyarrow once per column, which lets go of the interpreter lock, and in the window the
+        render thread then waits for the GUI thread to give it back)."""
+        plain = self._plain
+        if plain is None or plain[0] is not self.gdf:
+            source = plain_text(self.gdf) if len(self.gdf) <= PLAIN_ROWS else self.gdf
+            plain = self._plain = (self.gdf, source)
+        return plain[1]
 
     def active_rows(self, t: float) -> np.ndarray | None:
         """Row numbers (in ``gdf``) of the features on the map at ``t``; None for all (static)."""
