@@ -22,12 +22,14 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import matplotlib.patheffects as pe
+import numpy as np
 from matplotlib.colors import to_rgba
-from matplotlib.transforms import Bbox
+from matplotlib.path import Path
+from matplotlib.transforms import Bbox, IdentityTransform
 
 from terrain_viewer.core.render import glyphs
 from terrain_viewer.core.render.box_index import CELL, BoxIndex, owned
-from terrain_viewer.core.render.symbology import PAPER
+from terrain_viewer.core.render.symbology import INK, PAPER
 
 # who wins a crowded spot: higher first
 PRIORITY = {"city": 10, "river": 9, "event": 8.5, "unit": 8, "airfield": 7, "station": 7, "gate": 6,
@@ -37,6 +39,7 @@ PAD = (1.06, 1.15)  # a placed box keeps this much clear around its text (width,
 MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map label at 1080 lines
 MIN_UNIT_PX = 14.0  # … of a unit designation
 FAR_RINGS, FAR_STEP = 7, 12.0  # rings of candidates (points apart) for the most important labels
+LEADER_MIN_PT = 4.0  # a leader to a far label is drawn when at least this long (points)
 REFERENCE_HEIGHT = 1080
 PLANS = 256  # plans kept by their inputs (a day drawn ahead, then shown, is planned once)
 Extents = tuple[float, float, float, float]
@@ -71,6 +74,7 @@ class Placed:
     props: tuple
     box: Extents
     text_height: float  # pixels, ascender to descender
+    ring: int = 0  # the ring of positions it took: 0 next to its anchor, further out with a leader
 
     @property
     def bbox(self) -> Bbox:
@@ -235,7 +239,8 @@ class LabelPlanner:
         """Place ``specs`` (see ``plan``), first trying the ``remembered`` positions."""
         dpi = ax.figure.dpi
         symbols = BoxIndex(symbols, CELL * dpi / 100.0)
-        index = symbols.copy()  # the symbols and the furniture, then the labels placed
+        index = symbols.copy()  # the symbols and the furniture, then the labels placed (and leaders)
+        texts = BoxIndex((), index.cell)  # the labels placed: no leader crosses them
         for box in furniture:
             index.add(box)
         frame, height = tuple(ax.bbox.extents.tolist()), ax.figure.bbox.height
@@ -253,7 +258,7 @@ class LabelPlanner:
                 if not (frame[0] <= px <= frame[2] and frame[1] <= py <= frame[3]) \
                         or failures[cell] >= CELL_FAILURES:
                     continue
-                got = self._place(ax, renderer, spec, (px, py), index, symbols, frame, scale, height,
+                got = self._place(ax, renderer, spec, (px, py), (index, symbols, texts), frame, scale, height,
                                   remembered.get(keys[i]), rotations[i])
                 if got is None:
                     failures[cell] += 1
@@ -261,6 +266,9 @@ class LabelPlanner:
                 label, choice = got
                 memory[keys[i]] = choice
                 index.add(label.box)
+                texts.add(label.box)
+                for point in _along(leader(label, px, py, dpi)):  # later labels keep off its leader
+                    index.add((point[0] - 2, point[1] - 2, point[0] + 2, point[1] + 2))
                 placed.append(label)
         finally:
             self._close()
@@ -271,9 +279,12 @@ class LabelPlanner:
         """Say that the next frame comes right after the frame at ``t_prev`` (an export, playback)."""
         self._after = float(t_prev)
 
-    def _place(self, ax, renderer, spec: LabelSpec, anchor, index: BoxIndex, symbols: BoxIndex,
+    def _place(self, ax, renderer, spec: LabelSpec, anchor, indexes: tuple[BoxIndex, BoxIndex, BoxIndex],
                frame, scale: float, height: float, remembered: int | None,
                rotation: float) -> tuple[Placed, int] | None:
+        """The first free position of ``spec`` (``indexes``: everything placed, the symbols, the
+        labels placed; a far position's leader may not cross a label)."""
+        index, symbols, texts = indexes
         w, h, props, frozen = self._prepared(ax, renderer, spec, height)
         d = spec.offset * scale
         # the anchor's own symbol (not an outline of the label's own layer): start just outside it
@@ -302,7 +313,11 @@ class LabelPlanner:
                 if blocker is None:
                     if spec.alpha < 1.0:  # fades with its feature (a text sprite per fade step)
                         frozen = _frozen({**props, "alpha": spec.alpha})
-                    return Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h), k
+                    ring = max(k - int(spec.centred), 0) // 8  # 8 positions a ring (``candidates``)
+                    label = Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h, ring)
+                    if _crossed(texts, leader(label, px, py, 72 * scale), px, py):
+                        continue
+                    return label, k
                 blockers.append(blocker)
         return None
 
@@ -407,6 +422,58 @@ def _keys(specs: list[LabelSpec]) -> list[tuple]:
         keys.append((*base, seen[base]))
         seen[base] += 1
     return keys
+
+
+def leader(label: Placed, px: float, py: float, dpi: float) -> tuple[tuple[float, float], ...] | None:
+    """A line from near the anchor (px, py) of a label placed on a far ring to its box (display
+    pixels, y up), so that the text is seen to name that marker; None for a label next to its anchor
+    or on an area or line (those are centred on what they name)."""
+    if label.ring < 1 or label.spec.centred:
+        return None
+    x0, y0, x1, y1 = label.box
+    ex, ey = min(max(px, x0), x1), min(max(py, y0), y1)  # the box's point nearest the anchor
+    length = math.hypot(ex - px, ey - py)
+    scale = dpi / 72.0
+    gap = (max(abs(label.dx), abs(label.dy)) - label.ring * FAR_STEP) * scale  # the first ring: clear
+    #                                                                           of the marker
+    if length - gap < LEADER_MIN_PT * scale:
+        return None
+    ux, uy = (ex - px) / length, (ey - py) / length
+    return ((px + ux * gap, py + uy * gap), (ex, ey))
+
+
+def _along(line, step: float = 3.0) -> list[tuple[float, float]]:
+    """Points every ``step`` pixels along a leader (none for None)."""
+    if line is None:
+        return []
+    (x0, y0), (x1, y1) = line
+    n = max(int(math.hypot(x1 - x0, y1 - y0) / step), 1)
+    return [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n + 1)]
+
+
+def _crossed(texts: BoxIndex, line, px: float, py: float) -> bool:
+    """Whether a leader crosses a label placed (not one over its anchor: it comes out from under that)."""
+    return any(not (b[0] <= px <= b[2] and b[1] <= py <= b[3])
+               for point in _along(line) for b in texts.containing(*point))
+
+
+def draw_leaders(renderer, plan: list[Placed], anchors, dpi: float) -> None:
+    """The ``leader`` of each far label of ``plan`` (anchors in display pixels), drawn before the
+    texts: a thin line in the label's colour over a paper-coloured edge, as its text is set."""
+    lines = [(line, label) for label, (px, py) in zip(plan, anchors, strict=True)
+             if np.isfinite(px) and np.isfinite(py) and (line := leader(label, px, py, dpi)) is not None]
+    if not lines:
+        return
+    gc = renderer.new_gc()
+    gc.set_capstyle("round")
+    for width, paper in ((2.2, True), (0.8, False)):
+        gc.set_linewidth(width)
+        for line, label in lines:
+            props = dict(label.props)
+            colour = PAPER if paper else props.get("color", INK)
+            gc.set_foreground(to_rgba(colour, (0.85 if paper else 0.9) * label.spec.alpha), isRGBA=True)
+            renderer.draw_path(gc, Path(line), IdentityTransform())
+    gc.restore()
 
 
 def centred_text(ax, label: Placed, zorder: float = 1000.0):

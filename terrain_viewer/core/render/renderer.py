@@ -27,7 +27,7 @@ from terrain_viewer.core.render import annotations as notes
 from terrain_viewer.core.render import furniture as fu
 from terrain_viewer.core.render.background import BackgroundMixin
 from terrain_viewer.core.render.items import BASEMAP, Item, basemap_spec, first_moving, visible_items
-from terrain_viewer.core.render.labels import LabelPlanner, Placed, centred_text
+from terrain_viewer.core.render.labels import LabelPlanner, Placed, centred_text, draw_leaders
 from terrain_viewer.core.render.legend_cache import LegendCache
 from terrain_viewer.core.render.obstacles import line_boxes, marker_boxes, unit_labels
 from terrain_viewer.core.render.painters import PaintContext
@@ -265,6 +265,7 @@ class MapRenderer(BackgroundMixin):
             return
         anchors = ax.transData.transform([(p.spec.x, p.spec.y) for p in plan])
         renderer = self._canvas.get_renderer()
+        draw_leaders(renderer, plan, anchors, ax.figure.dpi)
         for label, (px, py) in zip(plan, anchors, strict=True):
             if np.isfinite(px) and np.isfinite(py):
                 self._texts.draw(renderer, label, px, py, lambda text_ax, one: [centred_text(text_ax, one)])

@@ -1,0 +1,71 @@
+"""A label the plan puts out on a far ring is joined to its marker by a leader line, and no leader
+crosses another label's text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba
+
+from terrain_viewer.core.data.builtin import builtin_paths
+from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render.labels import leader
+from terrain_viewer.core.render.renderer import MapRenderer
+from terrain_viewer.core.render.symbology import PAPER
+
+SIZE = (1920, 1080)
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    """Every day of the battle at 1080p: (frame, labels as placed, their anchors in pixels)."""
+    model = ViewerModel.open(builtin_paths())
+    renderer = MapRenderer(model)
+    out = []
+    for day in range(int(model.time.start), int(model.time.end) + 1):
+        rgba = renderer.render(t=day + 0.5, size=SIZE)
+        ax = renderer._fig.axes[0]  # noqa: SLF001 - the frame's own transform, for the anchors
+        anchors = ax.transData.transform([(p.spec.x, p.spec.y) for p in renderer.last_labels])
+        out.append((rgba, list(renderer.last_labels), anchors))
+    return out
+
+
+def far(drawn):
+    return [(rgba, label, line) for rgba, labels, anchors in drawn
+            for label, (px, py) in zip(labels, anchors, strict=True)
+            if (line := leader(label, px, py, 100.0)) is not None]
+
+
+def test_a_far_label_is_joined_to_its_marker_by_a_line_in_its_colour(drawn):
+    leaders = far(drawn)
+    assert len(leaders) >= 5  # the crowded days put event titles out on far rings
+    paper = np.array(to_rgba(PAPER)[:3]) * 255
+    for rgba, label, ((x0, y0), (x1, y1)) in leaders:
+        colour = np.array(to_rgba(dict(label.props).get("color", "black"))[:3]) * 255
+        inked = 0
+        points = [(x0 + (x1 - x0) * f, y0 + (y1 - y0) * f) for f in np.linspace(0.2, 0.8, 9)]
+        for x, y in points:
+            row, col = SIZE[1] - int(round(y)), int(round(x))
+            pixel = rgba[row - 1:row + 2, col - 1:col + 2, :3].reshape(-1, 3).astype(float)
+            nearest = pixel[np.argmin(np.abs(pixel - colour).sum(axis=1))]
+            inked += np.abs(nearest - colour).sum() < np.abs(paper - colour).sum() / 2
+        assert inked >= 7, (label.spec.text, inked)
+
+
+def test_no_leader_crosses_another_label(drawn):
+    for _, labels, anchors in drawn:
+        for label, (px, py) in zip(labels, anchors, strict=True):
+            line = leader(label, px, py, 100.0)
+            if line is None:
+                continue
+            (x0, y0), (x1, y1) = line
+            for f in np.linspace(0, 1, 60):
+                x, y = x0 + (x1 - x0) * f, y0 + (y1 - y0) * f
+                crossed = [o.spec.text for o in labels if o is not label
+                           and o.box[0] <= x <= o.box[2] and o.box[1] <= y <= o.box[3]]
+                assert not crossed, (label.spec.text, crossed)
+
+
+def test_a_label_next_to_its_marker_has_no_leader(drawn):
+    near = [label for _, labels, _ in drawn for label in labels if label.ring == 0]
+    assert near and all(leader(label, label.box[0], label.box[1], 100.0) is None for label in near)
