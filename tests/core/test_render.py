@@ -334,10 +334,13 @@ def test_a_user_layer_is_drawn_generically_with_style_overrides(tmp_path: Path):
     model.set_style("my_zone", color="#00ff00")
     renderer = MapRenderer(model)
     rgba = renderer.render(t=0.0, size=(400, 400))
-    centre = model.dataset.layer("my_zone").gdf.geometry.iloc[0].centroid
-    px, py = pixel(renderer, centre.x, centre.y, model.view, (400, 400))
+    x0, y0, x1, y1 = model.dataset.layer("my_zone").gdf.total_bounds  # in the map's CRS
+    inside = (x0 + 0.2 * (x1 - x0), y0 + 0.2 * (y1 - y0))  # in the zone, clear of its name (in its middle)
+    px, py = pixel(renderer, *inside, model.view, (400, 400))
     r, g, b = rgba[py, px, :3].astype(int)
     assert g > r + 40 and g > b + 40
+    zone_label = next(p for p in renderer.last_labels if p.spec.text == "Zone")
+    assert (zone_label.dx, zone_label.dy) == (0, 0)  # an area's name goes inside it
 
 
 def test_small_geopackage_with_keyframed_units_without_sidc(small_gpkg: Path):

@@ -80,6 +80,7 @@ def long_line(tmp_path: Path) -> Path:
 def test_a_line_above_the_units_is_drawn_whole(long_line: Path):
     model = ViewerModel.open(builtin_paths())
     no_furniture(model)
+    model.set_options(labels=False)  # place names may sit over another layer's line (in their halo)
     name = user_layer(model, long_line)
     model.set_style(name, color="#ff00ff", linewidth=2.0)
     names = [s.name for s in model.layer_states]
@@ -170,3 +171,31 @@ def test_grid_convergence_is_zero_in_a_geographic_crs_and_known_in_utm():
     assert grid_convergence(CRS(4326), (112.55, 26.86, 112.66, 26.93)) == 0.0
     turn = grid_convergence(CRS(32649), (650_000, 2_970_000, 670_000, 2_980_000))
     assert 0.5 < turn < 1.0  # east of the zone's central meridian (111°E)
+
+
+# ---- an area's name over another layer's lines rather than not at all ---------------------------
+def test_a_lake_crossed_by_a_layer_of_lines_is_still_named_inside_it(tmp_path: Path):
+    """A researcher's lake under a dense layer of lines (contours, a grid): every position near
+    its name is on a line, so the name goes over them (in its halo); no unit or label is covered."""
+    lakes, lines = tmp_path / "lakes.gpkg", tmp_path / "lines.gpkg"
+    lake = shapely.Point(112.70, 26.84).buffer(0.02)
+    gpd.GeoDataFrame({"name": ["Lake Mirror"]}, geometry=[lake], crs=4326).to_file(lakes, layer="lakes",
+                                                                                     engine="pyogrio")
+    grid = [shapely.LineString([(112.66, 26.82 + i * 0.002), (112.74, 26.82 + i * 0.002)]) for i in range(21)]
+    gpd.GeoDataFrame({"kind": ["grid"] * 21}, geometry=grid, crs=4326).to_file(lines, layer="grid",
+                                                                               engine="pyogrio")
+    model = ViewerModel.open(builtin_paths())
+    no_furniture(model)
+    user_layer(model, lakes)
+    assert model.add_files([lines]) == []
+    renderer = MapRenderer(model)
+    renderer.render(t=T, size=SIZE)
+    placed = {p.spec.text: p for p in renderer.last_labels}
+    assert "Lake Mirror" in placed
+    assert (placed["Lake Mirror"].dx, placed["Lake Mirror"].dy) == (0, 0)  # inside, on its middle
+    box = placed["Lake Mirror"].box
+    others = [p for p in renderer.last_labels if p.spec.text != "Lake Mirror"]
+    assert not [p.spec.text for p in others if p.box[0] < box[2] and box[0] < p.box[2]
+                and p.box[1] < box[3] and box[1] < p.box[3]]
+    assert not [b for b in renderer.last_symbol_boxes if len(b) == 4 and b[0] < box[2] and box[0] < b[2]
+                and b[1] < box[3] and box[1] < b[3]]  # no marker or unit under it

@@ -53,15 +53,17 @@ class BoxIndex:
             else:
                 got.append(extents)
 
-    def blocker(self, extents: tuple, owner: str = "") -> tuple | None:
-        """A box that overlaps ``extents`` and is not ``owner``'s (None: none does)."""
+    def blocker(self, extents: tuple, owner: str = "", lines: bool = True) -> tuple | None:
+        """A box that overlaps ``extents`` and is not ``owner``'s (None: none does); without
+        ``lines``, boxes that name an owner (a layer's lines and outlines) are not in the way."""
         x0, y0, x1, y1 = extents
         c, cells = self.cell, self._cells
         j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
         for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
             for key in range(i + j0, i + j1 + 1):
                 for box in cells.get(key, ()):
-                    if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1 and not owned(box, owner):
+                    if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1 and not owned(box, owner) \
+                            and (lines or len(box) == 4):
                         return box
         return None
 

@@ -240,7 +240,7 @@ class LabelPlanner:
         dpi = ax.figure.dpi
         symbols = BoxIndex(symbols, CELL * dpi / 100.0)
         index = symbols.copy()  # the symbols and the furniture, then the labels placed (and leaders)
-        texts = BoxIndex((), index.cell)  # the labels placed: no leader crosses them
+        texts: list[Extents] = []  # the labels placed: no leader crosses them
         for box in furniture:
             index.add(box)
         frame, height = tuple(ax.bbox.extents.tolist()), ax.figure.bbox.height
@@ -266,9 +266,9 @@ class LabelPlanner:
                 label, choice = got
                 memory[keys[i]] = choice
                 index.add(label.box)
-                texts.add(label.box)
-                for point in _along(leader(label, px, py, dpi)):  # later labels keep off its leader
-                    index.add((point[0] - 2, point[1] - 2, point[0] + 2, point[1] + 2))
+                texts.append(label.box)
+                for x, y in _along(leader(label, px, py, dpi), 8.0):  # later labels keep off its leader
+                    index.add((x - 4, y - 4, x + 4, y + 4))
                 placed.append(label)
         finally:
             self._close()
@@ -279,7 +279,7 @@ class LabelPlanner:
         """Say that the next frame comes right after the frame at ``t_prev`` (an export, playback)."""
         self._after = float(t_prev)
 
-    def _place(self, ax, renderer, spec: LabelSpec, anchor, indexes: tuple[BoxIndex, BoxIndex, BoxIndex],
+    def _place(self, ax, renderer, spec: LabelSpec, anchor, indexes: tuple[BoxIndex, BoxIndex, list],
                frame, scale: float, height: float, remembered: int | None,
                rotation: float) -> tuple[Placed, int] | None:
         """The first free position of ``spec`` (``indexes``: everything placed, the symbols, the
@@ -319,6 +319,31 @@ class LabelPlanner:
                         continue
                     return label, k
                 blockers.append(blocker)
+        if spec.priority <= PRIORITY["place"] and any(len(b) > 4 for b in blockers):  # a place's or
+            #                                       an area's name kept off only by another layer's
+            #                                       lines goes over them (in its halo) rather than not at all
+            text = (w, h, frozen, rotation)
+            return self._over_lines(spec, anchor, (index, texts), options, order, text, frame, scale)
+        return None
+
+    @staticmethod
+    def _over_lines(spec: LabelSpec, anchor, indexes: tuple[BoxIndex, list], options, order, text,
+                    frame, scale: float) -> tuple[Placed, int] | None:
+        """The first position of ``options`` in ``order`` kept off only by lines and outlines of
+        other layers (boxes that name their layer), clear of every symbol, label and leader."""
+        (index, texts), (w, h, frozen, rotation), (px, py) = indexes, text, anchor
+        f0, g0, f1, g1 = frame
+        for k in order:
+            dx, dy, ha, va = options[k]
+            box = text_box(px, py, w, h, dx, dy, ha, va, rotation)
+            if f0 <= box[0] and box[2] <= f1 and g0 <= box[1] and box[3] <= g1 \
+                    and index.blocker(box, spec.owner, lines=False) is None:
+                if spec.alpha < 1.0:
+                    frozen = _frozen({**dict(frozen), "alpha": spec.alpha})
+                label = Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h,
+                               max(k - int(spec.centred), 0) // 8)
+                if not _crossed(texts, leader(label, px, py, 72 * scale), px, py):
+                    return label, k
         return None
 
     def _prepared(self, ax, renderer, spec: LabelSpec, height: float) -> tuple[float, float, dict, tuple]:
@@ -451,10 +476,31 @@ def _along(line, step: float = 3.0) -> list[tuple[float, float]]:
     return [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n + 1)]
 
 
-def _crossed(texts: BoxIndex, line, px: float, py: float) -> bool:
+def _crossed(texts: list[Extents], line, px: float, py: float) -> bool:
     """Whether a leader crosses a label placed (not one over its anchor: it comes out from under that)."""
-    return any(not (b[0] <= px <= b[2] and b[1] <= py <= b[3])
-               for point in _along(line) for b in texts.containing(*point))
+    if line is None:
+        return False
+    (x0, y0), (x1, y1) = line
+    return any(_meets(x0, y0, x1, y1, box) for box in texts
+               if not (box[0] <= px <= box[2] and box[1] <= py <= box[3]))
+
+
+def _meets(x0: float, y0: float, x1: float, y1: float, box: Extents) -> bool:
+    """Whether the segment (x0, y0)-(x1, y1) meets ``box`` (Liang-Barsky clipping)."""
+    t0, t1, dx, dy = 0.0, 1.0, x1 - x0, y1 - y0
+    for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        r = q / p
+        if p < 0:
+            t0 = max(t0, r)
+        else:
+            t1 = min(t1, r)
+        if t0 > t1:
+            return False
+    return True
 
 
 def draw_leaders(renderer, plan: list[Placed], anchors, dpi: float) -> None:
