@@ -285,7 +285,7 @@ class LabelPlanner:
         """The first free position of ``spec`` (``indexes``: everything placed, the symbols, the
         labels placed; a far position's leader may not cross a label)."""
         index, symbols, texts = indexes
-        w, h, props, frozen = self._prepared(ax, renderer, spec, height)
+        w, h, _, frozen = self._prepared(ax, renderer, spec, height)
         d = spec.offset * scale
         # the anchor's own symbol (not an outline of the label's own layer): start just outside it
         own = [b for b in symbols.containing(*anchor) if not owned(b, spec.owner)] if symbols else ()
@@ -311,10 +311,7 @@ class LabelPlanner:
             else:
                 blocker = index.blocker(box, spec.owner)
                 if blocker is None:
-                    if spec.alpha < 1.0:  # fades with its feature (a text sprite per fade step)
-                        frozen = _frozen({**props, "alpha": spec.alpha})
-                    ring = max(k - int(spec.centred), 0) // 8  # 8 positions a ring (``candidates``)
-                    label = Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h, ring)
+                    label = _at(spec, k, options[k], (box, h, frozen, rotation), scale)
                     if _crossed(texts, leader(label, px, py, 72 * scale), px, py):
                         continue
                     return label, k
@@ -338,10 +335,7 @@ class LabelPlanner:
             box = text_box(px, py, w, h, dx, dy, ha, va, rotation)
             if f0 <= box[0] and box[2] <= f1 and g0 <= box[1] and box[3] <= g1 \
                     and index.blocker(box, spec.owner, lines=False) is None:
-                if spec.alpha < 1.0:
-                    frozen = _frozen({**dict(frozen), "alpha": spec.alpha})
-                label = Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h,
-                               max(k - int(spec.centred), 0) // 8)
+                label = _at(spec, k, options[k], (box, h, frozen, rotation), scale)
                 if not _crossed(texts, leader(label, px, py, 72 * scale), px, py):
                     return label, k
         return None
@@ -447,6 +441,16 @@ def _keys(specs: list[LabelSpec]) -> list[tuple]:
         keys.append((*base, seen[base]))
         seen[base] += 1
     return keys
+
+
+def _at(spec: LabelSpec, k: int, option: tuple, text: tuple, scale: float) -> Placed:
+    """``spec`` at the ``k``-th of its ``candidates`` (``option``), its text (box, height, frozen
+    properties, rotation) there; a fading label's text at its feature's opacity."""
+    (dx, dy, ha, va), (box, h, frozen, rotation) = option, text
+    if spec.alpha < 1.0:  # fades with its feature (a text sprite per fade step)
+        frozen = _frozen({**dict(frozen), "alpha": spec.alpha})
+    ring = max(k - int(spec.centred), 0) // 8  # 8 positions a ring (``candidates``)
+    return Placed(spec, dx / scale, dy / scale, ha, va, rotation, frozen, box, h, ring)
 
 
 def leader(label: Placed, px: float, py: float, dpi: float) -> tuple[tuple[float, float], ...] | None:
