@@ -257,16 +257,16 @@ def paint_units(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     return artists
 
 
-def _label_points(gdf, xy: np.ndarray, ctx: PaintContext, priority: float, **props) -> None:
-    """Label each feature from the user's field or the layer's default label column."""
+def _label_points(gdf, xy: np.ndarray, ctx: PaintContext, priority: float, areas=None, **props) -> None:
+    """Label each feature from the user's field or the layer's default label column; ``areas``
+    (a flag per feature) are named inside themselves first, the rest beside their point."""
     column = default_label_field(gdf)
     if not ctx.label_field and column is None:
         return
-    if not len(gdf):
-        return
     props = {"color": sy.INK, "family": ctx.fonts(sy.SANS), **props}
-    for (x, y), row in zip(xy, _rows(gdf, ctx, column), strict=True):
-        ctx.label(x, y, ctx.name(row, column or "name_en"), priority=priority, **props)
+    inside = np.zeros(len(gdf), bool) if areas is None else areas
+    for (x, y), row, centred in zip(xy, _rows(gdf, ctx, column), inside, strict=True):
+        ctx.label(x, y, ctx.name(row, column or "name_en"), priority=priority, centred=bool(centred), **props)
 
 
 def paint_generic(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
@@ -281,9 +281,8 @@ def paint_generic(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     artists = fill_polygons(ax, polys, ctx.zorder, sym["area"])
     artists += draw_lines(ax, lines, ctx.zorder, line, effects=casing)
     artists += draw_points(ax, point_xy(points), ctx.zorder, sym["mark"], effects=halo(1.5, "white", 0.8))
-    areas = np.char.find(types, "Polygon") >= 0  # an area's name goes inside it first, a point's beside it
-    _label_points(gdf[~areas], point_xy(gdf[~areas]), ctx, PRIORITY["generic"], fontsize=8)
-    _label_points(gdf[areas], point_xy(gdf[areas]), ctx, PRIORITY["generic"], fontsize=8, centred=True)
+    areas = np.char.find(types, "Polygon") >= 0
+    _label_points(gdf, point_xy(gdf), ctx, PRIORITY["generic"], areas=areas, fontsize=8)
     return artists
 
 
