@@ -224,8 +224,15 @@ class FrameScheduling:
         if frame.image is not None:
             self.rendered.emit()
         if self._image_gen == self._gen and not self._busy:
-            self._start_ahead()
+            self._ahead_after_paint = True  # once it is on screen: a render started now would
+            #                                 hold the interpreter lock the paint needs
             self._warm_timer.start()  # restarted by every frame: warm only after a quiet spell
+
+    def _painted_frame(self) -> None:
+        """The frame is on screen: draw the next steps ahead now (see ``_on_frame``)."""
+        if self._ahead_after_paint:
+            self._ahead_after_paint = False
+            self._start_ahead()
 
 
 def wait_for_events(most_ms: int) -> None:

@@ -74,6 +74,7 @@ class QtMapCanvas(FrameScheduling, QWidget):
         self._ahead: OrderedDict[tuple, QImage] = OrderedDict()  # state -> image, rendered ahead
         self._render_ahead = True
         self._ahead_running = False
+        self._ahead_after_paint = False
         self._version = 0  # bumped by every change that is not the date
         self._last_step = 1.0  # days: the last date step (a jump counts as a day), the guess for the next
         self._model_t: float | None = None  # the model's date at the last date change
@@ -205,6 +206,7 @@ class QtMapCanvas(FrameScheduling, QWidget):
         if self._image is not None:
             self.painted_gen = self._image_gen
             self.painted.emit()
+            self._painted_frame()
 
     def _image_stale(self) -> bool:
         image = self._image

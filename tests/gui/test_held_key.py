@@ -136,3 +136,50 @@ def test_after_a_jump_the_next_two_days_are_drawn_ahead_and_each_shows_at_once(h
         qtbot.keyClick(canvas, Qt.Key.Key_Right)
         assert hengyang.model.time.t == day + n
         assert canvas.settled  # on screen at once: it was drawn ahead
+
+
+def test_no_coming_day_is_drawn_while_the_day_asked_for_is_painted(hengyang, qtbot, monkeypatch):
+    """The window draws the next steps ahead only once the frame a person asked for is on screen:
+    a render started with the frame would hold the interpreter the paint needs (the paint came
+    5-15 ms later on a slow machine)."""
+    import time
+
+    from PyQt6.QtCore import QEvent, QObject
+
+    canvas = hengyang.canvas
+    renders: list[tuple[float, float]] = []
+    render = canvas.renderer.render
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return render(*args, **kwargs)
+        finally:
+            renders.append((start, time.perf_counter()))
+
+    monkeypatch.setattr(canvas.renderer, "render", timed)
+    paints: list[list[float]] = []
+
+    class PaintWatch(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt name)
+            if event.type() == QEvent.Type.Paint:
+                paints.append([time.perf_counter(), float("inf")])
+            return False
+
+    hengyang.model.time.set_date("1944-07-05")
+    assert canvas.wait_settled()
+    qtbot.waitUntil(lambda: canvas.painted_gen == canvas._gen)  # noqa: SLF001
+    watch = PaintWatch()
+    canvas.installEventFilter(watch)
+    canvas.painted.connect(lambda: paints and paints[-1].__setitem__(1, time.perf_counter()))
+    canvas.setFocus()
+    for _ in range(4):  # a person's presses, a moment apart: each day is drawn ahead in between
+        qtbot.wait(250)
+        qtbot.keyClick(canvas, Qt.Key.Key_Right)
+        assert canvas.wait_settled()
+        qtbot.waitUntil(lambda: canvas.painted_gen == canvas._gen)  # noqa: SLF001
+    qtbot.wait(250)
+    canvas.removeEventFilter(watch)
+    assert len(renders) >= 4 and len(paints) >= 4
+    overlaps = [(p, r) for p in paints for r in renders if r[0] < p[1] and p[0] < r[1]]
+    assert not overlaps
