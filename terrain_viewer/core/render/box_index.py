@@ -63,7 +63,7 @@ class BoxIndex:
             for key in range(i + j0, i + j1 + 1):
                 for box in cells.get(key, ()):
                     if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1 and not owned(box, owner) \
-                            and (lines or len(box) == 4):
+                            and (lines or not named(box)):
                         return box
         return None
 
@@ -71,6 +71,11 @@ class BoxIndex:
         """The boxes that hold the point (px, py)."""
         key = math.floor(px / self.cell) * _ROW + math.floor(py / self.cell)
         return [b for b in self._cells.get(key, ()) if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
+
+
+def named(box: tuple) -> bool:
+    """Whether ``box`` names the layer it belongs to (a layer's lines and outlines do)."""
+    return len(box) > 4
 
 
 def owned(box: tuple, owner: str) -> bool:

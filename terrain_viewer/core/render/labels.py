@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 import matplotlib.patheffects as pe
 import numpy as np
@@ -28,7 +29,7 @@ from matplotlib.path import Path
 from matplotlib.transforms import Bbox, IdentityTransform
 
 from terrain_viewer.core.render import glyphs
-from terrain_viewer.core.render.box_index import CELL, BoxIndex, owned
+from terrain_viewer.core.render.box_index import CELL, BoxIndex, named, owned
 from terrain_viewer.core.render.symbology import INK, PAPER
 
 # who wins a crowded spot: higher first
@@ -296,52 +297,14 @@ class LabelPlanner:
         order: list[int] | range = range(len(options))
         if remembered is not None and remembered < len(options):
             order = [remembered, *(k for k in order if k != remembered)]
-        px, py = anchor
-        f0, g0, f1, g1 = frame
-        blockers: list[tuple] = []  # what stood in the way of the positions tried: asked first
-        crossing = None  # the first free position whose leader crosses a label: taken when no other
-        for k in order:
-            dx, dy, ha, va = options[k]
-            box = text_box(px, py, w, h, dx, dy, ha, va, rotation)
-            x0, y0, x1, y1 = box
-            if not (f0 <= x0 and x1 <= f1 and g0 <= y0 and y1 <= g1):
-                continue
-            for b in blockers:
-                if x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1:
-                    break
-            else:
-                blocker = index.blocker(box, spec.owner)
-                if blocker is None:
-                    label = _at(spec, k, options[k], (box, h, frozen, rotation), scale)
-                    if _crossed(texts, leader(label, px, py, 72 * scale), px, py):
-                        crossing = crossing or (label, k)
-                        continue
-                    return label, k
-                blockers.append(blocker)
-        if crossing is not None:  # a title with a leader across another label, rather than none
-            return crossing
-        if spec.priority <= PRIORITY["place"] and any(len(b) > 4 for b in blockers):  # a place's or
-            #                                       an area's name kept off only by another layer's
-            #                                       lines goes over them (in its halo) rather than not at all
-            text = (w, h, frozen, rotation)
-            return self._over_lines(spec, anchor, (index, texts), options, order, text, frame, scale)
-        return None
-
-    @staticmethod
-    def _over_lines(spec: LabelSpec, anchor, indexes: tuple[BoxIndex, list], options, order, text,
-                    frame, scale: float) -> tuple[Placed, int] | None:
-        """The first position of ``options`` in ``order`` kept off only by lines and outlines of
-        other layers (boxes that name their layer), clear of every symbol, label and leader."""
-        (index, texts), (w, h, frozen, rotation), (px, py) = indexes, text, anchor
-        f0, g0, f1, g1 = frame
-        for k in order:
-            dx, dy, ha, va = options[k]
-            box = text_box(px, py, w, h, dx, dy, ha, va, rotation)
-            if f0 <= box[0] and box[2] <= f1 and g0 <= box[1] and box[3] <= g1 \
-                    and index.blocker(box, spec.owner, lines=False) is None:
-                label = _at(spec, k, options[k], (box, h, frozen, rotation), scale)
-                if not _crossed(texts, leader(label, px, py, 72 * scale), px, py):
-                    return label, k
+        scan = partial(_scan, spec, anchor, options, order, (w, h, frozen, rotation), frame, scale, index,
+                       texts)
+        free, crossing, blockers = scan(lines=True)
+        if free is not None or crossing is not None:
+            return free or crossing  # a title with a leader across another label rather than none
+        if spec.priority <= PRIORITY["place"] and any(named(b) for b in blockers):
+            return scan(lines=False)[0]  # a place's or an area's name kept off only by another
+            #                              layer's lines goes over them (in its halo), not nowhere
         return None
 
     def _prepared(self, ax, renderer, spec: LabelSpec, height: float) -> tuple[float, float, dict, tuple]:
@@ -445,6 +408,36 @@ def _keys(specs: list[LabelSpec]) -> list[tuple]:
         keys.append((*base, seen[base]))
         seen[base] += 1
     return keys
+
+
+def _scan(spec: LabelSpec, anchor, options, order, text: tuple, frame, scale: float, index: BoxIndex,
+          texts: list[Extents], lines: bool) -> tuple:
+    """The positions of ``options`` in ``order`` tried against everything placed (``lines``: other
+    layers' lines and outlines too): (the first free one whose leader crosses no label, else None;
+    the first free one whose leader crosses one, else None; what stood in the way)."""
+    (px, py), (w, h, frozen, rotation) = anchor, text
+    f0, g0, f1, g1 = frame
+    blockers: list[tuple] = []  # what stood in the way of the positions tried: asked first
+    crossing = None
+    for k in order:
+        dx, dy, ha, va = options[k]
+        box = text_box(px, py, w, h, dx, dy, ha, va, rotation)
+        x0, y0, x1, y1 = box
+        if not (f0 <= x0 and x1 <= f1 and g0 <= y0 and y1 <= g1):
+            continue
+        for b in blockers:
+            if x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1:
+                break
+        else:
+            blocker = index.blocker(box, spec.owner, lines)
+            if blocker is not None:
+                blockers.append(blocker)
+            else:
+                label = _at(spec, k, options[k], (box, h, frozen, rotation), scale)
+                if not _crossed(texts, leader(label, px, py, 72 * scale), px, py):
+                    return (label, k), crossing, blockers
+                crossing = crossing or (label, k)
+    return None, crossing, blockers
 
 
 def _at(spec: LabelSpec, k: int, option: tuple, text: tuple, scale: float) -> Placed:
