@@ -268,7 +268,7 @@ class LabelPlanner:
                 memory[keys[i]] = choice
                 index.add(label.box)
                 texts.append(label.box)
-                for x, y in _along(leader(label, px, py, dpi), 8.0):  # later labels keep off its leader
+                for x, y in _along(leader(label, px, py, dpi)):  # later labels keep off its leader
                     index.add((x - 4, y - 4, x + 4, y + 4))
                 placed.append(label)
         finally:
@@ -468,7 +468,7 @@ def leader(label: Placed, px: float, py: float, dpi: float) -> tuple[tuple[float
     return ((px + ux * gap, py + uy * gap), (ex, ey))
 
 
-def _along(line, step: float = 3.0) -> list[tuple[float, float]]:
+def _along(line, step: float = 8.0) -> list[tuple[float, float]]:
     """Points every ``step`` pixels along a leader (none for None)."""
     if line is None:
         return []

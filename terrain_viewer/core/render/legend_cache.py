@@ -55,11 +55,14 @@ class LegendCache:
         self._legends: OrderedDict[tuple, list] = OrderedDict()
         self._signatures: OrderedDict[tuple, tuple] = OrderedDict()
         self._parts: OrderedDict[tuple, list] = OrderedDict()
+        self._bounds: dict[int, tuple] = {}  # id(layer) -> (layer, its features' box): not evicted
+        #                                      with the signatures (a large layer's box is costly)
 
     def clear(self) -> None:
         self._legends.clear()
         self._signatures.clear()
         self._parts.clear()
+        self._bounds.clear()
 
     def entries(self, items: list[Item], t: float, view: Extent, features: Callable[[Item, float], object]
                 ) -> list[tuple]:
@@ -112,9 +115,9 @@ class LegendCache:
     def _inside(self, obj: Layer, view: Extent) -> bool:
         """Whether every feature of ``obj`` lies inside ``view`` (kept per layer): a moving one's
         features then stay inside at every time (they move between its keyframes' positions)."""
-        hit = self._signatures.get((id(obj), "bounds"))
+        hit = self._bounds.get(id(obj))
         if hit is None or hit[0] is not obj:
-            hit = self._signatures[(id(obj), "bounds")] = (obj, tuple(obj.gdf.total_bounds))
+            hit = self._bounds[id(obj)] = (obj, tuple(obj.gdf.total_bounds))
         x0, y0, x1, y1 = hit[1]
         return bool(len(obj.gdf)) and view[0] <= x0 and x1 <= view[2] and view[1] <= y0 and y1 <= view[3]
 
