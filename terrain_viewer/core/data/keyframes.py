@@ -40,6 +40,13 @@ def plain_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
+def small_as_plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Where a layer's rows at a time are taken from: a small layer as ``plain_text`` (a take of
+    numpy objects calls no pyarrow), a large one as it is (text converted per row set, so millions
+    of rows are never held as Python strings)."""
+    return plain_text(gdf) if len(gdf) <= PLAIN_ROWS else gdf
+
+
 class KeyframeFrames:
     """``features_at`` of one keyframed layer: ``at(state)`` gives what the old per-call
     ``gdf.iloc[rows].copy()`` with moved geometry and ``progress`` gave, value for value."""
@@ -62,13 +69,11 @@ class KeyframeFrames:
         self.__dict__.update(state, _frames=OrderedDict(), _held=0, _lock=threading.Lock())
 
     def _source(self) -> gpd.GeoDataFrame:
-        """Where a state's rows are taken from: a small layer as plain text once, made on first
-        use (a take of numpy objects calls no pyarrow); a large one as it is (text converted per
-        row set, so millions of rows are never held as Python strings)."""
+        """``small_as_plain`` of the layer, made on first use."""
         plain = self.__dict__.get("_plain")
-        if plain is None and len(self.gdf) <= PLAIN_ROWS:
-            plain = self._plain = plain_text(self.gdf)
-        return self.gdf if plain is None else plain
+        if plain is None:
+            plain = self._plain = small_as_plain(self.gdf)
+        return plain
 
     def rows_frame(self, rows: np.ndarray, moving: bool) -> gpd.GeoDataFrame:
         """``gdf.iloc[rows]`` (with a ``progress`` column when ``moving``), taken once per distinct

@@ -29,7 +29,7 @@ from terrain_viewer.core.data.geomcheck import (
     drop_nonfinite,
     points_to_crs,
 )
-from terrain_viewer.core.data.keyframes import PLAIN_ROWS, KeyframeFrames, plain_text
+from terrain_viewer.core.data.keyframes import KeyframeFrames, small_as_plain
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
 from terrain_viewer.core.data.roles import detect_role, layer_metadata, lonlat_bounds, side_names
 from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
@@ -100,15 +100,16 @@ class Layer:
         return self._keyframes_at(t)
 
     def _rows_source(self) -> gpd.GeoDataFrame:
-        """What a dated layer's features at a time are taken from: a small layer's ``gdf`` with its
-        text as numpy objects, made once (as a keyframed layer's: a take of Arrow-backed text calls
-        into pyarrow once per column, which lets go of the interpreter lock, and in the window the
-        render thread then waits for the GUI thread to give it back)."""
+        """``small_as_plain`` of ``gdf``, made once, as a keyframed layer's (each pyarrow call lets
+        go of the interpreter lock, and in the window the render thread then waits for the GUI
+        thread to give it back)."""
         plain = self._plain
         if plain is None or plain[0] is not self.gdf:
-            source = plain_text(self.gdf) if len(self.gdf) <= PLAIN_ROWS else self.gdf
-            plain = self._plain = (self.gdf, source)
+            plain = self._plain = (self.gdf, small_as_plain(self.gdf))
         return plain[1]
+
+    def __getstate__(self) -> dict:  # a copy (an export worker's) makes its own plain text when asked
+        return {**self.__dict__, "_plain": None}
 
     def active_rows(self, t: float) -> np.ndarray | None:
         """Row numbers (in ``gdf``) of the features on the map at ``t``; None for all (static)."""
