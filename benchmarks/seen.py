@@ -64,6 +64,9 @@ def _probe(args, *flags: str) -> dict:
         changes = set(_dated_change_days())
         on = [ms for ms, t in zip(data["steps_ms"], data["t"], strict=True) if math.floor(t) in changes]
         extra = {"dated_layer_days_ms": round(statistics.median(on), 1)} if on else {}
+    if "seen_ms" in data:  # the same steps ended when the probe's loop saw the paint (the measure
+        #                    before 29 November): a fraction of a ms to 5 ms later
+        extra["seen_median_ms"] = round(statistics.median(data["seen_ms"]), 1)
     return _summary(data["steps_ms"], canvas="x".join(map(str, data["canvas"])), **extra)
 
 
