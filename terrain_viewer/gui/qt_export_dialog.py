@@ -30,7 +30,7 @@ from terrain_viewer.core.export.run import (
     ExportResult,
     ExportSettings,
     Progress,
-    output_format,
+    check_output,
     prepare_workers,
     run_export,
 )
@@ -39,6 +39,11 @@ from terrain_viewer.gui.qt_export_form import FORMATS, SIZES, ExportForm, hbox_r
 from terrain_viewer.gui.qt_export_preview import PREVIEW_WIDTH, ExportPreview
 
 __all__ = ["FORMATS", "PREVIEW_WIDTH", "SIZES", "ExportDialog", "QtExportThread"]
+
+
+def _taken(path: Path) -> bool:
+    """Whether an export to ``path`` would replace something (a file, or a folder not empty)."""
+    return path.exists() and (path.is_file() or any(path.iterdir()))
 
 
 class QtExportThread(QThread):
@@ -132,14 +137,19 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         try:
             settings = self.settings()
             out = Path(self.out_edit.text()).expanduser()
-            output_format(out, settings)
+            _, frames_out = check_output(self.model, settings, out)  # an input, or a folder of the
+            #                                   user's files: refused before anything is asked
         except TerrainViewerError as exc:
             self._show_status(exc.message, error=True)
             return False
         overwrite = False
-        if out.exists() and (out.is_file() or any(out.iterdir())):
-            answer = QMessageBox.question(self, "Replace?", f"{out} already exists. Replace it when the "
-                                          "export has finished?")
+        taken = [p for p in (out, frames_out) if p is not None and _taken(p)]
+        if taken:
+            what = " and ".join(f"{p} (the frames of an earlier export)" if p.is_dir() else str(p)
+                                for p in taken)
+            verb = "exists" if len(taken) == 1 else "exist"
+            answer = QMessageBox.question(self, "Replace?",
+                                          f"{what} already {verb}. Replace when the export has finished?")
             if answer != QMessageBox.StandardButton.Yes:
                 return False
             overwrite = True

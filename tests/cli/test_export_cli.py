@@ -21,6 +21,19 @@ def test_export_png_frames_with_flags(tmp_path: Path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_export_over_a_folder_of_the_users_files_refuses_and_deletes_nothing(tmp_path: Path, capsys):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "notes.txt").write_text("notes")
+    (scratch / "mydata.gpkg").write_bytes(b"a researcher's layers")
+    assert main(["export", "--from", "1944-06-23", "--to", "1944-06-23", "--frames-per-day", "1",
+                 "--size", "160x90", "--workers", "1", "--out", str(scratch), "--overwrite"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(scratch) in err and "mydata.gpkg, notes.txt" in err, err
+    assert sorted(p.name for p in scratch.iterdir()) == ["mydata.gpkg", "notes.txt"]
+    assert (scratch / "notes.txt").read_text() == "notes"
+
+
 def test_export_mp4_from_a_settings_file_with_flags_on_top(tmp_path: Path):
     settings = tmp_path / "export.json"
     settings.write_text(json.dumps({"start": "1944-07-01", "end": "1944-07-02", "frames_per_day": 3,

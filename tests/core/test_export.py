@@ -119,10 +119,51 @@ def test_existing_output_is_kept_unless_overwrite(model, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.mp4", "keep.srt", "keep.vtt"]  # + subtitles
     folder = tmp_path / "frames"
     folder.mkdir()
-    (folder / "notes.txt").write_text("mine")
+    (folder / "frame_00001.png").write_bytes(b"an earlier frame")
     with pytest.raises(ExportError, match="already exists"):
         run_export(model, settings(), folder)
-    assert (folder / "notes.txt").read_text() == "mine"
+    assert (folder / "frame_00001.png").read_bytes() == b"an earlier frame"
+
+
+def test_a_frames_folder_holding_the_users_own_files_is_never_replaced(model, tmp_path):
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    (folder / "my_layers.gpkg").write_bytes(b"not an input of this export")
+    (folder / "frame_00001.png").write_bytes(b"an earlier frame")
+    for overwrite in (False, True):
+        with pytest.raises(ExportError) as caught:
+            run_export(model, settings(), folder, overwrite=overwrite)
+        message = str(caught.value)
+        assert str(folder) in message and "my_layers.gpkg, notes.txt" in message and "frame_" not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scratch"]  # no partial left
+    assert (folder / "notes.txt").read_text() == "mine" and len(list(folder.iterdir())) == 3
+    video = tmp_path / "clip.mp4"  # the frames folder beside a video: refused before anything is drawn
+    (tmp_path / "clip_frames").mkdir()
+    (tmp_path / "clip_frames" / "notes.txt").write_text("mine")
+    with pytest.raises(ExportError, match="holds files that an export did not write"):
+        run_export(model, settings(png_frames=True), video, overwrite=True)
+    assert not video.exists() and (tmp_path / "clip_frames" / "notes.txt").read_text() == "mine"
+    (folder / "notes.txt").unlink()
+    (folder / "my_layers.gpkg").unlink()
+    run_export(model, settings(), folder, overwrite=True)  # an export's frames only: replaced
+    assert len(list(folder.iterdir())) == 6 and pixels(folder / "frame_00001.png").shape == (180, 320, 3)
+
+
+def test_a_file_put_in_the_frames_folder_while_the_export_runs_is_kept(model, tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "frame_00001.png").write_bytes(b"an earlier frame")
+
+    def meanwhile(progress) -> None:
+        if progress.done == 1:
+            (folder / "notes.txt").write_text("written during the export")
+
+    with pytest.raises(ExportError, match=r"holds files that an export did not write \(notes.txt\)"):
+        run_export(model, settings(), folder, overwrite=True, progress=meanwhile)
+    assert sorted(p.name for p in folder.iterdir()) == ["frame_00001.png", "notes.txt"]
+    assert (folder / "frame_00001.png").read_bytes() == b"an earlier frame"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames"]  # the partial folder is gone
 
 
 def test_frames_are_deterministic_and_two_workers_match_one(model, tmp_path):

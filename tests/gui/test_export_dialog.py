@@ -7,7 +7,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
-from PyQt6.QtCore import QDate
+from PyQt6.QtCore import QDate, Qt
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QMessageBox
 
@@ -76,9 +76,8 @@ def test_cancel_midway_leaves_no_output(qtbot, small_window, tmp_path):
 def test_bad_settings_and_refused_overwrite_show_a_line_and_keep_the_file(qtbot, small_window, tmp_path,
                                                                          monkeypatch):
     dialog = _dialog(qtbot, small_window, tmp_path / "x.mp4", size="161x91")
-    assert dialog.start_export() is True  # odd sizes fail in the export thread, shown as one line
-    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=30000)
-    assert "even width and height" in dialog.status.text()
+    assert dialog.start_export() is False  # odd sizes are refused before the export starts, in one line
+    assert "even width and height" in dialog.status.text() and not dialog.is_running()
     assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*"))
     dialog.custom_size.setText("tiny")
     assert not dialog.start_export() and "size 'tiny'" in dialog.status.text()
@@ -187,3 +186,32 @@ def test_one_dialog_run_writes_prores_4444_transparent_png_frames_and_subtitles(
     probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(out)],
                            capture_output=True, text=True)
     assert "prores (4444)" in probe.stderr
+
+
+def test_an_output_that_can_never_be_written_is_refused_before_any_question(qtbot, small_window, tmp_path,
+                                                                               monkeypatch):
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "notes.txt").write_text("mine")
+    dialog = _dialog(qtbot, small_window, tmp_path / "unused.mp4")
+    dialog.format_combo.setCurrentIndex(1)  # PNG frames
+    for out, needle in ((scratch, "holds files that an export did not write (notes.txt)"),
+                        (small_window.model.paths[0], "is one of the export's inputs")):
+        dialog.out_edit.clear()
+        qtbot.keyClicks(dialog.out_edit, str(out))
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+        assert needle in dialog.status.text() and not dialog.is_running()
+    assert asked == []
+    assert [p.name for p in scratch.iterdir()] == ["notes.txt"] and small_window.model.paths[0].stat().st_size
+    (scratch / "notes.txt").unlink()
+    (scratch / "frame_00001.png").write_bytes(b"an earlier frame")  # an earlier export's frames: asked
+    dialog.out_edit.clear()
+    qtbot.keyClicks(dialog.out_edit, str(scratch))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert asked == [f"{scratch} (the frames of an earlier export) already exists. Replace when the export "
+                     "has finished?"]
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60000)
+    assert len(list(scratch.glob("frame_*.png"))) == 4 and (scratch / "frame_00001.png").stat().st_size > 100

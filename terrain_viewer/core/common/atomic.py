@@ -13,7 +13,7 @@ import glob
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from terrain_viewer.core.common.errors import TerrainViewerError
@@ -65,17 +65,20 @@ def remove_stale_partials(path: str | Path, age_s: float = 3600.0) -> list[Path]
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path, overwrite: bool = False, directory: bool = False,
-                error: ErrorType = TerrainViewerError) -> Iterator[Path]:
+                error: ErrorType = TerrainViewerError,
+                replaceable: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Yield a hidden temp path beside ``path`` (an empty file, or a folder if ``directory``);
     rename it to ``path`` when the block ends normally, remove it on any exception or cancel.
     An OSError in the block or the rename becomes ``error`` naming ``path`` (see :func:`os_error`).
 
     An existing ``path`` (an empty folder does not count) is refused unless ``overwrite``, both
-    before and after the block, so a file that appears meanwhile is not clobbered either.
+    before and after the block, so a file that appears meanwhile is not clobbered either. A folder
+    is replaced whole: one holding anything ``replaceable`` does not accept (files of the user's
+    own) is refused, even with ``overwrite``, before and after the block.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    check_target(path, overwrite, directory, error)
+    check_target(path, overwrite, directory, error, replaceable=replaceable)
     prefix = f".{path.stem if not directory else path.name}.partial-{os.getpid()}-"  # whose it is
     try:
         if directory:
@@ -87,7 +90,7 @@ def atomic_path(path: str | Path, overwrite: bool = False, directory: bool = Fal
         raise os_error(exc, path, error) from exc
     try:
         yield tmp
-        check_target(path, overwrite, directory, error, appeared=True)
+        check_target(path, overwrite, directory, error, appeared=True, replaceable=replaceable)
         _publish(tmp, path)
     except OSError as exc:
         _remove(tmp)
@@ -98,8 +101,9 @@ def atomic_path(path: str | Path, overwrite: bool = False, directory: bool = Fal
 
 
 def check_target(path: Path, overwrite: bool, directory: bool = False, error: ErrorType = TerrainViewerError,
-                 appeared: bool = False) -> None:
-    """Raise ``error`` if ``path`` cannot be written: no folder, not writable, wrong kind, or taken."""
+                 appeared: bool = False, replaceable: Callable[[Path], bool] | None = None) -> None:
+    """Raise ``error`` if ``path`` cannot be written: no folder, not writable, wrong kind, taken
+    (unless ``overwrite``), or a folder holding something ``replaceable`` does not accept."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise error("the folder to write into does not exist", folder)
@@ -107,6 +111,12 @@ def check_target(path: Path, overwrite: bool, directory: bool = False, error: Er
         raise error("the folder is not writable", folder)
     if path.exists() and path.is_dir() != directory:
         raise error("is a folder, not a file" if path.is_dir() else "is a file, not a folder", path)
+    if directory and replaceable is not None and path.is_dir():
+        others = sorted(p.name for p in path.iterdir() if not replaceable(p))
+        if others:
+            named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise error(f"holds files that an export did not write ({named}); replacing the folder "
+                        "would delete them, so it is never replaced: choose a new or empty folder", path)
     taken = path.exists() and (not path.is_dir() or any(path.iterdir()))
     if taken and not overwrite:
         problem = "appeared meanwhile; not overwritten" if appeared else "already exists"

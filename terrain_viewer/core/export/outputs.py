@@ -3,6 +3,8 @@
 * ``refuse_inputs``: an output (the video, the frames folder, a saved settings file) that is one of
   the export's inputs (a data file, the project, the settings file), or a folder holding one, is
   refused, even with ``--overwrite``: paths are compared resolved and with ``os.path.samefile``.
+* ``frame_file``: a frames folder is replaced whole, so one that holds anything but an export's
+  frames (the user's own files) is refused, even with ``--overwrite``.
 * ``remove_stale_partials``: a killed export leaves its hidden partial output
   (``.NAME.partial-PID-XXXXXXXX.mp4``, see ``common.atomic``). The next export to that folder
   removes the partials of ours that nobody writes any more: their process is gone, or they have
@@ -39,11 +41,17 @@ def refuse_inputs(out: str | Path, inputs: Iterable[str | Path], what: str = "th
         source = Path(item)
         real = _resolved(source)
         if real == target or _same_file(out, source):
-            raise ExportError(f"{what} is one of {whose} inputs ({source}); it is never "
-                              "overwritten, not even with --overwrite", out)
+            raise ExportError(f"{what} is one of {whose} inputs ({source}), which are never "
+                              "overwritten; choose another name", out)
         if target in real.parents:
             raise ExportError(f"{what} is a folder that holds {whose} input {source}; choose "
                               "another folder", out)
+
+
+def frame_file(entry: Path) -> bool:
+    """Whether ``entry`` is a PNG frame an export writes (``frame_00001.png``): a frames folder
+    holding anything else is never replaced."""
+    return FRAME.match(entry.name) is not None and entry.is_file() and not entry.is_symlink()
 
 
 def _resolved(path: Path) -> Path:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from terrain_viewer.core.common.atomic import atomic_path
+from terrain_viewer.core.common.atomic import atomic_path, check_target
 from terrain_viewer.core.common.errors import ExportError
 from terrain_viewer.core.export.frames import (  # noqa: F401 - re-exported
     CARD_FADE,
@@ -36,7 +36,7 @@ from terrain_viewer.core.export.frames import (  # noqa: F401 - re-exported
     finish_frame,
     title_card,
 )
-from terrain_viewer.core.export.outputs import refuse_inputs, remove_stale_partials
+from terrain_viewer.core.export.outputs import frame_file, refuse_inputs, remove_stale_partials
 from terrain_viewer.core.export.settings import FORMATS, VIDEOS, ExportSettings, output_format  # noqa: F401
 from terrain_viewer.core.export.subtitles import check_free, cues, write_subtitles
 from terrain_viewer.core.export.workers import CHUNK, frames, prepare_workers  # noqa: F401
@@ -74,6 +74,31 @@ class ExportResult:
     extras: list[Path] = field(default_factory=list)  # subtitles and a PNG folder beside a video
 
 
+def check_output(model: ViewerModel, settings: ExportSettings, out: Path,
+                 inputs: Iterable[str | Path] = ()) -> tuple[str, Path | None]:
+    """Refuse, before anything is asked or drawn, an export that can never be written: bad
+    settings, a size or background the format cannot hold, an output that is one of the inputs or
+    a folder holding one, a frames folder that holds files an export did not write (it would be
+    replaced whole). Returns the format and the PNG folder beside a video (or None)."""
+    settings.check()
+    fmt = output_format(out, settings)
+    size = settings.pixel_size()
+    if fmt == "mp4" and (size[0] % 2 or size[1] % 2):
+        raise ExportError(f"MP4 (H.264, yuv420p) needs an even width and height, not {size[0]}x{size[1]}",
+                          out)
+    if settings.transparent and fmt in ("mp4", "gif"):
+        raise ExportError(f"a transparent background needs PNG frames or a .mov (ProRes 4444), "
+                          f"not {fmt}", out)
+    folder_out = out.with_name(out.stem + "_frames") if fmt in VIDEOS and settings.png_frames else None
+    refuse_inputs(out, [*model.paths, *inputs])
+    if folder_out is not None:
+        refuse_inputs(folder_out, [*model.paths, *inputs], "the PNG frames folder")
+    for folder in (out if fmt == "png" else None, folder_out):
+        if folder is not None and folder.is_dir():
+            check_target(folder, True, True, ExportError, replaceable=frame_file)
+    return fmt, folder_out
+
+
 def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *, overwrite: bool = False,
                progress: Callable[[Progress], None] | None = None, cancel: Cancel = None,
                head_start: bool | None = None, inputs: Iterable[str | Path] = ()) -> ExportResult:
@@ -89,20 +114,9 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     the starting workers down (measured).
     """
     out = Path(out)
-    settings.check()
-    fmt = output_format(out, settings)
+    fmt, folder_out = check_output(model, settings, out, inputs)
     size = settings.pixel_size()
-    if fmt == "mp4" and (size[0] % 2 or size[1] % 2):
-        raise ExportError(f"MP4 (H.264, yuv420p) needs an even width and height, not {size[0]}x{size[1]}",
-                          out)
-    if settings.transparent and fmt in ("mp4", "gif"):
-        raise ExportError(f"a transparent background needs PNG frames or a .mov (ProRes 4444), "
-                          f"not {fmt}", out)
     video = fmt if fmt in VIDEOS else ""
-    folder_out = out.with_name(out.stem + "_frames") if video and settings.png_frames else None
-    refuse_inputs(out, [*model.paths, *inputs])
-    if folder_out is not None:
-        refuse_inputs(folder_out, [*model.paths, *inputs], "the PNG frames folder")
     subtitles = video and settings.subtitles
     if subtitles:
         check_free(out, overwrite)
@@ -118,11 +132,11 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     try:
         with contextlib.ExitStack() as stack:
             partial = stack.enter_context(atomic_path(out, overwrite, directory=fmt == "png",
-                                                      error=ExportError))
+                                                      error=ExportError, replaceable=frame_file))
             folder = partial if fmt == "png" else None
             if folder_out is not None:
                 folder = stack.enter_context(atomic_path(folder_out, overwrite, directory=True,
-                                                         error=ExportError))
+                                                         error=ExportError, replaceable=frame_file))
             finish = Finish(str(folder) if folder is not None else None, video, settings.transparent)
             stream = frames(model, settings, workers, total, finish, stop, here, head_start)
             with contextlib.closing(stream):  # workers and threads end before the partial is removed
