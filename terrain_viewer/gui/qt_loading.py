@@ -90,8 +90,11 @@ def read_files(parent, paths: Sequence[str | Path], map_crs) -> Dataset | None:
     loop.exec()
     cancelled = dialog.wasCanceled()
     shown = not notice.isActive()  # the busy bar was put up (Cancel hides it itself)
+    notice.stop()  # a quick read: its timer must not put the bar up later, over a message box
+    dialog.reset()  # (stops the dialog's own show-after-4-s timer too)
     dialog.close()
-    dialog.deleteLater()
+    dialog.setParent(None)  # gone now: a deleteLater would wait for the outer event loop, and a
+    dialog.deleteLater()    # problems box's own loop would keep it (and its timers) alive
     if shown and parent is not None:
         parent.activateWindow()  # keys go to the window again (no window manager does it offscreen)
     if cancelled:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from person import LEFT, NO_MOD, click_menu
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import QFileDialog, QProgressDialog, QPushButton
+from PyQt6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QPushButton
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from own_data import make_battle  # noqa: E402
@@ -41,8 +41,10 @@ def reading() -> bool:
 
 
 def progress(window) -> QProgressDialog | None:
-    dialog = window.findChild(QProgressDialog, "openProgress")
-    return dialog if dialog is not None and dialog.isVisible() else None
+    """The busy bar on screen (a child of the window, or a window of its own), else None."""
+    found = [window.findChild(QProgressDialog, "openProgress"), *QApplication.topLevelWidgets()]
+    return next((d for d in found if isinstance(d, QProgressDialog) and d.objectName() == "openProgress"
+                 and d.isVisible()), None)
 
 
 def choose(monkeypatch, tmp_path) -> None:
@@ -92,3 +94,21 @@ def test_cancel_gives_the_window_back_with_nothing_added(hengyang, qtbot, tmp_pa
     hengyang.canvas.setFocus()
     qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Right)  # the window still answers
     assert (hengyang.model.time.date - day).days == 1
+
+
+def test_the_busy_bar_never_comes_back_over_the_problems_box(hengyang, qtbot, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.gpkg"
+    bad.write_bytes(make_battle(tmp_path).read_bytes()[:5000])  # a truncated GeoPackage: read at once
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(bad)], ""))
+    seen: list = []
+
+    def warning(parent, title, text, *args):  # the modal box runs its own event loop while it is read
+        qtbot.wait(1500)
+        seen.append((text, progress(hengyang)))
+
+    monkeypatch.setattr(qt_loading.QMessageBox, "warning", warning)
+    done: list = []  # the menu is clicked from the window's running event loop, as in the app
+    QTimer.singleShot(0, lambda: (click_menu(qtbot, hengyang, "File", "Open…"), done.append(True)))
+    qtbot.waitUntil(lambda: bool(done), timeout=20000)
+    assert len(seen) == 1 and "bad.gpkg" in seen[0][0] and "truncated" in seen[0][0]
+    assert seen[0][1] is None, "the 'Opening…' bar came up over the problems box and took its clicks"
