@@ -113,10 +113,32 @@ def open_model(args: argparse.Namespace):
         raise UsageError("give either one project file or data files, not both")
     if projects:
         model, info = load_project(projects[0])
+        if info.missing:  # a frame without its layers would pass for a whole one
+            from terrain_viewer.core.common.errors import DataError
+
+            raise DataError(f"data file of the project {projects[0].name} not found (put it back, or "
+                            "open the project in the window and use Locate…)", info.missing[0])
         for problem in info.problems:
-            say(problem)
+            say(f"warning: {problem}")
         return model, True
     return ViewerModel.open(data), False
+
+
+def check_named(model, from_project: bool) -> None:
+    """Stop (``DataError``, exit 3) when a data file named on the command line gave nothing to draw
+    and could not be read (damaged, missing, unknown format): a frame without it would pass for a
+    whole one. The session's other problems (a layer or features left out) are said as warnings."""
+    from terrain_viewer.core.common.errors import DataError
+
+    problems = list(model.dataset.problems)
+    if not from_project:
+        used = {Path(item.path) for item in [*model.dataset.layers, *model.dataset.rasters]}
+        for path in model.paths:
+            failed = [p for p in problems if p.startswith(f"{path}:")]
+            if Path(path) not in used and failed:
+                raise DataError(failed[0].removeprefix(f"{path}: "), path)
+    for problem in problems:
+        say(f"warning: {problem}")
 
 
 def input_files(args: argparse.Namespace) -> list[Path]:

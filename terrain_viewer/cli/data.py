@@ -97,7 +97,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"      error: {message}")
         for message in report.warnings:
             print(f"      warning: {message}")
-    print(f"{errors} errors")
+    print(f"{errors} error{'' if errors == 1 else 's'}")
     return FOUND_ERRORS if errors else OK
 
 

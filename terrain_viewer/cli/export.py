@@ -66,7 +66,7 @@ def _progress_line(p) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from terrain_viewer.cli.common import loading, open_model
+    from terrain_viewer.cli.common import check_named, loading, open_model
 
     with loading():
         from terrain_viewer.core.export.outputs import refuse_inputs
@@ -75,7 +75,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         settings = build_settings(args)
         if settings.may_use_workers():
             prepare_workers()  # the workers' server preloads while the data opens (not on 2 cores)
-        model, _ = open_model(args)
+        model, from_project = open_model(args)
+    check_named(model, from_project)
     inputs = [*args.files, *model.paths, args.settings]
     if args.save_settings:
         refuse_inputs(args.save_settings, [*inputs, args.out], "--save-settings")

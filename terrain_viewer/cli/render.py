@@ -9,6 +9,7 @@ from terrain_viewer.cli.common import (
     OK,
     OutputError,
     UsageError,
+    check_named,
     check_output,
     input_files,
     loading,
@@ -17,6 +18,7 @@ from terrain_viewer.cli.common import (
     parse_size,
     parse_time,
     parse_view,
+    say,
     view_in_map_crs,
 )
 from terrain_viewer.core.common.errors import DataError, ExportError
@@ -41,7 +43,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         from terrain_viewer.core.render.stills import save_still
 
     size = parse_size(args.size)
-    t = parse_time(args.date, args.time) if args.date else None
+    t = parse_time(args.date, args.time) if args.date is not None else None
     if args.time is not None and not args.date:
         raise UsageError("--time needs --date")
     view = parse_view(args.view) if args.view else None
@@ -58,6 +60,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     check_output(out, args.overwrite, input_files(args))
     with loading():
         model, from_project = open_model(args)
+    check_named(model, from_project)
+    if t is not None and model.has_time and not model.time.start <= t <= model.time.end:
+        from terrain_viewer.core.temporal.timeline import to_date
+
+        say(f"warning: {args.date} is outside the data's dates ({to_date(model.time.start)} to "
+            f"{to_date(model.time.end)}): no dated feature is drawn")
     if not model.dataset.layers and not model.dataset.rasters:
         first = model.dataset.problems[0] if model.dataset.problems else "no layers"
         raise DataError(f"nothing to draw ({first})")

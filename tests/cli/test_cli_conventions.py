@@ -154,3 +154,42 @@ def test_the_console_script_exits_with_the_commands_code_after_the_exit_handlers
     assert run.stdout.rstrip().endswith("exit handlers ran") and "not reached" not in run.stdout
     if code == 0:
         assert Path(small_gpkg).name in run.stdout or '"layers"' in run.stdout
+
+
+def test_a_named_file_that_cannot_be_read_stops_render_and_export_beside_a_good_one(tmp_path: Path,
+                                                                                    small_gpkg: Path, capsys):
+    bad = tmp_path / "bad.gpkg"
+    bad.write_bytes(small_gpkg.read_bytes()[:5000])  # truncated
+    missing = tmp_path / "missing.gpkg"  # a typo'd name
+    for other, problem in ((bad, "damaged or truncated GeoPackage"), (missing, "file not found")):
+        for command in (["render", "--out", str(tmp_path / "f.png")],
+                        ["export", "--out", str(tmp_path / "frames"), "--size", "160x90", "--workers", "1",
+                         "--from", "1944-06-23", "--to", "1944-06-23", "--frames-per-day", "1"]):
+            assert main([command[0], str(small_gpkg), str(other), *command[1:]]) == 3
+            err = capsys.readouterr().err.strip()
+            assert err.count("\n") == 0 and f"{other}: {problem}" in err, err
+    assert not (tmp_path / "f.png").exists() and not (tmp_path / "frames").exists()  # nothing written
+    assert main(["render", str(small_gpkg), "--out", str(tmp_path / "f.png")]) == 0  # the good one alone
+
+
+def test_a_project_whose_data_file_is_gone_stops_render(tmp_path: Path, small_gpkg: Path, capsys):
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.project import save_project
+
+    data = tmp_path / "data.gpkg"
+    data.write_bytes(small_gpkg.read_bytes())
+    save_project(ViewerModel.open([data]), tmp_path / "siege.tvproj")
+    data.unlink()
+    assert main(["render", str(tmp_path / "siege.tvproj"), "--out", str(tmp_path / "f.png")]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(data) in err and "siege.tvproj not found" in err, err
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_a_date_outside_the_data_is_drawn_with_a_warning(tmp_path: Path, small_gpkg: Path, capsys):
+    assert main(["render", str(small_gpkg), "--date", "1900-01-01", "--out", str(tmp_path / "f.png")]) == 0
+    err = capsys.readouterr().err.strip()
+    assert err == ("terrain-viewer: warning: 1900-01-01 is outside the data's dates (1944-06-23 to 1944-06-30): "
+                   "no dated feature is drawn"), err
+    assert main(["render", str(small_gpkg), "--date", "", "--out", str(tmp_path / "g.png")]) == 2
+    assert "--date ''" in capsys.readouterr().err and not (tmp_path / "g.png").exists()
