@@ -52,6 +52,19 @@ def test_the_swipe_shows_1944_left_of_the_divider_and_modern_right(model):
     assert is_grey(moved[:, int(SIZE[0] * 0.82):]).mean() > 0.9
 
 
+def test_the_labels_of_a_side_stay_on_that_side(model):
+    model.set_options(labels=True)
+    model.set_swipe(enabled=True, position=0.5)
+    renderer = MapRenderer(model)
+    rgba = renderer.render(size=SIZE)
+    view = tuple(renderer._fig.axes[0].viewLim.extents)  # noqa: SLF001
+    columns = [renderer.map_to_pixel(p.spec.x, p.spec.y, view, SIZE)[0] for p in renderer.last_labels]
+    assert columns and min(columns) < SIZE[0] // 2  # the 1944 side is named …
+    assert max(columns) < SIZE[0] // 2  # … and none of its names is put on the modern side
+    right = rgba[: int(SIZE[1] * 0.85), SIZE[0] // 2 + 2:]  # above the attribution line
+    assert is_grey(right).mean() > 0.999
+
+
 def test_the_basemap_attribution_is_drawn_once_whatever_side_it_falls_on(model):
     model.set_swipe(enabled=True, position=0.9)  # the attribution (bottom centre) is on the 1944 side
     renderer = MapRenderer(model)

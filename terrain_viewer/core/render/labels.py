@@ -59,6 +59,7 @@ class LabelSpec:
     centred: bool = False  # try the anchor itself first (areas, rivers)
     alpha: float = 1.0  # the opacity of its feature while that fades in or out (text and halo)
     owner: str = ""  # the layer it names: that layer's own lines and outlines do not keep it off
+    within: tuple[float, float] | None = None  # display columns its text stays between (a swipe's side)
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ class LabelPlanner:
             key = (tuple(fig.bbox.size), fig.dpi, tuple(ax.viewLim.extents), tuple(ax.bbox.extents),
                    self.family, tuple(map(tuple, symbols)), tuple(map(tuple, furniture)),
                    tuple((s.x, s.y, s.text, s.priority, self._props_key(s.props), s.props.get("along"),
-                          s.offset, s.centred, s.alpha, s.owner) for s in specs))
+                          s.offset, s.centred, s.alpha, s.owner, s.within) for s in specs))
             hash(key)
         except TypeError:
             return None
@@ -256,11 +257,13 @@ class LabelPlanner:
             for i in sorted(range(len(specs)), key=lambda i: -specs[i].priority):
                 spec, (px, py) = specs[i], anchors[i]
                 cell = (math.floor(px / index.cell), math.floor(py / index.cell))
-                if not (frame[0] <= px <= frame[2] and frame[1] <= py <= frame[3]) \
+                bounds = frame if spec.within is None else \
+                    (max(frame[0], spec.within[0]), frame[1], min(frame[2], spec.within[1]), frame[3])
+                if not (bounds[0] <= px <= bounds[2] and bounds[1] <= py <= bounds[3]) \
                         or failures[cell] >= CELL_FAILURES:
                     continue
-                got = self._place(ax, renderer, spec, (px, py), (index, symbols, texts), frame, scale, height,
-                                  remembered.get(keys[i]), rotations[i])
+                got = self._place(ax, renderer, spec, (px, py), (index, symbols, texts), bounds, scale,
+                                  height, remembered.get(keys[i]), rotations[i])
                 if got is None:
                     failures[cell] += 1
                     continue

@@ -10,7 +10,9 @@ divider, with one set of furniture over the whole frame.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -118,8 +120,11 @@ class MapRenderer(BackgroundMixin):
         self.last_label_boxes, self.last_symbol_boxes, self._specs = [], [], []
         x = divider_column(self.model.swipe.position, size[0]) if swipe else 0
         left, background_s = None, 0.0
-        for only in passes:
+        for side, only in enumerate(passes):
+            specs, symbols = len(self._specs), len(self.last_symbol_boxes)
             background_s += self._draw_map(only, t, view, size, dpi, taken)
+            if swipe:  # a side's labels and symbols count on that side of the divider only
+                self._keep_side(specs, symbols, x, right=side == 1)
             if swipe and left is None:
                 left = np.asarray(self._canvas.buffer_rgba())[:, :x].copy()
         buffer = np.asarray(self._canvas.buffer_rgba())
@@ -136,6 +141,20 @@ class MapRenderer(BackgroundMixin):
         self.last_timings = {"background_ms": background_s * 1e3, "dynamic_ms": (total - background_s) * 1e3,
                              "total_ms": total * 1e3}
         return rgba
+
+    def _keep_side(self, specs: int, symbols: int, x: int, right: bool) -> None:
+        """Of the label specs and symbol boxes from index ``specs`` / ``symbols`` on (one side's
+        pass of a swipe), keep those on that side of pixel column ``x`` (the other side shows
+        other layers: a hidden layer's names and markers must not be placed or kept clear of there)."""
+        ax = self._fig.axes[0]
+        mine = self._specs[specs:]
+        if mine:
+            columns = ax.transData.transform([(s.x, s.y) for s in mine])[:, 0]
+            within = (float(x), math.inf) if right else (-math.inf, float(x))
+            self._specs[specs:] = [dataclasses.replace(s, within=within)  # a copy: specs are cached
+                                   for s, c in zip(mine, columns, strict=True) if (c >= x) == right]
+        self.last_symbol_boxes[symbols:] = [b for b in self.last_symbol_boxes[symbols:]
+                                            if (b[2] > x if right else b[0] < x)]
 
     def save_png(self, path: str | Path, t: float | None = None, size: tuple[int, int] = (1920, 1080),
                  view: Extent | None = None, dpi: float = 100.0) -> Path:
