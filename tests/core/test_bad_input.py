@@ -87,7 +87,7 @@ def test_cli_info_and_validate_on_broken_files(tmp_path, capsys, shipped_gpkg, k
     assert "Traceback" not in captured.out + captured.err
     assert main(["validate", str(bad)]) == 1
     out = capsys.readouterr().out
-    assert f"ERROR {bad}" in out and FILE_CASES[kind] in out and "1 errors" in out
+    assert f"ERROR {bad}" in out and FILE_CASES[kind] in out and "\n1 error\n" in out
 
 
 def test_truncated_anywhere_never_escapes_as_another_exception(tmp_path, shipped_gpkg):
