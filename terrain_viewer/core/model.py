@@ -237,9 +237,11 @@ class ViewerModel:
 
     def with_map_crs(self, crs) -> ViewerModel:
         """This session reopened in another map CRS (same files, states, time; the view reprojected)."""
-        from pyproj import CRS, Transformer
+        from pyproj import Transformer
 
-        target = CRS.from_user_input(crs)
+        from terrain_viewer.core.data.mapcrs import map_crs_of
+
+        target = map_crs_of(crs)
         data = self.to_dict()
         data["map_crs"] = target.to_string()
         x0, y0, x1, y1 = self.view

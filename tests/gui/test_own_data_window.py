@@ -180,3 +180,19 @@ def test_another_battles_dated_positions_extend_the_date_bar_and_show_then(hengy
     drag_slider(qtbot, bar.slider, bar.slider.maximum())
     assert hengyang.model.time.date.year == 1945
     assert marked() > 6 * 20  # the six positions
+
+
+def test_a_geocentric_crs_is_refused_and_a_geographic_one_reads_true(qtbot, hengyang, monkeypatch):
+    """View ▸ Map CRS…: EPSG:4978 (earth-centred XYZ) leaves the map as it was, with the reason in
+    the status bar; EPSG:4326 is taken."""
+    from person import click_menu
+    from PyQt6.QtWidgets import QInputDialog
+
+    answers = iter([("EPSG:4978", True), ("EPSG:4326", True)])
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: next(answers))
+    click_menu(qtbot, hengyang, "View", "Map CRS…")
+    assert hengyang.model.dataset.map_crs.to_epsg() == 32649
+    assert "geocentric" in hengyang.statusBar().currentMessage()
+    click_menu(qtbot, hengyang, "View", "Map CRS…")
+    assert hengyang.model.dataset.map_crs.to_epsg() == 4326
+    assert hengyang.canvas.wait_settled()

@@ -13,10 +13,12 @@ from collections.abc import Iterable
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import ProjError
 
 SAMPLE_VERTICES = 20_000  # vertices per layer used to find its centre
+GROUND_TOLERANCE = 0.01  # a map unit within 1 % of a metre on the ground is taken as one
+_GEOD = Geod(ellps="WGS84")
 
 
 @functools.lru_cache(maxsize=32)
@@ -25,6 +27,39 @@ def transformer(source: CRS, target: CRS | int) -> Transformer:
     opening a GeoPackage asked for the same one ~3 times a layer). pyproj's Transformers are
     thread-safe; a ProjError is raised again on every call (never cached)."""
     return Transformer.from_crs(source, target, always_xy=True)
+
+
+def map_crs_of(value) -> CRS:
+    """``value`` (an EPSG code, "EPSG:3857", WKT, a CRS) as a map CRS: a projected or geographic
+    2D CRS. A geocentric CRS (EPSG:4978), a vertical or an engineering one is refused (ValueError):
+    a map drawn in it comes out mirrored and turned, with a scale bar in no unit."""
+    crs = CRS.from_user_input(value)
+    horizontal = crs.sub_crs_list[0] if crs.is_compound and crs.sub_crs_list else crs
+    if horizontal.is_geocentric or not (horizontal.is_projected or horizontal.is_geographic) \
+            or len(horizontal.axis_info) != 2:
+        kind = "geocentric" if horizontal.is_geocentric else "not a 2D projected or geographic"
+        raise ValueError(f"{crs.name} is {'a ' if horizontal.is_geocentric else ''}{kind} CRS; a map "
+                         "needs a projected CRS (a UTM zone, EPSG:3857) or a geographic one (EPSG:4326)")
+    return horizontal
+
+
+def ground_scale(crs: CRS, x: float, y: float, step: float) -> tuple[float, float]:
+    """Metres on the ground per map unit eastward and northward at map point (x, y), from the
+    geodesic distances to the points ``step`` map units east and north: degrees in a geographic
+    CRS, Web Mercator's stretch away from the equator, feet. (1.0, 1.0) when both are within
+    ``GROUND_TOLERANCE`` of a metre (a UTM map: its scale bar and relief as they always were) or
+    when they cannot be worked out."""
+    try:
+        lon, lat = transformer(crs, 4326).transform([x, x + step, x], [y, y, y + step])
+        east = _GEOD.inv(lon[0], lat[0], lon[1], lat[1])[2] / step
+        north = _GEOD.inv(lon[0], lat[0], lon[2], lat[2])[2] / step
+    except (ProjError, ValueError, ZeroDivisionError):
+        return 1.0, 1.0
+    if not all(math.isfinite(v) and v > 0 for v in (east, north)):
+        return 1.0, 1.0
+    if abs(east - 1.0) <= GROUND_TOLERANCE and abs(north - 1.0) <= GROUND_TOLERANCE:
+        return 1.0, 1.0
+    return east, north
 
 
 def utm_crs_for(lon: float, lat: float) -> CRS:

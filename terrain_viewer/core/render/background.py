@@ -13,6 +13,7 @@ from functools import partial
 import numpy as np
 
 from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.data.mapcrs import ground_scale
 from terrain_viewer.core.data.raster import RasterLayer
 from terrain_viewer.core.model import Extent, LayerState
 from terrain_viewer.core.render import furniture as fu
@@ -161,7 +162,7 @@ class BackgroundMixin:
     def _paint(self, ax, item: Item, t: float, ctx: PaintContext, where: np.ndarray | None = None) -> list:
         state = item.state
         if isinstance(item.obj, RasterLayer):
-            return self._paint_raster(ax, item.obj, state, ctx.zorder)
+            return self._paint_raster(ax, item.obj, state, ctx.zorder, self.model.dataset.map_crs)
         gdf = self._features_at(item, t)
         if where is not None:  # some of the features (a fade step's)
             gdf = gdf.iloc[where]
@@ -179,12 +180,14 @@ class BackgroundMixin:
         return artists
 
     @staticmethod
-    def _paint_raster(ax, raster: RasterLayer, state: LayerState, zorder: float) -> list:
+    def _paint_raster(ax, raster: RasterLayer, state: LayerState, zorder: float, crs) -> list:
         if window(raster, axes_view(ax)) is None:
             return []
         if raster.kind == "elevation":
             style = clean_style(state.name, state.style)
-            return draw_elevation(ax, raster, state.opacity, style, zorder, axes_view(ax))
+            left, bottom, right, top = raster.bounds
+            ground = ground_scale(crs, (left + right) / 2, (bottom + top) / 2, raster.cell_size)
+            return draw_elevation(ax, raster, state.opacity, style, zorder, axes_view(ax), ground)
         data = np.moveaxis(raster.data, 0, -1)
         if data.shape[2] == 1:
             return [ax.imshow(data[..., 0], extent=raster.extent, cmap="gray", alpha=state.opacity,

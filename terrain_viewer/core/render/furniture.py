@@ -112,12 +112,13 @@ def format_length(metres: float) -> str:
     return f"{metres:g} m"
 
 
-def scale_bar(ax, view: Extent, fraction: float = 0.2) -> list:
-    """A segmented metric scale bar (alternating black/white) at the lower left."""
+def scale_bar(ax, view: Extent, fraction: float = 0.2, ground: float = 1.0) -> list:
+    """A segmented metric scale bar (alternating black/white) at the lower left; ``ground``: metres
+    on the ground per map unit eastward at the view's centre (``mapcrs.ground_scale``)."""
     width = view[2] - view[0]
-    length = nice_length(width * fraction)
+    length = nice_length(width * fraction * ground)  # metres
     segments = 5 if str(int(length))[0] == "5" else 4
-    seg = length / segments
+    seg = length / segments / ground  # map units
     box = AuxTransformBox(ax.transData)
     height = width * 0.0045
     for i in range(segments):

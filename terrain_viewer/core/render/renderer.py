@@ -24,6 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from terrain_viewer.core.common.errors import ExportError
+from terrain_viewer.core.data.mapcrs import ground_scale
 from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render import annotations as notes
 from terrain_viewer.core.render import furniture as fu
@@ -303,11 +304,12 @@ class MapRenderer(BackgroundMixin):
         sprites = []
         if opts.scale_bar or opts.north_arrow:
             width = view[2] - view[0]
-            turn = self._convergence(view)
-            key = ("scale", size, dpi, round(width, 3), turn, opts.scale_bar, opts.north_arrow)
+            turn, ground = self._convergence(view)
+            key = ("scale", size, dpi, round(width, 3), turn, round(ground, 6), opts.scale_bar,
+                   opts.north_arrow)
 
             def make(ax) -> list:
-                made = fu.scale_bar(ax, view) if opts.scale_bar else []
+                made = fu.scale_bar(ax, view, ground=ground) if opts.scale_bar else []
                 return made + (fu.north_arrow(ax, turn) if opts.north_arrow else [])
 
             sprites.append(self._sprites.get(key, make))
@@ -316,12 +318,15 @@ class MapRenderer(BackgroundMixin):
             sprites.append(self._sprites.get(("title", size, dpi, title), lambda ax: fu.title(ax, title)))
         return sprites
 
-    def _convergence(self, view: Extent) -> float:
-        """The north arrow's turn at the view's centre (0.1°), worked out once per map CRS and view
-        (a Transformer and a Proj each time cost ~0.5 ms a frame)."""
+    def _convergence(self, view: Extent) -> tuple[float, float]:
+        """The north arrow's turn at the view's centre (0.1°) and the metres on the ground per map
+        unit eastward there (the scale bar's), worked out once per map CRS and view (a Transformer
+        and a Proj each time cost ~0.5 ms a frame)."""
         crs, where = self.model.dataset.map_crs, rounded(view)
         if self._turn is None or self._turn[0] is not crs or self._turn[1] != where:
-            self._turn = (crs, where, round(fu.grid_convergence(crs, view), 1))
+            centre = ((view[0] + view[2]) / 2, (view[1] + view[3]) / 2)
+            ground = ground_scale(crs, *centre, (view[2] - view[0]) / 100)[0]
+            self._turn = (crs, where, (round(fu.grid_convergence(crs, view), 1), ground))
         return self._turn[2]
 
     def _frame_furniture(self, t: float, view: Extent, items: list[Item], basemap: dict | None, size,

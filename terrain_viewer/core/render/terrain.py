@@ -20,14 +20,18 @@ def contour_levels(lo: float, hi: float, step: float = 10.0) -> np.ndarray:
 
 
 def shaded_relief(raster: RasterLayer, azimuth: float = 315.0, altitude: float = 45.0,
-                  exaggeration: float = 2.5, strength: float = 0.45) -> np.ndarray:
-    """An (rows, cols, 4) float RGBA image: land tint by height, softly hill-shaded; NaN → clear."""
-    key = ("shaded_relief", azimuth, altitude, exaggeration, strength)
-    return raster.derived.get(key, lambda: _shaded(raster, azimuth, altitude, exaggeration, strength))
+                  exaggeration: float = 2.5, strength: float = 0.45,
+                  ground: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
+    """An (rows, cols, 4) float RGBA image: land tint by height, softly hill-shaded; NaN → clear.
+    ``ground``: metres on the ground per map unit east and north (``mapcrs.ground_scale``), so
+    that heights in metres over a grid in degrees are not a hundred thousand times too steep."""
+    key = ("shaded_relief", azimuth, altitude, exaggeration, strength, ground)
+    return raster.derived.get(key, lambda: _shaded(raster, azimuth, altitude, exaggeration, strength,
+                                                   ground))
 
 
 def _shaded(raster: RasterLayer, azimuth: float, altitude: float, exaggeration: float,
-            strength: float) -> np.ndarray:
+            strength: float, ground: tuple[float, float]) -> np.ndarray:
     z = raster.data[0].astype(float)
     valid = np.isfinite(z)
     if not valid.any():
@@ -39,7 +43,7 @@ def _shaded(raster: RasterLayer, azimuth: float, altitude: float, exaggeration: 
     tint = LAND(norm)[..., :3]
     light = LightSource(azdeg=azimuth, altdeg=altitude)
     cell = raster.cell_size
-    shade = light.hillshade(filled, vert_exag=exaggeration, dx=cell, dy=cell)
+    shade = light.hillshade(filled, vert_exag=exaggeration, dx=cell * ground[0], dy=cell * ground[1])
     # blend toward the shade only by ``strength`` around mid-grey: subtle, never black
     flat = float(np.median(shade))  # hillshade is rescaled to 0..1: the plain's shade is the median
     factor = 1.0 + strength * (shade - flat)
@@ -78,9 +82,10 @@ def window(raster: RasterLayer, view: tuple[float, float, float, float] | None,
 
 
 def draw_elevation(ax, raster: RasterLayer, opacity: float = 1.0, style: dict | None = None,
-                   zorder: float = 1.0, view: tuple[float, float, float, float] | None = None) -> list:
+                   zorder: float = 1.0, view: tuple[float, float, float, float] | None = None,
+                   ground: tuple[float, float] = (1.0, 1.0)) -> list:
     """Hill shading, 10 m contours and labelled 50 m index contours of the part of the raster
-    inside ``view``; returns the artists."""
+    inside ``view``; returns the artists (``ground``: see ``shaded_relief``)."""
     style = style or {}
     cells = window(raster, view)
     if cells is None:
@@ -90,7 +95,7 @@ def draw_elevation(ax, raster: RasterLayer, opacity: float = 1.0, style: dict | 
     rows, cols = raster.data.shape[1:]
     cw, ch = (right - left) / cols, (top - bottom) / rows
     extent = (left + cs_.start * cw, left + cs_.stop * cw, top - rs.stop * ch, top - rs.start * ch)
-    artists = [ax.imshow(shaded_relief(raster)[rs, cs_], extent=extent, origin="upper",
+    artists = [ax.imshow(shaded_relief(raster, ground=ground)[rs, cs_], extent=extent, origin="upper",
                          interpolation="bilinear", alpha=opacity, zorder=zorder, resample=True)]
     z = raster.data[0][rs, cs_]
     if z.shape[0] < 2 or z.shape[1] < 2 or not np.isfinite(z).any() or not style.get("contours", True):
