@@ -260,6 +260,8 @@ class QtMainWindow(QMainWindow):
         self._show_cursor()
         self.identify_panel.show_hits([], clicked=False)
         self.canvas.marker = None
+        if getattr(self, "place_bar", None) is not None:  # a note about the last session's layers:
+            self.place_bar.dismiss()  # its buttons would act on this one's
         self._sync_actions()
         self.show_problems(model.dataset.problems)
         self._update_title()

@@ -196,3 +196,22 @@ def test_a_geocentric_crs_is_refused_and_a_geographic_one_reads_true(qtbot, heng
     click_menu(qtbot, hengyang, "View", "Map CRS…")
     assert hengyang.model.dataset.map_crs.to_epsg() == 4326
     assert hengyang.canvas.wait_settled()
+
+
+def test_the_far_layers_line_goes_when_another_project_is_opened(qtbot, opened, tmp_path, monkeypatch):
+    """The warning line about the opened battle's layers belongs to that session: File ▸ Open
+    project… takes it away (its Switch map CRS would act on the new project's layers)."""
+    from person import click_menu
+
+    from terrain_viewer.core.data.builtin import builtin_paths
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.project import save_project
+
+    assert opened.place_bar is not None and opened.place_bar.isVisible()
+    project = tmp_path / "plain.tvproj"
+    save_project(ViewerModel.open(builtin_paths()), project)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(project), ""))
+    click_menu(qtbot, opened, "File", "Open project…")
+    assert opened.project_path == project and opened.place_bar is None
+    assert not any(w.objectName() == "placeBar" and w.isVisible() for w in opened.statusBar().children()
+                   if hasattr(w, "objectName"))
