@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.events import Change, Links
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render.symbology import line_width
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 ROWS_MIME = "application/x-qabstractitemmodeldatalist"  # what QTreeWidget puts in a row drag
@@ -236,8 +237,10 @@ class QtLayerPanel(QWidget):
         self.opacity_label.setText(f"{round(state.opacity * 100)} %")
         is_raster = any(r.name == name for r in self.model.dataset.rasters)
         self._form.setRowVisible(self.width_box, not is_raster)  # rasters have no lines
+        width = None if is_raster else line_width(self.model.dataset.layer(name), state.style)
+        self.width_box.setEnabled(width is not None)  # None: its painter takes no width
         for widget, value in ((self.opacity, round(state.opacity * 100)),
-                              (self.width_box, float(state.style.get("linewidth", 1.0)))):
+                              (self.width_box, width if width is not None else 1.0)):
             widget.blockSignals(True)
             widget.setValue(value)
             widget.blockSignals(False)

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.data.roles import ROLE_TITLES, ROLES, default_label_field, text_columns
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render.symbology import line_width
 
 HATCHES = (("none", ""), ("diagonal ////", "////"), ("back diagonal \\\\", "\\\\"), ("cross ++", "++"),
            ("diagonal cross xx", "xx"), ("dots ..", ".."), ("horizontal ---", "---"), ("vertical |||", "|||"))
@@ -82,8 +83,10 @@ class QtLayerProperties(QDialog):
         self.form.addRow("Line / edge colour", self._colour_button("edgecolor", "Line colour"))
         self.hatch = self._combo("propHatch", HATCHES, self.style.get("hatch", ""), "hatch")
         self.form.addRow("Hatch", self.hatch)
-        self.width = self._spin("propLineWidth", 0.2, 12.0, self.style.get("linewidth", 1.6), " pt",
+        width = line_width(layer, self.style)  # what the map draws (None: its painter takes none)
+        self.width = self._spin("propLineWidth", 0.2, 12.0, width if width is not None else 1.0, " pt",
                                 "linewidth")
+        self.width.setEnabled(width is not None)
         self.form.addRow("Line width", self.width)
         self.marker = self._combo("propMarker", MARKERS, self.style.get("marker", "o"), "marker")
         self.form.addRow("Marker", self.marker)

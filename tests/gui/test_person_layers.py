@@ -203,3 +203,19 @@ def test_double_clicking_a_layer_zooms_the_map_to_it(qtbot, hengyang):
     assert QPointF(*canvas.to_pixel((ax0 + ax1) / 2, (ay0 + ay1) / 2)).x() == pytest.approx(
         canvas.width() / 2, abs=2)
 
+
+
+def test_the_panel_and_the_properties_show_the_width_the_map_draws(qtbot, hengyang):
+    """A layer with no width of its own: the panel's box and Properties… show the same width, the
+    one its lines are drawn with; a layer whose painter takes no width has the boxes off."""
+    panel = hengyang.layer_panel
+    for name, drawn in (("rivers", 0.5), ("railways", 2.4), ("front_lines", 2.2)):
+        _click_row(qtbot, panel.tree, panel.item(name))
+        assert panel.width_box.isEnabled() and panel.width_box.value() == drawn, name
+        qtbot.mouseClick(panel.properties_button, LEFT)
+        dialog = panel.properties_dialog
+        assert dialog.width.isEnabled() and dialog.width.value() == drawn, name
+        dialog.close()
+        assert "linewidth" not in hengyang.model.state(name).style  # shown, not set
+    _click_row(qtbot, panel.tree, panel.item("units"))
+    assert not panel.width_box.isEnabled()

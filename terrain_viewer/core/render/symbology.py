@@ -337,6 +337,25 @@ def layer_symbology(layer, style: dict) -> Symbology:
     return generic(layer.name, style, layer.geometry_type)
 
 
+def line_width(layer, style: dict) -> float | None:
+    """The width (points) of the layer's lines, or of its areas' or markers' outlines: its style's,
+    else what its painter draws when the style says none (the panel and the properties show this):
+    the look that takes the style's ``linewidth`` as it is, of the layer's kind of geometry first.
+    None when its painter takes no width from the style (a unit layer's symbols, say)."""
+    if "linewidth" in style:
+        return float(style["linewidth"])
+    probe = 7.77  # a width no default has: the looks that take it are the ones the style sets
+    taking = [name for name, look in layer_symbology(layer, {"linewidth": probe}).looks.items()
+              if getattr(look, "lw", None) == probe]
+    if not taking:
+        return None
+    looks = layer_symbology(layer, {}).looks
+    kind = {"Polygon": Fill, "LineString": Stroke, "Point": Mark}.get(
+        str(layer.geometry_type).replace("Multi", ""), Stroke)
+    name = next((n for n in taking if isinstance(looks[n], kind)), taking[0])
+    return float(looks[name].lw)
+
+
 def legend_entries(layer, geometry_type: str, style: dict, kinds: set[str]) -> list[tuple]:
     """(handle, label) pairs for one vector layer (a Layer, or a role name), from the looks it is
     drawn with."""
