@@ -189,7 +189,7 @@ def test_a_project_whose_data_file_is_gone_stops_render(tmp_path: Path, small_gp
 def test_a_date_outside_the_data_is_drawn_with_a_warning(tmp_path: Path, small_gpkg: Path, capsys):
     assert main(["render", str(small_gpkg), "--date", "1900-01-01", "--out", str(tmp_path / "f.png")]) == 0
     err = capsys.readouterr().err.strip()
-    assert err == ("terrain-viewer: warning: 1900-01-01 is outside the data's dates (1944-06-23 to 1944-06-30): "
-                   "no dated feature is drawn"), err
+    assert err == ("terrain-viewer: warning: 1900-01-01 is outside the data's dates (1944-06-23 to "
+                   "1944-06-30): no dated feature is drawn"), err
     assert main(["render", str(small_gpkg), "--date", "", "--out", str(tmp_path / "g.png")]) == 2
     assert "--date ''" in capsys.readouterr().err and not (tmp_path / "g.png").exists()
