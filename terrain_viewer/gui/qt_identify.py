@@ -6,6 +6,7 @@ import html
 
 from PyQt6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
+from terrain_viewer.core.data.roles import default_label_field
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.query.events import sources_differ
 from terrain_viewer.core.query.identify import identify
@@ -19,10 +20,12 @@ def _value(value: object) -> str:
     return "" if value is None else html.escape(str(value))
 
 
-def hit_html(layer: str, attrs: dict, differ: list[str] | None = None) -> str:
-    """One feature: layer and title, a box with source and confidence (and where sources differ,
-    from the data's ``variants`` table), then every other attribute."""
-    title = attrs.get("title") or attrs.get("name_en") or attrs.get("designation") or ""
+def hit_html(layer: str, attrs: dict, differ: list[str] | None = None, name_field: str | None = None) -> str:
+    """One feature: layer and title (``name_field``'s value: what the map labels it with), a box with
+    source and confidence (and where sources differ, from the data's ``variants`` table), then every
+    other attribute."""
+    named = attrs.get(name_field) if name_field else None
+    title = named or attrs.get("title") or attrs.get("name_en") or attrs.get("designation") or ""
     confidence = str(attrs.get("confidence") or "")
     colour = CONFIDENCE_COLOURS.get(confidence.lower(), "#444444")
     parts = [f"<h3 style='margin:8px 0 2px 0'>{_value(title) or html.escape(layer)}</h3>",
@@ -40,6 +43,17 @@ def hit_html(layer: str, attrs: dict, differ: list[str] | None = None) -> str:
                    f"<td>{_value(v)}</td></tr>" for k, v in attrs.items() if k not in PROMINENT)
     parts.append(f"<table cellpadding='2' style='margin-top:4px'>{rows}</table><hr>")
     return "".join(parts)
+
+
+def _name_field(model: ViewerModel | None, layer: str) -> str | None:
+    """The column the map labels ``layer``'s features with (the user's choice, else the default)."""
+    if model is None:
+        return None
+    try:
+        chosen = model.state(layer).style.get("label_field")
+        return chosen or default_label_field(model.dataset.layer(layer).gdf)
+    except KeyError:  # a raster, or a layer gone since the click
+        return None
 
 
 class QtIdentifyPanel(QWidget):
@@ -74,5 +88,6 @@ class QtIdentifyPanel(QWidget):
             self.heading.setText("Nothing here at this date.")
         model = self.model
         self.browser.setHtml("".join(
-            hit_html(layer, attrs, sources_differ(model, layer, attrs) if model is not None else None)
+            hit_html(layer, attrs, sources_differ(model, layer, attrs) if model is not None else None,
+                     _name_field(model, layer))
             for layer, attrs in hits))

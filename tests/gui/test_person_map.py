@@ -143,3 +143,26 @@ def test_after_a_run_of_right_key_presses_the_events_panel_lists_the_last_day(qt
     assert panel.heading.text().endswith("on 28 June 1944")
     titles = {panel.list.item(i).text().split("\n")[0] for i in range(panel.list.count())}
     assert titles and titles == {event.title for event in panel.day_events()}
+
+
+def test_identify_heads_a_users_feature_with_its_name(qtbot, hengyang, tmp_path, monkeypatch, message_boxes):
+    """A researcher's layer named by a plain ``name`` column: identify heads the feature with that
+    name (what the map labels it with), not with the layer's name."""
+    import geopandas as gpd
+    import shapely
+    from PyQt6.QtWidgets import QFileDialog
+
+    x, y = Transformer.from_crs(32649, 4326, always_xy=True).transform(*hengyang.canvas.view()[:2])
+    lon, lat = x + 0.05, y + 0.05
+    path = tmp_path / "cities.gpkg"
+    gpd.GeoDataFrame({"name": ["東京 Tokyo"], "source": ["my notes"], "confidence": ["low"]},
+                     geometry=shapely.points([lon], [lat]), crs=4326).to_file(path, layer="cities")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(path)], ""))
+    click_menu(qtbot, hengyang, "File", "Open…")
+    click_menu(qtbot, hengyang, "Tools", "Identify")
+    east, north = Transformer.from_crs(4326, 32649, always_xy=True).transform(lon, lat)
+    px, py = hengyang.canvas.to_pixel(east, north)
+    qtbot.mouseClick(hengyang.canvas, LEFT, NO_MOD, QPoint(round(px), round(py)))
+    assert any(layer == "cities" for layer, _ in hengyang.identify_panel.hits)
+    text = hengyang.identify_panel.browser.toPlainText()
+    assert text.startswith("東京 Tokyo\nlayer cities"), text[:80]
