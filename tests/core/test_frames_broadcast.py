@@ -189,3 +189,37 @@ def test_old_camera_keys_by_frame_become_dates_that_survive_a_new_range():
     camera = again.make_camera((0, 0, 1, 1))
     assert camera.view_at(day("1944-07-01")) == pytest.approx((0, 0, 10, 10))
     assert camera.view_at(day("1944-07-10") + 0.75) == pytest.approx((2, 2, 8, 8))
+
+
+@pytest.mark.parametrize("size", [(1280, 720), HD, (3840, 2160)])
+def test_the_credits_keep_clear_of_the_scale_bar_and_the_legend(size):
+    """The sources lines are wrapped by their measured width into the band between the scale bar
+    and a corner legend (at 720p they ran over the scale bar's box)."""
+    m = ViewerModel.open(builtin_paths())
+    plain = dict(caption=False, scale_bar=False, north_arrow=False, legend=False, credits=False, labels=False)
+
+    def frame(**shown) -> np.ndarray:
+        m.set_options(**{**plain, **shown})
+        return MapRenderer(m).render(t=day("1944-07-11"), size=size, dpi=100.0 * size[1] / 1080)
+
+    bare = frame()
+
+    def box(**shown) -> tuple[int, int, int, int]:  # where turning one piece of furniture on drew
+        rows, cols = np.nonzero((frame(**shown) != bare).any(axis=-1))
+        return cols.min(), rows.min(), cols.max(), rows.max()
+
+    credits = box(credits=True)
+    assert credits[2] - credits[0] > size[0] * 0.2
+    for other in (box(scale_bar=True), box(legend=True)):
+        apart = (other[2] < credits[0] or credits[2] < other[0]
+                 or other[3] < credits[1] or credits[3] < other[1])
+        assert apart, (size, credits, other)
+
+
+def test_a_long_source_is_shortened_at_a_word():
+    from terrain_viewer.core.render.furniture import short_source
+
+    long = "railway alignments drawn by the dataset author between the gazetteer's stations and the river"
+    (short,) = short_source(long)
+    assert short.endswith(" …") and len(short) <= 60
+    assert long.startswith(short[:-2]) and long[len(short) - 2] == " "  # whole words only

@@ -12,6 +12,8 @@ import functools
 import logging
 import math
 import re
+import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import matplotlib.patheffects as pe
@@ -24,6 +26,7 @@ from pyproj.exceptions import CRSError, ProjError
 
 from terrain_viewer.core.data.mapcrs import transformer
 from terrain_viewer.core.model import Extent
+from terrain_viewer.core.render import glyphs
 from terrain_viewer.core.render import symbology as st
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 
@@ -222,7 +225,7 @@ def short_source(source: str) -> list[str]:
         if part.startswith("article"):  # '...dataset author: article (...)' keeps its note
             continue
         short = re.split(r",\s*(?:section|sections|pp?\.)\s|\s\(|;|:|\sfrom\s", part)[0]
-        short = short.strip().rstrip(",.")[:60]
+        short = textwrap.shorten(short.strip().rstrip(",."), 60, placeholder=" …")  # at a word
         if short:
             out.append(short)
     return out
@@ -233,25 +236,48 @@ def credits_text(sources: list[str]) -> str:
     return "Sources: " + "; ".join(names) if names else ""
 
 
+CREDITS_SHARE = 0.38  # of the frame's width: the middle band, clear of the scale bar and a corner legend
+
+
 def credits(ax, text: str, fonts: list[str] | None = None, lines: int = 3) -> list:
-    """The sources line at the bottom centre inside the title-safe area, wrapped to the middle
-    40% of the width (clear of the scale bar and a corner legend), at most ``lines`` lines."""
+    """The sources line at the bottom centre inside the title-safe area, wrapped at words to the
+    middle ``CREDITS_SHARE`` of the width (measured in the font), at most ``lines`` lines."""
     if not text:
         return []
-    import textwrap
-
     fig = ax.figure
     size = text_pt(ax)
-    char_px = size * fig.dpi / 72 * 0.5
-    width = max(int(fig.bbox.width * 0.4 / char_px), 30)
-    wrapped = textwrap.wrap(text, width)
-    if len(wrapped) > lines:
-        wrapped = wrapped[:lines]
-        wrapped[-1] = wrapped[-1][:max(width - 2, 1)].rstrip(" ;,") + " …"
+    props = {"fontsize": size, "family": fonts or text_fonts()}
+
+    def measure(line: str) -> float:
+        if glyphs.simple(line, props):
+            return glyphs.text_size(line, props, fig.dpi)[0]
+        return len(line) * size * fig.dpi / 72 * 0.6  # what FreeType cannot lay out alone: a guess
+
+    wrapped = wrap_to(text, fig.bbox.width * CREDITS_SHARE, measure, lines)
     artist = ax.text(0.5, SAFE[1], "\n".join(wrapped), transform=ax.transAxes, ha="center", va="bottom",
-                     fontsize=size, family=fonts or text_fonts(), color="#4a3f30", zorder=2000,
+                     fontsize=size, family=props["family"], color="#4a3f30", zorder=2000,
                      linespacing=1.15, path_effects=[pe.withStroke(linewidth=2.5, foreground=st.PAPER)])
     return [artist]
+
+
+def wrap_to(text: str, width: float, measure: Callable[[str], float], lines: int) -> list[str]:
+    """``text`` in lines at most ``width`` wide by ``measure``, broken at spaces (a word wider than
+    that is a line of its own); past ``lines`` lines the last ends in " …" at a word."""
+    out: list[str] = []
+    for word in text.split():
+        trial = f"{out[-1]} {word}" if out else word
+        if out and measure(trial) <= width:
+            out[-1] = trial
+        else:
+            out.append(word)
+    if len(out) <= lines:
+        return out
+    out = out[:lines]
+    words = out[-1].split()
+    while len(words) > 1 and measure(" ".join(words) + " …") > width:
+        words.pop()
+    out[-1] = " ".join(words).rstrip(";,") + " …"
+    return out
 
 
 def attribution(ax, text: str) -> list:
