@@ -55,6 +55,7 @@ class QtMainWindow(QMainWindow):
         self._links = Links()
         self._project_path: Path | None = None
         self.export_settings: dict | None = None
+        self.export_out: str | None = None  # the last export's output, offered again
         self.setWindowTitle("terrain_viewer")
         self.setAcceptDrops(True)
         self.setStyleSheet(resources.style_sheet())

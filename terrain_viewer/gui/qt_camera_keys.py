@@ -35,6 +35,8 @@ class CameraKeys(QWidget):
         self.list = QListWidget()
         self.list.setMaximumHeight(110)
         self.date_edit = QDateTimeEdit(calendarPopup=True, displayFormat="d MMM yyyy HH:mm")
+        today = dt.datetime.fromisoformat(_iso(current_date()))  # the session's date, not Qt's 2000
+        self.date_edit.setDate(QDate(today.year, today.month, today.day))
         self.ease = QComboBox()
         self.ease.addItems(list(EASINGS))
         self.add_button = QPushButton("Add current view", clicked=self.add_current)

@@ -134,6 +134,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
     # ---- running ----------------------------------------------------------------------------------
     def start_export(self) -> bool:
         """Check the form, confirm overwriting, and start the export thread."""
+        self.progress.reset()  # not the last export's bar
         try:
             settings = self.settings()
             out = Path(self.out_edit.text()).expanduser()
@@ -156,6 +157,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         parent = self.parent()
         if parent is not None and hasattr(parent, "export_settings"):
             parent.export_settings = settings.to_dict()
+            parent.export_out = str(out)  # offered again next time (this session)
         self.result = None
         self.thread = QtExportThread(self.model, settings, out, overwrite)
         self.thread.progressed.connect(self._on_progress)

@@ -136,7 +136,7 @@ class ExportForm:
         fmt = s.format or "mp4"
         self.format_combo.setCurrentIndex([k for _, k in FORMATS].index(fmt))
         if not self.out_edit.text():
-            self.out_edit.setText(self._default_out(fmt))
+            self.out_edit.setText(getattr(self.parent(), "export_out", None) or self._default_out(fmt))
         self.workers_spin.setValue(min(s.workers, self.workers_spin.maximum()))
         self.title_edit.setText(s.title)
         self.subtitle_edit.setText(s.subtitle)

@@ -215,3 +215,18 @@ def test_an_output_that_can_never_be_written_is_refused_before_any_question(qtbo
                      "has finished?"]
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=60000)
     assert len(list(scratch.glob("frame_*.png"))) == 4 and (scratch / "frame_00001.png").stat().st_size > 100
+
+
+def test_the_dialog_offers_the_last_output_an_empty_bar_and_the_sessions_date(qtbot, small_window, tmp_path):
+    out = tmp_path / "cut.mp4"
+    dialog = _dialog(qtbot, small_window, out)
+    assert dialog.camera_keys.date_edit.date() == QDate(1944, 6, 23)  # the session's date, not 2000
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None and not dialog.is_running(), timeout=60000)
+    assert dialog.progress.value() == 4
+    dialog.custom_size.setText("161x91")  # refused before it starts: the bar shows no progress
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "even width" in dialog.status.text() and dialog.progress.value() < dialog.progress.minimum() + 1
+    again = ExportDialog(small_window.model, small_window)  # opened again in this session
+    qtbot.addWidget(again)
+    assert again.out_edit.text() == str(out)
