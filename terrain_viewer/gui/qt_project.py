@@ -49,8 +49,17 @@ def _unexpected(window: QWidget, title: str, path: object, exc: Exception) -> No
 
 
 def _start_folder(window: QWidget) -> str:
+    """Where a project dialog opens: the project's folder, else that of the data file opened last
+    (not the shipped data's), else the home folder."""
     path = getattr(window, "project_path", None)
-    return str(Path(path).parent) if path else str(Path.home())
+    if path:
+        return str(Path(path).parent)
+    from terrain_viewer.core.data.builtin import builtin_paths
+
+    shipped = {p.resolve() for p in builtin_paths()}
+    model = getattr(window, "model", None)
+    own = [Path(p) for p in (model.paths if model is not None else []) if Path(p).resolve() not in shipped]
+    return str(own[-1].parent) if own else str(Path.home())
 
 
 def _status(window: QWidget, text: str) -> None:

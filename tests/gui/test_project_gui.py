@@ -219,3 +219,11 @@ def test_a_project_on_the_command_line_opens_in_the_new_window(window, tmp_path,
     assert opened.project_path == tmp_path / "cli.tvproj"
     assert opened.model.time.t == window.model.time.t
     assert not opened.model.state("events").visible and boxes == []
+
+
+def test_the_first_save_as_opens_where_the_data_was_opened_from(window, small_gpkg, monkeypatch, boxes):
+    folders: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, caption, folder, *a: folders.append(folder) or ("", ""))
+    window.save_as_action.trigger()
+    assert folders == [str(small_gpkg.parent)]  # not the home folder
