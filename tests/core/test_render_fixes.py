@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from terrain_viewer.core.data.builtin import builtin_paths
 from terrain_viewer.core.model import ViewerModel
@@ -199,3 +199,36 @@ def test_a_lake_crossed_by_a_layer_of_lines_is_still_named_inside_it(tmp_path: P
                 and p.box[1] < box[3] and box[1] < p.box[3]]
     assert not [b for b in renderer.last_symbol_boxes if len(b) == 4 and b[0] < box[2] and box[0] < b[2]
                 and b[1] < box[3] and box[1] < b[3]]  # no marker or unit under it
+
+
+def test_what_lies_under_the_date_caption_is_not_named_beside_it(tmp_path):
+    """The caption covers a place's marker and an event's star: their names, put beside the caption
+    (the place by the frame's edge, the event's title on a far ring with a leader), would name
+    nothing. With the caption off both are named."""
+    model = ViewerModel.open(builtin_paths())
+    model.set_options(legend=False, scale_bar=False, north_arrow=False, credits=False)
+    renderer = MapRenderer(model)
+    view = model.view
+    caption = renderer.render(t=T, size=SIZE, view=view, layers=set())  # the caption alone
+    ink = (np.abs(caption[..., :3].astype(int) - caption[0, 0, :3].astype(int)) > 3).any(-1)
+    rows, cols = np.nonzero(ink)
+    to_lonlat = Transformer.from_crs(model.dataset.map_crs, 4326, always_xy=True)
+    edge = to_lonlat.transform(*renderer.pixel_to_map(cols.max() - 4, rows.mean(), view, SIZE))
+    middle = to_lonlat.transform(*renderer.pixel_to_map(cols.mean(), rows.mean(), view, SIZE))
+    path = tmp_path / "mine.gpkg"
+    gpd.GeoDataFrame({"name": ["By the edge"], "source": ["test"], "confidence": ["low"]},
+                     geometry=shapely.points([edge[0]], [edge[1]]), crs=4326).to_file(path, layer="cities")
+    event = {"title": ["Under the caption"], "start_date": ["1944-07-11"], "end_date": ["1944-07-11"],
+             "source": ["test"], "confidence": ["low"]}
+    gpd.GeoDataFrame(event, geometry=shapely.points([middle[0]], [middle[1]]), crs=4326).to_file(
+        path, layer="events")
+    assert model.add_files([path]) == []
+    model.set_view(view)
+
+    def named() -> set[str]:
+        renderer.render(t=T + 0.5, size=SIZE, view=view)
+        return {p.spec.text for p in renderer.last_labels} & {"By the edge", "Under the caption"}
+
+    assert named() == set()
+    model.set_options(caption=False)
+    assert named() == {"By the edge", "Under the caption"}

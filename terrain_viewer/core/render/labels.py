@@ -245,6 +245,8 @@ class LabelPlanner:
         texts: list[Extents] = []  # the labels placed: no leader crosses them
         for box in furniture:
             index.add(box)
+        covered = BoxIndex(furniture, CELL * dpi / 100.0)  # a marker under the legend or the caption
+        #                                                   is not seen: its label would name nothing
         frame, height = tuple(ax.bbox.extents.tolist()), ax.figure.bbox.height
         scale = dpi / 72.0
         anchors = ax.transData.transform([(s.x, s.y) for s in specs]).tolist()  # as floats: faster sums
@@ -260,7 +262,7 @@ class LabelPlanner:
                 bounds = frame if spec.within is None else \
                     (max(frame[0], spec.within[0]), frame[1], min(frame[2], spec.within[1]), frame[3])
                 if not (bounds[0] <= px <= bounds[2] and bounds[1] <= py <= bounds[3]) \
-                        or failures[cell] >= CELL_FAILURES:
+                        or failures[cell] >= CELL_FAILURES or (covered and covered.containing(px, py)):
                     continue
                 got = self._place(ax, renderer, spec, (px, py), (index, symbols, texts), bounds, scale,
                                   height, remembered.get(keys[i]), rotations[i])

@@ -19,6 +19,7 @@ from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg directly: no pyplot, no backend switch
 from matplotlib.collections import Collection
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from terrain_viewer.core.render import glyphs
@@ -101,6 +102,9 @@ def artist_box(artist, renderer) -> Bbox:
     their box comes from their data limits; anything still unknown counts as the whole figure.
     """
     box = artist.get_window_extent(renderer)
+    patch = artist.get_bbox_patch() if isinstance(artist, Text) else None
+    if patch is not None:  # a framed text (the caption): its frame is part of what it covers
+        box = Bbox.union([box, patch.get_window_extent(renderer)])
     if not np.isfinite(box.extents).all() and isinstance(artist, Collection) and artist.axes is not None:
         transform = artist.axes.transData
         box = transform.transform_bbox(artist.get_datalim(transform))
