@@ -56,6 +56,7 @@ class QtMainWindow(QMainWindow):
         self._project_path: Path | None = None
         self.export_settings: dict | None = None
         self.export_out: str | None = None  # the last export's output, offered again
+        self._saved: dict | None = None  # the session as last opened or saved (``mark_saved``)
         self.setWindowTitle("terrain_viewer")
         self.setAcceptDrops(True)
         self.setStyleSheet(resources.style_sheet())
@@ -239,14 +240,53 @@ class QtMainWindow(QMainWindow):
         super().showEvent(event)
         if self._first_show and self.project_path is None and self.canvas.width() < LEGEND_WIDTH:
             self.model.set_options(legend=False)
+            self.mark_saved()  # the window's own choice, not the user's change
         self._first_show = False
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if not self.may_replace_session():
+            event.ignore()
+            return
         qt_settings.save_window(self)
         super().closeEvent(event)
 
-    def set_model(self, model: ViewerModel) -> None:
-        """Swap in another model (a loaded project) and rebind every widget to it."""
+    # ---- unsaved changes --------------------------------------------------------------------
+    ask_to_save = True  # ask before a modified session is closed or replaced
+
+    def _session(self) -> dict:
+        """The session as its project keeps it, less where the map is looked at (date, view)."""
+        data = self.model.to_dict()
+        for key in ("time", "view", "follow"):
+            data.pop(key, None)
+        return data
+
+    def mark_saved(self) -> None:
+        """The session is what its project file (or the start) holds now: not modified."""
+        self._saved = self._session()
+        self.setWindowModified(False)
+
+    def refresh_modified(self, change=None) -> None:
+        """Mark the title ([*]) when the session differs from its saved state (a date or a view
+        changed is not a change to save)."""
+        if change is None or change.kind not in ("time", "view"):
+            self.setWindowModified(self._session() != self._saved)
+
+    def may_replace_session(self) -> bool:
+        """Before the session is closed or replaced: when it is modified, ask whether to save it
+        (Save, Discard, Cancel); False to keep it open."""
+        if not self.ask_to_save or self._session() == self._saved:
+            return True
+        name = self.project_path.name if self.project_path else "this session"
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(self, "Unsaved changes", f"Save the changes to {name} as a project?",
+                                      buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        if answer == buttons.Save:
+            return qt_project.save_project(self) is not None
+        return answer == buttons.Discard
+
+    def set_model(self, model: ViewerModel, saved: bool = True) -> None:
+        """Swap in another model (a loaded project; ``saved``: as its file holds it) and rebind
+        every widget to it."""
         self.model = model
         for widget in (self.canvas, self.time_slider, self.layer_panel, self.events_panel):
             widget.set_model(model)
@@ -254,6 +294,7 @@ class QtMainWindow(QMainWindow):
         for signal in (model.events.options, model.events.swipe, model.events.reset):
             self._links.connect(signal, lambda _c: self._sync_actions())
         self._links.connect(model.events.time, lambda _c: self._update_title())
+        self._links.connect(model.events.any, self.refresh_modified)
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
         self.canvas.overlay_path = self.measure.points
@@ -266,6 +307,10 @@ class QtMainWindow(QMainWindow):
         self._sync_actions()
         self.show_problems(model.dataset.problems)
         self._update_title()
+        if saved:
+            self.mark_saved()
+        else:
+            self.refresh_modified()
         self.model_replaced.emit(model)
 
     def _sync_actions(self) -> None:
@@ -280,7 +325,7 @@ class QtMainWindow(QMainWindow):
     def _update_title(self) -> None:
         paths = [self.project_path] if self.project_path else self.model.paths[:2]
         name = ", ".join(p.name for p in paths) or "untitled"
-        self.setWindowTitle(f"{name} — {self.time_slider.date_label.text()} — terrain_viewer")
+        self.setWindowTitle(f"{name}[*] — {self.time_slider.date_label.text()} — terrain_viewer")
 
     def show_problems(self, problems: Sequence[str]) -> None:
         """List load problems in the Problems dock and the status bar (never blocks)."""

@@ -21,7 +21,7 @@ def switch_map_crs(window, crs: CRS | str) -> bool:
     except (CRSError, ValueError) as exc:
         window.statusBar().showMessage(f"Map CRS {crs}: {exc}", 10000)
         return False
-    window.set_model(model)
+    window.set_model(model, saved=False)  # the map CRS is saved in the project: a change to save
     if project is not None:
         window.project_path = project
     window.statusBar().showMessage(f"Map CRS is now {crs_label(model.dataset.map_crs)}", 8000)

@@ -69,7 +69,11 @@ def _status(window: QWidget, text: str) -> None:
 
 
 def open_project(window: QWidget, path: str | Path | None = None) -> QtMissingFilesDialog | None:
-    """Ask for a project (unless ``path``), load it into the window; return the missing-files dialog."""
+    """Ask for a project (unless ``path``), load it into the window; return the missing-files dialog.
+    A modified session is offered to be saved first (Cancel keeps it)."""
+    may_replace = getattr(window, "may_replace_session", None)
+    if callable(may_replace) and not may_replace():
+        return None
     if path is None:
         path, _ = QFileDialog.getOpenFileName(window, "Open project", _start_folder(window), PROJECT_FILTER)
         if not path:
@@ -131,6 +135,9 @@ def _save(window: QWidget, path: Path) -> Path | None:
         _unexpected(window, "Cannot save project", path, exc)
         return None
     _status(window, f"Saved {saved.name}")
+    mark_saved = getattr(window, "mark_saved", None)
+    if callable(mark_saved):
+        mark_saved()
     return saved
 
 

@@ -17,6 +17,10 @@ from PyQt6.QtWidgets import QMessageBox  # noqa: E402
 
 from terrain_viewer.core.data.builtin import builtin_paths  # noqa: E402
 from terrain_viewer.core.model import ViewerModel  # noqa: E402
+from terrain_viewer.gui.main_window import QtMainWindow  # noqa: E402
+
+QtMainWindow.ask_to_save = False  # pytest-qt closes each test's windows, changed or not: no modal
+#                                   question then (the tests of the question turn it on)
 
 SIZE = (1000, 700)
 
@@ -27,8 +31,6 @@ def canvas_pixels(window) -> np.ndarray:
 
 
 def _open(qtbot, model: ViewerModel):
-    from terrain_viewer.gui.main_window import QtMainWindow
-
     window = QtMainWindow(model)
     qtbot.addWidget(window)
     window.resize(*SIZE)

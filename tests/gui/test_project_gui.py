@@ -10,7 +10,7 @@ import pytest
 from PyQt6.QtWidgets import QFileDialog, QLabel, QMessageBox, QPushButton
 
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.project import load_project, missing_files
+from terrain_viewer.core.project import load_project, missing_files, save_project
 from terrain_viewer.gui import qt_project
 from terrain_viewer.gui.main_window import QtMainWindow
 
@@ -79,7 +79,8 @@ def test_open_restores_the_session_into_the_window(window, tmp_path, qtbot, monk
     _answer_file_dialogs(monkeypatch, tmp_path / "a.tvproj")
     fresh.open_project_action.trigger()  # File > Open project…
     assert fresh.model is not before and fresh.project_path == tmp_path / "a.tvproj"
-    assert fresh.windowTitle().startswith("a.tvproj — ")
+    assert fresh.windowTitle().startswith("a.tvproj[*] — ")  # shown as "a.tvproj — …"
+    assert not fresh.isWindowModified()
     assert fresh.layer_panel.model is fresh.model
     assert [s.name for s in fresh.model.layer_states] == [s.name for s in window.model.layer_states]
     assert not fresh.model.state("events").visible and boxes == []
@@ -227,3 +228,34 @@ def test_the_first_save_as_opens_where_the_data_was_opened_from(window, small_gp
                         lambda parent, caption, folder, *a: folders.append(folder) or ("", ""))
     window.save_as_action.trigger()
     assert folders == [str(small_gpkg.parent)]  # not the home folder
+
+
+def test_a_changed_session_is_offered_to_be_saved_before_it_is_closed_or_replaced(window, tmp_path, qtbot,
+                                                                                     monkeypatch, boxes):
+    from person import click_check, click_menu
+
+    asked: list[str] = []
+    answers: list = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
+    window.ask_to_save = True
+    window.model.time.set_date("1944-06-26")  # looking at another date or place changes nothing to save
+    assert not window.isWindowModified()
+    panel = window.layer_panel
+    click_check(qtbot, panel.tree, panel.item("rivers"))  # a layer switched off: a change
+    assert window.isWindowModified() and "[*]" in window.windowTitle()
+    answers.append(QMessageBox.StandardButton.Cancel)
+    click_menu(qtbot, window, "File", "Quit")
+    assert window.isVisible() and asked == ["Save the changes to this session as a project?"]
+    project = tmp_path / "kept.tvproj"
+    save_project(ViewerModel.open(window.model.paths), project)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(project), ""))
+    answers.append(QMessageBox.StandardButton.Cancel)
+    click_menu(qtbot, window, "File", "Open project…")  # Cancel: the changed session stays
+    assert window.project_path is None and not window.model.state("rivers").visible
+    answers.append(QMessageBox.StandardButton.Save)  # Save: asks where, saves, then opens the project
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "mine.tvproj"), ""))
+    click_menu(qtbot, window, "File", "Open project…")
+    assert window.project_path == project and not window.isWindowModified()
+    assert not load_project(tmp_path / "mine.tvproj")[0].state("rivers").visible  # the change was kept
+    click_menu(qtbot, window, "File", "Quit")  # nothing changed since: no question
+    assert len(asked) == 3 and not window.isVisible()
