@@ -223,3 +223,20 @@ def test_a_long_source_is_shortened_at_a_word():
     (short,) = short_source(long)
     assert short.endswith(" …") and len(short) <= 60
     assert long.startswith(short[:-2]) and long[len(short) - 2] == " "  # whole words only
+
+
+@pytest.mark.parametrize("size", [(300, 300), (345, 430), (420, 360), (1024, 600)])
+def test_in_a_small_window_the_date_leaves_the_north_arrow_room(size):
+    """A small window's map (drawn at 100 dpi) gets a smaller date caption, clear of the north arrow
+    (at 1024×640 the window's caption ran into it)."""
+    m = ViewerModel.open(builtin_paths())
+    plain = dict(caption=False, scale_bar=False, north_arrow=False, legend=False, credits=False, labels=False)
+
+    def box(**shown) -> tuple[int, int, int, int]:
+        m.set_options(**{**plain, **shown})
+        rgba = MapRenderer(m).render(t=day("1944-07-11"), size=size, layers=set())
+        rows, cols = np.nonzero((np.abs(rgba[..., :3].astype(int) - rgba[0, 0, :3].astype(int)) > 3).any(-1))
+        return cols.min(), rows.min(), cols.max(), rows.max()
+
+    caption, arrow = box(caption=True), box(north_arrow=True)
+    assert caption[2] + 4 < arrow[0], (size, caption, arrow)

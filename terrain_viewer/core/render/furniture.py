@@ -195,10 +195,16 @@ def caption_text(t: float, fmt: str) -> str:
         return "{day} {month} {year}".format(**keys)
 
 
+CAPTION_PT = 22.0  # the date's size in a frame at least 9.6 inches wide (960 px at 100 dpi, any export)
+
+
 def caption(ax, text: str, fonts: list[str] | None = None) -> list:
-    """The date, top left inside the title-safe area."""
+    """The date, top left inside the title-safe area; in a narrower frame (a small window) smaller
+    with its width, down to 55 %, so that it leaves the north arrow and the map room."""
     x, y = SAFE[0] + 0.009, SAFE[1] + SAFE[3] - 0.016  # the box's padding stays inside, too
-    artist = ax.text(x, y, text, transform=ax.transAxes, ha="left", va="top", fontsize=22,
+    fig = ax.figure
+    size = CAPTION_PT * min(1.0, max(0.55, fig.bbox.width / (9.6 * fig.dpi)))
+    artist = ax.text(x, y, text, transform=ax.transAxes, ha="left", va="top", fontsize=size,
                      family=fonts or text_fonts(), fontweight="bold", color=st.INK, bbox=FRAME, zorder=2000)
     return [artist]
 
