@@ -281,10 +281,21 @@ class QtLayerPanel(QWidget):
         self.model.move_layer(name, index + up)
 
     def _on_dropped(self, name: str, target: str, above: bool) -> None:
-        """Dropped above ``target`` in the list = drawn just after (on top of) it."""
+        """Dropped above ``target`` in the list = drawn just after (on top of) it, in its group."""
         others = [s.name for s in self.model.layer_states if s.name != name]
-        index = others.index(target) + (1 if above else 0)
-        self.model.move_layer(name, index)
+        self._place(name, self.model.state(target).group, others.index(target) + (1 if above else 0))
+
+    def _place(self, name: str, group: str, index: int | None = None) -> None:
+        """Put layer ``name`` in ``group`` at draw position ``index`` (None: on top of the group's
+        layers), so that the panel's order is the order the map draws in."""
+        others = [s.name for s in self.model.layer_states if s.name != name]
+        if index is None:
+            members = [i for i, other in enumerate(others) if self.model.state(other).group == group]
+            index = members[-1] + 1 if members else len(others)
+        with self.model.events.batch():
+            if self.model.state(name).group != group:
+                self.model.set_group(name, group)
+            self.model.move_layer(name, index)
 
     def _on_zoom(self) -> None:
         if (name := self.current_name()) is not None:
@@ -308,7 +319,7 @@ class QtLayerPanel(QWidget):
         swipe = self.model.swipe
         current = self.model.state(name).group
         for group in dict.fromkeys([*self.model.groups(), swipe.left_group, swipe.right_group]):
-            action = menu.addAction(group, lambda g=group: self.model.set_group(name, g))
+            action = menu.addAction(group, lambda g=group: self._place(name, g))
             action.setCheckable(True)
             action.setChecked(group == current)
         menu.addSeparator()
@@ -318,7 +329,7 @@ class QtLayerPanel(QWidget):
     def _on_new_group(self, name: str) -> None:
         group, ok = QInputDialog.getText(self, "New group", f"Group for {name}:")
         if ok and group.strip():
-            self.model.set_group(name, group.strip())
+            self._place(name, group.strip())
 
     def _on_context_menu(self, pos) -> None:
         item = self.tree.itemAt(pos)

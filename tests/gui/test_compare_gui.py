@@ -149,3 +149,29 @@ def test_the_basemap_dialog_lists_the_tile_tables_of_a_geopackage(qtbot, quiet, 
     again = qt_compare.QtBasemapDialog(quiet.model, quiet)
     qtbot.addWidget(again)
     assert again.table.currentText() == "city_2020"  # opens on the current basemap
+
+
+def test_the_panel_lists_the_layers_in_the_order_the_map_draws_them_across_groups(qtbot, quiet):
+    """A row dropped among another group's rows joins that group there, and *Move to group* puts a
+    layer on top of its new group: the panel, top to bottom, is always the draw order, top first
+    (a drop into another group moved the layer in the map but left its row in its old group)."""
+    panel, model = quiet.layer_panel, quiet.model
+
+    def listed() -> list[str]:
+        tree = panel.tree
+        return [tree.topLevelItem(g).child(i).text(0) for g in range(tree.topLevelItemCount())
+                for i in range(tree.topLevelItem(g).childCount())]
+
+    def drawn() -> list[str]:
+        return [s.name for s in reversed(model.layer_states)]
+
+    modern = "water_areas"  # drawn first: at the bottom, alone in its group
+    model.set_group(modern, "modern")
+    qtbot.waitUntil(lambda: listed() == drawn(), timeout=10000)
+    panel.tree.layer_dropped.emit(modern, "pillboxes", True)  # what a drop above the row emits
+    qtbot.waitUntil(lambda: listed() == drawn(), timeout=10000)
+    assert model.state(modern).group == "1944" and drawn().index(modern) == drawn().index("pillboxes") - 1
+    menu = panel.group_menu("rivers")
+    next(a for a in menu.actions() if a.text() == "modern").trigger()
+    qtbot.waitUntil(lambda: listed() == drawn(), timeout=10000)
+    assert model.state("rivers").group == "modern"
