@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render.swipe import sides
 from terrain_viewer.gui import (
     qt_compare,
     qt_loading,
@@ -151,7 +152,7 @@ class QtMainWindow(QMainWindow):
                                 checkable=True)
         self.option_actions = {key: a(text, lambda on, k=key: self.model.set_options(**{k: on}),
                                       checkable=True, checked=True) for key, text in TOGGLES}
-        self.swipe_action = a("S&wipe compare", lambda on: self.model.set_swipe(enabled=on), checkable=True)
+        self.swipe_action = a("S&wipe compare", self._swipe, checkable=True)
         self.side_action = a("Side &by side…", lambda: qt_compare.open_side_by_side(self))
         self.basemap_action = a("&Basemap…", lambda: qt_compare.choose_basemap(self))
         self.map_crs_action = a("Map &CRS…", lambda: qt_map_crs.choose_map_crs(self))
@@ -249,6 +250,17 @@ class QtMainWindow(QMainWindow):
             return
         qt_settings.save_window(self)
         super().closeEvent(event)
+
+    def _swipe(self, on: bool) -> None:
+        """Swipe compare on or off; a side with nothing to draw is said, not just left blank."""
+        self.model.set_swipe(enabled=on)
+        swipe = self.model.swipe
+        left, right = sides(self.model)
+        empty = [f"the {side} side (group '{group}') has no layers" for side, group, names in
+                 (("left", swipe.left_group, left), ("right", swipe.right_group, right)) if not names]
+        if on and empty:
+            self.statusBar().showMessage(f"Swipe: {'; '.join(empty)}; a layer's right-click menu ▸ Move to "
+                                         "group puts layers there, View ▸ Basemap… adds a modern map", 15000)
 
     # ---- unsaved changes --------------------------------------------------------------------
     ask_to_save = True  # ask before a modified session is closed or replaced

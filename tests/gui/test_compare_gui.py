@@ -175,3 +175,14 @@ def test_the_panel_lists_the_layers_in_the_order_the_map_draws_them_across_group
     next(a for a in menu.actions() if a.text() == "modern").trigger()
     qtbot.waitUntil(lambda: listed() == drawn(), timeout=10000)
     assert model.state("rivers").group == "modern"
+
+
+def test_swiping_with_nothing_on_one_side_says_why_the_side_is_blank(qtbot, quiet):
+    """Only 1944 layers and no basemap: the swipe's right side has nothing to draw, and the status
+    bar says so and how to fill it (it was just blank)."""
+    from person import click_menu
+
+    click_menu(qtbot, quiet, "View", "Swipe compare")
+    assert quiet.model.swipe.enabled
+    message = quiet.statusBar().currentMessage()
+    assert "the right side (group 'modern') has no layers" in message and "Move to group" in message
