@@ -127,16 +127,18 @@ def open_model(args: argparse.Namespace):
 def check_named(model, from_project: bool) -> None:
     """Stop (``DataError``, exit 3) when a data file named on the command line gave nothing to draw
     and could not be read (damaged, missing, unknown format): a frame without it would pass for a
-    whole one. The session's other problems (a layer or features left out) are said as warnings."""
+    whole one. The session's other problems (a layer or features left out) are said as warnings
+    (a project's were said as it opened, ``open_model``)."""
     from terrain_viewer.core.common.errors import DataError
 
+    if from_project:
+        return
     problems = list(model.dataset.problems)
-    if not from_project:
-        used = {Path(item.path) for item in [*model.dataset.layers, *model.dataset.rasters]}
-        for path in model.paths:
-            failed = [p for p in problems if p.startswith(f"{path}:")]
-            if Path(path) not in used and failed:
-                raise DataError(failed[0].removeprefix(f"{path}: "), path)
+    used = {Path(item.path) for item in [*model.dataset.layers, *model.dataset.rasters]}
+    for path in model.paths:
+        failed = [p for p in problems if p.startswith(f"{path}:")]
+        if Path(path) not in used and failed:
+            raise DataError(failed[0].removeprefix(f"{path}: "), path)
     for problem in problems:
         say(f"warning: {problem}")
 
