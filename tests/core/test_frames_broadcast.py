@@ -227,8 +227,8 @@ def test_a_long_source_is_shortened_at_a_word():
 
 @pytest.mark.parametrize("size", [(300, 300), (345, 430), (420, 360), (1024, 600)])
 def test_in_a_small_window_the_date_leaves_the_north_arrow_room(size):
-    """A small window's map (drawn at 100 dpi) gets a smaller date caption, clear of the north arrow
-    (at 1024×640 the window's caption ran into it)."""
+    """A small window's map (drawn at 100 dpi, under 640 px wide) gets a smaller date caption, clear
+    of the north arrow (at 1024×640 the window's caption ran into it)."""
     m = ViewerModel.open(builtin_paths())
     plain = dict(caption=False, scale_bar=False, north_arrow=False, legend=False, credits=False, labels=False)
 

@@ -195,7 +195,7 @@ def caption_text(t: float, fmt: str) -> str:
         return "{day} {month} {year}".format(**keys)
 
 
-CAPTION_PT = 22.0  # the date's size in a frame at least 9.6 inches wide (960 px at 100 dpi, any export)
+CAPTION_PT = 22.0  # the date's size in a frame at least 6.4 inches wide (640 px at 100 dpi, any export)
 
 
 def caption(ax, text: str, fonts: list[str] | None = None) -> list:
@@ -203,7 +203,7 @@ def caption(ax, text: str, fonts: list[str] | None = None) -> list:
     with its width, down to 55 %, so that it leaves the north arrow and the map room."""
     x, y = SAFE[0] + 0.009, SAFE[1] + SAFE[3] - 0.016  # the box's padding stays inside, too
     fig = ax.figure
-    size = CAPTION_PT * min(1.0, max(0.55, fig.bbox.width / (9.6 * fig.dpi)))
+    size = CAPTION_PT * min(1.0, max(0.55, fig.bbox.width / (6.4 * fig.dpi)))
     artist = ax.text(x, y, text, transform=ax.transAxes, ha="left", va="top", fontsize=size,
                      family=fonts or text_fonts(), fontweight="bold", color=st.INK, bbox=FRAME, zorder=2000)
     return [artist]
