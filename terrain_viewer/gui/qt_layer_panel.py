@@ -237,8 +237,9 @@ class QtLayerPanel(QWidget):
         self.opacity_label.setText(f"{round(state.opacity * 100)} %")
         is_raster = any(r.name == name for r in self.model.dataset.rasters)
         self._form.setRowVisible(self.width_box, not is_raster)  # rasters have no lines
-        width = None if is_raster else line_width(self.model.dataset.layer(name), state.style)
-        self.width_box.setEnabled(width is not None)  # None: its painter takes no width
+        layer = next((lyr for lyr in self.model.dataset.layers if lyr.name == name), None)  # None: a
+        width = None if layer is None else line_width(layer, state.style)  # raster, or its file is missing
+        self.width_box.setEnabled(width is not None)  # None too: its painter takes no width
         for widget, value in ((self.opacity, round(state.opacity * 100)),
                               (self.width_box, width if width is not None else 1.0)):
             widget.blockSignals(True)

@@ -259,3 +259,26 @@ def test_a_changed_session_is_offered_to_be_saved_before_it_is_closed_or_replace
     assert not load_project(tmp_path / "mine.tvproj")[0].state("rivers").visible  # the change was kept
     click_menu(qtbot, window, "File", "Quit")  # nothing changed since: no question
     assert len(asked) == 3 and not window.isVisible()
+
+
+def test_opening_a_project_whose_selected_layers_file_has_moved_lists_it_as_missing(qtbot, small_gpkg,
+                                                                                      tmp_path, monkeypatch,
+                                                                                      boxes):
+    """The selected row's layer is one whose file has moved: File ▸ Open project… shows the
+    missing-files dialog (a KeyError from the layer panel stopped it, and every click on the row
+    raised again)."""
+    from person import click_menu
+
+    data = tmp_path / "data.gpkg"
+    shutil.copy(small_gpkg, data)
+    win = _window(qtbot, [data])
+    panel = win.layer_panel
+    panel.select("units")
+    qt_project.save_project_as(win, tmp_path / "s.tvproj")
+    data.rename(tmp_path / "moved.gpkg")
+    _answer_file_dialogs(monkeypatch, tmp_path / "s.tvproj")
+    click_menu(qtbot, win, "File", "Open project…")
+    assert win.project_path == tmp_path / "s.tvproj" and boxes == []
+    assert list(missing_files(win.model)) == [data]
+    panel.select("units")  # the row of a layer whose file is missing: no width to show
+    assert not panel.width_box.isEnabled()
