@@ -41,7 +41,8 @@ from terrain_viewer.gui.qt_measure import CursorCoordinates, MeasurePath
 from terrain_viewer.gui.qt_time_slider import QtTimeSlider
 
 OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx "
-               "*.csv *.tif *.tiff);;GeoTIFF (*.tif *.tiff);;All files (*)")
+               "*.csv *.tif *.tiff *.jp2 *.vrt *.png *.jpg);;Rasters and scanned maps (*.tif *.tiff *.jp2 "
+               "*.vrt *.png *.jpg *.jpeg);;All files (*)")
 LEGEND_WIDTH = 700  # a map narrower than this (a 1366×768 laptop) starts without the legend
 TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
            ("caption", "Date caption"), ("labels", "Labels"), ("uncertainty", "Positional uncertainty"))

@@ -31,7 +31,7 @@ from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.logs import log_dir, log_exception
 
 PROJECT_FILTER = "terrain_viewer project (*.tvproj);;All files (*)"
-DATA_FILTER = "Map data (*.gpkg *.geojson *.json *.shp *.fgb *.kml *.tif *.tiff);;All files (*)"
+DATA_FILTER = "Map data (*.gpkg *.geojson *.json *.shp *.fgb *.kml *.tif *.tiff *.png *.jpg);;All files (*)"
 log = logging.getLogger("terrain_viewer.gui.project")
 
 

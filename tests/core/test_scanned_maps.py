@@ -87,6 +87,27 @@ def test_a_scan_in_a_geopackage_raster_table_draws_in_place_and_fades(tmp_path, 
     assert not near(gone[inside], RUST, 50)
 
 
+def test_a_scanned_picture_with_a_world_file_and_a_prj_lands_in_place(tmp_path, target_lonlat):
+    """A PNG georeferenced the GIS way, by a world file (.pgw) and a .prj beside it (GDAL reads
+    the world file, not the .prj): opened as a scan, in place (it was refused as vector data)."""
+    from PIL import Image
+
+    lon, lat = target_lonlat
+    step, cells = 0.0002, 100
+    Image.fromarray(np.full((cells, cells, 3), RUST, np.uint8)).save(tmp_path / "scan_1938.png")
+    (tmp_path / "scan_1938.pgw").write_text(f"{step}\n0\n0\n{-step}\n{lon - 0.01 + step / 2}\n"
+                                            f"{lat + 0.01 - step / 2}\n")
+    (tmp_path / "scan_1938.prj").write_text(rasterio.crs.CRS.from_epsg(4326).to_wkt())
+    model = ViewerModel.open([*builtin_paths(), tmp_path / "scan_1938.png"])
+    assert model.dataset.problems == [] and "scan_1938" in [r.name for r in model.dataset.rasters]
+    rgba, renderer = only(model, "scan_1938")
+    assert near(rgba[pixel(model, renderer, lon, lat)], RUST)
+    assert not near(rgba[pixel(model, renderer, lon + 0.03, lat)], RUST, 50)
+    (tmp_path / "scan_1938.prj").unlink()  # a world file alone: where, but not in which CRS
+    problems = ViewerModel.open([tmp_path / "scan_1938.png"]).dataset.problems
+    assert len(problems) == 1 and "scan_1938.png: raster has no CRS" in problems[0]
+
+
 def test_a_scan_that_is_not_georeferenced_is_a_one_line_problem(tmp_path):
     from PIL import Image
 

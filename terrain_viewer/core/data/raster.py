@@ -111,14 +111,16 @@ def load_raster(path: str | Path, map_crs: CRS, table: str | None = None) -> Ras
         with warnings.catch_warnings(), rasterio.Env(**NO_NETWORK):
             warnings.simplefilter("ignore")
             with _open_checked(path, table) as src:
-                if src.crs is None:
-                    raise data_error("raster has no CRS (not georeferenced)", path, table)
+                crs = src.crs or _sidecar_crs(path)
+                if crs is None:
+                    raise data_error("raster has no CRS (not georeferenced: no world file and .prj, "
+                                     "or no CRS inside)", path, table)
                 if src.width * src.height > MAX_CELLS:
                     raise data_error(f"raster of {src.width}x{src.height} cells is larger than the "
                                      f"{MAX_CELLS:,}-cell limit; use it as a basemap (View > Basemap) "
                                      "or make it smaller", path, table)
                 kind = _kind(src)
-                data, transform, note = _warp(src, map_crs)
+                data, transform, note = _warp(src, map_crs, crs)
                 tags = {str(k): str(v) for k, v in src.tags().items()}
     except DataError:
         raise
@@ -134,14 +136,28 @@ def load_raster(path: str | Path, map_crs: CRS, table: str | None = None) -> Ras
                        bounds=(left, bottom, right, top), kind=kind, tags=tags)
 
 
-def _warp(src, map_crs: CRS):
-    """The bands worth showing, warped to ``map_crs`` on a grid of at most MAX_VALUES values."""
+def _sidecar_crs(path: Path):
+    """The CRS of a picture georeferenced by a world file (``.pgw``, ``.jgw``…) and a ``.prj`` beside
+    it (GDAL reads the world file but not the ``.prj``); None when there is none or it is unreadable."""
+    import rasterio
+
+    prj = path.with_suffix(".prj")
+    try:
+        return rasterio.crs.CRS.from_wkt(prj.read_text(errors="replace")) if prj.is_file() else None
+    except (OSError, rasterio.errors.CRSError):
+        return None
+
+
+def _warp(src, map_crs: CRS, src_crs=None):
+    """The bands worth showing, warped to ``map_crs`` on a grid of at most MAX_VALUES values
+    (``src_crs``: the source's CRS when the file does not hold it)."""
     import rasterio
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     bands = _bands(src, _kind(src))
+    src_crs = src_crs or src.crs
     dst_crs = rasterio.crs.CRS.from_wkt(map_crs.to_wkt())
-    transform, width, height = calculate_default_transform(src.crs, dst_crs, src.width, src.height,
+    transform, width, height = calculate_default_transform(src_crs, dst_crs, src.width, src.height,
                                                            *src.bounds)
     note = ""
     factor = math.sqrt(len(bands) * width * height / MAX_VALUES)
@@ -150,9 +166,11 @@ def _warp(src, map_crs: CRS):
                 f"shown {factor:.1f}x coarser")
         width, height = max(int(width / factor), 1), max(int(height / factor), 1)
         transform, width, height = calculate_default_transform(
-            src.crs, dst_crs, src.width, src.height, *src.bounds, dst_width=width, dst_height=height)
+            src_crs, dst_crs, src.width, src.height, *src.bounds, dst_width=width, dst_height=height)
     data = np.full((len(bands), height, width), np.nan, dtype="float32")
-    reproject(source=rasterio.band(src, bands), destination=data, src_transform=src.transform,
-              src_crs=src.crs, src_nodata=src.nodata, dst_transform=transform, dst_crs=dst_crs,
+    # a Band brings its dataset's own CRS: a CRS from a .prj needs the cells read first
+    source = rasterio.band(src, bands) if src_crs == src.crs else src.read(bands)
+    reproject(source=source, destination=data, src_transform=src.transform,
+              src_crs=src_crs, src_nodata=src.nodata, dst_transform=transform, dst_crs=dst_crs,
               dst_nodata=np.nan, resampling=Resampling.bilinear)
     return data, transform, note

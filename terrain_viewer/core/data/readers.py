@@ -29,7 +29,8 @@ from pyproj.exceptions import ProjError
 
 from terrain_viewer.core.common.errors import DataError
 
-RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".jp2", ".img"}
+RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".jp2", ".img", ".png", ".jpg", ".jpeg"}  # pictures: with a
+#                                                                     world file (.pgw, .jgw) and a .prj
 MAX_FEATURES = 200_000  # features per layer; larger layers are refused before they are read
 MAX_KEYFRAME_POINTS = 5_000_000  # rows of a layer of point keyframes (one coordinate each)
 KEYFRAME_FIELDS = ("unit_id", "line_id")  # with start_date: rows are keyframes of an id
