@@ -233,7 +233,14 @@ def view_in_map_crs(view: tuple[float, float, float, float], crs: str | None, mo
         if not all(math.isfinite(v) for v in view) or not (view[2] > view[0] and view[3] > view[1]):
             raise UsageError(f"--view in {crs}: does not map into the map CRS "
                              f"{model.dataset.map_crs.to_string()}")
-    return clamp_view(tuple(float(v) for v in view), model.full_extent())
+    view, world = tuple(float(v) for v in view), model.full_extent()
+    kept = clamp_view(view, world)
+    if kept == world and view != tuple(world):  # wholly outside the data's world, or a speck
+        hint = "" if crs else "; numbers in degrees need --view-crs EPSG:4326"
+        raise UsageError(f"--view: {', '.join(f'{v:g}' for v in view)} lies outside the data or is too "
+                         f"small to draw (the data: x {world[0]:.0f} to {world[2]:.0f}, y {world[1]:.0f} to "
+                         f"{world[3]:.0f} in {model.dataset.map_crs.to_string()}){hint}")
+    return kept
 
 
 def parse_time(date: str, fraction: float | None) -> float:

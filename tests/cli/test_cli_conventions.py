@@ -193,3 +193,15 @@ def test_a_date_outside_the_data_is_drawn_with_a_warning(tmp_path: Path, small_g
                    "1944-06-30): no dated feature is drawn"), err
     assert main(["render", str(small_gpkg), "--date", "", "--out", str(tmp_path / "g.png")]) == 2
     assert "--date ''" in capsys.readouterr().err and not (tmp_path / "g.png").exists()
+
+
+def test_a_view_in_degrees_without_its_crs_is_refused_not_ignored(tmp_path: Path, small_gpkg: Path, capsys):
+    """--view 112.55,26.85,… is read in the map CRS (UTM metres): a speck far from the data. It drew
+    the whole data and said nothing; now one line says where the data is and names --view-crs."""
+    out = tmp_path / "v.png"
+    assert main(["render", str(small_gpkg), "--view", "112.55,26.85,112.7,26.95", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "lies outside the data" in err and "--view-crs EPSG:4326" in err, err
+    assert not out.exists()
+    assert main(["render", str(small_gpkg), "--view", "112.55,26.85,112.7,26.95", "--view-crs", "EPSG:4326",
+                 "--out", str(out)]) == 0
