@@ -107,8 +107,10 @@ def test_the_tile_cap_refuses_before_any_download(tile_server, tmp_path: Path, c
 def test_openstreetmap_is_capped_lower_and_offline_is_refused(tmp_path: Path, capsys):
     out = tmp_path / "osm.mbtiles"
     osm = ["--provider", "OpenStreetMap.Mapnik", "--out", str(out)]
-    code, _, err = run(capsys, *osm, "--bbox", "112.0,26.5,113.0,27.5", "--zoom", "10-14")
-    assert code == 2 and "over the limit of 2,000 (OpenStreetMap: small areas only)" in err
+    code, _, err = run(capsys, *osm, "--bbox", "112.0,26.5,113.0,27.5", "--zoom", "10-14",
+                       "--max-tiles", "100000")
+    assert code == 2 and "over the limit of 2,000 (OpenStreetMap's tile policy: small areas only)" in err
+    assert "--i-have-permission" in err and "raise --max-tiles" not in err  # --max-tiles does not lift it
     code, _, err = run(capsys, *osm, "--bbox", BBOX, "--zoom", "17")
     assert code == 2 and "forbids offline copies at zoom 17" in err
     code, _, err = run(capsys, *osm, "--bbox", BBOX, "--zoom", "10-12")  # small enough, but offline

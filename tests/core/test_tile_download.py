@@ -168,7 +168,7 @@ def test_openstreetmap_allows_small_areas_only():
     assert td.tile_cap(osm, 50_000, False) == td.OSM_MAX_TILES  # --max-tiles alone does not lift it
     assert td.tile_cap(osm, 50_000, True) == 50_000
     wide = (112.0, 26.5, 113.0, 27.5)
-    with pytest.raises(DataError, match="over the limit of 2,000 .OpenStreetMap: small areas only"):
+    with pytest.raises(DataError, match="over the limit of 2,000 .OpenStreetMap's tile policy: small area"):
         td.check_request(osm, wide, (10, 14), td.tile_cap(osm, None, False), False)
     with pytest.raises(DataError, match="zoom 17: OpenStreetMap's tile policy"):
         td.check_request(osm, SMALL, (17, 17), td.OSM_MAX_TILES, False)

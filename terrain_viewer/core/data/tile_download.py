@@ -174,9 +174,11 @@ def check_request(svc: TileService, bbox: BBox, zooms: tuple[int, int], cap: int
                         f"and above; stop at {OSM_MAX_ZOOM} (or --i-have-permission)")
     n = count_tiles(bbox, *zooms)
     if n > cap:
-        why = " (OpenStreetMap: small areas only)" if svc.is_osm and cap <= OSM_MAX_TILES else ""
+        osm = svc.is_osm and not permission and cap <= OSM_MAX_TILES  # the policy's cap, not --max-tiles
+        why = " (OpenStreetMap's tile policy: small areas only)" if osm else ""
+        more = "--i-have-permission (from the tile server's operator)" if osm else "raise --max-tiles"
         raise DataError(f"{n:,} tiles (about {estimate_mb(n):,} MB) is over the limit of {cap:,}{why}; "
-                        "choose a smaller area or fewer zoom levels, or raise --max-tiles")
+                        f"choose a smaller area or fewer zoom levels, or {more}")
     return n
 
 
