@@ -346,7 +346,8 @@ class QtMainWindow(QMainWindow):
         self.problems_list.addItems([str(p) for p in problems])
         if problems:
             self.problems_dock.show()
-            self.statusBar().showMessage(f"{len(problems)} load problem(s) — see the Problems panel", 15000)
+            count = f"{len(problems)} load problem{'s' if len(problems) != 1 else ''}"
+            self.statusBar().showMessage(f"{count} — see the Problems panel", 15000)
         else:
             self.problems_dock.hide()
             self.statusBar().clearMessage()

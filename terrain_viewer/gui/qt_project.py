@@ -157,8 +157,10 @@ class QtMissingFilesDialog(QDialog):
         self.rows: dict[Path, tuple[QLabel, QPushButton]] = {}
         layout = QVBoxLayout(self)
         missing = core.missing_files(model)
-        self.heading = QLabel(f"{len(missing)} data file(s) of this project were not found. Their layers "
-                              "keep their settings: locate the files, or continue without those layers.")
+        many = len(missing) != 1
+        self.heading = QLabel(f"{len(missing)} data file{'s' if many else ''} of this project "
+                              f"{'were' if many else 'was'} not found. Their layers keep their settings: "
+                              "locate the files, or continue without those layers.")
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
         grid = QGridLayout()
@@ -218,7 +220,7 @@ class QtMissingFilesDialog(QDialog):
                 _unexpected(self, "Cannot use this file", new, exc)
             return False
         state, button = self.rows[old]
-        note = f" ({len(problems)} problems)" if problems else ""
+        note = f" ({len(problems)} problem{'s' if len(problems) != 1 else ''})" if problems else ""
         state.setText(f"found: {new.name}{note}")
         state.setStyleSheet("color: #1b6e1b")
         state.setToolTip("\n".join([str(new), *problems]))

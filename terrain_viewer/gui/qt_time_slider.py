@@ -61,7 +61,7 @@ class QtTimeSlider(QWidget):
         self.forward_button = self._button("▶|", "Forward one day (Right)", lambda: self.step(1))
         self.back_button.setText("|◀")
         self.speed_box = self._combo([f"{s:g} day/s" for s in SPEEDS], 1, "Playback speed")
-        self.fpd_box = self._combo([f"{n} frames/day" for n in FRAMES_PER_DAY], 2,
+        self.fpd_box = self._combo([f"{n} frame{'s' if n != 1 else ''}/day" for n in FRAMES_PER_DAY], 2,
                                    "Frames per day: more frames make units glide")
         self.speed_box.currentIndexChanged.connect(self._on_speed)
         self.fpd_box.currentIndexChanged.connect(self._on_speed)

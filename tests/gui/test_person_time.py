@@ -106,7 +106,7 @@ def test_step_buttons_and_play_button_clicked(qtbot, hengyang):
 def test_one_frame_per_day_chosen_from_the_list_plays_whole_days(qtbot, hengyang):
     bar, time = hengyang.time_slider, hengyang.model.time
     choose(qtbot, bar.speed_box, "8 day/s")
-    choose(qtbot, bar.fpd_box, "1 frames/day")
+    choose(qtbot, bar.fpd_box, "1 frame/day")
     time.set_date("1944-08-01")
     seen: list[float] = []
     hengyang.model.events.time.connect(lambda change: seen.append(change.value))

@@ -119,7 +119,7 @@ def test_missing_files_dialog_locates_them_and_layers_keep_their_settings(window
     assert dialog.isVisible() and window.model.dataset.layers == []
     assert problems_of(window) == [f"{old}: data file not found; use Locate… to point to its new place"]
     labels = " ".join(label.text() for label in dialog.findChildren(QLabel))
-    assert "1 data file(s) of this project were not found" in labels and old.name in labels
+    assert "1 data file of this project was not found" in labels and old.name in labels
     assert "layers: units, events, rivers" in labels
     assert dialog.grab().save(str(tmp_path / "missing_files_dialog.png"))  # looked at by hand
 
