@@ -214,7 +214,21 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
             self.thread.wait(30000)
         if self._preview_thread is not None and self._preview_thread.isRunning():
             self._preview_thread.wait(30000)
+        self._keep_form()
         super().reject()
+
+    def _keep_form(self) -> None:
+        """Keep what the form holds in the window (saved with its project), so that the dialog
+        opens on it again; a form that does not parse keeps what was kept before."""
+        parent = self.parent()
+        if parent is None or not hasattr(parent, "export_settings"):
+            return
+        try:
+            parent.export_settings = self.settings().to_dict()
+        except TerrainViewerError:
+            return
+        if self.out_edit.text().strip():
+            parent.export_out = self.out_edit.text().strip()
 
     # ---- small slots ------------------------------------------------------------------------------
     def _on_browse(self) -> None:

@@ -230,3 +230,14 @@ def test_the_dialog_offers_the_last_output_an_empty_bar_and_the_sessions_date(qt
     again = ExportDialog(small_window.model, small_window)  # opened again in this session
     qtbot.addWidget(again)
     assert again.out_edit.text() == str(out)
+
+
+def test_closing_the_dialog_keeps_what_was_typed_for_the_next_time(qtbot, small_window, tmp_path):
+    dialog = _dialog(qtbot, small_window, tmp_path / "film.mp4", size="320x180")
+    dialog.title_edit.clear()
+    qtbot.keyClicks(dialog.title_edit, "The Siege")
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)  # closed without exporting
+    again = ExportDialog(small_window.model, small_window)
+    qtbot.addWidget(again)
+    assert again.title_edit.text() == "The Siege" and again.custom_size.text() == "320x180"
+    assert again.out_edit.text() == str(tmp_path / "film.mp4")
