@@ -295,8 +295,10 @@ def attribution(ax, text: str) -> list:
 
 
 def map_note(ax, text: str) -> list:
-    """A short note on the map (e.g. tiles unavailable), at the bottom centre."""
-    return [ax.text(0.5, 0.06, text, transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
+    """A short note on the map (e.g. tiles unavailable), at the top centre below a title's line: the
+    bottom centre is the credits' and the attribution's, and a corner legend may reach it."""
+    y = SAFE[1] + SAFE[3] - 0.07
+    return [ax.text(0.5, y, text, transform=ax.transAxes, ha="center", va="top", fontsize=9,
                     family=text_fonts(), color="#7a1f1f", zorder=2000,
                     bbox={"boxstyle": "round,pad=0.3", "facecolor": "#fff4e0", "edgecolor": "#c08040"})]
 
