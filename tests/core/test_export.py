@@ -69,6 +69,14 @@ def test_gif_has_every_frame_at_the_rate(model, tmp_path):
     with Image.open(out) as gif:
         assert gif.n_frames == 6 and gif.size == (320, 180)
         assert gif.info["duration"] == 200
+    out8 = tmp_path / "battle8.gif"  # 125 ms a frame, which GIF's 1/100 s cannot hold: 130, 120, …
+    run_export(model, settings(fps=8), out8)
+    with Image.open(out8) as gif:
+        delays = []
+        for k in range(gif.n_frames):
+            gif.seek(k)
+            delays.append(gif.info["duration"])
+    assert delays == [130, 120] * 3 and sum(delays) == 6 * 1000 / 8  # the subtitles' clock (was 6 x 120)
 
 
 def test_title_card_comes_first_and_lasts_its_seconds(model, tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import queue
 import shutil
 import subprocess
@@ -201,7 +202,6 @@ class GifWriter(FrameWriter):
     def setup(self, path: Path, size: tuple[int, int], fps: float) -> None:
         super().setup(path, size, fps)
         self._frames: list = []
-        self.duration = max(20, int(round(100 / self.fps)) * 10)  # GIF delays are in 1/100 s
 
     def grab_frame(self, frame) -> None:
         from PIL import Image
@@ -213,11 +213,23 @@ class GifWriter(FrameWriter):
         with contextlib.suppress(OSError):  # a long GIF export's partial file stays fresh (not stale)
             self.path.touch()
 
+    def durations(self) -> list[int]:
+        """Each frame's delay in ms: whole 1/100 s (GIF's unit), at least 2/100 s, keeping the frame
+        rate's clock (8 fps: 130, 120, 130, 120 …), so a GIF lasts what its subtitles say (8 fps as
+        120 ms a frame ran 4 % fast)."""
+        out, last = [], 0
+        for k in range(self.count):
+            step = max(2, math.floor((k + 1) * 100 / self.fps + 0.5) - last)
+            out.append(step * 10)
+            last += step
+        return out
+
     def finish(self) -> None:
         first, rest = self._frames[0], self._frames[1:]
+        durations = self.durations()
         first.save(self.path, format="GIF", save_all=True, append_images=rest, loop=0,
-                   duration=self.duration, optimize=False)
-        check_gif(self.path, self.count * self.duration)
+                   duration=durations, optimize=False)
+        check_gif(self.path, sum(durations))
 
     def close(self) -> None:
         self._frames = []
