@@ -98,6 +98,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         self._build_preview()
         self.progress = QProgressBar(minimum=0, maximum=1, value=0)
         self.status = QLabel(wordWrap=True)
+        self._status_error = False  # the status line holds a refusal or a failure
         self.export_button = QPushButton("Export", clicked=self.start_export, default=True)
         self.cancel_button = QPushButton("Cancel", clicked=self.cancel_export, enabled=False)
         load = QPushButton("Load settings…", clicked=self._on_load)
@@ -129,6 +130,9 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
             signal.connect(lambda *_: self._preview_timer.start())
         self.size_combo.currentIndexChanged.connect(self._on_size_changed)
         self.format_combo.currentIndexChanged.connect(self._on_format_changed)
+        for signal in (self.format_combo.currentIndexChanged, self.size_combo.currentIndexChanged,
+                       self.custom_size.textEdited, self.out_edit.textEdited):
+            signal.connect(lambda *_: self._clear_refusal())
 
 
     # ---- running ----------------------------------------------------------------------------------
@@ -203,7 +207,13 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         self.cancel_button.setEnabled(running)
         self.close_button.setEnabled(not running)
 
+    def _clear_refusal(self) -> None:
+        """The form changed: a refusal of the last Export no longer says anything true."""
+        if self._status_error and not self.is_running():
+            self._show_status("")
+
     def _show_status(self, text: str, error: bool = False) -> None:
+        self._status_error = error
         self.status.setStyleSheet("color: #b00020;" if error else "")
         self.status.setText(text)
 

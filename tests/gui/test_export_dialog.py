@@ -241,3 +241,11 @@ def test_closing_the_dialog_keeps_what_was_typed_for_the_next_time(qtbot, small_
     qtbot.addWidget(again)
     assert again.title_edit.text() == "The Siege" and again.custom_size.text() == "320x180"
     assert again.out_edit.text() == str(tmp_path / "film.mp4")
+
+
+def test_a_refusal_goes_once_the_form_is_changed(qtbot, small_window, tmp_path):
+    dialog = _dialog(qtbot, small_window, tmp_path / "odd.mp4", size="161x91")
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "even width and height" in dialog.status.text()
+    dialog.format_combo.setCurrentIndex([k for _, k in FORMATS].index("gif"))  # a GIF may be odd
+    assert dialog.status.text() == ""  # the MP4's refusal said nothing true any more
