@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from terrain_viewer.core.common.atomic import taken
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.logs import log_exception
 from terrain_viewer.core.export.run import (
@@ -39,11 +40,6 @@ from terrain_viewer.gui.qt_export_form import FORMATS, SIZES, ExportForm, hbox_r
 from terrain_viewer.gui.qt_export_preview import PREVIEW_WIDTH, ExportPreview
 
 __all__ = ["FORMATS", "PREVIEW_WIDTH", "SIZES", "ExportDialog", "QtExportThread"]
-
-
-def _taken(path: Path) -> bool:
-    """Whether an export to ``path`` would replace something (a file, or a folder not empty)."""
-    return path.exists() and (path.is_file() or any(path.iterdir()))
 
 
 class QtExportThread(QThread):
@@ -148,11 +144,11 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
             self._show_status(exc.message, error=True)
             return False
         overwrite = False
-        taken = [p for p in (out, frames_out) if p is not None and _taken(p)]
-        if taken:
+        replaced = [p for p in (out, frames_out) if p is not None and taken(p)]
+        if replaced:
             what = " and ".join(f"{p} (the frames of an earlier export)" if p.is_dir() else str(p)
-                                for p in taken)
-            verb = "exists" if len(taken) == 1 else "exist"
+                                for p in replaced)
+            verb = "exists" if len(replaced) == 1 else "exist"
             answer = QMessageBox.question(self, "Replace?",
                                           f"{what} already {verb}. Replace when the export has finished?")
             if answer != QMessageBox.StandardButton.Yes:

@@ -117,10 +117,14 @@ def check_target(path: Path, overwrite: bool, directory: bool = False, error: Er
             named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
             raise error(f"holds files that an export did not write ({named}); replacing the folder "
                         "would delete them, so it is never replaced: choose a new or empty folder", path)
-    taken = path.exists() and (not path.is_dir() or any(path.iterdir()))
-    if taken and not overwrite:
+    if taken(path) and not overwrite:
         problem = "appeared meanwhile; not overwritten" if appeared else "already exists"
         raise error(f"{problem}; choose another name or allow overwriting (--overwrite)", path)
+
+
+def taken(path: Path) -> bool:
+    """Whether writing ``path`` would replace something: a file, or a folder that is not empty."""
+    return path.exists() and (not path.is_dir() or any(path.iterdir()))
 
 
 def os_error(exc: OSError, path: Path, error: ErrorType = TerrainViewerError) -> TerrainViewerError:
