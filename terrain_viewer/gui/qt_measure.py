@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Transformer
 
-GEOD = Geod(ellps="WGS84")
+from terrain_viewer.core.data.mapcrs import GEOD
 
 
 def dms(value: float, positive: str, negative: str) -> str:

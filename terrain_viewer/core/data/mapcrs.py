@@ -18,7 +18,7 @@ from pyproj.exceptions import ProjError
 
 SAMPLE_VERTICES = 20_000  # vertices per layer used to find its centre
 GROUND_TOLERANCE = 0.01  # a map unit within 1 % of a metre on the ground is taken as one
-_GEOD = Geod(ellps="WGS84")
+GEOD = Geod(ellps="WGS84")  # the ellipsoid every ground distance is measured on
 
 
 @functools.lru_cache(maxsize=32)
@@ -51,8 +51,8 @@ def ground_scale(crs: CRS, x: float, y: float, step: float) -> tuple[float, floa
     when they cannot be worked out."""
     try:
         lon, lat = transformer(crs, 4326).transform([x, x + step, x], [y, y, y + step])
-        east = _GEOD.inv(lon[0], lat[0], lon[1], lat[1])[2] / step
-        north = _GEOD.inv(lon[0], lat[0], lon[2], lat[2])[2] / step
+        east = GEOD.inv(lon[0], lat[0], lon[1], lat[1])[2] / step
+        north = GEOD.inv(lon[0], lat[0], lon[2], lat[2])[2] / step
     except (ProjError, ValueError, ZeroDivisionError):
         return 1.0, 1.0
     if not all(math.isfinite(v) and v > 0 for v in (east, north)):

@@ -9,16 +9,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pyproj import CRS, Geod, Proj
+from pyproj import CRS, Proj
 from pyproj.exceptions import CRSError, ProjError
 
-from terrain_viewer.core.data.mapcrs import utm_crs_for
+from terrain_viewer.core.data.mapcrs import GEOD, utm_crs_for
 from terrain_viewer.core.model import ViewerModel
 
 FAR_KM = 1000.0  # farther than this from the other data: "far away"
 MAX_TURN_DEG = 5.0  # grid north turned more than this from true north: "distorted"
 MAX_SCALE_ERROR = 0.02  # areas off by more than 2 %: "distorted"
-_GEOD = Geod(ellps="WGS84")
 
 Box = tuple[float, float, float, float]
 
@@ -104,7 +103,7 @@ def _reasons(crs: CRS, box: Box, others: Box | None) -> list[str]:
     reasons = []
     if others is not None:
         olon, olat = centre(others)
-        km = _GEOD.inv(olon, olat, lon, lat)[2] / 1000.0
+        km = GEOD.inv(olon, olat, lon, lat)[2] / 1000.0
         if km > FAR_KM:
             reasons.append(f"{km:,.0f} km from the other data")
         elif (lat >= 0) != (olat >= 0):
