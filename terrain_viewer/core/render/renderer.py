@@ -88,7 +88,7 @@ class MapRenderer(BackgroundMixin):
         self.planner = LabelPlanner()
         self.look = fu.FrameLook()  # font family, legend corner and form, fades (export settings set it)
         self._specs: list = []
-        self._turn: tuple | None = None  # (map CRS, rounded view, north arrow's turn)
+        self._turn: tuple | None = None  # (map CRS, rounded view, (north arrow's turn, ground scale))
 
     # ---- public --------------------------------------------------------------------------
     def render(self, t: float | None = None, size: tuple[int, int] = (1920, 1080),
@@ -304,7 +304,7 @@ class MapRenderer(BackgroundMixin):
         sprites = []
         if opts.scale_bar or opts.north_arrow:
             width = view[2] - view[0]
-            turn, ground = self._convergence(view)
+            turn, ground = self._north_and_ground(view)
             key = ("scale", size, dpi, round(width, 3), turn, round(ground, 6), opts.scale_bar,
                    opts.north_arrow)
 
@@ -318,7 +318,7 @@ class MapRenderer(BackgroundMixin):
             sprites.append(self._sprites.get(("title", size, dpi, title), lambda ax: fu.title(ax, title)))
         return sprites
 
-    def _convergence(self, view: Extent) -> tuple[float, float]:
+    def _north_and_ground(self, view: Extent) -> tuple[float, float]:
         """The north arrow's turn at the view's centre (0.1°) and the metres on the ground per map
         unit eastward there (the scale bar's), worked out once per map CRS and view (a Transformer
         and a Proj each time cost ~0.5 ms a frame)."""
