@@ -154,10 +154,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
             if answer != QMessageBox.StandardButton.Yes:
                 return False
             overwrite = True
-        parent = self.parent()
-        if parent is not None and hasattr(parent, "export_settings"):
-            parent.export_settings = settings.to_dict()
-            parent.export_out = str(out)  # offered again next time (this session)
+        self._keep_form()  # offered again next time, and saved with the project
         self.result = None
         self.thread = QtExportThread(self.model, settings, out, overwrite)
         self.thread.progressed.connect(self._on_progress)
@@ -233,8 +230,8 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
             parent.export_settings = self.settings().to_dict()
         except TerrainViewerError:
             return
-        if self.out_edit.text().strip():
-            parent.export_out = self.out_edit.text().strip()
+        if text := self.out_edit.text().strip():
+            parent.export_out = str(Path(text).expanduser())
 
     # ---- small slots ------------------------------------------------------------------------------
     def _on_browse(self) -> None:
