@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PyQt6.QtCore import QDate
-from PyQt6.QtWidgets import QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QWidget
+from PyQt6.QtWidgets import QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
 
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.timeline import day_number, to_date
@@ -48,15 +48,31 @@ class QtTimeRange(QDialog):
         self.follow.setCurrentIndex(max(index, 0))
         self.start.dateChanged.connect(lambda _d: self.follow.setCurrentIndex(1))
         self.end.dateChanged.connect(lambda _d: self.follow.setCurrentIndex(1))
+        self.problem = QLabel(objectName="timeRangeProblem", wordWrap=True)
+        self.problem.setStyleSheet("color: #b00020")
         form = QFormLayout(self)
         form.addRow("Slider covers", self.follow)
         form.addRow("From", self.start)
         form.addRow("To", self.end)
+        form.addRow(self.problem)
         ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         buttons = QDialogButtonBox(ok_cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        for signal in (self.start.dateChanged, self.end.dateChanged, self.follow.currentIndexChanged):
+            signal.connect(self._check)
+        self._check()
+
+    def _check(self, *_args) -> None:
+        """Dates of their own whose end is before their start are not taken (nor swapped unseen):
+        the dialog says so and OK waits for a range."""
+        reversed_ = self.follow.currentData() == "" and self.end.date() < self.start.date()
+        self.problem.setText("“To” is before “From”: choose a last day on or after the first."
+                             if reversed_ else "")
+        self.problem.setVisible(reversed_)
+        self.ok.setEnabled(not reversed_)
 
     def apply(self) -> None:
         """Put the choice into the model."""
@@ -64,8 +80,7 @@ class QtTimeRange(QDialog):
         if choice is None:
             self.model.set_time_range(None)
         elif choice == "":
-            start, end = sorted((_day(self.start), _day(self.end)))
-            self.model.set_time_range(start, end)
+            self.model.set_time_range(_day(self.start), _day(self.end))
         else:
             self.model.follow_layer(choice)
 

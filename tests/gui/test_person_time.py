@@ -7,10 +7,21 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from person import LEFT, NO_MOD, choose, drag_slider, handle_rect
-from PyQt6.QtCore import QPoint, Qt
+from person import (
+    LEFT,
+    NO_MOD,
+    choose,
+    click_menu,
+    drag_slider,
+    handle_rect,
+    modal,
+    pick_date_with_keys,
+    when_shown,
+)
+from PyQt6.QtCore import QDate, QPoint, Qt
 
 from terrain_viewer.core.temporal.timeline import day_number, to_date
+from terrain_viewer.gui.qt_time_range import QtTimeRange
 from terrain_viewer.gui.qt_time_slider import STEPS_PER_DAY, date_text
 
 START = dt.date(1944, 6, 23)
@@ -152,3 +163,26 @@ def test_while_playing_at_twelve_frames_a_day_the_events_panel_lists_each_day_sh
     qtbot.waitUntil(lambda: panel.heading.text().endswith("on 24 June 1944"), timeout=4000)
     assert bar.playing and to_date(time.t) == dt.date(1944, 6, 24)  # listed while the day is shown
     qtbot.mouseClick(bar.play_button, LEFT)
+
+
+def test_time_range_dialog_refuses_a_last_day_before_the_first_then_takes_the_range(qtbot, hengyang):
+    seen: dict = {}
+
+    def fill(dialog: QtTimeRange) -> None:
+        pick_date_with_keys(qtbot, dialog.end, *[Qt.Key.Key_Up] * 7)  # 8 Aug, seven weeks back: 20 June
+        assert dialog.end.date() == QDate(1944, 6, 20)
+        seen["refused"] = (dialog.ok.isEnabled(), dialog.problem.isVisible(), dialog.problem.text())
+        pick_date_with_keys(qtbot, dialog.end, *[Qt.Key.Key_Down] * 2)  # 4 July
+        seen["enabled"] = dialog.ok.isEnabled() and not dialog.problem.isVisible()
+        qtbot.mouseClick(dialog.ok, LEFT)
+
+    errors = when_shown(modal(QtTimeRange), fill)
+    click_menu(qtbot, hengyang, "Time", "Time range…")
+    assert not errors, errors
+    enabled, shown, text = seen["refused"]
+    assert not enabled and shown and "before" in text
+    assert seen["enabled"]
+    bar = hengyang.time_slider
+    assert (to_date(hengyang.model.time.start), to_date(hengyang.model.time.end)) == (
+        dt.date(1944, 6, 23), dt.date(1944, 7, 4))
+    assert bar.end_label.text() == "04 Jul 1944"
