@@ -128,3 +128,14 @@ def test_modern_vector_layers_in_any_format_and_crs_stay_at_every_date(tmp_path,
     assert 654_000 < x0 < x1 < 666_000 and 2_972_000 < y0 < y1 < 2_979_000  # in place, in UTM 49N
     for day in (model.time.start, model.time.end):
         assert len(layer.features_at(day)) == 1
+
+
+def test_each_side_by_side_pane_has_the_legend_of_its_own_layers(model):
+    """The modern pane drew the 1944 legend over its basemap, though none of those layers is in it."""
+    model.set_options(legend=True)
+    rgba = render_side_by_side(MapRenderer(model), None, (2400, 900), None, 100.0)  # panes wide enough
+    half = (2400 - 4) // 2  #                                                         for a legend
+    modern_corner = rgba[450:, half + 4 + half // 2:]  # the lower right of the modern pane
+    old_corner = rgba[450:, half // 2:half]
+    assert is_grey(modern_corner).mean() > 0.97  # the tiles, no legend box
+    assert (old_corner[..., :3] < 100).all(axis=-1).sum() > 200  # the 1944 pane keeps its legend

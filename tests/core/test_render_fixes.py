@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from legend_alone import legend_alone
 from pyproj import CRS, Transformer
 
 from terrain_viewer.core.data.builtin import builtin_paths
@@ -42,18 +43,18 @@ def test_the_legend_follows_a_style_override():
     model = ViewerModel.open(builtin_paths())
     model.set_options(caption=False, scale_bar=False, north_arrow=False)
     renderer = MapRenderer(model)
-    only_furniture = set()  # no layer drawn: every coloured pixel is the legend's
-    before = renderer.render(t=T, size=SIZE, layers=only_furniture)
+    before, legend = legend_alone(renderer, model, t=T, size=SIZE)
     model.set_style("defense_lines", color="#ff00ff")
-    after = renderer.render(t=T, size=SIZE, layers=only_furniture)
+    after, legend = legend_alone(renderer, model, t=T, size=SIZE)
     assert near(before, MAGENTA, 30).sum() == 0
-    swatch = near(after, MAGENTA, 30)
+    swatch = near(after, MAGENTA, 30) & legend
     assert swatch.sum() > 15
     rows, cols = np.nonzero(swatch)
     assert cols.min() > SIZE[0] * 0.4 and rows.min() > SIZE[1] * 0.5  # in the legend, lower right
     model.set_style("defense_lines", color="#00ff00")  # and again: the legend is not stale
-    again = renderer.render(t=T, size=SIZE, layers=only_furniture)
-    assert near(again, MAGENTA, 30).sum() == 0 and near(again, (0, 255, 0), 30).sum() > 15
+    again, legend = legend_alone(renderer, model, t=T, size=SIZE)
+    assert (near(again, MAGENTA, 30) & legend).sum() == 0
+    assert (near(again, (0, 255, 0), 30) & legend).sum() > 15
 
 
 def test_a_generic_layer_legend_takes_its_colour_override(tmp_path: Path):
@@ -63,8 +64,8 @@ def test_a_generic_layer_legend_takes_its_colour_override(tmp_path: Path):
     model = ViewerModel.open(builtin_paths())
     name = user_layer(model, path)
     model.set_style(name, color="#ff00ff")
-    rgba = MapRenderer(model).render(t=T, size=SIZE, layers=set())
-    assert near(rgba, MAGENTA, 30).sum() > 15
+    rgba, legend = legend_alone(MapRenderer(model), model, t=T, size=SIZE)
+    assert (near(rgba, MAGENTA, 30) & legend).sum() > 15
 
 
 # ---- issue 19: lines above a moving layer are drawn whole ---------------------------------------

@@ -339,9 +339,9 @@ class MapRenderer(BackgroundMixin):
         sprites = []
         form = look.legend_shown(size[0]) if opts.legend else ""
         if form:
-            shown_items = visible_items(self.model)
-            entries = self._legends.entries(shown_items, t, view, self._features_at)
-            states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in shown_items)
+            # the layers this frame draws: a side-by-side pane lists its own, not the other's
+            entries = self._legends.entries(items, t, view, self._features_at)
+            states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in items)
             key = ("legend", size, dpi, states, tuple(label for _, label in entries), look.legend_corner,
                    form, tuple(fonts))
             sprites.append(self._sprites.get(key, lambda ax: fu.legend(ax, entries, corner=look.legend_corner,
