@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pyproj import CRS
 from pyproj.exceptions import CRSError
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QPainter
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QLabel, QSizePolicy, QToolButton, QWidget
 
 from terrain_viewer.core.query.place import PlaceNote, crs_label, place_notes, suitable_crs, union
@@ -42,13 +44,26 @@ def choose_map_crs(window) -> bool:
     return switch_map_crs(window, text.strip())
 
 
+class ElidedLabel(QLabel):
+    """One line of text that ends in "…" where the room runs out (the whole in its tooltip), instead
+    of being cut off mid-letter; ``text()`` stays the whole line."""
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
+        room = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        painter = QPainter(self)
+        self.style().drawItemText(painter, room, int(self.alignment().value), self.palette(),
+                                  self.isEnabled(), shown, self.foregroundRole())
+        painter.end()
+
+
 class PlaceBar(QFrame):
     """A warning line with *Zoom to* and *Switch map CRS* for one place note."""
 
     def __init__(self, window, note: PlaceNote, parent: QWidget | None = None):
         super().__init__(parent, objectName="placeBar")
         self.window, self.note = window, note
-        self.label = QLabel(note.message, objectName="placeMessage")
+        self.label = ElidedLabel(note.message, objectName="placeMessage")
         self.label.setWordWrap(False)
         self.label.setToolTip(note.message)
         self.label.setMinimumWidth(200)

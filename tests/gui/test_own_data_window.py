@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import shapely
 from matplotlib.colors import to_rgba
+from person import pixels
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QColorDialog, QFileDialog
@@ -63,6 +64,20 @@ def test_the_distant_layers_are_named_and_zoom_to_shows_them_true_in_their_utm_z
     x0, y0, x1, y1 = model.view
     assert all(x0 < g.x < x1 and y0 < g.y < y1 for g in units.geometry)
     assert abs(window.canvas.renderer.model.dataset.map_crs.to_epsg() - 32633) == 0
+
+
+def test_the_warning_line_ends_in_an_ellipsis_where_the_status_bar_is_too_narrow(qtbot, opened):
+    """The line was cut off mid-letter at the buttons; it now ends in "…", the whole in its tooltip."""
+    label = opened.place_bar.label
+    assert label.toolTip() == label.text() and "km from the other data" in label.text()
+    for width in (900, 937, 974, 1011):
+        opened.resize(width, 700)
+        qtbot.waitUntil(lambda w=width: opened.width() == w, timeout=3000)
+        assert label.fontMetrics().horizontalAdvance(label.text()) > label.contentsRect().width()
+        ink = pixels(label)
+        dark = (ink[..., :3].astype(int).sum(axis=-1) < 3 * 110).any(axis=0)
+        columns = np.nonzero(dark)[0]
+        assert len(columns) > 50 and columns.max() < label.width() - 2  # nothing cut at the edge
 
 
 def test_switch_map_crs_shows_the_distant_layers_and_the_readout_names_the_new_crs(qtbot, opened):
