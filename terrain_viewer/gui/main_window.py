@@ -38,6 +38,7 @@ from terrain_viewer.gui.qt_identify import TOLERANCE_PX, QtIdentifyPanel
 from terrain_viewer.gui.qt_layer_panel import QtLayerPanel
 from terrain_viewer.gui.qt_map_canvas import QtMapCanvas
 from terrain_viewer.gui.qt_measure import CursorCoordinates, MeasurePath
+from terrain_viewer.gui.qt_problems_log import MOST, listen
 from terrain_viewer.gui.qt_time_slider import QtTimeSlider
 
 OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx "
@@ -66,6 +67,7 @@ class QtMainWindow(QMainWindow):
         self._build_central()
         self._build_docks()
         self._build_status()
+        listen(self, self.drawing_problem)
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -339,6 +341,16 @@ class QtMainWindow(QMainWindow):
         paths = [self.project_path] if self.project_path else self.model.paths[:2]
         name = ", ".join(p.name for p in paths) or "untitled"
         self.setWindowTitle(f"{name}[*] — {self.time_slider.date_label.text()} — terrain_viewer")
+
+    def drawing_problem(self, message: str) -> None:
+        """A problem met while drawing the map: listed once in the Problems panel and said in the
+        status bar."""
+        listed = [self.problems_list.item(i).text() for i in range(self.problems_list.count())]
+        if message in listed or len(listed) >= MOST:
+            return
+        self.problems_list.addItem(message)
+        self.problems_dock.show()
+        self.statusBar().showMessage(f"Drawing the map: {message}", 15000)
 
     def show_problems(self, problems: Sequence[str]) -> None:
         """List load problems in the Problems dock and the status bar (never blocks)."""

@@ -178,3 +178,37 @@ def test_a_long_label_is_measured_without_keeping_its_bitmap_and_still_drawn_who
     image, x, y, w, h = glyphs.text_image(text, props, 100.0)
     inked = np.flatnonzero((image > 0).any(axis=0))
     assert inked[-1] - inked[0] >= 0.98 * w  # ink from the first letter to the last (a space ends it)
+
+
+# ---- letters no installed font has ------------------------------------------------------------------
+HINDI = "झाँसी"  # Jhansi, in Devanagari: neither DejaVu nor Noto CJK has these letters
+
+
+def test_the_script_no_font_draws_is_named(tmp_path):
+    from terrain_viewer.core.render.glyphs import missing_letter, script_of
+
+    letter = missing_letter(HINDI, {"family": ["DejaVu Sans"]})
+    assert letter == HINDI[0] and script_of(letter) == "Devanagari"
+    assert missing_letter("Hengyang", {"family": ["DejaVu Sans"]}) is None
+
+
+def test_a_label_in_letters_no_font_has_is_said_once_with_the_font_to_install(tmp_path, caplog):
+    import geopandas as gpd
+    import shapely
+
+    from terrain_viewer.core.render.glyphs import missing_letter
+
+    if missing_letter(HINDI, {"family": ["serif"]}) is None:
+        pytest.skip("this machine has a font for Devanagari")
+    path = tmp_path / "india.gpkg"
+    towns = {"name": [HINDI, HINDI + " 2"], "source": ["test", "test"], "confidence": ["low", "low"]}
+    gpd.GeoDataFrame(towns, geometry=shapely.points([112.60, 112.62], [26.90, 26.91]),
+                     crs=4326).to_file(path, layer="towns")
+    model = ViewerModel.open(builtin_paths())
+    assert model.add_files([path]) == []
+    renderer = MapRenderer(model)
+    with caplog.at_level("WARNING"):
+        renderer.render(size=(1280, 720))
+        renderer.render(t=model.time.start + 1, size=(1280, 720))
+    said = [r.getMessage() for r in caplog.records if "Devanagari" in r.getMessage()]
+    assert len(said) == 1 and "DEVANAGARI LETTER JHA" in said[0] and "Noto Sans Devanagari" in said[0]

@@ -95,6 +95,28 @@ def line_height(props: dict, dpi: float) -> float:
     return ascent + descent
 
 
+@lru_cache(maxsize=4096)
+def _drawable(char: str, paths: tuple[str, ...]) -> bool:
+    """Whether one of the fonts at ``paths`` has a glyph for ``char``."""
+    return any(get_font([path]).get_char_index(ord(char)) for path in paths)
+
+
+def missing_letter(text: str, props: dict) -> str | None:
+    """The first letter of ``text`` that no font of ``props`` (its family and matplotlib's
+    fallbacks) can draw — it would show as an empty box — else None."""
+    paths = tuple(str(p) for p in fontManager._find_fonts_by_props(font_properties(props)))
+    for char in text:
+        if char.isprintable() and not char.isspace() and not _drawable(char, paths):
+            return char
+    return None
+
+
+def script_of(char: str) -> str:
+    """The script a letter's Unicode name begins with ("Devanagari"), else its code point."""
+    name = unicodedata.name(char, "")
+    return name.split(" ")[0].title() if name else f"U+{ord(char):04X}"
+
+
 FONT_KEYS = ("family", "fontsize", "fontweight", "fontstyle")
 
 

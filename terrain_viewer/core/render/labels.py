@@ -17,7 +17,9 @@ The label of a feature fading in or out (``LabelSpec.alpha``) is drawn at its fe
 
 from __future__ import annotations
 
+import logging
 import math
+import unicodedata
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,6 +33,8 @@ from matplotlib.transforms import Bbox, IdentityTransform
 from terrain_viewer.core.render import glyphs
 from terrain_viewer.core.render.box_index import CELL, BoxIndex, named, owned
 from terrain_viewer.core.render.symbology import INK, PAPER
+
+log = logging.getLogger(__name__)
 
 # who wins a crowded spot: higher first
 PRIORITY = {"city": 10, "river": 9, "event": 8.5, "unit": 8, "airfield": 7, "station": 7, "gate": 6,
@@ -184,6 +188,7 @@ class LabelPlanner:
     def __init__(self, family: str | None = None):
         self.family = family  # a font family put first for every label (None: the painters')
         self._sizes: dict[tuple, tuple[float, float]] = {}
+        self._unfonted: set[str] = set()  # scripts already said to have no font
         self._prepared_cache: dict[tuple, tuple] = {}
         self._props_keys: dict[int, tuple] = {}  # id(props) -> (props, a copy, its part of the key)
         self._memory: dict[tuple, int] = {}
@@ -379,6 +384,8 @@ class LabelPlanner:
 
         key = (text, repr(sorted(props.items())), ax.figure.dpi)
         hit = self._sizes.get(key)
+        if hit is None:
+            self._check_font(text, props)
         if hit is None and glyphs.simple(text, props):  # FreeType's numbers, as the text sprite's
             hit = self._sizes[key] = glyphs.text_size(text, props, ax.figure.dpi)
         if hit is None:
@@ -391,6 +398,18 @@ class LabelPlanner:
             if len(self._sizes) > 20_000:
                 self._sizes.clear()
         return hit
+
+    def _check_font(self, text: str, props: dict) -> None:
+        """Say once per script (in the log, which the window lists in its Problems panel) when no
+        installed font draws a label's letters: matplotlib only warns, glyph by glyph. The letter
+        is named, not quoted (the window's own fonts lack it as well)."""
+        letter = glyphs.missing_letter(text, props)
+        script = None if letter is None else glyphs.script_of(letter)
+        if script is not None and script not in self._unfonted:
+            self._unfonted.add(script)
+            log.warning("no installed font has %s letters (%s in a label): those labels show as empty "
+                        "boxes; install a font for them, e.g. Noto Sans %s", script,
+                        unicodedata.name(letter, f"U+{ord(letter):04X}"), script)
 
     def _close(self) -> None:
         if self._probe is not None:

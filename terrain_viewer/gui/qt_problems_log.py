@@ -1,0 +1,41 @@
+"""Problems met while drawing (a style value ignored, a unit symbol drawn plainly, letters no font
+has) listed in the window's Problems panel: the renderer says them in the log, from any thread;
+here they reach the GUI thread through a queued signal."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from PyQt6.QtCore import QObject, pyqtSignal
+
+SOURCE = "terrain_viewer.core.render"  # the renderer's loggers
+MOST = 200  # problems kept in the panel
+
+
+class ProblemRelay(QObject):
+    """Carries a log record's message to the GUI thread."""
+
+    said = pyqtSignal(str)
+
+
+class ProblemsHandler(logging.Handler):
+    """Sends the renderer's warnings to a ``ProblemRelay``."""
+
+    def __init__(self, relay: ProblemRelay):
+        super().__init__(logging.WARNING)
+        self.relay = relay
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(RuntimeError):  # the window has gone
+            self.relay.said.emit(record.getMessage())
+
+
+def listen(window, show) -> None:
+    """Call ``show(message)`` in the GUI thread for each renderer warning while ``window`` lives."""
+    relay = ProblemRelay(window)
+    relay.said.connect(show)
+    handler = ProblemsHandler(relay)
+    logger = logging.getLogger(SOURCE)
+    logger.addHandler(handler)
+    window.destroyed.connect(lambda *_: logger.removeHandler(handler))

@@ -1,0 +1,42 @@
+"""Problems met while drawing reach the person at the window: a layer whose names are in letters
+no installed font has is opened with File ▸ Open…; the Problems panel and the status bar say which
+script and which font to install (matplotlib only printed a warning per glyph on the console)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+from person import click_menu
+from PyQt6.QtWidgets import QFileDialog
+
+from terrain_viewer.core.render.glyphs import missing_letter
+
+HINDI = "झाँसी"  # Jhansi
+
+
+def test_names_in_letters_no_font_has_are_reported_in_the_problems_panel(qtbot, hengyang, tmp_path,
+                                                                        monkeypatch, message_boxes):
+    if missing_letter(HINDI, {"family": ["serif"]}) is None:
+        pytest.skip("this machine has a font for Devanagari")
+    path = tmp_path / "india.gpkg"
+    gpd.GeoDataFrame({"name": [HINDI], "source": ["test"], "confidence": ["low"]},
+                     geometry=shapely.points([112.60], [26.90]), crs=4326).to_file(path, layer="towns")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(path)], ""))
+    window = hengyang
+    click_menu(qtbot, window, "File", "Open…")
+    assert message_boxes == []
+    problems = window.problems_list
+
+    def listed() -> list[str]:
+        return [problems.item(i).text() for i in range(problems.count())]
+
+    qtbot.waitUntil(lambda: any("Devanagari" in p for p in listed()), timeout=20000)
+    said = [p for p in listed() if "Devanagari" in p]
+    assert len(said) == 1 and "DEVANAGARI LETTER JHA" in said[0] and "Noto Sans Devanagari" in said[0]
+    assert window.problems_dock.isVisible()
+    assert "Devanagari" in window.statusBar().currentMessage()
+    window.model.time.set_t(window.model.time.start + 3)  # drawn again: listed once
+    assert window.canvas.wait_settled()
+    qtbot.wait(200)
+    assert len([p for p in listed() if "Devanagari" in p]) == 1
