@@ -7,9 +7,11 @@ import argparse
 import contextlib
 import datetime as dt
 import gc
+import logging
 import math
 import re
 import sys
+import warnings
 from pathlib import Path
 
 from terrain_viewer.core.common.errors import ExportError, TerrainViewerError
@@ -58,6 +60,23 @@ def exit_code(exc: TerrainViewerError) -> int:
 def say(text: str) -> None:
     """One line on stderr, prefixed with the program name."""
     print(f"terrain-viewer: {text}", file=sys.stderr)
+
+
+class _SayProblems(logging.Handler):
+    """The renderer's warnings (a style value ignored, letters no font has) as ``warning:`` lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        say(f"warning: {record.getMessage()}")
+
+
+def say_drawing_problems() -> None:
+    """Say what the renderer warns of on stderr, once per process (the log file has it too)."""
+    from terrain_viewer.core.render.glyphs import MISSING_GLYPH
+
+    warnings.filterwarnings("ignore", MISSING_GLYPH, UserWarning)
+    logger = logging.getLogger("terrain_viewer.core.render")
+    if not any(isinstance(h, _SayProblems) for h in logger.handlers):
+        logger.addHandler(_SayProblems(logging.WARNING))
 
 
 # ---- start-up -----------------------------------------------------------------------------

@@ -74,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from terrain_viewer.core.common.logs import setup_logging
 
         setup_logging()
+        common.say_drawing_problems()
     return _run(args)
 
 

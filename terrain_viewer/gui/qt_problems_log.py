@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 
 from PyQt6.QtCore import QObject, pyqtSignal
+
+from terrain_viewer.core.render.glyphs import MISSING_GLYPH
 
 SOURCE = "terrain_viewer.core.render"  # the renderer's loggers
 MOST = 200  # problems kept in the panel
@@ -33,6 +36,7 @@ class ProblemsHandler(logging.Handler):
 
 def listen(window, show) -> None:
     """Call ``show(message)`` in the GUI thread for each renderer warning while ``window`` lives."""
+    warnings.filterwarnings("ignore", MISSING_GLYPH, UserWarning)  # said once per script instead
     relay = ProblemRelay(window)
     relay.said.connect(show)
     handler = ProblemsHandler(relay)

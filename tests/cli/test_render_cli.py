@@ -103,3 +103,21 @@ def test_an_unexpected_error_is_one_line_and_logged(tmp_path: Path, capsys, monk
     assert "RuntimeError: boom" in err and "log file" in err
     log = Path(os.environ["TERRAIN_VIEWER_LOG_DIR"]) / "terrain_viewer.log"
     assert "second line" in log.read_text(encoding="utf-8")
+
+
+def test_render_says_when_no_installed_font_has_a_labels_letters(tmp_path: Path, capsys):
+    """Matplotlib printed a UserWarning per glyph; the command says the script and the font once."""
+    import geopandas as gpd
+    import shapely
+
+    from terrain_viewer.core.render.glyphs import missing_letter
+
+    hindi = "झाँसी"
+    if missing_letter(hindi, {"family": ["serif"]}) is None:
+        pytest.skip("this machine has a font for Devanagari")
+    path = tmp_path / "india.gpkg"
+    gpd.GeoDataFrame({"name": [hindi], "source": ["test"], "confidence": ["low"]},
+                     geometry=shapely.points([77.0], [28.6]), crs=4326).to_file(path, layer="towns")
+    assert main(["render", str(path), "--out", str(tmp_path / "india.png"), "--size", "720p"]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "Devanagari" in line]
+    assert len(err) == 1 and err[0].startswith("terrain-viewer: warning: no installed font has Devanagari")

@@ -111,6 +111,10 @@ def missing_letter(text: str, props: dict) -> str | None:
     return None
 
 
+MISSING_GLYPH = r"Glyph \d+ .* missing from font"  # matplotlib's warning, one per letter (the
+#                                                   apps say it once per script instead)
+
+
 def script_of(char: str) -> str:
     """The script a letter's Unicode name begins with ("Devanagari"), else its code point."""
     name = unicodedata.name(char, "")
