@@ -215,8 +215,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         if self.is_running():
             self.cancel_export()
             self.thread.wait(30000)
-        if self._preview_thread is not None and self._preview_thread.isRunning():
-            self._preview_thread.wait(30000)
+        self.wait_for_previews()
         self._keep_form()
         super().reject()
 

@@ -24,7 +24,7 @@ class ExportPreview:
         self.scrub.valueChanged.connect(lambda *_: self._scrub_timer.start())
         self._scrub_timer = QTimer(self, singleShot=True, interval=120)
         self._scrub_timer.timeout.connect(self.preview_frame)
-        self._preview_thread: PreviewThread | None = None
+        self._preview_threads: set[PreviewThread] = set()  # running (several when scrubbed fast)
         self.preview = QLabel(alignment=Qt.AlignmentFlag.AlignCenter,
                               minimumSize=QSize(PREVIEW_WIDTH, PREVIEW_WIDTH * 9 // 16))
         self.preview.setStyleSheet("background: #2b2b2b; color: #ddd;")
@@ -47,9 +47,13 @@ class ExportPreview:
         self._preview_timer.start()
 
     def _preview_settings(self) -> ExportSettings:
+        """The export's settings, small: the same proportions, and the legend the output gets
+        (in the "auto" form a frame under 900 px shows none; the preview always is one)."""
         s = self.settings()
         w, h = s.pixel_size()
         s.size = f"{PREVIEW_WIDTH}x{max(16, round(PREVIEW_WIDTH * h / w))}"
+        if s.legend_form == "auto":
+            s.legend_form = s.look().legend_shown(w) or "off"
         return s
 
     def preview_frame(self, frame: int | None = None) -> None:
@@ -63,9 +67,15 @@ class ExportPreview:
         thread = PreviewThread(self.model, s, frame)
         thread.rendered.connect(self._show_frame)
         thread.failed.connect(self.preview.setText)
-        thread.finished.connect(thread.deleteLater)
-        self._preview_thread = thread
+        thread.finished.connect(lambda: self._preview_threads.discard(thread))
+        thread.finished.connect(thread.deleteLater)  # after it has left the set: no deleted wrapper kept
+        self._preview_threads.add(thread)
         thread.start()
+
+    def wait_for_previews(self) -> None:
+        """Let running preview renders finish (before the dialog goes)."""
+        for thread in list(self._preview_threads):
+            thread.wait(30000)
 
     def _show_frame(self, frame: int, rgba) -> None:
         if frame == self.scrub.value():  # an older request that finished late is not shown

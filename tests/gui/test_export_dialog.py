@@ -9,7 +9,7 @@ import imageio_ffmpeg
 import numpy as np
 from PyQt6.QtCore import QDate, Qt
 from PyQt6.QtGui import QImage
-from PyQt6.QtWidgets import QMessageBox
+from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from terrain_viewer.gui.qt_export_dialog import FORMATS, ExportDialog
 
@@ -249,3 +249,54 @@ def test_a_refusal_goes_once_the_form_is_changed(qtbot, small_window, tmp_path):
     assert "even width and height" in dialog.status.text()
     dialog.format_combo.setCurrentIndex([k for _, k in FORMATS].index("gif"))  # a GIF may be odd
     assert dialog.status.text() == ""  # the MP4's refusal said nothing true any more
+
+
+def test_close_after_scrubbing_the_preview_closes_the_dialog(qtbot, small_window):
+    """A click on the preview slider, then Close: 'wrapped C/C++ object of type PreviewThread has
+    been deleted' came up on every Close and Esc, and the modal dialog could not be left (the
+    session was lost with the app killed). Found by a new-user test."""
+    from person import LEFT, NO_MOD, click_menu, modal, when_shown
+    from PyQt6.QtCore import QPoint
+
+    seen: dict = {}
+
+    def scrub_then_close(dialog: ExportDialog) -> None:
+        first = dialog.preview.pixmap().toImage()
+        slider = dialog.scrub
+        qtbot.mouseClick(slider, LEFT, NO_MOD, QPoint(slider.width() * 3 // 4, slider.height() // 2))
+        qtbot.waitUntil(lambda: dialog.scrub.value() > 0, timeout=3000)
+        qtbot.waitUntil(lambda: dialog.preview.pixmap().toImage() != first, timeout=60000)
+        qtbot.wait(300)  # the finished render thread is deleted meanwhile
+        qtbot.mouseClick(dialog.close_button, LEFT)
+        seen["closed"] = not dialog.isVisible()
+        if dialog.isVisible():
+            dialog.done(0)  # leave the modal loop the way Close could not (no hang on a regression)
+
+    errors = when_shown(modal(ExportDialog), scrub_then_close, timeout=60)
+    click_menu(qtbot, small_window, "File", "Export…")
+    assert not errors, errors
+    assert seen["closed"] and QApplication.activeModalWidget() is None
+
+
+def test_the_preview_shows_the_legend_the_output_gets(qtbot, hengyang):
+    """The preview (480 px wide) showed no legend while a 1080p output has one: the "auto" form
+    keeps a legend off frames under 900 px. Found by a new-user test."""
+    from person import LEFT
+
+    dialog = ExportDialog(hengyang.model, hengyang)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.settings().pixel_size() == (1920, 1080) and dialog.checks["legend"].isChecked()
+    qtbot.waitUntil(lambda: dialog.preview.pixmap() is not None and not dialog.preview.pixmap().isNull(),
+                    timeout=30000)
+    with_legend = image_array(dialog.preview.pixmap().toImage())
+    qtbot.mouseClick(dialog.checks["legend"], LEFT)
+    assert not dialog.checks["legend"].isChecked()
+    qtbot.waitUntil(lambda: not np.array_equal(image_array(dialog.preview.pixmap().toImage()), with_legend),
+                    timeout=30000)
+    without = image_array(dialog.preview.pixmap().toImage())
+    h, w = without.shape[:2]
+    changed = (with_legend[..., :3] != without[..., :3]).any(axis=-1)
+    rows, cols = np.nonzero(changed)
+    assert rows.min() > h / 2 and cols.min() > w / 2  # only the lower right corner: the legend
