@@ -71,7 +71,9 @@ class QtTimeRange(QDialog):
         reversed_ = self.follow.currentData() == "" and self.end.date() < self.start.date()
         self.problem.setText("“To” is before “From”: choose a last day on or after the first."
                              if reversed_ else "")
-        self.problem.setVisible(reversed_)
+        if self.problem.isVisibleTo(self) != reversed_:
+            self.problem.setVisible(reversed_)
+            self.adjustSize()  # room for the line (it was drawn clipped under the To field)
         self.ok.setEnabled(not reversed_)
 
     def apply(self) -> None:

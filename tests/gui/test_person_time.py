@@ -172,6 +172,10 @@ def test_time_range_dialog_refuses_a_last_day_before_the_first_then_takes_the_ra
         pick_date_with_keys(qtbot, dialog.end, *[Qt.Key.Key_Up] * 7)  # 8 Aug, seven weeks back: 20 June
         assert dialog.end.date() == QDate(1944, 6, 20)
         seen["refused"] = (dialog.ok.isEnabled(), dialog.problem.isVisible(), dialog.problem.text())
+        qtbot.wait(50)  # laid out
+        line = dialog.problem
+        seen["room"] = (line.geometry().top() >= dialog.end.geometry().bottom()
+                        and line.height() >= line.heightForWidth(line.width()) - 1)
         pick_date_with_keys(qtbot, dialog.end, *[Qt.Key.Key_Down] * 2)  # 4 July
         seen["enabled"] = dialog.ok.isEnabled() and not dialog.problem.isVisible()
         qtbot.mouseClick(dialog.ok, LEFT)
@@ -181,6 +185,7 @@ def test_time_range_dialog_refuses_a_last_day_before_the_first_then_takes_the_ra
     assert not errors, errors
     enabled, shown, text = seen["refused"]
     assert not enabled and shown and "before" in text
+    assert seen["room"]  # the whole line, below the To field, not clipped under it
     assert seen["enabled"]
     bar = hengyang.time_slider
     assert (to_date(hengyang.model.time.start), to_date(hengyang.model.time.end)) == (
