@@ -434,7 +434,8 @@ class QtMainWindow(QMainWindow):
 
     def _on_map_clicked(self, x: float, y: float) -> None:
         if self.canvas.tool == "identify":
-            self.identify_panel.identify_at(self.model, x, y, TOLERANCE_PX * self.canvas.units_per_pixel())
+            self.identify_panel.identify_at(self.model, x, y, TOLERANCE_PX * self.canvas.units_per_pixel(),
+                                            self.canvas.units_under(x, y, TOLERANCE_PX))
             self.canvas.marker = (x, y)
             self.identify_dock.show()
             self.identify_dock.raise_()

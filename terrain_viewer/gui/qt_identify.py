@@ -72,10 +72,12 @@ class QtIdentifyPanel(QWidget):
         self.model: ViewerModel | None = None
         self.show_hits([], clicked=False)
 
-    def identify_at(self, model: ViewerModel, x: float, y: float, tolerance: float) -> list[tuple[str, dict]]:
-        """Look up the features within ``tolerance`` map units of (x, y) now and list them."""
+    def identify_at(self, model: ViewerModel, x: float, y: float, tolerance: float,
+                    drawn: dict[str, list[int]] | None = None) -> list[tuple[str, dict]]:
+        """Look up the features within ``tolerance`` map units of (x, y) now, and those whose symbol
+        is drawn there (``drawn``: rows per layer), and list them."""
         self.model = model
-        self.show_hits(identify(model, model.time.t, x, y, tolerance))
+        self.show_hits(identify(model, model.time.t, x, y, tolerance, drawn))
         return self.hits
 
     def show_hits(self, hits: list[tuple[str, dict]], clicked: bool = True) -> None:

@@ -129,6 +129,16 @@ class QtMapCanvas(FrameScheduling, QWidget):
         """Map coordinates to widget (logical) pixel."""
         return self.renderer.map_to_pixel(x, y, self.view(), (self.width(), self.height()))
 
+    def units_under(self, x: float, y: float, reach: float) -> dict[str, list[int]]:
+        """The units whose symbol is drawn at map point (x, y) (``reach`` pixels around it), as
+        rows per layer: symbols are pushed apart from their true positions where they crowd."""
+        from terrain_viewer.core.render.units import units_under
+
+        ratio = self.devicePixelRatioF()
+        px, py = self.to_pixel(x, y)
+        return units_under(self.model, float(self.model.time.t), self.view(), self.pixel_size(),
+                           100.0 * ratio, px * ratio, py * ratio, reach * ratio)
+
     def units_per_pixel(self) -> float:
         x0, _, x1, _ = self.view()
         return (x1 - x0) / max(self.width(), 1)

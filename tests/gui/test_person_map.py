@@ -166,3 +166,31 @@ def test_identify_heads_a_users_feature_with_its_name(qtbot, hengyang, tmp_path,
     assert any(layer == "cities" for layer, _ in hengyang.identify_panel.hits)
     text = hengyang.identify_panel.browser.toPlainText()
     assert text.startswith("東京 Tokyo\nlayer cities"), text[:80]
+
+
+def test_identify_a_click_on_a_unit_symbol_pushed_off_its_position_lists_that_unit(qtbot, hengyang):
+    """Crowded unit symbols are pushed apart, a leader back to the true position: a click in the
+    middle of such a symbol listed only the elevation (the unit was looked for at its true
+    position). Found by a new-user test (units 568 and 569, ~230 m from their points)."""
+    from terrain_viewer.core.render.labels import PRIORITY
+    from terrain_viewer.core.render.renderer import MapRenderer
+    from terrain_viewer.gui.qt_identify import TOLERANCE_PX
+
+    canvas = hengyang.canvas
+    assert canvas.wait_settled()
+    ratio, t = canvas.devicePixelRatioF(), hengyang.model.time.t
+    frame = MapRenderer(hengyang.model)  # what the window drew: each unit's label names its symbol
+    frame.render(t=t, size=canvas.pixel_size(), view=canvas.view(), dpi=100.0 * ratio)  # where drawn
+    units = hengyang.model.dataset.layer("units").features_at(t)
+    true = {str(d): canvas.to_pixel(g.x, g.y) for d, g in zip(units["designation"], units.geometry,
+                                                               strict=True)}
+    drawn = [(*canvas.to_pixel(p.spec.x, p.spec.y), p.spec.text) for p in frame.last_labels
+             if p.spec.priority == PRIORITY["unit"] and list(units["designation"]).count(p.spec.text) == 1]
+    x, y, name = max(drawn, key=lambda d: np.hypot(d[0] - true[d[2]][0], d[1] - true[d[2]][1]))
+    assert np.hypot(x - true[name][0], y - true[name][1]) > 2 * TOLERANCE_PX  # off its point
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(canvas, Qt.Key.Key_I)
+    qtbot.mouseClick(canvas, LEFT, NO_MOD, QPoint(round(x), round(y)))
+    hits = hengyang.identify_panel.hits
+    listed = [str(attrs.get("designation")) for layer, attrs in hits if layer == "units"]
+    assert listed and listed[0] == name

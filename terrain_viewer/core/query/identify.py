@@ -12,12 +12,16 @@ from terrain_viewer.core.data.raster import RasterLayer
 from terrain_viewer.core.model import ViewerModel
 
 
-def identify(model: ViewerModel, t: float, x: float, y: float, tolerance: float) -> list[tuple[str, dict]]:
+def identify(model: ViewerModel, t: float, x: float, y: float, tolerance: float,
+             drawn: dict[str, list[int]] | None = None) -> list[tuple[str, dict]]:
     """Features within ``tolerance`` map units of (x, y) at time t, topmost visible layer first.
 
     Each hit is ``(layer name, attributes)`` with every attribute column (source, confidence, ...);
-    a visible elevation raster under the point adds its height and provenance.
+    a visible elevation raster under the point adds its height and provenance. ``drawn`` adds, per
+    layer, the rows of its features at ``t`` whose symbol is drawn under the point (unit symbols
+    pushed apart from their true positions), first.
     """
+    drawn = drawn or {}
     vectors = {layer.name: layer for layer in model.dataset.layers}
     rasters = {r.name: r for r in model.dataset.rasters}
     hits: list[tuple[str, dict]] = []
@@ -25,7 +29,8 @@ def identify(model: ViewerModel, t: float, x: float, y: float, tolerance: float)
         if not state.visible:
             continue
         if state.name in vectors:
-            hits += [(state.name, attrs) for attrs in _vector_hits(vectors[state.name], t, x, y, tolerance)]
+            found = _vector_hits(vectors[state.name], t, x, y, tolerance, drawn.get(state.name, []))
+            hits += [(state.name, attrs) for attrs in found]
         elif state.name in rasters:
             value = _raster_value(rasters[state.name], x, y)
             if value is not None:
@@ -33,18 +38,20 @@ def identify(model: ViewerModel, t: float, x: float, y: float, tolerance: float)
     return hits
 
 
-def _vector_hits(layer: Layer, t: float, x: float, y: float, tolerance: float) -> list[dict]:
+def _vector_hits(layer: Layer, t: float, x: float, y: float, tolerance: float,
+                 first: list[int]) -> list[dict]:
+    """The features within ``tolerance`` of (x, y), nearest first, after the rows ``first``."""
     gdf = layer.features_at(t)
     if not len(gdf):
         return []
     point = shapely.Point(x, y)
-    near = shapely.dwithin(gdf.geometry.values, point, tolerance)
-    if not near.any():
+    near = np.nonzero(shapely.dwithin(gdf.geometry.values, point, tolerance))[0]
+    near = near[np.argsort(shapely.distance(gdf.geometry.values[near], point), kind="stable")]
+    rows = list(dict.fromkeys([*first, *near.tolist()]))
+    if not rows:
         return []
-    found = gdf[near]
-    order = np.argsort(shapely.distance(found.geometry.values, point), kind="stable")
-    records = found.drop(columns=found.geometry.name).to_dict("records")
-    return [{k: _plain(v) for k, v in records[i].items()} for i in order]
+    records = gdf.iloc[rows].drop(columns=gdf.geometry.name).to_dict("records")
+    return [{k: _plain(v) for k, v in record.items()} for record in records]
 
 
 def _raster_value(raster: RasterLayer, x: float, y: float) -> dict | None:

@@ -14,7 +14,7 @@ from matplotlib.transforms import IdentityTransform
 from terrain_viewer.core.render.primitives import point_xy
 from terrain_viewer.core.render.sprites import composite
 from terrain_viewer.core.render.symbol_cache import cached_symbol
-from terrain_viewer.core.render.symbology import INK
+from terrain_viewer.core.render.symbology import INK, clean_style
 from terrain_viewer.core.render.symbols import spread
 
 UNIT_LAYERS = {"units"}
@@ -36,24 +36,18 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes:
     buffer = np.asarray(canvas.buffer_rgba())
     renderer = canvas.get_renderer()
     height, width = buffer.shape[:2]
-    true_xy = fig.axes[0].transData.transform(point_xy(gdf))
-    keep = ((true_xy[:, 0] > -100) & (true_xy[:, 0] < width + 100) & (true_xy[:, 1] > -100)
-            & (true_xy[:, 1] < height + 100))
-    if not keep.any():
+    keep, true_xy, placed, sizes = layout(gdf, fig.axes[0].transData.transform(point_xy(gdf)), width, height,
+                                          style, dpi)
+    if not len(true_xy):
         return
-    true_xy = true_xy[keep]
     crowded = len(true_xy) > CROWD  # thousands of units: plain symbols, no text, no declutter
-    sidc, side, echelon = (_column(gdf, c, keep) for c in ("sidc", "side", "echelon"))
+    sidc, side = (_column(gdf, c, keep) for c in ("sidc", "side"))
     blank = [""] * len(true_xy)
     designation = blank if crowded else _column(gdf, "designation", keep)
     higher = blank if crowded or boxes is not None else _column(gdf, "higher", keep)
     named = designation
     designation = blank if boxes is not None else designation
-    base = style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
-    sizes = [max(int(round(base * ECHELON_SCALE.get(e, 0.8))), 8) for e in echelon]
     symbols = [cached_symbol(*args) for args in zip(sidc, designation, higher, sizes, side, strict=True)]
-    half = np.array([(0.8 * size, 0.62 * size) for size in sizes])
-    placed = spread_once(true_xy, half) if style.get("declutter", True) and not crowded else true_xy
     _draw_leaders(fig, canvas, true_xy, placed, opacity)
     gc = renderer.new_gc()
     for i in sorted(range(len(symbols)), key=lambda i: (-sizes[i], i)):
@@ -68,6 +62,61 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes:
             h, w = sym.rgba.shape[:2]
             boxes.append((left, height - top - h, left + w, height - top, named[i], px, py))
     gc.restore()
+
+
+def layout(gdf, true_xy: np.ndarray, width: int, height: int, style: dict, dpi: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """Where the units of ``gdf`` at display pixels ``true_xy`` (y up) are drawn in a frame of
+    ``width`` x ``height``: the rows kept (near the frame), their true and drawn positions (pushed
+    apart where they overlap) and their symbols' sizes in pixels."""
+    keep = ((true_xy[:, 0] > -100) & (true_xy[:, 0] < width + 100) & (true_xy[:, 1] > -100)
+            & (true_xy[:, 1] < height + 100))
+    true_xy = true_xy[keep]
+    echelon = _column(gdf, "echelon", keep)
+    base = style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
+    sizes = [max(int(round(base * ECHELON_SCALE.get(e, 0.8))), 8) for e in echelon]
+    half = np.array([(0.8 * size, 0.62 * size) for size in sizes]).reshape(-1, 2)
+    crowded = len(true_xy) > CROWD
+    placed = spread_once(true_xy, half) if len(true_xy) and style.get("declutter", True) and not crowded \
+        else true_xy
+    return keep, true_xy, placed, sizes
+
+
+def symbols_at(gdf, true_xy: np.ndarray, size: tuple[int, int], style: dict, dpi: float,
+               px: float, py: float, reach: float) -> list[int]:
+    """The rows (positions in ``gdf``) of the units whose drawn symbol (its frame, grown by
+    ``reach`` pixels) covers display pixel (px, py), y up, the nearest first: identify clicks the
+    symbol where it is drawn, which may be pushed away from the unit's true position."""
+    if not len(gdf):
+        return []
+    keep, _, placed, sizes = layout(gdf, true_xy, size[0], size[1], style, dpi)
+    half = np.array([(0.8 * s, 0.62 * s) for s in sizes]).reshape(-1, 2) + reach
+    off = np.abs(placed - (px, py))
+    inside = np.nonzero((off <= half).all(axis=1))[0]
+    rows = np.nonzero(keep)[0][inside]
+    return [int(r) for r in rows[np.argsort(np.hypot(*off[inside].T), kind="stable")]]
+
+
+def units_under(model, t: float, view, size: tuple[int, int], dpi: float, px: float, py: float,
+                reach: float) -> dict[str, list[int]]:
+    """For each visible layer drawn as unit symbols, the rows of its features at ``t`` whose symbol,
+    in a frame of ``view`` at ``size`` pixels and ``dpi``, covers pixel (px, py) (y down)."""
+    from terrain_viewer.core.render.items import visible_items
+    from terrain_viewer.core.render.view import fit_view
+
+    x0, y0, x1, y1 = fit_view(view, size)
+    out = {}
+    for item in visible_items(model):
+        if not item.symbols:
+            continue
+        gdf = item.obj.features_at(t)
+        xy = point_xy(gdf)
+        true_xy = np.column_stack([(xy[:, 0] - x0) / (x1 - x0) * size[0],
+                                   (xy[:, 1] - y0) / (y1 - y0) * size[1]])  # display pixels, y up
+        style = clean_style(item.state.name, item.state.style)
+        if rows := symbols_at(gdf, true_xy, size, style, dpi, px, size[1] - py, reach):
+            out[item.state.name] = rows
+    return out
 
 
 SPREADS = 256  # the last symbol layouts kept (a day drawn again places its units at once)
