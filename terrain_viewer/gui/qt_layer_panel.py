@@ -26,7 +26,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.events import Change, Links
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render.symbology import line_width
+from terrain_viewer.core.render.symbology import line_width, style_colour
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 ROWS_MIME = "application/x-qabstractitemmodeldatalist"  # what QTreeWidget puts in a row drag
@@ -269,7 +269,10 @@ class QtLayerPanel(QWidget):
         name = self.current_name()
         if name is None:
             return
-        start = QColor(self.model.state(name).style.get("color", "#333333"))
+        style = self.model.state(name).style
+        layer = next((la for la in self.model.dataset.layers if la.name == name), None)  # None: a raster
+        start = QColor((style_colour(layer, style, "color") if layer is not None else None)
+                       or style.get("color", "#333333"))
         color = QColorDialog.getColor(start, self, f"Colour of {name}")
         if color.isValid():
             self.model.set_style(name, color=color.name())

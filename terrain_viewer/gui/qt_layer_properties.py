@@ -22,7 +22,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.data.roles import ROLE_TITLES, ROLES, default_label_field, text_columns
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render.symbology import line_width
+from terrain_viewer.core.render.symbology import line_width, style_colour
 
 HATCHES = (("none", ""), ("diagonal ////", "////"), ("back diagonal \\\\", "\\\\"), ("cross ++", "++"),
            ("diagonal cross xx", "xx"), ("dots ..", ".."), ("horizontal ---", "---"), ("vertical |||", "|||"))
@@ -163,7 +163,8 @@ class QtLayerProperties(QDialog):
         return colour.name() if colour.isValid() else None
 
     def _pick(self, key: str, title: str, button: QPushButton) -> None:
-        if (colour := self._ask(self.style.get(key), f"{title} of {self.name}")) is not None:
+        start = style_colour(self.layer, self.style, key)  # what the map draws, not a grey
+        if (colour := self._ask(start, f"{title} of {self.name}")) is not None:
             self.model.set_style(self.name, **{key: colour})  # the hatch and the rest stay
             self._paint_button(button, colour)
 

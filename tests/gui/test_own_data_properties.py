@@ -3,6 +3,7 @@ opacity shows its number; the legend follows."""
 
 from __future__ import annotations
 
+import numpy as np
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QColorDialog
 
@@ -35,3 +36,26 @@ def test_recolouring_keeps_the_hatch_and_the_legend_follows(hengyang, monkeypatc
     assert model.dataset.layer("flooded_fields").data_role == "generic"
     labels = [label for _, label in annotations.legend(visible_items(model))]
     assert "flooded_fields" in labels and "Flooded paddy fields" not in labels
+
+
+def test_the_colour_pickers_start_at_the_colour_the_map_draws(qtbot, hengyang, grab_map, monkeypatch):
+    """Properties ▸ Fill / colour opened the picker at grey #777777 and the panel's Colour… at
+    #333333 for a layer in its default colours. Found by a new-user test."""
+    from person import LEFT, NO_MOD
+
+    offered: list[str] = []
+    monkeypatch.setattr(QColorDialog, "getColor",
+                        lambda start, *a, **k: offered.append(start.name()) or QColor())  # cancelled
+    panel = hengyang.layer_panel
+    rect = panel.tree.visualItemRect(panel.item("railways"))
+    qtbot.mouseClick(panel.tree.viewport(), LEFT, NO_MOD, rect.center())
+    qtbot.mouseClick(panel.color_button, LEFT)
+    dialog = QtLayerProperties(hengyang.model, "rivers", hengyang)
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.buttons["color"], LEFT)
+    assert len(offered) == 2 and "#777777" not in offered and "#333333" not in offered
+    rgb = grab_map(hengyang)[..., :3].astype(int)
+    for colour in offered:  # each is a colour the map shows (the railway's ink, the river's blue)
+        target = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(rgb - target).max(axis=-1) <= 12).sum() > 100, colour
+    assert "color" not in hengyang.model.state("rivers").style  # cancelled: nothing set

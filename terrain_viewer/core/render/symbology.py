@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import matplotlib.patheffects as pe
-from matplotlib.colors import is_color_like, to_rgba
+from matplotlib.colors import is_color_like, to_hex, to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -354,6 +354,27 @@ def line_width(layer, style: dict) -> float | None:
         str(layer.geometry_type).replace("Multi", ""), Stroke)
     name = next((n for n in taking if isinstance(looks[n], kind)), taking[0])
     return float(looks[name].lw)
+
+
+def style_colour(layer, style: dict, key: str) -> str | None:
+    """The colour (hex) a style key (``color``, ``edgecolor``) gives the layer's features: its
+    style's, else what its painter draws when the style says none (the colour pickers start
+    there), the look of the layer's kind of geometry first; None when no look takes the key."""
+    if key in style:
+        return str(style[key])
+    probe = "#0a0b0c"  # a colour no default has: the looks' parts that take it are the key's
+    probed = layer_symbology(layer, {key: probe}).looks
+    looks = layer_symbology(layer, {}).looks
+    kind = {"Polygon": Fill, "LineString": Stroke, "Point": Mark}.get(
+        str(layer.geometry_type).replace("Multi", ""), Stroke)
+    for name in sorted(probed, key=lambda n: not isinstance(looks.get(n), kind)):
+        for part in ("face", "colour", "edge"):
+            if getattr(probed[name], part, None) == probe and name in looks:
+                try:
+                    return to_hex(getattr(looks[name], part))
+                except ValueError:
+                    return None
+    return None
 
 
 def legend_entries(layer, geometry_type: str, style: dict, kinds: set[str]) -> list[tuple]:
