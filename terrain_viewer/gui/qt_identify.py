@@ -46,14 +46,20 @@ def hit_html(layer: str, attrs: dict, differ: list[str] | None = None, name_fiel
 
 
 def _name_field(model: ViewerModel | None, layer: str) -> str | None:
-    """The column the map labels ``layer``'s features with (the user's choice, else the default)."""
+    """The column the map labels ``layer``'s features with (the user's choice, else the painter's:
+    an event's title, else the default)."""
     if model is None:
         return None
     try:
         chosen = model.state(layer).style.get("label_field")
-        return chosen or default_label_field(model.dataset.layer(layer).gdf)
+        data = model.dataset.layer(layer)
     except KeyError:  # a raster, or a layer gone since the click
         return None
+    if chosen:
+        return chosen
+    if data.data_role == "events" and "title" in data.gdf.columns:  # the map names events by title
+        return "title"
+    return default_label_field(data.gdf)
 
 
 class QtIdentifyPanel(QWidget):

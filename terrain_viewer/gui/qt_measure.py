@@ -76,4 +76,5 @@ class MeasurePath:
         if len(self.points) == 1:
             return f"Measure: click the next point{to_cursor}"
         segments = len(self.points) - 1
-        return f"Distance: {format_distance(self.distance())} ({segments} segments, geodesic){to_cursor}"
+        legs = f"{segments} segment{'s' if segments != 1 else ''}"
+        return f"Distance: {format_distance(self.distance())} ({legs}, geodesic){to_cursor}"

@@ -110,6 +110,7 @@ def test_measure_key_clicks_give_a_distance_and_a_right_click_clears_it(qtbot, h
     plain = grab_map(hengyang)
     for point in (QPoint(60, 100), QPoint(300, 100)):
         qtbot.mouseClick(canvas, LEFT, NO_MOD, point)
+    assert "(1 segment, geodesic)" in hengyang.measure_label.text()
     number, unit = re.search(r"Distance: ([\d,.]+) (k?m)", hengyang.measure_label.text()).groups()
     metres = float(number.replace(",", "")) * (1000 if unit == "km" else 1)
     assert metres == pytest.approx(240 * canvas.units_per_pixel(), rel=0.02)  # UTM metres ≈ geodesic here
@@ -194,3 +195,19 @@ def test_identify_a_click_on_a_unit_symbol_pushed_off_its_position_lists_that_un
     hits = hengyang.identify_panel.hits
     listed = [str(attrs.get("designation")) for layer, attrs in hits if layer == "units"]
     assert listed and listed[0] == name
+
+
+def test_identify_an_event_star_is_headed_with_the_events_title(qtbot, hengyang):
+    """The map names an event by its title; identify headed it with its place (name_en
+    'Hengyang'). Found by a new-user test."""
+    t = hengyang.model.time.t
+    events = hengyang.model.dataset.layer("events").features_at(t)
+    event = events.iloc[0]
+    assert event["title"] and event["title"] != event.get("name_en")
+    canvas = hengyang.canvas
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(canvas, Qt.Key.Key_I)
+    px, py = canvas.to_pixel(event.geometry.x, event.geometry.y)
+    qtbot.mouseClick(canvas, LEFT, NO_MOD, QPoint(round(px), round(py)))
+    text = hengyang.identify_panel.browser.toPlainText()
+    assert text.lstrip().startswith(str(event["title"])), text[:120]
