@@ -11,7 +11,6 @@ from PyQt6.QtCore import QDate
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -28,6 +27,7 @@ from terrain_viewer.core.export.run import ExportSettings
 from terrain_viewer.core.render.furniture import CORNERS, LEGEND_FORMS
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 from terrain_viewer.gui.qt_camera_keys import CameraKeys
+from terrain_viewer.gui.qt_date_edit import TypedDateEdit
 
 log = logging.getLogger("terrain_viewer.gui.export")
 SIZES = ("720p", "1080p", "1440p", "4k", "custom")
@@ -101,8 +101,8 @@ class ExportForm:
         return settings_box
 
     @staticmethod
-    def _date_edit(start: dt.date, end: dt.date) -> QDateEdit:
-        edit = QDateEdit(calendarPopup=True, displayFormat="d MMMM yyyy")
+    def _date_edit(start: dt.date, end: dt.date) -> TypedDateEdit:
+        edit = TypedDateEdit(calendarPopup=True, displayFormat="d MMMM yyyy")
         edit.setDateRange(QDate(start.year, start.month, start.day), QDate(end.year, end.month, end.day))
         return edit
 

@@ -10,6 +10,7 @@ from PyQt6.QtWidgets import QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFo
 
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.timeline import day_number, to_date
+from terrain_viewer.gui.qt_date_edit import TypedDateEdit
 
 ALL_LAYERS = "All layers (union of their dates)"
 CUSTOM = "These dates"
@@ -39,7 +40,8 @@ class QtTimeRange(QDialog):
         for layer in model.dataset.layers:
             if layer.dated_extent is not None:
                 self.follow.addItem(f"Follow {layer.name}", layer.name)
-        self.start, self.end = (QDateEdit(objectName=n, calendarPopup=True) for n in ("timeStart", "timeEnd"))
+        self.start, self.end = (TypedDateEdit(objectName=name, calendarPopup=True)
+                                for name in ("timeStart", "timeEnd"))
         for edit in (self.start, self.end):
             edit.setDisplayFormat("d MMM yyyy")
         self.start.setDate(_qdate(model.time.start))

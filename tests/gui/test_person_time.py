@@ -16,6 +16,7 @@ from person import (
     handle_rect,
     modal,
     pick_date_with_keys,
+    type_into,
     when_shown,
 )
 from PyQt6.QtCore import QDate, QPoint, Qt
@@ -191,3 +192,17 @@ def test_time_range_dialog_refuses_a_last_day_before_the_first_then_takes_the_ra
     assert (to_date(hengyang.model.time.start), to_date(hengyang.model.time.end)) == (
         dt.date(1944, 6, 23), dt.date(1944, 7, 4))
     assert bar.end_label.text() == "04 Jul 1944"
+
+
+def test_dates_typed_whole_into_the_time_range_fields_are_taken(qtbot, hengyang):
+    """Typing a date over a date field's text was refused at its first digit (Qt edits one
+    section at a time): the field kept its date. Found by a new-user test."""
+    def fill(dialog: QtTimeRange) -> None:
+        type_into(qtbot, dialog.start, "1944-06-30")
+        type_into(qtbot, dialog.end, "14 Jul 1944", enter=True)  # Enter: OK, as in any dialog
+
+    errors = when_shown(modal(QtTimeRange), fill)
+    click_menu(qtbot, hengyang, "Time", "Time range…")
+    assert not errors, errors
+    time = hengyang.model.time
+    assert (to_date(time.start), to_date(time.end)) == (dt.date(1944, 6, 30), dt.date(1944, 7, 14))
