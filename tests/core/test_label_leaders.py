@@ -85,3 +85,20 @@ def under(label, px: float, py: float) -> bool:
 def test_a_label_next_to_its_marker_has_no_leader(drawn):
     near = [label for _, labels, _, _ in drawn for label in labels if label.ring == 0]
     assert near and all(leader(label, label.box[0], label.box[1], 100.0) is None for label in near)
+
+
+def test_a_label_led_by_its_features_symbol_is_never_put_left_of_it():
+    """'✈ Hengyang airfield' went left of its field in a 4K frame of 23 June, noon: the ✈ sat a
+    label's length away, across the river on the walled city. Found by a new-user test."""
+    from terrain_viewer.core.render.labels import LabelSpec, candidates
+
+    field = LabelSpec(0, 0, "\u2708 Field", centred=True)
+    assert all(ha != "right" for _, _, ha, _ in candidates(field, rings=3))
+    assert any(ha == "right" for _, _, ha, _ in candidates(LabelSpec(0, 0, "Field"), rings=3))
+    model = ViewerModel.open(builtin_paths())
+    renderer = MapRenderer(model)
+    for size, dpi in (((3840, 2160), 200.0), (SIZE, 100.0)):
+        for day in (0.5, 5, 18):
+            renderer.render(t=model.time.start + day, size=size, dpi=dpi)
+            led = [p for p in renderer.last_labels if p.spec.text.startswith("\u2708")]
+            assert all(p.ha != "right" for p in led), (size, day, [(p.ha, p.va) for p in led])

@@ -122,7 +122,14 @@ def candidates(spec: LabelSpec, d: float | None = None, rings: int = 1,
         out += [(r, 0, "left", "center"), (-r, 0, "right", "center"), (0, r, "center", "bottom"),
                 (0, -r, "center", "top"), (r, r, "left", "bottom"), (-r, -r, "right", "top"),
                 (r, -r, "left", "top"), (-r, r, "right", "bottom")]
+    if pictograph_led(spec.text):  # "✈ Hengyang airfield" left of its field put the ✈ a label's
+        out = [c for c in out if c[2] != "right"]  # length away, over the next feature (a 4K frame)
     return out
+
+
+def pictograph_led(text: str) -> bool:
+    """A label that starts with a symbol (✈) standing for its feature: it must not end at it."""
+    return len(text) > 2 and text[1] == " " and unicodedata.category(text[0]) == "So"
 
 
 def text_box(px: float, py: float, w: float, h: float, dx: float, dy: float, ha: str, va: str,
