@@ -36,6 +36,7 @@ from terrain_viewer.core.export.run import (
     run_export,
 )
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.gui import qt_settings
 from terrain_viewer.gui.qt_export_form import FORMATS, SIZES, ExportForm, hbox_row
 from terrain_viewer.gui.qt_export_preview import PREVIEW_WIDTH, ExportPreview
 
@@ -155,6 +156,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
                 return False
             overwrite = True
         self._keep_form()  # offered again next time, and saved with the project
+        qt_settings.remember_folder("export", out)  # and its folder in the next session
         self.result = None
         self.thread = QtExportThread(self.model, settings, out, overwrite)
         self.thread.progressed.connect(self._on_progress)

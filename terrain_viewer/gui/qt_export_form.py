@@ -26,6 +26,7 @@ from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.export.run import ExportSettings
 from terrain_viewer.core.render.furniture import CORNERS, LEGEND_FORMS
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
+from terrain_viewer.gui import qt_settings
 from terrain_viewer.gui.qt_camera_keys import CameraKeys
 from terrain_viewer.gui.qt_date_edit import TypedDateEdit
 
@@ -121,6 +122,8 @@ class ExportForm:
     def _default_out(self, fmt: str) -> str:
         stem = self.model.paths[0].stem if self.model.paths else "terrain_viewer"
         folder = Path.home() / "Videos" if (Path.home() / "Videos").is_dir() else Path.home()
+        remembered = qt_settings.settings().value("folders/export", "", str)  # the last export's
+        folder = Path(remembered) if remembered and Path(remembered).is_dir() else folder
         return str(folder / (f"{stem}_frames" if fmt == "png" else f"{stem}.{fmt}"))
 
     def set_settings(self, s: ExportSettings) -> None:

@@ -314,3 +314,23 @@ def test_a_date_typed_whole_into_the_to_field_sets_the_exports_last_day(qtbot, h
     qtbot.keyClick(dialog.end_edit, QtKeys.Key.Key_Tab)  # on to the next field
     assert str(dialog.settings().end) == "1944-06-30"
     assert dialog.duration.text().startswith(f"{8 * dialog.frames_spin.value()} frames")  # 23–30 June
+
+
+def test_the_next_session_offers_the_folder_of_the_last_export(qtbot, small_window, small_gpkg, tmp_path):
+    """Every new session offered ~/hengyang_1944.mp4 again, wherever the last export went. Found by
+    a new-user test."""
+    from person import LEFT
+
+    from terrain_viewer.gui.app import create_window
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    dialog = _dialog(qtbot, small_window, folder / "siege.mp4")
+    qtbot.mouseClick(dialog.export_button, LEFT)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60000)
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=10000)
+    later = create_window([small_gpkg])  # the next session: a new window, nothing kept but settings
+    qtbot.addWidget(later)
+    offered = ExportDialog(later.model, later)
+    qtbot.addWidget(offered)
+    assert Path(offered.out_edit.text()).parent == folder
