@@ -48,6 +48,7 @@ class RenderOptions:
     title: str = ""
     credits: bool = False
     uncertainty: bool = False  # soft halos as wide as each feature's positional uncertainty
+    legend_corner: str = "lower right"  # the window's legend (View ▸ Legend corner); an export's default
 
     @classmethod
     def from_dict(cls, data: dict) -> RenderOptions:

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render.furniture import CORNERS
 from terrain_viewer.core.render.swipe import sides
 from terrain_viewer.gui import (
     qt_compare,
@@ -155,6 +156,12 @@ class QtMainWindow(QMainWindow):
                                 checkable=True)
         self.option_actions = {key: a(text, lambda on, k=key: self.model.set_options(**{k: on}),
                                       checkable=True, checked=True) for key, text in TOGGLES}
+        corners = QActionGroup(self)
+        self.corner_actions = {
+            corner: a(corner.capitalize(), lambda on, c=corner: on and self._legend_corner(c),
+                      checkable=True, checked=corner == "lower right") for corner in CORNERS}
+        for action in self.corner_actions.values():
+            corners.addAction(action)
         self.swipe_action = a("S&wipe compare", self._swipe, checkable=True)
         self.side_action = a("Side &by side…", lambda: qt_compare.open_side_by_side(self))
         self.basemap_action = a("&Basemap…", lambda: qt_compare.choose_basemap(self))
@@ -203,6 +210,9 @@ class QtMainWindow(QMainWindow):
                        *self.option_actions.values(), None, self.swipe_action, self.side_action,
                        self.basemap_action, self.map_crs_action, None):
             view.addSeparator() if action is None else view.addAction(action)
+        corner_menu = view.addMenu("Legend &corner")
+        for action in self.corner_actions.values():
+            corner_menu.addAction(action)
         panels = view.addMenu("Panels")
         for dock in (self.layers_dock, self.events_dock, self.identify_dock, self.problems_dock):
             panels.addAction(dock.toggleViewAction())
@@ -253,6 +263,9 @@ class QtMainWindow(QMainWindow):
             return
         qt_settings.save_window(self)
         super().closeEvent(event)
+
+    def _legend_corner(self, corner: str) -> None:
+        self.model.set_options(legend_corner=corner)
 
     def _swipe(self, on: bool) -> None:
         """Swipe compare on or off; a side with nothing to draw is said, not just left blank."""
@@ -332,6 +345,8 @@ class QtMainWindow(QMainWindow):
         pairs = [(self.chinese_action, self.model.options.chinese_names),
                  (self.swipe_action, self.model.swipe.enabled)]
         pairs += [(action, getattr(self.model.options, key)) for key, action in self.option_actions.items()]
+        corner = self.model.options.legend_corner
+        pairs += [(action, c == corner) for c, action in self.corner_actions.items()]
         for action, value in pairs:
             action.blockSignals(True)
             action.setChecked(bool(value))

@@ -106,11 +106,23 @@ class QtMapCanvas(FrameScheduling, QWidget):
         with self._lock:  # a render of the old model may be running
             self.model = model
             self.renderer = MapRenderer(model)
-            self.renderer.look = FrameLook(legend_form="full")  # View ▸ Legend decides, whatever the size
+            self.renderer.look = self._look()
         self.renderer.on_tiles = self.tiles_arrived.emit  # never blocks: tiles download in threads
         self._links.connect(model.events.any, self._on_change)
         self._model_t = float(model.time.t)
         self.refresh()
+
+    def _look(self) -> FrameLook:
+        """View ▸ Legend decides whether there is a legend, whatever the size; View ▸ Legend corner
+        where it goes."""
+        return FrameLook(legend_form="full", legend_corner=self.model.options.legend_corner)
+
+    def refresh(self) -> None:
+        look, renderer = self._look(), getattr(self, "renderer", None)
+        if renderer is not None and renderer.look.legend_corner != look.legend_corner:
+            with self._lock:  # not while a frame is being drawn with the old one
+                self.renderer.look = look
+        super().refresh()
 
     # ---- geometry ---------------------------------------------------------------------------
     def pixel_size(self) -> tuple[int, int]:

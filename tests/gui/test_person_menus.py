@@ -212,3 +212,30 @@ def test_the_export_output_name_follows_the_format_chosen(qtbot, small_window, t
     errors = when_shown(modal(ExportDialog), fill)
     click_menu(qtbot, small_window, "File", "Export…")
     assert not errors, errors
+
+
+def test_view_legend_corner_moves_the_legend_and_the_export_follows(qtbot, hengyang, grab_map, tmp_path,
+                                                                  monkeypatch):
+    """The legend covered the Japanese front in the lower right and could be moved only in an
+    export's settings. Found by a new-user test."""
+    from terrain_viewer.gui.qt_export_dialog import ExportDialog
+
+    # View ▸ Legend on (a small window starts without it); nothing else in the corners
+    hengyang.model.set_options(caption=False, north_arrow=False, scale_bar=False, legend=True)
+    shown = grab_map(hengyang)
+    hengyang.model.set_options(legend=False)
+    bare = grab_map(hengyang)
+    hengyang.model.set_options(legend=True)
+
+    def legend_at(rgba) -> tuple[float, float]:
+        rows, cols = np.nonzero((rgba[..., :3] != bare[..., :3]).any(axis=-1))
+        return rows.mean() / rgba.shape[0], cols.mean() / rgba.shape[1]
+
+    assert legend_at(shown)[0] > 0.5 and legend_at(shown)[1] > 0.5  # lower right
+    click_menu(qtbot, hengyang, "View", "Legend corner", "Upper left")
+    qtbot.waitUntil(lambda: legend_at(grab_map(hengyang))[1] < 0.5, timeout=10000)
+    assert legend_at(grab_map(hengyang))[0] < 0.5
+    assert hengyang.corner_actions["upper left"].isChecked()
+    dialog = ExportDialog(hengyang.model, hengyang)
+    qtbot.addWidget(dialog)
+    assert dialog.settings().legend_corner == "upper left"  # what the window shows is exported
