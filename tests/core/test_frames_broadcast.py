@@ -219,10 +219,13 @@ def test_the_credits_keep_clear_of_the_scale_bar_and_the_legend(size):
 def test_a_long_source_is_shortened_at_a_word():
     from terrain_viewer.core.render.furniture import short_source
 
-    long = "railway alignments drawn by the dataset author between the gazetteer's stations and the river"
+    long = "the regimental war diary of the third battalion kept by its adjutant and later copied twice"
     (short,) = short_source(long)
     assert short.endswith(" …") and len(short) <= 60
     assert long.startswith(short[:-2]) and long[len(short) - 2] == " "  # whole words only
+    # a note of ours ends where it says how, not mid-phrase ("… between the …", found by a new user)
+    note = "railway alignments drawn by the dataset author between the gazetteer's stations and the river"
+    assert short_source(note) == ["railway alignments drawn by the dataset author"]
 
 
 @pytest.mark.parametrize("size", [(300, 300), (345, 430), (420, 360), (1024, 600)])
@@ -240,3 +243,23 @@ def test_in_a_small_window_the_date_leaves_the_north_arrow_room(size):
 
     caption, arrow = box(caption=True), box(north_arrow=True)
     assert caption[2] + 4 < arrow[0], (size, caption, arrow)
+
+
+def test_the_credits_are_framed_over_the_map_as_the_scale_bar(model):
+    """The sources ran over the river and the railway with no ground of their own. Found by a
+    new-user test."""
+    t = day("1944-06-23")
+    renderer = MapRenderer(model)
+    bare = renderer.render(t=t, size=HD)
+    model.set_options(credits=True)
+    try:
+        framed = renderer.render(t=t, size=HD)
+    finally:
+        model.set_options(credits=False)
+    band = np.s_[int(HD[1] * 0.8):int(HD[1] * 0.95), int(HD[0] * 0.3):int(HD[0] * 0.7)]
+    river = (np.abs(bare[band][..., :3].astype(int) - (0xA8, 0xCB, 0xDC)) <= 10).all(axis=-1)
+    changed = (framed[band][..., :3] != bare[band][..., :3]).any(axis=-1)
+    under = river & changed  # the river where the credits are
+    assert under.sum() > 200
+    still = (np.abs(framed[band][..., :3].astype(int) - (0xA8, 0xCB, 0xDC)) <= 10).all(axis=-1) & under
+    assert still.sum() < 0.1 * under.sum()  # covered by the frame's paper, not shown through the text

@@ -216,6 +216,9 @@ def title(ax, text: str, fonts: list[str] | None = None) -> list:
     return [artist]
 
 
+CITATION_END = r",\s*(?:section|sections|pp?\.)\s|\s\(|;|:|\s(?:from|through|between|along)\s"
+
+
 def short_source(source: str) -> list[str]:
     """Short citations in one ``source`` value: 'Xiao, 2014, pp. 157-158 (via ...)' → ['Xiao, 2014'].
 
@@ -230,7 +233,9 @@ def short_source(source: str) -> list[str]:
     for part in text.split(" | "):
         if part.startswith("article"):  # '...dataset author: article (...)' keeps its note
             continue
-        short = re.split(r",\s*(?:section|sections|pp?\.)\s|\s\(|;|:|\sfrom\s", part)[0]
+        # a citation up to its pages or note; a note of ours up to where it says how ("river courses
+        # drawn by the dataset author through the gazetteer's points" → "… by the dataset author")
+        short = re.split(CITATION_END, part)[0]
         short = textwrap.shorten(short.strip().rstrip(",."), 60, placeholder=" …")  # at a word
         if short:
             out.append(short)
@@ -260,9 +265,9 @@ def credits(ax, text: str, fonts: list[str] | None = None, lines: int = 3) -> li
         return len(line) * size * fig.dpi / 72 * 0.6  # what FreeType cannot lay out alone: a guess
 
     wrapped = wrap_to(text, fig.bbox.width * CREDITS_SHARE, measure, lines)
-    artist = ax.text(0.5, SAFE[1], "\n".join(wrapped), transform=ax.transAxes, ha="center", va="bottom",
-                     fontsize=size, family=props["family"], color="#4a3f30", zorder=2000,
-                     linespacing=1.15, path_effects=[pe.withStroke(linewidth=2.5, foreground=st.PAPER)])
+    artist = ax.text(0.5, SAFE[1] + 0.008, "\n".join(wrapped), transform=ax.transAxes, ha="center",
+                     va="bottom", fontsize=size, family=props["family"], color="#4a3f30", zorder=2000,
+                     linespacing=1.15, bbox=FRAME)  # framed as the scale bar: legible over any map
     return [artist]
 
 
