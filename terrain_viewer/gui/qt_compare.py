@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -58,6 +59,8 @@ class QtSideBySide(QWidget):
             column.addWidget(title)
             column.addWidget(canvas, 1)
             layout.addLayout(column, 1)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)  # as a dialog: Esc closes
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
         self._links = Links()
         window.model_replaced.connect(self.set_model)
         self.set_model(model)
@@ -79,9 +82,11 @@ class QtSideBySide(QWidget):
         model = self.window_.model
         groups = (model.swipe.left_group, model.swipe.right_group)
         self.setWindowTitle(f"Side by side — {groups[0]} | {groups[1]}")
-        for title, group in zip(self.titles, groups, strict=True):
-            title.setText(group)
         self.left.layers, self.right.layers = sides(model)
+        shown = (self.left.layers, self.right.layers)
+        for title, group, names in zip(self.titles, groups, shown, strict=True):
+            title.setText(group if names else f"{group}: no layers here — right-click a layer in the "
+                                              f"Layers panel ▸ Move to group ▸ {group}, or choose a basemap")
         self.left.refresh()
         self.right.refresh()
 

@@ -74,10 +74,13 @@ def test_side_by_side_opens_from_the_menu_shows_both_groups_and_opens_again(qtbo
     click_menu(qtbot, hengyang, "View", "Side by side…")
     view = hengyang._side_by_side
     qtbot.waitExposed(view)
-    assert [t.text() for t in view.titles] == ["1944", "modern"]
+    left_title, right_title = (t.text() for t in view.titles)
+    assert left_title == "1944"  # the modern group is empty here: its pane says why and what to do
+    assert right_title.startswith("modern: no layers here") and "Move to group" in right_title
     left, right = pixels(view.left), pixels(view.right)
     assert left[..., :3].std() > 3 and not np.array_equal(left, right)
-    view.close()
+    qtbot.keyClick(view.right, Qt.Key.Key_Escape)  # Esc closes it, as a dialog (found by a new user)
+    assert not view.isVisible()
     click_menu(qtbot, hengyang, "View", "Side by side…")
     assert hengyang._side_by_side is view and view.isVisible()
 
