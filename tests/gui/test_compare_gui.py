@@ -121,7 +121,7 @@ def test_closing_side_by_side_leaves_the_window_working_and_it_opens_again(qtbot
     quiet.model.set_view((x0 + 500, y0, x1 + 500, y1))  # the hidden canvases must not break this
     quiet.model.set_swipe(left_group="1944", right_group="rivers")
     again = qt_compare.open_side_by_side(quiet)
-    assert again is view and again.isVisible() and again.titles[1].text() == "rivers"
+    assert again is view and again.isVisible() and again.titles[1].text().startswith("rivers")
     lx0, _, lx1, _ = again.left.view()
     assert (lx0 + lx1) / 2 == pytest.approx((x0 + x1) / 2 + 500)  # it still follows the model's view
 
