@@ -266,3 +266,19 @@ def test_a_full_disk_is_one_clear_error_and_leaves_no_output(model, tmp_path, mo
         run_export(model, settings(), tmp_path / "frames")
     assert info.value.file == str(tmp_path / "frames")  # the output, not a hidden frame inside it
     assert "\n" not in info.value.message and list(tmp_path.iterdir()) == []
+
+
+def test_subtitle_cues_never_overlap_and_list_every_event_shown(model):
+    """23 June has two events, one of a day and one of four: their cues both started at 0 s and
+    overlapped (cue 2 ran 0–4 s over cue 1), which some players show as one. Found by a new-user
+    test."""
+    from terrain_viewer.core.export.subtitles import cues, srt
+
+    fpd, fps = 24, 24.0
+    times = model.time.start + np.arange(4 * fpd) / fpd  # 23–26 June
+    items = cues(model, times, fps)
+    assert all(a.end <= b.start for a, b in zip(items, items[1:], strict=False))
+    first = items[0]
+    assert first.start == 0 and len(first.text.splitlines()) == 2  # both events of 23 June
+    titles = {line.split(" — ", 1)[1] for c in items for line in c.text.splitlines()}
+    assert len(titles) >= 2 and srt(items).startswith("1\n00:00:00,000 --> ")

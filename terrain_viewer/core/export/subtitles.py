@@ -32,9 +32,10 @@ def event_layers(model: ViewerModel, only: list[str] | None = None) -> list:
 
 def cues(model: ViewerModel, times: np.ndarray, fps: float, first_frame: int = 0,
          only: list[str] | None = None) -> list[Cue]:
-    """One cue per run of frames an event is drawn on (frame ``first_frame + k`` shows ``times[k]``);
-    events shown over the same frames share a cue, one line each."""
-    runs: dict[tuple, list[str]] = {}
+    """Cues of the events drawn on the frames (frame ``first_frame + k`` shows ``times[k]``): a new
+    cue wherever the events shown change, listing each shown event on a line (its first date and
+    title). Cues never overlap: some players show only one of two at once."""
+    shown: list[list[str]] = [[] for _ in times]
     for layer in event_layers(model, only):
         active: dict[object, list[int]] = {}
         titles: dict[object, str] = {}
@@ -47,11 +48,16 @@ def cues(model: ViewerModel, times: np.ndarray, fps: float, first_frame: int = 0
         for key, frames in active.items():
             for lo, hi in _runs(frames):
                 day = to_date(float(times[lo])).strftime("%-d %B %Y")
-                runs.setdefault((lo, hi), []).append(f"{day} — {titles[key]}" if titles[key] else day)
-    out = []
-    for (lo, hi), lines in sorted(runs.items()):
-        text = "\n".join(dict.fromkeys(lines))
-        out.append(Cue((first_frame + lo) / fps, (first_frame + hi + 1) / fps, text))
+                line = f"{day} — {titles[key]}" if titles[key] else day
+                for k in range(lo, hi + 1):
+                    shown[k].append(line)
+    out, start, last = [], 0, ()
+    for k, lines in enumerate([*shown, []]):
+        now = tuple(dict.fromkeys(lines))
+        if now != last:
+            if last:
+                out.append(Cue((first_frame + start) / fps, (first_frame + k) / fps, "\n".join(last)))
+            start, last = k, now
     return out
 
 
