@@ -75,11 +75,16 @@ def layout(gdf, true_xy: np.ndarray, width: int, height: int, style: dict, dpi: 
     echelon = _column(gdf, "echelon", keep)
     base = style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
     sizes = [max(int(round(base * ECHELON_SCALE.get(e, 0.8))), 8) for e in echelon]
-    half = np.array([(0.8 * size, 0.62 * size) for size in sizes]).reshape(-1, 2)
+    half = _frames(sizes)
     crowded = len(true_xy) > CROWD
     placed = spread_once(true_xy, half) if len(true_xy) and style.get("declutter", True) and not crowded \
         else true_xy
     return keep, true_xy, placed, sizes
+
+
+def _frames(sizes: list[int]) -> np.ndarray:
+    """(n, 2) half width and half height of each symbol's frame (pixels), from its size."""
+    return np.array([(0.8 * size, 0.62 * size) for size in sizes]).reshape(-1, 2)
 
 
 def symbols_at(gdf, true_xy: np.ndarray, size: tuple[int, int], style: dict, dpi: float,
@@ -90,7 +95,7 @@ def symbols_at(gdf, true_xy: np.ndarray, size: tuple[int, int], style: dict, dpi
     if not len(gdf):
         return []
     keep, _, placed, sizes = layout(gdf, true_xy, size[0], size[1], style, dpi)
-    half = np.array([(0.8 * s, 0.62 * s) for s in sizes]).reshape(-1, 2) + reach
+    half = _frames(sizes) + reach
     off = np.abs(placed - (px, py))
     inside = np.nonzero((off <= half).all(axis=1))[0]
     rows = np.nonzero(keep)[0][inside]
