@@ -190,6 +190,7 @@ def test_the_script_no_font_draws_is_named(tmp_path):
     letter = missing_letter(HINDI, {"family": ["DejaVu Sans"]})
     assert letter == HINDI[0] and script_of(letter) == "Devanagari"
     assert missing_letter("Hengyang", {"family": ["DejaVu Sans"]}) is None
+    assert script_of("衡") == "CJK"  # for "Noto Sans CJK"
 
 
 def test_a_label_in_letters_no_font_has_is_said_once_with_the_font_to_install(tmp_path, caplog):

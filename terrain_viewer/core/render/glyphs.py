@@ -118,7 +118,10 @@ MISSING_GLYPH = r"Glyph \d+ .* missing from font"  # matplotlib's warning, one p
 def script_of(char: str) -> str:
     """The script a letter's Unicode name begins with ("Devanagari"), else its code point."""
     name = unicodedata.name(char, "")
-    return name.split(" ")[0].title() if name else f"U+{ord(char):04X}"
+    if not name:
+        return f"U+{ord(char):04X}"
+    word = name.split(" ")[0]
+    return word if word == "CJK" else word.title()  # "Noto Sans CJK", "Noto Sans Devanagari"
 
 
 FONT_KEYS = ("family", "fontsize", "fontweight", "fontstyle")
