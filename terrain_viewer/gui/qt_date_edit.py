@@ -6,7 +6,7 @@ at its first digit and the field kept its old date."""
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QDate, QDateTime, QTime
+from PyQt6.QtCore import QDate, QDateTime, Qt, QTime
 from PyQt6.QtGui import QValidator
 from PyQt6.QtWidgets import QDateEdit
 
@@ -25,7 +25,44 @@ def parse_date(text: str, first: str = "") -> QDate:
 
 
 class TypedDateEdit(QDateEdit):
-    """A QDateEdit that also accepts a whole date typed over its text."""
+    """A QDateEdit that also accepts a whole date typed over its text: once all of it is selected
+    (Ctrl+A, a drag, a double-click), the keys go to the text as in a plain field until the field
+    is left or Enter is pressed; otherwise they edit a section, as Qt's."""
+
+    free = False  # typing a whole date
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's)
+        line = self.lineEdit()
+        whole = line.hasSelectedText() and len(line.selectedText()) == len(line.text())
+        typing = bool(event.text()) and event.text().isprintable() and not event.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+        editing = event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete, Qt.Key.Key_Left, Qt.Key.Key_Right)
+        if (typing and (whole or self.free)) or (editing and self.free):
+            self.free = True
+            line.blockSignals(True)  # the text is the person's until they are done: no section logic
+            {Qt.Key.Key_Backspace: line.backspace, Qt.Key.Key_Delete: line.del_,
+             Qt.Key.Key_Left: lambda: line.cursorBackward(False),
+             Qt.Key.Key_Right: lambda: line.cursorForward(False)}.get(
+                event.key(), lambda: line.insert(event.text()))()
+            line.blockSignals(False)
+            return
+        if self.free and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab,
+                                         Qt.Key.Key_Backtab, Qt.Key.Key_Escape):
+            self._done(keep=event.key() != Qt.Key.Key_Escape)
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt's)
+        if self.free:
+            self._done(keep=True)
+        super().focusOutEvent(event)
+
+    def _done(self, keep: bool) -> None:
+        """The typed text becomes the date when it is one in range; else the field shows its date again."""
+        self.free = False
+        day = self._typed(self.lineEdit().text())
+        if keep and day.isValid() and self.minimumDate() <= day <= self.maximumDate():
+            self.setDate(day)
+        self.lineEdit().setText(self.textFromDateTime(self.dateTime()))
 
     def _typed(self, text: str) -> QDate:
         return parse_date(text, self.displayFormat())

@@ -173,6 +173,15 @@ def type_into(qtbot, field: QWidget, text: str, enter: bool = False) -> None:
         qtbot.keyClick(target, Qt.Key.Key_Return)
 
 
+def type_date(qtbot, edit, text: str, then: Qt.Key = Qt.Key.Key_Tab) -> None:
+    """Click into a date field, select all of it with Ctrl+A and type ``text``, then ``then``: the
+    keys go to the field itself, as a real key press does (its text editor is Qt's inside)."""
+    qtbot.mouseClick(edit, LEFT, NO_MOD, QPoint(8, edit.height() // 2))
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, then)
+
+
 def pick_date_with_keys(qtbot, edit, *keys: Qt.Key) -> None:
     """Open a date edit's calendar with the mouse, move in it with ``keys``, press Return."""
     qtbot.mouseClick(edit, LEFT, NO_MOD, QPoint(edit.width() - 6, edit.height() // 2))

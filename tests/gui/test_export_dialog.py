@@ -303,15 +303,13 @@ def test_the_preview_shows_the_legend_the_output_gets(qtbot, hengyang):
 
 
 def test_a_date_typed_whole_into_the_to_field_sets_the_exports_last_day(qtbot, hengyang):
-    from person import type_into
-    from PyQt6.QtCore import Qt as QtKeys
+    from person import type_date
 
     dialog = ExportDialog(hengyang.model, hengyang)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    type_into(qtbot, dialog.end_edit, "30 June 1944")
-    qtbot.keyClick(dialog.end_edit, QtKeys.Key.Key_Tab)  # on to the next field
+    type_date(qtbot, dialog.end_edit, "30 June 1944")  # then Tab, on to the next field
     assert str(dialog.settings().end) == "1944-06-30"
     assert dialog.duration.text().startswith(f"{8 * dialog.frames_spin.value()} frames")  # 23–30 June
 

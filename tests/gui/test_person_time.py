@@ -16,7 +16,7 @@ from person import (
     handle_rect,
     modal,
     pick_date_with_keys,
-    type_into,
+    type_date,
     when_shown,
 )
 from PyQt6.QtCore import QDate, QPoint, Qt
@@ -198,8 +198,8 @@ def test_dates_typed_whole_into_the_time_range_fields_are_taken(qtbot, hengyang)
     """Typing a date over a date field's text was refused at its first digit (Qt edits one
     section at a time): the field kept its date. Found by a new-user test."""
     def fill(dialog: QtTimeRange) -> None:
-        type_into(qtbot, dialog.start, "1944-06-30")
-        type_into(qtbot, dialog.end, "14 Jul 1944", enter=True)  # Enter: OK, as in any dialog
+        type_date(qtbot, dialog.start, "1944-06-30")
+        type_date(qtbot, dialog.end, "14 Jul 1944", Qt.Key.Key_Return)  # Enter: OK, as in any dialog
 
     errors = when_shown(modal(QtTimeRange), fill)
     click_menu(qtbot, hengyang, "Time", "Time range…")
