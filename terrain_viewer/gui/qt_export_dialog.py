@@ -228,9 +228,14 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         if parent is None or not hasattr(parent, "export_settings"):
             return
         try:
-            parent.export_settings = self.settings().to_dict()
+            kept = self.settings().to_dict()
         except TerrainViewerError:
             return
+        if not (self.camera or self.view):
+            kept["view"] = None  # it follows the map: the next time too, wherever the map is then
+        if kept["legend_corner"] == self.model.options.legend_corner:
+            del kept["legend_corner"]  # the window's: the next time, the window's corner then
+        parent.export_settings = kept
         if text := self.out_edit.text().strip():
             parent.export_out = str(Path(text).expanduser())
 

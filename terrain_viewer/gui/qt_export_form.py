@@ -110,16 +110,16 @@ class ExportForm:
     # ---- settings <-> form --------------------------------------------------------------------
     def _initial_settings(self) -> ExportSettings:
         saved = getattr(self.parent(), "export_settings", None)
+        corner = self.model.options.legend_corner  # where the window has it: what you see is exported
+        corner = corner if corner in CORNERS else "lower right"
         if isinstance(saved, dict):
             try:
-                return ExportSettings.from_dict(saved)
+                return ExportSettings.from_dict({"legend_corner": corner, **saved})
             except TerrainViewerError as exc:
                 log.warning("ignoring saved export settings: %s", exc.message)
-        corner = self.model.options.legend_corner  # where the window has it: what you see is exported
         return ExportSettings(start=to_date(self.model.time.start).isoformat(),
                               end=to_date(self.model.time.end).isoformat(), format="mp4",
-                              workers=min(2, os.cpu_count() or 1),
-                              legend_corner=corner if corner in CORNERS else "lower right")
+                              workers=min(2, os.cpu_count() or 1), legend_corner=corner)
 
     def _default_out(self, fmt: str) -> str:
         stem = self.model.paths[0].stem if self.model.paths else "terrain_viewer"

@@ -332,3 +332,30 @@ def test_the_next_session_offers_the_folder_of_the_last_export(qtbot, small_wind
     offered = ExportDialog(later.model, later)
     qtbot.addWidget(offered)
     assert Path(offered.out_edit.text()).parent == folder
+
+
+def test_reopened_after_a_pan_the_dialog_follows_the_map_and_its_legend_corner(qtbot, hengyang):
+    """Closed, then the map panned and its legend moved, the dialog came back on 'a fixed view from
+    the settings' (the view before the pan) and the old corner: the export would show the old
+    place. Found by a second new-user test."""
+    from person import LEFT, click_menu, drag
+    from PyQt6.QtCore import QPoint
+
+    first = ExportDialog(hengyang.model, hengyang)
+    qtbot.addWidget(first)
+    assert first.camera_label.text() == "the current map view"
+    first.show()
+    qtbot.mouseClick(first.close_button, LEFT)
+    canvas = hengyang.canvas
+    before = hengyang.model.view
+    drag(qtbot, canvas, QPoint(300, 300), QPoint(200, 250))
+    assert hengyang.model.view != before
+    click_menu(qtbot, hengyang, "View", "Legend corner", "Upper left")
+    again = ExportDialog(hengyang.model, hengyang)
+    qtbot.addWidget(again)
+    assert again.camera_label.text() == "the current map view"
+    assert again.settings().view == list(hengyang.model.view)
+    assert again.settings().legend_corner == "upper left"
+    qtbot.mouseClick(again.close_button, LEFT)
+    assert hengyang.export_settings.get("view") is None  # what a project saved now would hold
+
