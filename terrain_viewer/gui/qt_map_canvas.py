@@ -113,16 +113,9 @@ class QtMapCanvas(FrameScheduling, QWidget):
         self.refresh()
 
     def _look(self) -> FrameLook:
-        """View ▸ Legend decides whether there is a legend, whatever the size; View ▸ Legend corner
-        where it goes."""
-        return FrameLook(legend_form="full", legend_corner=self.model.options.legend_corner)
-
-    def refresh(self) -> None:
-        look, renderer = self._look(), getattr(self, "renderer", None)
-        if renderer is not None and renderer.look.legend_corner != look.legend_corner:
-            with self._lock:  # not while a frame is being drawn with the old one
-                self.renderer.look = look
-        super().refresh()
+        """View ▸ Legend decides whether there is a legend, whatever the size (its corner is the
+        session's: View ▸ Legend corner)."""
+        return FrameLook(legend_form="full")
 
     # ---- geometry ---------------------------------------------------------------------------
     def pixel_size(self) -> tuple[int, int]:

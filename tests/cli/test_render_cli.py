@@ -121,3 +121,27 @@ def test_render_says_when_no_installed_font_has_a_labels_letters(tmp_path: Path,
     assert main(["render", str(path), "--out", str(tmp_path / "india.png"), "--size", "720p"]) == 0
     err = [line for line in capsys.readouterr().err.splitlines() if "Devanagari" in line]
     assert len(err) == 1 and err[0].startswith("terrain-viewer: warning: no installed font has Devanagari")
+
+
+def test_render_of_a_project_puts_the_legend_in_its_corner(tmp_path: Path):
+    """A project saved with View ▸ Legend corner ▸ Lower left drew its legend lower right on the
+    command line. Found by a second new-user test."""
+    from terrain_viewer.core.data.builtin import builtin_paths
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.project import save_project
+
+    model = ViewerModel.open(builtin_paths())
+    model.set_options(caption=False, scale_bar=False, north_arrow=False, labels=False)
+    save_project(model, tmp_path / "plain.tvproj")
+    model.set_options(legend_corner="lower left")
+    save_project(model, tmp_path / "left.tvproj")
+    for name in ("plain", "left"):
+        assert main(["render", str(tmp_path / f"{name}.tvproj"), "--size", "1280x720",
+                     "--out", str(tmp_path / f"{name}.png")]) == 0
+    plain, left = (mpimg.imread(tmp_path / f"{n}.png")[..., :3] for n in ("plain", "left"))
+    rows, cols = np.nonzero((plain != left).any(axis=-1))  # the legend, in one corner or the other
+    assert len(cols) > 1000
+    assert (cols < 640).sum() > 0.3 * len(cols) and (cols > 640).sum() > 0.3 * len(cols)
+    assert rows.mean() > 360  # both low
+    gone_from_right = (left[400:, 900:] != plain[400:, 900:]).any(axis=-1).sum()
+    assert gone_from_right > 500

@@ -61,7 +61,7 @@ class ExportSettings:
     png_frames: bool = False  # with a video: also the frames as PNGs in a folder NAME_frames beside it
     subtitles: bool = True  # with a video: NAME.srt and NAME.vtt of the events beside it
     font_family: str = ""  # a font family for labels and furniture ("" = the map's)
-    legend_corner: str = "lower right"  # lower right | lower left | upper right | upper left
+    legend_corner: str = ""  # lower right | lower left | upper right | upper left; "" = the session's
     legend_form: str = "auto"  # auto | full | compact | off
     fade_days: float = 0.25  # 0..2: dated features and events fade in and out over this part of a day
 
@@ -147,7 +147,7 @@ class ExportSettings:
         limits.check_layers(self.layers)
         from terrain_viewer.core.render.furniture import CORNERS, LEGEND_FORMS
 
-        if self.legend_corner not in CORNERS:
+        if self.legend_corner and self.legend_corner not in CORNERS:
             raise limits.problem("legend_corner", f"must be one of {', '.join(CORNERS)}, "
                                                   f"got {limits.short(self.legend_corner)}")
         if self.legend_form not in LEGEND_FORMS:
@@ -232,7 +232,7 @@ class ExportSettings:
         """The renderer's FrameLook of these settings."""
         from terrain_viewer.core.render.furniture import FrameLook
 
-        return FrameLook(font_family=self.font_family, legend_corner=self.legend_corner,
+        return FrameLook(font_family=self.font_family, legend_corner=self.legend_corner or None,
                          legend_form=self.legend_form, fade_days=self.effective_fade())
 
     def effective_fade(self) -> float:

@@ -45,15 +45,16 @@ class FrameLook:
     """How a frame's text and legend look (a render option; export settings set it).
 
     ``font_family``: a family put first for labels and furniture ("" = the map's serif);
-    ``legend_corner``: one of ``CORNERS``; ``legend_form``: "auto" (full, none when the map is
-    narrower than ``LEGEND_MIN_WIDTH``), "full", "compact" (rows, no title) or "off";
+    ``legend_corner``: one of ``CORNERS``, None for the session's (``RenderOptions``);
+    ``legend_form``: "auto" (full, none when the map is narrower than ``LEGEND_MIN_WIDTH``),
+    "full", "compact" (rows, no title) or "off";
     ``fade_days``: dated features (events, their labels, dated layers) fade in over this many days
     after their start and out before their end, inside their dates (0 = they cut; the window's
     whole-day steps keep 0, exports use their ``fade_days`` setting).
     """
 
     font_family: str = ""
-    legend_corner: str = "lower right"
+    legend_corner: str | None = None
     legend_form: str = "auto"
     fade_days: float = 0.0
 

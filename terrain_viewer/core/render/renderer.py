@@ -342,10 +342,11 @@ class MapRenderer(BackgroundMixin):
             # the layers this frame draws: a side-by-side pane lists its own, not the other's
             entries = self._legends.entries(items, t, view, self._features_at)
             states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in items)
-            key = ("legend", size, dpi, states, tuple(label for _, label in entries), look.legend_corner,
-                   form, tuple(fonts))
-            sprites.append(self._sprites.get(key, lambda ax: fu.legend(ax, entries, corner=look.legend_corner,
-                                                                       form=form, fonts=fonts)))
+            corner = look.legend_corner or opts.legend_corner  # an export's, else the session's
+            key = ("legend", size, dpi, states, tuple(label for _, label in entries), corner, form,
+                   tuple(fonts))
+            sprites.append(self._sprites.get(key, lambda ax: fu.legend(ax, entries, corner=corner, form=form,
+                                                                       fonts=fonts)))
         if opts.caption and self.model.has_time:  # undated data: no date, not "1 January 1970"
             text = fu.caption_text(t, opts.caption_format)
             sprites.append(self._sprites.get(("caption", text, size, dpi, tuple(fonts)),
