@@ -4,6 +4,7 @@ map and the legend follow it. A raster gets only what applies to it (opacity).""
 
 from __future__ import annotations
 
+from matplotlib.colors import to_hex
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import (
@@ -22,7 +23,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.data.roles import ROLE_TITLES, ROLES, default_label_field, text_columns
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render.symbology import line_width, style_colour
+from terrain_viewer.core.render.symbology import line_width, side_colour, style_colour
 
 HATCHES = (("none", ""), ("diagonal ////", "////"), ("back diagonal \\\\", "\\\\"), ("cross ++", "++"),
            ("diagonal cross xx", "xx"), ("dots ..", ".."), ("horizontal ---", "---"), ("vertical |||", "|||"))
@@ -163,14 +164,15 @@ class QtLayerProperties(QDialog):
         return colour.name() if colour.isValid() else None
 
     def _pick(self, key: str, title: str, button: QPushButton) -> None:
-        start = style_colour(self.layer, self.style, key)  # what the map draws, not a grey
+        start = style_colour(self.layer, self.style, key) or style_colour(self.layer, self.style, "color")
         if (colour := self._ask(start, f"{title} of {self.name}")) is not None:
             self.model.set_style(self.name, **{key: colour})  # the hatch and the rest stay
             self._paint_button(button, colour)
 
     def _pick_side(self, side: str, button: QPushButton) -> None:
         sides = dict(self.style.get("side_colors") or {})
-        if (colour := self._ask(sides.get(side), f"Colour of {self.layer.side_names[side]}")) is not None:
+        start = to_hex(side_colour(side, self.style))  # the side's drawn colour, not a grey
+        if (colour := self._ask(start, f"Colour of {self.layer.side_names[side]}")) is not None:
             sides[side] = colour
             self.model.set_style(self.name, side_colors=sides)
             self._paint_button(button, colour)

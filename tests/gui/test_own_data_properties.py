@@ -59,3 +59,24 @@ def test_the_colour_pickers_start_at_the_colour_the_map_draws(qtbot, hengyang, g
         target = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(rgb - target).max(axis=-1) <= 12).sum() > 100, colour
     assert "color" not in hengyang.model.state("rivers").style  # cancelled: nothing set
+
+
+def test_a_fronts_and_a_lines_pickers_start_at_their_drawn_colours(qtbot, hengyang, monkeypatch):
+    """The front (only the Japanese, red, is drawn) offered the Chinese blue; its side button and a
+    river's line colour offered grey #777777. Found by a second new-user test."""
+    from person import LEFT
+
+    offered: list[str] = []
+    monkeypatch.setattr(QColorDialog, "getColor",
+                        lambda start, *a, **k: offered.append(start.name()) or QColor())  # cancelled
+    front = QtLayerProperties(hengyang.model, "front_lines", hengyang)
+    qtbot.addWidget(front)
+    qtbot.mouseClick(front.buttons["color"], LEFT)
+    side_buttons = [b for k, b in front.buttons.items() if k not in ("color", "edgecolor")]
+    for button in side_buttons:
+        qtbot.mouseClick(button, LEFT)
+    river = QtLayerProperties(hengyang.model, "rivers", hengyang)
+    qtbot.addWidget(river)
+    qtbot.mouseClick(river.buttons["edgecolor"], LEFT)
+    assert offered[0] == "#b3261e" and side_buttons and offered[1] == "#b3261e"  # the red front
+    assert offered[-1] == "#5f93b3" and "#777777" not in offered  # the river's blue line

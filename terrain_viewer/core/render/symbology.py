@@ -359,7 +359,8 @@ def line_width(layer, style: dict) -> float | None:
 def style_colour(layer, style: dict, key: str) -> str | None:
     """The colour (hex) a style key (``color``, ``edgecolor``) gives the layer's features: its
     style's, else what its painter draws when the style says none (the colour pickers start
-    there), the look of the layer's kind of geometry first; None when no look takes the key."""
+    there), the look of a side in the data and of the layer's kind of geometry first; None when
+    no look takes the key."""
     if key in style:
         return str(style[key])
     probe = "#0a0b0c"  # a colour no default has: the looks' parts that take it are the key's
@@ -367,7 +368,9 @@ def style_colour(layer, style: dict, key: str) -> str | None:
     looks = layer_symbology(layer, {}).looks
     kind = {"Polygon": Fill, "LineString": Stroke, "Point": Mark}.get(
         str(layer.geometry_type).replace("Multi", ""), Stroke)
-    for name in sorted(probed, key=lambda n: not isinstance(looks.get(n), kind)):
+    gdf = layer.gdf
+    drawn = {f"side:{v}" for v in gdf["side"].dropna().astype(str)} if "side" in gdf.columns else set()
+    for name in sorted(probed, key=lambda n: (n not in drawn, not isinstance(looks.get(n), kind))):
         for part in ("face", "colour", "edge"):
             if getattr(probed[name], part, None) == probe and name in looks:
                 try:
