@@ -216,3 +216,12 @@ def test_workers_auto_is_the_default_and_accepted(tmp_path: Path, capsys):
     with pytest.raises(SystemExit) as info:  # argparse: usage and one line, exit 2
         main(_export("--workers", "several", "--out", str(tmp_path / "g")))
     assert info.value.code == 2 and "not a number or 'auto': 'several'" in capsys.readouterr().err
+
+
+def test_a_gif_beside_an_mp4_of_the_same_name_writes_no_subtitles(tmp_path: Path, capsys):
+    """A GIF got NAME.srt and NAME.vtt (no player shows them), and so a GIF after an MP4 of the
+    same name was refused: 'clip.srt: already exists'. Found by a second new-user test."""
+    common = ["--from", "1944-07-01", "--to", "1944-07-02", "--frames-per-day", "1", "--size", "160x90"]
+    assert main(["export", *common, "--out", str(tmp_path / "clip.mp4")]) == 0
+    assert main(["export", *common, "--out", str(tmp_path / "clip.gif")]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif", "clip.mp4", "clip.srt", "clip.vtt"]

@@ -117,7 +117,7 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     fmt, folder_out = check_output(model, settings, out, inputs)
     size = settings.pixel_size()
     video = fmt if fmt in VIDEOS else ""
-    subtitles = video and settings.subtitles
+    subtitles = video != "gif" and video and settings.subtitles  # no player shows a GIF's subtitles
     if subtitles:
         check_free(out, overwrite)
     remove_stale_partials(out.parent)

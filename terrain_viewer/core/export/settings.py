@@ -59,7 +59,7 @@ class ExportSettings:
     transparent: bool = False  # no paper: an alpha channel (PNG frames or .mov) to lay over footage
     layers: list[str] | None = None  # the layers drawn (e.g. units and front lines); None = all visible
     png_frames: bool = False  # with a video: also the frames as PNGs in a folder NAME_frames beside it
-    subtitles: bool = True  # with a video: NAME.srt and NAME.vtt of the events beside it
+    subtitles: bool = True  # with an MP4 or a MOV: NAME.srt and NAME.vtt of the events beside it
     font_family: str = ""  # a font family for labels and furniture ("" = the map's)
     legend_corner: str = ""  # lower right | lower left | upper right | upper left; "" = the session's
     legend_form: str = "auto"  # auto | full | compact | off
