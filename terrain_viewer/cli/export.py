@@ -17,8 +17,11 @@ FLAG_FIELDS = {"start": "start", "end": "end", "frames_per_day": "frames_per_day
                "size": "size", "format": "format", "workers": "workers", "title": "title",
                "subtitle": "subtitle", "title_seconds": "title_seconds", "caption_format": "caption_format",
                "font_family": "font_family", "legend_corner": "legend_corner", "legend_form": "legend_form"}
-SWITCHES = ("legend", "scale_bar", "north_arrow", "caption", "credits", "labels", "transparent", "png_frames",
-            "subtitles")
+SWITCHES = {"legend": "the legend", "scale_bar": "the scale bar", "north_arrow": "the north arrow",
+            "caption": "the date caption", "credits": "the sources line", "labels": "the map labels",
+            "transparent": "a transparent background (PNG frames, MOV ProRes 4444)",
+            "png_frames": "PNG frames beside a video",
+            "subtitles": ".srt and .vtt subtitles beside an MP4 or MOV"}
 
 
 def build_settings(args: argparse.Namespace):
@@ -101,7 +104,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     w, h = result.size
     workers = f"; {result.worker_frames} by {result.workers} workers" if result.workers > 1 else ""
     print(f"wrote {result.path} ({result.format}, {result.frames} frames, {w}x{h}, "
-          f"{result.frames / max(time.perf_counter() - t0, 1e-9):.1f} frames/s{workers})")
+          f"drawn at {result.frames / max(time.perf_counter() - t0, 1e-9):.1f} frames/s{workers})")
     for extra in result.extras:
         print(f"wrote {extra}")
     return 0
@@ -149,11 +152,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--legend-corner", dest="legend_corner",
                    choices=("lower right", "lower left", "upper right", "upper left"))
     p.add_argument("--legend-form", dest="legend_form", choices=("auto", "full", "compact", "off"))
-    for name in SWITCHES:
+    for name, what in SWITCHES.items():
         flag = name.replace("_", "-")
-        p.add_argument(f"--{flag}", dest=name, action="store_true", default=None, help=f"draw the {flag}")
-        p.add_argument(f"--no-{flag}", dest=name, action="store_false", help=f"omit the {flag}")
+        p.add_argument(f"--{flag}", dest=name, action="store_true", default=None, help=f"with {what}")
+        p.add_argument(f"--no-{flag}", dest=name, action="store_false", help=f"without {what}")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing output (never an input of the export)")
-    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress line (the files written are still listed)")
     p.set_defaults(func=cmd_export)

@@ -205,3 +205,17 @@ def test_a_view_in_degrees_without_its_crs_is_refused_not_ignored(tmp_path: Path
     assert not out.exists()
     assert main(["render", str(small_gpkg), "--view", "112.55,26.85,112.7,26.95", "--view-crs", "EPSG:4326",
                  "--out", str(out)]) == 0
+
+
+def test_export_help_says_what_each_switch_adds_and_the_rate_is_the_drawing(capsys, tmp_path):
+    """'--transparent  draw the transparent', '--png-frames  draw the png-frames'; and 'wrote
+    clip.mp4 (…, 12.7 frames/s)' read as the video's frame rate. Found by a second new-user test."""
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "draw the" not in text
+    assert "--transparent with a transparent background" in text and "--no-subtitles without .srt" in text
+    out = tmp_path / "f.gif"
+    assert main(["export", "--from", "1944-07-01", "--to", "1944-07-01", "--frames-per-day", "2",
+                 "--size", "160x90", "--out", str(out), "--quiet"]) == 0
+    assert "drawn at" in capsys.readouterr().out
