@@ -316,6 +316,7 @@ class QtMainWindow(QMainWindow):
         """Swap in another model (a loaded project; ``saved``: as its file holds it) and rebind
         every widget to it."""
         self.model = model
+        self._drawing: list[str] = []  # the new map's drawing problems are said anew
         for widget in (self.canvas, self.time_slider, self.layer_panel, self.events_panel):
             widget.set_model(model)
         self._links.clear()
@@ -360,18 +361,22 @@ class QtMainWindow(QMainWindow):
     def drawing_problem(self, message: str) -> None:
         """A problem met while drawing the map: listed once in the Problems panel and said in the
         status bar."""
-        listed = [self.problems_list.item(i).text() for i in range(self.problems_list.count())]
-        if message in listed or len(listed) >= MOST:
+        if message in self._drawing or len(self._drawing) >= MOST:
             return
+        self._drawing.append(message)  # kept when the load problems are listed anew (more files)
         self.problems_list.addItem(message)
         self.problems_dock.show()
         self.statusBar().showMessage(f"Drawing the map: {message}", 15000)
 
     def show_problems(self, problems: Sequence[str]) -> None:
-        """List load problems in the Problems dock and the status bar (never blocks)."""
+        """List load problems in the Problems dock and the status bar (never blocks), and the
+        problems met drawing this session's map."""
         self.problems_list.clear()
         self.problems_list.addItems([str(p) for p in problems])
-        if problems:
+        self.problems_list.addItems([p for p in self._drawing if p not in problems])
+        if self._drawing and not problems:
+            self.problems_dock.show()
+        elif problems:
             self.problems_dock.show()
             count = f"{len(problems)} load problem{'s' if len(problems) != 1 else ''}"
             self.statusBar().showMessage(f"{count} — see the Problems panel", 15000)

@@ -40,3 +40,11 @@ def test_names_in_letters_no_font_has_are_reported_in_the_problems_panel(qtbot, 
     assert window.canvas.wait_settled()
     qtbot.wait(200)
     assert len([p for p in listed() if "Devanagari" in p]) == 1
+
+    more = tmp_path / "more.gpkg"  # a further file opened: the load problems are listed anew
+    gpd.GeoDataFrame({"name": ["Well"], "source": ["test"], "confidence": ["low"]},
+                     geometry=shapely.points([112.61], [26.91]), crs=4326).to_file(more, layer="wells")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(more)], ""))
+    click_menu(qtbot, window, "File", "Open…")
+    qtbot.waitUntil(lambda: "wells" in [s.name for s in window.model.layer_states], timeout=20000)
+    assert any("Devanagari" in p for p in listed()) and window.problems_dock.isVisible()  # still said
