@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 from PyQt6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
@@ -12,12 +13,21 @@ from terrain_viewer.core.query.events import sources_differ
 from terrain_viewer.core.query.identify import identify
 
 PROMINENT = ("source", "confidence")
+INTERNAL = ("progress",)  # how far a unit is between two keyframes: the viewer's, not the data's
 TOLERANCE_PX = 8
 CONFIDENCE_COLOURS = {"high": "#1b6e1b", "medium": "#a66a00", "low": "#b00020"}
 
 
 def _value(value: object) -> str:
-    return "" if value is None else html.escape(str(value))
+    """A value as a reader wants it: dates as ISO dates ('1944-06-24', the day through its end,
+    not '1944-06-24 23:59:59.999000'), times to the minute, a missing date (NaT) blank."""
+    if value is None or str(value) == "NaT":
+        return ""
+    if isinstance(value, dt.datetime):  # pandas' Timestamp too
+        end_of_day = (value.hour, value.minute, value.second) == (23, 59, 59)
+        whole = end_of_day or (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0)
+        return value.date().isoformat() if whole else value.strftime("%Y-%m-%d %H:%M")
+    return html.escape(str(value))
 
 
 def hit_html(layer: str, attrs: dict, differ: list[str] | None = None, name_field: str | None = None) -> str:
@@ -40,7 +50,8 @@ def hit_html(layer: str, attrs: dict, differ: list[str] | None = None, name_fiel
         lines = "<br>".join(html.escape(d) for d in differ)
         parts.append(f"<p style='background:#fff3d6; margin:4px 0'><b>sources differ:</b> {lines}</p>")
     rows = "".join(f"<tr><td style='color:#555; padding-right:8px' valign='top'>{html.escape(str(k))}</td>"
-                   f"<td>{_value(v)}</td></tr>" for k, v in attrs.items() if k not in PROMINENT)
+                   f"<td>{_value(v)}</td></tr>" for k, v in attrs.items()
+                   if k not in PROMINENT and k not in INTERNAL)
     parts.append(f"<table cellpadding='2' style='margin-top:4px'>{rows}</table><hr>")
     return "".join(parts)
 

@@ -211,3 +211,6 @@ def test_identify_an_event_star_is_headed_with_the_events_title(qtbot, hengyang)
     qtbot.mouseClick(canvas, LEFT, NO_MOD, QPoint(round(px), round(py)))
     text = hengyang.identify_panel.browser.toPlainText()
     assert text.lstrip().startswith(str(event["title"])), text[:120]
+    end = event["end_date"]  # the day through its end, not '… 23:59:59.999000' (a second new user)
+    assert f"end_date\n{end.date().isoformat()}\n" in text
+    assert "23:59:59" not in text and "NaT" not in text
