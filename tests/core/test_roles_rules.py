@@ -188,3 +188,26 @@ def test_a_researchers_layer_is_labelled_the_same_above_the_moving_units_or_alon
     alone = labels([path])
     assert set(names) <= alone
     assert labels([*builtin_paths(), path]) == alone
+
+
+def test_a_users_app6_units_are_in_the_legend_by_their_codes_and_named_on_the_map(tmp_path: Path):
+    """A researcher's layer with a ``sidc`` and a ``name`` (no unit columns of ours, EPSG:3857):
+    drawn as APP-6 symbols, but the legend showed a green dot and the map left them unnamed.
+    Found by a second new-user test."""
+    from pyproj import Transformer
+
+    from terrain_viewer.core.render import annotations
+    from terrain_viewer.core.render.items import visible_items
+
+    to_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
+    xs, ys = to_3857.transform([112.58, 112.64], [26.88, 26.92])
+    path = tmp_path / "research.gpkg"
+    gpd.GeoDataFrame({"name": ["Alpha Regt", "Bravo Bn"], "sidc": ["SFGPUCI----D", "SHGPUCI----E"],
+                      "source": ["notes", "notes"], "confidence": ["low", "low"]},
+                     geometry=shapely.points(xs, ys), crs=3857).to_file(path, layer="my_units")
+    model = ViewerModel.open([path])
+    labels = [label for _, label in annotations.legend(visible_items(model))]
+    assert labels == ["Friendly unit (APP-6)", "Hostile unit (APP-6)"]
+    renderer = MapRenderer(model)
+    renderer.render(size=(1280, 720))
+    assert {"Alpha Regt", "Bravo Bn"} <= {p.spec.text for p in renderer.last_labels}

@@ -268,6 +268,30 @@ def units(s: dict, sides: dict[str, str] | None = None, app6: bool = True) -> Sy
     return Symbology(looks, legend)
 
 
+AFFILIATIONS = {"friend": ("Friendly", Fill("#80e0ff", INK)), "hostile": ("Hostile", Mark("D", "#ff8080", 8)),
+                "neutral": ("Neutral", Fill("#aaffaa", INK)), "unknown": ("Unknown", Mark("o", "#ffff80", 8))}
+
+
+def affiliation(sidc: str) -> str:
+    """What an APP-6 / MIL-STD-2525 code says a unit is: its standard identity, from the letter
+    codes' second character or the 20-digit codes' fourth."""
+    code = str(sidc).strip().upper()
+    if len(code) >= 20 and code[:20].isdigit():
+        digits = {"2": "friend", "3": "friend", "4": "neutral", "5": "hostile", "6": "hostile"}
+        return digits.get(code[3], "unknown")
+    if len(code) >= 2:
+        return {"F": "friend", "A": "friend", "D": "friend", "M": "friend", "H": "hostile", "S": "hostile",
+                "J": "hostile", "K": "hostile", "N": "neutral", "L": "neutral"}.get(code[1], "unknown")
+    return "unknown"
+
+
+def affiliations(codes) -> Symbology:
+    """The legend of APP-6 symbols by the identities their codes give (their frames' fills)."""
+    found = [a for a in AFFILIATIONS if a in {affiliation(c) for c in codes.dropna()}]
+    looks = {a: AFFILIATIONS[a][1] for a in AFFILIATIONS}
+    return Symbology(looks, [_one(f"{AFFILIATIONS[a][0]} unit (APP-6)", (a, {})) for a in found])
+
+
 SYMBOLOGIES: dict[str, Callable[[dict], Symbology]] = {
     "water_areas": water_areas, "rivers": rivers, "hills": hills, "spot_heights": spot_heights,
     "flooded_fields": flooded_fields, "city": city, "railways": railways, "airfield": airfield,
@@ -330,8 +354,11 @@ def layer_symbology(layer, style: dict) -> Symbology:
     role = layer.data_role
     if role == "front_lines":
         return front_lines(style, layer.side_names if "side" in layer.gdf.columns else {})
+    app6 = "sidc" in layer.gdf.columns
+    if app6 and (role == "generic" or (role == "units" and set(layer.side_names) - {"cn", "jp"})):
+        return affiliations(layer.gdf["sidc"])  # a user's APP-6 units: named by what the codes say
     if role == "units":
-        return units(style, layer.side_names, app6="sidc" in layer.gdf.columns)
+        return units(style, layer.side_names, app6=app6)
     if role in SYMBOLOGIES:
         return SYMBOLOGIES[role](style)
     return generic(layer.name, style, layer.geometry_type)

@@ -11,6 +11,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.transforms import IdentityTransform
 
+from terrain_viewer.core.data.roles import default_label_field
 from terrain_viewer.core.render.primitives import point_xy
 from terrain_viewer.core.render.sprites import composite
 from terrain_viewer.core.render.symbol_cache import cached_symbol
@@ -43,10 +44,10 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes:
     crowded = len(true_xy) > CROWD  # thousands of units: plain symbols, no text, no declutter
     sidc, side = (_column(gdf, c, keep) for c in ("sidc", "side"))
     blank = [""] * len(true_xy)
-    designation = blank if crowded else _column(gdf, "designation", keep)
+    field = label_column(gdf, style)
+    named = blank if crowded or field is None else _column(gdf, field, keep)  # their map labels
+    designation = blank if crowded or boxes is not None else _column(gdf, "designation", keep)
     higher = blank if crowded or boxes is not None else _column(gdf, "higher", keep)
-    named = designation
-    designation = blank if boxes is not None else designation
     symbols = [cached_symbol(*args) for args in zip(sidc, designation, higher, sizes, side, strict=True)]
     _draw_leaders(fig, canvas, true_xy, placed, opacity)
     gc = renderer.new_gc()
@@ -62,6 +63,15 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes:
             h, w = sym.rgba.shape[:2]
             boxes.append((left, height - top - h, left + w, height - top, named[i], px, py))
     gc.restore()
+
+
+def label_column(gdf, style: dict) -> str | None:
+    """The column units are named by on the map: the user's label field, else ``designation``,
+    else the layer's name-like column (a user's units with a ``name`` were left unnamed)."""
+    chosen = style.get("label_field")
+    if chosen in gdf.columns:
+        return chosen
+    return "designation" if "designation" in gdf.columns else default_label_field(gdf)
 
 
 def layout(gdf, true_xy: np.ndarray, width: int, height: int, style: dict, dpi: float
