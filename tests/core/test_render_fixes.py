@@ -233,3 +233,21 @@ def test_what_lies_under_the_date_caption_is_not_named_beside_it(tmp_path):
     assert named() == set()
     model.set_options(caption=False)
     assert named() == {"By the edge", "Under the caption"}
+
+
+@pytest.mark.parametrize("corner", ["upper left", "upper right", "lower left"])
+def test_a_legend_moved_to_a_corner_keeps_clear_of_the_furniture_there(corner):
+    """View ▸ Legend corner ▸ Upper left drew the legend under the date caption (found looking at
+    the installed app); the north arrow and the scale bar hold the other corners."""
+    model = ViewerModel.open(builtin_paths())
+    model.set_options(legend_corner=corner)
+    renderer = MapRenderer(model)
+    _, legend = legend_alone(renderer, model, t=T, size=SIZE)
+    model.set_options(labels=False, legend=False, caption=False, scale_bar=False, north_arrow=False)
+    bare = renderer.render(t=T, size=SIZE)
+    model.set_options(caption=True, scale_bar=True, north_arrow=True)
+    furnished = renderer.render(t=T, size=SIZE)
+    furniture = (bare[..., :3] != furnished[..., :3]).any(axis=-1)
+    rows, cols = np.nonzero(legend)
+    assert len(rows) > 1000
+    assert not (legend & furniture).any()

@@ -310,10 +310,29 @@ def map_note(ax, text: str) -> list:
 
 
 # ---- legend -------------------------------------------------------------------------------------
+def legend_room(corner: str, taken: list, width: float, height: float) -> tuple[float, float, float, float]:
+    """The part of the title-safe area (axes fraction) a legend in ``corner`` may take: below the
+    furniture in an upper corner (the date caption, the north arrow), above it in a lower one (the
+    scale bar). ``taken``: the display boxes (pixels, y up) of the frame's other furniture."""
+    x, y, w, h = SAFE
+    upper, left = corner.startswith("upper"), corner.endswith("left")
+    gap = 0.012
+    side = (lambda cx: cx < 0.4 * width) if left else (lambda cx: cx > 0.6 * width)  # not the centre's
+    mine = [b for b in taken if side((b.x0 + b.x1) / 2) and ((b.y0 + b.y1) / 2 > height / 2) == upper]
+    if not mine:
+        return SAFE
+    if upper:
+        top = min(min(b.y0 for b in mine) / height - gap, y + h)
+        return (x, y, w, top - y)
+    bottom = max(max(b.y1 for b in mine) / height + gap, y)
+    return (x, bottom, w, y + h - bottom)
+
+
 def legend(ax, entries: list[tuple], note: str = "", corner: str = "lower right", form: str = "full",
-           fonts: list[str] | None = None) -> list:
-    """The legend of ``entries`` in a corner of the title-safe area: "full" (titled, one column, more
-    when it would take over half the height) or "compact" (one or two rows, no title)."""
+           fonts: list[str] | None = None, room: tuple[float, float, float, float] = SAFE) -> list:
+    """The legend of ``entries`` in a corner of ``room`` (the title-safe area, less the other
+    furniture's corner: ``legend_room``): "full" (titled, one column, more when it would take over
+    half the height) or "compact" (one or two rows, no title)."""
     if not entries or form not in ("full", "compact"):
         return []
     handles, labels = zip(*entries, strict=True)
@@ -324,7 +343,7 @@ def legend(ax, entries: list[tuple], note: str = "", corner: str = "lower right"
     columns = (min(len(entries), 4), len(entries)) if compact else (1, 2, 3)
     for ncols in columns:
         leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)},
-                        loc=corner if corner in CORNERS else "lower right", bbox_to_anchor=SAFE,
+                        loc=corner if corner in CORNERS else "lower right", bbox_to_anchor=room,
                         bbox_transform=ax.transAxes, borderaxespad=0.5, ncols=ncols,
                         title=None if compact else "Legend", frameon=True, fancybox=True, framealpha=0.92,
                         facecolor=st.PAPER, edgecolor="#8a7a5a", borderpad=0.4 if compact else 0.6,

@@ -116,7 +116,7 @@ class MapRenderer(BackgroundMixin):
         shown = passes[0] | passes[1] if swipe else layers
         furniture = self._static_furniture(view, size, dpi)
         furniture += self._frame_furniture(t, view, visible_items(self.model, shown),
-                                           basemap_spec(self.model, shown), size, dpi)
+                                           basemap_spec(self.model, shown), size, dpi, furniture)
         taken = [b for sprite in furniture for b in sprite.boxes]  # labels keep clear of these
         self.last_label_boxes, self.last_symbol_boxes, self._specs = [], [], []
         x = divider_column(self.model.swipe.position, size[0]) if swipe else 0
@@ -330,27 +330,29 @@ class MapRenderer(BackgroundMixin):
         return self._turn[2]
 
     def _frame_furniture(self, t: float, view: Extent, items: list[Item], basemap: dict | None, size,
-                         dpi: float) -> list[Sprite]:
-        """The legend of what is drawn, the caption and the credits of ``items`` and ``basemap`` at
-        ``t``, as sprites."""
+                         dpi: float, static: list[Sprite]) -> list[Sprite]:
+        """The caption, the legend of what is drawn (clear of the ``static`` furniture and the
+        caption in its corner) and the credits of ``items`` and ``basemap`` at ``t``, as sprites."""
         opts, look = self.model.options, self.look
         self.planner.family = look.font_family or None
         fonts = look.fonts()
         sprites = []
+        if opts.caption and self.model.has_time:  # undated data: no date, not "1 January 1970"
+            text = fu.caption_text(t, opts.caption_format)
+            sprites.append(self._sprites.get(("caption", text, size, dpi, tuple(fonts)),
+                                             lambda ax: fu.caption(ax, text, fonts)))
         form = look.legend_shown(size[0]) if opts.legend else ""
         if form:
             # the layers this frame draws: a side-by-side pane lists its own, not the other's
             entries = self._legends.entries(items, t, view, self._features_at)
             states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in items)
             corner = look.legend_corner or opts.legend_corner  # an export's, else the session's
+            taken = [b for sprite in [*static, *sprites] for b in sprite.boxes]
+            room = tuple(round(v, 3) for v in fu.legend_room(corner, taken, *size))
             key = ("legend", size, dpi, states, tuple(label for _, label in entries), corner, form,
-                   tuple(fonts))
+                   tuple(fonts), room)
             sprites.append(self._sprites.get(key, lambda ax: fu.legend(ax, entries, corner=corner, form=form,
-                                                                       fonts=fonts)))
-        if opts.caption and self.model.has_time:  # undated data: no date, not "1 January 1970"
-            text = fu.caption_text(t, opts.caption_format)
-            sprites.append(self._sprites.get(("caption", text, size, dpi, tuple(fonts)),
-                                             lambda ax: fu.caption(ax, text, fonts)))
+                                                                       fonts=fonts, room=room)))
         credit = notes.attribution(basemap)
         if opts.credits:
             text = fu.credits_text(notes.sources(items, t, self._source_cache))
