@@ -37,9 +37,10 @@ def _describe(path, ds) -> dict:
         "layers": [{"name": layer.name, "geometry_type": layer.geometry_type, "features": len(layer.gdf),
                     "crs": layer.source_crs, "role": layer.role, "time_extent": _json_days(layer.time_extent)}
                    for layer in ds.layers],
-        "rasters": [{"name": r.name, "kind": r.kind, "width": int(r.data.shape[2]),
-                     "height": int(r.data.shape[1]), "bands": int(r.data.shape[0])} for r in ds.rasters],
-        "map_crs": ds.map_crs.to_string() if ds.layers else None,
+        "rasters": [{"name": r.name, "kind": r.kind, "width": r.source_size[0], "height": r.source_size[1],
+                     "bands": int(r.data.shape[0]), "crs": r.source_crs,
+                     "map_grid": [int(r.data.shape[2]), int(r.data.shape[1])]} for r in ds.rasters],
+        "map_crs": ds.map_crs.to_string() if ds.layers or ds.rasters else None,
         "time_extent": _json_days(ds.time_extent) if ds.layers else None,
         "animation": _json_days(ds.animation_extent) if ds.layers else None,
         "problems": list(ds.problems),
@@ -53,7 +54,9 @@ def _print_info(path, ds) -> None:
               f"{layer.source_crs:<10} {layer.role:<9} {_fmt_days(layer.time_extent)}")
     for raster in ds.rasters:
         bands, rows, cols = raster.data.shape
-        print(f"  {raster.name:<20} raster {raster.kind:<9} {cols}x{rows}x{bands}")
+        width, height = raster.source_size
+        print(f"  {raster.name:<20} raster {raster.kind:<9} {width}x{height}x{bands} cells  "
+              f"{raster.source_crs}  (drawn as {cols}x{rows} in the map CRS)")
     if ds.layers:
         print(f"  map CRS {ds.map_crs.to_string()}; time extent {_fmt_days(ds.time_extent)}; "
               f"animation {_fmt_days(ds.animation_extent)}")

@@ -79,3 +79,23 @@ def test_info_on_a_fifo_is_one_line_and_nonzero(tmp_path, capsys):
     assert main(["info", str(fifo)]) != 0  # returns at once: the FIFO is never opened
     err = capsys.readouterr().err
     assert f"{fifo}: not a regular file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_info_gives_a_rasters_own_size_and_crs(tmp_path, capsys):
+    """A 1100x780 scan in UTM 49N was reported as 'raster image 1098x811x3' with no CRS (the grid
+    it is warped to). Found by a second new-user test."""
+    import json
+
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "scan_utm.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=1100, height=780, count=3, dtype="uint8",
+                       crs="EPSG:32649", transform=from_origin(650000, 2985000, 10, 10)) as dst:
+        dst.write(np.zeros((3, 780, 1100), np.uint8) + 90)
+    assert main(["info", str(path)]) == 0
+    assert "1100x780x3 cells  EPSG:32649" in capsys.readouterr().out
+    assert main(["info", "--json", str(path)]) == 0
+    (raster,) = json.loads(capsys.readouterr().out)["files"][0]["rasters"]
+    assert (raster["width"], raster["height"], raster["crs"]) == (1100, 780, "EPSG:32649")

@@ -58,6 +58,8 @@ class RasterLayer:
     bounds: tuple[float, float, float, float]  # left, bottom, right, top in the map CRS
     kind: str  # "elevation" (one float band) or "image" (RGB/RGBA or greyscale map scan)
     tags: dict[str, str] = field(default_factory=dict)
+    source_size: tuple[int, int] = (0, 0)  # the file's own width and height (cells)
+    source_crs: str = ""  # the file's own CRS (``data`` is warped to the map CRS)
     derived: Derived = field(default_factory=Derived, init=False, compare=False, repr=False)
 
     @property
@@ -119,7 +121,7 @@ def load_raster(path: str | Path, map_crs: CRS, table: str | None = None) -> Ras
                     raise data_error(f"raster of {src.width}x{src.height} cells is larger than the "
                                      f"{MAX_CELLS:,}-cell limit; use it as a basemap (View > Basemap) "
                                      "or make it smaller", path, table)
-                kind = _kind(src)
+                kind, size = _kind(src), (src.width, src.height)
                 data, transform, note = _warp(src, map_crs, crs)
                 tags = {str(k): str(v) for k, v in src.tags().items()}
     except DataError:
@@ -132,8 +134,10 @@ def load_raster(path: str | Path, map_crs: CRS, table: str | None = None) -> Ras
     height, width = data.shape[1:]
     left, top = transform.c, transform.f
     right, bottom = left + transform.a * width, top + transform.e * height
+    code = CRS.from_user_input(crs).to_epsg()
     return RasterLayer(name=safe(table or path.stem, 120), path=path, data=data,
-                       bounds=(left, bottom, right, top), kind=kind, tags=tags)
+                       bounds=(left, bottom, right, top), kind=kind, tags=tags, source_size=size,
+                       source_crs=f"EPSG:{code}" if code else CRS.from_user_input(crs).name)
 
 
 def _sidecar_crs(path: Path):
