@@ -97,5 +97,8 @@ def test_info_gives_a_rasters_own_size_and_crs(tmp_path, capsys):
     assert main(["info", str(path)]) == 0
     assert "1100x780x3 cells  EPSG:32649" in capsys.readouterr().out
     assert main(["info", "--json", str(path)]) == 0
-    (raster,) = json.loads(capsys.readouterr().out)["files"][0]["rasters"]
+    (described,) = json.loads(capsys.readouterr().out)["files"]
+    (raster,) = described["rasters"]
     assert (raster["width"], raster["height"], raster["crs"]) == (1100, 780, "EPSG:32649")
+    assert described["map_crs"] == "EPSG:32649"  # a scan alone is drawn in its UTM zone (was web
+    assert raster["map_grid"] == [1100, 780]  #     mercator, its grid warped to 1108x796)

@@ -368,6 +368,11 @@ def open_dataset(paths: Sequence[str | Path], map_crs: CRS | str | int | None = 
     raster_paths = [p for p in paths if p.suffix.lower() in io.RASTER_SUFFIXES]
     raw = [r for p in vector_paths for r in _read_file(p, problems, notes, tables)]
     crs = CRS.from_user_input(map_crs) if map_crs is not None else choose_map_crs(r.sample() for r in raw)
+    if map_crs is None and not raw and raster_paths:  # rasters only: the UTM zone of the first placed
+        from terrain_viewer.core.data.raster import raster_centre  # (was web mercator)
+
+        centre = next((c for c in map(raster_centre, raster_paths) if c and -84 <= c[1] <= 84), None)
+        crs = utm_crs_for(*centre) if centre else crs
     layers: list[Layer] = []
     taken: set[str] = set()
     for item in raw:

@@ -102,6 +102,27 @@ def _open_checked(path: Path, table: str | None):
     return rasterio.open(source)
 
 
+def raster_centre(path: str | Path) -> tuple[float, float] | None:
+    """The longitude and latitude of a raster's centre, or None when it cannot be read or placed
+    (the map CRS of a session of rasters only is the UTM zone there, as for vector data)."""
+    import rasterio
+    from pyproj import Transformer
+
+    try:
+        with warnings.catch_warnings(), rasterio.Env(**NO_NETWORK):
+            warnings.simplefilter("ignore")
+            with _open_checked(Path(path), None) as src:
+                crs = src.crs or _sidecar_crs(Path(path))
+                if crs is None:
+                    return None
+                left, bottom, right, top = src.bounds
+                to_lonlat = Transformer.from_crs(CRS.from_user_input(crs), 4326, always_xy=True)
+                lon, lat = to_lonlat.transform((left + right) / 2, (bottom + top) / 2)
+    except Exception:  # noqa: BLE001 - its load says what is wrong with it
+        return None
+    return (lon, lat) if math.isfinite(lon) and math.isfinite(lat) else None
+
+
 def load_raster(path: str | Path, map_crs: CRS, table: str | None = None) -> RasterLayer:
     """Read a raster (a GeoPackage tile ``table``) with rasterio and warp it to ``map_crs``;
     raise DataError on failure. Above ``MAX_VALUES`` the result is computed on a coarser grid
