@@ -230,10 +230,12 @@ def save_project(desktop, project: Path) -> dict:
     """File ▸ Save project as… by its keys, the path typed into the file dialog; the saved document."""
     desktop.xdo("windowfocus", "--sync", desktop.window)  # no window manager: a closed dialog took the focus
     desktop.xdo("key", "ctrl+shift+s")
-    desktop.xdo("search", "--sync", "--onlyvisible", "--name", "Save project", timeout=30)
+    dialog = desktop.xdo("search", "--sync", "--onlyvisible", "--name", "Save project", timeout=30).split()[0]
+    desktop.xdo("windowfocus", "--sync", dialog)  # the keys go to the dialog's name field, even on a
+    time.sleep(0.3)  #                               busy machine where it shows late (the suite's load)
     desktop.xdo("type", "--delay", "5", str(project))
     desktop.xdo("key", "Return")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not project.is_file() and time.monotonic() < deadline:
         time.sleep(0.1)
     return json.loads(project.read_text(encoding="utf-8"))
