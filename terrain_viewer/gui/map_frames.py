@@ -125,10 +125,12 @@ class FrameScheduling:
         self._pool.submit(self._render_job, request, self.devicePixelRatioF())
 
     def _may_draw_ahead(self) -> bool:
-        """Rendering ahead is on, the data has dates, the latest state is on screen and no render
-        (asked for, ahead or of a coming day) is running."""
+        """Rendering ahead is on, the data has dates, the latest state is on screen (painted: on a
+        busy machine the idle timer could fire before the paint, and a render then held the
+        interpreter lock the paint needed) and no render (asked for, ahead or of a coming day) is
+        running."""
         return (self._render_ahead and self.model.has_time and self._image_gen == self._gen
-                and not self._busy and not self._ahead_running)
+                and self.painted_gen == self._image_gen and not self._busy and not self._ahead_running)
 
     def _start_ahead(self) -> None:
         """Idle: render the first of the next ``AHEAD_STEPS`` date steps (the last step repeated)
