@@ -237,8 +237,8 @@ class QtLayerPanel(QWidget):
         self.opacity_label.setText(f"{round(state.opacity * 100)} %")
         is_raster = any(r.name == name for r in self.model.dataset.rasters)
         self._form.setRowVisible(self.width_box, not is_raster)  # rasters have no lines
-        layer = next((lyr for lyr in self.model.dataset.layers if lyr.name == name), None)  # None: a
-        width = None if layer is None else line_width(layer, state.style)  # raster, or its file is missing
+        layer = self.model.dataset.find(name)  # None: a raster, or its file is missing
+        width = None if layer is None else line_width(layer, state.style)
         self.width_box.setEnabled(width is not None)  # None too: its painter takes no width
         for widget, value in ((self.opacity, round(state.opacity * 100)),
                               (self.width_box, width if width is not None else 1.0)):
@@ -270,7 +270,7 @@ class QtLayerPanel(QWidget):
         if name is None:
             return
         style = self.model.state(name).style
-        layer = next((la for la in self.model.dataset.layers if la.name == name), None)  # None: a raster
+        layer = self.model.dataset.find(name)  # None: a raster
         start = QColor((style_colour(layer, style, "color") if layer is not None else None)
                        or style.get("color", "#333333"))
         color = QColorDialog.getColor(start, self, f"Colour of {name}")

@@ -44,7 +44,7 @@ class QtLayerProperties(QDialog):
         self.setObjectName("layerProperties")
         self.setWindowTitle(f"Properties of {name}")
         self.model, self.name = model, name
-        self.layer = next((lyr for lyr in model.dataset.layers if lyr.name == name), None)
+        self.layer = model.dataset.find(name)
         self.form = QFormLayout(self)
         self.buttons: dict[str, QPushButton] = {}
         self._opacity_row()

@@ -162,10 +162,14 @@ class Dataset:
         return not self.layers and not self.rasters and bool(self.problems)
 
     def layer(self, name: str) -> Layer:
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise KeyError(name)
+        found = self.find(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def find(self, name: str) -> Layer | None:
+        """The vector layer ``name``, or None (a raster's name, or a layer whose file is gone)."""
+        return next((layer for layer in self.layers if layer.name == name), None)
 
     @property
     def time_extent(self) -> tuple[float, float] | None:

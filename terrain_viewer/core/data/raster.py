@@ -155,10 +155,11 @@ def load_raster(path: str | Path, map_crs: CRS, table: str | None = None) -> Ras
     height, width = data.shape[1:]
     left, top = transform.c, transform.f
     right, bottom = left + transform.a * width, top + transform.e * height
-    code = CRS.from_user_input(crs).to_epsg()
+    own = CRS.from_user_input(crs)
+    code = own.to_epsg()
     return RasterLayer(name=safe(table or path.stem, 120), path=path, data=data,
                        bounds=(left, bottom, right, top), kind=kind, tags=tags, source_size=size,
-                       source_crs=f"EPSG:{code}" if code else CRS.from_user_input(crs).name)
+                       source_crs=f"EPSG:{code}" if code else own.name)
 
 
 def _sidecar_crs(path: Path):
