@@ -258,7 +258,7 @@ def units(s: dict, sides: dict[str, str] | None = None, app6: bool = True) -> Sy
     """APP-6 symbols are drawn by milsymbol in their standard fills; the legend shows those. Units
     without a ``sidc`` are markers in their side's colour, named by the data ('Blue unit')."""
     if app6:
-        looks = {"cn": Fill("#80e0ff", INK), "jp": Mark("D", "#ff8080", 8)}
+        looks = {"cn": AFFILIATIONS["friend"][1], "jp": AFFILIATIONS["hostile"][1]}  # milsymbol's fills
         return Symbology(looks, [_one("Chinese unit (APP-6)", ("cn", {})),
                                  _one("Japanese unit (APP-6)", ("jp", {}))])
     size, marker = s.get("marker_size", 8.0), s.get("marker", "o")
