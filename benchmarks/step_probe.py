@@ -57,16 +57,18 @@ def main() -> None:
                         help="seconds the window stays open, idle, before the first step (a person "
                              "looking at the map before holding a key); 0: step at once")
     parser.add_argument("--no-ahead", action="store_true", help="do not render the next step ahead")
+    parser.add_argument("--no-helper", action="store_true", help="no second renderer process")
     parser.add_argument("--profile", help="write a cProfile of the steps to this file")
     args = parser.parse_args()
     from PyQt6.QtCore import Qt
     from PyQt6.QtTest import QTest
     from PyQt6.QtWidgets import QApplication
 
-    from terrain_viewer.gui.app import create_window
+    from terrain_viewer.gui.app import create_window, start_helper
 
+    helper = None if args.no_helper else start_helper()  # as the real entry point does
     app = QApplication([sys.argv[0]])
-    window = create_window([])
+    window = create_window([], helper)
     w, h = (int(v) for v in args.size.split("x"))
     window.canvas.setFixedSize(w, h)
     window.show()

@@ -21,6 +21,7 @@ from terrain_viewer.core.temporal.timeline import to_date
 log = logging.getLogger("terrain_viewer.gui")
 
 PAINT_PROBE = "TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT"  # set: print when the map is first painted, then exit
+HELPER_SWITCH = "TERRAIN_VIEWER_HELPER"  # "0": no second renderer process
 
 
 def make_excepthook(parent: QWidget | None, log_file: Path | None):
@@ -57,10 +58,26 @@ def load_model(paths: Sequence[str | Path]) -> tuple[ViewerModel, list[str]]:
     return fallback, problems + ["nothing could be read: showing the built-in Hengyang 1944 data instead"]
 
 
-def create_window(paths: Sequence[str | Path] = ()):
+def start_helper():
+    """The second renderer process that draws the coming date steps on another core (see
+    ``helper_process``), started now so that it loads while the window does; None on one core, when
+    ``TERRAIN_VIEWER_HELPER=0`` or when it cannot start."""
+    if os.environ.get(HELPER_SWITCH, "1") == "0" or (os.cpu_count() or 1) < 2:
+        return None
+    from terrain_viewer.core.export.helper_process import RenderHelper
+
+    try:
+        return RenderHelper()
+    except (OSError, RuntimeError) as exc:
+        log.warning("no second renderer process (%s): the map is drawn in one process", exc)
+        return None
+
+
+def create_window(paths: Sequence[str | Path] = (), helper=None):
     """Build the main window on ``paths`` at the start of the time extent (23 June 1944).
 
-    A project file (``.tvproj``) among ``paths`` is opened into the window as a project."""
+    A project file (``.tvproj``) among ``paths`` is opened into the window as a project; ``helper``
+    (``start_helper``) draws coming date steps in a second process."""
     from terrain_viewer.core.project import split_projects
     from terrain_viewer.gui.main_window import QtMainWindow
 
@@ -68,6 +85,8 @@ def create_window(paths: Sequence[str | Path] = ()):
     model, problems = load_model(paths)
     model.time.set_t(model.time.start)
     window = QtMainWindow(model)
+    if helper is not None:
+        window.canvas.attach_helper(helper)
     if problems:
         window.show_problems(problems + [p for p in model.dataset.problems if p not in problems])
     if projects:
@@ -92,12 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     log_file = setup_logging()
     enable_crash_log(log_file.parent if log_file else None)
+    helper = start_helper()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "terrain_viewer", *argv])
     app.setApplicationName("terrain_viewer")
     app.setOrganizationName("terrain_viewer")
     sys.excepthook = make_excepthook(None, log_file)
     try:
-        window = create_window([a for a in argv if not a.startswith("-")])
+        window = create_window([a for a in argv if not a.startswith("-")], helper)
     except TerrainViewerError as exc:
         QMessageBox.critical(None, "terrain_viewer cannot start", exc.message)
         return 1

@@ -262,6 +262,7 @@ class QtMainWindow(QMainWindow):
             event.ignore()
             return
         qt_settings.save_window(self)
+        self.canvas.attach_helper(None)  # the second renderer process ends with the window
         super().closeEvent(event)
 
     def _legend_corner(self, corner: str) -> None:

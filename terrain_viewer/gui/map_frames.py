@@ -5,7 +5,9 @@ rendered ahead so that each shows at once (a slow day's render starts a step ear
 ``WARM_IDLE_MS`` of idleness the coming days are rendered too, one at a time and thrown away, so
 that what each day draws new (its date caption, labels never shown before, the dated layers of that
 day) is already in the renderer's caches when a held key or playback reaches it; any change stops
-that until the window is idle again. A mixin of ``QtMapCanvas``."""
+that until the window is idle again. With a helper process (``attach_helper``: a second renderer on
+the second core), the next ``HELPER_AHEAD`` steps are also asked of it as each step is taken, so
+that steps back to back are drawn two at a time. A mixin of ``QtMapCanvas``."""
 
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from PyQt6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QApplication
 
+from terrain_viewer.core.export.helper_process import RENDER_LOGGER, pickle_data
 from terrain_viewer.core.model import Extent
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
@@ -26,6 +30,11 @@ log = logging.getLogger("terrain_viewer.gui.canvas")
 AHEAD_STEPS = 2  # date steps (the last one repeated) rendered ahead and kept as images
 WARM_IDLE_MS = 300  # idle this long before the coming days are rendered into the caches
 WARM_DAYS = 60  # … at most this many days on from the date shown, in the direction of the last step
+HELPER_AHEAD = 4  # date steps ahead the helper process is asked for
+HELPER_QUEUE = 2  # frames the helper is asked for at once
+HELPER_MOST_ROWS = 400_000  # more rows than this: no helper (a second copy of the data, seconds to send)
+HELPER_PATIENCE_S = 0.5  # a step the helper is drawing is drawn here instead once it is this late
+AHEAD_KEEP = HELPER_AHEAD + 1  # frames rendered ahead kept at most
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,7 @@ class Frame:
     error: str | None = None
     ahead: tuple | None = None  # a frame rendered ahead: the state it shows (see ``_ahead_key``)
     warm: bool = False  # rendered only to fill the renderer's caches (no image)
+    helper: bool = False  # rendered by the helper process
 
 
 class FrameScheduling:
@@ -76,6 +86,7 @@ class FrameScheduling:
         """Render the model's current state soon (coalesced: only the latest state is rendered)."""
         self._version += 1
         self._ahead.clear()
+        self._from_helper.clear()
         self._warmed.clear()  # rendered for an older state
         self._gen += 1
         self._kick()
@@ -115,13 +126,20 @@ class FrameScheduling:
         if self._busy or self._drag != QPointF(0, 0) or not self.isVisible():
             return
         request = self._request()
-        image = self._ahead.pop(self._ahead_key(request), None)
+        key = self._ahead_key(request)
+        image = self._ahead.pop(key, None)
         if image is not None:
+            if key in self._from_helper:
+                self.helper_frames += 1
             self._on_frame(Frame(request[0], image, request[2], request[1]))
             return
+        self._feed_helper()
         if self._ahead_running:
             return
-        self._busy = True
+        if self._helper_coming(key):
+            self._draw_coming()
+            return
+        self._busy, self._own_asked = True, key
         self._pool.submit(self._render_job, request, self.devicePixelRatioF())
 
     def _may_draw_ahead(self) -> bool:
@@ -138,10 +156,15 @@ class FrameScheduling:
         time_ = self.model.time
         if not self._may_draw_ahead():  # a day being drawn ahead asks again when it is done
             return
-        for n in range(1, AHEAD_STEPS + 1):
-            t = min(max(float(time_.t) + n * self._last_step, float(time_.start)), float(time_.end))
+        for n in range(1, (HELPER_AHEAD if self._helper is not None else AHEAD_STEPS) + 1):
+            t = self._step_ahead(n)
             if t == float(time_.t) or self._draw_ahead(t, self._ahead):
                 return
+
+    def _step_ahead(self, n: int) -> float:
+        """The date ``n`` steps on (the last step repeated), within the time extent."""
+        time_ = self.model.time
+        return min(max(float(time_.t) + n * self._last_step, float(time_.start)), float(time_.end))
 
     def _warm(self) -> None:
         """Idle: render the next coming day not yet warmed into the caches (see the module)."""
@@ -164,10 +187,10 @@ class FrameScheduling:
         it is not warmed again."""
         request = self._request(t)
         key = self._ahead_key(request)
-        if key in done:
+        if key in done or key in self._helper_pending:
             return False
         self._warmed.add(key)
-        self._ahead_running = True
+        self._ahead_running, self._own_ahead = True, key
         self._pool.submit(self._render_job, request, self.devicePixelRatioF(), key, warm)
         return True
 
@@ -197,11 +220,15 @@ class FrameScheduling:
         self._frame_ready.emit(frame)
 
     def _on_frame(self, frame: Frame) -> None:
+        if frame.helper:
+            self._on_helper_frame(frame)
+            return
         if frame.ahead is not None:
-            self._ahead_running = False
+            self._ahead_running, self._own_ahead = False, None
             if frame.image is not None and frame.ahead[-1] == self._version:
                 self._ahead[frame.ahead] = frame.image
-                while len(self._ahead) > AHEAD_STEPS:  # the oldest: a step not taken
+                self._from_helper.discard(frame.ahead)
+                while len(self._ahead) > AHEAD_KEEP:  # the oldest: a step not taken
                     self._ahead.popitem(last=False)
             if self._image_gen != self._gen:
                 self._kick()
@@ -214,7 +241,7 @@ class FrameScheduling:
             else:
                 self._warm_timer.start()
             return
-        self._busy = False
+        self._busy, self._own_asked = False, None
         if frame.image is not None:
             self._image, self._image_view, self._image_gen = frame.image, frame.view, frame.gen
             self.error = None
@@ -223,6 +250,7 @@ class FrameScheduling:
         if self._image_gen != self._gen:
             self._kick()
         self.update()
+        self._feed_helper()
         if frame.image is not None:
             self.rendered.emit()
         if self._image_gen == self._gen and not self._busy:
@@ -235,6 +263,144 @@ class FrameScheduling:
         if self._ahead_after_paint:
             self._ahead_after_paint = False
             self._start_ahead()
+
+
+class HelperFrames:
+    """The coming steps drawn by a helper process (``RenderHelper``), beside the render thread: a
+    step the helper is drawing is not drawn here too (unless it is ``HELPER_PATIENCE_S`` late), and
+    its frame joins the frames rendered ahead. A mixin of ``QtMapCanvas`` (with ``FrameScheduling``)."""
+
+    @property
+    def helper(self):
+        """The ``RenderHelper`` drawing coming steps, or None."""
+        return self._helper
+
+    @property
+    def helper_busy(self) -> bool:
+        """Frames asked of the helper have not come back yet."""
+        return bool(self._helper_pending)
+
+    def attach_helper(self, helper) -> None:
+        """Ask ``helper`` for the coming steps from now on; it ends with this canvas (or when
+        ``attach_helper(None)`` replaces it)."""
+        old, self._helper = self._helper, helper
+        self._helper_pending.clear()
+        self._helper_version = self._helper_data = None
+        if old is not None:
+            old.close()
+        if helper is None:
+            return
+        relay = self._relay
+        helper.on_frame = partial(_helper_frame, relay)
+        helper.on_gone = relay.helper_gone.emit
+        helper.on_ready = relay.helper_ready.emit
+        self.destroyed.connect(lambda *_: helper.close())
+        self._feed_helper()
+
+    def _helper_gone(self) -> None:
+        """The helper process ended (killed, out of memory): draw everything here again."""
+        if self._helper is not None and not self._helper.alive:
+            log.warning("the second renderer process has ended; the map is drawn in one process")
+            self._helper = None
+            self._helper_pending.clear()
+            self._kick()
+
+    def _helper_coming(self, key: tuple) -> bool:
+        """True when the helper is drawing ``key`` and is not late (then look again when it would be)."""
+        asked = self._helper_pending.get(key)
+        if asked is None:
+            return False
+        late = asked + HELPER_PATIENCE_S - time.monotonic()
+        if late <= 0:
+            return False
+        self._patience.start(max(1, int(late * 1000) + 1))
+        return True
+
+    def _draw_coming(self) -> None:
+        """While the step asked for comes from the helper, the render thread draws the next step
+        that neither has (both cores at work)."""
+        if not self._render_ahead or self._busy or self._ahead_running:
+            return
+        now = float(self.model.time.t)
+        for n in range(1, HELPER_AHEAD + 1):
+            t = self._step_ahead(n)
+            if t == now or self._draw_ahead(t, self._ahead):
+                return
+
+    def _helper_ok(self) -> bool:
+        basemap = self.model.basemap
+        return (self._helper is not None and self._helper.ready and self._render_ahead and self.model.has_time
+                and self.isVisible() and not (basemap and not basemap.get("mbtiles")))  # tiles: here only
+
+    def _feed_helper(self) -> None:
+        """Ask the helper for the next steps not drawn or asked for yet, ``HELPER_QUEUE`` at most."""
+        if not self._helper_ok() or len(self._helper_pending) >= HELPER_QUEUE or not self._sync_helper():
+            return
+        now = float(self.model.time.t)
+        for n in range(1, HELPER_AHEAD + 1):
+            t = self._step_ahead(n)
+            if t == now:
+                return
+            request = self._request(t)
+            key = self._ahead_key(request)
+            if key in self._ahead or key in self._helper_pending or key in self._warmed \
+                    or key in (self._own_asked, self._own_ahead):  # warmed: drawn here again in half the time
+                continue
+            _, size, view, dpi, layers, _ = request
+            if not self._helper.render(key, t, size, view, dpi, layers):
+                return
+            self._helper_pending[key] = time.monotonic()
+            if len(self._helper_pending) >= HELPER_QUEUE:
+                return
+
+    def _sync_helper(self) -> bool:
+        """Send the helper the session of this version (its data too when they changed)."""
+        if self._helper_version == self._version:
+            return True
+        prints = _data_prints(self.model)
+        data = None
+        if prints != self._helper_data:
+            data = pickle_data(self.model) if _rows(self.model) <= HELPER_MOST_ROWS else None
+            if data is None:
+                return False
+        if not self._helper.set_state(self.model, data, self.renderer.look):
+            return False
+        self._helper_version, self._helper_data = self._version, prints
+        return True
+
+    def _on_helper_frame(self, frame: Frame) -> None:
+        self._helper_pending.pop(frame.ahead, None)
+        if frame.image is not None and frame.ahead[-1] == self._version and self._render_ahead:
+            self._ahead[frame.ahead] = frame.image
+            self._from_helper.add(frame.ahead)
+            while len(self._ahead) > AHEAD_KEEP:
+                self._ahead.popitem(last=False)
+            self._from_helper.intersection_update(self._ahead)
+        if self._image_gen != self._gen and not self._busy:
+            self._kick()  # the step asked for may be this one
+        else:
+            self._feed_helper()
+
+
+def _helper_frame(relay, key: tuple, rgba, error: str | None, warnings: list) -> None:
+    """On the helper's reader thread: the frame for ``key`` converted for the screen, to the canvas."""
+    image = None if rgba is None else _qimage(rgba, key[2] / 100.0)
+    for message in warnings:
+        logging.getLogger(RENDER_LOGGER).warning("%s", message)
+    relay.frame.emit(Frame(-1, image, key[1], key[0], error=error, ahead=key, helper=True))
+
+
+def _rows(model) -> int:
+    """The features and table rows of the model's data."""
+    data = model.dataset
+    return sum(len(layer.gdf) for layer in data.layers) + sum(len(t) for t in data.tables.values())
+
+
+def _data_prints(model) -> tuple:
+    """What identifies the model's data: a change means the helper needs them again."""
+    data = model.dataset
+    return (id(data), data.map_crs.to_string(),
+            *((id(o), id(getattr(o, "gdf", None))) for o in (*data.layers, *data.rasters)))
 
 
 def wait_for_events(most_ms: int) -> None:

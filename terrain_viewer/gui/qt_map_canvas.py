@@ -21,7 +21,7 @@ from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render.furniture import FrameLook
 from terrain_viewer.core.render.renderer import MapRenderer, fit_view
-from terrain_viewer.gui.map_frames import WARM_IDLE_MS, FrameScheduling
+from terrain_viewer.gui.map_frames import WARM_IDLE_MS, FrameScheduling, HelperFrames
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 
@@ -38,9 +38,11 @@ class FrameRelay(QObject):
     live object and the frame is dropped, instead of emitting on a deleted one (a crash)."""
 
     frame = pyqtSignal(object)
+    helper_gone = pyqtSignal()  # the helper process ended (emitted from its reader thread)
+    helper_ready = pyqtSignal()  # the helper process has started (emitted from its sender thread)
 
 
-class QtMapCanvas(FrameScheduling, QWidget):
+class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
     """Map view bound to a ViewerModel. Tools: ``"pan"``, ``"identify"``, ``"measure"``."""
 
     cursor_moved = pyqtSignal(float, float)  # map x, y
@@ -84,6 +86,18 @@ class QtMapCanvas(FrameScheduling, QWidget):
         self._relay = FrameRelay()  # no parent: outlives this widget while a render is still running
         self._frame_ready = self._relay.frame  # a Frame from the render thread; queued to this thread
         self._frame_ready.connect(self._on_frame)  # (Qt drops the connection when this widget goes)
+        self._helper = None  # a RenderHelper drawing coming steps in another process (attach_helper)
+        self._helper_pending: dict[tuple, float] = {}  # state -> when the helper was asked for it
+        self._helper_version: int | None = None  # the version of the session the helper has
+        self._helper_data: tuple | None = None  # … and of its data (``_data_prints``)
+        self._from_helper: set[tuple] = set()  # the frames rendered ahead that the helper drew
+        self.helper_frames = 0  # frames shown that the helper drew
+        self._own_asked: tuple | None = None  # the state the render thread draws when asked
+        self._own_ahead: tuple | None = None  # … or draws ahead
+        self._relay.helper_gone.connect(self._helper_gone)
+        self._relay.helper_ready.connect(self._feed_helper)
+        self._patience = QTimer(self, singleShot=True)  # a step the helper is late with: draw it here
+        self._patience.timeout.connect(self._kick)
         pool = self._pool
         self.destroyed.connect(lambda *_: pool.shutdown(wait=False, cancel_futures=True))
         self._press: QPointF | None = None
