@@ -104,6 +104,11 @@ def window_tween_held(args) -> dict:
     return {**_probe(args, "--fpd", "12", "--idle", "3"), "frames_per_day": 12, "idle_s": 3.0}
 
 
+def window_day_one_process(args) -> dict:
+    """Back to back with no second renderer process (``TERRAIN_VIEWER_HELPER=0``): its effect."""
+    return {**_probe(args, "--no-helper"), "helper": False}
+
+
 def window_tween(args) -> dict:
     return {**_probe(args, "--fpd", "12"), "frames_per_day": 12}
 
@@ -248,6 +253,7 @@ CASES = {
     "window_day_step_1080p_paced": window_day_paced,
     "window_day_step_1080p_held": window_day_held,
     "window_day_step_1080p_repeat": window_day_repeat,
+    "window_day_step_1080p_one_process": window_day_one_process,
     "window_tween_12_1080p": window_tween,
     "window_tween_12_1080p_paced": window_tween_paced,
     "window_tween_12_1080p_held": window_tween_held,

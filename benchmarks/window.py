@@ -170,14 +170,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--no-helper", action="store_true", help="no second renderer process")
     args = parser.parse_args()
     print(f"machine: {machine()}; load average before: {load()}")
     from PyQt6.QtWidgets import QApplication
 
-    from terrain_viewer.gui.app import create_window
+    from terrain_viewer.gui.app import create_window, start_helper
 
+    helper = None if args.no_helper else start_helper()  # as the real entry point does
     app = QApplication([sys.argv[0]])
-    window = create_window([])
+    window = create_window([], helper)
     w, h = (int(v) for v in args.size.split("x"))
     window.canvas.setFixedSize(w, h)
     window.show()

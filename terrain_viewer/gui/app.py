@@ -62,7 +62,8 @@ def start_helper():
     """The second renderer process that draws the coming date steps on another core (see
     ``helper_process``), started now so that it loads while the window does; None on one core, when
     ``TERRAIN_VIEWER_HELPER=0`` or when it cannot start."""
-    if os.environ.get(HELPER_SWITCH, "1") == "0" or (os.cpu_count() or 1) < 2:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if os.environ.get(HELPER_SWITCH, "1") == "0" or cores < 2:
         return None
     from terrain_viewer.core.export.helper_process import RenderHelper
 

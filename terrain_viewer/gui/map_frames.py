@@ -33,6 +33,7 @@ WARM_DAYS = 60  # … at most this many days on from the date shown, in the dire
 HELPER_AHEAD = 4  # date steps ahead the helper process is asked for
 HELPER_QUEUE = 2  # frames the helper is asked for at once
 HELPER_MOST_ROWS = 400_000  # more rows than this: no helper (a second copy of the data, seconds to send)
+KEPT_UP = 3  # steps in a row the render thread had ready before the helper is left out
 HELPER_PATIENCE_S = 0.5  # a step the helper is drawing is drawn here instead once it is this late
 AHEAD_KEEP = HELPER_AHEAD + 1  # frames rendered ahead kept at most
 
@@ -78,6 +79,8 @@ class FrameScheduling:
         if self._model_t is not None and t != self._model_t:  # a jump (slider, typed date): a day on
             change = t - self._model_t
             self._last_step = change if abs(change) <= 1.0 else math.copysign(1.0, change)
+            self._steady = abs(change) == 1.0 and change == self._last_change  # day steps (keys, buttons)
+            self._last_change = change
         self._model_t = t
         self._gen += 1
         self._kick()
@@ -131,8 +134,12 @@ class FrameScheduling:
         if image is not None:
             if key in self._from_helper:
                 self.helper_frames += 1
+            else:  # the render thread had it ready: alone, it keeps up with the steps
+                self._kept_up += 1
             self._on_frame(Frame(request[0], image, request[2], request[1]))
             return
+        if key not in self._helper_pending:
+            self._kept_up = 0  # a step not ready: the helper is asked for the next ones
         self._feed_helper()
         if self._ahead_running:
             return
@@ -161,10 +168,11 @@ class FrameScheduling:
             if t == float(time_.t) or self._draw_ahead(t, self._ahead):
                 return
 
-    def _step_ahead(self, n: int) -> float:
-        """The date ``n`` steps on (the last step repeated), within the time extent."""
+    def _step_ahead(self, n: int, step: float | None = None) -> float:
+        """The date ``n`` steps on (``step``, else the last step repeated), within the time extent."""
         time_ = self.model.time
-        return min(max(float(time_.t) + n * self._last_step, float(time_.start)), float(time_.end))
+        step = self._last_step if step is None else step
+        return min(max(float(time_.t) + n * step, float(time_.start)), float(time_.end))
 
     def _warm(self) -> None:
         """Idle: render the next coming day not yet warmed into the caches (see the module)."""
@@ -174,6 +182,7 @@ class FrameScheduling:
         if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None:
             self._warm_timer.start()  # a dialog or menu is open: leave it the machine, look again later
             return
+        self._warm_helper()
         step = 1.0 if self._last_step >= 0 else -1.0
         t0, start, end = float(time_.t), float(time_.start), float(time_.end)
         for k in range(1, WARM_DAYS + 1):
@@ -276,6 +285,11 @@ class HelperFrames:
         return self._helper
 
     @property
+    def helper_warm(self) -> bool:
+        """The helper has drawn a frame of the current session (its caches are built)."""
+        return self._helper is not None and self._helper_warm == self._version
+
+    @property
     def helper_busy(self) -> bool:
         """Frames asked of the helper have not come back yet."""
         return bool(self._helper_pending)
@@ -308,8 +322,8 @@ class HelperFrames:
     def _helper_coming(self, key: tuple) -> bool:
         """True when the helper is drawing ``key`` and is not late (then look again when it would be)."""
         asked = self._helper_pending.get(key)
-        if asked is None:
-            return False
+        if asked is None or self._helper_warm != self._version:  # not waited for until it has drawn
+            return False  # a frame of this session (its first builds its background: slow)
         late = asked + HELPER_PATIENCE_S - time.monotonic()
         if late <= 0:
             return False
@@ -327,14 +341,25 @@ class HelperFrames:
             if t == now or self._draw_ahead(t, self._ahead):
                 return
 
+    def _own_keys(self) -> tuple:
+        """The states the render thread is drawing (asked for, ahead)."""
+        return (self._own_asked, self._own_ahead)
+
     def _helper_ok(self) -> bool:
         basemap = self.model.basemap
         return (self._helper is not None and self._helper.ready and self._render_ahead and self.model.has_time
                 and self.isVisible() and not (basemap and not basemap.get("mbtiles")))  # tiles: here only
 
     def _feed_helper(self) -> None:
-        """Ask the helper for the next steps not drawn or asked for yet, ``HELPER_QUEUE`` at most."""
-        if not self._helper_ok() or len(self._helper_pending) >= HELPER_QUEUE or not self._sync_helper():
+        """Ask the helper for the next steps not drawn or asked for yet, ``HELPER_QUEUE`` at most,
+        while a day is stepped twice in a row (keys, buttons) faster than the render thread alone
+        keeps up with (it had none of the last ``KEPT_UP`` steps ready: the helper would only take
+        the core the window needs, p95 25 → 34 ms at a key's repeat rate). Not for playback or a drag of the
+        slider: they follow the clock or the hand, skip frames, and the helper's frames came too
+        late to be shown while it took the core the window's own renderer needed (measured: 4 days
+        a second played at 25–31 frames a second against 38–40 without it)."""
+        if not self._steady or self._kept_up >= KEPT_UP or not self._helper_ok() \
+                or len(self._helper_pending) >= HELPER_QUEUE or not self._sync_helper():
             return
         now = float(self.model.time.t)
         for n in range(1, HELPER_AHEAD + 1):
@@ -343,8 +368,8 @@ class HelperFrames:
                 return
             request = self._request(t)
             key = self._ahead_key(request)
-            if key in self._ahead or key in self._helper_pending or key in self._warmed \
-                    or key in (self._own_asked, self._own_ahead):  # warmed: drawn here again in half the time
+            if key in self._warmed or key in self._ahead or key in self._helper_pending \
+                    or key in self._own_keys():  # warmed: drawn here again in half the time
                 continue
             _, size, view, dpi, layers, _ = request
             if not self._helper.render(key, t, size, view, dpi, layers):
@@ -352,6 +377,18 @@ class HelperFrames:
             self._helper_pending[key] = time.monotonic()
             if len(self._helper_pending) >= HELPER_QUEUE:
                 return
+
+    def _warm_helper(self) -> None:
+        """Idle: a helper that has not drawn this session yet draws the frame on screen into its caches
+        (its background: the first frame of a view or of new layer states is the slow one)."""
+        if self._helper_warm == self._version or self._helper_pending or self._image_gen != self._gen \
+                or not self._helper_ok() or not self._sync_helper():
+            return
+        request = self._request()
+        key = self._ahead_key(request)
+        _, size, view, dpi, layers, t = request
+        if self._helper.warm(key, t, size, view, dpi, layers):
+            self._helper_pending[key] = time.monotonic()
 
     def _sync_helper(self) -> bool:
         """Send the helper the session of this version (its data too when they changed)."""
@@ -370,7 +407,10 @@ class HelperFrames:
 
     def _on_helper_frame(self, frame: Frame) -> None:
         self._helper_pending.pop(frame.ahead, None)
-        if frame.image is not None and frame.ahead[-1] == self._version and self._render_ahead:
+        current = frame.ahead[-1] == self._version
+        if frame.error is None and current:
+            self._helper_warm = self._version
+        if frame.image is not None and current and self._render_ahead:
             self._ahead[frame.ahead] = frame.image
             self._from_helper.add(frame.ahead)
             while len(self._ahead) > AHEAD_KEEP:
@@ -387,7 +427,8 @@ def _helper_frame(relay, key: tuple, rgba, error: str | None, warnings: list) ->
     image = None if rgba is None else _qimage(rgba, key[2] / 100.0)
     for message in warnings:
         logging.getLogger(RENDER_LOGGER).warning("%s", message)
-    relay.frame.emit(Frame(-1, image, key[1], key[0], error=error, ahead=key, helper=True))
+    warm = rgba is None and error is None
+    relay.frame.emit(Frame(-1, image, key[1], key[0], error=error, ahead=key, warm=warm, helper=True))
 
 
 def _rows(model) -> int:

@@ -21,7 +21,7 @@ from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render.furniture import FrameLook
 from terrain_viewer.core.render.renderer import MapRenderer, fit_view
-from terrain_viewer.gui.map_frames import WARM_IDLE_MS, FrameScheduling, HelperFrames
+from terrain_viewer.gui.map_frames import KEPT_UP, WARM_IDLE_MS, FrameScheduling, HelperFrames
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 
@@ -79,6 +79,8 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         self._ahead_after_paint = False
         self._version = 0  # bumped by every change that is not the date
         self._last_step = 1.0  # days: the last date step (a jump counts as a day), the guess for the next
+        self._steady = False  # the last two date changes were the same whole day
+        self._last_change = 0.0  # days: the last date change
         self._model_t: float | None = None  # the model's date at the last date change
         self._lock = threading.Lock()  # one render at a time (the thread or render_image)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-render")
@@ -90,12 +92,13 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         self._helper_pending: dict[tuple, float] = {}  # state -> when the helper was asked for it
         self._helper_version: int | None = None  # the version of the session the helper has
         self._helper_data: tuple | None = None  # … and of its data (``_data_prints``)
+        self._helper_warm: int | None = None  # the version of the last frame the helper drew
+        self._kept_up = KEPT_UP  # steps in a row the render thread had drawn ahead (KEPT_UP: no helper)
         self._from_helper: set[tuple] = set()  # the frames rendered ahead that the helper drew
         self.helper_frames = 0  # frames shown that the helper drew
         self._own_asked: tuple | None = None  # the state the render thread draws when asked
         self._own_ahead: tuple | None = None  # … or draws ahead
         self._relay.helper_gone.connect(self._helper_gone)
-        self._relay.helper_ready.connect(self._feed_helper)
         self._patience = QTimer(self, singleShot=True)  # a step the helper is late with: draw it here
         self._patience.timeout.connect(self._kick)
         pool = self._pool
@@ -109,6 +112,7 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         self._warmed: set[tuple] = set()  # states rendered into the caches while idle (map_frames)
         self._warm_timer = QTimer(self, singleShot=True, interval=WARM_IDLE_MS)
         self._warm_timer.timeout.connect(self._warm)
+        self._relay.helper_ready.connect(self._warm_timer.start)  # idle: the helper's caches warm up
         self._tiles_timer = QTimer(self, singleShot=True, interval=150)  # many tiles, one re-render
         self._tiles_timer.timeout.connect(self.refresh)
         self.tiles_arrived.connect(self._tiles_timer.start)

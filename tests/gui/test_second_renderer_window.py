@@ -12,9 +12,8 @@ import time
 
 import numpy as np
 import pytest
-from conftest import SIZE
-from person import click_check, image_array, unit_pixels
-from PyQt6.QtCore import Qt
+from person import click_check, image_array, unit_pixels, wheel
+from PyQt6.QtCore import QPoint, Qt
 
 from terrain_viewer.core.render.renderer import MapRenderer
 from terrain_viewer.gui.app import create_window, start_helper
@@ -22,17 +21,19 @@ from terrain_viewer.gui.app import create_window, start_helper
 
 @pytest.fixture
 def helped(qtbot, shipped_gpkg):
-    """The main window on the built-in data with its helper process, the helper running."""
+    """The main window on the built-in data with its helper process running, the map 1920×1080
+    (a day then takes the window's renderer longer than a key press)."""
     window = create_window([], start_helper())
     qtbot.addWidget(window)
-    window.resize(*SIZE)
+    window.canvas.setFixedSize(1920, 1080)
     window.show()
     qtbot.waitExposed(window)
     assert window.canvas.helper is not None
     qtbot.waitUntil(lambda: window.canvas.helper.ready, timeout=60000)
     window.model.time.set_date("1944-07-01")
     assert window.canvas.wait_settled()
-    qtbot.waitUntil(lambda: not window.canvas.helper_busy, timeout=60000)  # its first frames are in
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: canvas.helper_warm and not canvas.helper_busy, timeout=60000)  # it drew this
     return window
 
 
@@ -40,53 +41,51 @@ def shown(canvas) -> np.ndarray:
     return image_array(canvas.grab().toImage())[..., :3]
 
 
-def drawn_here(window) -> np.ndarray:
-    """The window's state as a renderer of this process draws it."""
+def drawn_here(window, t: float | None = None, fresh: MapRenderer | None = None) -> np.ndarray:
+    """The window's state (at ``t``) as a renderer of this process (``fresh``, else a new one) draws it."""
     canvas = window.canvas
-    fresh = MapRenderer(window.model)
+    if fresh is None:
+        fresh = MapRenderer(window.model)
     fresh.look = canvas.renderer.look
-    return fresh.render(t=window.model.time.t, size=canvas.pixel_size(), view=canvas.view())[..., :3]
+    t = window.model.time.t if t is None else t
+    return fresh.render(t=t, size=canvas.pixel_size(), view=canvas.view())[..., :3]
 
 
-def steps_back_to_back(qtbot, window, count: int) -> list[np.ndarray]:
-    """→ pressed ``count`` times, each press as soon as the last day is on screen."""
+def steps_until_the_helper_drew(qtbot, window, most: int = 30) -> list[tuple[float, np.ndarray]]:
+    """→ pressed as soon as the last day is on screen, until two of the days shown were the
+    helper's (``most`` presses at most)."""
     canvas = window.canvas
     canvas.setFocus()
-    frames = []
-    for _ in range(count):
+    before, frames = canvas.helper_frames, []
+    while len(frames) < most and canvas.helper_frames < before + 2:
         qtbot.keyClick(canvas, Qt.Key.Key_Right)
         assert canvas.wait_settled()
         frames.append((window.model.time.t, shown(canvas)))
+    helper_days = canvas.helper_frames - before
+    assert helper_days >= 2, f"{len(frames)} days, {helper_days} of them the helper's"
     return frames
 
 
-def test_steps_back_to_back_show_the_helpers_frames_and_they_are_the_windows_own(helped, qtbot):
+def test_days_stepped_after_a_zoom_are_the_helpers_and_the_windows_own_pixel_for_pixel(helped, qtbot):
     canvas = helped.canvas
-    frames = steps_back_to_back(qtbot, helped, 6)
-    assert str(helped.model.time.date) == "1944-07-07"
-    assert canvas.helper_frames >= 2  # the helper drew some of the six days
+    wheel(canvas, QPoint(canvas.width() // 2, canvas.height() // 2), 2)  # zoom in: a new view
+    assert canvas.wait_settled()
+    frames = steps_until_the_helper_drew(qtbot, helped)
+    assert helped.model.time.t == float(helped.model.time.start) + 8 + len(frames)  # 1 July + steps
     fresh = MapRenderer(helped.model)
-    fresh.look = canvas.renderer.look
     for t, image in frames:
-        want = fresh.render(t=t, size=canvas.pixel_size(), view=canvas.view())[..., :3]
-        assert np.array_equal(image, want), f"day {t}"
+        assert np.array_equal(image, drawn_here(helped, t, fresh)), f"day {t}"
 
 
 def test_a_layer_switched_off_by_its_checkbox_is_gone_from_the_helpers_frames(helped, qtbot):
     canvas = helped.canvas
-    steps_back_to_back(qtbot, helped, 2)  # the helper has the session and is drawing ahead
-    tree = helped.layer_panel.tree
-    before = canvas.helper_frames
-    click_check(qtbot, tree, helped.layer_panel.item("units"))
+    click_check(qtbot, helped.layer_panel.tree, helped.layer_panel.item("units"))
     assert canvas.wait_settled()
     assert not helped.model.state("units").visible
     fresh = MapRenderer(helped.model)
-    fresh.look = canvas.renderer.look
-    for t, image in steps_back_to_back(qtbot, helped, 4):
-        want = fresh.render(t=t, size=canvas.pixel_size(), view=canvas.view())[..., :3]
-        assert np.array_equal(image, want), f"day {t}"
+    for t, image in steps_until_the_helper_drew(qtbot, helped):
         assert unit_pixels(image) == 0
-    assert canvas.helper_frames > before  # drawn by the helper after the change, without the units
+        assert np.array_equal(image, drawn_here(helped, t, fresh)), f"day {t}"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kills a process by its pid")
@@ -95,9 +94,12 @@ def test_the_window_carries_on_alone_when_the_helper_is_killed(helped, qtbot, ca
     os.kill(canvas.helper.pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: canvas.helper is None, timeout=10000)
     assert "drawn in one process" in caplog.text
-    frames = steps_back_to_back(qtbot, helped, 3)
+    canvas.setFocus()
+    for _ in range(3):
+        qtbot.keyClick(canvas, Qt.Key.Key_Right)
+        assert canvas.wait_settled()
     assert str(helped.model.time.date) == "1944-07-04"
-    assert np.array_equal(frames[-1][1], drawn_here(helped))
+    assert np.array_equal(shown(canvas), drawn_here(helped))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="looks for the process in /proc")

@@ -8,7 +8,8 @@ shared memory slots and names each by the key it was given. A frame depends on t
 (labels are planned per frame in a window), so it is the frame the window's own renderer would draw.
 
 The parent reads the answers on a thread of its own and hands each frame to ``on_frame`` while its
-slot is held (the callback copies what it keeps). The helper ends with its parent (see
+slot is held (the callback copies what it keeps). A frame may also be asked for only to warm the
+helper's caches (``warm``: answered with no pixels). The helper ends with its parent (see
 ``workers``: a pipe only the parent writes to, and ``PR_SET_PDEATHSIG`` on Linux).
 """
 
@@ -74,6 +75,13 @@ class RenderHelper:
         """The session to draw from now on: ``model.to_dict()``, with the data pickled when it is
         new to the helper (``pickle_data``), and the renderer's ``look``."""
         return self._send(("state", model.to_dict(), data, look))
+
+    def warm(self, key: tuple, t: float, size: tuple[int, int], view, dpi: float, layers) -> bool:
+        """Ask for one frame drawn into the helper's caches only (answered with no pixels), so that
+        drawing it again later costs half; False when the helper is gone."""
+        if self._closed or not self.ready:
+            return False
+        return self._send(("render", key, None, None, t, size, view, dpi, layers))
 
     def render(self, key: tuple, t: float, size: tuple[int, int], view, dpi: float, layers) -> bool:
         """Ask for one frame; False (nothing sent) when every slot is taken or the helper is gone."""
@@ -160,6 +168,9 @@ class RenderHelper:
         try:
             while True:
                 kind, key, slot, shape, error, warnings = self._conn.recv()
+                if kind == "frame" and slot is None:  # warmed: no pixels
+                    self._deliver(key, None, None, warnings)
+                    continue
                 if kind == "frame":
                     with self._lock:
                         shm = None if self._closed else self._slots[slot]
@@ -169,7 +180,7 @@ class RenderHelper:
                 else:
                     self._deliver(key, None, error, warnings)
                 with self._lock:
-                    if not self._closed:
+                    if not self._closed and slot is not None:
                         self._free.append(slot)
         except (EOFError, OSError, ValueError, TypeError):
             pass
@@ -245,8 +256,9 @@ def serve(conn: Connection, alive: Connection) -> None:
                 raise RuntimeError("no session")
             rgba = renderer.render(t=t, size=size, view=view, dpi=dpi,
                                    layers=None if layers is None else set(layers), copy=False)
-            shm = slots.get(name) or slots.setdefault(name, shared_memory.SharedMemory(name=name))
-            np.ndarray(rgba.shape, np.uint8, buffer=shm.buf)[...] = rgba
+            if name is not None:  # else only warmed
+                shm = slots.get(name) or slots.setdefault(name, shared_memory.SharedMemory(name=name))
+                np.ndarray(rgba.shape, np.uint8, buffer=shm.buf)[...] = rgba
             answer = ("frame", key, slot, rgba.shape, None, warnings.messages)
         except Exception as exc:  # noqa: BLE001 - the parent draws the frame itself instead
             answer = ("error", key, slot, None, f"{type(exc).__name__}: {exc}", warnings.messages)
