@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from person import click_check, image_array, unit_pixels, wheel
+from person import choose, click_check, image_array, unit_pixels, wheel
 from PyQt6.QtCore import QPoint, Qt
 
 from terrain_viewer.core.render.renderer import MapRenderer
@@ -86,6 +86,19 @@ def test_a_layer_switched_off_by_its_checkbox_is_gone_from_the_helpers_frames(he
     for t, image in steps_until_the_helper_drew(qtbot, helped):
         assert unit_pixels(image) == 0
         assert np.array_equal(image, drawn_here(helped, t, fresh)), f"day {t}"
+
+
+def test_playback_is_left_to_the_window(helped, qtbot):
+    """Playback keeps the clock by skipping frames: frames drawn ahead by the helper came too late to
+    be shown and took the core the window needed (25–31 frames a second against 38–40)."""
+    bar, canvas = helped.time_slider, helped.canvas
+    choose(qtbot, bar.speed_box, "4 day/s")
+    choose(qtbot, bar.fpd_box, "12 frames/day")
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(1500)
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    assert not bar.playing and helped.model.time.t > float(helped.model.time.start) + 12  # it played
+    assert canvas.helper_frames == 0 and not canvas.helper_busy
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kills a process by its pid")
