@@ -54,7 +54,8 @@ class RenderHelper:
         self._lock = threading.Lock()
         self._slots: list[shared_memory.SharedMemory] = []
         self._free: list[int] = []
-        self._closed = False
+        self._closed = False  # no more frames may be asked for
+        self._finished = False  # the process is ended and the slots freed
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # sent in order by the sender thread
         self.ready = False  # the process runs: frames may be asked for
         self.on_frame: FrameCallback | None = None
@@ -106,9 +107,9 @@ class RenderHelper:
     def close(self) -> None:
         """End the helper and free the slots (idempotent; a helper still starting ends once started)."""
         with self._lock:
-            if self._closed:
+            if self._finished:
                 return
-            self._closed = True
+            self._finished = self._closed = True
         self._outbox.put(None)
         self._alive_w.close()  # the helper's watchdog reads EOF and exits even if it is busy
         if self.ready:
@@ -146,6 +147,7 @@ class RenderHelper:
         self._child_conn.close()
         if self._closed:  # closed while it started
             self._process.kill()
+            self._process.join(timeout=2)
             return
         threading.Thread(target=self._read, name="helper-reader", daemon=True).start()
         self.ready = True
@@ -157,7 +159,6 @@ class RenderHelper:
             except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError) as exc:
                 log.warning("the second renderer process cannot be sent its work (%s): the map is "
                             "drawn in one process", exc)
-                self.close()
                 self._gone()
                 return
         with contextlib.suppress(OSError, ValueError):
@@ -187,7 +188,8 @@ class RenderHelper:
         self._gone()
 
     def _gone(self) -> None:
-        self._closed = True
+        """The process ended (or never started): free what it held, then say so."""
+        self.close()
         if self.on_gone is not None:
             self.on_gone()
 
