@@ -87,3 +87,24 @@ def test_closing_it_frees_its_shared_memory_and_ends_the_process(helper, shipped
         time.sleep(0.05)
     assert not os.path.exists(f"/proc/{pid}")
     assert not helper.render("late", 0.0, SIZE, model.view, 100.0, None)
+
+
+def test_no_shared_memory_is_a_warning_and_no_frames_not_an_error(helper, shipped_gpkg, monkeypatch, caplog):
+    from terrain_viewer.core.export import helper_process
+
+    made = []
+
+    def small_shm(create=False, size=0, name=None):
+        if len(made) == 2:
+            raise OSError(28, "No space left on device")
+        made.append(real(create=create, size=size, name=name))
+        return made[-1]
+
+    real = helper_process.shared_memory.SharedMemory
+    monkeypatch.setattr(helper_process.shared_memory, "SharedMemory", small_shm)
+    model = ViewerModel.open([shipped_gpkg])
+    helper.set_state(model, pickle_data(model), FrameLook())
+    assert not helper.render("big", float(model.time.start), SIZE, model.view, 100.0, None)
+    assert "no shared memory" in caplog.text
+    assert not any(os.path.exists(f"/dev/shm/{shm.name.lstrip('/')}") for shm in made)  # none left
+    assert not helper.render("again", float(model.time.start), SIZE, model.view, 100.0, None)

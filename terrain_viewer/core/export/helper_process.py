@@ -56,6 +56,7 @@ class RenderHelper:
         self._free: list[int] = []
         self._closed = False  # no more frames may be asked for
         self._finished = False  # the process is ended and the slots freed
+        self._no_room = False  # shared memory for the frames could not be had
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # sent in order by the sender thread
         self.ready = False  # the process runs: frames may be asked for
         self.on_frame: FrameCallback | None = None
@@ -91,9 +92,17 @@ class RenderHelper:
             if self._closed or not self.ready:
                 return False
             if not self._slots or self._slots[0].size < nbytes:
-                if len(self._free) != len(self._slots):
+                if len(self._free) != len(self._slots) or self._no_room:
                     return False  # frames of the old size are still out: later
-                self._new_slots(nbytes)
+                try:
+                    self._new_slots(nbytes)
+                except OSError as exc:  # no shared memory (a small /dev/shm in a container)
+                    log.warning("no shared memory for the second renderer's frames (%s): the map is "
+                                "drawn in one process", exc)
+                    for shm in self._slots:
+                        _release(shm)
+                    self._slots, self._free, self._no_room = [], [], True
+                    return False
             if not self._free:
                 return False
             slot = self._free.pop()
@@ -125,7 +134,9 @@ class RenderHelper:
     def _new_slots(self, nbytes: int) -> None:
         for shm in self._slots:
             _release(shm)
-        self._slots = [shared_memory.SharedMemory(create=True, size=nbytes) for _ in range(SLOTS)]
+        self._slots, self._free = [], []
+        for _ in range(SLOTS):  # kept as made, so that a failure frees those made before it
+            self._slots.append(shared_memory.SharedMemory(create=True, size=nbytes))
         self._free = list(range(SLOTS))
 
     def _send(self, message: tuple) -> bool:
