@@ -6,8 +6,9 @@ rendered ahead so that each shows at once (a slow day's render starts a step ear
 that what each day draws new (its date caption, labels never shown before, the dated layers of that
 day) is already in the renderer's caches when a held key or playback reaches it; any change stops
 that until the window is idle again. With a helper process (``attach_helper``: a second renderer on
-the second core), the next ``HELPER_AHEAD`` steps are also asked of it as each step is taken, so
-that steps back to back are drawn two at a time. A mixin of ``QtMapCanvas``."""
+the second core), day steps taken faster than the render thread keeps up with are drawn two at a
+time: the next steps are asked of the helper while the thread draws the one asked for
+(``HelperFrames``). A mixin of ``QtMapCanvas``."""
 
 from __future__ import annotations
 
@@ -168,11 +169,10 @@ class FrameScheduling:
             if t == float(time_.t) or self._draw_ahead(t, self._ahead):
                 return
 
-    def _step_ahead(self, n: int, step: float | None = None) -> float:
-        """The date ``n`` steps on (``step``, else the last step repeated), within the time extent."""
+    def _step_ahead(self, n: int) -> float:
+        """The date ``n`` steps on (the last step repeated), within the time extent."""
         time_ = self.model.time
-        step = self._last_step if step is None else step
-        return min(max(float(time_.t) + n * step, float(time_.start)), float(time_.end))
+        return min(max(float(time_.t) + n * self._last_step, float(time_.start)), float(time_.end))
 
     def _warm(self) -> None:
         """Idle: render the next coming day not yet warmed into the caches (see the module)."""
