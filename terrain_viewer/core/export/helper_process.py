@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from terrain_viewer.core.export.workers import _context, _die_with_parent
+from terrain_viewer.core.export.workers import die_with_parent, process_context
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.render.glyphs import MISSING_GLYPH
 
@@ -43,10 +43,11 @@ FrameCallback = Callable[[tuple, "np.ndarray | None", "str | None", list], None]
 
 class RenderHelper:
     """The parent's handle on the helper process (see the module). ``on_frame(key, rgba, error,
-    warnings)`` is called on the reader thread; ``on_gone()`` once if the process ends."""
+    warnings)`` is called on the reader thread; ``on_ready()`` once the process runs (on the sender
+    thread, which starts it); ``on_gone()`` once if it ends or cannot start."""
 
     def __init__(self) -> None:
-        context = _context()
+        context = process_context()
         self._conn, self._child_conn = context.Pipe()
         self._alive_r, self._alive_w = context.Pipe(duplex=False)
         self._process = context.Process(target=serve, args=(self._child_conn, self._alive_r),
@@ -242,7 +243,7 @@ class _Warnings(logging.Handler):
 def serve(conn: Connection, alive: Connection) -> None:
     """The helper's loop: take a session, render frames into the named slots, answer each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent(alive)
+    die_with_parent(alive)
     warnings_module.filterwarnings("ignore", MISSING_GLYPH, UserWarning)  # the renderer says them once
     warnings = _Warnings()
     logging.getLogger(RENDER_LOGGER).addHandler(warnings)

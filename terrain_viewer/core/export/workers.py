@@ -52,7 +52,7 @@ def _init_worker(model_dict: dict, settings_dict: dict, dataset: bytes | None, w
     ends when the parent does."""
     global _WORKER, _ENCODER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent(parent_alive)
+    die_with_parent(parent_alive)
     data = pickle.loads(dataset) if dataset is not None else None
     _WORKER = FrameSource(model_dict, ExportSettings.from_dict(settings_dict), dataset=data)
     _ENCODER = ThreadPoolExecutor(1)
@@ -60,7 +60,7 @@ def _init_worker(model_dict: dict, settings_dict: dict, dataset: bytes | None, w
         _WORKER.frame(0)
 
 
-def _die_with_parent(parent_alive: Connection) -> None:
+def die_with_parent(parent_alive: Connection) -> None:
     """Exit (silently) as soon as the exporting process is gone."""
     sys.stderr = _QuietWhenOrphaned(sys.stderr, parent_alive)
     if sys.platform.startswith("linux"):
@@ -120,7 +120,7 @@ def _work(indices: list[int], png_folder) -> list:
 
 
 # ---- in the exporting process -------------------------------------------------------------------
-def _context() -> multiprocessing.context.BaseContext:
+def process_context() -> multiprocessing.context.BaseContext:
     """forkserver on Linux, spawn elsewhere; never fork (the GUI has threads)."""
     if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
@@ -132,7 +132,7 @@ def _context() -> multiprocessing.context.BaseContext:
 def prepare_workers() -> None:
     """Start the workers' forkserver now, so it preloads the renderer in the background (while a
     dialog is open or the data loads) and the first export's workers start warm. Idempotent."""
-    if _context().get_start_method() == "forkserver":
+    if process_context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
@@ -146,7 +146,7 @@ class _Pool:
             dataset = pickle.dumps(model.dataset, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             dataset = None  # something unpicklable in the data: the workers reopen the files
-        context = _context()
+        context = process_context()
         self.alive_r, self.alive_w = context.Pipe(duplex=False)
         self.executor = ProcessPoolExecutor(
             workers, mp_context=context, initializer=_init_worker,
