@@ -317,9 +317,10 @@ class QtLayerPanel(QWidget):
         return self.properties_dialog
 
     # ---- groups -----------------------------------------------------------------------------------
-    def group_menu(self, name: str) -> QMenu:
-        """'Move to group' entries for layer ``name``: the groups in use, the compare groups, a new one."""
-        menu = QMenu(f"Move {name} to group", self)
+    def group_menu(self, name: str, parent: QWidget | None = None) -> QMenu:
+        """'Move to group' entries for layer ``name``: the groups in use, the compare groups, a new one
+        (a child of ``parent``, else of the panel)."""
+        menu = QMenu(f"Move {name} to group", parent or self)
         swipe = self.model.swipe
         current = self.model.state(name).group
         for group in dict.fromkeys([*self.model.groups(), swipe.left_group, swipe.right_group]):
@@ -340,9 +341,10 @@ class QtLayerPanel(QWidget):
         name = item.data(0, NAME_ROLE) if item is not None else None
         if name:
             menu = QMenu(self)
-            menu.addMenu(self.group_menu(name))
+            menu.addMenu(self.group_menu(name, menu))
             menu.addAction("Zoom to layer", lambda: self.zoom_requested.emit(name))
             menu.addAction("Properties…", lambda: self.open_properties(name))
             menu.addSeparator()
             menu.addAction("Remove layer", lambda: self.model.remove_layer(name))
             menu.exec(self.tree.viewport().mapToGlobal(pos))
+            menu.deleteLater()  # with its "Move to group" menu: a right click leaves nothing behind

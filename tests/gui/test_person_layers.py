@@ -168,6 +168,25 @@ def test_right_click_move_to_a_new_group_typed_by_the_user(qtbot, hengyang, monk
     qtbot.waitUntil(lambda: panel.item("rivers").parent().text(0) == "today", timeout=10000)
 
 
+def test_right_clicks_closed_with_escape_leave_no_menus_behind(qtbot, hengyang):
+    from PyQt6.QtCore import QCoreApplication, QEvent
+    from PyQt6.QtWidgets import QMenu
+
+    panel, tree = hengyang.layer_panel, hengyang.layer_panel.tree
+
+    def menus() -> int:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        return len(panel.findChildren(QMenu))
+
+    before = menus()
+    for name in ("rivers", "units", "rivers"):
+        errors = when_shown(active_popup, lambda menu: qtbot.keyClick(menu, Qt.Key.Key_Escape))
+        right_click(qtbot, tree.viewport(), _row_text_point(tree, panel.item(name)))
+        qtbot.waitUntil(lambda: active_popup() is None, timeout=5000)
+        assert not errors, errors
+    assert menus() == before  # each menu (and its "Move to group" menu) went with its closing
+
+
 def test_colour_button_recolours_the_layer_on_the_map(qtbot, hengyang, grab_map, monkeypatch):
     panel = hengyang.layer_panel
     monkeypatch.setattr(QColorDialog, "getColor", lambda *a: QColor("#ff00ff"))
