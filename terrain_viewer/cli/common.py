@@ -71,10 +71,11 @@ class _SayProblems(logging.Handler):
 
 def say_drawing_problems() -> None:
     """Say what the renderer warns of on stderr, once per process (the log file has it too)."""
+    from terrain_viewer.core.render import LOGGER
     from terrain_viewer.core.render.glyphs import MISSING_GLYPH
 
     warnings.filterwarnings("ignore", MISSING_GLYPH, UserWarning)
-    logger = logging.getLogger("terrain_viewer.core.render")
+    logger = logging.getLogger(LOGGER)
     if not any(isinstance(h, _SayProblems) for h in logger.handlers):
         logger.addHandler(_SayProblems(logging.WARNING))
 

@@ -10,9 +10,9 @@ import warnings
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from terrain_viewer.core.render import LOGGER
 from terrain_viewer.core.render.glyphs import MISSING_GLYPH
 
-SOURCE = "terrain_viewer.core.render"  # the renderer's loggers
 MOST = 200  # problems kept in the panel
 
 
@@ -40,6 +40,6 @@ def listen(window, show) -> None:
     relay = ProblemRelay(window)
     relay.said.connect(show)
     handler = ProblemsHandler(relay)
-    logger = logging.getLogger(SOURCE)
+    logger = logging.getLogger(LOGGER)
     logger.addHandler(handler)
     window.destroyed.connect(lambda *_: logger.removeHandler(handler))

@@ -31,12 +31,12 @@ import numpy as np
 
 from terrain_viewer.core.export.workers import die_with_parent, process_context
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render import LOGGER  # its warnings are handed back with the frame
 from terrain_viewer.core.render.glyphs import MISSING_GLYPH
 
 log = logging.getLogger(__name__)
 
 SLOTS = 3  # frames that may be in the helper's hands or being read at once
-RENDER_LOGGER = "terrain_viewer.core.render"  # its warnings are handed back with the frame
 
 FrameCallback = Callable[[tuple, "np.ndarray | None", "str | None", list], None]
 
@@ -246,7 +246,7 @@ def serve(conn: Connection, alive: Connection) -> None:
     die_with_parent(alive)
     warnings_module.filterwarnings("ignore", MISSING_GLYPH, UserWarning)  # the renderer says them once
     warnings = _Warnings()
-    logging.getLogger(RENDER_LOGGER).addHandler(warnings)
+    logging.getLogger(LOGGER).addHandler(warnings)
     model = renderer = None
     data = None
     slots: dict[str, shared_memory.SharedMemory] = {}
