@@ -23,7 +23,7 @@ from PyQt6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QApplication
 
-from terrain_viewer.core.export.helper_process import pickle_data
+from terrain_viewer.core.export.workers import pickle_data
 from terrain_viewer.core.model import Extent
 from terrain_viewer.core.render import LOGGER as RENDER_LOGGER
 

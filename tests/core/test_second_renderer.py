@@ -12,7 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from terrain_viewer.core.export.helper_process import RenderHelper, pickle_data
+from terrain_viewer.core.export.helper_process import RenderHelper
+from terrain_viewer.core.export.workers import pickle_data
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.render.furniture import FrameLook
 from terrain_viewer.core.render.renderer import MapRenderer

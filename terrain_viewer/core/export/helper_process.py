@@ -76,7 +76,7 @@ class RenderHelper:
 
     def set_state(self, model: ViewerModel, data: bytes | None, look) -> bool:
         """The session to draw from now on: ``model.to_dict()``, with the data pickled when it is
-        new to the helper (``pickle_data``), and the renderer's ``look``."""
+        new to the helper (``workers.pickle_data``), and the renderer's ``look``."""
         return self._send(("state", model.to_dict(), data, look))
 
     def warm(self, key: tuple, t: float, size: tuple[int, int], view, dpi: float, layers) -> bool:
@@ -211,14 +211,6 @@ class RenderHelper:
                 self.on_frame(key, rgba, error, warnings)
             except Exception:  # noqa: BLE001 - a bad frame must not end the reader
                 log.exception("a helper frame could not be taken")
-
-
-def pickle_data(model: ViewerModel) -> bytes | None:
-    """The model's data for the helper (None when it cannot be pickled: no helper then)."""
-    try:
-        return pickle.dumps(model.dataset, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        return None
 
 
 def _release(shm: shared_memory.SharedMemory) -> None:

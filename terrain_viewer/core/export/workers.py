@@ -138,14 +138,20 @@ def prepare_workers() -> None:
         forkserver.ensure_running()
 
 
+def pickle_data(model: ViewerModel) -> bytes | None:
+    """The model's loaded data for another process (milliseconds; reading the files again takes far
+    longer), or None when something in it cannot be pickled."""
+    try:
+        return pickle.dumps(model.dataset, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return None
+
+
 class _Pool:
     """A process pool and the pipe whose write end (only here) keeps its workers alive."""
 
     def __init__(self, workers: int, model: ViewerModel, settings: ExportSettings, warm: bool):
-        try:  # shipping the loaded data takes milliseconds; reading the files again takes far longer
-            dataset = pickle.dumps(model.dataset, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            dataset = None  # something unpicklable in the data: the workers reopen the files
+        dataset = pickle_data(model)  # None: something unpicklable, the workers reopen the files
         context = process_context()
         self.alive_r, self.alive_w = context.Pipe(duplex=False)
         self.executor = ProcessPoolExecutor(
