@@ -375,12 +375,12 @@ class QtMainWindow(QMainWindow):
         self.problems_list.clear()
         self.problems_list.addItems([str(p) for p in problems])
         self.problems_list.addItems([p for p in self._drawing if p not in problems])
-        if self._drawing and not problems:
-            self.problems_dock.show()
-        elif problems:
+        if problems:
             self.problems_dock.show()
             count = f"{len(problems)} load problem{'s' if len(problems) != 1 else ''}"
             self.statusBar().showMessage(f"{count} — see the Problems panel", 15000)
+        elif self._drawing:
+            self.problems_dock.show()
         else:
             self.problems_dock.hide()
             self.statusBar().clearMessage()

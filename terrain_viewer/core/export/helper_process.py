@@ -272,9 +272,10 @@ def serve(conn: Connection, alive: Connection) -> None:
             conn.send(answer)
         except (OSError, ValueError):
             return
-        for old in [n for n in slots if n != name and len(slots) > 2 * SLOTS]:
-            with contextlib.suppress(OSError, BufferError):
-                slots.pop(old).close()
+        if len(slots) > 2 * SLOTS:  # the window was resized often: let go of the old sizes' slots
+            for old in [n for n in slots if n != name]:
+                with contextlib.suppress(OSError, BufferError):
+                    slots.pop(old).close()
 
 
 def _take_state(message: tuple, model, renderer, data):

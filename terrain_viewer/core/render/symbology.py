@@ -287,7 +287,8 @@ def affiliation(sidc: str) -> str:
 
 def affiliations(codes) -> Symbology:
     """The legend of APP-6 symbols by the identities their codes give (their frames' fills)."""
-    found = [a for a in AFFILIATIONS if a in {affiliation(c) for c in codes.dropna()}]
+    present = {affiliation(c) for c in codes.dropna()}
+    found = [a for a in AFFILIATIONS if a in present]
     looks = {a: AFFILIATIONS[a][1] for a in AFFILIATIONS}
     return Symbology(looks, [_one(f"{AFFILIATIONS[a][0]} unit (APP-6)", (a, {})) for a in found])
 
