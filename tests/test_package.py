@@ -21,7 +21,8 @@ SOURCES = ["pyproject.toml", "setup.py", "README.md", "MANIFEST.in", "LICENSE", 
            "resources", "geodata/hengyang_1944.gpkg", "geodata/hengyang_dem.tif"]
 IN_WHEEL = ["terrain_viewer/data/hengyang_1944.gpkg", "terrain_viewer/data/hengyang_dem.tif",
             "terrain_viewer/resources/icons/terrain_viewer.svg",
-            "terrain_viewer/resources/styles/terrain_viewer.qss"]
+            "terrain_viewer/resources/styles/terrain_viewer.qss",
+            "terrain_viewer/resources/symbols/manifest.json"]
 
 
 @pytest.fixture(scope="module")
@@ -74,13 +75,15 @@ def test_unpacked_wheel_finds_its_builtin_data_and_resources(wheel, tmp_path):
     code = (f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
             "import terrain_viewer\n"
             "from terrain_viewer.core.data.builtin import builtin_paths\n"
-            "print(terrain_viewer.__file__); [print(p) for p in builtin_paths()]\n")
+            "from terrain_viewer.core.render.symbol_cache import shipped_dir\n"
+            "print(terrain_viewer.__file__); [print(p) for p in builtin_paths()]; print(shipped_dir())\n")
     run = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     lines = run.stdout.split()
     assert lines[0].startswith(str(tmp_path)), lines
-    assert [Path(p).relative_to(tmp_path).as_posix() for p in lines[1:]] == IN_WHEEL[:2]
+    assert [Path(p).relative_to(tmp_path).as_posix() for p in lines[1:3]] == IN_WHEEL[:2]
+    assert Path(lines[3]) == tmp_path / "terrain_viewer" / "resources" / "symbols"  # the shipped symbols
     assert (tmp_path / "terrain_viewer" / "resources" / "styles" / "terrain_viewer.qss").is_file()
 
 
