@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QActionGroup, QCursor, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -45,6 +45,7 @@ from terrain_viewer.gui.qt_time_slider import QtTimeSlider
 OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx "
                "*.csv *.tif *.tiff *.jp2 *.vrt *.png *.jpg);;Rasters and scanned maps (*.tif *.tiff *.jp2 "
                "*.vrt *.png *.jpg *.jpeg);;All files (*)")
+IDENTIFY_AGAIN_MS = 150  # after a change of date, the identify ring's point is looked up again
 LEGEND_WIDTH = 700  # a map narrower than this (a 1366×768 laptop) starts without the legend
 TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
            ("caption", "Date caption"), ("labels", "Labels"), ("uncertainty", "Positional uncertainty"))
@@ -65,6 +66,8 @@ class QtMainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setStyleSheet(resources.style_sheet())
         self.setWindowIcon(resources.icon())
+        self._identify_again = QTimer(self, singleShot=True, interval=IDENTIFY_AGAIN_MS)
+        self._identify_again.timeout.connect(self._identify_marker)
         self._build_central()
         self._build_docks()
         self._build_status()
@@ -324,6 +327,7 @@ class QtMainWindow(QMainWindow):
         for signal in (model.events.options, model.events.swipe, model.events.reset):
             self._links.connect(signal, lambda _c: self._sync_actions())
         self._links.connect(model.events.time, lambda _c: self._update_title())
+        self._links.connect(model.events.time, lambda _c: self._marker_date_changed())
         self._links.connect(model.events.any, self.refresh_modified)
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
@@ -455,8 +459,7 @@ class QtMainWindow(QMainWindow):
 
     def _on_map_clicked(self, x: float, y: float) -> None:
         if self.canvas.tool == "identify":
-            self.identify_panel.identify_at(self.model, x, y, TOLERANCE_PX * self.canvas.units_per_pixel(),
-                                            self.canvas.units_under(x, y, TOLERANCE_PX))
+            self._identify_at(x, y)
             self.canvas.marker = (x, y)
             self.identify_dock.show()
             self.identify_dock.raise_()
@@ -464,6 +467,21 @@ class QtMainWindow(QMainWindow):
             self.measure.add(x, y)
             self.measure_label.setText(self.measure.text())
             self.canvas.update()
+
+    def _marker_date_changed(self) -> None:
+        """The identify ring stays where it was clicked; what is there is listed again for the new
+        date ``IDENTIFY_AGAIN_MS`` after the first change (not restarted: playback still updates)."""
+        if self.canvas.marker is not None and self.canvas.tool == "identify" \
+                and not self._identify_again.isActive():
+            self._identify_again.start()
+
+    def _identify_marker(self) -> None:
+        if self.canvas.marker is not None and self.canvas.tool == "identify":
+            self._identify_at(*self.canvas.marker)
+
+    def _identify_at(self, x: float, y: float) -> None:
+        self.identify_panel.identify_at(self.model, x, y, TOLERANCE_PX * self.canvas.units_per_pixel(),
+                                        self.canvas.units_under(x, y, TOLERANCE_PX))
 
     def _on_right_click(self) -> None:
         if self.canvas.tool == "measure":

@@ -11,6 +11,7 @@ from terrain_viewer.core.data.roles import default_label_field
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.query.events import sources_differ
 from terrain_viewer.core.query.identify import identify
+from terrain_viewer.core.temporal.timeline import to_datetime
 
 PROMINENT = ("source", "confidence")
 INTERNAL = ("progress",)  # how far a unit is between two keyframes: the viewer's, not the data's
@@ -87,6 +88,7 @@ class QtIdentifyPanel(QWidget):
         layout.addWidget(self.browser, 1)
         self.hits: list[tuple[str, dict]] = []
         self.model: ViewerModel | None = None
+        self.when = ""  # the date the hits are of ("" when the data have no dates)
         self.show_hits([], clicked=False)
 
     def identify_at(self, model: ViewerModel, x: float, y: float, tolerance: float,
@@ -94,6 +96,9 @@ class QtIdentifyPanel(QWidget):
         """Look up the features within ``tolerance`` map units of (x, y) now, and those whose symbol
         is drawn there (``drawn``: rows per layer), and list them."""
         self.model = model
+        moment = to_datetime(model.time.t)
+        self.when = f" on {moment.day} {moment:%B %Y}{moment:, %H:%M}" if model.has_time else ""
+        self.when = self.when.removesuffix(", 00:00")
         self.show_hits(identify(model, model.time.t, x, y, tolerance, drawn))
         return self.hits
 
@@ -102,9 +107,9 @@ class QtIdentifyPanel(QWidget):
         if not clicked:
             self.heading.setText("Choose Tools ▸ Identify (I) and click the map.")
         elif hits:
-            self.heading.setText(f"{len(hits)} feature{'s' if len(hits) != 1 else ''} here")
+            self.heading.setText(f"{len(hits)} feature{'s' if len(hits) != 1 else ''} here{self.when}")
         else:
-            self.heading.setText("Nothing here at this date.")
+            self.heading.setText(f"Nothing here{self.when or ' at this date'}.")
         model = self.model
         self.browser.setHtml("".join(
             hit_html(layer, attrs, sources_differ(model, layer, attrs) if model is not None else None,

@@ -214,3 +214,27 @@ def test_identify_an_event_star_is_headed_with_the_events_title(qtbot, hengyang)
     end = event["end_date"]  # the day through its end, not '… 23:59:59.999000' (a second new user)
     assert f"end_date\n{end.date().isoformat()}\n" in text
     assert "23:59:59" not in text and "NaT" not in text
+
+
+def test_the_identify_ring_lists_what_is_there_on_each_new_date(qtbot, hengyang):
+    """Identify clicked on a Japanese unit on 23 June, then → pressed: the unit moves on and the
+    panel, which kept listing it under the ring with nothing saying of which date, lists what is at
+    the ring on the day reached, named in its heading (a new user's finding)."""
+    canvas, panel = hengyang.canvas, hengyang.identify_panel
+    units = hengyang.model.dataset.layer("units").features_at(hengyang.model.time.t)
+    unit = units[units["side"] == "jp"].iloc[0]
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(canvas, Qt.Key.Key_I)
+    px, py = canvas.to_pixel(unit.geometry.x, unit.geometry.y)
+    qtbot.mouseClick(canvas, LEFT, NO_MOD, QPoint(round(px), round(py)))
+    listed = [str(attrs.get("designation")) for layer, attrs in panel.hits if layer == "units"]
+    assert str(unit["designation"]) in listed
+    assert panel.heading.text().endswith("here on 23 June 1944")
+    canvas.setFocus()
+    for _ in range(20):
+        qtbot.keyClick(canvas, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: panel.heading.text().endswith("on 13 July 1944") or
+                    panel.heading.text() == "Nothing here on 13 July 1944.", timeout=5000)
+    now = [str(attrs.get("designation")) for layer, attrs in panel.hits if layer == "units"]
+    assert str(unit["designation"]) not in now  # it has moved on (the data: 3.9 km away by then)
+    assert canvas.marker is not None
