@@ -53,8 +53,8 @@ class QtSideBySide(QWidget):
         layout.setSpacing(4)
         for canvas in (self.left, self.right):
             column = QVBoxLayout()
-            title = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-            title.setStyleSheet("font-weight: 600; color: #1f3b57;")
+            title = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)  # a long note does
+            title.setStyleSheet("font-weight: 600; color: #1f3b57;")  # not widen its pane
             self.titles.append(title)
             column.addWidget(title)
             column.addWidget(canvas, 1)

@@ -77,6 +77,8 @@ def test_side_by_side_opens_from_the_menu_shows_both_groups_and_opens_again(qtbo
     left_title, right_title = (t.text() for t in view.titles)
     assert left_title == "1944"  # the modern group is empty here: its pane says why and what to do
     assert right_title.startswith("modern: no layers here") and "Move to group" in right_title
+    assert abs(view.left.width() - view.right.width()) <= 4  # the long note did not widen its pane
+    assert view.titles[1].width() <= view.right.width() + 4  # it wraps within it
     left, right = pixels(view.left), pixels(view.right)
     assert left[..., :3].std() > 3 and not np.array_equal(left, right)
     qtbot.keyClick(view.right, Qt.Key.Key_Escape)  # Esc closes it, as a dialog (found by a new user)
