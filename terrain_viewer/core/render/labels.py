@@ -21,7 +21,7 @@ import logging
 import math
 import unicodedata
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import matplotlib.patheffects as pe
@@ -44,6 +44,7 @@ PAD = (1.06, 1.15)  # a placed box keeps this much clear around its text (width,
 MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map label at 1080 lines
 MIN_UNIT_PX = 14.0  # … of a unit designation
 FAR_RINGS, FAR_STEP = 7, 12.0  # rings of candidates (points apart) for the most important labels
+EVENT_RINGS = 16  # … for an event's title that found no room on those (a longer leader)
 LEADER_MIN_PT = 4.0  # a leader to a far label is drawn when at least this long (points)
 REFERENCE_HEIGHT = 1080
 PLANS = 256  # plans kept by their inputs (a day drawn ahead, then shown, is planned once)
@@ -276,8 +277,14 @@ class LabelPlanner:
                 if not (bounds[0] <= px <= bounds[2] and bounds[1] <= py <= bounds[3]) \
                         or failures[cell] >= CELL_FAILURES or (covered and covered.containing(px, py)):
                     continue
-                got = self._place(ax, renderer, spec, (px, py), (index, symbols, texts), bounds, scale,
-                                  height, remembered.get(keys[i]), rotations[i])
+                place = partial(self._place, ax, renderer, anchor=(px, py), indexes=(index, symbols, texts),
+                                frame=bounds, scale=scale, height=height, remembered=remembered.get(keys[i]),
+                                rotation=rotations[i])
+                got = place(spec)
+                if got is None and (two := two_lines(spec)) is not None:
+                    # an event's title that finds no room: on two lines, then further out (a
+                    # longer leader) on one line and on two
+                    got = place(two) or place(spec, rings=EVENT_RINGS) or place(two, rings=EVENT_RINGS)
                 if got is None:
                     failures[cell] += 1
                     continue
@@ -299,7 +306,7 @@ class LabelPlanner:
 
     def _place(self, ax, renderer, spec: LabelSpec, anchor, indexes: tuple[BoxIndex, BoxIndex, list],
                frame, scale: float, height: float, remembered: int | None,
-               rotation: float) -> tuple[Placed, int] | None:
+               rotation: float, rings: int | None = None) -> tuple[Placed, int] | None:
         """The first free position of ``spec`` (``indexes``: everything placed, the symbols, the
         labels placed; a far position's leader may not cross a label)."""
         index, symbols, texts = indexes
@@ -310,7 +317,7 @@ class LabelPlanner:
         if own:
             d = max(d, max(max(b[2] - b[0], b[3] - b[1]) / 2 for b in own) + 2 * scale)
         far = spec.priority > PRIORITY["unit"]  # the city, rivers and events look further out
-        options = candidates(spec, d, FAR_RINGS if far else 1, FAR_STEP * scale)
+        options = candidates(spec, d, rings or (FAR_RINGS if far else 1), FAR_STEP * scale)
         order: list[int] | range = range(len(options))
         if remembered is not None and remembered < len(options):
             order = [remembered, *(k for k in order if k != remembered)]
@@ -319,9 +326,10 @@ class LabelPlanner:
         free, crossing, blockers = scan(lines=True)
         if free is not None or crossing is not None:
             return free or crossing  # a title with a leader across another label rather than none
-        if spec.priority <= PRIORITY["place"] and any(named(b) for b in blockers):
-            return scan(lines=False)[0]  # a place's or an area's name kept off only by another
-            #                              layer's lines goes over them (in its halo), not nowhere
+        if (spec.priority <= PRIORITY["place"] or spec.priority == PRIORITY["event"]) \
+                and any(named(b) for b in blockers):
+            return scan(lines=False)[0]  # a place's or an area's name or an event's title kept off only
+            #                              by another layer's lines goes over them (in its halo), not nowhere
         return None
 
     def _prepared(self, ax, renderer, spec: LabelSpec, height: float) -> tuple[float, float, dict, tuple]:
@@ -422,6 +430,17 @@ class LabelPlanner:
         if self._probe is not None:
             self._probe.remove()
             self._probe = None
+
+
+def two_lines(spec: LabelSpec) -> LabelSpec | None:
+    """An event's one-line title broken at the space nearest its middle (None for any other label,
+    or a title of one word or already on several lines)."""
+    text = spec.text
+    if spec.priority != PRIORITY["event"] or "\n" in text or " " not in text.strip():
+        return None
+    middle = len(text) / 2
+    cut = min((i for i, c in enumerate(text) if c == " "), key=lambda i: abs(i - middle))
+    return replace(spec, text=f"{text[:cut].rstrip()}\n{text[cut + 1:].lstrip()}")
 
 
 def _frozen(props: dict) -> tuple:
