@@ -20,7 +20,8 @@ import matplotlib.patheffects as pe
 import numpy as np
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.offsetbox import AnchoredOffsetbox, AuxTransformBox, DrawingArea, HPacker, TextArea
-from matplotlib.patches import Polygon, Rectangle
+from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle
+from matplotlib.transforms import IdentityTransform
 from pyproj import CRS, Proj
 from pyproj.exceptions import CRSError, ProjError
 
@@ -224,7 +225,9 @@ def short_source(source: str) -> list[str]:
     """Short citations in one ``source`` value: 'Xiao, 2014, pp. 157-158 (via ...)' → ['Xiao, 2014'].
 
     Notes before a colon ('interpolated between keyframes of ...: ') are dropped, and values
-    joined with ' | ' give one citation each.
+    joined with ' | ' give one citation each, as do citations joined with '; ' outside brackets
+    ('Xiao, 2014, pp. 158-159; Jiang, 2005, p. 166' → both); a part after a '; ' that starts in
+    lower case is a note ('...; position from the gazetteer (high)'), not a source.
     """
     text = str(source).strip()
     head, sep, rest = text.partition(": ")
@@ -234,13 +237,32 @@ def short_source(source: str) -> list[str]:
     for part in text.split(" | "):
         if part.startswith("article"):  # '...dataset author: article (...)' keeps its note
             continue
-        # a citation up to its pages or note; a note of ours up to where it says how ("river courses
-        # drawn by the dataset author through the gazetteer's points" → "… by the dataset author")
-        short = re.split(CITATION_END, part)[0]
-        short = textwrap.shorten(short.strip().rstrip(",."), 60, placeholder=" …")  # at a word
-        if short:
-            out.append(short)
+        cited = _top_level_parts(part)
+        for n, one in enumerate(cited):
+            if n and not one[:1].isupper():
+                continue
+            # a citation up to its pages or note; a note of ours up to where it says how ("river courses
+            # drawn by the dataset author through the gazetteer's points" → "… by the dataset author")
+            short = re.split(CITATION_END, one)[0]
+            short = textwrap.shorten(short.strip().rstrip(",."), 60, placeholder=" …")  # at a word
+            if short:
+                out.append(short)
     return out
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """``text`` split at the semicolons outside brackets, each part stripped."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(depth - 1, 0)
+        elif ch == ";" and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
 
 
 def credits_text(sources: list[str]) -> str:
@@ -251,9 +273,12 @@ def credits_text(sources: list[str]) -> str:
 CREDITS_SHARE = 0.38  # of the frame's width: the middle band, clear of the scale bar and a corner legend
 
 
-def credits(ax, text: str, fonts: list[str] | None = None, lines: int = 3) -> list:
+def credits(ax, text: str, fonts: list[str] | None = None) -> list:
     """The sources line at the bottom centre inside the title-safe area, wrapped at words to the
-    middle ``CREDITS_SHARE`` of the width (measured in the font), at most ``lines`` lines."""
+    middle ``CREDITS_SHARE`` of the width (measured in the font) in as many lines as it takes: a
+    documentary's attribution names every source in full, never cut off. Text that wraps is framed
+    to the whole band, so the box keeps its width from day to day in one frame size (framed to the
+    longest line it jumped as the sources changed); one short line is framed to itself."""
     if not text:
         return []
     fig = ax.figure
@@ -265,16 +290,27 @@ def credits(ax, text: str, fonts: list[str] | None = None, lines: int = 3) -> li
             return glyphs.text_size(line, props, fig.dpi)[0]
         return len(line) * size * fig.dpi / 72 * 0.6  # what FreeType cannot lay out alone: a guess
 
-    wrapped = wrap_to(text, fig.bbox.width * CREDITS_SHARE, measure, lines)
+    band = fig.bbox.width * CREDITS_SHARE
+    wrapped = wrap_to(text, band, measure)
     artist = ax.text(0.5, SAFE[1] + 0.008, "\n".join(wrapped), transform=ax.transAxes, ha="center",
                      va="bottom", fontsize=size, family=props["family"], color="#4a3f30", zorder=2000,
-                     linespacing=1.15, bbox=FRAME)  # framed as the scale bar: legible over any map
-    return [artist]
+                     linespacing=1.15)
+    if len(wrapped) == 1:
+        artist.set_bbox(FRAME)  # framed as the scale bar: legible over any map
+        return [artist]
+    drawn = artist.get_window_extent(fig.canvas.get_renderer())
+    wide = max(band, drawn.width)  # a guessed measure may have run past the band
+    style = {k: v for k, v in FRAME.items() if k != "boxstyle"}
+    frame = FancyBboxPatch(((drawn.x0 + drawn.x1 - wide) / 2, drawn.y0), wide, drawn.height,
+                           boxstyle=FRAME["boxstyle"], mutation_scale=size * fig.dpi / 72,
+                           transform=IdentityTransform(), zorder=1999.5, clip_on=False, **style)
+    ax.add_artist(frame)  # in pixels, padded by the type size as a text's own frame is
+    return [frame, artist]
 
 
-def wrap_to(text: str, width: float, measure: Callable[[str], float], lines: int) -> list[str]:
+def wrap_to(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     """``text`` in lines at most ``width`` wide by ``measure``, broken at spaces (a word wider than
-    that is a line of its own); past ``lines`` lines the last ends in " …" at a word."""
+    that is a line of its own); every word is kept."""
     out: list[str] = []
     for word in text.split():
         trial = f"{out[-1]} {word}" if out else word
@@ -282,13 +318,6 @@ def wrap_to(text: str, width: float, measure: Callable[[str], float], lines: int
             out[-1] = trial
         else:
             out.append(word)
-    if len(out) <= lines:
-        return out
-    out = out[:lines]
-    words = out[-1].split()
-    while len(words) > 1 and measure(" ".join(words) + " …") > width:
-        words.pop()
-    out[-1] = " ".join(words).rstrip(";,") + " …"
     return out
 
 
