@@ -11,6 +11,7 @@ import logging
 import math
 import re
 import sys
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -190,6 +191,25 @@ def check_output(out: Path, overwrite: bool, inputs: list[Path]) -> None:
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise UsageError("already exists; choose another name or allow overwriting (--overwrite)", out)
     check_target(out, overwrite=True, error=OutputError)
+
+
+# ---- tables -------------------------------------------------------------------------------
+def display_width(text: str) -> int:
+    """The columns ``text`` takes in a terminal: East Asian wide and fullwidth characters (CJK) two,
+    combining marks and format characters (zero-width joiners) none, any other one."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def pad(text: object, width: int) -> str:
+    """``text`` left-aligned in a column ``width`` terminal columns wide (``f"{text:<width}"`` counts
+    characters, so a Chinese layer name pushed the columns after it right); longer text is kept."""
+    text = str(text)
+    return text + " " * max(width - display_width(text), 0)
 
 
 # ---- values -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import json
 import math
 import sys
 
-from terrain_viewer.cli.common import BAD_DATA, FOUND_ERRORS, OK, data_paths
+from terrain_viewer.cli.common import BAD_DATA, FOUND_ERRORS, OK, data_paths, pad
 
 
 def _iso(t: float) -> str | None:
@@ -50,12 +50,12 @@ def _describe(path, ds) -> dict:
 def _print_info(path, ds) -> None:
     print(f"{path}")
     for layer in ds.layers:
-        print(f"  {layer.name:<20} {layer.geometry_type:<16} {len(layer.gdf):>6} features  "
-              f"{layer.source_crs:<10} {layer.role:<9} {_fmt_days(layer.time_extent)}")
+        print(f"  {pad(layer.name, 20)} {pad(layer.geometry_type, 16)} {len(layer.gdf):>6} features  "
+              f"{pad(layer.source_crs, 10)} {pad(layer.role, 9)} {_fmt_days(layer.time_extent)}")
     for raster in ds.rasters:
         bands, rows, cols = raster.data.shape
         width, height = raster.source_size
-        print(f"  {raster.name:<20} raster {raster.kind:<9} {width}x{height}x{bands} cells  "
+        print(f"  {pad(raster.name, 20)} raster {pad(raster.kind, 9)} {width}x{height}x{bands} cells  "
               f"{raster.source_crs}  (drawn as {cols}x{rows} in the map CRS)")
     if ds.layers:
         print(f"  map CRS {ds.map_crs.to_string()}; time extent {_fmt_days(ds.time_extent)}; "

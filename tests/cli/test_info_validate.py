@@ -102,3 +102,47 @@ def test_info_gives_a_rasters_own_size_and_crs(tmp_path, capsys):
     assert (raster["width"], raster["height"], raster["crs"]) == (1100, 780, "EPSG:32649")
     assert described["map_crs"] == "EPSG:32649"  # a scan alone is drawn in its UTM zone (was web
     assert raster["map_grid"] == [1100, 780]  #     mercator, its grid warped to 1108x796)
+
+
+def test_info_columns_line_up_after_a_chinese_layer_name(tmp_path):
+    """A layer named in Chinese pushed the geometry and count columns 4 columns right: the names
+    were padded by characters, and a CJK character takes two terminal columns. Found by a new user."""
+    import os
+    import subprocess
+    import sys
+    import unicodedata
+    from pathlib import Path
+
+    import geopandas as gpd
+    import shapely
+
+    def width(text: str) -> int:  # terminal columns (no combining marks in these names)
+        return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+    path = tmp_path / "mixed.gpkg"
+    for name in ("部队位置", "positions"):
+        gpd.GeoDataFrame({"source": ["x"], "confidence": ["low"]}, geometry=[shapely.Point(112.6, 26.9)],
+                         crs=4326).to_file(path, layer=name, engine="pyogrio")
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "terrain_viewer.cli", "info", str(path)], cwd=tmp_path,
+                          capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(repo), "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    rows = {}
+    for line in done.stdout.decode("utf-8").splitlines():
+        for name in ("部队位置", "positions"):
+            if line.startswith(f"  {name} "):
+                after = line[2 + len(name):]
+                gap = len(after) - len(after.lstrip())
+                rows[name] = (2 + width(name) + gap, width(line[:line.index(" features")]))
+    assert set(rows) == {"部队位置", "positions"}, done.stdout.decode("utf-8")
+    # the geometry type, and the count after it, start and end at the same column in both rows
+    assert rows["部队位置"] == rows["positions"], rows
+
+
+def test_display_width_counts_wide_characters_twice():
+    from terrain_viewer.cli.common import display_width, pad
+
+    assert display_width("部队位置") == 8 and display_width("units") == 5
+    assert display_width("ｕｎｉｔ") == 8 and display_width("cafe\u0301") == 4  # fullwidth; combining
+    assert pad("部队", 6) == "部队  " and pad("a long name", 4) == "a long name"
