@@ -283,8 +283,24 @@ def view_in_map_crs(view: tuple[float, float, float, float], crs: str | None, mo
     return kept
 
 
-def parse_time(date: str, fraction: float | None) -> float:
-    """``--date`` (an ISO date or date-time) plus ``--time`` (a fraction of the day) as a day number."""
+def time_of_day(text: str) -> float:
+    """``--time``: a clock time (12:00, 8:30, 08:30:15) or a fraction of the day (0.5), as a fraction."""
+    clock = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*", text)
+    if clock:
+        hours, minutes, seconds = (int(g or 0) for g in clock.groups())
+        if hours < 24 and minutes < 60 and seconds < 60:
+            return (hours * 3600 + minutes * 60 + seconds) / 86400
+    else:
+        with contextlib.suppress(ValueError):
+            fraction = float(text)
+            if math.isfinite(fraction) and 0.0 <= fraction < 1.0:
+                return fraction
+    raise UsageError(f"--time {text!r}: give a clock time such as 12:00, or the fraction of the day, "
+                     "0 <= time < 1 (0.5 = noon)")
+
+
+def parse_time(date: str, time: str | None) -> float:
+    """``--date`` (an ISO date or date-time) plus ``--time`` (``time_of_day``) as a day number."""
     from terrain_viewer.core.temporal.timeline import day_number
 
     try:
@@ -295,10 +311,9 @@ def parse_time(date: str, fraction: float | None) -> float:
     if value.tzinfo is not None:
         raise UsageError(f"--date {date!r}: give the local date-time, without a time zone")
     timed = "T" in date or " " in date.strip()
-    if fraction is not None and timed:
+    if time is not None and timed:
         raise UsageError("give the time of day in --date (1944-07-11T12:00) or with --time, not both")
-    if fraction is not None and not (math.isfinite(fraction) and 0.0 <= fraction < 1.0):
-        raise UsageError(f"--time {fraction}: give the fraction of the day, 0 <= time < 1")
+    fraction = None if time is None else time_of_day(time)
     try:
         return day_number(value) + (fraction or 0.0)
     except (OverflowError, ValueError):

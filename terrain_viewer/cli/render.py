@@ -99,7 +99,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="data files or one .tvproj project (default: the built-in Hengyang data)")
     p.add_argument("--date", help="ISO date or date-time, e.g. 1944-07-11 or 1944-07-11T12:00 "
                                   "(default: the project's date, or the first day)")
-    p.add_argument("--time", type=float, default=None, help="fraction of the day, 0..1 (0.5 = noon)")
+    p.add_argument("--time", default=None,
+                   help="time of day: a clock time (12:00) or a fraction of the day (0.5 = noon)")
     p.add_argument("--size", default="1080p", help="WIDTHxHEIGHT or 720p, 1080p, 1440p, 4k")
     p.add_argument("--out", required=True, help="output PNG path, or .tif for a georeferenced GeoTIFF")
     p.add_argument("--world-file", action="store_true",

@@ -91,6 +91,19 @@ def test_an_iso_date_time_is_the_date_plus_the_time_fraction(tmp_path: Path, sma
                  str(tmp_path / "c.png")]) == 2
 
 
+def test_the_time_of_day_may_be_a_clock_time(tmp_path: Path, small_gpkg: Path, capsys):
+    """``--time 12:00`` was refused as 'invalid float value' (a new user); 0.5 still works."""
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    common = [str(small_gpkg), "--size", "200x150", "--date", "1944-06-24"]
+    assert main(["render", *common, "--time", "12:00", "--out", str(a)]) == 0
+    assert main(["render", *common, "--time", "0.5", "--out", str(b)]) == 0
+    assert np.array_equal(mpimg.imread(a), mpimg.imread(b))
+    capsys.readouterr()
+    assert main(["render", *common, "--time", "25:00", "--out", str(tmp_path / "c.png")]) == 2
+    err = capsys.readouterr().err
+    assert "'25:00'" in err and "clock time" in err and not (tmp_path / "c.png").exists()
+
+
 def test_view_crs_gives_the_same_frame_as_the_map_crs_view(tmp_path: Path, small_gpkg: Path):
     from pyproj import Transformer
 
