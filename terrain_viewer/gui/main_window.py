@@ -5,6 +5,7 @@ It only wires user actions to the ViewerModel and to the dialogs.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -286,10 +287,12 @@ class QtMainWindow(QMainWindow):
     ask_to_save = True  # ask before a modified session is closed or replaced
 
     def _session(self) -> dict:
-        """The session as its project keeps it, less where the map is looked at (date, view)."""
+        """The session as its project keeps it, less where the map is looked at (date, view): the
+        model and the export settings (saved with it; the Export dialog keeps them here)."""
         data = self.model.to_dict()
         for key in ("time", "view", "follow"):
             data.pop(key, None)
+        data["export"] = copy.deepcopy(self.export_settings)
         return data
 
     def mark_saved(self) -> None:

@@ -6,7 +6,9 @@ at its first digit and the field kept its old date."""
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QDate, QDateTime, Qt, QTime
+import re
+
+from PyQt6.QtCore import QDate, QDateTime, Qt, QTime, pyqtSignal
 from PyQt6.QtGui import QValidator
 from PyQt6.QtWidgets import QDateEdit
 
@@ -30,6 +32,7 @@ class TypedDateEdit(QDateEdit):
     is left or Enter is pressed; otherwise they edit a section, as Qt's."""
 
     free = False  # typing a whole date
+    typed = pyqtSignal(str)  # a whole typed date was done with: "" when taken, else why not (it was kept)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's)
         line = self.lineEdit()
@@ -51,6 +54,13 @@ class TypedDateEdit(QDateEdit):
             self._done(keep=event.key() != Qt.Key.Key_Escape)
         super().keyPressEvent(event)
 
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt's)
+        """Tab or Shift+Tab after a typed date: the date is taken (or refused, and said) before Qt's
+        section logic, which comes first and put the field's old date back over the typed text."""
+        if self.free:
+            self._done(keep=True)
+        return super().focusNextPrevChild(next)
+
     def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt's)
         if self.free:
             self._done(keep=True)
@@ -59,10 +69,28 @@ class TypedDateEdit(QDateEdit):
     def _done(self, keep: bool) -> None:
         """The typed text becomes the date when it is one in range; else the field shows its date again."""
         self.free = False
-        day = self._typed(self.lineEdit().text())
-        if keep and day.isValid() and self.minimumDate() <= day <= self.maximumDate():
+        text = self.lineEdit().text()
+        day = self._typed(text)
+        taken = keep and day.isValid() and self.minimumDate() <= day <= self.maximumDate()
+        if taken:
             self.setDate(day)
         self.lineEdit().setText(self.textFromDateTime(self.dateTime()))
+        if keep:  # the person is told, not left to notice that the field went back
+            self.typed.emit("" if taken else f"{self.why_not(text)}; the date stays {self.text()}")
+
+    def why_not(self, text: str) -> str:
+        """Why the typed ``text`` is not a date of this field: no such day, out of range, unreadable."""
+        shown = " ".join(text.split())
+        day = self._typed(text)
+        if day.isValid():
+            first, last = (d.toString(self.displayFormat()) for d in (self.minimumDate(), self.maximumDate()))
+            return f"{shown} is outside {first} – {last}"
+        for number in sorted(set(re.findall(r"\b(?:29|30|31)\b", shown))):
+            month = self._typed(re.sub(rf"\b{number}\b", "1", shown, count=1))  # that month's first day
+            if month.isValid():
+                return (f"{shown} is not a date: {month.toString('MMMM yyyy')} has "
+                        f"{month.daysInMonth()} days")
+        return f"{shown} is not a date (type one like {self.maximumDate().toString('d MMMM yyyy')})"
 
     def _typed(self, text: str) -> QDate:
         return parse_date(text, self.displayFormat())

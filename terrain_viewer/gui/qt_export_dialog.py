@@ -8,6 +8,7 @@ worker processes), so the window stays responsive.
 
 from __future__ import annotations
 
+import copy
 import threading
 from pathlib import Path
 
@@ -35,6 +36,8 @@ from terrain_viewer.core.export.run import (
     prepare_workers,
     run_export,
 )
+from terrain_viewer.core.export.settings import VIDEOS
+from terrain_viewer.core.export.subtitles import subtitle_paths
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.gui import qt_settings
 from terrain_viewer.gui.qt_export_form import FORMATS, SIZES, ExportForm, hbox_row
@@ -82,9 +85,10 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         self.view: list[float] | None = None
         self._running = False
         self._preview_timer = QTimer(self, singleShot=True, interval=250)
-        self._preview_timer.timeout.connect(self.update_preview)
+        self._preview_timer.timeout.connect(self.preview_if_changed)
         self._build()
         self.set_settings(self._initial_settings())
+        self._opened = (self._kept(), copy.deepcopy(getattr(parent, "export_settings", None)))
         if self.workers_spin.value() > 1:
             prepare_workers()  # the worker processes' server warms up while the user chooses
         self.update_preview()
@@ -96,6 +100,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         self.progress = QProgressBar(minimum=0, maximum=1, value=0)
         self.status = QLabel(wordWrap=True)
         self._status_error = False  # the status line holds a refusal or a failure
+        self._date_refused = False  # … namely a typed date that was not taken
         self.export_button = QPushButton("Export", clicked=self.start_export, default=True)
         self.cancel_button = QPushButton("Cancel", clicked=self.cancel_export, enabled=False)
         load = QPushButton("Load settings…", clicked=self._on_load)
@@ -119,12 +124,11 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
                        self.frames_spin.valueChanged, self.fps_spin.valueChanged,
                        self.title_seconds.valueChanged, self.title_edit.textChanged):
             signal.connect(lambda *_: self.update_duration())
-        for signal in (self.start_edit.dateChanged, self.size_combo.currentIndexChanged,
-                       self.custom_size.editingFinished, self.title_edit.editingFinished,
-                       self.subtitle_edit.editingFinished, self.title_seconds.valueChanged,
-                       self.caption_check.toggled, self.caption_format.editingFinished,
-                       *(c.toggled for c in self.checks.values())):
-            signal.connect(lambda *_: self._preview_timer.start())
+        for signal in self._form_changes():  # any of them may change the frames: the preview
+            signal.connect(lambda *_: self._preview_timer.start())  # looks once the typing stops
+        for name, edit in (("From", self.start_edit), ("To", self.end_edit)):  # a typed date refused
+            edit.typed.connect(lambda problem, name=name: self._on_date_typed(name, problem))  # is said
+            edit.dateChanged.connect(lambda *_: self._on_date_changed())
         self.size_combo.currentIndexChanged.connect(self._on_size_changed)
         self.format_combo.currentIndexChanged.connect(self._on_format_changed)
         for signal in (self.format_combo.currentIndexChanged, self.size_combo.currentIndexChanged,
@@ -139,16 +143,17 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         try:
             settings = self.settings()
             out = Path(self.out_edit.text()).expanduser()
-            _, frames_out = check_output(self.model, settings, out)  # an input, or a folder of the
+            fmt, frames_out = check_output(self.model, settings, out)  # an input, or a folder of the
             #                                   user's files: refused before anything is asked
         except TerrainViewerError as exc:
             self._show_status(exc.message, error=True)
             return False
         overwrite = False
-        replaced = [p for p in (out, frames_out) if p is not None and taken(p)]
-        if replaced:
-            what = " and ".join(f"{p} (the frames of an earlier export)" if p.is_dir() else str(p)
-                                for p in replaced)
+        subtitles = subtitle_paths(out) if fmt in VIDEOS and fmt != "gif" and settings.subtitles else []
+        replaced = [p for p in (out, frames_out, *subtitles) if p is not None and taken(p)]
+        if replaced:  # all that the export would replace: the video, the frames, the subtitles
+            what = _and([f"{p} (the frames of an earlier export)" if p.is_dir() else str(p)
+                         for p in replaced])
             verb = "exists" if len(replaced) == 1 else "exist"
             answer = QMessageBox.question(self, "Replace?",
                                           f"{what} already {verb}. Replace when the export has finished?")
@@ -188,7 +193,9 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         if result.cancelled:
             self._show_status("Cancelled: nothing was written.")
         else:
-            self._show_status(f"Wrote {result.path} ({result.frames} frames in {_clock(result.seconds)}).")
+            wrote = f"Wrote {result.path} ({result.frames} frames in {_clock(result.seconds)})"
+            extras = [f"{p} (the PNG frames)" if p.is_dir() else str(p) for p in result.extras]
+            self._show_status(_and([wrote, *extras]) + ".")  # every file and folder written
 
     def _on_failed(self, message: str) -> None:
         self._show_status(message, error=True)
@@ -207,8 +214,24 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         if self._status_error and not self.is_running():
             self._show_status("")
 
+    def _on_date_typed(self, field: str, problem: str) -> None:
+        """A date typed into From or To: a refused one is said in the status line (the field went
+        back to its date); one taken clears such a line."""
+        if problem:
+            if not self.is_running():
+                self._show_status(f"{field}: {problem}.", error=True)
+                self._date_refused = True
+        elif self._date_refused:
+            self._clear_refusal()
+
+    def _on_date_changed(self) -> None:
+        """A date chosen any way (calendar, arrows): a refused typed date is no longer the news."""
+        if self._date_refused:
+            self._clear_refusal()
+
     def _show_status(self, text: str, error: bool = False) -> None:
         self._status_error = error
+        self._date_refused = False  # the status line says something else now
         self.status.setStyleSheet("color: #b00020;" if error else "")
         self.status.setText(text)
 
@@ -221,23 +244,36 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         self._keep_form()
         super().reject()
 
-    def _keep_form(self) -> None:
-        """Keep what the form holds in the window (saved with its project), so that the dialog
-        opens on it again; a form that does not parse keeps what was kept before."""
-        parent = self.parent()
-        if parent is None or not hasattr(parent, "export_settings"):
-            return
+    def _kept(self) -> dict | None:
+        """What the form holds as the window keeps it (None when it does not parse)."""
         try:
             kept = self.settings().to_dict()
         except TerrainViewerError:
-            return
+            return None
         if not (self.camera or self.view):
             kept["view"] = None  # it follows the map: the next time too, wherever the map is then
         if kept["legend_corner"] == self.model.options.legend_corner:
             del kept["legend_corner"]  # the window's: the next time, the window's corner then
-        parent.export_settings = kept
+        return kept
+
+    def _keep_form(self) -> None:
+        """Keep what the form holds in the window (saved with its project), so that the dialog
+        opens on it again; a form that does not parse keeps what was kept before. A change is
+        one of the session's: the window's title and Quit say it is not saved yet."""
+        parent = self.parent()
+        if parent is None or not hasattr(parent, "export_settings"):
+            return
+        kept = self._kept()
+        if kept is None:
+            return
+        # the form as it opened: the window keeps what it had (no settings, or a project's own
+        # spelling of them), and an Export or Close that changed nothing changes nothing to save
+        parent.export_settings = self._opened[1] if kept == self._opened[0] else kept
         if text := self.out_edit.text().strip():
             parent.export_out = str(Path(text).expanduser())
+        refresh_modified = getattr(parent, "refresh_modified", None)
+        if callable(refresh_modified):
+            refresh_modified()
 
     # ---- small slots ------------------------------------------------------------------------------
     def _on_browse(self) -> None:
@@ -277,6 +313,11 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
             self._show_status(exc.message, error=True)
             return
         self._show_status(f"Saved {Path(path).name}")
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 2 else items)
 
 
 def _clock(seconds: float) -> str:

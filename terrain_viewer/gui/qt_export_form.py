@@ -101,6 +101,18 @@ class ExportForm:
         settings_box.setLayout(form)
         return settings_box
 
+    def _form_changes(self) -> list:
+        """The change signals of every settings widget of the form (the preview follows them all
+        and renders again when the frames would differ); the camera keys say theirs through
+        ``camera_keys.changed``."""
+        return [self.start_edit.dateChanged, self.end_edit.dateChanged, self.frames_spin.valueChanged,
+                self.fps_spin.valueChanged, self.size_combo.currentIndexChanged, self.custom_size.textChanged,
+                self.format_combo.currentIndexChanged, self.out_edit.textChanged,
+                self.workers_spin.valueChanged, self.title_edit.textChanged, self.subtitle_edit.textChanged,
+                self.title_seconds.valueChanged, self.caption_check.toggled, self.caption_format.textChanged,
+                *(c.toggled for c in self.checks.values()), self.legend_corner.currentIndexChanged,
+                self.legend_form.currentIndexChanged, *(c.toggled for c in self.outputs.values())]
+
     @staticmethod
     def _date_edit(start: dt.date, end: dt.date) -> TypedDateEdit:
         edit = TypedDateEdit(calendarPopup=True, displayFormat="d MMMM yyyy")

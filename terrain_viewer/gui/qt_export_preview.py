@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import numpy as np
 from PyQt6.QtCore import QSize, Qt, QTimer
 from PyQt6.QtGui import QImage, QPixmap
@@ -88,10 +91,23 @@ class ExportPreview:
         self.preview.setPixmap(QPixmap.fromImage(image))
 
     # ---- preview --------------------------------------------------------------------------------
+    def preview_if_changed(self) -> None:
+        """After a change of the form: render again when the frames it shows would differ (any
+        setting of the frames: dates, size, title, caption, furniture, legend corner and form…);
+        a change that only concerns the files (output, workers, subtitles) renders nothing."""
+        try:
+            shown = (_frames_of(self._preview_settings()), self.scrub.value())
+        except TerrainViewerError:
+            shown = None  # update_preview says what is wrong in the preview's place
+        if shown is None or shown != getattr(self, "_previewed", None):
+            self.update_preview()
+
     def update_preview(self) -> None:
         """Render the slider's frame (title card or map) at a small size with the final proportions."""
+        self._previewed = None
         try:
             s = self._preview_settings()
+            shown = (_frames_of(s), self.scrub.value())  # as asked, whatever the renderer does with s
             source = FrameSource(self.model.to_dict(), s, dataset=self.model.dataset)
             rgba = source.frame(min(self.scrub.value(), len(source) - 1))
         except TerrainViewerError as exc:
@@ -102,3 +118,10 @@ class ExportPreview:
             self.preview.setText(f"No preview: {exc}")
             return
         self._set_pixmap(rgba)
+        self._previewed = shown
+
+
+def _frames_of(s: ExportSettings) -> ExportSettings:
+    """A copy of ``s`` less what only concerns the files written (format, workers, the PNG frames
+    and subtitles beside a video): two settings that draw the same frames compare equal."""
+    return dataclasses.replace(copy.deepcopy(s), format="", workers=1, png_frames=False, subtitles=False)

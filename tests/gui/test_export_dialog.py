@@ -357,5 +357,152 @@ def test_reopened_after_a_pan_the_dialog_follows_the_map_and_its_legend_corner(q
     assert again.settings().view == list(hengyang.model.view)
     assert again.settings().legend_corner == "upper left"
     qtbot.mouseClick(again.close_button, LEFT)
-    assert hengyang.export_settings.get("view") is None  # what a project saved now would hold
+    assert (hengyang.export_settings or {}).get("view") is None  # what a project saved now would hold
 
+
+
+# ---- a new user's Export dialog: the preview, the files named, the session modified, a wrong date ----
+def _shown(qtbot, window) -> ExportDialog:
+    dialog = ExportDialog(window.model, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.preview.pixmap() is not None and not dialog.preview.pixmap().isNull(),
+                    timeout=30000)
+    return dialog
+
+
+def test_the_preview_follows_the_legend_corner_form_and_caption_format_chosen(qtbot, hengyang):
+    """Legend ▸ "upper left" chosen, the preview kept the legend lower right for good (it changed
+    only once a box was ticked); "lower left" later left it upper left. Found by a new-user test."""
+    from person import LEFT, choose, type_into
+
+    dialog = _shown(qtbot, hengyang)
+
+    def shown() -> np.ndarray:
+        return image_array(dialog.preview.pixmap().toImage())
+
+    first = shown()
+    qtbot.mouseClick(dialog.checks["legend"], LEFT)  # the map without the legend, to find it by
+    qtbot.waitUntil(lambda: not np.array_equal(shown(), first), timeout=30000)
+    bare = shown()
+    qtbot.mouseClick(dialog.checks["legend"], LEFT)
+
+    def legend_in(upper: bool, left: bool) -> bool:
+        rows, cols = np.nonzero((shown()[..., :3] != bare[..., :3]).any(axis=-1))
+        h, w = bare.shape[:2]
+        return rows.size > 0 and (rows.mean() < h / 2) == upper and (cols.mean() < w / 2) == left
+
+    qtbot.waitUntil(lambda: legend_in(upper=False, left=False), timeout=30000)  # lower right, as before
+    choose(qtbot, dialog.legend_corner, "upper left")  # and nothing else
+    qtbot.waitUntil(lambda: legend_in(upper=True, left=True), timeout=30000)
+    choose(qtbot, dialog.legend_corner, "lower left")
+    qtbot.waitUntil(lambda: legend_in(upper=False, left=True), timeout=30000)
+    choose(qtbot, dialog.legend_form, "off")
+    qtbot.waitUntil(lambda: np.array_equal(shown(), bare), timeout=30000)
+    type_into(qtbot, dialog.caption_format, "{iso}")  # typed, no Enter, the mouse left alone
+    qtbot.waitUntil(lambda: not np.array_equal(shown(), bare), timeout=30000)
+    assert dialog.caption_format.hasFocus()
+
+
+def test_the_replace_question_and_the_wrote_line_name_every_file_and_folder(qtbot, small_window, tmp_path,
+                                                                             monkeypatch):
+    """The question named the .mp4 and the frames folder, not the .srt and .vtt it replaced too; the
+    "Wrote" line named the .mp4 only. Found by a new-user test."""
+    from person import LEFT, type_into
+
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    out = tmp_path / "siege.mp4"
+    frames, srt, vtt = tmp_path / "siege_frames", tmp_path / "siege.srt", tmp_path / "siege.vtt"
+    frames.mkdir()
+    (frames / "frame_00001.png").write_bytes(b"an earlier frame")
+    for earlier in (out, srt, vtt):
+        earlier.write_bytes(b"an earlier export")
+    dialog = _dialog(qtbot, small_window, tmp_path / "unused.mp4")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    type_into(qtbot, dialog.out_edit, str(out))
+    qtbot.mouseClick(dialog.outputs["png_frames"], LEFT)
+    assert dialog.outputs["png_frames"].isChecked() and dialog.outputs["subtitles"].isChecked()
+    qtbot.mouseClick(dialog.export_button, LEFT)
+    assert len(asked) == 1
+    for path in (out, frames, srt, vtt):
+        assert str(path) in asked[0], asked[0]
+    qtbot.waitUntil(lambda: dialog.result is not None and not dialog.is_running(), timeout=60000)
+    wrote = dialog.status.text()
+    assert wrote.startswith(f"Wrote {out} (4 frames"), wrote
+    for path in (frames, srt, vtt):
+        assert str(path) in wrote, wrote
+    assert srt.read_bytes() != b"an earlier export" and len(list(frames.glob("frame_*.png"))) == 4
+
+
+def test_export_settings_changed_mark_the_session_and_quit_asks_to_save_them(qtbot, small_window, tmp_path,
+                                                                            monkeypatch):
+    """With a saved project open, From and the output changed in Export…, an export, Close, then
+    File ▸ Quit quit without asking: the new settings were lost. Found by a new-user test."""
+    from person import LEFT, choose, click_menu, modal, type_date, type_into, when_shown
+
+    from terrain_viewer.core.project import load_project
+
+    project = tmp_path / "siege.tvproj"
+    monkeypatch.setattr("PyQt6.QtWidgets.QFileDialog.getSaveFileName", lambda *a, **k: (str(project), ""))
+    click_menu(qtbot, small_window, "File", "Save project as…")
+    assert small_window.project_path == project and not small_window.isWindowModified()
+    small_window.ask_to_save = True
+    asked: list[str] = []
+    answers: list = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
+
+    def close_unchanged(dialog: ExportDialog) -> None:
+        qtbot.mouseClick(dialog.close_button, LEFT)
+
+    errors = when_shown(modal(ExportDialog), close_unchanged)
+    click_menu(qtbot, small_window, "File", "Export…")
+    assert not errors, errors
+    assert not small_window.isWindowModified()  # opened and closed: nothing to save
+
+    def change_and_export(dialog: ExportDialog) -> None:
+        type_date(qtbot, dialog.start_edit, "29 June 1944")
+        choose(qtbot, dialog.size_combo, "Custom…")
+        type_into(qtbot, dialog.custom_size, "160x90")
+        type_into(qtbot, dialog.frames_spin, "1")
+        type_into(qtbot, dialog.workers_spin, "1")
+        type_into(qtbot, dialog.out_edit, str(tmp_path / "late june.mp4"))
+        qtbot.mouseClick(dialog.export_button, LEFT)
+        qtbot.waitUntil(lambda: dialog.result is not None, timeout=60000)
+        qtbot.waitUntil(dialog.close_button.isEnabled, timeout=10000)
+        assert "Wrote" in dialog.status.text(), dialog.status.text()
+        qtbot.mouseClick(dialog.close_button, LEFT)
+
+    errors = when_shown(modal(ExportDialog), change_and_export, timeout=30)
+    click_menu(qtbot, small_window, "File", "Export…")
+    assert not errors, errors
+    assert small_window.isWindowModified() and "[*]" in small_window.windowTitle()
+    answers.append(QMessageBox.StandardButton.Cancel)
+    click_menu(qtbot, small_window, "File", "Quit")
+    assert asked == ["Save the changes to siege.tvproj as a project?"] and small_window.isVisible()
+    answers.append(QMessageBox.StandardButton.Save)
+    click_menu(qtbot, small_window, "File", "Quit")
+    qtbot.waitUntil(lambda: not small_window.isVisible(), timeout=3000)
+    assert load_project(project)[1].export["start"] == "1944-06-29"  # kept in the project
+
+
+def test_an_impossible_date_typed_into_from_is_said_in_the_status_line(qtbot, small_window):
+    """"31 June 1944" typed into From, then Tab: the field went back to 23 June 1944 with no word.
+    Found by a new-user test."""
+    from person import type_date
+
+    dialog = _shown(qtbot, small_window)
+    type_date(qtbot, dialog.start_edit, "31 June 1944")
+    assert dialog.start_edit.date() == QDate(1944, 6, 23)
+    said = dialog.status.text()
+    assert dialog.status.isVisible() and "b00020" in dialog.status.styleSheet()  # the red error line
+    assert said == ("From: 31 June 1944 is not a date: June 1944 has 30 days; the date stays 23 June "
+                    "1944."), said
+    assert QApplication.activeModalWidget() in (None, dialog)  # said in the dialog, no message box
+    type_date(qtbot, dialog.end_edit, "1 July 1945")
+    assert dialog.status.text().startswith("To: 1 July 1945 is outside 23 June 1944 – 30 June 1944")
+    type_date(qtbot, dialog.start_edit, "24 June 1944")  # a real date: the line goes
+    assert dialog.start_edit.date() == QDate(1944, 6, 24) and dialog.status.text() == ""
