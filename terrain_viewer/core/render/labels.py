@@ -44,7 +44,8 @@ PAD = (1.06, 1.15)  # a placed box keeps this much clear around its text (width,
 MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map label at 1080 lines
 MIN_UNIT_PX = 14.0  # … of a unit designation
 FAR_RINGS, FAR_STEP = 7, 12.0  # rings of candidates (points apart) for the most important labels
-EVENT_RINGS = 16  # … for an event's title that found no room on those (a longer leader)
+EVENT_RINGS = 16  # … for an event's title that found no room on those (a longer leader), as far
+EVENT_REACH = 0.25  # as this share of the frame's height (a small map: no leader across the map)
 LEADER_MIN_PT = 4.0  # a leader to a far label is drawn when at least this long (points)
 REFERENCE_HEIGHT = 1080
 PLANS = 256  # plans kept by their inputs (a day drawn ahead, then shown, is planned once)
@@ -284,7 +285,9 @@ class LabelPlanner:
                 if got is None and (two := two_lines(spec)) is not None:
                     # an event's title that finds no room: on two lines, then further out (a
                     # longer leader) on one line and on two
-                    got = place(two) or place(spec, rings=EVENT_RINGS) or place(two, rings=EVENT_RINGS)
+                    rings = min(EVENT_RINGS, int(EVENT_REACH * height / (FAR_STEP * scale)))
+                    got = place(two) or (rings > FAR_RINGS and (place(spec, rings=rings) or
+                                                                place(two, rings=rings))) or None
                 if got is None:
                     failures[cell] += 1
                     continue
