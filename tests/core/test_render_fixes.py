@@ -251,3 +251,25 @@ def test_a_legend_moved_to_a_corner_keeps_clear_of_the_furniture_there(corner):
     rows, cols = np.nonzero(legend)
     assert len(rows) > 1000
     assert not (legend & furniture).any()
+
+
+@pytest.mark.parametrize("size", [(300, 480), (330, 565), (390, 650)])
+def test_a_legend_on_a_narrow_map_keeps_clear_of_the_scale_bar(size):
+    """The window's map in a 1024×700 window is ~345 px wide: the legend, wider than half of it,
+    was drawn over the scale bar ('2 km' half hidden; a new user). It now sits above it."""
+    from terrain_viewer.core.render.furniture import FrameLook
+    from terrain_viewer.core.temporal.timeline import parse_iso
+
+    model = ViewerModel.open(builtin_paths())
+    renderer = MapRenderer(model)
+    renderer.look = FrameLook(legend_form="full")  # the window's: the legend whatever the width
+    t = parse_iso("1944-07-28")[0]
+    model.set_options(legend=False)
+    renderer.render(t=t, size=size)
+    others = [sprite.boxes for sprite in renderer.last_furniture]
+    model.set_options(legend=True)
+    renderer.render(t=t, size=size)
+    legend = [sprite for sprite in renderer.last_furniture if sprite.boxes not in others]
+    assert len(legend) == 1 and legend[0].boxes
+    assert not any(a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+                   for a in legend[0].boxes for boxes in others for b in boxes)

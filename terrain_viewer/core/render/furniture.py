@@ -339,14 +339,17 @@ def map_note(ax, text: str) -> list:
 
 
 # ---- legend -------------------------------------------------------------------------------------
-def legend_room(corner: str, taken: list, width: float, height: float) -> tuple[float, float, float, float]:
+def legend_room(corner: str, taken: list, width: float, height: float,
+                across: bool = False) -> tuple[float, float, float, float]:
     """The part of the title-safe area (axes fraction) a legend in ``corner`` may take: below the
     furniture in an upper corner (the date caption, the north arrow), above it in a lower one (the
-    scale bar). ``taken``: the display boxes (pixels, y up) of the frame's other furniture."""
+    scale bar). ``taken``: the display boxes (pixels, y up) of the frame's other furniture; those
+    on the corner's side, or with ``across`` all in its half (a legend wider than half the map)."""
     x, y, w, h = SAFE
     upper, left = corner.startswith("upper"), corner.endswith("left")
     gap = 0.012
-    side = (lambda cx: cx < 0.4 * width) if left else (lambda cx: cx > 0.6 * width)  # not the centre's
+    side = (lambda cx: True) if across else \
+        (lambda cx: cx < 0.4 * width) if left else (lambda cx: cx > 0.6 * width)  # not the centre's
     mine = [b for b in taken if side((b.x0 + b.x1) / 2) and ((b.y0 + b.y1) / 2 > height / 2) == upper]
     if not mine:
         return SAFE
@@ -355,6 +358,11 @@ def legend_room(corner: str, taken: list, width: float, height: float) -> tuple[
         return (x, y, w, top - y)
     bottom = max(max(b.y1 for b in mine) / height + gap, y)
     return (x, bottom, w, y + h - bottom)
+
+
+def overlaps(boxes: list, others: list) -> bool:
+    """Whether any of the display ``boxes`` meets any of ``others`` (Bboxes)."""
+    return any(a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1 for a in boxes for b in others)
 
 
 def legend(ax, entries: list[tuple], note: str = "", corner: str = "lower right", form: str = "full",

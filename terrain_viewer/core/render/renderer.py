@@ -84,6 +84,7 @@ class MapRenderer(BackgroundMixin):
         self.last_label_boxes: list = []  # display-space boxes of the labels on the last frame
         self.last_labels: list[Placed] = []  # the labels of the last frame as placed
         self.last_symbol_boxes: list[tuple] = []  # display extents of the symbols on the last frame
+        self.last_furniture: list[Sprite] = []  # the sprites of the last frame's furniture
         self.paper = PAPER  # the frame's background colour (export mattes render on black and white)
         self.planner = LabelPlanner()
         self.look = fu.FrameLook()  # font family, legend corner and form, fades (export settings set it)
@@ -117,6 +118,7 @@ class MapRenderer(BackgroundMixin):
         furniture = self._static_furniture(view, size, dpi)
         furniture += self._frame_furniture(t, view, visible_items(self.model, shown),
                                            basemap_spec(self.model, shown), size, dpi, furniture)
+        self.last_furniture = furniture  # the frame's furniture as drawn (static, caption, legend, credits)
         taken = [b for sprite in furniture for b in sprite.boxes]  # labels keep clear of these
         self.last_label_boxes, self.last_symbol_boxes, self._specs = [], [], []
         x = divider_column(self.model.swipe.position, size[0]) if swipe else 0
@@ -348,11 +350,15 @@ class MapRenderer(BackgroundMixin):
             states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in items)
             corner = look.legend_corner or opts.legend_corner  # an export's, else the session's
             taken = [b for sprite in [*static, *sprites] for b in sprite.boxes]
-            room = tuple(round(v, 3) for v in fu.legend_room(corner, taken, *size))
-            key = ("legend", size, dpi, states, tuple(label for _, label in entries), corner, form,
-                   tuple(fonts), room)
-            sprites.append(self._sprites.get(key, lambda ax: fu.legend(ax, entries, corner=corner, form=form,
-                                                                       fonts=fonts, room=room)))
+            for across in (False, True):  # clear of the furniture on its side, else of all in its half
+                room = tuple(round(v, 3) for v in fu.legend_room(corner, taken, *size, across=across))
+                key = ("legend", size, dpi, states, tuple(label for _, label in entries), corner, form,
+                       tuple(fonts), room)
+                legend = self._sprites.get(key, lambda ax, room=room: fu.legend(
+                    ax, entries, corner=corner, form=form, fonts=fonts, room=room))
+                if not fu.overlaps(legend.boxes, taken):  # a narrow map: the scale bar reaches under it
+                    break
+            sprites.append(legend)
         credit = notes.attribution(basemap)
         if opts.credits:
             text = fu.credits_text(notes.sources(items, t, self._source_cache))
