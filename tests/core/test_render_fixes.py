@@ -273,3 +273,27 @@ def test_a_legend_on_a_narrow_map_keeps_clear_of_the_scale_bar(size):
     assert len(legend) == 1 and legend[0].boxes
     assert not any(a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
                    for a in legend[0].boxes for boxes in others for b in boxes)
+
+
+def test_the_relief_ends_softly_at_the_edge_of_its_grid():
+    """The elevation grid's edge showed as a faint rectangle across the paper (its plain's texture
+    stopped there; a new user). Across the grid's west edge the frame now changes by a tenth of a
+    level on average (2.3 before), and the relief's own alpha is 0 on its border."""
+    from terrain_viewer.core.render.terrain import shaded_relief
+    from terrain_viewer.core.render.view import fit_view
+
+    model = ViewerModel.open(builtin_paths())
+    model.set_options(legend=False, caption=False, scale_bar=False, north_arrow=False, labels=False)
+    for layer in model.dataset.layers:
+        model.set_visible(layer.name, False)  # the relief alone
+    raster = model.dataset.rasters[0]
+    alpha = shaded_relief(raster)[..., 3]
+    assert not alpha[0].any() and not alpha[-1].any() and not alpha[:, 0].any() and not alpha[:, -1].any()
+    rgba = MapRenderer(model).render(t=model.time.start, size=(1920, 1080)).astype(float)
+    v = fit_view(model.view, (1920, 1080))
+    x0, y0, _, y1 = raster.extent
+    col = int(round((x0 - v[0]) / (v[2] - v[0]) * 1920))
+    top, bottom = (int((v[3] - y) / (v[3] - v[1]) * 1080) for y in (y1, y0))
+    assert 20 < col < 1900 and bottom - top > 200
+    across = np.abs(rgba[top + 50:bottom - 50, col + 3, :3] - rgba[top + 50:bottom - 50, col - 3, :3]).mean()
+    assert across < 0.5, across

@@ -48,7 +48,22 @@ def _shaded(raster: RasterLayer, azimuth: float, altitude: float, exaggeration: 
     flat = float(np.median(shade))  # hillshade is rescaled to 0..1: the plain's shade is the median
     factor = 1.0 + strength * (shade - flat)
     rgb = np.clip(tint * factor[..., None], 0.0, 1.0)
-    return _over_paper(rgb, valid)
+    relief = _over_paper(rgb, valid)
+    relief[..., 3] *= feather(z.shape)
+    return relief
+
+
+FEATHER = 0.06  # of the grid's shorter side: the relief fades out towards the grid's edge over this
+
+
+def feather(shape: tuple[int, int], share: float = FEATHER) -> np.ndarray:
+    """A (rows, cols) weight, 1 inside and easing to 0 at the grid's edge over ``share`` of its
+    shorter side: the relief ends softly, not at a rectangle of faint texture across the paper."""
+    rows, cols = shape
+    reach = max(share * min(rows, cols), 1.0)
+    ramp = [np.clip(np.minimum(np.arange(n), np.arange(n)[::-1]) / reach, 0.0, 1.0) for n in (rows, cols)]
+    edge = np.minimum(ramp[0][:, None], ramp[1][None, :])
+    return edge * edge * (3.0 - 2.0 * edge)  # smoothstep: no crease where the fade begins
 
 
 def _over_paper(rgb: np.ndarray, valid: np.ndarray, full: float = 0.25) -> np.ndarray:
