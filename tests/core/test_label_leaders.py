@@ -123,3 +123,26 @@ def test_a_label_led_by_its_features_symbol_is_never_put_left_of_it():
             renderer.render(t=model.time.start + day, size=size, dpi=dpi)
             led = [p for p in renderer.last_labels if p.spec.text.startswith("\u2708")]
             assert all(p.ha != "right" for p in led), (size, day, [(p.ha, p.va) for p in led])
+
+
+def test_no_leader_passes_under_the_legend_or_other_furniture():
+    """At the window's size on 23 June the title 'Battle begins at the Lei River' went a ring out
+    to the south-west, its leader hidden under the legend (a new user): which star it named could
+    not be seen. No leader of the battle's days meets the legend, caption, scale bar or arrow."""
+    from terrain_viewer.core.render.furniture import FrameLook
+    from terrain_viewer.core.render.labels import _meets
+
+    model = ViewerModel.open(builtin_paths())
+    renderer = MapRenderer(model)
+    renderer.look = FrameLook(legend_form="full")  # the window's
+    under = []
+    for day in range(int(model.time.start), int(model.time.end) + 1, 2):
+        renderer.render(t=day, size=(763, 776))
+        ax = renderer._fig.axes[0]  # noqa: SLF001 - the frame's own transform, for the anchors
+        walls = [b.extents for sprite in renderer.last_furniture for b in sprite.boxes]
+        anchors = ax.transData.transform([(p.spec.x, p.spec.y) for p in renderer.last_labels])
+        for label, (px, py) in zip(renderer.last_labels, anchors, strict=True):
+            line = leader(label, px, py, 100.0)
+            if line is not None and any(_meets(*line[0], *line[1], wall) for wall in walls):
+                under.append((day, label.spec.text))
+    assert not under, under

@@ -257,6 +257,7 @@ class LabelPlanner:
         symbols = BoxIndex(symbols, CELL * dpi / 100.0)
         index = symbols.copy()  # the symbols and the furniture, then the labels placed (and leaders)
         texts: list[Extents] = []  # the labels placed: no leader crosses them
+        walls = [tuple(b.extents) if isinstance(b, Bbox) else tuple(b[:4]) for b in furniture]  # nor these
         for box in furniture:
             index.add(box)
         covered = BoxIndex(furniture, CELL * dpi / 100.0)  # a marker under the legend or the caption
@@ -278,9 +279,9 @@ class LabelPlanner:
                 if not (bounds[0] <= px <= bounds[2] and bounds[1] <= py <= bounds[3]) \
                         or failures[cell] >= CELL_FAILURES or (covered and covered.containing(px, py)):
                     continue
-                place = partial(self._place, ax, renderer, anchor=(px, py), indexes=(index, symbols, texts),
-                                frame=bounds, scale=scale, height=height, remembered=remembered.get(keys[i]),
-                                rotation=rotations[i])
+                place = partial(self._place, ax, renderer, anchor=(px, py),
+                                indexes=(index, symbols, texts, walls), frame=bounds, scale=scale,
+                                height=height, remembered=remembered.get(keys[i]), rotation=rotations[i])
                 got = place(spec)
                 if got is None and (two := two_lines(spec)) is not None:
                     # an event's title that finds no room: on two lines, then further out (a
@@ -307,12 +308,13 @@ class LabelPlanner:
         """Say that the next frame comes right after the frame at ``t_prev`` (an export, playback)."""
         self._after = float(t_prev)
 
-    def _place(self, ax, renderer, spec: LabelSpec, anchor, indexes: tuple[BoxIndex, BoxIndex, list],
+    def _place(self, ax, renderer, spec: LabelSpec, anchor, indexes: tuple[BoxIndex, BoxIndex, list, list],
                frame, scale: float, height: float, remembered: int | None,
                rotation: float, rings: int | None = None) -> tuple[Placed, int] | None:
         """The first free position of ``spec`` (``indexes``: everything placed, the symbols, the
-        labels placed; a far position's leader may not cross a label)."""
-        index, symbols, texts = indexes
+        labels placed, the furniture; a far position's leader may not cross a label, and never the
+        furniture: a leader under the legend names nothing)."""
+        index, symbols, texts, walls = indexes
         w, h, _, frozen = self._prepared(ax, renderer, spec, height)
         d = spec.offset * scale
         # the anchor's own symbol (not an outline of the label's own layer): start just outside it
@@ -325,7 +327,7 @@ class LabelPlanner:
         if remembered is not None and remembered < len(options):
             order = [remembered, *(k for k in order if k != remembered)]
         scan = partial(_scan, spec, anchor, options, order, (w, h, frozen, rotation), frame, scale, index,
-                       texts)
+                       (texts, walls))
         free, crossing, blockers = scan(lines=True)
         if free is not None or crossing is not None:
             return free or crossing  # a title with a leader across another label rather than none
@@ -464,11 +466,12 @@ def _keys(specs: list[LabelSpec]) -> list[tuple]:
 
 
 def _scan(spec: LabelSpec, anchor, options, order, text: tuple, frame, scale: float, index: BoxIndex,
-          texts: list[Extents], lines: bool) -> tuple:
+          crossed: tuple[list[Extents], list[Extents]], lines: bool) -> tuple:
     """The positions of ``options`` in ``order`` tried against everything placed (``lines``: other
     layers' lines and outlines too): (the first free one whose leader crosses no label, else None;
-    the first free one whose leader crosses one, else None; what stood in the way)."""
-    (px, py), (w, h, frozen, rotation) = anchor, text
+    the first free one whose leader crosses one, else None; what stood in the way). ``crossed``:
+    the labels placed and the furniture (no leader passes under that)."""
+    (px, py), (w, h, frozen, rotation), (texts, walls) = anchor, text, crossed
     f0, g0, f1, g1 = frame
     blockers: list[tuple] = []  # what stood in the way of the positions tried: asked first
     crossing = None
@@ -487,7 +490,10 @@ def _scan(spec: LabelSpec, anchor, options, order, text: tuple, frame, scale: fl
                 blockers.append(blocker)
             else:
                 label = _at(spec, k, options[k], (box, h, frozen, rotation), scale)
-                if not _crossed(texts, leader(label, px, py, 72 * scale), px, py):
+                line = leader(label, px, py, 72 * scale)
+                if _crossed(walls, line, px, py):
+                    continue
+                if not _crossed(texts, line, px, py):
                     return (label, k), crossing, blockers
                 crossing = crossing or (label, k)
     return None, crossing, blockers
