@@ -21,6 +21,7 @@ import logging
 import math
 import unicodedata
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -282,13 +283,7 @@ class LabelPlanner:
                 place = partial(self._place, ax, renderer, anchor=(px, py),
                                 indexes=(index, symbols, texts, walls), frame=bounds, scale=scale,
                                 height=height, remembered=remembered.get(keys[i]), rotation=rotations[i])
-                got = place(spec)
-                if got is None and (two := two_lines(spec)) is not None:
-                    # an event's title that finds no room: on two lines, then further out (a
-                    # longer leader) on one line and on two
-                    rings = min(EVENT_RINGS, int(EVENT_REACH * height / (FAR_STEP * scale)))
-                    got = place(two) or (rings > FAR_RINGS and (place(spec, rings=rings) or
-                                                                place(two, rings=rings))) or None
+                got = place(spec) or _title_elsewhere(place, spec, height / (FAR_STEP * scale))
                 if got is None:
                     failures[cell] += 1
                     continue
@@ -435,6 +430,20 @@ class LabelPlanner:
         if self._probe is not None:
             self._probe.remove()
             self._probe = None
+
+
+def _title_elsewhere(place: Callable, spec: LabelSpec, rings_high: float) -> tuple | None:
+    """An event's title that found no room (``place``: ``_place`` of this label): on two lines,
+    then further out on a longer leader, as far as ``EVENT_REACH`` of the frame's height
+    (``rings_high`` rings), on one line and on two. None for any other label."""
+    two = two_lines(spec)
+    if two is None:
+        return None
+    got = place(two)
+    rings = min(EVENT_RINGS, int(EVENT_REACH * rings_high))
+    if got is None and rings > FAR_RINGS:
+        got = place(spec, rings=rings) or place(two, rings=rings)
+    return got
 
 
 def two_lines(spec: LabelSpec) -> LabelSpec | None:
