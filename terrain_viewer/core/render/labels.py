@@ -259,6 +259,7 @@ class LabelPlanner:
         index = symbols.copy()  # the symbols and the furniture, then the labels placed (and leaders)
         texts: list[Extents] = []  # the labels placed: no leader crosses them
         walls = [tuple(b.extents) if isinstance(b, Bbox) else tuple(b[:4]) for b in furniture]  # nor these
+        leaders: list[tuple] = []  # the leaders drawn: a later leader does not cut one if it can help it
         for box in furniture:
             index.add(box)
         covered = BoxIndex(furniture, CELL * dpi / 100.0)  # a marker under the legend or the caption
@@ -281,7 +282,7 @@ class LabelPlanner:
                         or failures[cell] >= CELL_FAILURES or (covered and covered.containing(px, py)):
                     continue
                 place = partial(self._place, ax, renderer, anchor=(px, py),
-                                indexes=(index, symbols, texts, walls), frame=bounds, scale=scale,
+                                indexes=(index, symbols, texts, walls, leaders), frame=bounds, scale=scale,
                                 height=height, remembered=remembered.get(keys[i]), rotation=rotations[i])
                 got = place(spec) or _title_elsewhere(place, spec, height / (FAR_STEP * scale))
                 if got is None:
@@ -291,7 +292,10 @@ class LabelPlanner:
                 memory[keys[i]] = choice
                 index.add(label.box)
                 texts.append(label.box)
-                for x, y in _along(leader(label, px, py, dpi)):  # later labels keep off its leader
+                line = leader(label, px, py, dpi)
+                if line is not None:
+                    leaders.append(line)
+                for x, y in _along(line):  # later labels keep off its leader
                     index.add((x - 4, y - 4, x + 4, y + 4))
                 placed.append(label)
         finally:
@@ -303,13 +307,13 @@ class LabelPlanner:
         """Say that the next frame comes right after the frame at ``t_prev`` (an export, playback)."""
         self._after = float(t_prev)
 
-    def _place(self, ax, renderer, spec: LabelSpec, anchor, indexes: tuple[BoxIndex, BoxIndex, list, list],
-               frame, scale: float, height: float, remembered: int | None,
+    def _place(self, ax, renderer, spec: LabelSpec, anchor, indexes: tuple, frame, scale: float,
+               height: float, remembered: int | None,
                rotation: float, rings: int | None = None) -> tuple[Placed, int] | None:
         """The first free position of ``spec`` (``indexes``: everything placed, the symbols, the
-        labels placed, the furniture; a far position's leader may not cross a label, and never the
-        furniture: a leader under the legend names nothing)."""
-        index, symbols, texts, walls = indexes
+        labels placed, the furniture, the leaders drawn; a far position's leader may not cross a
+        label or another leader, and never the furniture: a leader under the legend names nothing)."""
+        index, symbols, texts, walls, leaders = indexes
         w, h, _, frozen = self._prepared(ax, renderer, spec, height)
         d = spec.offset * scale
         # the anchor's own symbol (not an outline of the label's own layer): start just outside it
@@ -322,7 +326,7 @@ class LabelPlanner:
         if remembered is not None and remembered < len(options):
             order = [remembered, *(k for k in order if k != remembered)]
         scan = partial(_scan, spec, anchor, options, order, (w, h, frozen, rotation), frame, scale, index,
-                       (texts, walls))
+                       (texts, walls, leaders))
         free, crossing, blockers = scan(lines=True)
         if free is not None or crossing is not None:
             return free or crossing  # a title with a leader across another label rather than none
@@ -475,12 +479,13 @@ def _keys(specs: list[LabelSpec]) -> list[tuple]:
 
 
 def _scan(spec: LabelSpec, anchor, options, order, text: tuple, frame, scale: float, index: BoxIndex,
-          crossed: tuple[list[Extents], list[Extents]], lines: bool) -> tuple:
+          crossed: tuple[list[Extents], list[Extents], list[tuple]], lines: bool) -> tuple:
     """The positions of ``options`` in ``order`` tried against everything placed (``lines``: other
     layers' lines and outlines too): (the first free one whose leader crosses no label, else None;
     the first free one whose leader crosses one, else None; what stood in the way). ``crossed``:
-    the labels placed and the furniture (no leader passes under that)."""
-    (px, py), (w, h, frozen, rotation), (texts, walls) = anchor, text, crossed
+    the labels placed, the furniture (no leader passes under that) and the leaders drawn (a leader
+    that cuts one counts as crossing)."""
+    (px, py), (w, h, frozen, rotation), (texts, walls, leaders) = anchor, text, crossed
     f0, g0, f1, g1 = frame
     blockers: list[tuple] = []  # what stood in the way of the positions tried: asked first
     crossing = None
@@ -502,7 +507,7 @@ def _scan(spec: LabelSpec, anchor, options, order, text: tuple, frame, scale: fl
                 line = leader(label, px, py, 72 * scale)
                 if _crossed(walls, line, px, py):
                     continue
-                if not _crossed(texts, line, px, py):
+                if not _crossed(texts, line, px, py) and not _cuts(leaders, line):
                     return (label, k), crossing, blockers
                 crossing = crossing or (label, k)
     return None, crossing, blockers
@@ -543,6 +548,22 @@ def _along(line, step: float = 8.0) -> list[tuple[float, float]]:
     (x0, y0), (x1, y1) = line
     n = max(int(math.hypot(x1 - x0, y1 - y0) / step), 1)
     return [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n + 1)]
+
+
+def _cuts(leaders: list[tuple], line) -> bool:
+    """Whether the leader ``line`` cuts one of ``leaders`` (two titles' leaders crossing: which
+    title names which star is then hard to tell)."""
+    if line is None:
+        return False
+    (x1, y1), (x2, y2) = line
+    for (x3, y3), (x4, y4) in leaders:
+        d = (x2 - x1) * (y4 - y3) - (y2 - y1) * (x4 - x3)
+        if d:
+            t = ((x3 - x1) * (y4 - y3) - (y3 - y1) * (x4 - x3)) / d
+            u = ((x3 - x1) * (y2 - y1) - (y3 - y1) * (x2 - x1)) / d
+            if 0 < t < 1 and 0 < u < 1:
+                return True
+    return False
 
 
 def _crossed(texts: list[Extents], line, px: float, py: float) -> bool:
