@@ -55,6 +55,8 @@ def test_every_source_of_the_day_is_drawn_in_full_in_a_box_of_one_width(model, s
         lines = text.split("\n")
         assert text.startswith("Sources: ") and len(lines) > 1, text
         assert not any(line.rstrip().endswith("…") for line in lines), (date, size, lines)
+        assert min(map(len, lines)) >= 0.6 * max(map(len, lines)), lines  # even lines: 11 July's last
+        #                                                               line was the one word "author"
         flat = " ".join(lines)
         t = day_number(dt.date.fromisoformat(date)) + 0.5
         names = {name for s in annotations.sources(visible_items(model), t, {})
@@ -72,6 +74,14 @@ def test_a_second_citation_after_a_semicolon_is_a_source_a_note_is_not():
     assert furniture.short_source(value) == ["Xiao, 2014", "Jiang, 2005"]
     note = "Battle of Hengyang article, section 'Battle' (a bridge); position from the gazetteer (low)"
     assert furniture.short_source(note) == ["Battle of Hengyang article"]
+
+
+def test_balanced_lines_are_as_many_as_the_width_needs_and_even():
+    text = " ".join(f"w{i % 7}" * (1 + i % 3) for i in range(41))
+    measure = lambda line: 7.0 * len(line)  # noqa: E731
+    greedy, even = furniture.wrap_to(text, 300.0, measure), furniture.balanced(text, 300.0, measure)
+    assert len(even) == len(greedy) > 2 and " ".join(even) == text
+    assert max(map(len, even)) - min(map(len, even)) < max(map(len, greedy)) - min(map(len, greedy))
 
 
 def test_wrapping_keeps_every_word():

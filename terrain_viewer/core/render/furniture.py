@@ -291,7 +291,7 @@ def credits(ax, text: str, fonts: list[str] | None = None) -> list:
         return len(line) * size * fig.dpi / 72 * 0.6  # what FreeType cannot lay out alone: a guess
 
     band = fig.bbox.width * CREDITS_SHARE
-    wrapped = wrap_to(text, band, measure)
+    wrapped = balanced(text, band, measure)
     artist = ax.text(0.5, SAFE[1] + 0.008, "\n".join(wrapped), transform=ax.transAxes, ha="center",
                      va="bottom", fontsize=size, family=props["family"], color="#4a3f30", zorder=2000,
                      linespacing=1.15)
@@ -319,6 +319,17 @@ def wrap_to(text: str, width: float, measure: Callable[[str], float]) -> list[st
         else:
             out.append(word)
     return out
+
+
+def balanced(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """``wrap_to`` in as few lines as ``width`` allows, each line as even as the words let them be
+    (the narrowest width that still gives that many lines): no last line of one word."""
+    lines = wrap_to(text, width, measure)
+    low, high = width / 2, width
+    for _ in range(10):  # halving the width's range ten times: to a thousandth of it
+        middle = (low + high) / 2
+        low, high = (low, middle) if len(wrap_to(text, middle, measure)) <= len(lines) else (middle, high)
+    return wrap_to(text, high, measure) if len(lines) > 1 else lines
 
 
 def attribution(ax, text: str) -> list:
