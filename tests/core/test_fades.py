@@ -29,7 +29,8 @@ REFERENCE = Path(__file__).parent / "fades_reference"  # the cut (no fade); re-r
 #   bitmaps with a halo grown from them (issue 17, a later stop); and when a style's least line
 #   became its font's ascender to descender, not an "lp" measured (one unit label a little larger); and
 #   when far labels got leader lines that cross no label (an event title moved to the north-west); and
-#   when the relief came to fade out towards its grid's edge (pixels in that band only)
+#   when the relief came to fade out towards its grid's edge (pixels in that band only); and when a
+#   unit's designation came to prefer a place nearer its own symbol than any other (one moved, 100 px)
 SMALL = (640, 360)
 JULY_11 = day_number(dt.date(1944, 7, 11))
 STARTING = {"120th Regiment at Huxingchao", "Platoon lost at Jiangxi Hall", "Second offensive begins",

@@ -161,3 +161,34 @@ def test_no_leader_passes_under_the_legend_or_other_furniture():
             if line is not None and any(_meets(*line[0], *line[1], wall) for wall in walls):
                 under.append((day, label.spec.text))
     assert not under, under
+
+
+def test_a_units_designation_is_seldom_nearer_another_symbol_than_its_own():
+    """In the walled city a designation sat snug against a neighbour's symbol ('570' beside the
+    190th Division's, a new user, who then identified the wrong unit): a designation takes a free
+    place nearer its own symbol than any other when there is one. Every other day at 1080p noon:
+    67 of 448 designations were nearer another symbol's box before, 40 of 450 now."""
+    model = ViewerModel.open(builtin_paths())
+    renderer = MapRenderer(model)
+    named = nearer = 0
+    for day in range(int(model.time.start), int(model.time.end) + 1, 2):
+        renderer.render(t=day + 0.5, size=SIZE)
+        ax = renderer._fig.axes[0]  # noqa: SLF001 - the frame's own transform, for the anchors
+        boxes = renderer.last_symbol_boxes
+        for label in renderer.last_labels:
+            if label.spec.priority != PRIORITY["unit"]:
+                continue
+            px, py = ax.transData.transform((label.spec.x, label.spec.y))
+            own = [b for b in boxes if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
+            others = [gap(label.box, b) for b in boxes if b not in own]
+            if own and others:
+                named += 1
+                nearer += min(others) + 1 < min(gap(label.box, b) for b in own)
+    assert named > 300 and nearer <= 0.1 * named
+
+
+def gap(box, other) -> float:
+    """The distance between two display boxes (0 when they touch or overlap)."""
+    dx = max(other[0] - box[2], box[0] - other[2], 0.0)
+    dy = max(other[1] - box[3], box[1] - other[3], 0.0)
+    return float(np.hypot(dx, dy))

@@ -242,6 +242,7 @@ def test_the_box_index_answers_what_a_search_of_all_boxes_answers():
         hit = any(overlap(query, b) for b in boxes)
         blocker = index.blocker(query)
         assert (blocker is not None) == hit and (blocker is None or overlap(query, blocker))
+        assert sorted(index.meeting(query)) == sorted({b for b in boxes if overlap(query, b)})
         inside = [b for b in boxes if b[0] <= x <= b[2] and b[1] <= y <= b[3]]
         assert sorted(index.containing(x, y)) == sorted(inside)
     touching = box_index.BoxIndex([(100.0, 100.0, 148.0, 120.0)], 48.0)  # shared edges are not overlaps

@@ -67,6 +67,17 @@ class BoxIndex:
                         return box
         return None
 
+    def meeting(self, extents: tuple) -> list[tuple]:
+        """Every box that overlaps ``extents`` (each once)."""
+        x0, y0, x1, y1 = extents
+        c, cells, out = self.cell, self._cells, []
+        j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
+        for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
+            for key in range(i + j0, i + j1 + 1):
+                out += [box for box in cells.get(key, ())
+                        if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1 and box not in out]
+        return out
+
     def containing(self, px: float, py: float) -> list[tuple]:
         """The boxes that hold the point (px, py)."""
         key = math.floor(px / self.cell) * _ROW + math.floor(py / self.cell)

@@ -325,8 +325,9 @@ class LabelPlanner:
         order: list[int] | range = range(len(options))
         if remembered is not None and remembered < len(options):
             order = [remembered, *(k for k in order if k != remembered)]
+        near = partial(_nearest_own, own, symbols) if own and spec.priority == PRIORITY["unit"] else None
         scan = partial(_scan, spec, anchor, options, order, (w, h, frozen, rotation), frame, scale, index,
-                       (texts, walls, leaders))
+                       (texts, walls, leaders), near=near)
         free, crossing, blockers = scan(lines=True)
         if free is not None or crossing is not None:
             return free or crossing  # a title with a leader across another label rather than none
@@ -479,16 +480,18 @@ def _keys(specs: list[LabelSpec]) -> list[tuple]:
 
 
 def _scan(spec: LabelSpec, anchor, options, order, text: tuple, frame, scale: float, index: BoxIndex,
-          crossed: tuple[list[Extents], list[Extents], list[tuple]], lines: bool) -> tuple:
+          crossed: tuple[list[Extents], list[Extents], list[tuple]], lines: bool,
+          near: Callable[[Extents], bool] | None = None) -> tuple:
     """The positions of ``options`` in ``order`` tried against everything placed (``lines``: other
     layers' lines and outlines too): (the first free one whose leader crosses no label, else None;
     the first free one whose leader crosses one, else None; what stood in the way). ``crossed``:
     the labels placed, the furniture (no leader passes under that) and the leaders drawn (a leader
-    that cuts one counts as crossing)."""
+    that cuts one counts as crossing). ``near``: whether a box is nearer its own symbol than any
+    other (a unit's designation); a free position that is not is taken only when none is."""
     (px, py), (w, h, frozen, rotation), (texts, walls, leaders) = anchor, text, crossed
     f0, g0, f1, g1 = frame
     blockers: list[tuple] = []  # what stood in the way of the positions tried: asked first
-    crossing = None
+    crossing = crowded = None
     for k in order:
         dx, dy, ha, va = options[k]
         box = text_box(px, py, w, h, dx, dy, ha, va, rotation)
@@ -504,13 +507,16 @@ def _scan(spec: LabelSpec, anchor, options, order, text: tuple, frame, scale: fl
                 blockers.append(blocker)
             else:
                 label = _at(spec, k, options[k], (box, h, frozen, rotation), scale)
+                if near is not None and not near(box):
+                    crowded = crowded or (label, k)  # snug against another unit: it would seem to name it
+                    continue
                 line = leader(label, px, py, 72 * scale)
                 if _crossed(walls, line, px, py):
                     continue
                 if not _crossed(texts, line, px, py) and not _cuts(leaders, line):
                     return (label, k), crossing, blockers
                 crossing = crossing or (label, k)
-    return None, crossing, blockers
+    return crowded, crossing, blockers
 
 
 def _at(spec: LabelSpec, k: int, option: tuple, text: tuple, scale: float) -> Placed:
@@ -548,6 +554,13 @@ def _along(line, step: float = 8.0) -> list[tuple[float, float]]:
     (x0, y0), (x1, y1) = line
     n = max(int(math.hypot(x1 - x0, y1 - y0) / step), 1)
     return [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n + 1)]
+
+
+def _nearest_own(own: list[tuple], symbols: BoxIndex, box: Extents) -> bool:
+    """Whether no other symbol comes as near ``box`` as its own symbols (``own``) do."""
+    gap = min(max(b[0] - box[2], box[0] - b[2], b[1] - box[3], box[1] - b[3], 0.0) for b in own) + 1.0
+    grown = (box[0] - gap, box[1] - gap, box[2] + gap, box[3] + gap)
+    return all(b in own for b in symbols.meeting(grown))
 
 
 def _cuts(leaders: list[tuple], line) -> bool:
