@@ -50,6 +50,9 @@ class QtTimeRange(QDialog):
         self.follow.setCurrentIndex(max(index, 0))
         self.start.dateChanged.connect(lambda _d: self.follow.setCurrentIndex(1))
         self.end.dateChanged.connect(lambda _d: self.follow.setCurrentIndex(1))
+        self._refused = ""  # a date typed and not taken: what the dialog says about it
+        for name, edit in (("From", self.start), ("To", self.end)):
+            edit.typed.connect(lambda problem, name=name: self._on_typed(name, problem))
         self.problem = QLabel(objectName="timeRangeProblem", wordWrap=True)
         self.problem.setStyleSheet("color: #b00020")
         form = QFormLayout(self)
@@ -63,18 +66,29 @@ class QtTimeRange(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        for signal in (self.start.dateChanged, self.end.dateChanged, self.follow.currentIndexChanged):
-            signal.connect(self._check)
+        for signal in (self.start.dateChanged, self.end.dateChanged):
+            signal.connect(self._on_date)
+        self.follow.currentIndexChanged.connect(self._check)
+        self._check()
+
+    def _on_typed(self, name: str, problem: str) -> None:
+        """A date typed into From or To: a refused one is said (the field went back to its date)."""
+        self._refused = f"{name}: {problem}." if problem else ""
+        self._check()
+
+    def _on_date(self, *_args) -> None:
+        self._refused = ""  # a date taken, typed or picked: the refusal is old news
         self._check()
 
     def _check(self, *_args) -> None:
         """Dates of their own whose end is before their start are not taken (nor swapped unseen):
-        the dialog says so and OK waits for a range."""
+        the dialog says so and OK waits for a range; a typed date refused is said too."""
         reversed_ = self.follow.currentData() == "" and self.end.date() < self.start.date()
-        self.problem.setText("“To” is before “From”: choose a last day on or after the first."
-                             if reversed_ else "")
-        if self.problem.isVisibleTo(self) != reversed_:
-            self.problem.setVisible(reversed_)
+        text = self._refused or ("“To” is before “From”: choose a last day on or after the first."
+                                 if reversed_ else "")
+        self.problem.setText(text)
+        if self.problem.isVisibleTo(self) != bool(text):
+            self.problem.setVisible(bool(text))
             self.adjustSize()  # room for the line (it was drawn clipped under the To field)
         self.ok.setEnabled(not reversed_)
 

@@ -206,3 +206,22 @@ def test_dates_typed_whole_into_the_time_range_fields_are_taken(qtbot, hengyang)
     assert not errors, errors
     time = hengyang.model.time
     assert (to_date(time.start), to_date(time.end)) == (dt.date(1944, 6, 30), dt.date(1944, 7, 14))
+
+
+def test_an_impossible_date_typed_into_the_time_range_is_said(qtbot, hengyang):
+    """'31 June 1944' typed into From went back to the field's date without a word (the Export
+    dialog says it; the Time range dialog uses the same field)."""
+    said = []
+
+    def fill(dialog: QtTimeRange) -> None:
+        type_date(qtbot, dialog.start, "31 June 1944")
+        said.append(dialog.problem.text())
+        type_date(qtbot, dialog.start, "30 June 1944")  # a date taken: the line goes
+        said.append(dialog.problem.text())
+        dialog.reject()
+
+    errors = when_shown(modal(QtTimeRange), fill)
+    click_menu(qtbot, hengyang, "Time", "Time range…")
+    assert not errors, errors
+    assert "31 June 1944 is not a date" in said[0] and "June 1944 has 30 days" in said[0], said
+    assert said[1] == ""
