@@ -42,41 +42,40 @@ class BoxIndex:
             return
         if len(raw) > 4 and raw[4]:
             extents = (*extents, raw[4])
-        c, cells = self.cell, self._cells
-        i0, i1, j0, j1 = math.floor(x0 / c), math.floor(x1 / c), math.floor(y0 / c), math.floor(y1 / c)
-        keys = [i0 * _ROW + j0] if i0 == i1 and j0 == j1 else \
-            [key for i in range(i0 * _ROW, (i1 + 1) * _ROW, _ROW) for key in range(i + j0, i + j1 + 1)]
-        for key in keys:
+        cells = self._cells
+        for key in self._keys(x0, y0, x1, y1):
             got = cells.get(key)
             if got is None:
                 cells[key] = [extents]
             else:
                 got.append(extents)
 
+    def _keys(self, x0: float, y0: float, x1: float, y1: float) -> list[int]:
+        """The keys of the cells a box covers."""
+        c = self.cell
+        i0, i1, j0, j1 = math.floor(x0 / c), math.floor(x1 / c), math.floor(y0 / c), math.floor(y1 / c)
+        if i0 == i1 and j0 == j1:
+            return [i0 * _ROW + j0]
+        return [key for i in range(i0 * _ROW, (i1 + 1) * _ROW, _ROW) for key in range(i + j0, i + j1 + 1)]
+
+    def _overlapping(self, extents: tuple):
+        """The boxes that overlap ``extents``, cell by cell (a box in two cells comes twice)."""
+        x0, y0, x1, y1 = extents
+        cells = self._cells
+        for key in self._keys(x0, y0, x1, y1):
+            for box in cells.get(key, ()):
+                if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1:
+                    yield box
+
     def blocker(self, extents: tuple, owner: str = "", lines: bool = True) -> tuple | None:
         """A box that overlaps ``extents`` and is not ``owner``'s (None: none does); without
         ``lines``, boxes that name an owner (a layer's lines and outlines) are not in the way."""
-        x0, y0, x1, y1 = extents
-        c, cells = self.cell, self._cells
-        j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
-        for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
-            for key in range(i + j0, i + j1 + 1):
-                for box in cells.get(key, ()):
-                    if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1 and not owned(box, owner) \
-                            and (lines or not named(box)):
-                        return box
-        return None
+        return next((box for box in self._overlapping(extents)
+                     if not owned(box, owner) and (lines or not named(box))), None)
 
     def meeting(self, extents: tuple) -> list[tuple]:
         """Every box that overlaps ``extents`` (each once)."""
-        x0, y0, x1, y1 = extents
-        c, cells, out = self.cell, self._cells, []
-        j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
-        for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
-            for key in range(i + j0, i + j1 + 1):
-                out += [box for box in cells.get(key, ())
-                        if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1 and box not in out]
-        return out
+        return list(dict.fromkeys(self._overlapping(extents)))
 
     def containing(self, px: float, py: float) -> list[tuple]:
         """The boxes that hold the point (px, py)."""
