@@ -99,7 +99,7 @@ class ExportPreview:
             shown = (_frames_of(self._preview_settings()), self.scrub.value())
         except TerrainViewerError:
             shown = None  # update_preview says what is wrong in the preview's place
-        if shown is None or shown != getattr(self, "_previewed", None):
+        if shown is None or shown != self._previewed:  # (set by update_preview, which opens the dialog)
             self.update_preview()
 
     def update_preview(self) -> None:

@@ -325,11 +325,13 @@ def balanced(text: str, width: float, measure: Callable[[str], float]) -> list[s
     """``wrap_to`` in as few lines as ``width`` allows, each line as even as the words let them be
     (the narrowest width that still gives that many lines): no last line of one word."""
     lines = wrap_to(text, width, measure)
+    if len(lines) < 2:
+        return lines  # one line: nothing to even out
     low, high = width / 2, width
     for _ in range(10):  # halving the width's range ten times: to a thousandth of it
         middle = (low + high) / 2
         low, high = (low, middle) if len(wrap_to(text, middle, measure)) <= len(lines) else (middle, high)
-    return wrap_to(text, high, measure) if len(lines) > 1 else lines
+    return wrap_to(text, high, measure)
 
 
 def attribution(ax, text: str) -> list:
