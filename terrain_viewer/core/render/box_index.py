@@ -70,8 +70,16 @@ class BoxIndex:
     def blocker(self, extents: tuple, owner: str = "", lines: bool = True) -> tuple | None:
         """A box that overlaps ``extents`` and is not ``owner``'s (None: none does); without
         ``lines``, boxes that name an owner (a layer's lines and outlines) are not in the way."""
-        return next((box for box in self._overlapping(extents)
-                     if not owned(box, owner) and (lines or not named(box))), None)
+        x0, y0, x1, y1 = extents  # the loop of ``_overlapping`` written out: this is the label
+        c, cells = self.cell, self._cells  # planner's innermost call (a generator cost its plan 18 %)
+        j0, j1 = math.floor(y0 / c), math.floor(y1 / c)
+        for i in range(math.floor(x0 / c) * _ROW, (math.floor(x1 / c) + 1) * _ROW, _ROW):
+            for key in range(i + j0, i + j1 + 1):
+                for box in cells.get(key, ()):
+                    if x0 < box[2] and box[0] < x1 and y0 < box[3] and box[1] < y1 and not owned(box, owner) \
+                            and (lines or not named(box)):
+                        return box
+        return None
 
     def meeting(self, extents: tuple) -> list[tuple]:
         """Every box that overlaps ``extents`` (each once)."""
