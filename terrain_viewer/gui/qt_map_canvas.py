@@ -21,6 +21,7 @@ from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render.furniture import FrameLook
 from terrain_viewer.core.render.renderer import MapRenderer, fit_view
+from terrain_viewer.core.render.view import fit_clear
 from terrain_viewer.gui.map_frames import KEPT_UP, WARM_IDLE_MS, FrameScheduling, HelperFrames
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
@@ -171,15 +172,14 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         self.model.set_view(self.model.full_extent())
 
     def zoom_to_layer(self, name: str) -> bool:
-        """Fit the view to a layer's features; False when it has none."""
+        """Fit the view to a layer's features, clear of the map's furniture; False when it has none."""
         try:
-            x0, y0, x1, y1 = self.model.layer_extent(name)
+            extent = self.model.layer_extent(name)
         except KeyError:
             return False
-        pad = max(x1 - x0, y1 - y0, 2000.0) * 0.08
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        half_w, half_h = max((x1 - x0) / 2, 1000.0) + pad, max((y1 - y0) / 2, 1000.0) + pad
-        self.model.set_view((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+        ratio = self.devicePixelRatioF()
+        size = (round(self.width() * ratio), round(self.height() * ratio))
+        self.model.set_view(fit_clear(extent, size, self.renderer.furniture_boxes(size)))
         return True
 
     def centre_on(self, x: float, y: float) -> None:

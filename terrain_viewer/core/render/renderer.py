@@ -172,6 +172,14 @@ class MapRenderer(BackgroundMixin):
         """Pixel (column, row from the top) to map coordinates."""
         return to_map(px, py, view, size)
 
+    def furniture_boxes(self, size: tuple[int, int]) -> list[Extent]:
+        """The last frame's furniture as pixel boxes (x0, y0, x1, y1, rows from the top), when that
+        frame was drawn at ``size``; else none."""
+        if self._fig_key is None or self._fig_key[0] != tuple(size):
+            return []
+        h = size[1]
+        return [(b.x0, h - b.y1, b.x1, h - b.y0) for sprite in self.last_furniture for b in sprite.boxes]
+
     def invalidate(self) -> None:
         """Forget cached backgrounds and sprites (they are also re-keyed automatically)."""
         self._backgrounds.clear()

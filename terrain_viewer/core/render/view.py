@@ -51,3 +51,39 @@ def axes_view(ax) -> Extent:
 def rounded(view: Extent) -> tuple:
     """A view as a cache key (micro-units, so float noise does not miss the cache)."""
     return tuple(round(float(v), 6) for v in view)
+
+
+def fit_clear(extent: Extent, size: tuple[int, int], blocked: list[Extent], pad: float = 0.06,
+              least: float = 2000.0) -> Extent:
+    """A view of ``size`` pixels that shows ``extent`` as large as it fits in the frame's part clear
+    of ``blocked`` (pixel boxes x0, y0, x1, y1 with rows from the top: the furniture), with ``pad``
+    of that part free around it; ``least``: the smallest span shown (map units)."""
+    w, h = size
+    dx, dy = max(extent[2] - extent[0], least), max(extent[3] - extent[1], least)
+    best, room = 0.0, (0.0, 0.0, float(w), float(h))
+    for rect in _clear_rects(size, blocked):
+        scale = min((rect[2] - rect[0]) / dx, (rect[3] - rect[1]) / dy) * (1 - 2 * pad)
+        if scale > best * 1.0001:  # the first (the whole frame, then the widest) wins a tie
+            best, room = scale, rect
+    per_px = 1.0 / best
+    cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+    x0 = cx - (room[0] + room[2]) / 2 * per_px
+    y1 = cy + (room[1] + room[3]) / 2 * per_px
+    return (x0, y1 - h * per_px, x0 + w * per_px, y1)
+
+
+def _clear_rects(size: tuple[int, int], blocked: list[Extent]) -> list[Extent]:
+    """The rectangles of the frame meeting none of ``blocked``, bounded by the frame's or the boxes'
+    edges (the frame itself first when nothing blocks it)."""
+    w, h = size
+    boxes = [b for b in blocked if b[0] < w and b[2] > 0 and b[1] < h and b[3] > 0]
+    lefts, rights = [0.0, *(b[2] for b in boxes)], [float(w), *(b[0] for b in boxes)]
+    tops, bottoms = [0.0, *(b[3] for b in boxes)], [float(h), *(b[1] for b in boxes)]
+    out = []
+    for x0 in lefts:
+        for x1 in (r for r in rights if r > x0 + 0.25 * w):
+            for y0 in tops:
+                for y1 in (b for b in bottoms if b > y0 + 0.25 * h):
+                    if not any(b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3] for b in boxes):
+                        out.append((x0, y0, x1, y1))
+    return out or [(0.0, 0.0, float(w), float(h))]
