@@ -66,3 +66,24 @@ def test_a_large_layer_read_through_arrow_is_the_layer_read_plainly(units_file, 
 def test_small_layers_are_read_the_plain_way(shipped_gpkg, monkeypatch):
     _, calls = load(shipped_gpkg, True, monkeypatch)
     assert calls and all(call is None for call in calls)  # Arrow's set-up per layer costs more there
+
+
+def test_a_large_layers_rows_at_a_time_are_the_rows_a_small_layer_gives(units_file, monkeypatch):
+    """A layer above PLAIN_ROWS keeps its text of few values as codes: what a frame gets is the
+    same, value for value and type for type (missing text and a column of all-distinct text too)."""
+    from terrain_viewer.core.data import keyframes
+
+    frames = {}
+    for plain_rows in (10**9, 1000):
+        monkeypatch.setattr(keyframes, "PLAIN_ROWS", plain_rows)
+        layer = open_dataset([units_file]).layer("units")
+        layer.gdf.loc[layer.gdf.index[::7], "designation"] = None
+        layer.gdf["note"] = pd.array([f"row {i}" for i in range(len(layer.gdf))], dtype="str")
+        frames[plain_rows] = [layer.features_at(t) for t in np.linspace(*layer.time_extent, 9)]
+        coded = [name for _, name, *_ in layer._frames._source()._coded]  # noqa: SLF001
+    assert "designation" in coded and "side" in coded and "note" not in coded
+    assert any(f["designation"].isna().any() for f in frames[1000])
+    for small, large in zip(frames[10**9], frames[1000], strict=True):
+        pd.testing.assert_frame_equal(small, large, check_exact=True)
+        assert all(dtype == np.dtype(object) for name, dtype in large.dtypes.items()
+                   if name not in ("geometry", "progress"))

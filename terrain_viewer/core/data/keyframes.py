@@ -40,11 +40,53 @@ def plain_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-def small_as_plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Where a layer's rows at a time are taken from: a small layer as ``plain_text`` (a take of
-    numpy objects calls no pyarrow), a large one as it is (text converted per row set, so millions
-    of rows are never held as Python strings)."""
-    return plain_text(gdf) if len(gdf) <= PLAIN_ROWS else gdf
+CODED_SHARE = 4  # a large layer's text column of at most 1 / this of its rows distinct is coded
+
+
+class PlainRows:
+    """``plain_text(gdf.iloc[rows])`` for any ``rows``, made cheaply. A small layer is made plain
+    once (a take of numpy objects calls no pyarrow). A large one keeps its text columns of few
+    distinct values as integer codes into their distinct strings, so a take is a numpy take and
+    millions of rows are never held as Python strings; its other text is converted per take."""
+
+    def __init__(self, gdf: gpd.GeoDataFrame):
+        self._coded: list[tuple[int, object, np.ndarray, np.ndarray]] = []
+        if len(gdf) <= PLAIN_ROWS:
+            self._rest = plain_text(gdf)
+            return
+        geometry = gdf.geometry.name
+        for position, dtype in enumerate(gdf.dtypes):
+            name = gdf.columns[position]
+            if isinstance(dtype, pd.StringDtype | pd.ArrowDtype) and name != geometry:
+                coded = _coded(gdf.iloc[:, position])
+                if coded is not None:
+                    self._coded.append((position, name, *coded))
+        taken = {position for position, *_ in self._coded}
+        self._rest = gdf.iloc[:, [p for p in range(gdf.shape[1]) if p not in taken]]
+
+    def take(self, rows: np.ndarray) -> gpd.GeoDataFrame:
+        frame = self._rest.iloc[rows]
+        if not self._coded:
+            return frame
+        frame = plain_text(frame)
+        for position, name, codes, values in self._coded:
+            frame.insert(position, name, pd.Series(values[codes[rows]], index=frame.index, dtype=object),
+                         allow_duplicates=True)  # object, not inferred as text again
+        frame.columns = pd.Index(list(frame.columns), dtype=object)
+        return frame
+
+
+def _coded(column: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, values) of a text column: ``values[codes]`` is the column as ``plain_text`` gives it
+    (a missing value as it gives it too); None when too many of its values are distinct."""
+    codes, uniques = pd.factorize(column)
+    if len(uniques) * CODED_SHARE > len(column):
+        return None
+    missing = np.flatnonzero(codes < 0)
+    na = column.iloc[missing[:1]].astype(object).iloc[0] if len(missing) else np.nan
+    values = np.empty(len(uniques) + 1, dtype=object)
+    values[:-1], values[-1] = np.asarray(uniques, dtype=object), na  # code -1 (missing): the last
+    return codes.astype(np.min_scalar_type(-len(values))), values
 
 
 class KeyframeFrames:
@@ -68,11 +110,11 @@ class KeyframeFrames:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state, _frames=OrderedDict(), _held=0, _lock=threading.Lock())
 
-    def _source(self) -> gpd.GeoDataFrame:
-        """``small_as_plain`` of the layer, made on first use."""
+    def _source(self) -> PlainRows:
+        """``PlainRows`` of the layer, made on first use."""
         plain = self.__dict__.get("_plain")
         if plain is None:
-            plain = self._plain = small_as_plain(self.gdf)
+            plain = self._plain = PlainRows(self.gdf)
         return plain
 
     def rows_frame(self, rows: np.ndarray, moving: bool) -> gpd.GeoDataFrame:
@@ -84,8 +126,7 @@ class KeyframeFrames:
             if frame is not None:
                 self._frames.move_to_end(key)
                 return frame
-        source = self._source()
-        frame = source.iloc[rows] if source is not self.gdf else plain_text(source.iloc[rows])
+        frame = self._source().take(rows)
         if moving:
             frame = frame.copy(deep=False)
             frame["progress"] = 0.0

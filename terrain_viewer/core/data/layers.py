@@ -29,7 +29,7 @@ from terrain_viewer.core.data.geomcheck import (
     drop_nonfinite,
     points_to_crs,
 )
-from terrain_viewer.core.data.keyframes import KeyframeFrames, small_as_plain
+from terrain_viewer.core.data.keyframes import KeyframeFrames, PlainRows
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
 from terrain_viewer.core.data.roles import detect_role, layer_metadata, lonlat_bounds, side_names
 from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
@@ -96,16 +96,16 @@ class Layer:
             return self.gdf
         t -= self.time_offset
         if self.role == "temporal":
-            return self._rows_source().iloc[self._active(t)]
+            return self._rows_source().take(self._active(t))
         return self._keyframes_at(t)
 
-    def _rows_source(self) -> gpd.GeoDataFrame:
-        """``small_as_plain`` of ``gdf``, made once, as a keyframed layer's (each pyarrow call lets
+    def _rows_source(self) -> PlainRows:
+        """``PlainRows`` of ``gdf``, made once, as a keyframed layer's (each pyarrow call lets
         go of the interpreter lock, and in the window the render thread then waits for the GUI
         thread to give it back)."""
         plain = self._plain
         if plain is None or plain[0] is not self.gdf:
-            plain = self._plain = (self.gdf, small_as_plain(self.gdf))
+            plain = self._plain = (self.gdf, PlainRows(self.gdf))
         return plain[1]
 
     def __getstate__(self) -> dict:  # a copy (an export worker's) makes its own plain text when asked

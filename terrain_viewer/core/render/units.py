@@ -51,9 +51,11 @@ def draw_units(fig, canvas, gdf, style: dict, opacity: float, dpi: float, boxes:
     symbols = [cached_symbol(*args) for args in zip(sidc, designation, higher, sizes, side, strict=True)]
     _draw_leaders(fig, canvas, true_xy, placed, opacity)
     gc = renderer.new_gc()
-    for i in sorted(range(len(symbols)), key=lambda i: (-sizes[i], i)):
-        sym, (px, py) = symbols[i], placed[i]
-        left, top = int(round(px - sym.anchor[0])), int(round(height - py - sym.anchor[1]))
+    anchors = np.array([sym.anchor for sym in symbols], dtype=float).reshape(-1, 2)
+    lefts = np.rint(placed[:, 0] - anchors[:, 0]).astype(int).tolist()  # rint rounds as round() does
+    tops = np.rint(height - placed[:, 1] - anchors[:, 1]).astype(int).tolist()
+    for i in np.argsort(-np.asarray(sizes), kind="stable").tolist():  # the larger first, then in order
+        sym, (px, py), left, top = symbols[i], placed[i], lefts[i], tops[i]
         if opacity >= 1.0:  # Agg's blend (C++), one graphics context for all the symbols
             image = sym.upside_down
             renderer.draw_image(gc, left, height - top - image.shape[0], image)
@@ -84,7 +86,8 @@ def layout(gdf, true_xy: np.ndarray, width: int, height: int, style: dict, dpi: 
     true_xy = true_xy[keep]
     echelon = _column(gdf, "echelon", keep)
     base = style.get("marker_size", UNIT_SIZE_PT) * dpi / 72.0
-    sizes = [max(int(round(base * ECHELON_SCALE.get(e, 0.8))), 8) for e in echelon]
+    size_of = {e: max(int(round(base * ECHELON_SCALE.get(e, 0.8))), 8) for e in set(echelon)}
+    sizes = [size_of[e] for e in echelon]
     half = _frames(sizes)
     crowded = len(true_xy) > CROWD
     placed = spread_once(true_xy, half) if len(true_xy) and style.get("declutter", True) and not crowded \
@@ -177,7 +180,7 @@ def _column(gdf, name: str, keep: np.ndarray) -> list[str]:
     """One attribute as clean strings ('' for missing), for the kept rows."""
     if name not in gdf.columns:
         return [""] * int(keep.sum())
-    return [_text(v) for v in gdf[name].to_numpy()[keep]]
+    return [v.strip() if type(v) is str else _text(v) for v in gdf[name].to_numpy()[keep]]
 
 
 def _text(value: object) -> str:
