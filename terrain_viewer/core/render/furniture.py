@@ -285,9 +285,11 @@ def credits(ax, text: str, fonts: list[str] | None = None) -> list:
     size = text_pt(ax)
     props = {"fontsize": size, "family": fonts or text_fonts()}
 
+    laid_out = glyphs.simple(text, props)  # then so is every line of its words
+
     def measure(line: str) -> float:
-        if glyphs.simple(line, props):
-            return glyphs.text_size(line, props, fig.dpi)[0]
+        if laid_out or glyphs.simple(line, props):
+            return glyphs.text_width(line, props, fig.dpi)
         return len(line) * size * fig.dpi / 72 * 0.6  # what FreeType cannot lay out alone: a guess
 
     band = fig.bbox.width * CREDITS_SHARE

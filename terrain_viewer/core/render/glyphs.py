@@ -168,6 +168,18 @@ def text_size(text: str, props: dict, dpi: float) -> tuple[float, float]:
     return w, height
 
 
+def text_width(text: str, props: dict, dpi: float) -> float:
+    """``text_size``'s width alone: laid out, not drawn (a wrap measures many trial lines once)."""
+    return _width(text, _font_key(props), float(dpi))
+
+
+@lru_cache(maxsize=4096)
+def _width(text: str, font_key: tuple, dpi: float) -> float:
+    font = _font(font_properties({k: list(v) if isinstance(v, tuple) else v for k, v in font_key}), dpi)
+    font.set_text(text, 0.0, flags=get_hinting_flag())
+    return font.get_width_height()[0] / 64
+
+
 def text_image(text: str, props: dict, dpi: float) -> tuple[np.ndarray, float, float, float, float]:
     """One line of ``text`` rendered by FreeType as Agg renders text: its coverage (uint8, rows
     top down), where the image's top-left corner lies from the centre of the text's box (x right,
