@@ -146,3 +146,30 @@ def test_display_width_counts_wide_characters_twice():
     assert display_width("部队位置") == 8 and display_width("units") == 5
     assert display_width("ｕｎｉｔ") == 8 and display_width("cafe\u0301") == 4  # fullwidth; combining
     assert pad("部队", 6) == "部队  " and pad("a long name", 4) == "a long name"
+
+
+ONE_POINT_LINE = """{"type": "FeatureCollection", "features": [
+{"type": "Feature", "properties": {"name": "bad", "source": "x", "confidence": "low"},
+ "geometry": {"type": "LineString", "coordinates": [[112.6, 26.9]]}},
+{"type": "Feature", "properties": {"name": "good", "source": "x", "confidence": "low"},
+ "geometry": {"type": "LineString", "coordinates": [[112.6, 26.9], [112.62, 26.91]]}}]}"""
+
+
+def test_a_line_of_one_point_is_skipped_with_a_line_naming_the_file_and_the_rest_is_read(
+        small_gpkg, tmp_path, capsys):
+    """GEOS cannot make a line of one point: validate named no file and stopped with 'unexpected
+    error'; the window dropped the whole file."""
+    bad = tmp_path / "one point.geojson"
+    bad.write_text(ONE_POINT_LINE, encoding="utf-8")
+    assert main(["validate", str(bad), str(small_gpkg)]) == 1
+    out = capsys.readouterr().out
+    assert "one point.geojson" in out and "1 feature skipped: geometry that cannot be read" in out
+    assert str(small_gpkg.name) in out and "unexpected" not in out  # the next file is checked too
+    assert main(["info", str(bad)]) == 0
+    captured = capsys.readouterr()
+    assert "1 features" in captured.out and "one point.geojson" in captured.err
+
+    from terrain_viewer.core.data.layers import open_dataset
+
+    layer = open_dataset([bad]).layers[0]
+    assert list(layer.gdf["name"]) == ["good"]

@@ -263,6 +263,8 @@ def prepare_layer(path: Path, info: io.LayerInfo, gdf: gpd.GeoDataFrame | None =
         if gdf is None:
             gdf, xy = io.read_layer_xy(path, info.name, info.details)
         raw = RawLayer(path, info, gdf, xy=xy)
+        if "unreadable" in gdf.attrs:
+            raw.problems.append(gdf.attrs["unreadable"])
         if xy is not None:  # present, finite, valid 2D points
             raw.gdf, raw.xy = pointlayer.check(gdf, xy, path, info.name, raw.problems, MAX_PROJECTED,
                                                PROJECTED_WHY)

@@ -26,6 +26,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj.exceptions import ProjError
+from shapely.errors import ShapelyError
 
 from terrain_viewer.core.common.errors import DataError
 
@@ -42,7 +43,7 @@ WALL_TIME_COLUMNS = ("start_date", "end_date")  # read as the local times writte
 STYLE_TABLES = {"layer_styles", "qgis_projects"}  # QGIS keeps styles/projects in a GeoPackage
 # What a failed read of one file or layer may raise besides DataError (pyogrio and pyproj raise
 # RuntimeError subclasses; sqlite3 and decoding errors from damaged files).
-LOAD_ERRORS = (OSError, UnicodeError, ValueError, RuntimeError, ProjError, sqlite3.Error)
+LOAD_ERRORS = (OSError, UnicodeError, ValueError, RuntimeError, ProjError, sqlite3.Error, ShapelyError)
 NETWORK_MARKERS = re.compile(r"/vsi(curl|s3|gs|az|adls|oss|swift|hdfs|webhdfs)|https?://|ftps?://|"
                              r"\bWMS:|\bWMTS:", re.IGNORECASE)
 NO_NETWORK = {"CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".terrain-viewer-no-network",
@@ -261,9 +262,25 @@ def _read_features(path: Path, layer: str, count: int,
             if arrowpoints.can_read(info):
                 return arrowpoints.read_xy(path, layer)
             return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True), None
-        except (TypeError, NotImplementedError, KeyError, IndexError):  # Arrow's other error types
-            pass
-    return gpd.read_file(path, layer=layer, engine="pyogrio"), None
+        except (TypeError, NotImplementedError, KeyError, IndexError, ShapelyError):  # Arrow's other
+            pass  #                                                          error types, bad geometry
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio"), None
+    except ShapelyError as exc:  # a geometry GEOS cannot make (a line of one point): skip those
+        return _readable_only(path, layer, exc), None
+
+
+def _readable_only(path: Path, layer: str, error: ShapelyError) -> gpd.GeoDataFrame:
+    """The layer without the features whose geometry GEOS cannot make, which ``attrs["unreadable"]``
+    counts and names the first error of."""
+    gdf = gpd.read_file(path, layer=layer, engine="pyogrio", on_invalid="ignore")
+    wkb = pyogrio.raw.read(path, layer=layer, columns=[])[2]
+    bad = np.zeros(len(gdf), bool) if wkb is None else \
+        np.array([g is not None for g in wkb]) & shapely.is_missing(gdf.geometry.values)
+    gdf = gdf[~bad]
+    n, why = int(bad.sum()), _first_line(error).removeprefix("IllegalArgumentException: ")
+    gdf.attrs["unreadable"] = f"{n} feature{'s' * (n != 1)} skipped: geometry that cannot be read ({why})"
+    return gdf
 
 
 def _wall_clock(path: Path, layer: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

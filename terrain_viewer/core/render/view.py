@@ -63,7 +63,7 @@ def fit_clear(extent: Extent, size: tuple[int, int], blocked: list[Extent], pad:
     best, room = 0.0, (0.0, 0.0, float(w), float(h))
     for rect in _clear_rects(size, blocked):
         scale = min((rect[2] - rect[0]) / dx, (rect[3] - rect[1]) / dy) * (1 - 2 * pad)
-        if scale > best * 1.0001:  # the first (the whole frame, then the widest) wins a tie
+        if scale > best * 1.0001:  # the first found wins a tie
             best, room = scale, rect
     per_px = 1.0 / best
     cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
