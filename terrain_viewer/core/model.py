@@ -8,6 +8,7 @@ export workers and project files rebuild the same session from.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -269,8 +270,10 @@ class ViewerModel:
         return self.add_read(paths, open_dataset(paths, map_crs=self.dataset.map_crs), group)
 
     def add_read(self, paths: Sequence[str | Path], extra: Dataset, group: str = "added") -> list[str]:
-        """Add the layers of ``paths`` read already into ``extra`` (``open_dataset`` in the map CRS)."""
-        self.paths += [Path(p) for p in paths]
+        """Add the layers of ``paths`` read already into ``extra`` (``open_dataset`` in the map CRS);
+        a file that gave no layer is not one of the session's files (a project would name it)."""
+        gave = {os.path.abspath(o.path) for o in [*extra.layers, *extra.rasters]}
+        self.paths += [Path(p) for p in paths if os.path.abspath(p) in gave]
         return self.merge_dataset(extra, group)
 
     def merge_dataset(self, extra: Dataset, group: str = "added") -> list[str]:

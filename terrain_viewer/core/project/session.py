@@ -59,7 +59,7 @@ def _file_layers(model: ViewerModel) -> dict[Path, list[str]]:
         out.setdefault(Path(os.path.abspath(obj.path)), []).append(obj.name)
     for path, names in session_of(model).pending.items():
         out.setdefault(path, []).extend(n for n in names if n not in out.get(path, []))
-    return out
+    return {path: names for path, names in out.items() if names}  # a file that gave no layer: not saved
 
 
 def project_dict(model: ViewerModel, path: str | Path, export: dict | None = None) -> dict:
