@@ -8,9 +8,12 @@ given on the command line overrides it.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 FLAG_FIELDS = {"start": "start", "end": "end", "frames_per_day": "frames_per_day", "fps": "fps",
@@ -41,6 +44,9 @@ def build_settings(args: argparse.Namespace):
         value = getattr(args, name)
         if value is not None:
             data[name] = value
+    named = Path(args.out).suffix.lower().lstrip(".")
+    if args.format is None and named in ("mp4", "gif", "mov"):  # --out's name is a flag too: it
+        data["format"] = named  # overrides the format of the settings file or the project
     if args.chinese:
         data["chinese_names"] = True
     if args.layers is not None:
@@ -72,7 +78,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from terrain_viewer.cli.common import check_named, loading, open_model
 
     with loading():
-        from terrain_viewer.core.export.outputs import refuse_inputs
+        from terrain_viewer.core.export.outputs import check_out_name, refuse_inputs
         from terrain_viewer.core.export.run import prepare_workers, run_export
 
         settings = build_settings(args)
@@ -84,6 +90,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.save_settings:
         refuse_inputs(args.save_settings, [*inputs, args.out], "--save-settings")
     refuse_inputs(args.out, inputs, "--out")
+    if settings.format:  # from --format, the settings file or the project: --out must match it
+        check_out_name(args.out, settings.format)
     if not model.dataset.layers and not model.dataset.rasters:
         from terrain_viewer.core.common.errors import DataError
 
@@ -93,8 +101,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     t0 = time.perf_counter()
     try:
-        result = run_export(model, settings, Path(args.out), overwrite=args.overwrite,
-                            progress=None if args.quiet else _progress_line, cancel=cancel, inputs=inputs)
+        with stopped_by_signals():
+            result = run_export(model, settings, Path(args.out), overwrite=args.overwrite,
+                                progress=None if args.quiet else _progress_line, cancel=cancel,
+                                inputs=inputs)
+    except Stopped as exc:
+        cancel.set()
+        print(f"\nterrain-viewer: export stopped ({exc.name}); nothing was written", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
         cancel.set()
         print("\nterrain-viewer: export cancelled; nothing was written", file=sys.stderr)
@@ -108,6 +122,38 @@ def cmd_export(args: argparse.Namespace) -> int:
     for extra in result.extras:
         print(f"wrote {extra}")
     return 0
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during an export: it unwinds as Ctrl-C does (the partial output removed)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum, self.name = signum, signal.Signals(signum).name
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP (where it exists; unless ignored, as under nohup) raise
+    ``Stopped`` once, in the main thread only; the previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised = []
+
+    def stop(signum: int, _frame) -> None:
+        if not raised:  # a second signal does not break off the clean-up of the first
+            raised.append(signum)
+            raise Stopped(signum)
+
+    numbers = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    previous = {number: signal.signal(number, stop) for number in numbers  # not one ignored (nohup)
+                if signal.getsignal(number) is not signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():  # None: one set outside Python, taken as the default
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
 
 
 def workers_arg(text: str) -> int | str:

@@ -225,3 +225,107 @@ def test_a_gif_beside_an_mp4_of_the_same_name_writes_no_subtitles(tmp_path: Path
     assert main(["export", *common, "--out", str(tmp_path / "clip.mp4")]) == 0
     assert main(["export", *common, "--out", str(tmp_path / "clip.gif")]) == 0, capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif", "clip.mp4", "clip.srt", "clip.vtt"]
+
+
+def test_format_given_refuses_an_out_not_named_for_it(tmp_path: Path, small_gpkg: Path, capsys):
+    """``export data.gpkg --out data/kursk.tvproj --format gif --overwrite`` replaced the user's
+    saved project with a GIF, and ``--out other.gpkg --format mp4`` turned another GeoPackage into
+    an MP4. Found by a new user: --out must end as the format asked for (PNG frames: a folder)."""
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.project import save_project
+
+    project, other = tmp_path / "kursk.tvproj", tmp_path / "other.gpkg"
+    save_project(ViewerModel.open([small_gpkg]), project)
+    other.write_bytes(small_gpkg.read_bytes())
+    kept = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    cases = [(project, "gif", "does not end in .gif (the format asked for); name it kursk.gif"),
+             (other, "mp4", "does not end in .mp4 (the format asked for); name it other.mp4"),
+             (tmp_path / "clip.gif", "mp4", "name it clip.mp4"),
+             (project, "png", "is not a folder name for PNG frames (the format asked for); "
+                              "name it kursk_frames")]
+    for out, fmt, needle in cases:
+        err = _one_line_exit_2(_export(str(small_gpkg), "--format", fmt, "--overwrite", "--out", str(out)),
+                               capsys, needle)
+        assert str(out) in err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == kept  # nothing written or replaced
+    _one_line_exit_2(_export(str(small_gpkg), "--overwrite", "--out", str(other)), capsys,
+                     "cannot tell the format from '.gpkg'")  # without --format, as before
+    assert main(_export(str(small_gpkg), "--format", "gif", "--out", str(tmp_path / "ok.GIF"))) == 0
+    assert main(_export(str(small_gpkg), "--format", "png", "--out", str(tmp_path / "kursk_frames"))) == 0
+    assert len(list((tmp_path / "kursk_frames").glob("frame_*.png"))) == 2
+    settings = tmp_path / "mp4.json"  # a settings file's format gives way to --out's own name
+    settings.write_text('{"format": "mp4"}', encoding="utf-8")
+    assert main(_export(str(small_gpkg), "--settings", str(settings), "--out", str(tmp_path / "s.gif"))) == 0
+    assert (tmp_path / "s.gif").read_bytes()[:3] == b"GIF"
+
+
+def test_sigterm_stops_an_export_like_ctrl_c_and_leaves_nothing(tmp_path: Path):
+    """``kill -TERM`` of a running export left its hidden partial ``out/.x.partial-PID-XXXX.mp4``.
+    Found by a new user: SIGTERM stops it as Ctrl-C does (exit 143 = 128 + SIGTERM, the shell's
+    code for a process ended by it), removes the partial and leaves no worker running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    cmd = [sys.executable, "-m", "terrain_viewer.cli", "export", "--from", "1944-07-01", "--to", "1944-07-30",
+           "--frames-per-day", "4", "--size", "720p", "--workers", "2", "--out", str(out / "x.mp4")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    err = bytearray()
+    reader = threading.Thread(target=_drain, args=(proc.stderr, err), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not (any("partial" in p.name for p in out.iterdir()) and b"frame 2/" in err):
+            assert proc.poll() is None and time.monotonic() < deadline, err.decode(errors="replace")
+            time.sleep(0.05)  # the partial is there and the workers are rendering
+        children = _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)  # what `kill -TERM PID` does: this process only
+        assert proc.wait(timeout=60) == 143
+        reader.join(10)
+        text = err.decode(errors="replace")
+        assert "export stopped (SIGTERM); nothing was written" in text and "Traceback" not in text, text
+        assert list(out.iterdir()) == []
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() and _state(pid) not in "ZX" for pid in children):
+            assert time.monotonic() < deadline, f"still running: {children}"
+            time.sleep(0.1)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        proc.stderr.close()
+
+
+def _drain(stream, sink: bytearray) -> None:
+    while chunk := stream.read1(4096):
+        sink.extend(chunk)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "X"
+
+
+def _children(root: int) -> list[int]:
+    """The processes below ``root`` (workers, their forkserver, ffmpeg), from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        kids = [pid for pid, ppid in parents.items() if ppid == parent and pid not in found]
+        found += kids
+        frontier += kids
+    return found

@@ -151,3 +151,21 @@ def test_stale_partials_of_dead_exports_are_removed_by_the_next_export(model, tm
     run_export(model, settings(), tmp_path / "new.mp4")
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted([alive.name, theirs.name, mine.name, "new.mp4", "new.srt", "new.vtt"])
+
+
+@pytest.mark.parametrize("name, fmt, ok", [
+    ("clip.mp4", "mp4", True), ("CLIP.MP4", "mp4", True), ("clip.mov", "mov", True), ("a.gif", "gif", True),
+    ("frames", "png", True), ("frames.png", "png", True), ("siege.v2_frames", "png", True),
+    ("kursk.tvproj", "gif", False), ("other.gpkg", "mp4", False), ("clip.mp4", "gif", False),
+    ("clip", "mp4", False), ("kursk.tvproj", "png", False), ("clip.mp4", "png", False)])
+def test_an_out_must_bear_its_formats_name(tmp_path, name, fmt, ok):
+    from terrain_viewer.core.export.outputs import check_out_name
+
+    if ok:
+        check_out_name(tmp_path / name, fmt)
+    else:
+        with pytest.raises(ExportError, match=r"\(the format asked for\); name it "):
+            check_out_name(tmp_path / name, fmt)
+    existing = tmp_path / "run.2024"  # any existing folder takes PNG frames
+    existing.mkdir(exist_ok=True)
+    check_out_name(existing, "png")

@@ -3,6 +3,9 @@
 * ``refuse_inputs``: an output (the video, the frames folder, a saved settings file) that is one of
   the export's inputs (a data file, the project, the settings file), or a folder holding one, is
   refused, even with ``--overwrite``: paths are compared resolved and with ``os.path.samefile``.
+* ``check_out_name``: with the format given (``--format``, the dialog's choice), the output must
+  bear that format's own name: ``FILE.mp4``, ``FILE.gif``, ``FILE.mov``, or a folder for PNG
+  frames, so a project or a GeoPackage is never turned into a video, even with ``--overwrite``.
 * ``frame_file``: a frames folder is replaced whole, so one that holds anything but an export's
   frames (the user's own files) is refused, even with ``--overwrite``.
 * ``remove_stale_partials``: a killed export leaves its hidden partial output
@@ -46,6 +49,21 @@ def refuse_inputs(out: str | Path, inputs: Iterable[str | Path], what: str = "th
         if target in real.parents:
             raise ExportError(f"{what} is a folder that holds {whose} input {source}; choose "
                               "another folder", out)
+
+
+def check_out_name(out: str | Path, fmt: str) -> None:
+    """Raise ExportError unless ``out`` is named as format ``fmt`` writes it: ``.mp4``, ``.gif`` or
+    ``.mov`` (any case); for ``png`` a folder: an existing one, or a name with no suffix, ``.png``
+    or ending in ``_frames`` (the export dialog's ``NAME_frames``)."""
+    out = Path(out)
+    suffix, stem = out.suffix.lower(), out.stem or "export"
+    if fmt == "png":
+        if suffix in ("", ".png") or out.name.endswith("_frames") or out.is_dir():
+            return
+        raise ExportError(f"is not a folder name for PNG frames (the format asked for); name it "
+                          f"{stem}_frames", out)
+    if suffix != f".{fmt}":
+        raise ExportError(f"does not end in .{fmt} (the format asked for); name it {stem}.{fmt}", out)
 
 
 def frame_file(entry: Path) -> bool:
