@@ -213,7 +213,7 @@ class ExportForm:
         if not text:
             return
         path = Path(text)
-        base = path.with_suffix("") if path.suffix.lower() in (".mp4", ".gif") else path
+        base = path.with_suffix("") if path.suffix.lower() in (".mp4", ".gif", ".mov") else path
         base = base.with_name(base.name.removesuffix("_frames"))
         self.out_edit.setText(str(base.with_name(base.name + "_frames") if fmt == "png"
                                   else base.with_suffix(f".{fmt}")))
