@@ -29,6 +29,7 @@ from PyQt6.QtWidgets import (
 from terrain_viewer.core import project as core
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.logs import log_dir, log_exception
+from terrain_viewer.gui import qt_settings
 
 PROJECT_FILTER = "terrain_viewer project (*.tvproj);;All files (*)"
 DATA_FILTER = "Map data (*.gpkg *.geojson *.json *.shp *.fgb *.kml *.tif *.tiff *.png *.jpg);;All files (*)"
@@ -49,8 +50,8 @@ def _unexpected(window: QWidget, title: str, path: object, exc: Exception) -> No
 
 
 def _start_folder(window: QWidget) -> str:
-    """Where a project dialog opens: the project's folder, else that of the data file opened last
-    (not the shipped data's), else the home folder."""
+    """Where a project dialog opens: the project's folder, else the project folder remembered from
+    the last session, else that of the data file opened last (not the shipped data's), else home."""
     path = getattr(window, "project_path", None)
     if path:
         return str(Path(path).parent)
@@ -59,7 +60,7 @@ def _start_folder(window: QWidget) -> str:
     shipped = {p.resolve() for p in builtin_paths()}
     model = getattr(window, "model", None)
     own = [Path(p) for p in (model.paths if model is not None else []) if Path(p).resolve() not in shipped]
-    return str(own[-1].parent) if own else str(Path.home())
+    return qt_settings.last_folder("project", own[-1].parent if own else None)
 
 
 def _status(window: QWidget, text: str) -> None:

@@ -16,10 +16,11 @@ def settings() -> QSettings:
     return QSettings("terrain_viewer", "terrain_viewer")
 
 
-def last_folder(kind: str) -> str:
-    """The folder last used for ``kind`` ("open", "project", "export"), else the home folder."""
+def last_folder(kind: str, default: str | Path | None = None) -> str:
+    """The folder last used for ``kind`` ("open", "project", "export") if it still exists, else
+    ``default``, else the home folder."""
     folder = settings().value(f"folders/{kind}", "", str)
-    return folder if folder and Path(folder).is_dir() else str(Path.home())
+    return folder if folder and Path(folder).is_dir() else str(default or Path.home())
 
 
 def remember_folder(kind: str, path: str | Path) -> None:

@@ -282,3 +282,26 @@ def test_opening_a_project_whose_selected_layers_file_has_moved_lists_it_as_miss
     assert list(missing_files(win.model)) == [data]
     panel.select("units")  # the row of a layer whose file is missing: no width to show
     assert not panel.width_box.isEnabled()
+
+
+def test_open_and_save_as_start_in_the_project_folder_remembered_from_the_last_session(
+        hengyang, qtbot, tmp_path, monkeypatch, message_boxes):
+    """File ▸ Open project… started in the home folder though the settings held the last session's
+    project folder. Found by a new user."""
+    from person import click_menu
+
+    from terrain_viewer.gui import qt_settings
+
+    projects = tmp_path / "my projects"
+    projects.mkdir()
+    qt_settings.remember_folder("project", projects / "siege.tvproj")  # the last session's
+    folders: list[str] = []
+    answer = lambda parent, caption, folder, *a: folders.append(folder) or ("", "")  # noqa: E731
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", answer)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+    click_menu(qtbot, hengyang, "File", "Open project…")
+    click_menu(qtbot, hengyang, "File", "Save project as…")
+    assert folders == [str(projects)] * 2 and message_boxes == []
+    projects.rmdir()  # gone since: the home folder (only the shipped data is open)
+    click_menu(qtbot, hengyang, "File", "Open project…")
+    assert folders[-1] == str(Path.home())
