@@ -140,6 +140,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
     def start_export(self) -> bool:
         """Check the form, confirm overwriting, and start the export thread."""
         self.progress.reset()  # not the last export's bar
+        self._clear_refusal()  # nor the last Export's refusal: this one is checked anew
         try:
             settings = self.settings()
             out = Path(self.out_edit.text()).expanduser()

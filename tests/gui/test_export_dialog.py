@@ -506,3 +506,31 @@ def test_an_impossible_date_typed_into_from_is_said_in_the_status_line(qtbot, sm
     assert dialog.status.text().startswith("To: 1 July 1945 is outside 23 June 1944 – 30 June 1944")
     type_date(qtbot, dialog.start_edit, "24 June 1944")  # a real date: the line goes
     assert dialog.start_edit.date() == QDate(1944, 6, 24) and dialog.status.text() == ""
+
+
+def test_a_second_export_clears_the_first_ones_refusal_before_it_asks(qtbot, small_window, tmp_path,
+                                                                     monkeypatch):
+    """Export refused (the frames folder held the user's file), the file moved away, Export again:
+    the old red line stayed up during "x.srt already exists. Replace…?" and after No. Found by a
+    new user."""
+    from person import LEFT, type_into
+
+    seen: list[tuple[str, str]] = []
+    dialog = _dialog(qtbot, small_window, tmp_path / "unused.mp4")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: seen.append((a[2], dialog.status.text()))
+                        or QMessageBox.StandardButton.No)
+    out, frames = tmp_path / "x.mp4", tmp_path / "x_frames"
+    frames.mkdir()
+    (frames / "notes.txt").write_text("mine")
+    (tmp_path / "x.srt").write_text("an earlier export")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    type_into(qtbot, dialog.out_edit, str(out))
+    qtbot.mouseClick(dialog.outputs["png_frames"], LEFT)
+    assert dialog.outputs["subtitles"].isChecked()
+    qtbot.mouseClick(dialog.export_button, LEFT)
+    assert "holds files that an export did not write (notes.txt)" in dialog.status.text() and seen == []
+    (frames / "notes.txt").unlink()  # the user puts the file elsewhere
+    qtbot.mouseClick(dialog.export_button, LEFT)
+    assert len(seen) == 1 and f"{tmp_path / 'x.srt'} already exists" in seen[0][0], seen
+    assert seen[0][1] == "" and dialog.status.text() == "" and not dialog.is_running()
