@@ -231,20 +231,22 @@ class QtLayerPanel(QWidget):
     def _sync_controls(self) -> None:
         name = self.current_name()
         self.controls.setEnabled(name is not None)
+        opacity = 100 if name is None else round(self.model.state(name).opacity * 100)
+        self.opacity.blockSignals(True)
+        self.opacity.setValue(opacity)  # greyed with no layer: at 100 %, as its label says
+        self.opacity.blockSignals(False)
+        self.opacity_label.setText(f"{opacity} %")
         if name is None:
             return
         state = self.model.state(name)
-        self.opacity_label.setText(f"{round(state.opacity * 100)} %")
         is_raster = any(r.name == name for r in self.model.dataset.rasters)
         self._form.setRowVisible(self.width_box, not is_raster)  # rasters have no lines
         layer = self.model.dataset.find(name)  # None: a raster, or its file is missing
         width = None if layer is None else line_width(layer, state.style)
         self.width_box.setEnabled(width is not None)  # None too: its painter takes no width
-        for widget, value in ((self.opacity, round(state.opacity * 100)),
-                              (self.width_box, width if width is not None else 1.0)):
-            widget.blockSignals(True)
-            widget.setValue(value)
-            widget.blockSignals(False)
+        self.width_box.blockSignals(True)
+        self.width_box.setValue(width if width is not None else 1.0)
+        self.width_box.blockSignals(False)
 
     # ---- user actions -----------------------------------------------------------------------
     def _on_item_changed(self, item: QTreeWidgetItem, _column: int) -> None:

@@ -279,3 +279,24 @@ def test_the_panel_and_the_properties_show_the_width_the_map_draws(qtbot, hengya
         assert "linewidth" not in hengyang.model.state(name).style  # shown, not set
     _click_row(qtbot, panel.tree, panel.item("units"))
     assert not panel.width_box.isEnabled()
+
+
+def test_with_no_layer_selected_the_greyed_slider_shows_what_its_label_says(qtbot, hengyang):
+    """No layer selected: the greyed opacity slider sat at 0 beside "100 %". Found by a new user."""
+    from person import handle_centre_for
+
+    panel, tree = hengyang.layer_panel, hengyang.layer_panel.tree
+
+    def agree() -> None:
+        assert panel.current_name() is None and not panel.opacity.isEnabled()
+        shown = int(panel.opacity_label.text().removesuffix(" %"))
+        assert handle_rect(panel.opacity).center().x() == handle_centre_for(panel.opacity, shown).x(), shown
+
+    agree()
+    _click_row(qtbot, tree, panel.item("water_areas"))
+    drag_slider(qtbot, panel.opacity, 30)
+    errors = when_shown(active_popup, lambda menu: click_entry(qtbot, menu, "Remove layer"))
+    right_click(qtbot, tree.viewport(), _row_text_point(tree, panel.item("water_areas")))
+    qtbot.waitUntil(lambda: bool(errors) or "water_areas" not in check_states(tree), timeout=5000)
+    assert not errors, errors
+    agree()  # the selected layer removed: none selected again
