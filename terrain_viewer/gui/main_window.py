@@ -329,7 +329,9 @@ class QtMainWindow(QMainWindow):
         self._links.clear()
         for signal in (model.events.options, model.events.swipe, model.events.reset):
             self._links.connect(signal, lambda _c: self._sync_actions())
-        self._links.connect(model.events.time, lambda _c: self._update_title())
+        for signal in (model.events.time, model.events.layer_added, model.events.layer_removed,
+                       model.events.reset):  # the date, and the files open now
+            self._links.connect(signal, lambda _c: self._update_title())
         self._links.connect(model.events.time, lambda _c: self._marker_date_changed())
         self._links.connect(model.events.any, self.refresh_modified)
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
@@ -362,8 +364,11 @@ class QtMainWindow(QMainWindow):
             action.blockSignals(False)
 
     def _update_title(self) -> None:
-        paths = [self.project_path] if self.project_path else self.model.paths[:2]
-        name = ", ".join(p.name for p in paths) or "untitled"
+        """The project's name, else the first two files' names ("+ n more"), then the date."""
+        paths = [self.project_path] if self.project_path else self.model.paths
+        name = ", ".join(p.name for p in paths[:2]) or "untitled"
+        if len(paths) > 2:
+            name += f" + {len(paths) - 2} more"
         self.setWindowTitle(f"{name}[*] — {self.time_slider.date_label.text()} — terrain_viewer")
 
     def drawing_problem(self, message: str) -> None:

@@ -244,3 +244,20 @@ def test_view_legend_corner_moves_the_legend_and_the_export_follows(qtbot, hengy
     dialog = ExportDialog(hengyang.model, hengyang)
     qtbot.addWidget(dialog)
     assert dialog.settings().legend_corner == "upper left"  # what the window shows is exported
+
+
+def test_the_title_names_the_files_open_now(qtbot, hengyang, small_window, small_gpkg, tmp_path,
+                                            monkeypatch, message_boxes):
+    """After File ▸ Open… added kursk_1943.gpkg the title still read "hengyang_1944.gpkg,
+    hengyang_dem.tif*". Found by a new user."""
+    kursk, orel = tmp_path / "kursk_1943.gpkg", tmp_path / "orel_1943.gpkg"
+    for copy in (kursk, orel):
+        shutil.copy(small_gpkg, copy)
+    for window, path, name in ((hengyang, kursk, "hengyang_1944.gpkg, hengyang_dem.tif + 1 more"),
+                               (small_window, kursk, "small.gpkg, kursk_1943.gpkg"),
+                               (small_window, orel, "small.gpkg, kursk_1943.gpkg + 1 more")):
+        monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, p=path, **k: ([str(p)], ""))
+        click_menu(qtbot, window, "File", "Open…")
+        assert window.windowTitle().startswith(f"{name}[*] — "), window.windowTitle()
+        assert window.isWindowModified()  # shown as "…*"
+    assert message_boxes == []
