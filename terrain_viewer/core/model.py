@@ -259,8 +259,12 @@ class ViewerModel:
         """Take layer ``name`` off the map and out of the session (its file is untouched)."""
         state = self.state(name)
         self.layer_states.remove(state)
+        gone = self.dataset.find(name) or next((r for r in self.dataset.rasters if r.name == name), None)
         self.dataset.layers = [lyr for lyr in self.dataset.layers if lyr.name != name]
         self.dataset.rasters = [r for r in self.dataset.rasters if r.name != name]
+        left = {os.path.abspath(o.path) for o in [*self.dataset.layers, *self.dataset.rasters]}
+        if gone is not None and os.path.abspath(gone.path) not in left:  # its file's last layer
+            self.paths = [p for p in self.paths if os.path.abspath(p) != os.path.abspath(gone.path)]
         with self.events.batch():
             self.events.layer_removed.emit(name)
             self.refresh_time_range()

@@ -12,17 +12,21 @@ import numpy as np
 import pytest
 from person import (
     LEFT,
+    active_popup,
+    check_rect,
     check_states,
     choose,
     click_check,
+    click_entry,
     click_menu,
     modal,
     pick_date_with_keys,
     pixels,
+    right_click,
     type_into,
     when_shown,
 )
-from PyQt6.QtCore import QDate, QMimeData, QPointF, Qt, QUrl
+from PyQt6.QtCore import QDate, QMimeData, QPoint, QPointF, Qt, QUrl
 from PyQt6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog
 
@@ -261,3 +265,15 @@ def test_the_title_names_the_files_open_now(qtbot, hengyang, small_window, small
         assert window.windowTitle().startswith(f"{name}[*] — "), window.windowTitle()
         assert window.isWindowModified()  # shown as "…*"
     assert message_boxes == []
+    tree = small_window.layer_panel.tree  # remove every layer orel_1943.gpkg gave: its name goes
+    qtbot.waitUntil(lambda: "units (orel_1943)" in check_states(tree), timeout=5000)
+    for name in [s.name for s in small_window.model.layer_states if "orel_1943" in s.name]:
+        item = small_window.layer_panel.item(name)
+        tree.scrollToItem(item)
+        errors = when_shown(active_popup, lambda menu: click_entry(qtbot, menu, "Remove layer"))
+        row = QPoint(check_rect(tree, item).right() + 40, tree.visualItemRect(item).center().y())
+        right_click(qtbot, tree.viewport(), row)
+        qtbot.waitUntil(lambda n=name, e=errors: bool(e) or n not in check_states(tree), timeout=5000)
+        assert not errors, errors
+    title = small_window.windowTitle()
+    assert title.startswith("small.gpkg, kursk_1943.gpkg[*] — "), title
