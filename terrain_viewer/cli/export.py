@@ -121,6 +121,8 @@ def cmd_export(args: argparse.Namespace) -> int:
           f"drawn at {result.frames / max(time.perf_counter() - t0, 1e-9):.1f} frames/s{workers})")
     for extra in result.extras:
         print(f"wrote {extra}")
+    for note in result.notes:
+        print(note)
     return 0
 
 

@@ -196,7 +196,8 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         else:
             wrote = f"Wrote {result.path} ({result.frames} frames in {_clock(result.seconds)})"
             extras = [f"{p} (the PNG frames)" if p.is_dir() else str(p) for p in result.extras]
-            self._show_status(_and([wrote, *extras]) + ".")  # every file and folder written
+            notes = "".join(f" {note[0].upper()}{note[1:]}." for note in result.notes)
+            self._show_status(_and([wrote, *extras]) + "." + notes)  # every file and folder written
 
     def _on_failed(self, message: str) -> None:
         self._show_status(message, error=True)

@@ -329,3 +329,22 @@ def _children(root: int) -> list[int]:
         found += kids
         frontier += kids
     return found
+
+
+def test_data_with_no_events_gets_no_empty_subtitle_files_and_is_told_so(tmp_path: Path, capsys):
+    """A battle with no events layer got a 0-byte NAME.srt and a header-only NAME.vtt, each
+    reported as written. Found by a new user."""
+    import geopandas as gpd
+    import shapely
+
+    data = tmp_path / "kursk_1943.gpkg"
+    units = {"unit_id": ["a", "a"], "side": ["red", "red"], "start_date": ["1943-07-10", "1943-07-11"],
+             "end_date": ["1943-07-10", "1943-07-12"], "source": ["x", "x"], "confidence": ["low", "low"]}
+    points = shapely.points([36.5, 36.6], [51.0, 51.1])
+    gpd.GeoDataFrame(units, geometry=points, crs=4326).to_file(data, layer="units")
+    out = tmp_path / "kursk.mp4"
+    assert main(["export", str(data), "--size", "160x90", "--frames-per-day", "1", "--workers", "1",
+                 "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kursk.mp4", "kursk_1943.gpkg"]
+    assert "srt" not in printed and "no subtitles: no events in the days exported" in printed

@@ -72,6 +72,7 @@ class ExportResult:
     worker_frames: int = 0  # how many of the frames the worker processes rendered
     workers: int = 1  # rendering processes used (the count ``auto`` chose, or the one given)
     extras: list[Path] = field(default_factory=list)  # subtitles and a PNG folder beside a video
+    notes: list[str] = field(default_factory=list)  # what was asked for and not written, and why
 
 
 def check_output(model: ViewerModel, settings: ExportSettings, out: Path,
@@ -151,10 +152,11 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
         return ExportResult(out, fmt, counter.done, size, counter.elapsed(), cancelled=True,
                             worker_frames=max(0, counter.done - len(here)), workers=workers)
     extras = [folder_out] if folder_out is not None else []
-    if subtitles:
+    notes = ["no subtitles: no events in the days exported"] if subtitles and not found else []
+    if subtitles and found:
         extras += write_subtitles(out, found)
     return ExportResult(out, fmt, counter.done, size, counter.elapsed(),
-                        worker_frames=counter.done - len(here), workers=workers, extras=extras)
+                        worker_frames=counter.done - len(here), workers=workers, extras=extras, notes=notes)
 
 
 class _Counter:
