@@ -268,16 +268,34 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
 
     def _paint_divider(self, painter: QPainter) -> None:
         x = self.model.swipe.position * self.width()
-        painter.setPen(QPen(QColor(255, 255, 255, 220), 4))
-        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        painter.setPen(QPen(QColor("#1f3b57"), 2))
-        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        handle = QRectF(x - 9, self.height() / 2 - 22, 18, 44)
+        segments = self._divider_segments(x)
+        for pen in (QPen(QColor(255, 255, 255, 220), 4), QPen(QColor("#1f3b57"), 2)):
+            painter.setPen(pen)
+            for top, bottom in segments:
+                painter.drawLine(QPointF(x, top), QPointF(x, bottom))
+        handle = QRectF(x - 9, _handle_centre(segments, self.height() / 2) - 22, 18, 44)
         painter.setBrush(QColor("#1f3b57"))
         painter.drawRoundedRect(handle, 6, 6)
         painter.setPen(QPen(QColor("white"), 1.5))
         for dx in (-3, 3):
             painter.drawLine(QPointF(x + dx, handle.top() + 12), QPointF(x + dx, handle.bottom() - 12))
+
+    def _divider_segments(self, x: float) -> list[tuple[float, float]]:
+        """The stretches of column ``x`` the divider is drawn on: not across the furniture (legend,
+        credits, caption) of the frame on screen, which the exported frame draws over it too."""
+        spans, top = [], 0.0
+        if self._image is not None:
+            rect, w, h = self._image_rect(), self._image.width(), self._image.height()
+            sx, sy = rect.width() / max(w, 1), rect.height() / max(h, 1)
+            spans = sorted((rect.top() + y0 * sy, rect.top() + y1 * sy)
+                           for x0, y0, x1, y1 in self.renderer.furniture_boxes((w, h))
+                           if rect.left() + x0 * sx <= x <= rect.left() + x1 * sx)
+        out = []
+        for start, end in spans:
+            if start > top:
+                out.append((top, start))
+            top = max(top, end)
+        return [*out, (top, float(self.height()))] if top < self.height() else out
 
     def _paint_path(self, painter: QPainter) -> None:
         points = [QPointF(*self.to_pixel(x, y)) + self._drag for x, y in self.overlay_path]
@@ -365,3 +383,13 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
     def set_tool(self, tool: str) -> None:
         self.tool = tool
         self.setCursor(QCursor(self._tool_cursor()))
+
+
+def _handle_centre(segments: list[tuple[float, float]], middle: float, half: float = 22.0) -> float:
+    """Where the divider's handle sits: at ``middle`` if the line is drawn there, else in the middle
+    of the nearest stretch of line it fits in (not over the legend)."""
+    fits = [(top, bottom) for top, bottom in segments if bottom - top >= 2 * half]
+    if not fits or any(top + half <= middle <= bottom - half for top, bottom in fits):
+        return middle
+    top, bottom = min(fits, key=lambda s: min(abs(s[0] + half - middle), abs(s[1] - half - middle)))
+    return min(max(middle, top + half), bottom - half)

@@ -139,3 +139,24 @@ def test_each_side_by_side_pane_has_the_legend_of_its_own_layers(model):
     old_corner = rgba[450:, half // 2:half]
     assert is_grey(modern_corner).mean() > 0.97  # the tiles, no legend box
     assert (old_corner[..., :3] < 100).all(axis=-1).sum() > 200  # the 1944 pane keeps its legend
+
+
+def test_the_divider_runs_under_the_legend_not_across_its_text(model):
+    """The swipe's divider was drawn over the furniture and cut the legend's text. Found by a new
+    user dragging the swipe across the legend."""
+    from terrain_viewer.core.render.swipe import DIVIDER, divider_column
+
+    model.set_options(legend=True)
+    size = (1600, 900)
+    renderer = MapRenderer(model)
+    renderer.render(size=size)
+    legend = max(renderer.furniture_boxes(size), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    position = (legend[0] + legend[2]) / 2 / size[0]
+    model.set_swipe(enabled=True, position=position)
+    rgba = renderer.render(size=size)
+    x = divider_column(position, size[0])
+    assert legend[0] < x < legend[2]
+    column = (np.abs(rgba[:, x - 1, :3].astype(int) - DIVIDER) < 6).all(axis=-1)
+    rows = np.arange(size[1])
+    inside = (rows > legend[1] + 2) & (rows < legend[3] - 2)
+    assert column[~inside].mean() > 0.5 and not column[inside].any()

@@ -186,3 +186,27 @@ def test_swiping_with_nothing_on_one_side_says_why_the_side_is_blank(qtbot, quie
     assert quiet.model.swipe.enabled
     message = quiet.statusBar().currentMessage()
     assert "the right side (group 'modern') has no layers" in message and "Move to group" in message
+
+
+def test_the_divider_dragged_onto_the_legend_leaves_its_text_whole(qtbot, hengyang, grab_map):
+    """Dragged across the legend, the swipe's line cut its text (in the frame and in the window's
+    own line over it). Found by a new user."""
+    canvas = hengyang.canvas
+    hengyang.resize(1900, 1000)  # a map wide enough for the legend
+    hengyang.swipe_action.trigger()
+    grab_map(hengyang)
+    ratio = canvas.devicePixelRatioF()
+    size = canvas.pixel_size()
+    legend = max(canvas.renderer.furniture_boxes(size), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    x = round(canvas.model.swipe.position * canvas.width())
+    to = round((legend[0] + legend[2]) / 2 / ratio)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(x, 100))
+    qtbot.mouseMove(canvas, QPoint(to, 100))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(to, 100))
+    shown = grab_map(hengyang)
+    legend = max(canvas.renderer.furniture_boxes(size), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    column = shown[:, round(canvas.model.swipe.position * shown.shape[1]) - 1, :3].astype(int)
+    line = (np.abs(column - (0x1F, 0x3B, 0x57)) < 40).all(axis=-1)  # the divider's blue
+    rows = np.arange(len(column)) * (size[1] / len(column))
+    inside = (rows > legend[1] + 3) & (rows < legend[3] - 3)
+    assert inside.any() and line[~inside].mean() > 0.3 and not line[inside].any()

@@ -134,12 +134,12 @@ class MapRenderer(BackgroundMixin):
         if left is not None:
             buffer[:, :x] = left
         self._draw_labels(t, view, taken)
+        if swipe:
+            draw_divider(buffer, x)  # under the furniture: the legend and the credits stay whole
         for sprite in furniture:
             self._blend(sprite)
         rgba = buffer.copy() if copy else buffer  # copy=False: the renderer's own buffer, valid until
         #                                          the next render (the window converts it at once)
-        if swipe:
-            draw_divider(rgba, x)
         total = time.perf_counter() - t0
         self.last_timings = {"background_ms": background_s * 1e3, "dynamic_ms": (total - background_s) * 1e3,
                              "total_ms": total * 1e3}
