@@ -175,8 +175,14 @@ def type_into(qtbot, field: QWidget, text: str, enter: bool = False) -> None:
 
 def type_date(qtbot, edit, text: str, then: Qt.Key = Qt.Key.Key_Tab) -> None:
     """Click into a date field, select all of it with Ctrl+A and type ``text``, then ``then``: the
-    keys go to the field itself, as a real key press does (its text editor is Qt's inside)."""
-    qtbot.mouseClick(edit, LEFT, NO_MOD, QPoint(8, edit.height() // 2))
+    keys go to the field itself, as a real key press does (its text editor is Qt's inside). The
+    click goes to the widget under the pointer, the field's text editor, as a real click does: sent
+    to the date field itself, a click on its text was taken for its down arrow (with a calendar
+    popup Qt's combo-box hit test names the text SC_ComboBoxEditField, the value of SC_SpinBoxDown),
+    and the date went a day or a year back before anything was typed."""
+    pos = QPoint(8, edit.height() // 2)
+    target = edit.childAt(pos) or edit
+    qtbot.mouseClick(target, LEFT, NO_MOD, target.mapFrom(edit, pos))
     qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(edit, text)
     qtbot.keyClick(edit, then)
