@@ -90,7 +90,7 @@ class TypedDateEdit(QDateEdit):
             if month.isValid():
                 return (f"{shown} is not a date: {month.toString('MMMM yyyy')} has "
                         f"{month.daysInMonth()} days")
-        return f"{shown} is not a date (type one like {self.maximumDate().toString('d MMMM yyyy')})"
+        return f"{shown} is not a date (type one like {self.date().toString('d MMMM yyyy')})"
 
     def _typed(self, text: str) -> QDate:
         return parse_date(text, self.displayFormat())

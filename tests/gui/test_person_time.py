@@ -218,6 +218,8 @@ def test_an_impossible_date_typed_into_the_time_range_is_said(qtbot, hengyang):
         said.append(dialog.problem.text())
         type_date(qtbot, dialog.start, "30 June 1944")  # a date taken: the line goes
         said.append(dialog.problem.text())
+        type_date(qtbot, dialog.start, "midsummer")  # unreadable: an example near the field's date
+        said.append(dialog.problem.text())
         dialog.reject()
 
     errors = when_shown(modal(QtTimeRange), fill)
@@ -225,3 +227,4 @@ def test_an_impossible_date_typed_into_the_time_range_is_said(qtbot, hengyang):
     assert not errors, errors
     assert "31 June 1944 is not a date" in said[0] and "June 1944 has 30 days" in said[0], said
     assert said[1] == ""
+    assert said[2].startswith("From: midsummer is not a date (type one like 30 June 1944)"), said  # not 9999
