@@ -348,3 +348,15 @@ def test_data_with_no_events_gets_no_empty_subtitle_files_and_is_told_so(tmp_pat
     printed = capsys.readouterr().out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kursk.mp4", "kursk_1943.gpkg"]
     assert "srt" not in printed and "no subtitles: no events in the days exported" in printed
+
+
+def test_subtitles_too_short_to_read_are_said(tmp_path: Path, capsys):
+    """At 4 frames a day and 24 fps each day's cue lasted 0.17 s, unreadable, without a word.
+    Found by a new user."""
+    common = ["--from", "1944-07-01", "--to", "1944-07-03", "--size", "160x90", "--workers", "1", "--quiet"]
+    assert main(["export", *common, "--frames-per-day", "4", "--fps", "24",
+                 "--out", str(tmp_path / "fast.mp4")]) == 0
+    assert "too short to read" in capsys.readouterr().out
+    assert main(["export", *common, "--frames-per-day", "24", "--fps", "12",
+                 "--out", str(tmp_path / "slow.mp4")]) == 0
+    assert "too short" not in capsys.readouterr().out

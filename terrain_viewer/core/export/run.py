@@ -61,6 +61,9 @@ class Progress:
     remaining: float | None  # seconds, None until a frame has been written
 
 
+MIN_READABLE_S = 1.0  # a subtitle shown for less than this is hard to read: the export says so
+
+
 @dataclass
 class ExportResult:
     path: Path
@@ -153,6 +156,9 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
                             worker_frames=max(0, counter.done - len(here)), workers=workers)
     extras = [folder_out] if folder_out is not None else []
     notes = ["no subtitles: no events in the days exported"] if subtitles and not found else []
+    if subtitles and found and (shortest := min(c.end - c.start for c in found)) < MIN_READABLE_S:
+        notes.append(f"some subtitles show for {shortest:.2f} s only, too short to read: more frames "
+                     "per day or fewer frames per second show each day longer")
     if subtitles and found:
         extras += write_subtitles(out, found)
     return ExportResult(out, fmt, counter.done, size, counter.elapsed(),
