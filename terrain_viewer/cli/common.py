@@ -32,7 +32,7 @@ EXIT_CODES_HELP = f"""exit codes:
   {BAD_DATA}  bad data: an input file or project cannot be read or used
   {OUTPUT}  the output could not be written (no folder, not writable, disk full)
   {UNEXPECTED}  unexpected error (a bug; the traceback is in the log file)
-  {INTERRUPTED}  interrupted (Ctrl-C)"""
+  {INTERRUPTED}  interrupted (Ctrl-C); 143, 129: an export stopped by SIGTERM, SIGHUP"""
 
 
 class UsageError(TerrainViewerError):
