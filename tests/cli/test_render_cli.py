@@ -145,3 +145,28 @@ def test_render_of_a_project_puts_the_legend_in_its_corner(tmp_path: Path):
     assert rows.mean() > 360  # both low
     gone_from_right = (left[400:, 900:] != plain[400:, 900:]).any(axis=-1).sum()
     assert gone_from_right > 500
+
+
+def test_a_hole_wound_as_its_shell_is_drawn_as_a_hole(tmp_path):
+    """A valid polygon whose hole winds the same way as its shell (as many files have them) was
+    drawn filled solid: the map showed land where the data has a hole. Found by a new user."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+    from PIL import Image
+
+    shell = [(112.50, 26.80), (112.70, 26.80), (112.70, 26.95), (112.50, 26.95)]
+    hole = [(112.56, 26.84), (112.64, 26.84), (112.64, 26.91), (112.56, 26.91)]  # same turn as the shell
+    polygon = shapely.Polygon(shell, [hole])
+    assert polygon.is_valid and shapely.Polygon(hole).exterior.is_ccw == polygon.exterior.is_ccw
+    data = tmp_path / "holes.gpkg"
+    gpd.GeoDataFrame({"name": ["lake shore"], "source": ["x"], "confidence": ["low"]}, geometry=[polygon],
+                     crs=4326).to_file(data, layer="marsh_with_lake")
+    out = tmp_path / "holes.png"
+    assert main(["render", str(data), "--size", "400x300", "--no-legend", "--no-scale-bar",
+                 "--no-north-arrow", "--no-caption", "--no-labels", "--out", str(out)]) == 0
+    rgb = np.asarray(Image.open(out))[..., :3].astype(int)
+    h, w = rgb.shape[:2]
+    centre, ring = rgb[h // 2, w // 2], rgb[int(h * 0.12), w // 2]  # the hole's middle; hole to shell
+    corner = rgb[2, 2]  # outside the shell: the paper
+    assert np.abs(centre - corner).max() <= 8 and np.abs(ring - corner).max() > 20, (centre, ring, corner)

@@ -14,11 +14,16 @@ from terrain_viewer.core.render.symbology import Fill, Mark, Stroke
 
 
 def polygon_path(geom) -> MplPath:
-    """A compound matplotlib path for a (Multi)Polygon, holes included."""
+    """A compound matplotlib path for a (Multi)Polygon, holes included. Agg fills by the non-zero
+    rule, so a hole must wind against its shell: one that winds with it (valid data may have them
+    so) is reversed, or it was filled; the rings are otherwise drawn as the file has them."""
     verts, codes = [], []
     for poly in getattr(geom, "geoms", [geom]):
-        for ring in [poly.exterior, *poly.interiors]:
+        shell_ccw = poly.exterior.is_ccw
+        for k, ring in enumerate([poly.exterior, *poly.interiors]):
             coords = np.asarray(ring.coords)[:, :2]
+            if k and ring.is_ccw == shell_ccw:
+                coords = coords[::-1]
             verts.append(coords)
             codes.append([MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY])
     return MplPath(np.concatenate(verts), np.concatenate(codes))
