@@ -9,9 +9,10 @@ import copy
 from collections.abc import Sequence
 from pathlib import Path
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QActionGroup, QCursor, QKeySequence
 from PyQt6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -190,12 +191,15 @@ class QtMainWindow(QMainWindow):
                                   QKeySequence.StandardKey.HelpContents)
 
     def _map_keys(self, *actions: QAction) -> None:
-        """Keys that mean something in lists and text fields act only from the map or the date bar."""
+        """Keys that mean something in lists and text fields act only from the map or the date bar,
+        and never while a menu is open (its → goes to the next menu, End to its last entry)."""
         for action in actions:
             self.removeAction(action)
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.canvas.addAction(action)
             self.time_slider.addAction(action)
+        self._menu_keys = MenuKeys({action.shortcut() for action in actions}, self)
+        QApplication.instance().installEventFilter(self._menu_keys)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -512,3 +516,19 @@ class QtMainWindow(QMainWindow):
             self.canvas.rubber_end = (x, y)
             self.measure_label.setText(self.measure.text(cursor=(x, y)))
             self.canvas.update()
+
+
+class MenuKeys(QObject):
+    """While a menu is open, its keys are the menu's: an application event filter that claims the
+    ``keys`` (a shortcut would otherwise take them: the focus stays on the map under a menu)."""
+
+    def __init__(self, keys: set[QKeySequence], parent: QObject):
+        super().__init__(parent)
+        self.keys = keys
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's)
+        if event.type() == QEvent.Type.ShortcutOverride and QApplication.activePopupWidget() is not None \
+                and QKeySequence(event.keyCombination()) in self.keys:
+            event.accept()  # delivered as a key press to the menu, not as the shortcut
+            return True
+        return False

@@ -206,3 +206,28 @@ def test_a_native_crash_writes_the_python_stack_to_crash_log(tmp_path, shipped_g
     assert crash.is_file(), list((tmp_path / "logs").iterdir())
     text = crash.read_text()
     assert "Segmentation fault" in text and "exec_then_crash" in text, text[-2000:]
+
+
+def test_in_an_open_menu_the_keys_move_through_the_menus_not_through_time(qtbot, hengyang):
+    """File menu open (Alt+F or a click), → stepped the date a day instead of going to the View
+    menu, and End in the menu jumped the map to 8 August. Found by a new user."""
+    from person import active_popup
+
+    qtbot.mouseClick(hengyang.canvas, LEFT, NO_MOD, QPoint(30, 30))
+    hengyang.canvas.setFocus()  # offscreen windows are not activated by a click
+    date = hengyang.time_slider.date_label.text()
+    bar = hengyang.menuBar()
+    file_menu = next(a for a in bar.actions() if a.text() == "&File")
+    qtbot.mouseClick(bar, LEFT, NO_MOD, bar.actionGeometry(file_menu).center())
+    qtbot.waitUntil(lambda: active_popup() is file_menu.menu(), timeout=3000)
+    qtbot.keyClick(active_popup(), Qt.Key.Key_End)
+    qtbot.keyClick(active_popup(), Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: active_popup() not in (None, file_menu.menu()), timeout=3000)
+    assert active_popup().title() == "&View"
+    assert hengyang.time_slider.date_label.text() == date
+    qtbot.keyClick(active_popup(), Qt.Key.Key_Escape)
+    qtbot.keyClick(active_popup() or bar, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: active_popup() is None, timeout=3000)
+    hengyang.canvas.setFocus()
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Right)  # on the map again: a day on
+    assert hengyang.time_slider.date_label.text() != date
