@@ -55,6 +55,9 @@ class QtTimeSlider(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal, objectName="dateSlider")
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider.valueChanged.connect(self._on_slider)
+        self._resume = False  # playing when the handle was pressed: play on from where it is let go
+        self.slider.sliderPressed.connect(self._on_handle_pressed)
+        self.slider.sliderReleased.connect(self._on_handle_released)
         self.back_button = self._button("◀", "Back one day (Left)", lambda: self.step(-1))
         self.play_button = self._button("▶", "Play / pause (Space)", self.toggle_play)
         self.play_button.setObjectName("playButton")
@@ -153,6 +156,18 @@ class QtTimeSlider(QWidget):
 
     def _on_slider(self, value: int) -> None:
         self.model.time.set_t(self.model.time.start + value / STEPS_PER_DAY)
+
+    def _on_handle_pressed(self) -> None:
+        """A drag of the handle while playing: the handle follows the hand (the player would pull
+        it back every frame), and playing goes on from where it is let go, as in a media player."""
+        self._resume = self.playing
+        if self._resume:
+            self.pause()
+
+    def _on_handle_released(self) -> None:
+        if self._resume:
+            self._resume = False
+            self.play()
 
     # ---- playing ----------------------------------------------------------------------------
     @property

@@ -228,3 +228,28 @@ def test_an_impossible_date_typed_into_the_time_range_is_said(qtbot, hengyang):
     assert "31 June 1944 is not a date" in said[0] and "June 1944 has 30 days" in said[0], said
     assert said[1] == ""
     assert said[2].startswith("From: midsummer is not a date (type one like 30 June 1944)"), said  # not 9999
+
+
+def test_dragging_the_handle_while_playing_moves_the_date_and_play_goes_on_from_there(qtbot, hengyang):
+    """While playing, a drag of the handle did nothing: the handle did not follow and playing went
+    on. Found by a new user. Now the handle follows the hand and playing goes on from its place."""
+    from person import handle_centre_for
+
+    bar, time = hengyang.time_slider, hengyang.model.time
+    time.set_date("1944-07-20")
+    choose(qtbot, bar.speed_box, "1 day/s")
+    qtbot.mouseClick(bar.play_button, LEFT)
+    qtbot.waitUntil(lambda: to_date(time.t) >= dt.date(1944, 7, 21), timeout=4000)
+    target = 5 * STEPS_PER_DAY  # 28 June
+    start, end = handle_rect(bar.slider).center(), handle_centre_for(bar.slider, target)
+    qtbot.mousePress(bar.slider, LEFT, NO_MOD, start)
+    for i in range(1, 13):
+        qtbot.mouseMove(bar.slider, QPoint(round(start.x() + (end.x() - start.x()) * i / 12), start.y()))
+        qtbot.wait(40)  # the player's ticks go on meanwhile
+    held = to_date(time.t)
+    assert dt.date(1944, 6, 27) <= held <= dt.date(1944, 6, 29), held  # the hand, not the player
+    qtbot.mouseRelease(bar.slider, LEFT, NO_MOD, QPoint(end.x(), start.y()))
+    assert bar.playing  # playing on …
+    qtbot.waitUntil(lambda: to_date(time.t) > held, timeout=4000)
+    assert to_date(time.t) <= held + dt.timedelta(days=3)  # … from where the handle was let go
+    qtbot.mouseClick(bar.play_button, LEFT)
