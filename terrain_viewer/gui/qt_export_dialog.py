@@ -120,6 +120,8 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(buttons)
+        for button in self.findChildren(QPushButton):  # Return exports, whichever button was passed
+            button.setAutoDefault(button is self.export_button)  # on the way (Browse… took it)
         for signal in (self.start_edit.dateChanged, self.end_edit.dateChanged,
                        self.frames_spin.valueChanged, self.fps_spin.valueChanged,
                        self.title_seconds.valueChanged, self.title_edit.textChanged):

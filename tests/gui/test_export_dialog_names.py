@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from person import choose
+from PyQt6.QtWidgets import QApplication
 
 from terrain_viewer.core.export.outputs import check_out_name
 from terrain_viewer.gui.qt_export_dialog import FORMATS, ExportDialog
@@ -22,3 +23,33 @@ def test_each_format_chosen_renames_the_output_as_that_format_writes_it(qtbot, s
         check_out_name(names[fmt], fmt)  # raises for a name the CLI would refuse
     assert names == {"png": str(tmp_path / "siege_frames"), "mp4": str(tmp_path / "siege.mp4"),
                      "gif": str(tmp_path / "siege.gif"), "mov": str(tmp_path / "siege.mov")}
+
+
+def test_return_after_choosing_with_the_keys_exports_not_browses(qtbot, small_window, tmp_path, monkeypatch):
+    """Size and format chosen with the keyboard, then Return: the folder chooser opened, not the
+    export (Browse… had become the default button). Found by a new user."""
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QFileDialog
+
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: asked.append(a) or ("", ""))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: asked.append(a) or "")
+    dialog = ExportDialog(small_window.model, small_window)
+    qtbot.addWidget(dialog)
+    dialog.end_edit.setDate(dialog.start_edit.date())
+    dialog.size_combo.setCurrentIndex(4)  # Custom…
+    dialog.custom_size.setText("160x90")
+    dialog.frames_spin.setValue(1)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.out_edit.setText(str(tmp_path / "siege.mp4"))
+    dialog.out_edit.setFocus()
+    for _ in range(12):  # Tab through the form, as a keyboard user does, past Browse…
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is dialog.format_combo:
+            break
+    dialog.format_combo.setFocus()
+    qtbot.keyClick(dialog.format_combo, Qt.Key.Key_Down)  # PNG frames
+    qtbot.keyClick(dialog.format_combo, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=30000)  # exported
+    assert not asked and len(list((tmp_path / "siege_frames").glob("frame_*.png"))) == 1
