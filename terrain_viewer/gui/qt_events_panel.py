@@ -58,7 +58,7 @@ def _bounds(attrs: dict) -> list[tuple[float, bool]]:
     out = []
     for key in ("start_date", "end_date"):
         try:
-            parsed = parse_iso(attrs.get(key))
+            parsed = parse_iso(attrs.get(key), end=key == "end_date")
         except ValueError:
             parsed = None
         if parsed is not None:

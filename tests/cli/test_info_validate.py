@@ -173,3 +173,31 @@ def test_a_line_of_one_point_is_skipped_with_a_line_naming_the_file_and_the_rest
 
     layer = open_dataset([bad]).layers[0]
     assert list(layer.gdf["name"]) == ["good"]
+
+
+def test_a_year_or_a_month_is_a_date_covering_that_year_or_month(tmp_path, capsys):
+    """start_date '1944' was "unparseable (not ISO 8601)" and its features hidden; ISO 8601 allows
+    a year and a year-month. Found by a new user (historians often know only the year)."""
+    import datetime as dt
+
+    import geopandas as gpd
+    import shapely
+
+    from terrain_viewer.core.data.layers import open_dataset
+    from terrain_viewer.core.temporal.timeline import day_number
+
+    path = tmp_path / "years.gpkg"
+    posts = {"name": ["garrison", "depot"], "start_date": ["1944", "1944-07"],
+             "end_date": ["1944", "1944-07"], "source": ["x", "x"], "confidence": ["low", "low"]}
+    points = shapely.points([112.6, 112.61], [26.9, 26.91])
+    gpd.GeoDataFrame(posts, geometry=points, crs=4326).to_file(path, layer="posts")
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().out
+    layer = open_dataset([path]).layer("posts")
+
+    def names_on(day: dt.date) -> list[str]:
+        return sorted(layer.features_at(day_number(day) + 0.5)["name"])
+
+    assert names_on(dt.date(1944, 1, 1)) == ["garrison"]
+    assert names_on(dt.date(1944, 7, 1)) == names_on(dt.date(1944, 7, 31)) == ["depot", "garrison"]
+    assert names_on(dt.date(1944, 8, 1)) == names_on(dt.date(1944, 12, 31)) == ["garrison"]
+    assert names_on(dt.date(1945, 1, 1)) == []

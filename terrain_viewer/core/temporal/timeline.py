@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -46,8 +47,10 @@ def to_datetime(t: float) -> dt.datetime:
     return EPOCH + dt.timedelta(seconds=round(t * 86400))
 
 
-def parse_iso(value: object) -> tuple[float, bool] | None:
-    """Parse one date or date-time; return ``(days, is_datetime)``, or None when empty.
+def parse_iso(value: object, end: bool = False) -> tuple[float, bool] | None:
+    """Parse one date or date-time; return ``(days, is_datetime)``, or None when empty. A year
+    (``1944``) or a month (``1944-07``), ISO 8601's reduced precision, is its first day, or with
+    ``end`` its last (an end date is inclusive: the whole year or month).
 
     Raises ValueError for text that is not ISO 8601.
     """
@@ -73,7 +76,22 @@ def parse_iso(value: object) -> tuple[float, bool] | None:
         return None
     if len(text) == 10:
         return day_number(dt.date.fromisoformat(text)), False
+    if REDUCED.fullmatch(text):
+        return day_number(_period_day(text, end)), False
     return day_number(dt.datetime.fromisoformat(text.replace(" ", "T", 1))), True
+
+
+REDUCED = re.compile(r"\d{4}(-\d{2})?")  # a year or a year and month (not "194407": a number)
+
+
+def _period_day(text: str, last: bool) -> dt.date:
+    """The first (or ``last``) day of the year ``YYYY`` or the month ``YYYY-MM``."""
+    year, month = int(text[:4]), int(text[5:7]) if len(text) == 7 else None
+    if month is None:
+        return dt.date(year, 12, 31) if last else dt.date(year, 1, 1)
+    first = dt.date(year, month, 1)  # ValueError for month 13, as fromisoformat's
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1) if last \
+        else first
 
 
 @dataclass
@@ -94,16 +112,17 @@ class ParsedTimes:
         return self._extents[open_ends]
 
 
-def _parse_column(values: Iterable[object], column: str, bad: list) -> tuple[np.ndarray, np.ndarray]:
+def _parse_column(values: Iterable[object], column: str, bad: list,
+                  end: bool = False) -> tuple[np.ndarray, np.ndarray]:
     distinct = _distinct(values)
     if distinct is not None:
-        return _parse_distinct(*distinct, column, bad)
+        return _parse_distinct(*distinct, column, bad, end)
     days, is_dt = [], []
     cache: dict[object, tuple[float, bool] | None | str] = {}
     for row, value in enumerate(values):
         key = value if isinstance(value, str | dt.date) else None
         try:
-            parsed = cache[key] if key in cache else parse_iso(value)
+            parsed = cache[key] if key in cache else parse_iso(value, end)
         except (ValueError, TypeError, OverflowError):
             parsed = BAD
         if parsed is BAD:  # every row of a bad text is reported (and hidden), not only the first
@@ -129,14 +148,14 @@ def _distinct(values: object) -> tuple[list, np.ndarray] | None:
 
 
 def _parse_distinct(uniques: list, codes: np.ndarray, column: str,
-                    bad: list) -> tuple[np.ndarray, np.ndarray]:
+                    bad: list, end: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``_parse_column`` of a column given as distinct values and codes: each value parsed once."""
     days = np.full(len(uniques) + 1, np.nan)  # the last slot is code -1: missing
     is_dt = np.zeros(len(uniques) + 1, dtype=bool)
     failed = []
     for code, value in enumerate(uniques):
         try:
-            parsed = parse_iso(value)
+            parsed = parse_iso(value, end)
         except (ValueError, TypeError, OverflowError):
             failed.append(code)
             continue
@@ -162,7 +181,7 @@ def parse_times(starts: Iterable[object] | None, ends: Iterable[object] | None, 
         s, _ = _parse_column(starts, "start_date", bad)
         start = np.where(np.isnan(s) | (s < OPEN_START_DAY), -np.inf, s)
     if ends is not None:
-        e, e_is_dt = _parse_column(ends, "end_date", bad)
+        e, e_is_dt = _parse_column(ends, "end_date", bad, end=True)
         e = np.where(e >= OPEN_END_DAY, np.nan, e)  # 9999-12-31: an open end, not a date
         end_incl = e
         exclusive = np.where(e_is_dt, np.nextafter(e, np.inf), e + 1.0)
