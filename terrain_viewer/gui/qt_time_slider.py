@@ -133,7 +133,7 @@ class QtTimeSlider(QWidget):
         self.slider.setPageStep(7 * STEPS_PER_DAY)
         self.slider.setSingleStep(STEPS_PER_DAY)
         self.slider.blockSignals(False)
-        start, end = range_ends(time.start, time.end)
+        start, end = range_ends(time.start, time.end) if self.model.has_time else ("", "")  # not 1970
         self.start_label.setText(start)
         self.end_label.setText(end)
         self._sync_value()

@@ -48,3 +48,21 @@ def test_names_in_letters_no_font_has_are_reported_in_the_problems_panel(qtbot, 
     click_menu(qtbot, window, "File", "Open…")
     qtbot.waitUntil(lambda: "wells" in [s.name for s in window.model.layer_states], timeout=20000)
     assert any("Devanagari" in p for p in listed()) and window.problems_dock.isVisible()  # still said
+
+
+def test_an_empty_layer_is_said_and_the_date_bar_shows_no_1970(qtbot, tmp_path, monkeypatch):
+    """Opening only an empty layer gave a date bar from "01 Jan 1970" to "01 Jan 1970", a map of
+    nothing and no word. Found by a new user."""
+    import geopandas as gpd
+
+    from terrain_viewer.gui.app import create_window
+
+    path = tmp_path / "empty.gpkg"
+    gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=4326)).to_file(path, layer="nothing")
+    window = create_window([path])
+    qtbot.addWidget(window)
+    window.show()
+    bar = window.time_slider
+    assert bar.date_label.text() == "No dates" and "1970" not in bar.start_label.text() + bar.end_label.text()
+    listed = [window.problems_list.item(i).text() for i in range(window.problems_list.count())]
+    assert any("empty.gpkg" in p and "no features" in p for p in listed), listed

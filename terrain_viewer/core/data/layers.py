@@ -265,6 +265,8 @@ def prepare_layer(path: Path, info: io.LayerInfo, gdf: gpd.GeoDataFrame | None =
         raw = RawLayer(path, info, gdf, xy=xy)
         if "unreadable" in gdf.attrs:
             raw.problems.append(gdf.attrs["unreadable"])
+        if not len(gdf):  # said, not a map of nothing at 0°, 0° with no word
+            raw.warnings.append("no features: the layer is empty, nothing of it is drawn")
         if xy is not None:  # present, finite, valid 2D points
             raw.gdf, raw.xy = pointlayer.check(gdf, xy, path, info.name, raw.problems, MAX_PROJECTED,
                                                PROJECTED_WHY)
