@@ -13,11 +13,13 @@ from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QActionGroup, QCursor, QKeySequence
 from PyQt6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
     QListWidget,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QWidget,
 )
@@ -228,6 +230,14 @@ class QtMainWindow(QMainWindow):
         for action in (self.play_action, self.back_action, self.forward_action, self.first_day_action,
                        self.last_day_action, self.time_range_action):
             time_menu.addAction(action)
+        time_menu.addSeparator()  # the date bar's settings, for the keyboard (its boxes take no focus)
+        slider = self.time_slider
+        for title, combo in (("&Speed", slider.speed_box), ("&Frames per day", slider.fpd_box)):
+            _combo_menu(time_menu.addMenu(title), combo)
+        loop = time_menu.addAction("&Loop")
+        loop.setCheckable(True)
+        loop.toggled.connect(slider.loop_box.setChecked)
+        time_menu.aboutToShow.connect(lambda: loop.setChecked(slider.loop_box.isChecked()))
         tools = bar.addMenu("&Tools")
         for action in (self.pan_action, self.identify_action, self.measure_action):
             tools.addAction(action)
@@ -516,6 +526,16 @@ class QtMainWindow(QMainWindow):
             self.canvas.rubber_end = (x, y)
             self.measure_label.setText(self.measure.text(cursor=(x, y)))
             self.canvas.update()
+
+
+def _combo_menu(menu: QMenu, combo: QComboBox) -> None:
+    """``menu`` lists ``combo``'s choices, the current one checked; choosing one sets the combo."""
+    group = QActionGroup(menu)
+    for index in range(combo.count()):
+        action = menu.addAction(combo.itemText(index), lambda i=index: combo.setCurrentIndex(i))
+        action.setCheckable(True)
+        group.addAction(action)
+    menu.aboutToShow.connect(lambda: group.actions()[combo.currentIndex()].setChecked(True))
 
 
 class MenuKeys(QObject):

@@ -253,3 +253,20 @@ def test_dragging_the_handle_while_playing_moves_the_date_and_play_goes_on_from_
     qtbot.waitUntil(lambda: to_date(time.t) > held, timeout=4000)
     assert to_date(time.t) <= held + dt.timedelta(days=3)  # … from where the handle was let go
     qtbot.mouseClick(bar.play_button, LEFT)
+
+
+def test_speed_frames_per_day_and_loop_are_in_the_time_menu(qtbot, hengyang):
+    """The date bar's boxes take no focus (the arrow keys are the map's), so a keyboard user could
+    not set speed, frames per day or loop. Found by a new user: the Time menu has them."""
+    bar = hengyang.time_slider
+    click_menu(qtbot, hengyang, "Time", "Speed", "4 day/s")
+    click_menu(qtbot, hengyang, "Time", "Frames per day", "24 frames/day")
+    click_menu(qtbot, hengyang, "Time", "Loop")
+    assert bar.speed == 4.0 and bar.frames_per_day == 24 and bar.loop_box.isChecked()
+    choose(qtbot, bar.speed_box, "0.5 day/s")  # and the menu shows what the bar shows
+    speed_menu = next(a.menu() for a in hengyang.menuBar().actions() if a.text() == "&Time").actions()
+    menu = next(a.menu() for a in speed_menu if a.menu() is not None and a.text() == "&Speed")
+    menu.aboutToShow.emit()
+    assert [a.text() for a in menu.actions() if a.isChecked()] == ["0.5 day/s"]
+    click_menu(qtbot, hengyang, "Time", "Loop")
+    assert not bar.loop_box.isChecked()
