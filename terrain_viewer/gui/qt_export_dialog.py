@@ -196,7 +196,8 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         if result.cancelled:
             self._show_status("Cancelled: nothing was written.")
         else:
-            wrote = f"Wrote {result.path} ({result.frames} frames in {_clock(result.seconds)})"
+            frames = f"{result.frames} frame{'s' * (result.frames != 1)}"
+            wrote = f"Wrote {result.path} ({frames} in {_clock(result.seconds)})"
             extras = [f"{p} (the PNG frames)" if p.is_dir() else str(p) for p in result.extras]
             notes = "".join(f" {note[0].upper()}{note[1:]}." for note in result.notes)
             self._show_status(_and([wrote, *extras]) + "." + notes)  # every file and folder written

@@ -41,7 +41,8 @@ class ExportPreview:
         except TerrainViewerError as exc:
             self.duration.setText(exc.message)
             return
-        self.duration.setText(f"{frames} frames, {frames / s.fps:.1f} s at {s.fps:g} frames/s")
+        counted = f"{frames} frame{'s' * (frames != 1)}"
+        self.duration.setText(f"{counted}, {frames / s.fps:.1f} s at {s.fps:g} frames/s")
         self.scrub.setMaximum(max(frames - 1, 0))
 
     def _on_keys_changed(self) -> None:

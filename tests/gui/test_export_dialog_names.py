@@ -53,3 +53,13 @@ def test_return_after_choosing_with_the_keys_exports_not_browses(qtbot, small_wi
     qtbot.keyClick(dialog.format_combo, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=30000)  # exported
     assert not asked and len(list((tmp_path / "siege_frames").glob("frame_*.png"))) == 1
+
+
+def test_one_frame_is_one_frame(qtbot, small_window):
+    """"1 frames, 0.0 s" for a one-day export at one frame a day. Found by a new user."""
+    dialog = ExportDialog(small_window.model, small_window)
+    qtbot.addWidget(dialog)
+    dialog.end_edit.setDate(dialog.start_edit.date())
+    dialog.frames_spin.setValue(1)
+    dialog.update_duration()
+    assert dialog.duration.text().startswith("1 frame, ")
