@@ -33,6 +33,13 @@ def _apply_options(model, args: argparse.Namespace, from_project: bool) -> None:
     if from_project:
         defaults = {"chinese_names": False, "title": "", "credits": False, "uncertainty": False}
         changes = {k: v for k, v in changes.items() if v != defaults.get(k, True)}
+    if args.legend_corner:
+        changes["legend_corner"] = args.legend_corner
+    if args.caption_format is not None:
+        from terrain_viewer.core.export.limits import check_caption_format
+
+        check_caption_format(args.caption_format, "--caption-format")  # ExportError: a usage error
+        changes["caption_format"] = args.caption_format
     model.set_options(**changes)
 
 
@@ -113,6 +120,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", default="", help="title drawn at the top")
     p.add_argument("--credits", action="store_true", help="add a line naming the sources drawn")
     p.add_argument("--chinese", action="store_true", help="add Chinese names to labels")
+    p.add_argument("--caption-format", dest="caption_format",
+                   help="date caption, e.g. '{weekday}, {day} {month} {year} {time}' (as export's)")
+    p.add_argument("--legend-corner", dest="legend_corner",
+                   choices=("lower right", "lower left", "upper right", "upper left"))
     p.add_argument("--uncertainty", action="store_true",
                    help="draw each feature's positional uncertainty as a soft halo")
     for flag in ("legend", "scale-bar", "north-arrow", "caption", "labels"):

@@ -170,3 +170,24 @@ def test_a_hole_wound_as_its_shell_is_drawn_as_a_hole(tmp_path):
     centre, ring = rgb[h // 2, w // 2], rgb[int(h * 0.12), w // 2]  # the hole's middle; hole to shell
     corner = rgb[2, 2]  # outside the shell: the paper
     assert np.abs(centre - corner).max() <= 8 and np.abs(ring - corner).max() > 20, (centre, ring, corner)
+
+
+def test_render_takes_the_legend_corner_and_the_caption_format_as_export_does(tmp_path, capsys):
+    """`render --legend-corner` and `--caption-format` were refused (export had them): a documentary
+    maker's stills could not match the film's frames. Found by a new user."""
+    import numpy as np
+    from PIL import Image
+
+    common = ["render", "--date", "1944-07-11", "--size", "720p", "--no-labels"]  # wide enough for a legend
+    frames = {}
+    for name, extra in (("plain", []), ("corner", ["--legend-corner", "upper left"]),
+                        ("caption", ["--caption-format", "{weekday}, {day} {month} {year}"])):
+        out = tmp_path / f"{name}.png"
+        assert main([*common, *extra, "--out", str(out)]) == 0, capsys.readouterr().err
+        frames[name] = np.asarray(Image.open(out))[..., :3].astype(int)
+    moved = np.abs(frames["corner"] - frames["plain"]).max(axis=-1) > 30
+    assert moved[360:, 800:].mean() > 0.02 and moved[120:360, :400].mean() > 0.02  # lower right to upper left
+    captioned = np.abs(frames["caption"] - frames["plain"]).max(axis=-1) > 30
+    assert captioned[:120, :640].mean() > 0.02 and captioned[240:, :].mean() < 0.01  # only the caption
+    assert main([*common, "--caption-format", "{nope}", "--out", str(tmp_path / "x.png")]) == 2
+    assert "--caption-format: unknown field {nope}" in capsys.readouterr().err
