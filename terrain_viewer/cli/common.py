@@ -24,6 +24,8 @@ BAD_DATA = 3  # an input file or project that cannot be read or used
 OUTPUT = 4  # the output could not be written (no folder, not writable, disk full)
 UNEXPECTED = 5  # a bug: one line here, the traceback in the log file
 INTERRUPTED = 130  # Ctrl-C
+LEGEND_CORNERS = ("lower right", "lower left", "upper right", "upper left")  # core.render.furniture.CORNERS,
+#                   spelled out: building the parser imports no matplotlib
 
 EXIT_CODES_HELP = f"""exit codes:
   {OK}  done

@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from terrain_viewer.cli.common import LEGEND_CORNERS
+
 FLAG_FIELDS = {"start": "start", "end": "end", "frames_per_day": "frames_per_day", "fps": "fps",
                "size": "size", "format": "format", "workers": "workers", "title": "title",
                "subtitle": "subtitle", "title_seconds": "title_seconds", "caption_format": "caption_format",
@@ -30,6 +32,7 @@ SWITCHES = {"legend": "the legend", "scale_bar": "the scale bar", "north_arrow":
 def build_settings(args: argparse.Namespace):
     """ExportSettings from ``--settings`` (if any) with the flags given on top."""
     from terrain_viewer.core.export.run import ExportSettings
+    from terrain_viewer.core.export.settings import VIDEOS
 
     if args.settings:
         settings = ExportSettings.load(args.settings)
@@ -45,7 +48,7 @@ def build_settings(args: argparse.Namespace):
         if value is not None:
             data[name] = value
     named = Path(args.out).suffix.lower().lstrip(".")
-    if args.format is None and named in ("mp4", "gif", "mov"):  # --out's name is a flag too: it
+    if args.format is None and named in VIDEOS:  # --out's name is a flag too: it
         data["format"] = named  # overrides the format of the settings file or the project
     if args.chinese:
         data["chinese_names"] = True
@@ -197,8 +200,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chinese", action="store_true", help="add Chinese names to labels")
     p.add_argument("--layers", help="draw only these layers, comma-separated (e.g. units,front_lines)")
     p.add_argument("--font-family", dest="font_family", help="a font family for labels and furniture")
-    p.add_argument("--legend-corner", dest="legend_corner",
-                   choices=("lower right", "lower left", "upper right", "upper left"))
+    p.add_argument("--legend-corner", dest="legend_corner", choices=LEGEND_CORNERS)
     p.add_argument("--legend-form", dest="legend_form", choices=("auto", "full", "compact", "off"))
     for name, what in SWITCHES.items():
         flag = name.replace("_", "-")

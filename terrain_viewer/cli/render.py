@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from terrain_viewer.cli.common import (
+    LEGEND_CORNERS,
     OK,
     OutputError,
     UsageError,
@@ -122,8 +123,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chinese", action="store_true", help="add Chinese names to labels")
     p.add_argument("--caption-format", dest="caption_format",
                    help="date caption, e.g. '{weekday}, {day} {month} {year} {time}' (as export's)")
-    p.add_argument("--legend-corner", dest="legend_corner",
-                   choices=("lower right", "lower left", "upper right", "upper left"))
+    p.add_argument("--legend-corner", dest="legend_corner", choices=LEGEND_CORNERS)
     p.add_argument("--uncertainty", action="store_true",
                    help="draw each feature's positional uncertainty as a soft halo")
     for flag in ("legend", "scale-bar", "north-arrow", "caption", "labels"):

@@ -232,3 +232,11 @@ def test_export_help_says_what_each_switch_adds_and_the_rate_is_the_drawing(caps
     assert main(["export", "--from", "1944-07-01", "--to", "1944-07-01", "--frames-per-day", "2",
                  "--size", "160x90", "--out", str(out), "--quiet"]) == 0
     assert "drawn at" in capsys.readouterr().out
+
+
+def test_the_clis_legend_corners_are_the_renderers():
+    """The parser spells the corners out (it imports no matplotlib); they must stay the core's."""
+    from terrain_viewer.cli.common import LEGEND_CORNERS
+    from terrain_viewer.core.render.furniture import CORNERS
+
+    assert set(LEGEND_CORNERS) == set(CORNERS)
