@@ -155,12 +155,14 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
         return ExportResult(out, fmt, counter.done, size, counter.elapsed(), cancelled=True,
                             worker_frames=max(0, counter.done - len(here)), workers=workers)
     extras = [folder_out] if folder_out is not None else []
-    notes = ["no subtitles: no events in the days exported"] if subtitles and not found else []
-    if subtitles and found and (shortest := min(c.end - c.start for c in found)) < MIN_READABLE_S:
-        notes.append(f"some subtitles show for {shortest:.2f} s only, too short to read: more frames "
-                     "per day or fewer frames per second show each day longer")
-    if subtitles and found:
+    notes = []
+    if subtitles and not found:
+        notes.append("no subtitles: no events in the days exported")
+    elif subtitles:
         extras += write_subtitles(out, found)
+        if (shortest := min(c.end - c.start for c in found)) < MIN_READABLE_S:
+            notes.append(f"some subtitles show for {shortest:.2f} s only, too short to read: more frames "
+                         "per day or fewer frames per second show each day longer")
     return ExportResult(out, fmt, counter.done, size, counter.elapsed(),
                         worker_frames=counter.done - len(here), workers=workers, extras=extras, notes=notes)
 

@@ -132,6 +132,11 @@ def _font_key(props: dict) -> tuple:
                  for k, v in sorted(props.items()) if k in FONT_KEYS)
 
 
+def _key_properties(font_key: tuple) -> FontProperties:
+    """The FontProperties of a ``_font_key`` (the cached functions take the key: it is hashable)."""
+    return font_properties({k: list(v) if isinstance(v, tuple) else v for k, v in font_key})
+
+
 KEPT_PIXELS = 65_536  # a measured text's bitmap is kept for its sprite up to this size (a long
 #                      label, measured but never placed, is not kept: 1,024 kept are at most 64 MB)
 
@@ -141,7 +146,7 @@ def _rendered(text: str, font_key: tuple, dpi: float) -> tuple:
     """FreeType's coverage of ``text`` (None when it is over ``KEPT_PIXELS``) and
     its bitmap's x offset, width, (height, box height) and (descent, box descent), pixels: made once
     for the label planner's measuring and the text sprite alike."""
-    prop = font_properties({k: list(v) if isinstance(v, tuple) else v for k, v in font_key})
+    prop = _key_properties(font_key)
     font = _font(prop, dpi)
     font.set_text(text, 0.0, flags=get_hinting_flag())
     w, h = (v / 64 for v in font.get_width_height())
@@ -175,7 +180,7 @@ def text_width(text: str, props: dict, dpi: float) -> float:
 
 @lru_cache(maxsize=4096)
 def _width(text: str, font_key: tuple, dpi: float) -> float:
-    font = _font(font_properties({k: list(v) if isinstance(v, tuple) else v for k, v in font_key}), dpi)
+    font = _font(_key_properties(font_key), dpi)
     font.set_text(text, 0.0, flags=get_hinting_flag())
     return font.get_width_height()[0] / 64
 

@@ -11,6 +11,7 @@ the same. An ``end_date`` in year 9000 or later (``9999-12-31``) is an open end 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
@@ -89,9 +90,7 @@ def _period_day(text: str, last: bool) -> dt.date:
     year, month = int(text[:4]), int(text[5:7]) if len(text) == 7 else None
     if month is None:
         return dt.date(year, 12, 31) if last else dt.date(year, 1, 1)
-    first = dt.date(year, month, 1)  # ValueError for month 13, as fromisoformat's
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1) if last \
-        else first
+    return dt.date(year, month, calendar.monthrange(year, month)[1] if last else 1)  # ValueError: month 13
 
 
 @dataclass
