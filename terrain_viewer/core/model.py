@@ -262,9 +262,9 @@ class ViewerModel:
         gone = self.dataset.find(name) or next((r for r in self.dataset.rasters if r.name == name), None)
         self.dataset.layers = [lyr for lyr in self.dataset.layers if lyr.name != name]
         self.dataset.rasters = [r for r in self.dataset.rasters if r.name != name]
-        left = {os.path.abspath(o.path) for o in [*self.dataset.layers, *self.dataset.rasters]}
-        if gone is not None and os.path.abspath(gone.path) not in left:  # its file's last layer
-            self.paths = [p for p in self.paths if os.path.abspath(p) != os.path.abspath(gone.path)]
+        file = None if gone is None else os.path.abspath(gone.path)
+        if file is not None and file not in self.dataset.files():  # its file's last layer: the file goes
+            self.paths = [p for p in self.paths if os.path.abspath(p) != file]
         with self.events.batch():
             self.events.layer_removed.emit(name)
             self.refresh_time_range()
@@ -276,7 +276,7 @@ class ViewerModel:
     def add_read(self, paths: Sequence[str | Path], extra: Dataset, group: str = "added") -> list[str]:
         """Add the layers of ``paths`` read already into ``extra`` (``open_dataset`` in the map CRS);
         a file that gave no layer is not one of the session's files (a project would name it)."""
-        gave = {os.path.abspath(o.path) for o in [*extra.layers, *extra.rasters]}
+        gave = extra.files()
         self.paths += [Path(p) for p in paths if os.path.abspath(p) in gave]
         return self.merge_dataset(extra, group)
 

@@ -7,6 +7,7 @@ becomes a one-line problem in ``Dataset.problems`` and the rest still load.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,6 +167,10 @@ class Dataset:
         if found is None:
             raise KeyError(name)
         return found
+
+    def files(self) -> set[str]:
+        """The absolute paths of the files that gave a layer or a raster."""
+        return {os.path.abspath(o.path) for o in [*self.layers, *self.rasters]}
 
     def find(self, name: str) -> Layer | None:
         """The vector layer ``name``, or None (a raster's name, or a layer whose file is gone)."""
