@@ -297,3 +297,46 @@ def test_the_relief_ends_softly_at_the_edge_of_its_grid():
     assert 20 < col < 1900 and bottom - top > 200
     across = np.abs(rgba[top + 50:bottom - 50, col + 3, :3] - rgba[top + 50:bottom - 50, col - 3, :3]).mean()
     assert across < 0.5, across
+
+
+# ---- a translucent face stays translucent ------------------------------------------------------
+def test_a_researchers_polygon_shows_what_lies_under_it(tmp_path: Path):
+    """A layer of one's own was filled at full strength and hid the map under it (matplotlib's
+    ``alpha=1`` replaced the face's own 35 %): the face is a 35 % tint of the layer's colour over
+    what lies under it, and half that at 50 % opacity; its edge is drawn in full."""
+    path = tmp_path / "plain.gpkg"
+    square = shapely.box(112.56, 26.87, 112.65, 26.92)
+    gpd.GeoDataFrame({"kind": ["plain"]}, geometry=[square], crs=4326).to_file(path, layer="plain",
+                                                                              engine="pyogrio")
+    model = ViewerModel.open(builtin_paths())
+    no_furniture(model)
+    model.set_options(labels=False)
+    name = user_layer(model, path)
+    model.set_style(name, color="#ff00ff")
+    renderer = MapRenderer(model)
+    under = renderer.render(t=T, size=SIZE, layers=set()).astype(float)[..., :3]
+    over = renderer.render(t=T, size=SIZE, layers={name}).astype(float)[..., :3]
+    inside = np.abs(over - under).sum(-1) > 0
+    inside[:, :SIZE[0] // 4] = inside[:, -SIZE[0] // 4:] = False  # the middle: face, not edge
+    tint = (over[inside] - 0.65 * under[inside]) / 0.35  # what the face adds, as a colour
+    assert inside.sum() > 10_000
+    assert np.median(np.abs(tint - MAGENTA), axis=0).max() < 6  # magenta at 35 %, not at 100 %
+    assert near(over.astype(np.uint8), MAGENTA, 10).sum() < 0.1 * inside.sum()  # only the edge is full
+    model.set_opacity(name, 0.5)
+    half = renderer.render(t=T, size=SIZE, layers={name}).astype(float)[..., :3]
+    tint = (half[inside] - 0.825 * under[inside]) / 0.175
+    assert np.median(np.abs(tint - MAGENTA), axis=0).max() < 8
+
+
+def test_an_events_ring_is_a_tint_the_map_shows_through():
+    """The ring round an event was an opaque disc hiding the unit under it (its 15 % face came out
+    at 100 %): inside the ring the paper still shows, lightly tinted."""
+    from terrain_viewer.core.render.symbology import EVENT
+
+    model = ViewerModel.open(builtin_paths())
+    no_furniture(model)
+    model.set_options(labels=False)
+    rgba = MapRenderer(model).render(t=T, size=SIZE, layers={"events"})
+    full = near(rgba, tuple(int(EVENT[i:i + 2], 16) for i in (1, 3, 5)), 12).sum()
+    drawn = (np.abs(rgba[..., :3].astype(int) - rgba[0, 0, :3].astype(int)).sum(-1) > 6).sum()
+    assert drawn > 500 and full < 0.45 * drawn  # the stars (and the rings' line); before: 0.8

@@ -20,6 +20,7 @@ from terrain_viewer.core.render import furniture as fu
 from terrain_viewer.core.render.items import Item, fade_of
 from terrain_viewer.core.render.obstacles import marker_boxes
 from terrain_viewer.core.render.painters import PaintContext, paint_layer
+from terrain_viewer.core.render.primitives import dim
 from terrain_viewer.core.render.sprites import Sprite, remove
 from terrain_viewer.core.render.symbology import clean_style
 from terrain_viewer.core.render.terrain import draw_elevation, window
@@ -176,7 +177,7 @@ class BackgroundMixin:
         artists = shown + (paint_layer(ax, item.obj, gdf, style, ctx) if len(gdf) else [])
         if state.opacity < 1.0:
             for artist in artists:
-                artist.set_alpha(state.opacity * (artist.get_alpha() or 1.0))
+                dim(artist, state.opacity)
         return artists
 
     @staticmethod

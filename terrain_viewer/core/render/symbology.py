@@ -330,7 +330,7 @@ def generic(name: str, s: dict, geometry_type: str = "") -> Symbology:
     colour, alpha = s.get("color", generic_colour(name)), s.get("alpha", 1.0)
     edge = s.get("edgecolor", colour)
     hatch = s.get("hatch") or None
-    looks = {"area": Fill(to_rgba(colour, 0.35 * alpha), edge, s.get("linewidth", MIN_LINE_PT), hatch=hatch,
+    looks = {"area": Fill(to_rgba(colour, 0.35), edge, s.get("linewidth", MIN_LINE_PT), alpha, hatch=hatch,
                           hatch_colour=edge if hatch else None),
              "line": Stroke(colour, s.get("linewidth", 1.6), alpha),
              "mark": Mark(s.get("marker", "o"), colour, s.get("marker_size", 7),
