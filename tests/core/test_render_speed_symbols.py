@@ -10,6 +10,7 @@ from importlib.metadata import version
 import numpy as np
 import pytest
 
+from terrain_viewer.core.common.caches import ENV, cache_root
 from terrain_viewer.core.render import symbol_cache
 from terrain_viewer.core.render.symbols import unit_symbol
 
@@ -18,11 +19,11 @@ ARGS = ("10031000161211000000", "29", "10A", 24, "cn")
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(symbol_cache.ENV, str(tmp_path))
-    symbol_cache.cache_dir.cache_clear()
+    monkeypatch.setenv(ENV, str(tmp_path))
+    cache_root.cache_clear()
     symbol_cache.cached_symbol.cache_clear()
     yield tmp_path / "symbols"
-    symbol_cache.cache_dir.cache_clear()
+    cache_root.cache_clear()
     symbol_cache.cached_symbol.cache_clear()
 
 
@@ -54,14 +55,14 @@ def test_a_damaged_cache_file_is_drawn_again(cache):
 
 
 def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
-    monkeypatch.setenv(symbol_cache.ENV, "off")
-    symbol_cache.cache_dir.cache_clear()
+    monkeypatch.setenv(ENV, "off")
+    cache_root.cache_clear()
     symbol_cache.cached_symbol.cache_clear()
     try:
         assert symbol_cache.cache_dir() is None
         assert same(symbol_cache.cached_symbol(*ARGS), unit_symbol(*ARGS))
     finally:
-        symbol_cache.cache_dir.cache_clear()
+        cache_root.cache_clear()
         symbol_cache.cached_symbol.cache_clear()
 
 
@@ -103,8 +104,8 @@ def test_a_first_start_draws_the_built_in_units_without_milsymbol(cache, monkeyp
     monkeypatch.undo()
     monkeypatch.setattr(symbol_cache, "shipped_dir", lambda: None)
     symbol_cache.cached_symbol.cache_clear()
-    symbol_cache.cache_dir.cache_clear()
-    monkeypatch.setenv(symbol_cache.ENV, "off")
+    cache_root.cache_clear()
+    monkeypatch.setenv(ENV, "off")
     for t, frame in zip(days, frames, strict=True):
         assert np.array_equal(MapRenderer(model).render(t=t, size=(1920, 1080)), frame)
 

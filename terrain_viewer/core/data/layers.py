@@ -372,7 +372,14 @@ def unique_name(name: str, path: Path, taken: set[str]) -> str:
 
 
 def open_dataset(paths: Sequence[str | Path], map_crs: CRS | str | int | None = None) -> Dataset:
-    """Load every layer of every path; failures become problems, never exceptions."""
+    """Load every layer of every path; failures become problems, never exceptions. Files loaded
+    so before come from the disk cache (``load_cache``)."""
+    from terrain_viewer.core.data.load_cache import cached
+
+    return cached(paths, map_crs, lambda: _open_dataset(paths, map_crs))
+
+
+def _open_dataset(paths: Sequence[str | Path], map_crs: CRS | str | int | None = None) -> Dataset:
     paths = [Path(p) for p in paths]
     problems: list[str] = []
     notes: list[str] = []

@@ -18,34 +18,26 @@ import functools
 import hashlib
 import io
 import logging
-import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from terrain_viewer.core.common.atomic import atomic_write_bytes
+from terrain_viewer.core.common.caches import cache_root
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.render import symbols
 from terrain_viewer.core.render.symbols import SymbolImage, unit_symbol
 
 log = logging.getLogger(__name__)
 
-ENV = "TERRAIN_VIEWER_CACHE_DIR"
 PACKAGE = Path(__file__).resolve().parents[2]  # terrain_viewer/
 
 
-@functools.cache
 def cache_dir() -> Path | None:
     """The folder of cached symbols (None: disk cache off)."""
-    override = os.environ.get(ENV)
-    if override is not None and override.strip().lower() in ("", "off", "0", "none"):
-        return None
-    if override:
-        return Path(override) / "symbols"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("terrain_viewer", appauthor=False)) / "symbols"
+    root = cache_root()
+    return None if root is None else root / "symbols"
 
 
 @functools.cache

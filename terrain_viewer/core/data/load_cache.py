@@ -1,0 +1,131 @@
+"""Loaded datasets kept on disk between runs, so that a start does not read and prepare its files again.
+
+Reading and preparing the built-in GeoPackage's 17 layers, and importing rasterio for its elevation
+grid, is ≈0.7 s of every start (window, export, helper process); the prepared ``Dataset`` loads
+back in ≈10 ms. It is kept as a pickle in the user's cache folder (``caches.cache_root()``), keyed by
+
+- every file's path as given and resolved, size, modification and change times (and those of a
+  GeoPackage's ``-wal`` file: QGIS may write there only), and the map CRS asked for;
+- the code that reads them (this package's data, temporal and common modules, by content) and the
+  versions of Python, numpy, pandas, pyarrow, geopandas, shapely and pyproj.
+
+A file changed within the last ``RACY_S`` seconds is not kept (its clock may not yet tell a second
+change from the first: git's "racily clean" files); nor are sessions whose files exceed
+``MAX_BYTES`` together. The ``KEEP`` most recently used entries are kept. A damaged, unreadable or
+unwritable entry only costs the time it was meant to save.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from terrain_viewer.core.common.atomic import atomic_write_bytes
+from terrain_viewer.core.common.caches import cache_root
+from terrain_viewer.core.common.errors import TerrainViewerError
+
+log = logging.getLogger(__name__)
+
+RACY_S = 2.0
+MAX_BYTES = 64 * 2**20
+KEEP = 8
+LIBRARIES = ("numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyproj")
+CODE = ("core/data", "core/temporal", "core/common")
+PACKAGE = Path(__file__).resolve().parents[2]  # terrain_viewer/
+
+
+def folder() -> Path | None:
+    root = cache_root()
+    return None if root is None else root / "datasets"
+
+
+@functools.cache
+def code_version() -> str:
+    """The reading code and the libraries it rests on, hashed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha1(sys.version.encode())
+    for name in LIBRARIES:
+        try:
+            digest.update(version(name).encode())
+        except PackageNotFoundError:
+            digest.update(b"?")
+    for sub in CODE:
+        for source in sorted((PACKAGE / sub).glob("*.py")):
+            digest.update(source.name.encode() + source.read_bytes())
+    return digest.hexdigest()
+
+
+def _stamp(path: Path) -> tuple | None:
+    """What says a file is unchanged; None when missing or changed too recently to tell."""
+    stamps = []
+    for part in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = part.stat()
+        except OSError:
+            if part is path:
+                return None
+            continue
+        if time.time() - st.st_mtime < RACY_S or time.time() - st.st_ctime < RACY_S:
+            return None
+        stamps.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return tuple(stamps)
+
+
+def entry(paths: Sequence[str | Path], map_crs) -> Path | None:
+    """The cache file of these files opened in ``map_crs``; None when they may not be kept."""
+    where = folder()
+    if where is None or not paths:
+        return None
+    key = [code_version(), str(map_crs)]
+    total = 0
+    for given in paths:
+        path = Path(given).resolve()
+        stamp = _stamp(path)
+        if stamp is None:
+            return None
+        total += stamp[0][0]
+        key.append((str(given), str(path), stamp))
+    if total > MAX_BYTES:
+        return None
+    return where / f"{hashlib.sha1(repr(key).encode()).hexdigest()}.pickle"
+
+
+def cached(paths: Sequence[str | Path], map_crs, load: Callable[[], object]) -> object:
+    """``load()``'s dataset, from the cache when these files were loaded so before."""
+    path = entry(paths, map_crs)
+    if path is None:
+        return load()
+    try:
+        data = path.read_bytes()
+    except OSError:
+        pass
+    else:
+        try:
+            dataset = pickle.loads(data)
+            os.utime(path)  # most recently used
+            return dataset
+        except Exception as exc:  # noqa: BLE001 - a damaged entry is loaded again
+            log.debug("dataset cache entry %s unreadable (%s)", path.name, exc)
+    dataset = load()
+    _keep(path, dataset)
+    return dataset
+
+
+def _keep(path: Path, dataset: object) -> None:
+    try:
+        data = pickle.dumps(dataset, protocol=pickle.HIGHEST_PROTOCOL)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write_bytes(path, data)
+        entries = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[KEEP:]:
+            old.unlink(missing_ok=True)
+    except (OSError, TerrainViewerError, pickle.PicklingError, TypeError, AttributeError) as exc:
+        log.debug("dataset cache not written (%s)", exc)

@@ -1,0 +1,114 @@
+"""Datasets kept on disk between runs (``load_cache``): a second open of unchanged files gives the
+same layers from the cache; any change to a file (content, size, times, its -wal), another map
+CRS or a damaged entry loads the files again; files changed a moment ago are not kept."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from terrain_viewer.core.common.caches import cache_root
+from terrain_viewer.core.data import load_cache
+from terrain_viewer.core.data.builtin import builtin_paths
+from terrain_viewer.core.data.layers import open_dataset
+from terrain_viewer.core.model import ViewerModel
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("TERRAIN_VIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    cache_root.cache_clear()
+    yield tmp_path / "cache" / "datasets"
+    cache_root.cache_clear()
+
+
+def places(path: Path, names: list[str]) -> Path:
+    points = [shapely.Point(112.6 + i / 100, 26.9) for i in range(len(names))]
+    gdf = gpd.GeoDataFrame({"name": names}, geometry=points, crs=4326)
+    gdf.to_file(path, layer="places", engine="pyogrio")
+    return path
+
+
+def names(paths) -> list[str]:
+    return list(open_dataset(paths).layer("places").gdf["name"])
+
+
+def test_the_built_in_data_comes_back_the_same_from_the_cache(cache):
+    first = ViewerModel.open(builtin_paths())
+    assert len(list(cache.glob("*.pickle"))) == 1
+    again = ViewerModel.open(builtin_paths())
+    assert [layer.name for layer in again.dataset.layers] == [layer.name for layer in first.dataset.layers]
+    for a, b in zip(first.dataset.layers, again.dataset.layers, strict=True):
+        assert a.gdf.geometry.geom_equals_exact(b.gdf.geometry, 0).all() and a.role == b.role
+        assert list(a.gdf.columns) == list(b.gdf.columns)
+    assert again.dataset.map_crs == first.dataset.map_crs and again.time.start == first.time.start
+    assert (again.dataset.rasters[0].data == first.dataset.rasters[0].data).all()
+    assert again.dataset.problems == first.dataset.problems
+
+
+def test_a_file_changed_since_is_read_again(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(load_cache, "RACY_S", 0.0)
+    path = places(tmp_path / "p.gpkg", ["Yanwuping", "Zhangjiashan"])
+    assert names([path]) == ["Yanwuping", "Zhangjiashan"]
+    assert names([path]) == ["Yanwuping", "Zhangjiashan"] and len(list(cache.glob("*.pickle"))) == 1
+    stat = path.stat()
+    places(path, ["Yanwuping", "Zhangjiashan 张家山"])  # another size
+    assert names([path]) == ["Yanwuping", "Zhangjiashan 张家山"]
+    places(path, ["Yanwuping", "Zhangjiashan 虎形巢"])  # the same size, the old modification time
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert names([path]) == ["Yanwuping", "Zhangjiashan 虎形巢"]
+    wal = path.with_name(path.name + "-wal")
+    wal.write_bytes(b"")  # QGIS wrote to the GeoPackage's log only: not trusted as unchanged
+    before = load_cache.entry([path], None)
+    wal.write_bytes(b"x" * 10)
+    assert load_cache.entry([path], None) != before
+
+
+def test_another_map_crs_or_spelling_is_another_entry(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(load_cache, "RACY_S", 0.0)
+    path = places(tmp_path / "p.gpkg", ["Yanwuping"])
+    utm = open_dataset([path], "EPSG:32649")
+    assert open_dataset([path]).map_crs == utm.map_crs  # the UTM zone it picks
+    assert str(open_dataset([path], "EPSG:3857").map_crs) == "EPSG:3857"
+    monkeypatch.chdir(tmp_path)
+    assert open_dataset(["p.gpkg"]).layers[0].path == Path("p.gpkg")  # as the person gave it
+    assert len(list(cache.glob("*.pickle"))) == 4  # 32649 asked, none asked, 3857, "p.gpkg"
+
+
+def test_files_changed_a_moment_ago_are_not_kept(cache, tmp_path):
+    path = places(tmp_path / "p.gpkg", ["Yanwuping"])
+    assert names([path]) == ["Yanwuping"]
+    assert not cache.exists() or not list(cache.glob("*.pickle"))
+
+
+def test_a_damaged_entry_is_loaded_again_and_replaced(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(load_cache, "RACY_S", 0.0)
+    path = places(tmp_path / "p.gpkg", ["Yanwuping"])
+    names([path])
+    (entry,) = cache.glob("*.pickle")
+    entry.write_bytes(entry.read_bytes()[:1000])  # truncated
+    assert names([path]) == ["Yanwuping"]
+    assert entry.stat().st_size > 1000
+
+
+def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRAIN_VIEWER_CACHE_DIR", "off")
+    monkeypatch.setattr(load_cache, "RACY_S", 0.0)
+    cache_root.cache_clear()
+    try:
+        path = places(tmp_path / "p.gpkg", ["Yanwuping"])
+        assert names([path]) == ["Yanwuping"] and load_cache.entry([path], None) is None
+    finally:
+        cache_root.cache_clear()
+
+
+def test_only_the_last_entries_are_kept(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(load_cache, "RACY_S", 0.0)
+    monkeypatch.setattr(load_cache, "KEEP", 2)
+    for k in range(4):
+        names([places(tmp_path / f"p{k}.gpkg", ["Yanwuping"])])
+    assert len(list(cache.glob("*.pickle"))) == 2
