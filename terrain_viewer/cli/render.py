@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from terrain_viewer.cli.common import (
     LEGEND_CORNERS,
@@ -23,6 +24,9 @@ from terrain_viewer.cli.common import (
     view_in_map_crs,
 )
 from terrain_viewer.core.common.errors import DataError, ExportError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _apply_options(model, args: argparse.Namespace, from_project: bool) -> None:
@@ -80,8 +84,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     _apply_options(model, args, from_project)
     view = view_in_map_crs(view, args.view_crs, model) if view else None
     dpi = args.dpi or max(100.0 * size[1] / 1080.0, MIN_DPI)
-    renderer = MapRenderer(model)
-    renderer.wait_for_tiles = HEADLESS_WAIT  # a rendered PNG shows its basemap, not a gap
+    if args.transparent:
+        renderer = TransparentRenderer(model, HEADLESS_WAIT)
+    else:
+        renderer = MapRenderer(model)
+        renderer.wait_for_tiles = HEADLESS_WAIT  # a rendered PNG shows its basemap, not a gap
     check_output(out, args.overwrite, [])  # it may have appeared while the data loaded
     try:
         written = save_still(renderer, out, model.time.t if t is None else t, size, view, dpi,
@@ -90,6 +97,24 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise OutputError(exc.problem, exc.file) from exc.__cause__
     print(f"wrote {', '.join(str(p) for p in written)} ({size[0]}x{size[1]})")
     return OK
+
+
+class TransparentRenderer:
+    """A ``MapRenderer`` for ``save_still`` that draws no paper: export's ``--transparent``, the
+    matte (``core.export.alpha``) of one render on black and one on white."""
+
+    def __init__(self, model, wait_for_tiles: float) -> None:
+        from terrain_viewer.core.export.alpha import paper_renderers
+
+        self.model, self.pair = model, paper_renderers(model, transparent=True)
+        for renderer in self.pair:
+            renderer.wait_for_tiles = wait_for_tiles
+
+    def render(self, *args, **kwargs) -> np.ndarray:
+        """``MapRenderer.render``'s frame as straight-alpha RGBA, clear where only paper was."""
+        from terrain_viewer.core.export.alpha import matte
+
+        return matte(*(renderer.render(*args, **kwargs) for renderer in self.pair))
 
 
 MIN_DPI = 20.0  # below this the smallest text is under a pixel and FreeType refuses to draw it
@@ -114,6 +139,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--world-file", action="store_true",
                    help="also write NAME.pgw, NAME.prj and NAME.png.aux.xml so GIS programs place the PNG")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.add_argument("--transparent", action="store_true",
+                   help="a transparent background instead of the paper, as export's --transparent")
     p.add_argument("--view", help="xmin,ymin,xmax,ymax in the map CRS, or in --view-crs (default: all data)")
     p.add_argument("--view-crs", help="the CRS of --view, e.g. EPSG:4326 (x = longitude), like GDAL's "
                                       "-projwin_srs")

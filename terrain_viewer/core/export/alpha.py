@@ -13,6 +13,17 @@ import numpy as np
 BLACK, WHITE = "#000000", "#ffffff"
 
 
+def paper_renderers(model, transparent: bool) -> list:
+    """One renderer on the paper; for a transparent background one on black and one on white,
+    whose two frames ``matte`` makes one."""
+    from terrain_viewer.core.render.renderer import MapRenderer
+
+    renderers = [MapRenderer(model) for _ in range(2 if transparent else 1)]
+    for renderer, paper in zip(renderers, (BLACK, WHITE) if transparent else (), strict=False):
+        renderer.paper = paper
+    return renderers
+
+
 def matte(on_black: np.ndarray, on_white: np.ndarray) -> np.ndarray:
     """The RGBA frame (straight alpha) whose composite over black and over white gives these two."""
     b = on_black[..., :3].astype(np.float32)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from terrain_viewer.core.export.alpha import BLACK, WHITE, matte, mix_linear
+from terrain_viewer.core.export.alpha import matte, mix_linear, paper_renderers
 from terrain_viewer.core.export.settings import ExportSettings
 from terrain_viewer.core.export.writers import write_error
 from terrain_viewer.core.model import ViewerModel
@@ -42,18 +42,13 @@ class FrameSource:
     """Renders the frames of one export (in this process or in a worker)."""
 
     def __init__(self, model_dict: dict, settings: ExportSettings, dataset=None):
-        from terrain_viewer.core.render.renderer import MapRenderer
-
         self.model = ViewerModel.from_dict(model_dict, dataset=dataset)
         settings.apply_to(self.model)
         self.settings = settings
         self.size = settings.pixel_size()
         self.camera = settings.make_camera(self.model.view)
         self.times = settings.times(self.model)
-        self.renderers = [MapRenderer(self.model) for _ in range(2 if settings.transparent else 1)]
-        papers = (BLACK, WHITE) if settings.transparent else ()
-        for renderer, paper in zip(self.renderers, papers, strict=False):
-            renderer.paper = paper  # a transparent frame is the matte of a black and a white render
+        self.renderers = paper_renderers(self.model, settings.transparent)
         for renderer in self.renderers:
             renderer.wait_for_tiles = TILE_WAIT  # a frame shows its basemap, never a gap
             renderer.look = settings.look()

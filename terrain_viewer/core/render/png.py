@@ -104,11 +104,10 @@ def write_geotiff(path: str | Path, rgba: np.ndarray, view: Extent, crs: CRS,
     height, width = rgba.shape[:2]
     profile = {"driver": "GTiff", "width": width, "height": height, "count": 4, "dtype": "uint8",
                "crs": crs.to_wkt(), "transform": from_bounds(*view, width, height), "compress": "deflate",
-               "photometric": "RGB"}
+               "photometric": "RGB", "alpha": "YES"}  # band 4 is alpha (setting colorinterp after
+    #                                                    the write did not stick: GIS saw 4 colour bands)
     with (atomic_path(path, overwrite=True, error=ExportError) as tmp,
           rasterio.open(tmp, "w", **profile) as out):
         out.write(np.moveaxis(np.asarray(rgba), -1, 0))
-        out.colorinterp = [rasterio.enums.ColorInterp.red, rasterio.enums.ColorInterp.green,
-                           rasterio.enums.ColorInterp.blue, rasterio.enums.ColorInterp.alpha]
         out.update_tags(**{k.upper(): v for k, v in (metadata or {}).items() if v})
     return path
