@@ -144,7 +144,11 @@ def open_model(args: argparse.Namespace):
         for problem in info.problems:
             say(f"warning: {problem}")
         return model, True
-    return ViewerModel.open(data), False
+    from terrain_viewer.core.render.symbology import spread_colours
+
+    model = ViewerModel.open(data)
+    spread_colours(model)  # layers of one's own in colours apart, as the window gives them
+    return model, False
 
 
 def check_named(model, from_project: bool) -> None:

@@ -84,6 +84,10 @@ def create_window(paths: Sequence[str | Path] = (), helper=None):
 
     projects, paths = split_projects(paths)
     model, problems = load_model(paths)
+    if paths:
+        from terrain_viewer.core.render.symbology import spread_colours
+
+        spread_colours(model)  # layers of one's own in colours apart
     model.time.set_t(model.time.start)
     window = QtMainWindow(model)
     if helper is not None:

@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import QMessageBox, QProgressDialog
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.data.layers import Dataset, open_dataset
 from terrain_viewer.core.project import split_projects
+from terrain_viewer.core.render.symbology import spread_colours
 from terrain_viewer.gui import qt_map_crs, qt_project
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def open_files(window, paths: Sequence[str | Path]) -> list[str]:
             window.statusBar().showMessage("Opening cancelled: nothing was added", 8000)
             return []
         problems = model.add_read(paths, extra)
+        spread_colours(model)  # layers of one's own in colours apart
     except TerrainViewerError as exc:
         problems = [exc.message]
     except Exception as exc:  # any reader failure: one line, logged with traceback

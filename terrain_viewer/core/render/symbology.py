@@ -316,6 +316,37 @@ def generic_colour(name: str) -> str:
     return hashed_colour(name)
 
 
+def drawn_generically(layer) -> bool:
+    """Whether ``layer_symbology`` gives the layer the ``generic`` look (one colour of its own)."""
+    role = layer.data_role
+    if role in ("front_lines", "units") or role in SYMBOLOGIES:
+        return False
+    return not (role == "generic" and "sidc" in layer.gdf.columns)
+
+
+def spread_colours(model) -> list[str]:
+    """Give each generic layer whose hashed colour an earlier one (in drawing order) shows already
+    the first of ``GENERIC_COLOURS`` none shows, as its style's ``color`` (so the layer panel, the
+    legend and a saved project keep it): two layers of one's own came out in one purple. A colour the
+    style or the layer's name gives stays. Returns the layers recoloured."""
+    layers = {layer.name: layer for layer in model.dataset.layers}
+    shown: set[str] = set()
+    changed = []
+    for state in model.layer_states:
+        layer = layers.get(state.name)
+        if layer is None or not drawn_generically(layer):
+            continue
+        colour = str(state.style.get("color") or generic_colour(layer.name)).lower()
+        if "color" not in state.style and colour in shown and colour in GENERIC_COLOURS:
+            free = [c for c in GENERIC_COLOURS if c not in shown]
+            if free:
+                colour = free[0]
+                model.set_style(state.name, color=colour)
+                changed.append(state.name)
+        shown.add(colour)
+    return changed
+
+
 def hashed_colour(name: str) -> str:
     """One of ``GENERIC_COLOURS``, the same for the same name."""
     return GENERIC_COLOURS[zlib.crc32(name.encode()) % len(GENERIC_COLOURS)]
