@@ -112,3 +112,44 @@ def test_only_the_last_entries_are_kept(cache, tmp_path, monkeypatch):
     for k in range(4):
         names([places(tmp_path / f"p{k}.gpkg", ["Yanwuping"])])
     assert len(list(cache.glob("*.pickle"))) == 2
+
+
+def test_a_file_gdal_reads_beside_it_is_part_of_what_is_kept(cache, tmp_path, monkeypatch):
+    """A shapefile whose Cyrillic names read wrong until its ``.cpg`` is added, and a scanned map
+    moved by editing its world file: both are read again (a new user found the old names and the
+    old place served from the cache)."""
+    monkeypatch.setattr(load_cache, "RACY_S", 0.0)
+    shp = tmp_path / "battle.shp"
+    gpd.GeoDataFrame({"name": ["Прохоровка"]}, geometry=[shapely.Point(36.5, 51.0)], crs=4326).to_file(
+        shp, engine="pyogrio", encoding="cp1251")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    assert open_dataset([shp]).layers[0].gdf["name"].iloc[0] != "Прохоровка"  # no code page: misread
+    shp.with_suffix(".cpg").write_text("1251")
+    assert open_dataset([shp]).layers[0].gdf["name"].iloc[0] == "Прохоровка"
+    from PIL import Image
+
+    scan = tmp_path / "map1944.png"
+    Image.new("RGB", (40, 40), "white").save(scan)
+    world = scan.with_suffix(".pgw")
+    world.write_text("0.001\n0\n0\n-0.001\n112.55\n26.95\n")
+    scan.with_suffix(".prj").write_text(pyproj_wkt())
+    west = open_dataset([scan]).rasters[0].extent
+    world.write_text("0.001\n0\n0\n-0.001\n112.60\n26.95\n")  # 0.05° east
+    east = open_dataset([scan]).rasters[0].extent
+    assert east[0] - west[0] > 4000  # metres, in the UTM zone
+
+
+def pyproj_wkt() -> str:
+    from pyproj import CRS
+
+    return CRS.from_epsg(4326).to_wkt("WKT1_ESRI")
+
+
+def test_a_folder_or_a_vrt_is_never_kept(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(load_cache, "RACY_S", 0.0)
+    (tmp_path / "b.gdb").mkdir()
+    vrt = tmp_path / "layers.vrt"
+    vrt.write_text("<OGRVRTDataSource/>")
+    assert load_cache.entry([tmp_path / "b.gdb"], None) is None
+    assert load_cache.entry([vrt], None) is None
+    assert load_cache.entry([places(tmp_path / "p.gpkg", ["Yanwuping"])], None) is not None

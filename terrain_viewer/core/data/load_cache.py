@@ -4,10 +4,13 @@ Reading and preparing the built-in GeoPackage's 17 layers, and importing rasteri
 grid, is ≈0.7 s of every start (window, export, helper process); the prepared ``Dataset`` loads
 back in ≈10 ms. It is kept as a pickle in the user's cache folder (``caches.cache_root()``), keyed by
 
-- every file's path as given and resolved, size, modification and change times (and those of a
-  GeoPackage's ``-wal`` file: QGIS may write there only), and the map CRS asked for;
+- every file's path as given and resolved, size, modification and change times, and those of every
+  file beside it that GDAL may read with it: the names that start with its stem and a dot (a
+  shapefile's ``.dbf``, ``.cpg`` and ``.prj``, a scan's world file and ``.aux.xml``, a GeoPackage's
+  ``-wal``, where QGIS may write only); a folder (a FileGDB) or a VRT (which names other files) is
+  never kept; and the map CRS asked for;
 - the code that reads them (this package's data, temporal and common modules, by content) and the
-  versions of Python, numpy, pandas, pyarrow, geopandas, shapely and pyproj.
+  versions of Python and the libraries that read (GDAL comes with pyogrio's and rasterio's wheels).
 
 A file changed within the last ``RACY_S`` seconds is not kept (its clock may not yet tell a second
 change from the first: git's "racily clean" files); nor are sessions whose files exceed
@@ -36,7 +39,8 @@ log = logging.getLogger(__name__)
 RACY_S = 2.0
 MAX_BYTES = 64 * 2**20
 KEEP = 8
-LIBRARIES = ("numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyproj")
+LIBRARIES = ("numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyproj", "pyogrio", "rasterio")
+NEVER = (".vrt",)  # files that name other files
 CODE = ("core/data", "core/temporal", "core/common")
 PACKAGE = Path(__file__).resolve().parents[2]  # terrain_viewer/
 
@@ -64,18 +68,23 @@ def code_version() -> str:
 
 
 def _stamp(path: Path) -> tuple | None:
-    """What says a file is unchanged; None when missing or changed too recently to tell."""
-    stamps = []
-    for part in (path, path.with_name(path.name + "-wal")):
-        try:
-            st = part.stat()
-        except OSError:
-            if part is path:
+    """What says a file and the files GDAL reads beside it are unchanged; None when it is not a
+    plain file, may name other files, or one of them changed too recently to tell."""
+    if path.suffix.lower() in NEVER or not path.is_file():
+        return None
+    stamps, now = [], time.time()
+    try:
+        with os.scandir(path.parent) as entries:
+            prefixes = (path.stem + ".", path.name + "-")
+            beside = sorted(e.name for e in entries if (e.name == path.name or e.name.startswith(prefixes))
+                            and not e.name.endswith("-shm"))  # SQLite's WAL index: a read touches it
+        for name in beside:
+            st = (path.parent / name).stat()
+            if now - st.st_mtime < RACY_S or now - st.st_ctime < RACY_S:
                 return None
-            continue
-        if time.time() - st.st_mtime < RACY_S or time.time() - st.st_ctime < RACY_S:
-            return None
-        stamps.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            stamps.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    except OSError:
+        return None
     return tuple(stamps)
 
 
@@ -91,7 +100,7 @@ def entry(paths: Sequence[str | Path], map_crs) -> Path | None:
         stamp = _stamp(path)
         if stamp is None:
             return None
-        total += stamp[0][0]
+        total += sum(part[1] for part in stamp)
         key.append((str(given), str(path), stamp))
     if total > MAX_BYTES:
         return None
