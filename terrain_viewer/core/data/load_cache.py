@@ -70,10 +70,10 @@ def code_version() -> str:
 def _stamp(path: Path) -> tuple | None:
     """What says a file and the files GDAL reads beside it are unchanged; None when it is not a
     plain file, may name other files, or one of them changed too recently to tell."""
-    if path.suffix.lower() in NEVER or not path.is_file():
-        return None
     stamps, now = [], time.time()
     try:
+        if path.suffix.lower() in NEVER or not path.is_file():
+            return None
         with os.scandir(path.parent) as entries:
             prefixes = (path.stem + ".", path.name + "-")
             beside = sorted(e.name for e in entries if (e.name == path.name or e.name.startswith(prefixes))
@@ -96,7 +96,10 @@ def entry(paths: Sequence[str | Path], map_crs) -> Path | None:
     key = [code_version(), str(map_crs)]
     total = 0
     for given in paths:
-        path = Path(given).resolve()
+        try:
+            path = Path(given).resolve()
+        except (OSError, RuntimeError):  # a name too long, a symlink loop: its load says so
+            return None
         stamp = _stamp(path)
         if stamp is None:
             return None
