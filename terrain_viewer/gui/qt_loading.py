@@ -6,6 +6,7 @@ is taken into the model on the GUI thread, and problems are listed as before."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,13 @@ def open_files(window, paths: Sequence[str | Path]) -> list[str]:
         qt_project.open_project(window, projects[0])
         if not paths:
             return []
+    open_now = {os.path.abspath(p) for p in window.model.paths}
+    again = [p for p in paths if os.path.abspath(p) in open_now]
+    paths = [p for p in paths if os.path.abspath(p) not in open_now]
+    if again and not reload_session(window, again):
+        return []
+    if not paths:
+        return []
     model = window.model
     before = {layer.name for layer in model.dataset.layers}
     try:
@@ -57,6 +65,27 @@ def open_files(window, paths: Sequence[str | Path]) -> list[str]:
         window.statusBar().showMessage(f"Opened {names(paths)}", 8000)
     qt_map_crs.check_added(window, [n.name for n in model.dataset.layers if n.name not in before])
     return problems
+
+
+def reload_session(window, again: Sequence[str | Path]) -> bool:
+    """A file opened again is read again, not added twice (its layers under a second name, which a
+    saved project could not give back): the session is reread with its layers' states kept, the
+    map showing the files as they are now. False when cancelled."""
+    model = window.model
+    try:
+        dataset = read_files(window, model.paths, model.dataset.map_crs)
+    except TerrainViewerError as exc:
+        QMessageBox.warning(window, "Problems opening files", exc.message)
+        return False
+    if dataset is None:
+        window.statusBar().showMessage("Reloading cancelled: the map shows the files as they were", 8000)
+        return False
+    project = window.project_path
+    window.set_model(type(model).from_dict(model.to_dict(), dataset=dataset), saved=False)
+    window.project_path = project
+    window.statusBar().showMessage(f"Reloaded {names(again)}: it was open already; the map shows it as it "
+                                   "is now", 8000)
+    return True
 
 
 def names(paths: Sequence[str | Path]) -> str:

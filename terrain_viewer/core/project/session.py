@@ -135,8 +135,17 @@ def load_project(path: str | Path) -> tuple[ViewerModel, ProjectInfo]:
     if missing:
         saved = (float(project.session["time"]), model.time.t) if "time" in project.session else None
         model.project_session = ProjectSession({e.path: list(e.layers) for e in missing}, saved)
-    problems = list(dataset.problems) + missing_messages(model)
+    problems = list(dataset.problems) + missing_messages(model) + _lost_layers(project, objs)
     return model, ProjectInfo(project.path, [e.path for e in missing], project.export, problems)
+
+
+def _lost_layers(project, objs: list) -> list[str]:
+    """One line per layer the project saved for a file that is there but no longer gives it (a
+    layer gone from the file, or a second copy of one under a session's name): its settings go."""
+    loaded = {o.name for o in objs}
+    return [ProjectError(f"layer {name!r} saved in the project is not in this file (now): its settings "
+                         "were dropped", e.path).message
+            for e in project.files if e.exists for name in e.layers if name not in loaded]
 
 
 def _apply_session(model: ViewerModel, session: dict, pending: set[str]) -> None:
