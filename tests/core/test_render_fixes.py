@@ -340,3 +340,19 @@ def test_an_events_ring_is_a_tint_the_map_shows_through():
     full = near(rgba, tuple(int(EVENT[i:i + 2], 16) for i in (1, 3, 5)), 12).sum()
     drawn = (np.abs(rgba[..., :3].astype(int) - rgba[0, 0, :3].astype(int)).sum(-1) > 6).sum()
     assert drawn > 500 and full < 0.45 * drawn  # the stars (and the rings' line); before: 0.8
+
+
+def test_a_researchers_polygon_has_the_tint_of_the_map_in_the_legend(tmp_path: Path):
+    """The legend's swatch of one's own polygon layer was solid magenta beside a 35 % tint on the
+    map (a reader could not match them): its face is the map's tint, its edge the full colour."""
+    path = tmp_path / "plain.gpkg"
+    gpd.GeoDataFrame({"kind": ["plain"]}, geometry=[shapely.box(112.56, 26.87, 112.65, 26.92)],
+                     crs=4326).to_file(path, layer="plain", engine="pyogrio")
+    model = ViewerModel.open(builtin_paths())
+    name = user_layer(model, path)
+    model.set_style(name, color="#ff00ff")
+    rgba, legend = legend_alone(MapRenderer(model), model, t=T, size=(1920, 1080))
+    solid = near(rgba, MAGENTA, 30) & legend
+    paper = np.array([244, 238, 219])
+    tint = near(rgba, 0.35 * np.array(MAGENTA) + 0.65 * paper, 14) & legend
+    assert tint.sum() > 40 and solid.sum() < tint.sum()  # a tinted face in a thin full-colour edge

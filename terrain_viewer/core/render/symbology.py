@@ -367,7 +367,7 @@ def generic(name: str, s: dict, geometry_type: str = "") -> Symbology:
              "mark": Mark(s.get("marker", "o"), colour, s.get("marker_size", 7),
                           edge=s.get("edgecolor", "white"), lw=1.2, alpha=alpha)}
     if "Polygon" in geometry_type:
-        part = ("area", {"face": colour, "edge": colour, "lw": 0.8})
+        part = ("area", {"edge": colour, "lw": 0.8})  # its face the tint the map shows
     elif "Line" in geometry_type:
         part = ("line", {})
     else:
