@@ -418,8 +418,8 @@ class QtMainWindow(QMainWindow):
         return qt_loading.open_files(self, paths)
 
     def _on_open(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open map data", qt_settings.last_folder("open"),
-                                                OPEN_FILTER)
+        start = qt_settings.last_folder("open", qt_project.own_data_folder(self))  # else the own data's
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open map data", start, OPEN_FILTER)
         if paths:
             qt_settings.remember_folder("open", paths[0])
             self.open_files(paths)

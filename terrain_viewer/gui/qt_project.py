@@ -55,12 +55,17 @@ def _start_folder(window: QWidget) -> str:
     path = getattr(window, "project_path", None)
     if path:
         return str(Path(path).parent)
+    return qt_settings.last_folder("project", own_data_folder(window))
+
+
+def own_data_folder(window: QWidget) -> Path | None:
+    """The folder of the data file the session opened last, not the shipped data's (None: none)."""
     from terrain_viewer.core.data.builtin import builtin_paths
 
     shipped = {p.resolve() for p in builtin_paths()}
     model = getattr(window, "model", None)
     own = [Path(p) for p in (model.paths if model is not None else []) if Path(p).resolve() not in shipped]
-    return qt_settings.last_folder("project", own[-1].parent if own else None)
+    return own[-1].parent if own else None
 
 
 def _status(window: QWidget, text: str) -> None:

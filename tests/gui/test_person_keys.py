@@ -133,7 +133,7 @@ def test_the_window_remembers_its_size_docks_and_folders_between_runs(qtbot, sma
     assert second.height() == size[1] and abs(second.width() - min(size[0], screen)) <= 4, size
     assert not second.events_dock.isVisible() and second.layers_dock.isVisible()
     click_menu(qtbot, second, "File", "Open…")
-    assert folders == [str(Path.home()), str(data)]
+    assert folders == [str(small_gpkg.parent), str(data)]  # the own data's folder, then the one remembered
 
 
 def test_open_recent_lists_a_saved_project_and_reopens_it(qtbot, small_gpkg, tmp_path, monkeypatch,

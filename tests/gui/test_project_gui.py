@@ -305,3 +305,15 @@ def test_open_and_save_as_start_in_the_project_folder_remembered_from_the_last_s
     projects.rmdir()  # gone since: the home folder (only the shipped data is open)
     click_menu(qtbot, hengyang, "File", "Open project…")
     assert folders[-1] == str(Path.home())
+
+
+def test_file_open_starts_in_the_folder_of_ones_own_data(qtbot, small_window, small_gpkg, monkeypatch):
+    """File ▸ Open… started in the home folder on a first use though the window showed a file of
+    one's own: it starts in that file's folder (the folder remembered from a last Open wins)."""
+    from person import click_menu
+
+    folders: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        lambda parent, caption, folder, *a: folders.append(folder) or ([], ""))
+    click_menu(qtbot, small_window, "File", "Open…")
+    assert folders == [str(small_gpkg.parent)]
