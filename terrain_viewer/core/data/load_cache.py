@@ -14,8 +14,9 @@ back in ≈10 ms. It is kept as a pickle in the user's cache folder (``caches.ca
 
 A file changed within the last ``RACY_S`` seconds is not kept (its clock may not yet tell a second
 change from the first: git's "racily clean" files); nor are sessions whose files exceed
-``MAX_BYTES`` together. The ``KEEP`` most recently used entries are kept. A damaged, unreadable or
-unwritable entry only costs the time it was meant to save.
+``MAX_BYTES`` or whose pickle ``MAX_PICKLE``. The ``KEEP`` most recently used entries are kept. A damaged,
+unreadable or unwritable entry only costs the time it was meant to save. The pickles are the app's
+own, in the user's own cache folder (made 0700); the app reads nothing else from there.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from terrain_viewer.core.common.errors import TerrainViewerError
 log = logging.getLogger(__name__)
 
 RACY_S = 2.0
-MAX_BYTES = 64 * 2**20
+MAX_BYTES = 64 * 2**20  # files of a session kept, together
+MAX_PICKLE = 64 * 2**20  # a pickle kept (the folder stays under KEEP × MAX_PICKLE)
 KEEP = 8
 LIBRARIES = ("numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyproj", "pyogrio", "rasterio")
 NEVER = (".vrt",)  # files that name other files
@@ -134,6 +136,8 @@ def cached(paths: Sequence[str | Path], map_crs, load: Callable[[], object]) -> 
 def _keep(path: Path, dataset: object) -> None:
     try:
         data = pickle.dumps(dataset, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) > MAX_PICKLE:
+            return
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write_bytes(path, data)
         entries = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
