@@ -157,7 +157,7 @@ def test_a_folder_or_a_vrt_is_never_kept(cache, tmp_path, monkeypatch):
 
 def test_a_session_whose_pickle_is_too_large_is_not_kept(cache, tmp_path, monkeypatch):
     monkeypatch.setattr(load_cache, "RACY_S", 0.0)
-    monkeypatch.setattr(load_cache, "MAX_PICKLE", 20_000)
+    monkeypatch.setattr(load_cache, "MAX_PICKLE", 2_000)  # a pickle of 200 places: ~15 KB
     path = places(tmp_path / "p.gpkg", [f"Place {i}" for i in range(200)])
     assert len(names([path])) == 200
     assert not cache.exists() or not list(cache.glob("*.pickle"))
