@@ -99,10 +99,13 @@ def _load_builtin(args) -> dict:
 def _load_units(units: int, days: int, args) -> dict:
     """Load ``units`` × ``days`` keyframes (the file written beforehand by a child process), then
     time ``features_at`` of a tween frame. Each load starts with the last one freed, so the peak
-    memory is that of one load; ``load_peak_rss_mb`` is the peak after the first."""
+    memory is that of one load; ``load_peak_rss_mb`` is the peak after the first. The file is read
+    each time (the dataset cache off: this row is reading)."""
     import synthetic
 
     from terrain_viewer.core.data.layers import open_dataset
+
+    os.environ["TERRAIN_VIEWER_CACHE_DIR"] = "off"
 
     path = synthetic.cached_units(units, days)
     load, ds, first_peak = [], None, 0.0
