@@ -57,6 +57,13 @@ def exported(model: ViewerModel, settings: ExportSettings, out: Path) -> list[np
     return [np.asarray(Image.open(p).convert("RGB")).astype(int) for p in sorted(out.glob("frame_*.png"))]
 
 
+def exported_n(model: ViewerModel, settings: ExportSettings, out: Path, n: int) -> list[np.ndarray]:
+    """The ``n`` frames of an export to PNG frames, read back."""
+    result = run_export(model, settings, out, overwrite=False)
+    assert result.frames == n and not result.cancelled
+    return [np.asarray(Image.open(p).convert("RGB")).astype(int) for p in sorted(out.glob("frame_*.png"))]
+
+
 def ink(frame: np.ndarray, paper: np.ndarray) -> float:
     """How much is drawn over the paper: the summed colour difference."""
     return float(np.abs(frame - paper).sum())
@@ -68,12 +75,15 @@ def seam(frames: list[np.ndarray]) -> float:
 
 
 def test_events_fade_in_over_the_frames_after_midnight_instead_of_popping_up(model, tmp_path):
+    """Over the first frames of their day, led by one frame step: the day's first frame shows them a
+    third of the way (it showed none, so a frame captioned with their day lacked them, and at 4
+    frames a day no frame showed a fade), two thirds at 03:00, fully from 06:00."""
     frames = exported(model, events_only(0.25), tmp_path / "fade")
-    paper = frames[7]  # 10 July 21:00: no event on the map
+    paper = frames[7]  # 10 July 21:00: no event of 11 July on the map yet
     midnight = 8
     amounts = [ink(f, paper) for f in frames[midnight:midnight + 4]]  # 00:00, 03:00, 06:00, 09:00
-    assert amounts[0] == 0  # at the start of their day the starting events are not drawn yet …
-    assert 0.25 * amounts[2] < amounts[1] < 0.75 * amounts[2]  # … half at 03:00 (no jump to full) …
+    assert 0.2 * amounts[2] < amounts[0] < 0.5 * amounts[2]  # the day's first frame: a third …
+    assert 0.5 * amounts[2] < amounts[1] < 0.85 * amounts[2]  # … two thirds at 03:00 …
     assert amounts[2] == amounts[3] > 0  # … and fully from 06:00 on
     cut = exported(model, events_only(0.0), tmp_path / "cut")
     assert ink(cut[midnight], cut[7]) == pytest.approx(amounts[2], rel=0.05)  # without a fade: all at once
@@ -105,8 +115,8 @@ def test_labels_fade_with_their_events_and_a_date_ends_at_the_end_of_its_day(mod
     for k in range(8, 16):  # 11 July, every 3 hours
         source.map_frame(k)
         alphas.append({p.spec.text: p.spec.alpha for p in source.renderer.last_labels})
-    assert not STARTING & set(alphas[0])  # 00:00: not drawn, no label taking room
-    assert {alphas[1][text] for text in STARTING} == {0.5}  # 03:00: half, text and all
+    assert {alphas[0][text] for text in STARTING} == {11 / 32}  # 00:00: a third (in 1/32 steps)
+    assert {alphas[1][text] for text in STARTING} == {21 / 32}  # 03:00: two thirds, text and all
     assert {alphas[2][text] for text in STARTING} == {1.0}  # 06:00: fully
     # "Platoon lost at Jiangxi Hall" is dated 11 July: shown until the end of that day, fading out
     assert alphas[6]["Platoon lost at Jiangxi Hall"] == 1.0  # 18:00
@@ -115,7 +125,7 @@ def test_labels_fade_with_their_events_and_a_date_ends_at_the_end_of_its_day(mod
     label = next(p for p in source.renderer.last_labels if p.spec.text == "Platoon lost at Jiangxi Hall")
     x0, y0, x1, y1 = (int(v) for v in label.box)
     rows = slice(SMALL[1] - y1, SMALL[1] - y0)  # the label's box, rows from the top
-    paper = source.map_frame(8).astype(int)[rows, x0:x1, :3]
+    paper = source.map_frame(7).astype(int)[rows, x0:x1, :3]
     assert 0 < ink(half[rows, x0:x1, :3], paper) < 0.75 * ink(full[rows, x0:x1, :3], paper)
 
 
@@ -150,3 +160,17 @@ def test_a_fade_shorter_than_one_frame_step_is_a_cut():
     assert ExportSettings(frames_per_day=1, fade_days=0.25).look().fade_days == 0.0  # one frame a day
     assert ExportSettings(frames_per_day=4, fade_days=0.25).look().fade_days == 0.25
     assert ExportSettings(frames_per_day=8, fade_days=0.1).look().fade_days == 0.0
+    assert ExportSettings(frames_per_day=4, fade_days=0.25).look().fade_lead == 0.25  # one frame step
+    assert ExportSettings(frames_per_day=1, fade_days=0.25).look().fade_lead == 0.0  # a cut: none
+
+
+def test_at_four_frames_a_day_the_first_frame_of_a_day_shows_its_events(model, tmp_path):
+    """The export's default (4 frames a day, a quarter-day fade): each day's first frame, captioned
+    with its day, lacked that day's events (a new user), and the next showed them at once."""
+    settings = dict(events_only(0.25).to_dict(), frames_per_day=4)
+    frames = exported_n(model, ExportSettings.from_dict(settings), tmp_path / "four", 8)
+    cut = exported_n(model, ExportSettings.from_dict(dict(settings, fade_days=0)), tmp_path / "cut", 8)
+    paper = frames[3]  # 10 July 18:00: 11 July's events not yet
+    first, full = ink(frames[4], paper), ink(cut[4], cut[3])  # 11 July 00:00 with and without fade
+    assert 0.3 * full < first < 0.7 * full  # shown, half faded in
+    assert ink(frames[5], paper) == pytest.approx(ink(cut[5], cut[3]), rel=0.05)  # 06:00: fully

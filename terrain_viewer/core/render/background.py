@@ -52,7 +52,7 @@ class BackgroundMixin:
     # ---- background ------------------------------------------------------------------------
     def _keys(self, items: list[Item], t: float) -> tuple:
         """What decides a redraw of ``items`` at ``t``, their fades included."""
-        return tuple(i.key(t, self.look.fade_days) for i in items)
+        return tuple(i.key(t, self.look.fade_days, self.look.fade_lead) for i in items)
 
     def _restore_background(self, bottom: list[Item], t: float, view: Extent, size, dpi) -> None:
         """Restore (or draw and cache) the background; collect its labels and symbol boxes."""
@@ -88,7 +88,7 @@ class BackgroundMixin:
         specs, symbols = list(specs), list(symbols)
         opts = self.model.options
         for run in _runs(bottom[first:]):
-            if run[0].dated and run[0].fades(t, self.look.fade_days) is not None:
+            if run[0].dated and run[0].fades(t, self.look.fade_days, self.look.fade_lead) is not None:
                 run_specs, run_symbols = self._blend_fading(run[0], t, view)
             else:
                 key = ("run", rounded(view), self._fig_key, tuple(i.key(t) for i in run), opts.labels,
@@ -139,7 +139,7 @@ class BackgroundMixin:
         """A dated layer some of whose features fade: the features of each fade step drawn fully
         as a sprite (kept while the same rows share a step) and blended at the step's opacity, with
         their labels at that opacity; a feature at step 0 is not drawn. Returns (specs, symbols)."""
-        steps = item.fades(t, self.look.fade_days)
+        steps = item.fades(t, self.look.fade_days, self.look.fade_lead)
         rows = item.obj.active_rows(t)
         specs, symbols = [], []
         for step in sorted(set(steps[steps > 0].tolist()), reverse=True):  # the fully drawn first

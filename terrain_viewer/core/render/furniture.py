@@ -51,13 +51,15 @@ class FrameLook:
     "full", "compact" (rows, no title) or "off";
     ``fade_days``: dated features (events, their labels, dated layers) fade in over this many days
     after their start and out before their end, inside their dates (0 = they cut; the window's
-    whole-day steps keep 0, exports use their ``fade_days`` setting).
+    whole-day steps keep 0, exports use their ``fade_days`` setting); ``fade_lead``: a fade in
+    starts this many days before the start (an export's frame step: a day's first frame shows it).
     """
 
     font_family: str = ""
     legend_corner: str | None = None
     legend_form: str = "auto"
     fade_days: float = 0.0
+    fade_lead: float = 0.0
 
     def fonts(self) -> list[str]:
         fonts = text_fonts()

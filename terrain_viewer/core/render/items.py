@@ -39,13 +39,14 @@ class Item:
         """Redrawn every frame: keyframed layers and symbol layers."""
         return isinstance(self.obj, Layer) and (self.obj.role == "keyframes" or self.symbols)
 
-    def key(self, t: float, fade: float = 0.0) -> tuple:
+    def key(self, t: float, fade: float = 0.0, lead: float = 0.0) -> tuple:
         """Changes when the layer would be drawn differently at ``t`` with fades of ``fade`` days
-        (a cache key): its state, its active rows and, while some fade, their opacities."""
+        led by ``lead`` (a cache key): its state, its active rows and, while some fade, their
+        opacities."""
         active, fading = b"", ()
         if self.dated:
             active = self.obj.active_rows(t).tobytes()  # time offset and events' days included
-            steps = self.fades(t, fade)
+            steps = self.fades(t, fade, lead)
             if steps is not None:
                 fading = (steps.tobytes(),)
         return (*self.state_key(), active, *fading)
@@ -55,28 +56,30 @@ class Item:
         return (self.state.name, id(self.obj), self.state.opacity, repr(sorted(self.state.style.items())),
                 self.position)
 
-    def fades(self, t: float, fade: float) -> np.ndarray | None:
+    def fades(self, t: float, fade: float, lead: float = 0.0) -> np.ndarray | None:
         """The opacity of each active row at ``t`` in steps of 1/``FADE_STEPS`` (uint8, 0..32), or
         None when every one is fully drawn (no fade, or none fading)."""
         if not (self.dated and fade > 0 and self.obj.times is not None):
             return None
-        steps = fade_steps(self.obj, self.obj.active_rows(t), t, fade)
+        steps = fade_steps(self.obj, self.obj.active_rows(t), t, fade, lead)
         return None if bool((steps == FADE_STEPS).all()) else steps
 
 
-def fade_steps(layer: Layer, rows: np.ndarray, t: float, fade: float) -> np.ndarray:
-    """Opacity of the dated ``rows`` of ``layer`` at ``t`` (in 1/``FADE_STEPS``, uint8): 0 at the
-    start of a row's interval, rising linearly to full ``fade`` days later, and falling from full
-    ``fade`` days before its (exclusive) end to 0 at the end; an interval shorter than two fades
-    fades over half its length. Events count whole days, as they are shown all day on each day
-    they touch."""
+def fade_steps(layer: Layer, rows: np.ndarray, t: float, fade: float, lead: float = 0.0) -> np.ndarray:
+    """Opacity of the dated ``rows`` of ``layer`` at ``t`` (in 1/``FADE_STEPS``, uint8): rising
+    linearly from 0 ``lead`` days before the start of a row's interval to full ``fade`` days after
+    it, and falling from full ``fade`` days before its (exclusive) end to 0 at the end; an interval
+    shorter than two fades fades over half its length. Events count whole days, as they are shown
+    all day on each day they touch. An export's ``lead`` is its frame step, so that the first frame
+    of a row's day shows it already (part way): without it, at 4 frames a day, the frame captioned
+    with an event's day did not show the event (a new user), and no frame showed it half faded."""
     t = float(t) - layer.time_offset
     start, end = layer.times.start[rows], layer.times.end[rows]
     if layer.data_role == "events":
         start, end = np.floor(start), np.ceil(end)
     ramp = np.minimum(float(fade), (end - start) / 2.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        level = np.minimum(t - start, end - t) / ramp
+        level = np.minimum((t - start + lead) / (ramp + lead), (end - t) / ramp)
     level = np.where(np.isnan(level) | (ramp <= 0), 1.0, np.clip(level, 0.0, 1.0))
     return np.floor(level * FADE_STEPS + 0.5).astype(np.uint8)
 

@@ -257,7 +257,7 @@ class MapRenderer(BackgroundMixin):
                 for artist in artists:
                     artist.draw(renderer)
                 remove(artists)
-            elif item.fades(t, self.look.fade_days) is not None:  # some features fade in or out
+            elif item.fades(t, self.look.fade_days, self.look.fade_lead) is not None:  # some fade in or out
                 specs, symbols = self._blend_fading(item, t, view)
                 self._specs += specs
                 self.last_symbol_boxes += symbols
