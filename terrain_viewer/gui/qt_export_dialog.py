@@ -28,6 +28,7 @@ from PyQt6.QtWidgets import (
 from terrain_viewer.core.common.atomic import taken
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.logs import log_exception
+from terrain_viewer.core.export.outputs import check_out_name
 from terrain_viewer.core.export.run import (
     ExportResult,
     ExportSettings,
@@ -148,6 +149,8 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
             out = Path(self.out_edit.text()).expanduser()
             fmt, frames_out = check_output(self.model, settings, out)  # an input, or a folder of the
             #                                   user's files: refused before anything is asked
+            if settings.format:  # a typed name must be the chosen format's (long.mp4 for PNG frames
+                check_out_name(out, settings.format)  # made a folder of frames named long.mp4)
         except TerrainViewerError as exc:
             self._show_status(exc.message, error=True)
             return False

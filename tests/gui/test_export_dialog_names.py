@@ -63,3 +63,22 @@ def test_one_frame_is_one_frame(qtbot, small_window):
     dialog.frames_spin.setValue(1)
     dialog.update_duration()
     assert dialog.duration.text().startswith("1 frame, ")
+
+
+def test_a_typed_name_of_another_format_is_refused_with_the_name_to_use(qtbot, small_window, tmp_path):
+    """PNG frames chosen, then "long.mp4" typed as the output: the export wrote a folder of frames
+    named long.mp4, unsaid (a new user). It is refused in the dialog, naming the name to use."""
+    from person import type_into
+    from PyQt6.QtCore import Qt
+
+    dialog = ExportDialog(small_window.model, small_window)
+    qtbot.addWidget(dialog)
+    dialog.end_edit.setDate(dialog.start_edit.date())
+    dialog.show()
+    label = dict((fmt, label) for label, fmt in FORMATS)
+    choose(qtbot, dialog.format_combo, label["png"])
+    dialog.out_edit.clear()
+    type_into(qtbot, dialog.out_edit, str(tmp_path / "long.mp4"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.thread is None and not (tmp_path / "long.mp4").exists()
+    assert "long_frames" in dialog.status.text() and "long.mp4" in dialog.status.text(), dialog.status.text()
