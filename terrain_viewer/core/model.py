@@ -285,11 +285,20 @@ class ViewerModel:
         taken = {o.name for o in self.dataset.layers + self.dataset.rasters}
         known = {s.name for s in self.layer_states}
         added = []
-        for obj in list(extra.rasters) + list(extra.layers):
+        rasters = {r.name for r in self.dataset.rasters}
+        for obj, raster in [(r, True) for r in extra.rasters] + [(v, False) for v in extra.layers]:
             obj.name = unique_name(obj.name, obj.path, taken)
             taken.add(obj.name)
             if obj.name not in known:
-                self.layer_states.append(LayerState(obj.name, group=group))
+                state = LayerState(obj.name, group=group)
+                if raster:  # a scan or a grid goes under the vector layers, over the rasters there
+                    #         (on top it hid every unit and front, their labels left floating)
+                    floor = max((k + 1 for k, s in enumerate(self.layer_states) if s.name in rasters),
+                                default=0)
+                    self.layer_states.insert(floor, state)
+                    rasters.add(obj.name)
+                else:
+                    self.layer_states.append(state)
                 added.append(obj.name)
         self.dataset.layers += extra.layers
         self.dataset.rasters += extra.rasters

@@ -26,7 +26,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.events import Change, Links
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render.symbology import line_width, style_colour
+from terrain_viewer.core.render.symbology import drawn_generically, line_width, style_colour
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 ROWS_MIME = "application/x-qabstractitemmodeldatalist"  # what QTreeWidget puts in a row drag
@@ -162,9 +162,18 @@ class QtLayerPanel(QWidget):
 
     def _on_style(self, change: Change) -> None:
         if (item := self._find(change.layer)) is not None:
-            item.setIcon(0, _swatch(self.model.state(change.layer).style.get("color")))
+            item.setIcon(0, _swatch(self._colour(change.layer)))
         if change.layer == self.current_name():
             self._sync_controls()
+
+    def _colour(self, name: str) -> str | None:
+        """The swatch's colour: the style's, else a generically drawn layer's own (a layer of one's
+        own whose colour was its default had no swatch beside two recoloured ones)."""
+        style = self.model.state(name).style
+        if "color" in style:
+            return str(style["color"])
+        layer = self.model.dataset.find(name)
+        return style_colour(layer, style, "color") if layer is not None and drawn_generically(layer) else None
 
     def _find(self, name: str | None) -> QTreeWidgetItem | None:
         try:
@@ -194,7 +203,7 @@ class QtLayerPanel(QWidget):
                           | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled
                           | Qt.ItemFlag.ItemIsDropEnabled)
             item.setCheckState(0, Qt.CheckState.Checked if state.visible else Qt.CheckState.Unchecked)
-            item.setIcon(0, _swatch(state.style.get("color")))
+            item.setIcon(0, _swatch(self._colour(state.name)))
             item.setToolTip(0, self._describe(state.name))
             if current == state.name:
                 self.tree.setCurrentItem(item)
@@ -241,6 +250,8 @@ class QtLayerPanel(QWidget):
         state = self.model.state(name)
         is_raster = any(r.name == name for r in self.model.dataset.rasters)
         self._form.setRowVisible(self.width_box, not is_raster)  # rasters have no lines
+        self.color_button.setEnabled(not is_raster)  # nor one colour: a scan keeps its own
+        self.color_button.setToolTip("A raster is drawn in its own colours" if is_raster else "")
         layer = self.model.dataset.find(name)  # None: a raster, or its file is missing
         width = None if layer is None else line_width(layer, state.style)
         self.width_box.setEnabled(width is not None)  # None too: its painter takes no width

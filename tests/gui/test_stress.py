@@ -111,6 +111,11 @@ class Person:
         name = item.data(0, Qt.ItemDataRole.UserRole)
         before = self.window.model.state(name).style.get("color", "#333333")
         self.colour = f"#{self.rng.randrange(0x1000000):06x}"
+        if not self.window.layer_panel.color_button.isEnabled():  # a raster: drawn in its own colours
+            style = dict(self.window.model.state(name).style)
+            self.qtbot.mouseClick(self.window.layer_panel.color_button, LEFT)
+            assert self.window.model.state(name).style == style
+            return
         self.qtbot.mouseClick(self.window.layer_panel.color_button, LEFT)
         assert self.window.model.state(name).style["color"] == self.colour
         self.colour = QColor(before).name()  # the user changes it back (the window has no Undo)
