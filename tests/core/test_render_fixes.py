@@ -356,3 +356,29 @@ def test_a_researchers_polygon_has_the_tint_of_the_map_in_the_legend(tmp_path: P
     paper = np.array([244, 238, 219])
     tint = near(rgba, 0.35 * np.array(MAGENTA) + 0.65 * paper, 14) & legend
     assert tint.sum() > 40 and solid.sum() < tint.sum()  # a tinted face in a thin full-colour edge
+
+
+def test_a_style_changed_during_a_render_is_drawn_by_the_next(tmp_path: Path):
+    """The window renders on a thread while the GUI thread recolours layers (File ▸ Open gives
+    added layers colours apart): a style changed after the legend's entries were made but before
+    its cache key was, kept the old colour in the legend for good (a stale sprite under the new
+    style's key). Each render works on a copy of the layers' states."""
+    path = tmp_path / "bunkers.gpkg"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(112.6, 26.9)], crs=4326).to_file(
+        path, layer="bunkers", engine="pyogrio")
+    model = ViewerModel.open(builtin_paths())
+    model.set_options(labels=False)
+    name = user_layer(model, path)
+    renderer = MapRenderer(model)
+    entries = renderer._legends.entries
+
+    def meanwhile(*args, **kw):  # the GUI thread recolours the layer in the middle of the render
+        made = entries(*args, **kw)
+        model.set_style(name, color="#00aa00")
+        return made
+
+    renderer._legends.entries = meanwhile
+    renderer.render(t=T, size=(1920, 1080))
+    renderer._legends.entries = entries
+    rgba, legend = legend_alone(renderer, model, t=T, size=(1920, 1080))
+    assert (near(rgba, (0, 0xAA, 0), 30) & legend).sum() > 15

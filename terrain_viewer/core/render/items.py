@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -90,7 +90,10 @@ def fade_of(steps: int) -> float:
 
 
 def visible_items(model: ViewerModel, only: set[str] | None = None) -> list[Item]:
-    """The visible layers (of ``only``, when given) bottom to top."""
+    """The visible layers (of ``only``, when given) bottom to top, each with a copy of its state:
+    the window renders on a thread while the GUI thread may change a style, and a cache key made
+    from a newer style than the content it names kept a stale legend (two layers recoloured on
+    File ▸ Open: one stayed in its old colour in the legend for good)."""
     vectors = {layer.name: layer for layer in model.dataset.layers}
     rasters = {r.name: r for r in model.dataset.rasters}
     items = []
@@ -100,7 +103,7 @@ def visible_items(model: ViewerModel, only: set[str] | None = None) -> list[Item
             continue
         if only is not None and state.name not in only:
             continue
-        items.append(Item(state, obj, position))
+        items.append(Item(replace(state, style=dict(state.style)), obj, position))
     return items
 
 
