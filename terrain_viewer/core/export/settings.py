@@ -232,9 +232,10 @@ class ExportSettings:
         """The renderer's FrameLook of these settings."""
         from terrain_viewer.core.render.furniture import FrameLook
 
+        fade = self.effective_fade()
         return FrameLook(font_family=self.font_family, legend_corner=self.legend_corner or None,
-                         legend_form=self.legend_form, fade_days=self.effective_fade(),
-                         fade_lead=1.0 / self.frames_per_day if self.effective_fade() else 0.0)
+                         legend_form=self.legend_form, fade_days=fade,
+                         fade_lead=1.0 / self.frames_per_day if fade else 0.0)
 
     def effective_fade(self) -> float:
         """``fade_days``, or 0 when the fade is shorter than one frame step: at one frame a day a

@@ -45,8 +45,8 @@ def dim(artist, k: float) -> None:
         artist.set_alpha(k * (artist.get_alpha() or 1.0))
     elif isinstance(artist, Collection):
         hatch = np.array(artist.get_hatchcolor(), float) if artist.get_hatch() else None
-        a = artist
-        for get, put in ((a.get_facecolor, a.set_facecolor), (a.get_edgecolor, a.set_edgecolor)):
+        for get, put in ((artist.get_facecolor, artist.set_facecolor),
+                         (artist.get_edgecolor, artist.set_edgecolor)):
             rgba = np.array(get(), float)
             if rgba.size:
                 rgba[:, 3] *= k

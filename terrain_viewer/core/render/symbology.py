@@ -317,7 +317,8 @@ def generic_colour(name: str) -> str:
 
 
 def drawn_generically(layer) -> bool:
-    """Whether ``layer_symbology`` gives the layer the ``generic`` look (one colour of its own)."""
+    """Whether the layer has the ``generic`` look (one colour of its own): no role with a look of
+    its own, and no APP-6 codes (``layer_symbology`` draws those as milsymbol's affiliations)."""
     role = layer.data_role
     if role in ("front_lines", "units") or role in SYMBOLOGIES:
         return False
@@ -383,6 +384,8 @@ def symbology(role: str, style: dict, geometry_type: str = "") -> Symbology:
 
 def layer_symbology(layer, style: dict) -> Symbology:
     """The symbology of a loaded layer: by its role, with its sides and the user's ``style``."""
+    if drawn_generically(layer):  # the one test of it: spread_colours and the panel ask it too
+        return generic(layer.name, style, layer.geometry_type)
     role = layer.data_role
     if role == "front_lines":
         return front_lines(style, layer.side_names if "side" in layer.gdf.columns else {})
@@ -391,9 +394,7 @@ def layer_symbology(layer, style: dict) -> Symbology:
         return affiliations(layer.gdf["sidc"])  # a user's APP-6 units: named by what the codes say
     if role == "units":
         return units(style, layer.side_names, app6=app6)
-    if role in SYMBOLOGIES:
-        return SYMBOLOGIES[role](style)
-    return generic(layer.name, style, layer.geometry_type)
+    return SYMBOLOGIES[role](style)
 
 
 def line_width(layer, style: dict) -> float | None:
