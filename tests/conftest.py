@@ -14,6 +14,7 @@ if "TERRAIN_VIEWER_LOG_DIR" not in os.environ:  # tests never write the user's r
     os.environ["TERRAIN_VIEWER_TILE_CACHE"] = tempfile.mkdtemp(prefix="terrain_viewer_test_tiles_")
     os.environ["TERRAIN_VIEWER_CACHE_DIR"] = tempfile.mkdtemp(prefix="terrain_viewer_test_cache_")
 
+from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import geopandas as gpd  # noqa: E402
@@ -29,6 +30,19 @@ def shipped_gpkg() -> Path:
     if not SHIPPED.exists():
         pytest.fail(f"the shipped GeoPackage is missing: {SHIPPED} (run python geodata/build.py)")
     return SHIPPED
+
+
+@pytest.fixture
+def no_dataset_cache(monkeypatch) -> Iterator[None]:
+    """Every open reads its files: for tests that count or limit the reading itself (a dataset
+    another test loaded earlier would otherwise come back from the cache unread)."""
+    from terrain_viewer.core.common.caches import cache_root
+
+    monkeypatch.setenv("TERRAIN_VIEWER_CACHE_DIR", "off")
+    cache_root.cache_clear()  # the folder is looked up once a process
+    yield
+    monkeypatch.undo()
+    cache_root.cache_clear()
 
 
 @pytest.fixture

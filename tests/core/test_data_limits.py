@@ -16,6 +16,8 @@ from pyproj import CRS
 from terrain_viewer.core.data import layers, raster, readers
 from terrain_viewer.core.data.layers import open_dataset
 
+pytestmark = pytest.mark.usefixtures("no_dataset_cache")  # they count or limit reads
+
 
 @pytest.fixture
 def good(tmp_path: Path) -> Path:

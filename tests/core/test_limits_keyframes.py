@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pytest
 import shapely
 
 from terrain_viewer.core.data import readers
 from terrain_viewer.core.data.layers import open_dataset
+
+pytestmark = pytest.mark.usefixtures("no_dataset_cache")  # they count or limit reads
 
 
 def write(path, layer: str, n: int, ids: int, columns: tuple[str, ...] = ("unit_id", "start_date")):

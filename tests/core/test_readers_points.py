@@ -15,6 +15,8 @@ import shapely
 from terrain_viewer.core.data import arrowpoints, readers
 from terrain_viewer.core.data.layers import open_dataset
 
+pytestmark = pytest.mark.usefixtures("no_dataset_cache")  # they count or limit reads
+
 pytest.importorskip("pyarrow")
 
 

@@ -15,6 +15,8 @@ from terrain_viewer.core.data.layers import open_dataset
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import synthetic  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("no_dataset_cache")  # they count or limit reads
+
 
 @pytest.fixture(scope="module")
 def units_file(tmp_path_factory) -> Path:
