@@ -41,8 +41,9 @@ def scene(shift: float = 0.0) -> list[lab.LabelSpec]:
               for i in range(6)]
     specs += [lab.LabelSpec(250 + 4 * i + shift, 90 + 3 * i, f"Hill {i}", lab.PRIORITY["spot_height"],
                             dict(small)) for i in range(10)]
-    specs += [lab.LabelSpec(300 + 0.5 * i, 40, f"Crowd {i}", lab.PRIORITY["generic"], {"fontsize": 9})
-              for i in range(14)]  # 2 placed, 12 not: the cell closes and "x" is not tried
+    specs += [lab.LabelSpec(300 + 0.5 * i, 40, f"Crowd {i}", 3.0, {"fontsize": 9})
+              for i in range(14)]  # 2 placed, 12 not: the cell closes and "x" is not tried (3.0: the
+    #                              lowest priority, as recorded, below the hills)
     return [*specs, lab.LabelSpec(330, 12, "x", 2.0, {"fontsize": 9})]
 
 

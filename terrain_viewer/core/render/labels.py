@@ -38,8 +38,10 @@ from terrain_viewer.core.render.symbology import INK, PAPER
 log = logging.getLogger(__name__)
 
 # who wins a crowded spot: higher first
-PRIORITY = {"city": 10, "river": 9, "event": 8.5, "unit": 8, "airfield": 7, "station": 7, "gate": 6,
-            "place": 5, "spot_height": 4, "generic": 3}
+# a researcher's own layer ("generic") is the subject of their map: named before the base data's
+# stations, gates, places and heights, after the battle's units, events, rivers and city
+PRIORITY = {"city": 10, "river": 9, "event": 8.5, "unit": 8, "own_unit": 7.75, "generic": 7.5, "airfield": 7,
+            "station": 7, "gate": 6, "place": 5, "spot_height": 4}
 CELL_FAILURES = 12  # labels that found no room around an anchor in a cell before the cell is closed
 PAD = (1.06, 1.15)  # a placed box keeps this much clear around its text (width, height factors)
 MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map label at 1080 lines
@@ -331,7 +333,7 @@ class LabelPlanner:
         free, crossing, blockers = scan(lines=True)
         if free is not None or crossing is not None:
             return free or crossing  # a title with a leader across another label rather than none
-        if (spec.priority <= PRIORITY["place"] or spec.priority == PRIORITY["event"]) \
+        if (spec.priority <= PRIORITY["place"] or spec.priority in (PRIORITY["event"], PRIORITY["generic"])) \
                 and any(named(b) for b in blockers):
             return scan(lines=False)[0]  # a place's or an area's name or an event's title kept off only
             #                              by another layer's lines goes over them (in its halo), not nowhere

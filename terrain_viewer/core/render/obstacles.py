@@ -15,13 +15,23 @@ SYMBOL_PT = 8.0  # markers at least this big are symbols labels keep clear of (e
 Extents = tuple[float, float, float, float]
 
 
+def keep_clear(artists: list) -> list:
+    """Mark point artists as symbols labels keep clear of whatever their size (a researcher's own
+    points: small markers, but the subject of the map)."""
+    for artist in artists:
+        artist.keep_clear = True
+    return artists
+
+
 def marker_boxes(artists: list, dpi: float) -> list[Extents]:
     """The boxes of the markers of point artists (``draw_points`` lines without a line)."""
     boxes: list[Extents] = []
     for artist in artists:
         if not isinstance(artist, Line2D) or artist.get_marker() in (None, "None", "none", ""):
             continue
-        if artist.get_linestyle() not in ("None", "none", "", " ") or artist.get_markersize() < SYMBOL_PT:
+        if artist.get_linestyle() not in ("None", "none", "", " "):
+            continue
+        if artist.get_markersize() < SYMBOL_PT and not getattr(artist, "keep_clear", False):
             continue
         xy = np.column_stack([artist.get_xdata(), artist.get_ydata()]).astype(float)
         if not len(xy):

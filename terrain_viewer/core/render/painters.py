@@ -23,6 +23,7 @@ from terrain_viewer.core.data.roles import default_label_field
 from terrain_viewer.core.render import symbology as sy
 from terrain_viewer.core.render.furniture import text_fonts
 from terrain_viewer.core.render.labels import PRIORITY, LabelSpec, halo
+from terrain_viewer.core.render.obstacles import keep_clear
 from terrain_viewer.core.render.primitives import draw_lines, draw_points, fill_polygons, point_xy
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,10 @@ def paint_events(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     return artists
 
 
+OWN_SYMBOLS = 300  # a researcher's points up to this many are symbols labels keep clear of; more
+#                   are a cloud (10,000 would leave no room for the city's or their own names)
+
+
 # ---- any other layer -----------------------------------------------------------------------------
 def paint_units(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     """Units without APP-6 codes: a marker with a white halo in their side's colour, and a label."""
@@ -253,7 +258,7 @@ def paint_units(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     for side in np.unique(sides):
         look = sym.looks.get(f"side:{side}") or next(iter(sym.looks.values()))
         artists += draw_points(ax, xy[sides == side], ctx.zorder, look, effects=halo(2.0, "white", 0.9))
-    _label_points(gdf, xy, ctx, PRIORITY["generic"] + 1, fontsize=8, fontweight="bold")
+    _label_points(gdf, xy, ctx, PRIORITY["own_unit"], fontsize=8, fontweight="bold")
     return artists
 
 
@@ -280,7 +285,8 @@ def paint_generic(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
     casing = [pe.withStroke(linewidth=line.lw + 1.6, foreground=to_rgba(sy.PAPER, 0.6))]
     artists = fill_polygons(ax, polys, ctx.zorder, sym["area"])
     artists += draw_lines(ax, lines, ctx.zorder, line, effects=casing)
-    artists += draw_points(ax, point_xy(points), ctx.zorder, sym["mark"], effects=halo(1.5, "white", 0.8))
+    marks = draw_points(ax, point_xy(points), ctx.zorder, sym["mark"], effects=halo(1.5, "white", 0.8))
+    artists += keep_clear(marks) if len(points) <= OWN_SYMBOLS else marks
     areas = np.char.find(types, "Polygon") >= 0
     _label_points(gdf, point_xy(gdf), ctx, PRIORITY["generic"], areas=areas, fontsize=8)
     return artists
