@@ -88,6 +88,7 @@ class QtMainWindow(QMainWindow):
     def _build_central(self) -> None:
         self.canvas = QtMapCanvas(self.model)
         self.time_slider = QtTimeSlider(self.model)
+        self.time_slider.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.setCentralWidget(self.canvas)
         self.canvas.cursor_moved.connect(self._on_cursor_moved)
         self.canvas.map_clicked.connect(self._on_map_clicked)
@@ -174,6 +175,7 @@ class QtMainWindow(QMainWindow):
         self.basemap_action = a("&Basemap…", lambda: qt_compare.choose_basemap(self))
         self.map_crs_action = a("Map &CRS…", lambda: qt_map_crs.choose_map_crs(self))
         self.time_range_action = a("Time &range…", lambda: qt_time_range.QtTimeRange(self.model, self).exec())
+        self.go_to_date_action = a("&Go to date…", self._go_to_date, "Ctrl+G")
         self.play_action = a("Play / pause", self.time_slider.toggle_play, Qt.Key.Key_Space)
         self.back_action = a("Back one day", lambda: self.time_slider.step(-1), Qt.Key.Key_Left)
         self.forward_action = a("Forward one day", lambda: self.time_slider.step(1), Qt.Key.Key_Right)
@@ -228,7 +230,7 @@ class QtMainWindow(QMainWindow):
             panels.addAction(dock.toggleViewAction())
         time_menu = bar.addMenu("&Time")
         for action in (self.play_action, self.back_action, self.forward_action, self.first_day_action,
-                       self.last_day_action, self.time_range_action):
+                       self.last_day_action, self.go_to_date_action, self.time_range_action):
             time_menu.addAction(action)
         time_menu.addSeparator()  # the date bar's settings, for the keyboard (its boxes take no focus)
         slider = self.time_slider
@@ -282,6 +284,11 @@ class QtMainWindow(QMainWindow):
         qt_settings.save_window(self)
         self.canvas.attach_helper(None)  # the second renderer process ends with the window
         super().closeEvent(event)
+
+    def _go_to_date(self) -> None:
+        """The date bar's big date opened for a typed date (the bar shown if it was hidden)."""
+        self.time_dock.show()
+        self.time_slider.edit_date()
 
     def _legend_corner(self, corner: str) -> None:
         self.model.set_options(legend_corner=corner)

@@ -26,6 +26,20 @@ def parse_date(text: str, first: str = "") -> QDate:
     return QDate()
 
 
+def why_not(text: str, first: QDate, last: QDate, example: QDate, fmt: str = "d MMMM yyyy") -> str:
+    """Why the typed ``text`` is not a date from ``first`` to ``last``: no such day (30 February),
+    out of that range, or unreadable (``example`` shows one that is)."""
+    shown = " ".join(text.split())
+    day = parse_date(text, fmt)
+    if day.isValid():
+        return f"{shown} is outside {first.toString(fmt)} – {last.toString(fmt)}"
+    for number in sorted(set(re.findall(r"\b(?:29|30|31)\b", shown))):
+        month = parse_date(re.sub(rf"\b{number}\b", "1", shown, count=1), fmt)  # that month's first day
+        if month.isValid():
+            return f"{shown} is not a date: {month.toString('MMMM yyyy')} has {month.daysInMonth()} days"
+    return f"{shown} is not a date (type one like {example.toString('d MMMM yyyy')})"
+
+
 class TypedDateEdit(QDateEdit):
     """A QDateEdit that also accepts a whole date typed over its text: once all of it is selected
     (Ctrl+A, a drag, a double-click), the keys go to the text as in a plain field until the field
@@ -80,17 +94,7 @@ class TypedDateEdit(QDateEdit):
 
     def why_not(self, text: str) -> str:
         """Why the typed ``text`` is not a date of this field: no such day, out of range, unreadable."""
-        shown = " ".join(text.split())
-        day = self._typed(text)
-        if day.isValid():
-            first, last = (d.toString(self.displayFormat()) for d in (self.minimumDate(), self.maximumDate()))
-            return f"{shown} is outside {first} – {last}"
-        for number in sorted(set(re.findall(r"\b(?:29|30|31)\b", shown))):
-            month = self._typed(re.sub(rf"\b{number}\b", "1", shown, count=1))  # that month's first day
-            if month.isValid():
-                return (f"{shown} is not a date: {month.toString('MMMM yyyy')} has "
-                        f"{month.daysInMonth()} days")
-        return f"{shown} is not a date (type one like {self.date().toString('d MMMM yyyy')})"
+        return why_not(text, self.minimumDate(), self.maximumDate(), self.date(), self.displayFormat())
 
     def _typed(self, text: str) -> QDate:
         return parse_date(text, self.displayFormat())

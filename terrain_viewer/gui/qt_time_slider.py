@@ -1,4 +1,5 @@
-"""The date bar: a slider over the model's time extent, play/pause, steps, speed, loop, big date.
+"""The date bar: a slider over the model's time extent, play/pause, steps, speed, loop, big date
+(a click on it, or Time ▸ Go to date…, opens it for a typed date).
 
 Model → widget and widget → model, as napari's Dims/QtDims: the slider writes only through
 ``model.time`` and redraws itself when the model says "time".
@@ -6,15 +7,17 @@ Model → widget and widget → model, as napari's Dims/QtDims: the slider write
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time as clock
 
-from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtCore import QDate, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -24,6 +27,8 @@ from PyQt6.QtWidgets import (
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.dates import date_text, range_ends, time_text
+from terrain_viewer.core.temporal.timeline import to_date
+from terrain_viewer.gui.qt_date_edit import parse_date, why_not
 
 __all__ = ["QtTimeSlider", "date_text", "time_text"]
 
@@ -32,8 +37,39 @@ SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # days per second
 FRAMES_PER_DAY = (1, 4, 12, 24)
 
 
+class DateLabel(QLabel):
+    """The big date; a click on it asks for a typed one."""
+
+    clicked = pyqtSignal()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt's)
+        if event.button() == Qt.MouseButton.LeftButton and self.isEnabled():
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
+
+class DateField(QLineEdit):
+    """A date typed over the big date: Enter takes it; Esc puts the date back; leaving the field
+    takes a date it can read and otherwise puts the date back (and says why)."""
+
+    left = pyqtSignal(bool)  # True: left by Esc (nothing taken)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's)
+        if event.key() == Qt.Key.Key_Escape:
+            self.left.emit(True)
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt's)
+        super().focusOutEvent(event)
+        if self.isVisible():
+            self.left.emit(False)
+
+
 class QtTimeSlider(QWidget):
     """Slider, play/pause, step buttons, speed, frames per day, loop and the current date."""
+
+    message = pyqtSignal(str)  # what the person should read (a typed date that is not one)
 
     def __init__(self, model: ViewerModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -50,7 +86,13 @@ class QtTimeSlider(QWidget):
 
     # ---- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.date_label = QLabel(objectName="dateLabel")
+        self.date_label = DateLabel(objectName="dateLabel", toolTip="Click to type a date (Ctrl+G)")
+        self.date_label.setCursor(Qt.CursorShape.IBeamCursor)
+        self.date_label.clicked.connect(self.edit_date)
+        self.date_field = DateField(objectName="dateField", visible=False,
+                                    placeholderText="14 July 1944 or 1944-07-14")
+        self.date_field.returnPressed.connect(lambda: self._take_typed(closing=False))
+        self.date_field.left.connect(self._on_field_left)
         self.hour_label = QLabel(objectName="hourLabel")
         self.slider = QSlider(Qt.Orientation.Horizontal, objectName="dateSlider")
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -79,6 +121,7 @@ class QtTimeSlider(QWidget):
         dates = QVBoxLayout()
         dates.setSpacing(0)
         dates.addWidget(self.date_label)
+        dates.addWidget(self.date_field)
         dates.addWidget(self.hour_label)
         self.date_label.setMinimumWidth(230)
         track = QHBoxLayout()
@@ -153,6 +196,56 @@ class QtTimeSlider(QWidget):
         self.date_label.setText(date_text(time.t))
         fraction = time.t - math.floor(time.t)
         self.hour_label.setText(time_text(time.t) if fraction > 1e-6 else "")
+
+    # ---- a typed date ------------------------------------------------------------------------
+    def edit_date(self) -> None:
+        """Open the big date for typing (playing stops), all of it selected."""
+        if not self.model.has_time:
+            return
+        self.pause()
+        self.date_field.setText(self.date_label.text())
+        self.date_field.setMinimumWidth(self.date_label.width())
+        self.date_label.hide()
+        self.date_field.show()
+        self.date_field.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.date_field.selectAll()
+
+    def _take_typed(self, closing: bool) -> None:
+        """Go to the typed date when it is a day of the time range; otherwise say why (the field stays
+        open for another try, unless it was left)."""
+        text = self.date_field.text()
+        time = self.model.time
+        shown = to_date(time.t)
+        day = parse_date(text) if text.strip() else QDate()
+        if not day.isValid() and text.strip():  # "14 July": the year shown
+            day = parse_date(f"{text} {shown.year}")
+        first, last = (QDate(d.year, d.month, d.day) for d in (to_date(time.start), to_date(time.end)))
+        if day.isValid() and first <= day <= last:
+            self._close_field()
+            time.set_date(dt.date(day.year(), day.month(), day.day()))
+            return
+        if text.strip():
+            example = QDate(shown.year, shown.month, shown.day)
+            self.message.emit(f"{why_not(text, first, last, example)}; the date stays {date_text(time.t)}")
+        if closing or not text.strip():
+            self._close_field()
+        else:
+            self.date_field.selectAll()
+
+    def _on_field_left(self, escaped: bool) -> None:
+        if escaped:
+            self._close_field()
+        else:
+            self._take_typed(closing=True)
+
+    def _close_field(self) -> None:
+        """The big date again; the date keys (←, →, Space) go to the bar."""
+        if self.date_field.isVisible():
+            refocus = self.date_field.hasFocus()
+            self.date_field.hide()
+            self.date_label.show()
+            if refocus:
+                self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_slider(self, value: int) -> None:
         self.model.time.set_t(self.model.time.start + value / STEPS_PER_DAY)

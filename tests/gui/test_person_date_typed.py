@@ -1,0 +1,66 @@
+"""A date typed in the date bar: a click on the big date opens it for typing (Time ▸ Go to date…,
+Ctrl+G, too); Enter goes there, a date that is not one is said and kept for another try, Esc puts
+the date back. Found by a new user: the bar's date could only be reached by dragging or stepping."""
+
+from __future__ import annotations
+
+from person import LEFT, click_menu, handle_centre_for
+from PyQt6.QtCore import Qt
+
+from terrain_viewer.gui.qt_time_slider import STEPS_PER_DAY
+
+
+def open_date(qtbot, window) -> None:
+    bar = window.time_slider
+    qtbot.mouseClick(bar.date_label, LEFT, pos=bar.date_label.rect().center())
+    qtbot.waitUntil(bar.date_field.isVisible, timeout=3000)
+    assert bar.date_field.hasFocus() and bar.date_field.selectedText() == "23 June 1944"
+
+
+def test_a_date_typed_over_the_big_date_is_gone_to(qtbot, hengyang):
+    bar = hengyang.time_slider
+    open_date(qtbot, hengyang)
+    qtbot.keyClicks(bar.date_field, "14 July 1944")  # its spaces are text, not Play
+    qtbot.keyClick(bar.date_field, Qt.Key.Key_Return)
+    assert not bar.playing and bar.date_label.isVisible() and not bar.date_field.isVisible()
+    assert bar.date_label.text() == "14 July 1944" and hengyang.model.time.t == hengyang.model.time.start + 21
+    handle = handle_centre_for(bar.slider, 21 * STEPS_PER_DAY)  # the handle moved with it
+    assert bar.slider.value() == 21 * STEPS_PER_DAY and handle.x() > bar.slider.width() // 3
+    qtbot.keyClick(bar, Qt.Key.Key_Right)  # the date keys are the bar's again
+    assert bar.date_label.text() == "15 July 1944"
+
+
+def test_iso_and_yearless_dates_are_read(qtbot, hengyang):
+    bar = hengyang.time_slider
+    typed_shown = (("1944-08-02", "2 August 1944"), ("30 June", "30 June 1944"), ("7/7/1944", "7 July 1944"))
+    for typed, shown in typed_shown:
+        qtbot.mouseClick(bar.date_label, LEFT, pos=bar.date_label.rect().center())
+        qtbot.waitUntil(bar.date_field.isVisible, timeout=3000)
+        qtbot.keyClicks(bar.date_field, typed)
+        qtbot.keyClick(bar.date_field, Qt.Key.Key_Return)
+        assert bar.date_label.text() == shown, typed
+
+
+def test_a_date_that_is_not_one_is_said_and_kept_for_another_try(qtbot, hengyang):
+    bar = hengyang.time_slider
+    open_date(qtbot, hengyang)
+    qtbot.keyClicks(bar.date_field, "31 June 1944")
+    qtbot.keyClick(bar.date_field, Qt.Key.Key_Return)
+    said = hengyang.statusBar().currentMessage()
+    assert "June 1944 has 30 days" in said and "stays 23 June 1944" in said
+    assert bar.date_field.isVisible() and bar.date_field.selectedText() == "31 June 1944"
+    qtbot.keyClicks(bar.date_field, "1 September 1944")  # after the battle's last day
+    qtbot.keyClick(bar.date_field, Qt.Key.Key_Return)
+    assert "outside 23 June 1944 – 8 August 1944" in hengyang.statusBar().currentMessage()
+    qtbot.keyClick(bar.date_field, Qt.Key.Key_Escape)
+    assert bar.date_label.isVisible() and bar.date_label.text() == "23 June 1944"
+    assert hengyang.model.time.t == hengyang.model.time.start
+
+
+def test_go_to_date_in_the_time_menu_opens_the_date_for_typing(qtbot, hengyang):
+    click_menu(qtbot, hengyang, "Time", "Go to date…")
+    bar = hengyang.time_slider
+    qtbot.waitUntil(bar.date_field.hasFocus, timeout=3000)
+    qtbot.keyClicks(bar.date_field, "8 August 1944")
+    qtbot.keyClick(bar.date_field, Qt.Key.Key_Enter)
+    assert bar.date_label.text() == "8 August 1944"
