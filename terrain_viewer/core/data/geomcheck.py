@@ -65,8 +65,10 @@ def clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
     gdf = drop_nonfinite(gdf, problems, "NaN or infinite coordinates")
     geoms = gdf.geometry.values
     invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        problems.append(f"{int(invalid.sum())} invalid geometries repaired (make_valid)")
+    if invalid.any():  # drawn, repaired: a warning (the file still wants mending), not an error
+        first = shapely.is_valid_reason(geoms[invalid][0])
+        warns.append(f"{int(invalid.sum())} invalid geometries repaired (make_valid), the first: {first}; "
+                     "mend them in the file")
         gdf = gdf.copy()
         gdf.loc[invalid, "geometry"] = shapely.make_valid(geoms[invalid])
     types = set(gdf.geom_type.unique())
