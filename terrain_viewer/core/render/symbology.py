@@ -36,8 +36,9 @@ SERIF = "DejaVu Serif"
 SANS = "DejaVu Sans"
 CJK_SERIF = "Noto Serif CJK SC"
 CJK_SANS = "Noto Sans CJK SC"
-# any other layer: a colour picked by its name; no blue (water, and the Chinese side) and no red
-GENERIC_COLOURS = ["#7b3294", "#008837", "#c2a5cf", "#e66101", "#5e3c99", "#1b7837", "#b35806", "#d01c8b"]
+# any other layer: a colour picked by its name; no blue (water, and the Chinese side) and no red, each
+# at least 3:1 against the paper (WCAG's contrast for graphics: a pale lilac point was lost on it)
+GENERIC_COLOURS = ["#7b3294", "#008837", "#8c510a", "#d95f02", "#5e3c99", "#01665e", "#b35806", "#d01c8b"]
 # … unless its name says what it holds: the colours a map reader expects for it (words are matched at
 # the start of a word of the layer's own name, CJK characters anywhere in it)
 FEATURE_COLOURS = (
