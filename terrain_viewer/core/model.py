@@ -20,6 +20,43 @@ from terrain_viewer.core.temporal.timeline import TimeState
 Extent = tuple[float, float, float, float]  # xmin, ymin, xmax, ymax in the map CRS
 
 
+GEOMETRY_RANK = (("Polygon", 0), ("Line", 1), ("Point", 2))  # drawn from the bottom up
+
+
+def _rank(geometry_type: str) -> int:
+    return next((rank for word, rank in GEOMETRY_RANK if word in str(geometry_type)), 1)
+
+
+def _by_geometry(layers: Sequence, positions) -> list[int]:
+    """``positions`` of ``layers`` reordered, stably, so that a plain (generic) layer's points are
+    drawn over its lines and lines over polygons; other layers keep their places."""
+    positions = list(positions)
+    plain = [k for k in positions if layers[k].data_role == "generic"]
+    rank = {k: _rank(layers[k].geometry_type) for k in plain}
+    sorted_plain = iter(sorted(plain, key=lambda k: (rank[k], plain.index(k))))
+    return [next(sorted_plain) if k in rank else k for k in positions]
+
+
+def points_on_top(states: list[LayerState], dataset: Dataset) -> list[LayerState]:
+    """A new session's layer states with plain layers' points over lines over polygons (a file
+    lists its layers in any order: a researcher's area tint covered their own points)."""
+    layers = [dataset.find(s.name) for s in states]
+    if any(layer is None for layer in layers):
+        return states
+    return [states[k] for k in _by_geometry(layers, range(len(states)))]
+
+
+@dataclass
+class Removed:
+    """A layer taken out of the session, as ``ViewerModel.restore_layer`` puts it back."""
+
+    state: LayerState
+    index: int  # its place in the draw order
+    paths: list  # the session's files before
+    layer: object | None  # the vector layer, or
+    raster: object | None  # the raster
+
+
 @dataclass
 class LayerState:
     """How one layer (vector or raster, by name) is shown."""
@@ -87,7 +124,7 @@ class ViewerModel:
         self.dataset = dataset
         self.paths = [Path(p) for p in paths]
         self.layer_states: list[LayerState] = [LayerState(r.name) for r in dataset.rasters]
-        self.layer_states += [LayerState(layer.name) for layer in dataset.layers]
+        self.layer_states += points_on_top([LayerState(layer.name) for layer in dataset.layers], dataset)
         start, end = dataset.animation_extent or (0.0, 0.0)
         self.events = Events(*EVENT_KINDS)
         self.time = TimeState(math.floor(start), math.floor(end))
@@ -255,11 +292,15 @@ class ViewerModel:
             model.set_view(model.full_extent())
         return model
 
-    def remove_layer(self, name: str) -> None:
-        """Take layer ``name`` off the map and out of the session (its file is untouched)."""
+    def remove_layer(self, name: str) -> Removed:
+        """Take layer ``name`` off the map and out of the session (its file is untouched); what
+        ``restore_layer`` needs to put it back is returned."""
         state = self.state(name)
+        raster = next((r for r in self.dataset.rasters if r.name == name), None)
+        removed = Removed(state, self.layer_states.index(state), list(self.paths), self.dataset.find(name),
+                          raster)
         self.layer_states.remove(state)
-        gone = self.dataset.find(name) or next((r for r in self.dataset.rasters if r.name == name), None)
+        gone = removed.layer or removed.raster
         self.dataset.layers = [lyr for lyr in self.dataset.layers if lyr.name != name]
         self.dataset.rasters = [r for r in self.dataset.rasters if r.name != name]
         file = None if gone is None else os.path.abspath(gone.path)
@@ -268,6 +309,28 @@ class ViewerModel:
         with self.events.batch():
             self.events.layer_removed.emit(name)
             self.refresh_time_range()
+        return removed
+
+    def restore_layer(self, removed: Removed) -> bool:
+        """Put a removed layer back where it was, with its settings (undo); False when a layer of
+        that name is in the session again (its file was opened again meanwhile)."""
+        name = removed.state.name
+        if any(s.name == name for s in self.layer_states):
+            return False
+        self.layer_states.insert(min(removed.index, len(self.layer_states)), removed.state)
+        if removed.layer is not None:
+            self.dataset.layers.append(removed.layer)
+        if removed.raster is not None:
+            self.dataset.rasters.append(removed.raster)
+        gone = removed.layer or removed.raster
+        file = None if gone is None else os.path.abspath(gone.path)
+        if file is not None and file not in {os.path.abspath(p) for p in self.paths}:  # its file again
+            before = [os.path.abspath(p) for p in removed.paths]
+            self.paths.insert(before.index(file) if file in before else len(self.paths), Path(gone.path))
+        with self.events.batch():
+            self.events.layer_added.emit(name)
+            self.refresh_time_range()
+        return True
 
     def add_files(self, paths: Sequence[str | Path], group: str = "added") -> list[str]:
         """Add the layers of more files; return the problems met (the rest still load)."""
@@ -286,7 +349,8 @@ class ViewerModel:
         known = {s.name for s in self.layer_states}
         added = []
         rasters = {r.name for r in self.dataset.rasters}
-        for obj, raster in [(r, True) for r in extra.rasters] + [(v, False) for v in extra.layers]:
+        vectors = [extra.layers[i] for i in _by_geometry(extra.layers, range(len(extra.layers)))]
+        for obj, raster in [(r, True) for r in extra.rasters] + [(v, False) for v in vectors]:
             obj.name = unique_name(obj.name, obj.path, taken)
             taken.add(obj.name)
             if obj.name not in known:
@@ -329,6 +393,21 @@ class ViewerModel:
                 self.time.start, self.time.end = span
                 self.events.time_range.emit(value=span)
             self.time.set_t(min(max(self.time.t, self.time.start), self.time.end))
+
+    def _beside_their_file(self, ordered: list[LayerState], new: list[LayerState]) -> list[LayerState]:
+        """``ordered`` (a description's layers) with each of ``new`` (its files' layers it does not
+        name: one removed, then its file opened again) just above the others of its file, in their
+        group ("added" stays "added"); a layer of a file it does not name goes on top."""
+        path = {o.name: os.path.abspath(o.path) for o in self.dataset.layers + self.dataset.rasters}
+        out = list(ordered)
+        for state in new:
+            kin = [k for k, s in enumerate(out) if path.get(s.name) == path.get(state.name)]
+            if kin:
+                state.group = out[kin[-1]].group
+                out.insert(kin[-1] + 1, state)
+            else:
+                out.append(state)
+        return out
 
     # view and options -------------------------------------------------------------------
     def full_extent(self, margin: float = 0.03) -> Extent:
@@ -404,7 +483,7 @@ class ViewerModel:
         ordered = [LayerState(**s) for s in data.get("layers", []) if s.get("name") in known]
         rest = [s for s in self.layer_states if s.name not in {o.name for o in ordered}]
         with self.events.batch():
-            self.layer_states = ordered + rest
+            self.layer_states = self._beside_their_file(ordered, rest)
             self.apply_layer_styles()
             span = data.get("time_range")
             ok = isinstance(span, list | tuple) and len(span) == 2 and span[0] <= span[1]

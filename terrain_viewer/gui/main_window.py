@@ -49,6 +49,7 @@ from terrain_viewer.gui.qt_time_slider import QtTimeSlider
 OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx "
                "*.csv *.tif *.tiff *.jp2 *.vrt *.png *.jpg);;Rasters and scanned maps (*.tif *.tiff *.jp2 "
                "*.vrt *.png *.jpg *.jpeg);;All files (*)")
+UNDO_REMOVALS = 20  # removed layers Ctrl+Z can put back, the last first
 IDENTIFY_AGAIN_MS = 150  # after a change of date, the identify ring's point is looked up again
 LEGEND_WIDTH = 700  # a map narrower than this (a 1366×768 laptop) starts without the legend
 TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
@@ -103,6 +104,8 @@ class QtMainWindow(QMainWindow):
     def _build_docks(self) -> None:
         self.layer_panel = QtLayerPanel(self.model)
         self.layer_panel.zoom_requested.connect(self.zoom_to_layer)
+        self._removed: list = []  # layers removed, the last one first back with Undo
+        self.layer_panel.removed.connect(self._on_removed)
         self.events_panel = QtEventsPanel(self.model)
         self.events_panel.centre_requested.connect(self.canvas.centre_on)
         self.identify_panel = QtIdentifyPanel()
@@ -155,6 +158,8 @@ class QtMainWindow(QMainWindow):
                                 QKeySequence.StandardKey.SaveAs)
         self.export_action = a("&Export…", self._on_export, "Ctrl+E")
         self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.undo_remove_action = a("&Undo remove layer", self._undo_remove, QKeySequence.StandardKey.Undo)
+        self.undo_remove_action.setEnabled(False)
         self.zoom_full_action = a("Zoom to &full extent", self.canvas.zoom_full, "Ctrl+0")
         self.zoom_layer_action = a("Zoom to selected &layer", self._on_zoom_layer)
         self.zoom_in_action = a("Zoom &in", lambda: self._zoom_centre(1.5), QKeySequence.StandardKey.ZoomIn)
@@ -216,6 +221,7 @@ class QtMainWindow(QMainWindow):
         for action in (self.save_project_action, self.save_as_action, None, self.export_action, None,
                        self.quit_action):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        bar.addMenu("&Edit").addAction(self.undo_remove_action)
         view = bar.addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_full_action,
                        self.zoom_layer_action, None, self.chinese_action,
@@ -285,6 +291,26 @@ class QtMainWindow(QMainWindow):
         self.canvas.attach_helper(None)  # the second renderer process ends with the window
         super().closeEvent(event)
 
+    def _on_removed(self, removed) -> None:
+        """A layer removed from the panel: said, with the way back (Ctrl+Z, Edit ▸ Undo remove layer)."""
+        self._removed = [*self._removed[-(UNDO_REMOVALS - 1):], removed]
+        self.undo_remove_action.setEnabled(True)
+        self.undo_remove_action.setText(f"&Undo remove {removed.state.name}")
+        self.statusBar().showMessage(f"Removed {removed.state.name} (its file is untouched); Ctrl+Z puts it "
+                                     "back", 10000)
+
+    def _undo_remove(self) -> None:
+        if not self._removed:
+            return
+        removed = self._removed.pop()
+        name = removed.state.name
+        back = self.model.restore_layer(removed)
+        again = f"{name} is in the session again already (its file was opened again)"
+        self.statusBar().showMessage(f"{name} is back" if back else again, 8000)
+        self.undo_remove_action.setEnabled(bool(self._removed))
+        if self._removed:
+            self.undo_remove_action.setText(f"&Undo remove {self._removed[-1].state.name}")
+
     def _go_to_date(self) -> None:
         """The date bar's big date opened for a typed date (the bar shown if it was hidden)."""
         self.time_dock.show()
@@ -353,7 +379,11 @@ class QtMainWindow(QMainWindow):
         for signal in (model.events.time, model.events.layer_added, model.events.layer_removed,
                        model.events.reset):  # the date, and the files open now
             self._links.connect(signal, lambda _c: self._update_title())
-        self._links.connect(model.events.time, lambda _c: self._marker_date_changed())
+        for signal in (model.events.time, model.events.layer_added, model.events.layer_removed,
+                       model.events.visibility):  # what is under the identify ring may have changed
+            self._links.connect(signal, lambda _c: self._marker_date_changed())
+        self._removed = []  # another session: its layers are not this one's to put back
+        self.undo_remove_action.setEnabled(False)
         self._links.connect(model.events.any, self.refresh_modified)
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
@@ -475,6 +505,7 @@ class QtMainWindow(QMainWindow):
             .setChecked(True)
         if tool != "identify":
             self.canvas.marker = None
+            self.identify_panel.show_hits([], clicked=False)  # not a list of what was there once
         self.canvas.rubber_end = None
         if tool != "measure":
             self.measure.clear()

@@ -77,6 +77,7 @@ class QtLayerPanel(QWidget):
     """Tree of groups and layers plus controls for the selected layer."""
 
     zoom_requested = pyqtSignal(str)  # layer name
+    removed = pyqtSignal(object)  # a layer taken out (``model.Removed``: what an undo puts back)
 
     def __init__(self, model: ViewerModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -358,6 +359,6 @@ class QtLayerPanel(QWidget):
             menu.addAction("Zoom to layer", lambda: self.zoom_requested.emit(name))
             menu.addAction("Properties…", lambda: self.open_properties(name))
             menu.addSeparator()
-            menu.addAction("Remove layer", lambda: self.model.remove_layer(name))
+            menu.addAction("Remove layer", lambda: self.removed.emit(self.model.remove_layer(name)))
             menu.exec(self.tree.viewport().mapToGlobal(pos))
             menu.deleteLater()  # with its "Move to group" menu: a right click leaves nothing behind

@@ -223,6 +223,7 @@ class QtTimeSlider(QWidget):
         if day.isValid() and first <= day <= last:
             self._close_field()
             time.set_date(dt.date(day.year(), day.month(), day.day()))
+            self.message.emit("")  # a refusal said before is not left under the new date
             return
         if text.strip():
             example = QDate(shown.year, shown.month, shown.day)

@@ -55,6 +55,11 @@ def test_a_date_that_is_not_one_is_said_and_kept_for_another_try(qtbot, hengyang
     qtbot.keyClick(bar.date_field, Qt.Key.Key_Escape)
     assert bar.date_label.isVisible() and bar.date_label.text() == "23 June 1944"
     assert hengyang.model.time.t == hengyang.model.time.start
+    open_date(qtbot, hengyang)
+    qtbot.keyClicks(bar.date_field, "4 July 1944")
+    qtbot.keyClick(bar.date_field, Qt.Key.Key_Return)
+    assert bar.date_label.text() == "4 July 1944"
+    assert hengyang.statusBar().currentMessage() == ""  # not "… the date stays 23 June 1944" under it
 
 
 def test_go_to_date_in_the_time_menu_opens_the_date_for_typing(qtbot, hengyang):
