@@ -306,14 +306,19 @@ def time_of_day(text: str) -> float:
 
 
 def parse_time(date: str, time: str | None) -> float:
-    """``--date`` (an ISO date or date-time) plus ``--time`` (``time_of_day``) as a day number."""
+    """``--date`` (an ISO date or date-time, or a day as the window takes one: 11 July 1944) plus
+    ``--time`` (``time_of_day``) as a day number."""
+    from terrain_viewer.core.temporal.dates import read_day, why_not_a_day
     from terrain_viewer.core.temporal.timeline import day_number
 
     try:
         value = dt.datetime.fromisoformat(date.strip())
     except ValueError:
-        raise UsageError(f"--date {date!r}: use an ISO date or date-time such as 1944-07-11 or "
-                         "1944-07-11T12:00") from None
+        day = read_day(date)
+        if day is None:
+            raise UsageError(f"--date {date!r}: {why_not_a_day(date)}; use a date such as 1944-07-11, "
+                             "11 July 1944 or the date-time 1944-07-11T12:00") from None
+        value = dt.datetime(day.year, day.month, day.day)
     if value.tzinfo is not None:
         raise UsageError(f"--date {date!r}: give the local date-time, without a time zone")
     timed = "T" in date or " " in date.strip()

@@ -179,7 +179,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="*",
                    help="data files or one .tvproj project (default: the built-in Hengyang data)")
     p.add_argument("--out", required=True, help="a folder (PNG sequence), FILE.mp4, FILE.gif or FILE.mov")
-    p.add_argument("--from", dest="start", help="first date, ISO 8601 (default: the first day)")
+    p.add_argument("--from", dest="start",
+                   help="first date, e.g. 1944-07-11 or '11 July 1944' (default: the first day)")
     p.add_argument("--to", dest="end", help="last date, inclusive (default: the last day)")
     p.add_argument("--frames-per-day", dest="frames_per_day", type=int, help="smooth in-between frames")
     p.add_argument("--fps", type=float, help="frames per second of the video")

@@ -62,7 +62,7 @@ def test_export_errors_are_one_line_exit_2_and_leave_nothing(tmp_path: Path, cap
     existing = tmp_path / "old.gif"
     existing.write_bytes(b"GIF89a")
     cases = [
-        (["--from", "1944-07-32"], "'1944-07-32' is not an ISO 8601 date"),
+        (["--from", "1944-07-32"], "'1944-07-32' is not a date; give an ISO 8601 date"),
         (["--size", "huge"], "size"),
         (["--frames-per-day", "0"], "frames_per_day"),
         (["--settings", str(tmp_path / "missing.json")], "missing.json"),

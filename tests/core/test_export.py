@@ -219,7 +219,7 @@ def test_settings_round_trip_through_json_and_bad_values_are_named(tmp_path):
     with pytest.raises(ExportError, match=r"export\.json: fps: must be a number 0\.5\.\.120, got 0"):
         ExportSettings.load(path)
     path.write_text(json.dumps({"start": "1944-13-01"}))
-    with pytest.raises(ExportError, match="start '1944-13-01' is not an ISO 8601 date"):
+    with pytest.raises(ExportError, match="start '1944-13-01' is not a date; give an ISO 8601 date"):
         ExportSettings.load(path)
     wobbly = {"date": "1944-07-10", "extent": [0, 0, 1, 1], "ease": "wobbly"}
     path.write_text(json.dumps({"camera": [wobbly]}))

@@ -19,7 +19,8 @@ from terrain_viewer.core.common.errors import ExportError
 from terrain_viewer.core.export import limits
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.camera import Camera, ViewKey
-from terrain_viewer.core.temporal.timeline import parse_iso
+from terrain_viewer.core.temporal.dates import month_days, read_day
+from terrain_viewer.core.temporal.timeline import day_number, parse_iso
 
 FORMATS = ("png", "mp4", "gif", "mov")  # mov: ProRes 4444 with alpha, for editing suites
 VIDEOS = ("mp4", "gif", "mov")
@@ -309,8 +310,12 @@ def _parse_time(text: str, name: str, source: str | Path | None = None) -> float
     try:
         parsed = parse_iso(text)
     except (ValueError, TypeError, OverflowError):
-        raise ExportError(f"{name} {limits.short(text)} is not an ISO 8601 date (e.g. 1944-07-11)",
-                          source) from None
+        day = read_day(text) if isinstance(text, str) else None  # "14 July 1944", as the window takes
+        if day is None:
+            why = month_days(text[:200]) if isinstance(text, str) else ""
+            raise ExportError(f"{name} {limits.short(text)} is not a date{why}; give an ISO 8601 date "
+                              "(e.g. 1944-07-11)", source) from None
+        return day_number(day)
     return None if parsed is None else parsed[0]
 
 

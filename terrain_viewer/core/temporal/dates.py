@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import re
+
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
+
+# dates as people type them (the window's date fields take the same): 14 July 1944, 14 Jul 1944,
+# July 14, 1944, 14/7/1944, 14.7.1944, 1944-07-14
+DAY_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%B %d, %Y", "%b %d %Y", "%b %d, %Y",
+               "%d/%m/%Y", "%d.%m.%Y")
 
 
 def date_text(t: float) -> str:
@@ -25,3 +34,29 @@ def short_date(t: float, with_year: bool = True) -> str:
 def range_ends(start: float, end: float) -> tuple[str, str]:
     """Texts for the two ends of a span: the start shows its year when the span crosses a year."""
     return short_date(start, to_date(start).year != to_date(end).year), short_date(end)
+
+
+def read_day(text: str) -> dt.date | None:
+    """The day ``text`` spells in one of ``DAY_FORMATS`` (English month names), or None."""
+    words = " ".join(str(text).split())
+    for fmt in DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(words, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def why_not_a_day(text: str) -> str:
+    """Why ``text`` is no day: ``30 June 1944 is not a date: June 1944 has 30 days``."""
+    return f"{' '.join(str(text).split())} is not a date{month_days(text)}"
+
+
+def month_days(text: str) -> str:
+    """``: June 1944 has 30 days`` when ``text`` is a 29th, 30th or 31st its month has not, else ""."""
+    words = " ".join(str(text).split())
+    for number in sorted(set(re.findall(r"\b(?:29|30|31)\b", words))):
+        first = read_day(re.sub(rf"\b{number}\b", "01" if "-" in words else "1", words, count=1))
+        if first is not None:
+            return f": {first:%B %Y} has {calendar.monthrange(first.year, first.month)[1]} days"
+    return ""
