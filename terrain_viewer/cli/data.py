@@ -50,7 +50,8 @@ def _describe(path, ds) -> dict:
 def _print_info(path, ds) -> None:
     print(f"{path}")
     for layer in ds.layers:
-        print(f"  {pad(layer.name, 20)} {pad(layer.geometry_type, 16)} {len(layer.gdf):>6} features  "
+        n = len(layer.gdf)
+        print(f"  {pad(layer.name, 20)} {pad(layer.geometry_type, 16)} {n:>6} {features(n):<8}  "
               f"{pad(layer.source_crs, 10)} {pad(layer.role, 9)} {_fmt_days(layer.time_extent)}")
     for raster in ds.rasters:
         bands, rows, cols = raster.data.shape
@@ -95,7 +96,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return FOUND_ERRORS if errors else OK
     for report in reports:
         where = f"{report.file}" + (f": layer '{report.layer}'" if report.layer else "")
-        print(f"{'OK' if report.ok else 'ERROR':<5} {where} ({report.features} features)")
+        print(f"{'OK' if report.ok else 'ERROR':<5} {where} ({report.features} {features(report.features)})")
         for message in report.errors:
             print(f"      error: {message}")
         for message in report.warnings:
@@ -113,3 +114,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("files", nargs="*", help="data files (default: the built-in Hengyang data)")
         p.add_argument("--json", action="store_true", help="print one JSON document (for scripts)")
         p.set_defaults(func=func)
+
+
+def features(n: int) -> str:
+    return "feature" if n == 1 else "features"

@@ -167,7 +167,7 @@ def test_a_line_of_one_point_is_skipped_with_a_line_naming_the_file_and_the_rest
     assert str(small_gpkg.name) in out and "unexpected" not in out  # the next file is checked too
     assert main(["info", str(bad)]) == 0
     captured = capsys.readouterr()
-    assert "1 features" in captured.out and "one point.geojson" in captured.err
+    assert "1 feature " in captured.out and "one point.geojson" in captured.err
 
     from terrain_viewer.core.data.layers import open_dataset
 

@@ -108,7 +108,7 @@ LAYER_CASES = [
      "1 features with null or empty geometry skipped", True),
     ("invalid_geoms", dict(geometry=[shapely.Polygon([(112.5, 26.8), (112.7, 27.0), (112.7, 26.8),
                                                       (112.5, 27.0)])]),
-     "1 invalid geometries repaired (make_valid)", True),
+     "1 invalid geometry repaired (make_valid)", True),
     ("bad_dates", dict(start_date=["1944-06-23", "next Tuesday"], **_points()),
      "1 unparseable dates (not ISO 8601), e.g. start_date='next Tuesday' in row 2", True),
     ("end_before_start", dict(start_date=["1944-07-02", "1944-06-23"], end_date=["1944-07-01", None],
@@ -150,7 +150,7 @@ def test_validate_and_info_cli_report_bad_layers(tmp_path, capsys, layer, spec, 
     out = capsys.readouterr().out
     assert f"OK    {path}: layer 'ok'" in out
     assert problem in out and "Traceback" not in out
-    is_error = not problem.startswith(("mixed geometry", "1 invalid geometries repaired"))  # both drawn
+    is_error = not problem.startswith(("mixed geometry", "1 invalid geometry repaired"))  # both drawn
     assert (f"ERROR {path}: layer '{layer}'" in out) is is_error
     assert status == (1 if is_error else 0)
     assert main(["info", str(path)]) == 0  # the good layer loads, so info succeeds

@@ -67,8 +67,9 @@ def clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():  # drawn, repaired: a warning (the file still wants mending), not an error
         first = shapely.is_valid_reason(geoms[invalid][0])
-        warns.append(f"{int(invalid.sum())} invalid geometries repaired (make_valid), the first: {first}; "
-                     "mend them in the file")
+        n = int(invalid.sum())
+        warns.append(f"{n} invalid geometr{'y' if n == 1 else 'ies'} repaired (make_valid), the first: "
+                     f"{first}; mend {'it' if n == 1 else 'them'} in the file")
         gdf = gdf.copy()
         gdf.loc[invalid, "geometry"] = shapely.make_valid(geoms[invalid])
     types = set(gdf.geom_type.unique())
