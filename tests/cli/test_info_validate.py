@@ -134,7 +134,7 @@ def test_info_columns_line_up_after_a_chinese_layer_name(tmp_path):
             if line.startswith(f"  {name} "):
                 after = line[2 + len(name):]
                 gap = len(after) - len(after.lstrip())
-                rows[name] = (2 + width(name) + gap, width(line[:line.index(" features")]))
+                rows[name] = (2 + width(name) + gap, width(line[:line.index(" feature")]))
     assert set(rows) == {"部队位置", "positions"}, done.stdout.decode("utf-8")
     # the geometry type, and the count after it, start and end at the same column in both rows
     assert rows["部队位置"] == rows["positions"], rows
