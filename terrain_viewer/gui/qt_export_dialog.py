@@ -125,8 +125,10 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
             button.setAutoDefault(button is self.export_button)  # on the way (Browse… took it)
         for signal in (self.start_edit.dateChanged, self.end_edit.dateChanged,
                        self.frames_spin.valueChanged, self.fps_spin.valueChanged,
-                       self.title_seconds.valueChanged, self.title_edit.textChanged):
-            signal.connect(lambda *_: self.update_duration())
+                       self.title_seconds.valueChanged, self.title_edit.textChanged,
+                       self.size_combo.currentIndexChanged, self.custom_size.textChanged,
+                       self.legend_form.currentIndexChanged, self.checks["legend"].toggled):  # the
+            signal.connect(lambda *_: self.update_duration())  # legend's note follows the size
         for signal in self._form_changes():  # any of them may change the frames: the preview
             signal.connect(lambda *_: self._preview_timer.start())  # looks once the typing stops
         for name, edit in (("From", self.start_edit), ("To", self.end_edit)):  # a typed date refused

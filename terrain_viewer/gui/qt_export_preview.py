@@ -13,6 +13,7 @@ from PyQt6.QtWidgets import QLabel, QSlider
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.logs import log_exception
 from terrain_viewer.core.export.run import ExportSettings, FrameSource
+from terrain_viewer.core.render.furniture import LEGEND_MIN_WIDTH
 from terrain_viewer.gui.qt_camera_keys import PreviewThread
 
 PREVIEW_WIDTH = 480
@@ -42,7 +43,11 @@ class ExportPreview:
             self.duration.setText(exc.message)
             return
         counted = f"{frames} frame{'s' * (frames != 1)}"
-        self.duration.setText(f"{counted}, {frames / s.fps:.1f} s at {s.fps:g} frames/s")
+        width = s.pixel_size()[0]
+        no_legend = s.legend and s.legend_form == "auto" and not s.look().legend_shown(width)
+        self.duration.setText(f"{counted}, {frames / s.fps:.1f} s at {s.fps:g} frames/s"
+                              + (f"; no legend at {width} px wide (auto: from {LEGEND_MIN_WIDTH} px; "
+                                 "choose full or compact)" if no_legend else ""))
         self.scrub.setMaximum(max(frames - 1, 0))
 
     def _on_keys_changed(self) -> None:

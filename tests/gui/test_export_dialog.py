@@ -534,3 +534,20 @@ def test_a_second_export_clears_the_first_ones_refusal_before_it_asks(qtbot, sma
     qtbot.mouseClick(dialog.export_button, LEFT)
     assert len(seen) == 1 and f"{tmp_path / 'x.srt'} already exists" in seen[0][0], seen
     assert seen[0][1] == "" and dialog.status.text() == "" and not dialog.is_running()
+
+
+def test_a_size_too_narrow_for_the_auto_legend_says_so(qtbot, hengyang):
+    """A 640×360 MP4 came out without the ticked legend, unsaid ("auto" leaves it off frames under
+    900 px). Found by a new user."""
+    from person import choose, type_into
+
+    dialog = ExportDialog(hengyang.model, hengyang)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert "legend" not in dialog.duration.text()  # 1920 px: it has one
+    choose(qtbot, dialog.size_combo, "Custom…")
+    type_into(qtbot, dialog.custom_size, "640x360")
+    qtbot.waitUntil(lambda: "no legend at 640 px wide" in dialog.duration.text(), timeout=3000)
+    choose(qtbot, dialog.legend_form, "compact")
+    assert "legend" not in dialog.duration.text()
