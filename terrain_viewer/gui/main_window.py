@@ -27,7 +27,7 @@ from PyQt6.QtWidgets import (
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.render.furniture import CORNERS
-from terrain_viewer.core.render.swipe import sides
+from terrain_viewer.core.render.swipe import basemap_group
 from terrain_viewer.gui import (
     qt_compare,
     qt_loading,
@@ -323,9 +323,13 @@ class QtMainWindow(QMainWindow):
         """Swipe compare on or off; a side with nothing to draw is said, not just left blank."""
         self.model.set_swipe(enabled=on)
         swipe = self.model.swipe
-        left, right = sides(self.model)
-        empty = [f"the {side} side (group '{group}') has no layers" for side, group, names in
-                 (("left", swipe.left_group, left), ("right", swipe.right_group, right)) if not names]
+        groups = {s.group for s in self.model.layer_states} | {basemap_group(self.model)}
+        shared = sorted(g for g in groups - {swipe.left_group, swipe.right_group} if g)  # on both sides
+        named = ", ".join(repr(g) for g in shared)
+        both = f" of its own (only group {named}, drawn on both sides)" if shared else ""
+        ends = (("left", swipe.left_group), ("right", swipe.right_group))
+        empty = [f"the {side} side (group '{group}') has no layers{both}"
+                 for side, group in ends if group not in groups]
         if on and empty:
             self.statusBar().showMessage(f"Swipe: {'; '.join(empty)}; a layer's right-click menu ▸ Move to "
                                          "group puts layers there, View ▸ Basemap… adds a modern map", 15000)

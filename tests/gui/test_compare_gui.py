@@ -210,3 +210,23 @@ def test_the_divider_dragged_onto_the_legend_leaves_its_text_whole(qtbot, hengya
     rows = np.arange(len(column)) * (size[1] / len(column))
     inside = (rows > legend[1] + 3) & (rows < legend[3] - 3)
     assert inside.any() and line[~inside].mean() > 0.3 and not line[inside].any()
+
+
+def test_swiping_with_only_added_layers_on_the_right_says_the_modern_group_is_empty(
+        qtbot, hengyang, tmp_path, monkeypatch):
+    """A researcher's own file (group 'added', drawn on both sides) and no 'modern' group: the right
+    side showed only their layers, half the map blank, with no word. Found by a new user."""
+    import geopandas as gpd
+    import shapely
+    from person import click_menu
+    from PyQt6.QtWidgets import QFileDialog
+
+    path = tmp_path / "mine.gpkg"
+    gpd.GeoDataFrame({"name": ["post"]}, geometry=[shapely.Point(112.6, 26.9)], crs=4326).to_file(path)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(path)], ""))
+    hengyang.open_action.trigger()
+    qtbot.waitUntil(lambda: any(s.group == "added" for s in hengyang.model.layer_states), timeout=5000)
+    click_menu(qtbot, hengyang, "View", "Swipe compare")
+    message = hengyang.statusBar().currentMessage()
+    assert "the right side (group 'modern') has no layers of its own (only group 'added'" in message, message
+    assert "Move to group" in message
