@@ -55,3 +55,20 @@ def test_each_of_a_researchers_own_points_is_named(crowded):
     labels, _ = crowded
     named = sorted(p.spec.text for p in labels if p.spec.text.startswith("Bunker"))
     assert named == [f"Bunker {i}" for i in range(N)]
+
+
+def test_a_researchers_point_among_the_siege_lines_is_named_with_a_leader(tmp_path):
+    """"South bunker" beside Mt. Gao on 14 July: every place next to it is a front line, a unit or
+    a river, and its name was dropped; it looks further out, as an event's title does."""
+    from terrain_viewer.core.render.labels import leader
+
+    path = tmp_path / "bunker.gpkg"
+    gpd.GeoDataFrame({"name": ["South bunker"], "source": ["survey"], "confidence": ["high"]},
+                     geometry=shapely.points([112.612], [26.878]), crs=4326).to_file(path, layer="bunkers")
+    model = ViewerModel.open([*builtin_paths(), path])
+    model.time.set_date("1944-07-14")
+    renderer = MapRenderer(model)
+    renderer.render(t=model.time.t, size=(1456, 780))
+    (label,) = [p for p in renderer.last_labels if p.spec.text == "South bunker"]
+    px, py = renderer._fig.axes[0].transData.transform((label.spec.x, label.spec.y))  # noqa: SLF001
+    assert label.ring > 0 and leader(label, px, py, renderer._fig.dpi) is not None  # noqa: SLF001

@@ -322,7 +322,9 @@ class LabelPlanner:
         own = [b for b in symbols.containing(*anchor) if not owned(b, spec.owner)] if symbols else ()
         if own:
             d = max(d, max(max(b[2] - b[0], b[3] - b[1]) / 2 for b in own) + 2 * scale)
-        far = spec.priority > PRIORITY["unit"]  # the city, rivers and events look further out
+        own_point = spec.priority == PRIORITY["generic"] and not spec.centred  # not an area's name
+        far = spec.priority > PRIORITY["unit"] or own_point  # the city, rivers, events and a
+        #                                                      researcher's own points look further out
         options = candidates(spec, d, rings or (FAR_RINGS if far else 1), FAR_STEP * scale)
         order: list[int] | range = range(len(options))
         if remembered is not None and remembered < len(options):
