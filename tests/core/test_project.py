@@ -320,7 +320,11 @@ def test_kill_during_save_leaves_the_last_good_project(data_dir: Path):
     good = target.read_bytes()
     saver = _run(SLOW_SAVER, str(data_dir / "small.gpkg"), str(target))
     assert saver.stdout.readline().strip() == "writing"
-    time.sleep(0.3)
+    deadline = time.monotonic() + 30  # killed once the project's own temp has bytes (a loaded
+    while time.monotonic() < deadline:  # machine took longer than a fixed 0.3 s to get there)
+        if any(p.stat().st_size > 0 for p in target.parent.glob(".p.partial-*.tvproj")):
+            break
+        time.sleep(0.02)
     saver.send_signal(signal.SIGKILL)
     saver.wait(timeout=10)
     assert saver.returncode == -signal.SIGKILL
