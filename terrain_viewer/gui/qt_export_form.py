@@ -205,7 +205,15 @@ class ExportForm:
         self.camera_reset.setEnabled(bool(self.camera or self.view))
 
     def _on_size_changed(self, *_args) -> None:
-        self.custom_size.setVisible(SIZES[self.size_combo.currentIndex()] == "custom")
+        """Custom… shows its field, filled with the size chosen before (an empty one was an error
+        in the preview before anything was typed)."""
+        key = SIZES[self.size_combo.currentIndex()]
+        self.custom_size.setVisible(key == "custom")
+        if key != "custom":
+            self._preset = key
+        elif not self.custom_size.text().strip():
+            w, h = ExportSettings(size=getattr(self, "_preset", "1080p")).pixel_size()
+            self.custom_size.setText(f"{w}x{h}")
 
     def _on_format_changed(self, *_args) -> None:
         fmt = self.format_combo.currentData()

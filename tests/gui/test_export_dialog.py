@@ -551,3 +551,18 @@ def test_a_size_too_narrow_for_the_auto_legend_says_so(qtbot, hengyang):
     qtbot.waitUntil(lambda: "no legend at 640 px wide" in dialog.duration.text(), timeout=3000)
     choose(qtbot, dialog.legend_form, "compact")
     assert "legend" not in dialog.duration.text()
+
+
+def test_custom_size_starts_from_the_size_chosen_before(qtbot, hengyang):
+    """Choosing Custom… showed an error in the preview and the duration before any size was
+    typed (an empty field). Found by a new user."""
+    from person import choose
+
+    dialog = ExportDialog(hengyang.model, hengyang)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    choose(qtbot, dialog.size_combo, "720p (1280×720)")
+    choose(qtbot, dialog.size_combo, "Custom…")
+    assert dialog.custom_size.isVisible() and dialog.custom_size.text() == "1280x720"
+    assert "frames" in dialog.duration.text() and "size" not in dialog.duration.text()
