@@ -65,6 +65,7 @@ class ExportForm:
         self.camera_label = QLabel()
         self.camera_reset = QPushButton("Use the current view", clicked=self._on_camera_reset)
         self.camera_keys = CameraKeys(lambda: self.model.view, lambda: to_datetime(self.model.time.t))
+        self.camera_keys.current_date = self._key_date  # a key added: within the export's days
         self.camera_keys.changed.connect(self._on_keys_changed)
         self.outputs = {name: QCheckBox(text) for name, text in (
             ("transparent", "Transparent background"), ("png_frames", "Also PNG frames"),
@@ -203,6 +204,18 @@ class ExportForm:
         else:
             self.camera_label.setText("the current map view")
         self.camera_reset.setEnabled(bool(self.camera or self.view))
+
+    def _key_date(self) -> dt.datetime:
+        """A new camera key's date: the date bar's, within the export's days (a key outside them
+        moves nothing: a new user's key came at 8 August for an export of 14–16 July)."""
+        now = to_datetime(self.model.time.t)
+        first = self.start_edit.date().toPyDate()
+        last = self.end_edit.date().toPyDate()
+        if now.date() < first:
+            return dt.datetime.combine(first, dt.time())
+        if now.date() > last:
+            return dt.datetime.combine(last, dt.time())
+        return now
 
     def _on_size_changed(self, *_args) -> None:
         """Custom… shows its field, filled with the size chosen before (an empty one was an error

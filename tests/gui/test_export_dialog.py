@@ -566,3 +566,19 @@ def test_custom_size_starts_from_the_size_chosen_before(qtbot, hengyang):
     choose(qtbot, dialog.size_combo, "Custom…")
     assert dialog.custom_size.isVisible() and dialog.custom_size.text() == "1280x720"
     assert "frames" in dialog.duration.text() and "size" not in dialog.duration.text()
+
+
+def test_a_camera_key_added_outside_the_exports_days_lands_on_its_nearest_day(qtbot, hengyang):
+    """The date bar on 8 August, an export of 14–16 July: the key came at 8 August, where it moves
+    nothing. Found by a new user."""
+    from person import LEFT, type_date
+
+    hengyang.model.time.set_date("1944-08-08")
+    dialog = ExportDialog(hengyang.model, hengyang)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    type_date(qtbot, dialog.start_edit, "14 July 1944")
+    type_date(qtbot, dialog.end_edit, "16 July 1944")
+    qtbot.mouseClick(dialog.camera_keys.add_button, LEFT)
+    assert [k["date"][:10] for k in dialog.settings().camera] == ["1944-07-16"]
