@@ -541,10 +541,7 @@ def test_a_size_too_narrow_for_the_auto_legend_says_so(qtbot, hengyang):
     900 px). Found by a new user."""
     from person import choose, type_into
 
-    dialog = ExportDialog(hengyang.model, hengyang)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
+    dialog = _shown(qtbot, hengyang)
     assert "legend" not in dialog.duration.text()  # 1920 px: it has one
     choose(qtbot, dialog.size_combo, "Custom…")
     type_into(qtbot, dialog.custom_size, "640x360")
@@ -558,10 +555,7 @@ def test_custom_size_starts_from_the_size_chosen_before(qtbot, hengyang):
     typed (an empty field). Found by a new user."""
     from person import choose
 
-    dialog = ExportDialog(hengyang.model, hengyang)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
+    dialog = _shown(qtbot, hengyang)
     choose(qtbot, dialog.size_combo, "720p (1280×720)")
     choose(qtbot, dialog.size_combo, "Custom…")
     assert dialog.custom_size.isVisible() and dialog.custom_size.text() == "1280x720"
@@ -574,10 +568,7 @@ def test_a_camera_key_added_outside_the_exports_days_lands_on_its_nearest_day(qt
     from person import LEFT, type_date
 
     hengyang.model.time.set_date("1944-08-08")
-    dialog = ExportDialog(hengyang.model, hengyang)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
+    dialog = _shown(qtbot, hengyang)
     type_date(qtbot, dialog.start_edit, "14 July 1944")
     type_date(qtbot, dialog.end_edit, "16 July 1944")
     qtbot.mouseClick(dialog.camera_keys.add_button, LEFT)
