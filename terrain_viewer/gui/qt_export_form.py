@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.export.run import ExportSettings
+from terrain_viewer.core.export.settings import AUTO
 from terrain_viewer.core.render.furniture import CORNERS, LEGEND_FORMS
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 from terrain_viewer.gui import qt_settings
@@ -54,7 +55,8 @@ class ExportForm:
             self.format_combo.addItem(text, key)
         self.out_edit = QLineEdit()
         browse = QPushButton("Browse…", clicked=self._on_browse)
-        self.workers_spin = QSpinBox(minimum=1, maximum=max(os.cpu_count() or 1, 1))
+        self.workers_spin = QSpinBox(minimum=AUTO, maximum=max(os.cpu_count() or 1, 1),
+                                     specialValueText="Auto (for this machine and length)")  # 0: AUTO
         self.title_edit, self.subtitle_edit = QLineEdit(), QLineEdit()
         self.title_seconds = QDoubleSpinBox(minimum=0, maximum=30, decimals=1, suffix=" s")
         self.caption_check = QCheckBox("Date caption")
@@ -132,7 +134,7 @@ class ExportForm:
                 log.warning("ignoring saved export settings: %s", exc.message)
         return ExportSettings(start=to_date(self.model.time.start).isoformat(),
                               end=to_date(self.model.time.end).isoformat(), format="mp4",
-                              workers=min(2, os.cpu_count() or 1), legend_corner=corner)
+                              workers=AUTO, legend_corner=corner)  # 2 on 2 cores was the slower
 
     def _default_out(self, fmt: str) -> str:
         stem = self.model.paths[0].stem if self.model.paths else "terrain_viewer"
