@@ -27,23 +27,13 @@ def _rank(geometry_type: str) -> int:
     return next((rank for word, rank in GEOMETRY_RANK if word in str(geometry_type)), 1)
 
 
-def _by_geometry(layers: Sequence, positions) -> list[int]:
-    """``positions`` of ``layers`` reordered, stably, so that a plain (generic) layer's points are
-    drawn over its lines and lines over polygons; other layers keep their places."""
-    positions = list(positions)
-    plain = [k for k in positions if layers[k].data_role == "generic"]
-    rank = {k: _rank(layers[k].geometry_type) for k in plain}
-    sorted_plain = iter(sorted(plain, key=lambda k: (rank[k], plain.index(k))))
-    return [next(sorted_plain) if k in rank else k for k in positions]
-
-
-def points_on_top(states: list[LayerState], dataset: Dataset) -> list[LayerState]:
-    """A new session's layer states with plain layers' points over lines over polygons (a file
-    lists its layers in any order: a researcher's area tint covered their own points)."""
-    layers = [dataset.find(s.name) for s in states]
-    if any(layer is None for layer in layers):
-        return states
-    return [states[k] for k in _by_geometry(layers, range(len(states)))]
+def by_geometry(layers: Sequence) -> list:
+    """``layers`` with the plain (generic) ones reordered, stably, so that points are drawn over
+    lines and lines over polygons (a file lists its layers in any order: a researcher's area tint
+    covered their own points); the other layers keep their places."""
+    plain = [k for k, layer in enumerate(layers) if layer.data_role == "generic"]
+    ranked = iter(sorted(plain, key=lambda k: _rank(layers[k].geometry_type)))  # sorted() is stable
+    return [layers[next(ranked)] if layer.data_role == "generic" else layer for layer in layers]
 
 
 @dataclass
@@ -55,6 +45,12 @@ class Removed:
     paths: list  # the session's files before
     layer: object | None  # the vector layer, or
     raster: object | None  # the raster
+
+    @property
+    def file(self) -> str | None:
+        """The absolute path of the file it came from."""
+        gone = self.layer or self.raster
+        return None if gone is None else os.path.abspath(gone.path)
 
 
 @dataclass
@@ -124,7 +120,7 @@ class ViewerModel:
         self.dataset = dataset
         self.paths = [Path(p) for p in paths]
         self.layer_states: list[LayerState] = [LayerState(r.name) for r in dataset.rasters]
-        self.layer_states += points_on_top([LayerState(layer.name) for layer in dataset.layers], dataset)
+        self.layer_states += [LayerState(layer.name) for layer in by_geometry(dataset.layers)]
         start, end = dataset.animation_extent or (0.0, 0.0)
         self.events = Events(*EVENT_KINDS)
         self.time = TimeState(math.floor(start), math.floor(end))
@@ -300,10 +296,9 @@ class ViewerModel:
         removed = Removed(state, self.layer_states.index(state), list(self.paths), self.dataset.find(name),
                           raster)
         self.layer_states.remove(state)
-        gone = removed.layer or removed.raster
         self.dataset.layers = [lyr for lyr in self.dataset.layers if lyr.name != name]
         self.dataset.rasters = [r for r in self.dataset.rasters if r.name != name]
-        file = None if gone is None else os.path.abspath(gone.path)
+        file = removed.file
         if file is not None and file not in self.dataset.files():  # its file's last layer: the file goes
             self.paths = [p for p in self.paths if os.path.abspath(p) != file]
         with self.events.batch():
@@ -322,11 +317,11 @@ class ViewerModel:
             self.dataset.layers.append(removed.layer)
         if removed.raster is not None:
             self.dataset.rasters.append(removed.raster)
-        gone = removed.layer or removed.raster
-        file = None if gone is None else os.path.abspath(gone.path)
+        file = removed.file
         if file is not None and file not in {os.path.abspath(p) for p in self.paths}:  # its file again
             before = [os.path.abspath(p) for p in removed.paths]
-            self.paths.insert(before.index(file) if file in before else len(self.paths), Path(gone.path))
+            given = Path((removed.layer or removed.raster).path)  # as the session named it
+            self.paths.insert(before.index(file) if file in before else len(self.paths), given)
         with self.events.batch():
             self.events.layer_added.emit(name)
             self.refresh_time_range()
@@ -349,7 +344,7 @@ class ViewerModel:
         known = {s.name for s in self.layer_states}
         added = []
         rasters = {r.name for r in self.dataset.rasters}
-        vectors = [extra.layers[i] for i in _by_geometry(extra.layers, range(len(extra.layers)))]
+        vectors = by_geometry(extra.layers)
         for obj, raster in [(r, True) for r in extra.rasters] + [(v, False) for v in vectors]:
             obj.name = unique_name(obj.name, obj.path, taken)
             taken.add(obj.name)

@@ -104,7 +104,6 @@ class QtMainWindow(QMainWindow):
     def _build_docks(self) -> None:
         self.layer_panel = QtLayerPanel(self.model)
         self.layer_panel.zoom_requested.connect(self.zoom_to_layer)
-        self._removed: list = []  # layers removed, the last one first back with Undo
         self.layer_panel.removed.connect(self._on_removed)
         self.events_panel = QtEventsPanel(self.model)
         self.events_panel.centre_requested.connect(self.canvas.centre_on)
@@ -294,8 +293,7 @@ class QtMainWindow(QMainWindow):
     def _on_removed(self, removed) -> None:
         """A layer removed from the panel: said, with the way back (Ctrl+Z, Edit ▸ Undo remove layer)."""
         self._removed = [*self._removed[-(UNDO_REMOVALS - 1):], removed]
-        self.undo_remove_action.setEnabled(True)
-        self.undo_remove_action.setText(f"&Undo remove {removed.state.name}")
+        self._sync_undo()
         self.statusBar().showMessage(f"Removed {removed.state.name} (its file is untouched); Ctrl+Z puts it "
                                      "back", 10000)
 
@@ -307,9 +305,13 @@ class QtMainWindow(QMainWindow):
         back = self.model.restore_layer(removed)
         again = f"{name} is in the session again already (its file was opened again)"
         self.statusBar().showMessage(f"{name} is back" if back else again, 8000)
+        self._sync_undo()
+
+    def _sync_undo(self) -> None:
+        """Edit ▸ Undo remove names the layer Ctrl+Z puts back; greyed when there is none."""
         self.undo_remove_action.setEnabled(bool(self._removed))
-        if self._removed:
-            self.undo_remove_action.setText(f"&Undo remove {self._removed[-1].state.name}")
+        last = self._removed[-1].state.name if self._removed else "layer"
+        self.undo_remove_action.setText(f"&Undo remove {last}")
 
     def _go_to_date(self) -> None:
         """The date bar's big date opened for a typed date (the bar shown if it was hidden)."""
@@ -386,8 +388,8 @@ class QtMainWindow(QMainWindow):
         for signal in (model.events.time, model.events.layer_added, model.events.layer_removed,
                        model.events.visibility):  # what is under the identify ring may have changed
             self._links.connect(signal, lambda _c: self._marker_date_changed())
-        self._removed = []  # another session: its layers are not this one's to put back
-        self.undo_remove_action.setEnabled(False)
+        self._removed: list = []  # layers removed, the last one first back with Undo; another
+        self._sync_undo()  # session's are not this one's to put back
         self._links.connect(model.events.any, self.refresh_modified)
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
