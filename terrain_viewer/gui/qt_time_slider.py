@@ -78,7 +78,7 @@ class QtTimeSlider(QWidget):
         self.model = model
         self._links = Links()
         self._play_origin: tuple[float, float] | None = None  # (wall clock, model time) at play
-        self._timer = QTimer(self)
+        self._timer = QTimer(self, singleShot=True)  # set for each frame's moment (``_tick_in``)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_tick)
         self._build()
@@ -266,7 +266,7 @@ class QtTimeSlider(QWidget):
     # ---- playing ----------------------------------------------------------------------------
     @property
     def playing(self) -> bool:
-        return self._timer.isActive()
+        return self._play_origin is not None
 
     @property
     def speed(self) -> float:
@@ -276,16 +276,27 @@ class QtTimeSlider(QWidget):
     def frames_per_day(self) -> int:
         return FRAMES_PER_DAY[self.fpd_box.currentIndex()]
 
-    def interval_ms(self) -> int:
-        """How often the player looks at the clock: every frame, at most ~60 times a second."""
-        return max(16, round(1000 / (self.speed * self.frames_per_day)))
+    def _tick_in(self) -> int:
+        """Milliseconds until the next frame is due by the wall clock (at most ~60 a second).
+
+        Each tick is set for its frame's own moment, not at a fixed interval: an interval rounded
+        to whole milliseconds (83 for 83.3) came a little early every frame, so each frame was
+        shown a whole frame late, and one was skipped whenever a busy moment pushed a tick past
+        its frame's moment."""
+        wall0, t0 = self._play_origin
+        speed, fpd = self.speed, self.frames_per_day
+        now = clock.monotonic()
+        due = t0 + (now - wall0) * speed
+        after = (math.floor(due * fpd + 1e-6) + 1) / fpd
+        ms = math.ceil(((after - t0) / speed - (now - wall0)) * 1000) + 1
+        return max(ms, 16 if 1000 / (speed * fpd) < 16 else 1)
 
     def play(self) -> None:
         time = self.model.time
         if time.t >= time.end and not self.loop_box.isChecked():
             time.set_t(time.start)  # playing from the end starts over
         self._play_origin = (clock.monotonic(), time.t)
-        self._timer.start(self.interval_ms())
+        self._timer.start(self._tick_in())
         self.play_button.setText("❚❚")
 
     def pause(self) -> None:
@@ -308,21 +319,25 @@ class QtTimeSlider(QWidget):
     def _on_speed(self, _index: int) -> None:
         if self.playing:
             self._play_origin = (clock.monotonic(), self.model.time.t)
-            self._timer.start(self.interval_ms())
+            self._timer.start(self._tick_in())
 
     def _on_tick(self) -> None:
-        """Show the frame the wall clock has reached: real time is kept by skipping frames."""
+        """Show the frame the wall clock has reached (real time is kept by skipping frames), then
+        wait for the next one's moment."""
+        if not self.playing:
+            return
         time, fpd = self.model.time, self.frames_per_day
-        wall0, t0 = self._play_origin or (clock.monotonic(), time.t)
+        wall0, t0 = self._play_origin
         due = t0 + (clock.monotonic() - wall0) * self.speed
         frame = math.floor(due * fpd + 1e-6) / fpd
         if frame > time.end + 1e-9:
             if self.loop_box.isChecked():
                 time.set_t(time.start)
                 self._play_origin = (clock.monotonic(), time.start)
-                return
-            time.set_t(time.end)
-            self.pause()
-            return
-        if frame > time.t:
+            else:
+                time.set_t(time.end)
+                self.pause()
+        elif frame > time.t:
             time.set_t(frame)
+        if self.playing:  # a change of date may have stopped it (a dialog, the end)
+            self._timer.start(self._tick_in())

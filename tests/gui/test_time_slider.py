@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import time as clock
 
 import numpy as np
+from person import choose
 from PyQt6.QtCore import Qt
 
 from terrain_viewer.core.temporal.timeline import day_number, to_date
@@ -55,6 +57,30 @@ def test_play_advances_in_fractions_of_a_day_and_stops_at_the_end(qtbot, hengyan
     assert (steps > 0).all() and np.allclose(steps * 4, np.round(steps * 4))  # whole quarter-day frames
     assert any(t % 1 for t in seen)  # it glided: frames between the days (late ticks may skip some)
     assert bar.date_label.text() == "8 August 1944"
+
+
+def test_play_shows_each_frame_at_its_moment_none_a_frame_late_or_skipped(qtbot, hengyang):
+    """1 day a second at 12 frames a day: a frame every 83.3 ms. Ticks at a fixed 83 ms came a
+    little early for every frame, so each was shown a whole frame late (and one skipped whenever
+    a busy moment pushed a tick past its frame's moment)."""
+    bar, time = hengyang.time_slider, hengyang.model.time
+    choose(qtbot, bar.speed_box, "1 day/s")
+    choose(qtbot, bar.fpd_box, "12 frames/day")
+    time.set_date("1944-07-01")
+    assert hengyang.canvas.wait_settled()
+    seen: list[tuple[float, float]] = []
+    hengyang.model.events.time.connect(lambda change: seen.append((clock.perf_counter(), change.value)))
+    t0, wall0 = time.t, clock.perf_counter()
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(2500)
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    assert not bar.playing and len(seen) >= 20
+    frames = [round((t - t0) * 12) for _, t in seen]
+    assert frames[0] == 1 and np.allclose([(t - t0) * 12 for _, t in seen], frames)  # on the grid
+    steps = np.diff(frames)
+    assert (steps == 1).mean() >= 0.9, f"frames shown: {frames}"  # none skipped (a rare busy moment)
+    late_ms = [(wall - wall0 - (t - t0)) * 1000 for wall, t in seen]  # a day a second: 1 day = 1 s
+    assert np.median(late_ms) < 83.3 / 2, f"late by {np.round(late_ms)} ms"
 
 
 def test_play_loops_back_to_the_start_when_looping(qtbot, hengyang):
