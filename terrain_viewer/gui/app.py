@@ -130,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get(PAINT_PROBE):
         _exit_after_first_paint(window)
     window.show()
-    return app.exec()
+    code = app.exec()
+    window.canvas.shut_down()  # no thread draws on when the window went without closing (a quit)
+    sys.excepthook = make_excepthook(None, log_file)  # it held the window
+    del window  # the window goes before the application (a function's locals go in any order)
+    return code
 
 
 def _exit_after_first_paint(window) -> None:

@@ -287,7 +287,10 @@ class QtMainWindow(QMainWindow):
             event.ignore()
             return
         qt_settings.save_window(self)
-        self.canvas.attach_helper(None)  # the second renderer process ends with the window
+        self.canvas.shut_down()  # the helper process ends, the render thread's frame is waited for
+        QApplication.instance().removeEventFilter(self._menu_keys)  # it sees every event of the
+        #   application, those of objects being destroyed at exit too: wrapped half-destroyed, they
+        #   crashed PyQt's clean-up at exit (every quit by the File menu)
         super().closeEvent(event)
 
     def _on_removed(self, removed) -> None:

@@ -124,11 +124,20 @@ class FrameScheduling:
         """The state a frame of ``request`` shows (everything but the generation)."""
         return (*request[1:], self._version)
 
+    def shut_down(self) -> None:
+        """Draw no more: end the helper process and wait for the frame the render thread is
+        drawing (at most one). Its window is closing: a thread must not hand a frame to a widget,
+        or an application, that is gone (the crash at exit). Idempotent."""
+        self._stopped = True
+        self.render_ahead = False
+        self.attach_helper(None)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
     def _kick(self) -> None:
         """Start rendering the latest state unless a render is running (it kicks again when done);
         a frame rendered ahead for exactly this state is shown at once, even while a day is being
         drawn ahead."""
-        if self._busy or self._drag != QPointF(0, 0) or not self.isVisible():
+        if self._busy or self._drag != QPointF(0, 0) or not self.isVisible() or self._stopped:
             return
         request = self._request()
         key = self._ahead_key(request)

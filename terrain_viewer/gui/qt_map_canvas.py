@@ -85,6 +85,7 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         self._model_t: float | None = None  # the model's date at the last date change
         self._lock = threading.Lock()  # one render at a time (the thread or render_image)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-render")
+        self._stopped = False  # shut_down: no more frames
         self._links = Links()
         self._relay = FrameRelay()  # no parent: outlives this widget while a render is still running
         self._frame_ready = self._relay.frame  # a Frame from the render thread; queued to this thread

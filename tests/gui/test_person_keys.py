@@ -188,6 +188,44 @@ def test_a_first_window_fits_a_1366_by_768_laptop(tmp_path, shipped_gpkg):
     assert seen["bar"] > 40, seen
 
 
+def test_quit_by_the_file_menu_while_a_day_is_drawn_ends_the_app_cleanly(tmp_path, shipped_gpkg):
+    """The installed app (``gui.app.main``) quit by File ▸ Quit at once after → (the day still being
+    drawn on the render thread, the second renderer still starting) crashed at exit every time:
+    the window's application-wide key filter saw the events of objects being destroyed, and a
+    frame was handed to a window and application already gone. Three quits, each clean."""
+    for _ in range(3):
+        result = _run_window_script(tmp_path, """
+            import sys
+            from PyQt6.QtCore import Qt, QTimer
+            from PyQt6.QtTest import QTest
+            from PyQt6.QtWidgets import QApplication
+            from terrain_viewer.gui import app
+
+            LEFT, NONE = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+
+            def step_and_quit():
+                window = next(w for w in QApplication.topLevelWidgets() if w.isVisible())
+                QTest.keyClick(window.canvas, Qt.Key.Key_Right)
+                bar = window.menuBar()
+                file = next(a for a in bar.actions() if a.text() == "&File")
+                QTest.mouseClick(bar, LEFT, NONE, bar.actionGeometry(file).center())
+                menu = file.menu()
+                item = next(a for a in menu.actions() if a.text() == "&Quit")
+                QTest.mouseClick(menu, LEFT, NONE, menu.actionGeometry(item).center())
+
+            real_exec = QApplication.exec
+            def exec_with_a_person(*_args):
+                QTimer.singleShot(800, step_and_quit)
+                return real_exec()
+            QApplication.exec = exec_with_a_person
+            code = app.main([])
+            print("main returned", code, flush=True)
+            sys.exit(code)
+        """, "offscreen")
+        assert result.returncode == 0 and "main returned 0" in result.stdout, (result.returncode,
+                                                                               result.stderr[-1500:])
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGSEGV on POSIX")
 def test_a_native_crash_writes_the_python_stack_to_crash_log(tmp_path, shipped_gpkg):
     result = _run_window_script(tmp_path, """

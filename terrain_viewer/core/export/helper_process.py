@@ -115,7 +115,14 @@ class RenderHelper:
         return False
 
     def close(self) -> None:
-        """End the helper and free the slots (idempotent; a helper still starting ends once started)."""
+        """End the helper and free the slots (idempotent; a helper still starting ends once started).
+        No callback is called after this: its owner may be gone (a window closed, the application
+        ending), and a thread of this helper must not hand it anything then."""
+        self.on_frame = self.on_gone = self.on_ready = None
+        self._finish()
+
+    def _finish(self) -> None:
+        """End the process and free the slots (idempotent)."""
         with self._lock:
             if self._finished:
                 return
@@ -163,8 +170,9 @@ class RenderHelper:
             return
         threading.Thread(target=self._read, name="helper-reader", daemon=True).start()
         self.ready = True
-        if self.on_ready is not None:
-            self.on_ready()
+        on_ready = self.on_ready
+        if on_ready is not None:
+            on_ready()
         while (message := self._outbox.get()) is not None:
             try:
                 self._conn.send(message)
@@ -200,15 +208,17 @@ class RenderHelper:
         self._gone()
 
     def _gone(self) -> None:
-        """The process ended (or never started): free what it held, then say so."""
-        self.close()
-        if self.on_gone is not None:
-            self.on_gone()
+        """The process ended (or never started): free what it held, then say so (unless closed)."""
+        on_gone = self.on_gone
+        self._finish()
+        if on_gone is not None:
+            on_gone()
 
     def _deliver(self, key, rgba, error, warnings) -> None:
-        if self.on_frame is not None:
+        on_frame = self.on_frame
+        if on_frame is not None:
             try:
-                self.on_frame(key, rgba, error, warnings)
+                on_frame(key, rgba, error, warnings)
             except Exception:  # noqa: BLE001 - a bad frame must not end the reader
                 log.exception("a helper frame could not be taken")
 
