@@ -121,8 +121,11 @@ class FrameScheduling:
                 float(self.model.time.t if t is None else t))
 
     def _ahead_key(self, request: tuple) -> tuple:
-        """The state a frame of ``request`` shows (everything but the generation)."""
-        return (*request[1:], self._version)
+        """The state a frame of ``request`` shows (everything but the generation), its date to a
+        ten-millionth of a day: a step ahead (the date plus the last step) and the frame played
+        there (``floor(due * fpd) / fpd``) differ in the last bits of a float, and no frame drawn
+        ahead for playback was ever shown (each was drawn twice)."""
+        return (*request[1:-1], round(request[-1], 7), self._version)
 
     def shut_down(self) -> None:
         """Draw no more: end the helper process and wait for the frame the render thread is

@@ -83,6 +83,29 @@ def test_play_shows_each_frame_at_its_moment_none_a_frame_late_or_skipped(qtbot,
     assert np.median(late_ms) < 83.3 / 2, f"late by {np.round(late_ms)} ms"
 
 
+def test_played_frames_drawn_ahead_are_the_ones_shown_each_drawn_once(qtbot, hengyang, monkeypatch):
+    """While playing, the window draws the next frame ahead; the date played there differs from
+    the date it drew in the last bits of a float, so no frame drawn ahead was ever shown: each
+    frame was drawn twice and shown a render late (5 ms after its moment now, 44-90 ms before)."""
+    bar, time, canvas = hengyang.time_slider, hengyang.model.time, hengyang.canvas
+    choose(qtbot, bar.speed_box, "1 day/s")
+    choose(qtbot, bar.fpd_box, "12 frames/day")
+    time.set_date("1944-07-01")
+    assert canvas.wait_settled()
+    drawn: list[float] = []
+    render = canvas.renderer.render
+    monkeypatch.setattr(canvas.renderer, "render", lambda *a, **k: drawn.append(k["t"]) or render(*a, **k))
+    shown: list[float] = []
+    hengyang.model.events.time.connect(lambda change: shown.append(change.value))
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(2000)
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    assert canvas.wait_settled() and len(shown) >= 15
+    played = {round(t, 6) for t in shown}
+    assert len(drawn) <= len(shown) + 3, f"{len(drawn)} frames drawn for {len(shown)} played"
+    assert sum(round(t, 6) in played for t in drawn) >= len(shown) - 1  # the frames drawn were played
+
+
 def test_play_loops_back_to_the_start_when_looping(qtbot, hengyang):
     bar, time = hengyang.time_slider, hengyang.model.time
     bar.speed_box.setCurrentIndex(4)  # 8 days a second
