@@ -10,6 +10,9 @@
   its caches (``gui/map_frames``); the plain back-to-back rows start stepping at the first paint.
   *repeat*: from the first paint, a step every 33 ms, as a held key's auto-repeat sends them (about
   30 a second by default on GNOME and Windows; X's own default is 25), late steps at once.
+- ``window_play_*``: playback by the ▶ button at 1 and 2 days a second, 12 frames a day: from
+  the moment the player's clock makes each frame due until the paint that shows it; the frames
+  due and painted are given (a frame not painted was skipped to keep time).
 - ``launch_entry_point``: the console script ``terrain-viewer`` with no arguments at its default
   window size, from spawn until the first map is painted (``TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT``
   makes the app print the time and quit then); ``_cold`` with an empty symbol cache (a first start).
@@ -111,6 +114,28 @@ def window_day_one_process(args) -> dict:
 
 def window_tween(args) -> dict:
     return {**_probe(args, "--fpd", "12"), "frames_per_day": 12}
+
+
+def _played(args, speed: float) -> dict:
+    """Playback (the ▶ button) at ``speed`` days a second, 12 frames a day: from each frame's moment
+    by the player's clock until its paint; frames due and painted (the rest skipped to keep time)."""
+    steps = str(max(36, args.repeat * 8))
+    cmd = [sys.executable, str(HERE / "step_probe.py"), "--play", str(speed), "--fpd", "12", "--steps", steps]
+    result = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900)
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
+    data = json.loads(lines[-1])
+    return _summary(data["steps_ms"], frames_due=data["frames_due"], frames_painted=data["frames_painted"],
+                    days_per_s=speed, frames_per_day=12)
+
+
+def window_play_1(args) -> dict:
+    return _played(args, 1.0)
+
+
+def window_play_2(args) -> dict:
+    return _played(args, 2.0)
 
 
 def window_tween_paced(args) -> dict:
@@ -258,6 +283,8 @@ CASES = {
     "window_tween_12_1080p_paced": window_tween_paced,
     "window_tween_12_1080p_held": window_tween_held,
     "window_tween_12_1080p_repeat": window_tween_repeat,
+    "window_play_1dps_12_1080p": window_play_1,
+    "window_play_2dps_12_1080p": window_play_2,
     "dated_layer_day_1080p": dated_layer_day,
     "launch_entry_point": launch_entry_point,
     "launch_entry_point_cold": launch_entry_point_cold,

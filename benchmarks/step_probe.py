@@ -56,6 +56,9 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=0.0,
                         help="seconds the window stays open, idle, before the first step (a person "
                              "looking at the map before holding a key); 0: step at once")
+    parser.add_argument("--play", type=float, default=0.0,
+                        help="days a second: play (the ▶ button) at --fpd frames a day for --steps "
+                             "frames' time; a frame is timed from the moment the clock makes it due")
     parser.add_argument("--no-ahead", action="store_true", help="do not render the next step ahead")
     parser.add_argument("--no-helper", action="store_true", help="no second renderer process")
     parser.add_argument("--profile", help="write a cProfile of the steps to this file")
@@ -89,6 +92,8 @@ def main() -> None:
     out, seen, dates = [], [], []
     window.canvas.render_ahead = not args.no_ahead
     idle(app, args.idle)
+    if args.play:
+        played(window, app, ends, args)
     due = time.monotonic()
     for _ in range(args.steps):
         if args.pause:
@@ -110,6 +115,48 @@ def main() -> None:
         profiler.dump_stats(args.profile)
     size = [canvas.width(), canvas.height()]
     print(json.dumps({"steps_ms": out, "seen_ms": seen, "t": dates, "canvas": size}))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def played(window, app, ends: dict, args) -> None:
+    """Play at ``args.play`` days a second and ``args.fpd`` frames a day (set in the bar's boxes,
+    started by its ▶ button) for ``args.steps`` frames' time. Each frame the clock made due is
+    timed from that moment (the play origin plus its place on the frame grid) until the end of
+    the paint that showed it; frames due but never painted (skipped to keep the clock, or
+    replaced before their paint) are counted. Prints one JSON line and leaves."""
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtTest import QTest
+
+    from terrain_viewer.gui.qt_time_slider import FRAMES_PER_DAY, SPEEDS
+
+    bar, model, canvas = window.time_slider, window.model, window.canvas
+    fpd = args.fpd or 12
+    bar.speed_box.setCurrentIndex(SPEEDS.index(args.play))
+    bar.fpd_box.setCurrentIndex(FRAMES_PER_DAY.index(fpd))
+    changes: list[tuple[int, float]] = []  # (canvas generation, model time) at each frame set
+    date_changed = canvas._date_changed  # noqa: SLF001 - the canvas's own handler of a date change
+
+    def note() -> None:  # the generation the canvas gives the new date, once it has given it
+        date_changed()
+        changes.append((canvas._gen, float(model.time.t)))  # noqa: SLF001
+
+    canvas._date_changed = note  # noqa: SLF001
+    QTest.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    wall0, t0 = bar._play_origin  # noqa: SLF001 - the clock the player keeps (time.monotonic)
+    offset = time.perf_counter() - time.monotonic()
+    idle(app, args.steps / (args.play * fpd))
+    QTest.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    painted(canvas, app)
+    out, dates = [], []
+    for gen, t in changes:
+        if gen in ends:
+            due = wall0 + (t - t0) / args.play + offset
+            out.append((ends[gen] - due) * 1000)
+            dates.append(t)
+    asked = round((changes[-1][1] - t0) * fpd) if changes else 0
+    print(json.dumps({"steps_ms": out, "t": dates, "frames_due": asked, "frames_painted": len(out),
+                      "canvas": [canvas.width(), canvas.height()]}))
     sys.stdout.flush()
     os._exit(0)
 
