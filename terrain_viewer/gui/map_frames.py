@@ -183,9 +183,15 @@ class FrameScheduling:
                 return
 
     def _step_ahead(self, n: int) -> float:
-        """The date ``n`` steps on (the last step repeated), within the time extent."""
+        """The date ``n`` steps on (the last step repeated), within the time extent; on the grid of
+        the step when it is a whole fraction of a day (``k / per_day``, as playback's frames are):
+        a float sum of twelfths left a new day's frame at its date less 1e-12, the day before's."""
         time_ = self.model.time
-        return min(max(float(time_.t) + n * self._last_step, float(time_.start)), float(time_.end))
+        t = float(time_.t) + n * self._last_step
+        per_day = round(1 / abs(self._last_step)) if self._last_step else 0
+        if per_day and abs(per_day * abs(self._last_step) - 1) < 1e-6:
+            t = round(t * per_day) / per_day
+        return min(max(t, float(time_.start)), float(time_.end))
 
     def _warm(self) -> None:
         """Idle: render the next coming day not yet warmed into the caches (see the module)."""
