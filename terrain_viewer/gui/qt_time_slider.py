@@ -78,6 +78,7 @@ class QtTimeSlider(QWidget):
         self.model = model
         self._links = Links()
         self._play_origin: tuple[float, float] | None = None  # (wall clock, model time) at play
+        self._played: float | None = None  # the date the player last showed (another: moved by hand)
         self._timer = QTimer(self, singleShot=True)  # set for each frame's moment (``_tick_in``)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_tick)
@@ -296,6 +297,7 @@ class QtTimeSlider(QWidget):
         if time.t >= time.end and not self.loop_box.isChecked():
             time.set_t(time.start)  # playing from the end starts over
         self._play_origin = (clock.monotonic(), time.t)
+        self._played = time.t
         self._timer.start(self._tick_in())
         self.play_button.setText("❚❚")
 
@@ -327,6 +329,8 @@ class QtTimeSlider(QWidget):
         if not self.playing:
             return
         time, fpd = self.model.time, self.frames_per_day
+        if time.t != self._played:  # moved by the person (the track, a key, a typed date): on from there
+            self._play_origin = (clock.monotonic(), time.t)
         wall0, t0 = self._play_origin
         due = t0 + (clock.monotonic() - wall0) * self.speed
         frame = math.floor(due * fpd + 1e-6) / fpd
@@ -339,5 +343,6 @@ class QtTimeSlider(QWidget):
                 self.pause()
         elif frame > time.t:
             time.set_t(frame)
+        self._played = time.t
         if self.playing:  # a change of date may have stopped it (a dialog, the end)
             self._timer.start(self._tick_in())

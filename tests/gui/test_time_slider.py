@@ -107,6 +107,34 @@ def test_played_frames_drawn_ahead_are_the_ones_shown_each_drawn_once(qtbot, hen
     assert sum(t in played for t in drawn) >= len(shown) - 1, sorted(set(drawn) - played)[:5]
 
 
+def test_a_press_on_the_slider_track_while_playing_plays_on_from_there(qtbot, hengyang):
+    """Pressed on the track (not the handle) while playing, the date jumped there and playback
+    stood still, ❚❚ showing, until its clock caught up with the date (a 7-day jump at 1 day/s:
+    7 s); a date moved back (Home) was pulled forward again. Found by a new user."""
+    from PyQt6.QtCore import QPoint
+    from PyQt6.QtTest import QTest
+
+    bar, time = hengyang.time_slider, hengyang.model.time
+    choose(qtbot, bar.speed_box, "1 day/s")
+    choose(qtbot, bar.fpd_box, "12 frames/day")
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(300)
+    slider = bar.slider
+    at = QPoint(round(slider.width() * 0.6), slider.height() // 2)  # far from the handle (23 June)
+    before = time.t
+    QTest.mousePress(slider, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    QTest.mouseMove(slider, at + QPoint(40, 0))
+    QTest.mouseRelease(slider, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at + QPoint(40, 0))
+    pressed = time.t
+    assert pressed > before + 2  # towards the press (a page of days, or there: the style's way)
+    qtbot.wait(1200)
+    assert bar.playing and pressed + 0.8 < time.t < pressed + 1.6, (pressed, time.t)  # on from there
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Home)  # the first day: on from there too
+    qtbot.wait(600)
+    assert bar.playing and time.start + 0.3 < time.t < time.start + 1.2, time.t - time.start
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+
+
 def test_play_loops_back_to_the_start_when_looping(qtbot, hengyang):
     bar, time = hengyang.time_slider, hengyang.model.time
     bar.speed_box.setCurrentIndex(4)  # 8 days a second
