@@ -32,12 +32,17 @@ def test_a_date_typed_over_the_big_date_is_gone_to(qtbot, hengyang):
 
 def test_iso_and_yearless_dates_are_read(qtbot, hengyang):
     bar = hengyang.time_slider
-    typed_shown = (("1944-08-02", "2 August 1944"), ("30 June", "30 June 1944"), ("7/7/1944", "7 July 1944"))
+    typed_shown = (("1944-08-02", "2 August 1944"), ("30 June", "30 June 1944"), ("7/7/1944", "7 July 1944"),
+                   ("1944-7-20", "20 July 1944"), ("3 Aug 1944", "3 August 1944"),
+                   ("1 Sept 1944", "3 August 1944"))  # unpadded ISO; Sept: read (and outside the battle)
     for typed, shown in typed_shown:
         qtbot.mouseClick(bar.date_label, LEFT, pos=bar.date_label.rect().center())
         qtbot.waitUntil(bar.date_field.isVisible, timeout=3000)
         qtbot.keyClicks(bar.date_field, typed)
         qtbot.keyClick(bar.date_field, Qt.Key.Key_Return)
+        if "Sept" in typed:  # a date, outside the battle: said so (it was "not a date"), then Esc
+            assert "outside 23 June 1944" in hengyang.statusBar().currentMessage(), typed
+            qtbot.keyClick(bar.date_field, Qt.Key.Key_Escape)
         assert bar.date_label.text() == shown, typed
 
 

@@ -37,8 +37,8 @@ def range_ends(start: float, end: float) -> tuple[str, str]:
 
 
 def read_day(text: str) -> dt.date | None:
-    """The day ``text`` spells in one of ``DAY_FORMATS`` (English month names), or None."""
-    words = " ".join(str(text).split())
+    """The day ``text`` spells in one of ``DAY_FORMATS`` (English month names, "Sept" too), or None."""
+    words = re.sub(r"\bSept\b", "Sep", " ".join(str(text).split()), flags=re.IGNORECASE)
     for fmt in DAY_FORMATS:
         try:
             return dt.datetime.strptime(words, fmt).date()
