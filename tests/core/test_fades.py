@@ -31,7 +31,9 @@ REFERENCE = Path(__file__).parent / "fades_reference"  # the cut (no fade); re-r
 #   when far labels got leader lines that cross no label (an event title moved to the north-west); and
 #   when the relief came to fade out towards its grid's edge (pixels in that band only); and when a
 #   unit's designation came to prefer a place nearer its own symbol than any other (one moved, 100 px); and
-#   when an event's ring came to be the 15 % tint it was meant to be, not an opaque disc
+#   when an event's ring came to be the 15 % tint it was meant to be, not an opaque disc; and when the
+#   contours came to fade out with the relief at its grid's edge (drawn as segments: ≤ 16 levels
+#   along the contours, nothing else)
 SMALL = (640, 360)
 JULY_11 = day_number(dt.date(1944, 7, 11))
 STARTING = {"120th Regiment at Huxingchao", "Platoon lost at Jiangxi Hall", "Second offensive begins",

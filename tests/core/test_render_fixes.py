@@ -299,6 +299,33 @@ def test_the_relief_ends_softly_at_the_edge_of_its_grid():
     assert across < 0.5, across
 
 
+def test_contours_fade_out_with_the_relief_at_the_edge_of_its_grid():
+    """Where the elevation grid ends inside the frame (a 16:9 export), its contours stopped in a
+    straight cut across the paper (a new user's exported frame). They fade out with the relief:
+    no contour pixel stands out in the columns just inside the grid's west and east edges, while
+    contours are still drawn deeper inside."""
+    from matplotlib.colors import to_rgb
+
+    from terrain_viewer.core.render.symbology import PAPER
+    from terrain_viewer.core.render.view import fit_view
+
+    model = ViewerModel.open(builtin_paths())
+    model.set_options(legend=False, caption=False, scale_bar=False, north_arrow=False, labels=False)
+    for layer in model.dataset.layers:
+        model.set_visible(layer.name, False)  # the relief alone
+    left, right, bottom, top = model.dataset.rasters[0].extent
+    rgba = MapRenderer(model).render(t=model.time.start, size=(1920, 1080)).astype(float)
+    v = fit_view(model.view, (1920, 1080))
+    west, east = (int(round((x - v[0]) / (v[2] - v[0]) * 1920)) for x in (left, right))
+    rows = slice(max(int((v[3] - top) / (v[3] - v[1]) * 1080), 0) + 5,
+                 min(int((v[3] - bottom) / (v[3] - v[1]) * 1080), 1080) - 5)
+    assert 20 < west < east < 1900
+    dark = np.abs(rgba[..., :3] - np.array(to_rgb(PAPER)) * 255).max(axis=2)
+    for column in (west + 2, west + 4, east - 3, east - 5):
+        assert dark[rows, column].max() < 12, (column, dark[rows, column].max())
+    assert (dark[rows, west + 40:east - 40] > 20).sum() > 1000  # the contours inside are drawn
+
+
 # ---- a translucent face stays translucent ------------------------------------------------------
 def test_a_researchers_polygon_shows_what_lies_under_it(tmp_path: Path):
     """A layer of one's own was filled at full strength and hid the map under it (matplotlib's

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
-from matplotlib.colors import LightSource, LinearSegmentedColormap
+from matplotlib.collections import LineCollection
+from matplotlib.colors import LightSource, LinearSegmentedColormap, to_rgba
 
 from terrain_viewer.core.data.raster import RasterLayer
 from terrain_viewer.core.render.symbology import CONTOUR_COLOUR, PAPER
@@ -124,12 +127,41 @@ def draw_elevation(ax, raster: RasterLayer, opacity: float = 1.0, style: dict | 
     minor = [v for v in levels if v % index]
     major = [v for v in levels if not v % index]
     colour = style.get("contour_color", CONTOUR_COLOUR)
+    fade = partial(_edge_weight, feather(raster.data.shape[1:]), (left, top, cw, ch))
     if minor:
-        artists.append(ax.contour(xs, ys, zm, levels=minor, colors=colour, linewidths=0.35,
-                                  alpha=0.55 * opacity, zorder=zorder + 0.1))
+        minor_set = ax.contour(xs, ys, zm, levels=minor, colors=colour, linewidths=0.35, zorder=zorder + 0.1)
+        artists.append(_faded(ax, minor_set, fade, colour, 0.35, 0.55 * opacity))
     if major:
-        cs = ax.contour(xs, ys, zm, levels=major, colors=colour, linewidths=0.8,
-                        alpha=0.8 * opacity, zorder=zorder + 0.1)
-        artists.append(cs)
-        artists += ax.clabel(cs, fmt="%d", fontsize=6.5, inline=True, inline_spacing=2)
+        cs = ax.contour(xs, ys, zm, levels=major, colors=colour, linewidths=0.8, zorder=zorder + 0.1)
+        labels = ax.clabel(cs, fmt="%d", fontsize=6.5, inline=True, inline_spacing=2)
+        for label in labels:
+            label.set_alpha(fade(np.array([label.get_position()]))[0])
+        artists += [_faded(ax, cs, fade, colour, 0.8, 0.8 * opacity), *labels]
     return artists
+
+
+def _edge_weight(weights: np.ndarray, grid: tuple[float, float, float, float],
+                 points: np.ndarray) -> np.ndarray:
+    """The relief's ``feather`` weight of the grid cells under map ``points`` (n, 2)."""
+    left, top, cw, ch = grid
+    rows, cols = weights.shape
+    c = np.clip(((points[:, 0] - left) / cw).astype(int), 0, cols - 1)
+    r = np.clip(((top - points[:, 1]) / ch).astype(int), 0, rows - 1)
+    return weights[r, c]
+
+
+def _faded(ax, contours, fade, colour, width: float, alpha: float) -> LineCollection:
+    """``contours`` as segments that fade out with the relief towards the grid's edge (``fade``):
+    they ended in a straight cut across the paper where the grid ends inside the frame."""
+    pieces = [line for path in contours.get_paths() for line in path.to_polygons(closed_only=False)
+              if len(line) > 1]
+    contours.remove()
+    segments = np.concatenate([np.stack([line[:-1], line[1:]], axis=1) for line in pieces]) if pieces \
+        else np.zeros((0, 2, 2))
+    weight = fade(segments.mean(axis=1)) if len(segments) else np.zeros(0)
+    keep = weight > 0.01
+    colours = np.tile(to_rgba(colour), (int(keep.sum()), 1))
+    colours[:, 3] = alpha * weight[keep]
+    lines = LineCollection(segments[keep], colors=colours, linewidths=width, zorder=contours.get_zorder())
+    ax.add_collection(lines, autolim=False)
+    return lines
