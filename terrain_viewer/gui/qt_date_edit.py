@@ -12,13 +12,15 @@ from PyQt6.QtCore import QDate, QDateTime, Qt, QTime, pyqtSignal
 from PyQt6.QtGui import QValidator
 from PyQt6.QtWidgets import QDateEdit
 
+from terrain_viewer.core.temporal.dates import typed_words
+
 FORMATS = ("d MMMM yyyy", "d MMM yyyy", "yyyy-M-d", "d/M/yyyy", "d.M.yyyy", "MMMM d yyyy", "MMMM d, yyyy",
            "MMM d yyyy", "MMM d, yyyy")  # yyyy-M-d: 1944-07-20 and 1944-7-20
 
 
 def parse_date(text: str, first: str = "") -> QDate:
     """The date ``text`` spells in one of ``FORMATS`` (``first`` tried before them); invalid if none."""
-    words = re.sub(r"\bSept\b", "Sep", " ".join(text.split()), flags=re.IGNORECASE)  # as often written
+    words = typed_words(text)
     for fmt in (first, *FORMATS) if first else FORMATS:
         day = QDate.fromString(words, fmt)
         if day.isValid():

@@ -36,9 +36,15 @@ def range_ends(start: float, end: float) -> tuple[str, str]:
     return short_date(start, to_date(start).year != to_date(end).year), short_date(end)
 
 
+def typed_words(text: str) -> str:
+    """A typed date's words as the parsers read them: one space between words, and "Sept" (as
+    September is often shortened) as "Sep" (``%b``, Qt's ``MMM``)."""
+    return re.sub(r"\bSept\b", "Sep", " ".join(str(text).split()), flags=re.IGNORECASE)
+
+
 def read_day(text: str) -> dt.date | None:
     """The day ``text`` spells in one of ``DAY_FORMATS`` (English month names, "Sept" too), or None."""
-    words = re.sub(r"\bSept\b", "Sep", " ".join(str(text).split()), flags=re.IGNORECASE)
+    words = typed_words(text)
     for fmt in DAY_FORMATS:
         try:
             return dt.datetime.strptime(words, fmt).date()
