@@ -326,6 +326,29 @@ def test_contours_fade_out_with_the_relief_at_the_edge_of_its_grid():
     assert (dark[rows, west + 40:east - 40] > 20).sum() > 1000  # the contours inside are drawn
 
 
+def test_contour_labels_keep_the_reliefs_opacity_and_fade_with_their_lines():
+    """The fade of the contours at the grid's edge set the index contours' labels to the fade
+    alone: at full strength inside, whatever the relief's opacity (0.8 of it before)."""
+    from matplotlib.text import Text
+
+    from terrain_viewer.core.data.raster import RasterLayer
+    from terrain_viewer.core.render.sprites import new_figure
+    from terrain_viewer.core.render.terrain import draw_elevation
+
+    y, x = np.mgrid[0:200, 0:200]
+    hill = 300.0 * np.exp(-((x - 100) ** 2 + (y - 100) ** 2) / 3000.0)  # index contours at 50 m steps
+    raster = RasterLayer("hill", Path("hill.tif"), hill[None], (0.0, 0.0, 2000.0, 2000.0), "elevation")
+    fig, _ = new_figure(1920, 1080, 100, "white")
+    ax = fig.axes[0]
+    left, right, bottom, top = raster.extent
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)
+    labels = [a for a in draw_elevation(ax, raster, opacity=0.5) if isinstance(a, Text)]
+    assert labels
+    alphas = [label.get_alpha() for label in labels]
+    assert max(alphas) == pytest.approx(0.8 * 0.5) and min(alphas) >= 0.0, alphas
+
+
 # ---- a translucent face stays translucent ------------------------------------------------------
 def test_a_researchers_polygon_shows_what_lies_under_it(tmp_path: Path):
     """A layer of one's own was filled at full strength and hid the map under it (matplotlib's

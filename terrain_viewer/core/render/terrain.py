@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from functools import partial
 
 import numpy as np
@@ -129,14 +130,15 @@ def draw_elevation(ax, raster: RasterLayer, opacity: float = 1.0, style: dict | 
     colour = style.get("contour_color", CONTOUR_COLOUR)
     fade = partial(_edge_weight, feather(raster.data.shape[1:]), (left, top, cw, ch))
     if minor:
-        minor_set = ax.contour(xs, ys, zm, levels=minor, colors=colour, linewidths=0.35, zorder=zorder + 0.1)
-        artists.append(_faded(ax, minor_set, fade, colour, 0.35, 0.55 * opacity))
+        artists.append(_faded(ax, ax.contour(xs, ys, zm, levels=minor, colors=colour, linewidths=0.35,
+                                             alpha=0.55 * opacity, zorder=zorder + 0.1), fade))
     if major:
-        cs = ax.contour(xs, ys, zm, levels=major, colors=colour, linewidths=0.8, zorder=zorder + 0.1)
+        cs = ax.contour(xs, ys, zm, levels=major, colors=colour, linewidths=0.8,
+                        alpha=0.8 * opacity, zorder=zorder + 0.1)
         labels = ax.clabel(cs, fmt="%d", fontsize=6.5, inline=True, inline_spacing=2)
-        for label in labels:
-            label.set_alpha(fade(np.array([label.get_position()]))[0])
-        artists += [_faded(ax, cs, fade, colour, 0.8, 0.8 * opacity), *labels]
+        for label in labels:  # its colour carries the contours' alpha: faded with them
+            label.set_alpha(to_rgba(label.get_color())[3] * fade(np.array([label.get_position()]))[0])
+        artists += [_faded(ax, cs, fade), *labels]
     return artists
 
 
@@ -150,18 +152,23 @@ def _edge_weight(weights: np.ndarray, grid: tuple[float, float, float, float],
     return weights[r, c]
 
 
-def _faded(ax, contours, fade, colour, width: float, alpha: float) -> LineCollection:
-    """``contours`` as segments that fade out with the relief towards the grid's edge (``fade``):
-    they ended in a straight cut across the paper where the grid ends inside the frame."""
-    pieces = [line for path in contours.get_paths() for line in path.to_polygons(closed_only=False)
-              if len(line) > 1]
+def _faded(ax, contours, fade) -> LineCollection:
+    """``contours`` (in their colours, alpha, width and place) as segments that fade out with the
+    relief towards the grid's edge (``fade``): they ended in a straight cut across the paper where
+    the grid ends inside the frame."""
+    segments, rgba = [], []
+    for path, colour in zip(contours.get_paths(), itertools.cycle(contours.get_edgecolor())):  # a level each
+        for line in path.to_polygons(closed_only=False):
+            if len(line) > 1:
+                segments.append(np.stack([line[:-1], line[1:]], axis=1))
+                rgba.append(np.tile(colour, (len(line) - 1, 1)))
     contours.remove()
-    segments = np.concatenate([np.stack([line[:-1], line[1:]], axis=1) for line in pieces]) if pieces \
-        else np.zeros((0, 2, 2))
-    weight = fade(segments.mean(axis=1)) if len(segments) else np.zeros(0)
+    segments = np.concatenate(segments) if segments else np.zeros((0, 2, 2))
+    rgba = np.concatenate(rgba) if rgba else np.zeros((0, 4))
+    weight = fade(segments.mean(axis=1))
     keep = weight > 0.01
-    colours = np.tile(to_rgba(colour), (int(keep.sum()), 1))
-    colours[:, 3] = alpha * weight[keep]
-    lines = LineCollection(segments[keep], colors=colours, linewidths=width, zorder=contours.get_zorder())
+    rgba[:, 3] *= weight
+    lines = LineCollection(segments[keep], colors=rgba[keep], linewidths=contours.get_linewidth()[0],
+                           zorder=contours.get_zorder())
     ax.add_collection(lines, autolim=False)
     return lines
