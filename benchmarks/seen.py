@@ -54,14 +54,18 @@ def _env(**extra) -> dict:
     return dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), **extra)
 
 
-def _probe(args, *flags: str) -> dict:
-    steps = str(max(20, args.repeat * 8))
-    cmd = [sys.executable, str(HERE / "step_probe.py"), "--steps", steps, *flags]
+def _step_probe(steps: int, *flags: str) -> dict:
+    """``step_probe.py`` run for ``steps`` steps with ``flags``: its JSON line."""
+    cmd = [sys.executable, str(HERE / "step_probe.py"), "--steps", str(steps), *flags]
     result = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900)
     lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
     if result.returncode != 0 or not lines:
         raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
-    data = json.loads(lines[-1])
+    return json.loads(lines[-1])
+
+
+def _probe(args, *flags: str) -> dict:
+    data = _step_probe(max(20, args.repeat * 8), *flags)
     extra = {}
     if "--fpd" not in flags:  # whole days: the steps onto a day on which a dated layer changes
         changes = set(_dated_change_days())
@@ -119,13 +123,7 @@ def window_tween(args) -> dict:
 def _played(args, speed: float) -> dict:
     """Playback (the ▶ button) at ``speed`` days a second, 12 frames a day: from each frame's moment
     by the player's clock until its paint; frames due and painted (the rest skipped to keep time)."""
-    steps = str(max(36, args.repeat * 8))
-    cmd = [sys.executable, str(HERE / "step_probe.py"), "--play", str(speed), "--fpd", "12", "--steps", steps]
-    result = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900)
-    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
-    if result.returncode != 0 or not lines:
-        raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
-    data = json.loads(lines[-1])
+    data = _step_probe(max(36, args.repeat * 8), "--play", str(speed), "--fpd", "12")
     return _summary(data["steps_ms"], frames_due=data["frames_due"], frames_painted=data["frames_painted"],
                     days_per_s=speed, frames_per_day=12)
 
