@@ -63,6 +63,10 @@ def main() -> None:
     parser.add_argument("--no-helper", action="store_true", help="no second renderer process")
     parser.add_argument("--profile", help="write a cProfile of the steps to this file")
     args = parser.parse_args()
+    if not args.no_helper:  # as the real entry point does (``cli.gui``): its forkserver loads meanwhile
+        from terrain_viewer.core.export.processes import prepare_workers
+
+        prepare_workers()
     from PyQt6.QtCore import Qt
     from PyQt6.QtTest import QTest
     from PyQt6.QtWidgets import QApplication

@@ -8,6 +8,10 @@ from terrain_viewer.cli.common import OK
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from terrain_viewer.core.export.processes import helper_wanted, prepare_workers
+
+    if helper_wanted():  # the helper's forkserver loads the renderer while the window's modules load
+        prepare_workers()
     from terrain_viewer.gui.app import main as gui_main
 
     return int(gui_main([str(p) for p in args.files]) or OK)

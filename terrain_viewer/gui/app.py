@@ -15,13 +15,13 @@ from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.logs import enable_crash_log, setup_logging
 from terrain_viewer.core.data.builtin import builtin_paths
+from terrain_viewer.core.export.processes import helper_wanted
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.timeline import to_date
 
 log = logging.getLogger("terrain_viewer.gui")
 
 PAINT_PROBE = "TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT"  # set: print when the map is first painted, then exit
-HELPER_SWITCH = "TERRAIN_VIEWER_HELPER"  # "0": no second renderer process
 
 
 def make_excepthook(parent: QWidget | None, log_file: Path | None):
@@ -62,8 +62,7 @@ def start_helper():
     """The second renderer process that draws the coming date steps on another core (see
     ``helper_process``), started now so that it loads while the window does; None on one core, when
     ``TERRAIN_VIEWER_HELPER=0`` or when it cannot start."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if os.environ.get(HELPER_SWITCH, "1") == "0" or cores < 2:
+    if not helper_wanted():
         return None
     from terrain_viewer.core.export.helper_process import RenderHelper
 

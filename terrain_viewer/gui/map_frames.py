@@ -290,6 +290,7 @@ class FrameScheduling:
         """The frame is on screen: draw the next steps ahead now (see ``_on_frame``)."""
         if self._ahead_after_paint:
             self._ahead_after_paint = False
+            self._warm_helper()  # the first frame: the helper builds its caches as soon as it runs
             self._start_ahead()
 
 
@@ -364,9 +365,11 @@ class HelperFrames:
         """The states the render thread is drawing (asked for, ahead)."""
         return (self._own_asked, self._own_ahead)
 
-    def _helper_ok(self) -> bool:
+    def _helper_ok(self, started: bool = True) -> bool:
+        """The helper may be asked for frames (``started=False``: or will be, once its process runs)."""
         basemap = self.model.basemap
-        return (self._helper is not None and self._helper.ready and self._render_ahead and self.model.has_time
+        return (self._helper is not None and (self._helper.ready or not started) and self._render_ahead
+                and self.model.has_time
                 and self.isVisible() and not (basemap and not basemap.get("mbtiles")))  # tiles: here only
 
     def _feed_helper(self) -> None:
@@ -398,10 +401,12 @@ class HelperFrames:
                 return
 
     def _warm_helper(self) -> None:
-        """Idle: a helper that has not drawn this session yet draws the frame on screen into its caches
-        (its background: the first frame of a view or of new layer states is the slow one)."""
+        """A helper that has not drawn this session yet draws the frame on screen into its caches
+        (its background: the first frame of a view or of new layer states is the slow one). Asked
+        when that frame is painted, even while the helper's process is still starting (then it is
+        its first job): steps taken right after the window opens find it ready sooner."""
         if self._helper_warm == self._version or self._helper_pending or self._image_gen != self._gen \
-                or not self._helper_ok() or not self._sync_helper():
+                or not self._helper_ok(started=False) or not self._sync_helper():
             return
         request = self._request()
         key = self._ahead_key(request)

@@ -88,6 +88,45 @@ def test_a_layer_switched_off_by_its_checkbox_is_gone_from_the_helpers_frames(he
         assert np.array_equal(image, drawn_here(helped, t, fresh)), f"day {t}"
 
 
+class StartingHelper:
+    """A helper whose process has not started yet (its imports take as long as the window's): it
+    keeps what it is asked, in order."""
+
+    ready, alive, pid = False, True, None
+
+    def __init__(self) -> None:
+        self.asked: list[tuple] = []
+        self.on_frame = self.on_gone = self.on_ready = None
+
+    def set_state(self, model, data, look) -> bool:
+        self.asked.append(("session", data is not None))
+        return True
+
+    def warm(self, key, t, size, view, dpi, layers) -> bool:
+        self.asked.append(("warm", t, tuple(size)))
+        return True
+
+    def render(self, *_args) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_helper_still_starting_gets_the_first_frame_as_its_first_job(qtbot, shipped_gpkg):
+    """Its caches are built the moment its process runs: steps taken as soon as the window opened
+    waited 1.2-1.4 s for a helper that was asked only after a quiet spell once it ran."""
+    helper = StartingHelper()
+    window = create_window([], helper)
+    qtbot.addWidget(window)
+    window.canvas.setFixedSize(640, 360)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.canvas.wait_settled()
+    qtbot.waitUntil(lambda: len(helper.asked) >= 2, timeout=5000)
+    assert helper.asked[:2] == [("session", True), ("warm", float(window.model.time.start), (640, 360))]
+
+
 def test_playback_is_left_to_the_window(helped, qtbot):
     """Playback keeps the clock by skipping frames: frames drawn ahead by the helper came too late to
     be shown and took the core the window needed (25–31 frames a second against 38–40)."""

@@ -29,7 +29,8 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from terrain_viewer.core.export.workers import die_with_parent, process_context
+from terrain_viewer.core.export.processes import process_context
+from terrain_viewer.core.export.workers import die_with_parent
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.render import LOGGER  # its warnings are handed back with the frame
 from terrain_viewer.core.render.glyphs import MISSING_GLYPH
@@ -81,8 +82,9 @@ class RenderHelper:
 
     def warm(self, key: tuple, t: float, size: tuple[int, int], view, dpi: float, layers) -> bool:
         """Ask for one frame drawn into the helper's caches only (answered with no pixels), so that
-        drawing it again later costs half; False when the helper is gone."""
-        if self._closed or not self.ready:
+        drawing it again later costs half; False when the helper is gone. Asked before the process
+        runs, it is its first job."""
+        if self._closed:
             return False
         return self._send(("render", key, None, None, t, size, view, dpi, layers))
 

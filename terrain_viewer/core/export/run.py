@@ -37,9 +37,10 @@ from terrain_viewer.core.export.frames import (  # noqa: F401 - re-exported
     title_card,
 )
 from terrain_viewer.core.export.outputs import frame_file, refuse_inputs, remove_stale_partials
+from terrain_viewer.core.export.processes import prepare_workers  # noqa: F401
 from terrain_viewer.core.export.settings import FORMATS, VIDEOS, ExportSettings, output_format  # noqa: F401
 from terrain_viewer.core.export.subtitles import check_free, cues, write_subtitles
-from terrain_viewer.core.export.workers import CHUNK, frames, prepare_workers  # noqa: F401
+from terrain_viewer.core.export.workers import CHUNK, frames  # noqa: F401
 from terrain_viewer.core.export.writers import (  # noqa: F401 - re-exported
     WRITERS,
     FrameWriter,

@@ -14,7 +14,6 @@ import contextlib
 import ctypes
 import io
 import itertools
-import multiprocessing
 import os
 import pickle
 import signal
@@ -29,15 +28,11 @@ from pathlib import Path
 
 from terrain_viewer.core.common.errors import ExportError
 from terrain_viewer.core.export.frames import Cancelled, FrameSource, finish_frame, frames_here
+from terrain_viewer.core.export.processes import process_context
 from terrain_viewer.core.export.settings import ExportSettings
 from terrain_viewer.core.model import ViewerModel
 
 CHUNK = 6  # frames per worker task: consecutive dates reuse the worker's cached background
-PRELOAD = [
-    "terrain_viewer.core.export.workers",
-    "terrain_viewer.core.render.renderer",
-    "terrain_viewer.core.export.warm",
-]
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 _WORKER: FrameSource | None = None
@@ -120,24 +115,6 @@ def _work(indices: list[int], png_folder) -> list:
 
 
 # ---- in the exporting process -------------------------------------------------------------------
-def process_context() -> multiprocessing.context.BaseContext:
-    """forkserver on Linux, spawn elsewhere; never fork (the GUI has threads)."""
-    if not sys.platform.startswith("linux"):
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)  # only takes effect when the server starts
-    return context
-
-
-def prepare_workers() -> None:
-    """Start the workers' forkserver now, so it preloads the renderer in the background (while a
-    dialog is open or the data loads) and the first export's workers start warm. Idempotent."""
-    if process_context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
 def pickle_data(model: ViewerModel) -> bytes | None:
     """The model's loaded data for another process (milliseconds; reading the files again takes far
     longer), or None when something in it cannot be pickled."""
