@@ -15,7 +15,10 @@ from pathlib import Path
 
 from terrain_viewer.core.common.events import Events
 from terrain_viewer.core.data.layers import Dataset, open_dataset, unique_name
+from terrain_viewer.core.data.mapcrs import ground_scale
 from terrain_viewer.core.temporal.timeline import TimeState
+
+LEAST_SPAN_M = 2000.0  # the smallest full extent on the ground: a single point's neighbourhood
 
 Extent = tuple[float, float, float, float]  # xmin, ymin, xmax, ymax in the map CRS
 
@@ -406,9 +409,22 @@ class ViewerModel:
 
     # view and options -------------------------------------------------------------------
     def full_extent(self, margin: float = 0.03) -> Extent:
+        """The data's bounds with ``margin`` of them around, at least ``LEAST_SPAN_M`` across on
+        the ground (a single point, or points in a row, have no area: a scale bar of 2e-10 m)."""
         x0, y0, x1, y1 = self.dataset.bounds
         dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-        return (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+        return self.at_least((x0 - dx, y0 - dy, x1 + dx, y1 + dy))
+
+    def at_least(self, extent: Extent, metres: float | None = None) -> Extent:
+        """``extent`` grown about its centre to ``metres`` (``LEAST_SPAN_M``) across on the ground
+        each way, in map units whatever they are (metres, degrees, feet)."""
+        x0, y0, x1, y1 = (float(v) for v in extent)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        step = max(x1 - x0, y1 - y0, 1e-6)
+        east, north = ground_scale(self.dataset.map_crs, cx, cy, step)
+        least = LEAST_SPAN_M if metres is None else metres
+        half_x, half_y = max(x1 - x0, least / east) / 2, max(y1 - y0, least / north) / 2
+        return (cx - half_x, cy - half_y, cx + half_x, cy + half_y)
 
     def layer_extent(self, name: str) -> Extent:
         for layer in self.dataset.layers:

@@ -180,7 +180,8 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
             return False
         ratio = self.devicePixelRatioF()
         size = (round(self.width() * ratio), round(self.height() * ratio))
-        self.model.set_view(fit_clear(extent, size, self.renderer.furniture_boxes(size)))
+        self.model.set_view(fit_clear(self.model.at_least(extent), size, self.renderer.furniture_boxes(size),
+                                      least=0.0))
         return True
 
     def centre_on(self, x: float, y: float) -> None:

@@ -72,3 +72,26 @@ def test_the_relief_is_as_steep_in_degrees_as_in_metres(hengyang, monkeypatch):
 def test_a_crs_that_is_no_map_crs_is_refused(hengyang, crs, why):
     with pytest.raises(ValueError, match=why):
         hengyang.with_map_crs(crs)
+
+
+@pytest.mark.parametrize("crs", [32649, 4326])
+def test_a_file_of_one_point_opens_on_its_neighbourhood_not_a_speck(tmp_path, crs, monkeypatch):
+    """A researcher's file of a single point has no area: it opened at 1e-9 map units across, its
+    scale bar reading "2e-10 m" over a bar with no segments. It opens on 2 km around the point."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    path = tmp_path / "one.gpkg"
+    gpd.GeoDataFrame({"name": ["湘江渡口"]}, geometry=[Point(112.6, 26.9)], crs=4326).to_crs(
+        32649 if crs == 32649 else 4326).to_file(path, layer="ford")
+    model = ViewerModel.open([path])
+    model = model if model.dataset.map_crs.to_epsg() == crs else model.with_map_crs(crs)
+    bars, _ = drawn(model, monkeypatch)
+    label = bars[0].get_child().get_children()[1].get_text()
+    metres = float(label.split()[0].replace(",", "")) * (1000 if label.endswith("km") else 1)
+    assert 200 <= metres <= 2000, label
+    x0, y0, x1, y1 = model.full_extent()
+    to_lonlat = transformer(model.dataset.map_crs, 4326)
+    lon, lat = to_lonlat.transform([x0, x1, x0], [y0, y0, y1])
+    assert GEOD.inv(lon[0], lat[0], lon[1], lat[1])[2] == pytest.approx(2000, rel=0.01)
+    assert GEOD.inv(lon[0], lat[0], lon[2], lat[2])[2] == pytest.approx(2000, rel=0.01)
