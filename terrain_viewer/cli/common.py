@@ -24,6 +24,7 @@ BAD_DATA = 3  # an input file or project that cannot be read or used
 OUTPUT = 4  # the output could not be written (no folder, not writable, disk full)
 UNEXPECTED = 5  # a bug: one line here, the traceback in the log file
 INTERRUPTED = 130  # Ctrl-C
+READER_GONE = 141  # what was printed is no longer read (``| head``): 128 + SIGPIPE, as a shell says
 LEGEND_CORNERS = ("lower right", "lower left", "upper right", "upper left")  # core.render.furniture.CORNERS,
 #                   spelled out: building the parser imports no matplotlib
 
@@ -34,7 +35,8 @@ EXIT_CODES_HELP = f"""exit codes:
   {BAD_DATA}  bad data: an input file or project cannot be read or used
   {OUTPUT}  the output could not be written (no folder, not writable, disk full)
   {UNEXPECTED}  unexpected error (a bug; the traceback is in the log file)
-  {INTERRUPTED}  interrupted (Ctrl-C); 143, 129: an export stopped by SIGTERM, SIGHUP"""
+  {INTERRUPTED}  interrupted (Ctrl-C); 143, 129: an export stopped by SIGTERM, SIGHUP
+  {READER_GONE}  stopped quietly: what it printed was no longer read (e.g. `| head`)"""
 
 
 class UsageError(TerrainViewerError):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from terrain_viewer import __version__
 from terrain_viewer.cli import common, data, export, gui, project_info, render, tiles
-from terrain_viewer.cli.common import EXIT_CODES_HELP, INTERRUPTED, UNEXPECTED, exit_code, say
+from terrain_viewer.cli.common import EXIT_CODES_HELP, INTERRUPTED, READER_GONE, UNEXPECTED, exit_code, say
 from terrain_viewer.core.common.errors import TerrainViewerError
 
 # every command, registered explicitly: (module registering it, the commands it adds)
@@ -113,10 +113,32 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         say("interrupted")
         return INTERRUPTED
+    except BrokenPipeError as exc:
+        if not _stdout_gone():
+            return _unexpected(exc, args)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush has nowhere to go
+        return READER_GONE
     except Exception as exc:  # noqa: BLE001 - a bug, not bad input: one line here, the traceback logged
-        from terrain_viewer.core.common.logs import log_dir, log_exception
+        return _unexpected(exc, args)
 
-        log_exception(exc, f"terrain-viewer {args.command}")
-        first = (str(exc).strip().splitlines() or [""])[0]
-        say(f"unexpected error ({type(exc).__name__}: {first}); details in the log file in {log_dir()}")
-        return UNEXPECTED
+
+def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
+    """A bug, not bad input: one line on stderr, the traceback in the log file."""
+    from terrain_viewer.core.common.logs import log_dir, log_exception
+
+    log_exception(exc, f"terrain-viewer {args.command}")
+    first = (str(exc).strip().splitlines() or [""])[0]
+    say(f"unexpected error ({type(exc).__name__}: {first}); details in the log file in {log_dir()}")
+    return UNEXPECTED
+
+
+def _stdout_gone() -> bool:
+    """Standard output is a pipe nobody reads any more (``terrain-viewer info x.gpkg | head -1``)."""
+    import select
+
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _fd, event in poll.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no descriptor
+        return False

@@ -240,3 +240,15 @@ def test_the_clis_legend_corners_are_the_renderers():
     from terrain_viewer.core.render.furniture import CORNERS
 
     assert set(LEGEND_CORNERS) == set(CORNERS)
+
+
+def test_output_into_a_pipe_nobody_reads_any_more_ends_quietly(shipped_gpkg):
+    """``terrain-viewer info x.gpkg | head -1``: the reader goes before the last line is printed. It
+    said "unexpected error (BrokenPipeError …)", exit 5, and logged a crash; now it stops quietly
+    with 141 (128 + SIGPIPE, as a shell says of a command its reader left)."""
+    proc = subprocess.Popen([sys.executable, "-m", "terrain_viewer.cli", "info", str(shipped_gpkg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before anything is printed
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert "unexpected" not in err and "Traceback" not in err
