@@ -330,14 +330,13 @@ class QtMainWindow(QMainWindow):
         swipe = self.model.swipe
         groups = {s.group for s in self.model.layer_states} | {basemap_group(self.model)}
         shared = sorted(g for g in groups - {swipe.left_group, swipe.right_group} if g)  # on both sides
-        named = ", ".join(repr(g) for g in shared)
-        both = f" of its own (only group {named}, drawn on both sides)" if shared else ""
+        both = " of its own" if shared else ""  # a group on both sides: its layers are not this side's
         ends = (("left", swipe.left_group), ("right", swipe.right_group))
         empty = [f"the {side} side (group '{group}') has no layers{both}"
                  for side, group in ends if group not in groups]
-        if on and empty:
-            self.statusBar().showMessage(f"Swipe: {'; '.join(empty)}; a layer's right-click menu ▸ Move to "
-                                         "group puts layers there, View ▸ Basemap… adds a modern map", 15000)
+        if on and empty:  # short enough to be read whole beside the coordinates
+            self.statusBar().showMessage(f"Swipe: {'; '.join(empty)}: right-click a layer ▸ Move to group, "
+                                         "or View ▸ Basemap…", 15000)
 
     # ---- unsaved changes --------------------------------------------------------------------
     ask_to_save = True  # ask before a modified session is closed or replaced
@@ -394,6 +393,7 @@ class QtMainWindow(QMainWindow):
         self._removed: list = []  # layers removed, the last one first back with Undo; another
         self._sync_undo()  # session's are not this one's to put back
         self._links.connect(model.events.any, self.refresh_modified)
+        self._links.connect(model.events.view, lambda _c: self._show_cursor())  # moved under a still mouse
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
         self.canvas.overlay_path = self.measure.points

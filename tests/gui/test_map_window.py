@@ -7,9 +7,10 @@ import re
 
 import numpy as np
 import pytest
+from person import click_menu
 from pyproj import Geod, Transformer
 from PyQt6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
-from PyQt6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QWheelEvent
+from PyQt6.QtGui import QColor, QCursor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QWheelEvent
 from PyQt6.QtWidgets import QApplication, QColorDialog, QFileDialog
 
 from terrain_viewer.core.model import ViewerModel
@@ -169,6 +170,20 @@ def test_status_bar_coordinates_follow_the_mouse(hengyang):
     assert f"{int(lat)}°" in text.split("|")[1] and "EPSG:32649" in text
     _hover(canvas, 400, 300)
     assert hengyang.coords_label.text() != text
+
+
+def test_status_bar_coordinates_follow_the_map_moving_under_a_still_mouse(qtbot, hengyang):
+    """Zoomed from the menu, the map moves under the mouse: the readout kept the old point's coordinates
+    until the mouse moved (a new user read 80° N, 158° W while over Hengyang after Ctrl+0)."""
+    canvas = hengyang.canvas
+    QCursor.setPos(canvas.mapToGlobal(QPoint(200, 150)))
+    _hover(canvas, 200, 150)
+    before = hengyang.coords_label.text()
+    click_menu(qtbot, hengyang, "View", "Zoom in")  # at the centre: (200, 150) is another point now
+    x, y = canvas.to_map(200, 150)
+    lon, lat = Transformer.from_crs(hengyang.model.dataset.map_crs, 4326, always_xy=True).transform(x, y)
+    text = hengyang.coords_label.text()
+    assert text != before and f"{lat:.5f}° N" in text and f"{lon:.5f}° E" in text
 
 
 def test_measure_gives_the_geodesic_distance_and_draws_the_line(qtbot, hengyang, grab_map):
