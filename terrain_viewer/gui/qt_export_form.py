@@ -155,8 +155,9 @@ class ExportForm:
         self._on_size_changed()
         fmt = s.format or "mp4"
         self.format_combo.setCurrentIndex([k for _, k in FORMATS].index(fmt))
-        if not self.out_edit.text():
-            self.out_edit.setText(getattr(self.parent(), "export_out", None) or self._default_out(fmt))
+        if not self.out_edit.text():  # the last export's output, named for this format (a project
+            last = getattr(self.parent(), "export_out", None)  # opened since may export as another)
+            self.out_edit.setText(out_for_format(last, fmt) if last else self._default_out(fmt))
         self.workers_spin.setValue(min(s.workers, self.workers_spin.maximum()))
         self.title_edit.setText(s.title)
         self.subtitle_edit.setText(s.subtitle)
@@ -231,15 +232,8 @@ class ExportForm:
             self.custom_size.setText(f"{w}x{h}")
 
     def _on_format_changed(self, *_args) -> None:
-        fmt = self.format_combo.currentData()
-        text = self.out_edit.text()
-        if not text:
-            return
-        path = Path(text)
-        base = path.with_suffix("") if path.suffix.lower() in (".mp4", ".gif", ".mov") else path
-        base = base.with_name(base.name.removesuffix("_frames"))
-        self.out_edit.setText(str(base.with_name(base.name + "_frames") if fmt == "png"
-                                  else base.with_suffix(f".{fmt}")))
+        if text := self.out_edit.text():
+            self.out_edit.setText(out_for_format(text, self.format_combo.currentData()))
 
     def _on_camera_reset(self) -> None:
         self.camera, self.view = [], None
@@ -264,3 +258,11 @@ def hbox_row(*widgets) -> QWidget:
 def _qdate(text: str) -> QDate:
     day = dt.date.fromisoformat(text[:10])
     return QDate(day.year, day.month, day.day)
+
+
+def out_for_format(text: str, fmt: str) -> str:
+    """The output ``text`` named for ``fmt``: ``x_frames`` (a folder) for PNG frames, else ``x.fmt``."""
+    path = Path(text)
+    base = path.with_suffix("") if path.suffix.lower() in (".mp4", ".gif", ".mov") else path
+    base = base.with_name(base.name.removesuffix("_frames"))
+    return str(base.with_name(base.name + "_frames") if fmt == "png" else base.with_suffix(f".{fmt}"))

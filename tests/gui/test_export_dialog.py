@@ -583,3 +583,38 @@ def test_the_worker_count_starts_on_auto(qtbot, hengyang):
     dialog = _shown(qtbot, hengyang)
     assert dialog.workers_spin.text().startswith("Auto") and dialog.settings().workers == AUTO
     assert dialog.settings().worker_count(188, cpus=2) == 1
+
+
+def test_after_a_project_is_opened_the_output_offered_fits_the_projects_format(qtbot, small_window, tmp_path,
+                                                                              monkeypatch):
+    """PNG frames exported into a folder, then a project (MP4) opened: the dialog came back on MP4
+    with the frames' folder as its output, and Export said "does not end in .mp4". Found by a new
+    user; the output offered is now named for the format."""
+    from person import LEFT, choose, click_menu, modal, type_into, when_shown
+
+    project = tmp_path / "siege.tvproj"
+    monkeypatch.setattr("PyQt6.QtWidgets.QFileDialog.getSaveFileName", lambda *a, **k: (str(project), ""))
+    click_menu(qtbot, small_window, "File", "Save project as…")  # its export: the default, MP4
+
+    def png_frames(dialog: ExportDialog) -> None:
+        choose(qtbot, dialog.format_combo, "PNG frames (a folder)")
+        type_into(qtbot, dialog.out_edit, str(tmp_path / "siege_frames"))
+        qtbot.mouseClick(dialog.close_button, LEFT)
+
+    errors = when_shown(modal(ExportDialog), png_frames)
+    click_menu(qtbot, small_window, "File", "Export…")
+    assert not errors, errors
+    monkeypatch.setattr("PyQt6.QtWidgets.QFileDialog.getOpenFileNames", lambda *a, **k: ([str(project)], ""))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    click_menu(qtbot, small_window, "File", "Open…")
+    assert small_window.project_path == project
+    seen: list[tuple[str, str]] = []
+
+    def look(dialog: ExportDialog) -> None:
+        seen.append((dialog.format_combo.currentData(), dialog.out_edit.text()))
+        qtbot.mouseClick(dialog.close_button, LEFT)
+
+    errors = when_shown(modal(ExportDialog), look)
+    click_menu(qtbot, small_window, "File", "Export…")
+    assert not errors, errors
+    assert seen == [("mp4", str(tmp_path / "siege.mp4"))]
