@@ -23,7 +23,7 @@ def test_validate_passes_clean_data_and_fails_bad_dates(small_gpkg, tmp_path, ca
     ).to_file(bad, layer="events")
     assert main(["validate", str(bad)]) == 1
     out = capsys.readouterr().out
-    assert "unparseable dates" in out and "end_date before start_date" in out
+    assert "unreadable date" in out and "end_date before start_date" in out
     assert "Traceback" not in out and out.strip().endswith("2 errors")
     gpd.GeoDataFrame({"start_date": ["yesterday"], "source": ["x"], "confidence": ["low"]},
                      geometry=shapely.points([112.6], [26.9]), crs=4326).to_file(bad, layer="events")

@@ -6,7 +6,7 @@ import errno
 
 import pytest
 
-from terrain_viewer.core.common.atomic import atomic_path, atomic_write_bytes, atomic_write_text
+from terrain_viewer.core.common.atomic import atomic_path, atomic_write_bytes, atomic_write_text, check_target
 from terrain_viewer.core.common.errors import ExportError, ProjectError, TerrainViewerError
 from terrain_viewer.core.common.files import current_umask
 
@@ -73,3 +73,6 @@ def test_a_full_disk_and_a_missing_folder_are_one_line(tmp_path):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(TerrainViewerError, match="folder to write into does not exist"):
         atomic_write_text(tmp_path / "no" / "x.json", "{}")
+    (tmp_path / "a.gpkg").write_bytes(b"kept")  # a file named as if it were the folder
+    with pytest.raises(TerrainViewerError, match=r"a\.gpkg: is a file, not a folder to write into"):
+        check_target(tmp_path / "a.gpkg" / "x.json", overwrite=False)

@@ -103,25 +103,29 @@ def test_truncated_anywhere_never_escapes_as_another_exception(tmp_path, shipped
 LAYER_CASES = [
     ("no_crs", dict(crs=None, **_points()), "no CRS (coordinate reference system)", False),
     ("null_geoms", dict(geometry=[None, shapely.Point(112.6, 26.9)]),
-     "1 features with null or empty geometry skipped", True),
+     "1 feature with null or empty geometry skipped", True),
     ("empty_geoms", dict(geometry=[shapely.Point(), shapely.Point(112.6, 26.9)]),
-     "1 features with null or empty geometry skipped", True),
+     "1 feature with null or empty geometry skipped", True),
     ("invalid_geoms", dict(geometry=[shapely.Polygon([(112.5, 26.8), (112.7, 27.0), (112.7, 26.8),
                                                       (112.5, 27.0)])]),
      "1 invalid geometry repaired (make_valid)", True),
     ("bad_dates", dict(start_date=["1944-06-23", "next Tuesday"], **_points()),
-     "1 unparseable dates (not ISO 8601), e.g. start_date='next Tuesday' in row 2", True),
+     "1 unreadable date, e.g. start_date='next Tuesday' in row 2 (not an ISO 8601 date such as 1944-07-14); "
+     "that feature is hidden", True),
+    ("impossible_date", dict(start_date=["1944-06-23", "1944-13-45"], **_points()),  # was "not ISO 8601"
+     "1 unreadable date, e.g. start_date='1944-13-45' in row 2 (there is no month 13); that feature is "
+     "hidden", True),
     ("end_before_start", dict(start_date=["1944-07-02", "1944-06-23"], end_date=["1944-07-01", None],
-                              **_points()), "1 features with end_date before start_date", True),
+                              **_points()), "1 feature with end_date before start_date", True),
     ("mixed_types", dict(geometry=[shapely.Point(112.6, 26.9),
                                    shapely.LineString([(112.6, 26.9), (112.7, 26.95)])]),
      "mixed geometry types in one layer: LineString, Point", True),
     ("wrong_crs", dict(geometry=shapely.points([652000.0, 653000.0], [2977000.0, 2978000.0])),
      "coordinates up to (653000, 2978000) do not fit its CRS EPSG:4326 (degrees); wrong CRS?", False),
     ("nan_coords", dict(geometry=[shapely.Point(np.nan, 26.9), shapely.Point(112.6, 26.9)]),
-     "1 features with NaN or infinite coordinates skipped", True),
+     "1 feature with NaN or infinite coordinates skipped", True),
     ("inf_coords", dict(geometry=[shapely.Point(np.inf, 26.9), shapely.Point(112.6, 26.9)]),
-     "1 features with NaN or infinite coordinates skipped", True),
+     "1 feature with NaN or infinite coordinates skipped", True),
 ]
 
 

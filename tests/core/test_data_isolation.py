@@ -101,7 +101,7 @@ def test_coordinates_that_overflow_on_reprojection_are_dropped_with_a_count(tmp_
     ds = open_dataset([mixed, good])
     assert len(ds.layer("far").gdf) == 2
     assert np.isfinite(ds.bounds).all() and ds.map_crs.to_epsg() == 32649
-    assert len(ds.problems) == 1 and "layer 'far'" in ds.problems[0] and "1 features" in ds.problems[0]
+    assert len(ds.problems) == 1 and "layer 'far'" in ds.problems[0] and "1 feature " in ds.problems[0]
 
 
 def test_nan_coordinates_are_cleaned_before_the_map_crs_is_chosen(tmp_path):

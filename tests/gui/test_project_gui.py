@@ -101,6 +101,16 @@ def test_save_failure_shows_one_line(window, tmp_path, boxes):
     assert boxes[0][0] == "Cannot save project" and "folder does not exist" in boxes[0][1]
 
 
+def test_saving_into_a_file_as_if_a_folder_says_it_is_a_file(window, tmp_path, boxes):
+    """my.gpkg/x.tvproj: "the folder does not exist" sent a new user looking for a folder that was there."""
+    data = tmp_path / "my.gpkg"
+    data.write_bytes(b"kept")
+    assert qt_project.save_project_as(window, data / "x.tvproj") is None
+    said = f"{data / 'x.tvproj'}: cannot save: {data} is a file, not a folder"
+    assert boxes[0] == ("Cannot save project", said)
+    assert data.read_bytes() == b"kept"
+
+
 def _project_with_moved_data(window: QtMainWindow, tmp_path: Path) -> tuple[Path, Path, Path]:
     window.model.set_opacity("units", 0.3)
     window.model.set_style("rivers", color="#0000ff")

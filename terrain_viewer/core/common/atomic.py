@@ -106,7 +106,7 @@ def check_target(path: Path, overwrite: bool, directory: bool = False, error: Er
     (unless ``overwrite``), or a folder holding something ``replaceable`` does not accept."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise error("the folder to write into does not exist", folder)
+        raise error(no_folder(folder), folder)
     if not os.access(folder, os.W_OK):
         raise error("the folder is not writable", folder)
     if path.exists() and path.is_dir() != directory:
@@ -120,6 +120,13 @@ def check_target(path: Path, overwrite: bool, directory: bool = False, error: Er
     if taken(path) and not overwrite:
         problem = "appeared meanwhile; not overwritten" if appeared else "already exists"
         raise error(f"{problem}; choose another name or allow overwriting (--overwrite)", path)
+
+
+def no_folder(folder: Path) -> str:
+    """Why ``folder`` (not a folder) cannot be written into: it does not exist, or it is a file."""
+    if folder.exists():
+        return "is a file, not a folder to write into"
+    return "the folder to write into does not exist"
 
 
 def taken(path: Path) -> bool:

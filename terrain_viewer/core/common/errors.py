@@ -26,6 +26,11 @@ class TerrainViewerError(Exception):
         return one_line(f"{prefix}: {self.problem}" if prefix else self.problem)
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 feature``, ``2 features``: a count in a message, its noun in the right number."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def one_line(text: str) -> str:
     """``text`` safe for one terminal line: control characters (newlines included) escaped."""
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)

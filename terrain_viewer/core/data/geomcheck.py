@@ -10,6 +10,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import ProjError
 
+from terrain_viewer.core.common.errors import counted
 from terrain_viewer.core.data import readers as io
 from terrain_viewer.core.data.mapcrs import transformer
 
@@ -50,7 +51,7 @@ def drop_nonfinite(gdf: gpd.GeoDataFrame, problems: list[str], why: str,
         ok = np.isfinite(xy).all(axis=1) & (np.abs(xy) < limit).all(axis=1)
     bad = np.unique(rows[~ok])
     if len(bad):
-        problems.append(f"{len(bad)} features with {why} skipped")
+        problems.append(f"{counted(len(bad), 'feature')} with {why} skipped")
         gdf = gdf.drop(gdf.index[bad])
     return gdf
 
@@ -60,7 +61,7 @@ def clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
     geoms = gdf.geometry.values
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
-        problems.append(f"{int(missing.sum())} features with null or empty geometry skipped")
+        problems.append(f"{counted(int(missing.sum()), 'feature')} with null or empty geometry skipped")
         gdf = gdf[~missing]
     gdf = drop_nonfinite(gdf, problems, "NaN or infinite coordinates")
     geoms = gdf.geometry.values
@@ -96,6 +97,6 @@ def xy_points_to_crs(gdf: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray, crs: C
     x, y = transformer(gdf.crs, crs).transform(x, y)
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.all():
-        problems.append(f"{int((~ok).sum())} features with {why} skipped")
+        problems.append(f"{counted(int((~ok).sum()), 'feature')} with {why} skipped")
         gdf, x, y = gdf[ok], x[ok], y[ok]
     return gdf.set_geometry(gpd.array.from_shapely(shapely.points(x, y), crs=crs))

@@ -19,7 +19,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import ProjError
 
-from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.errors import TerrainViewerError, counted
 from terrain_viewer.core.data import pointlayer
 from terrain_viewer.core.data import readers as io
 from terrain_viewer.core.data.geomcheck import (
@@ -33,6 +33,7 @@ from terrain_viewer.core.data.geomcheck import (
 from terrain_viewer.core.data.keyframes import KeyframeFrames, PlainRows
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
 from terrain_viewer.core.data.roles import detect_role, layer_metadata, lonlat_bounds, side_names
+from terrain_viewer.core.temporal.dates import iso_problem
 from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
 from terrain_viewer.core.temporal.tracks import Tracks
 
@@ -219,13 +220,13 @@ def _attach_time(layer: Layer) -> None:
     parsed = parse_times(starts, ends, len(gdf))
     if parsed.bad_rows:
         row, column, text = parsed.bad_rows[0]
-        layer.problems.append(
-            f"{len(parsed.bad_rows)} unparseable dates (not ISO 8601), e.g. {column}={text!r} "
-            f"in row {row + 1}; those features are hidden")
+        hidden = "that feature is hidden" if len(parsed.bad_rows) == 1 else "those features are hidden"
+        layer.problems.append(f"{counted(len(parsed.bad_rows), 'unreadable date')}, e.g. {column}={text!r} "
+                              f"in row {row + 1} ({iso_problem(text)}); {hidden}")
         parsed.start[[r for r, _, _ in parsed.bad_rows]] = np.inf
     backwards = (parsed.end <= parsed.start) & np.isfinite(parsed.start)  # end is exclusive here
     if backwards.any():
-        layer.problems.append(f"{int(backwards.sum())} features with end_date before start_date")
+        layer.problems.append(f"{counted(int(backwards.sum()), 'feature')} with end_date before start_date")
     layer.times = parsed
     id_column = next((c for c in KEYFRAME_IDS if c in gdf.columns), None)
     if id_column and "start_date" in gdf.columns:

@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from terrain_viewer.core.common.errors import counted
 from terrain_viewer.core.data.geomcheck import check_crs, xy_points_to_crs
 from terrain_viewer.core.data.mapcrs import SAMPLE_VERTICES
 
@@ -35,7 +36,7 @@ def check(gdf: gpd.GeoDataFrame, xy: np.ndarray, path: Path, name: str, problems
     if gdf.crs.is_projected:
         ok = (np.abs(xy) < limit).all(axis=1)
         if not ok.all():
-            problems.append(f"{int((~ok).sum())} features with {why} skipped")
+            problems.append(f"{counted(int((~ok).sum()), 'feature')} with {why} skipped")
             gdf, xy = gdf[ok], xy[ok]
     return gdf, xy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from terrain_viewer.core.common.errors import TerrainViewerError
+from terrain_viewer.core.common.errors import TerrainViewerError, counted
 from terrain_viewer.core.data import readers as io
 from terrain_viewer.core.data.layers import Layer, load_layer
 
@@ -41,10 +41,10 @@ def _evidence_warnings(layer: Layer) -> list[str]:
     out = []
     empty = gdf["source"].isna() | (gdf["source"].astype(str).str.strip() == "")
     if empty.any():
-        out.append(f"{int(empty.sum())} features with an empty source")
+        out.append(f"{counted(int(empty.sum()), 'feature')} with an empty source")
     bad = ~gdf["confidence"].astype(str).str.lower().isin(CONFIDENCE_VALUES)
     if bad.any():
-        out.append(f"{int(bad.sum())} features whose confidence is not high, medium or low")
+        out.append(f"{counted(int(bad.sum()), 'feature')} whose confidence is not high, medium or low")
     return out
 
 

@@ -132,8 +132,10 @@ def write_project_text(path: Path, text: str) -> Path:
     the temp files an earlier, killed save left (an hour old or more)."""
     if path.is_dir():
         raise ProjectError("cannot save: is a folder", path)
-    if not (path.parent if str(path.parent) else Path(".")).is_dir():
-        raise ProjectError("cannot save: the folder does not exist", path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        problem = f"{folder} is a file, not a folder" if folder.exists() else "the folder does not exist"
+        raise ProjectError(f"cannot save: {problem}", path)
     try:
         atomic_write_text(path, text, backup=True, error=ProjectError)
     except ProjectError as exc:

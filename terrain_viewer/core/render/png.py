@@ -21,7 +21,7 @@ STILL_LEVEL = 6  # zlib level of a still: a one-off, so the smaller file
 def _folder(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise ExportError("folder does not exist", folder)
+        raise ExportError("is a file, not a folder" if folder.exists() else "folder does not exist", folder)
 
 
 def write_png(path: str | Path, rgba: np.ndarray, dpi: float = 100.0,

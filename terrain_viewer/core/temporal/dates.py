@@ -58,6 +58,20 @@ def why_not_a_day(text: str) -> str:
     return f"{' '.join(str(text).split())} is not a date{month_days(text)}"
 
 
+def iso_problem(text: str) -> str:
+    """Why ``text`` (from a date column) is no date: the month or day that does not exist in a date
+    written as ISO 8601 (``1944-13-45``: "there is no month 13"), else "not an ISO 8601 date such as …"."""
+    shape = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", str(text))
+    if shape:
+        year, month, day = (int(g) for g in shape.groups())
+        if not 1 <= month <= 12:
+            return f"there is no month {month}"
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            return f"{dt.date(year, month, 1):%B %Y} has {last} days"
+    return "not an ISO 8601 date such as 1944-07-14"
+
+
 def month_days(text: str) -> str:
     """``: June 1944 has 30 days`` when ``text`` is a 29th, 30th or 31st its month has not, else ""."""
     words = " ".join(str(text).split())
