@@ -415,15 +415,14 @@ class ViewerModel:
         dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
         return self.at_least((x0 - dx, y0 - dy, x1 + dx, y1 + dy))
 
-    def at_least(self, extent: Extent, metres: float | None = None) -> Extent:
-        """``extent`` grown about its centre to ``metres`` (``LEAST_SPAN_M``) across on the ground
-        each way, in map units whatever they are (metres, degrees, feet)."""
+    def at_least(self, extent: Extent) -> Extent:
+        """``extent`` grown about its centre to ``LEAST_SPAN_M`` across on the ground each way, in
+        map units whatever they are (metres, degrees, feet)."""
         x0, y0, x1, y1 = (float(v) for v in extent)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         step = max(x1 - x0, y1 - y0, 1e-6)
         east, north = ground_scale(self.dataset.map_crs, cx, cy, step)
-        least = LEAST_SPAN_M if metres is None else metres
-        half_x, half_y = max(x1 - x0, least / east) / 2, max(y1 - y0, least / north) / 2
+        half_x, half_y = max(x1 - x0, LEAST_SPAN_M / east) / 2, max(y1 - y0, LEAST_SPAN_M / north) / 2
         return (cx - half_x, cy - half_y, cx + half_x, cy + half_y)
 
     def layer_extent(self, name: str) -> Extent:

@@ -290,7 +290,8 @@ class FrameScheduling:
         """The frame is on screen: draw the next steps ahead now (see ``_on_frame``)."""
         if self._ahead_after_paint:
             self._ahead_after_paint = False
-            self._warm_helper()  # the first frame: the helper builds its caches as soon as it runs
+            if self._helper_warm is None:  # the window's first frame: the helper's first job, queued
+                self._warm_helper()  # while it starts (later views wait for idleness: a pan's many)
             self._start_ahead()
 
 
