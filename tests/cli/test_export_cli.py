@@ -360,3 +360,24 @@ def test_subtitles_too_short_to_read_are_said(tmp_path: Path, capsys):
     assert main(["export", *common, "--frames-per-day", "24", "--fps", "12",
                  "--out", str(tmp_path / "slow.mp4")]) == 0
     assert "too short" not in capsys.readouterr().out
+
+
+def _legend_rows(png: Path) -> list[int]:
+    """The rows of a frame's right part where a box's border (the furniture's #8a7a5a) runs long:
+    the legend's top and bottom edges."""
+    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    right = rgb[:, int(rgb.shape[1] * 0.7):]
+    border = np.abs(right - [0x8A, 0x7A, 0x5A]).sum(axis=2) < 60
+    return np.nonzero(border.sum(axis=1) > 150)[0].tolist()
+
+
+def test_the_legend_holds_still_through_an_export(tmp_path: Path):
+    """8-11 July: "Event on this day" was a row of the legend on 8 and 11 July only, so the box
+    grew and shrank by a row (24 px at 1080p) from day to day: a jump in the video (a new user's
+    4K and MP4 exports). An export's legend lists what its days draw, on every frame."""
+    out = tmp_path / "frames"
+    assert main(["export", "--from", "1944-07-08", "--to", "1944-07-11", "--frames-per-day", "1",
+                 "--size", "1280x720", "--format", "png", "--out", str(out)]) == 0
+    rows = [_legend_rows(png) for png in sorted(out.glob("frame_*.png"))]
+    assert len(rows) == 4 and len(rows[0]) == 2  # the legend's top and bottom edges
+    assert all(r == rows[0] for r in rows), rows

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -49,9 +51,12 @@ class FrameSource:
         self.camera = settings.make_camera(self.model.view)
         self.times = settings.times(self.model)
         self.renderers = paper_renderers(self.model, settings.transparent)
+        still = len({tuple(k.extent) for k in self.camera.keys}) == 1  # a moving camera's legend follows
+        days = tuple(float(d) for d in range(math.floor(min(self.times)), math.floor(max(self.times)) + 1)) \
+            if len(self.times) and still else ()  # what comes into view, frame by frame
         for renderer in self.renderers:
             renderer.wait_for_tiles = TILE_WAIT  # a frame shows its basemap, never a gap
-            renderer.look = settings.look()
+            renderer.look = dataclasses.replace(settings.look(), legend_days=days)  # a still legend
         self.renderer = self.renderers[0]
         self.layers = set(settings.layers) if settings.layers is not None else None
         self.dpi = 100.0 * self.size[1] / 1080.0  # the same type size at every resolution

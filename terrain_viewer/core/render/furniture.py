@@ -53,6 +53,9 @@ class FrameLook:
     after their start and out before their end, inside their dates (0 = they cut; the window's
     whole-day steps keep 0, exports use their ``fade_days`` setting); ``fade_lead``: a fade in
     starts this many days before the start (an export's frame step: a day's first frame shows it).
+    ``legend_days``: the days whose entries every frame's legend lists (an export's: a legend that
+    holds still through the video, not one that grows a row on each day with an event); empty: the
+    frame's own day (the window: what the map shows now).
     """
 
     font_family: str = ""
@@ -60,6 +63,7 @@ class FrameLook:
     legend_form: str = "auto"
     fade_days: float = 0.0
     fade_lead: float = 0.0
+    legend_days: tuple[float, ...] = ()
 
     def fonts(self) -> list[str]:
         fonts = text_fonts()

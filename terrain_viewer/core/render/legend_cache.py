@@ -80,6 +80,26 @@ class LegendCache:
             self._legends.move_to_end(key)
         return hit
 
+    def entries_over(self, items: list[Item], days: tuple[float, ...], view: Extent,
+                     features: Callable[[Item, float], object]) -> list[tuple]:
+        """The entries of every one of ``days`` together, each layer's in the order its first day
+        with them gives (a legend that holds still through an export)."""
+        where = rounded(view)
+        key = ("over", where, days, tuple(_state_part(item) for item in items))
+        hit = self._legends.get(key)
+        if hit is None:
+            parts = []
+            for item in reversed(items):
+                named: dict[str, tuple] = {}
+                for day in days:
+                    part = (where, self._part(item, day, view, features, where))
+                    for entry in self._entries(item, part, day, view, features):
+                        named.setdefault(entry[2], entry)
+                parts.append(list(named.values()))
+            hit = self._legends[key] = notes.combine(parts)
+            _trim(self._legends, LEGENDS)
+        return hit
+
     def _entries(self, item: Item, key: tuple, t: float, view: Extent, features) -> list[tuple]:
         """``annotations.item_entries`` of one layer, cached by its signature and the view (``key``)."""
         hit = self._parts.get(key)
@@ -90,10 +110,7 @@ class LegendCache:
         return hit
 
     def _part(self, item: Item, t: float, view: Extent, features, where: tuple) -> tuple:
-        obj, state = item.obj, item.state
-        part = (state.name, id(obj), state.opacity, repr(sorted(state.style.items())), item.position,
-                getattr(obj, "geometry_type", None), repr(getattr(obj, "side_names", None)),
-                getattr(obj, "data_role", None), repr(getattr(obj, "tags", None)))
+        obj, part = item.obj, _state_part(item)
         if not isinstance(obj, Layer):
             return part  # a raster: its entry depends on the view only (in the key already)
         rows, sign = obj.active_rows(t), None
@@ -120,6 +137,14 @@ class LegendCache:
             hit = self._bounds[id(obj)] = (obj, tuple(obj.gdf.total_bounds))
         x0, y0, x1, y1 = hit[1]
         return bool(len(obj.gdf)) and view[0] <= x0 and x1 <= view[2] and view[1] <= y0 and y1 <= view[3]
+
+
+def _state_part(item: Item) -> tuple:
+    """What a layer's entries depend on besides what it draws: its state, style and naming."""
+    obj, state = item.obj, item.state
+    return (state.name, id(obj), state.opacity, repr(sorted(state.style.items())), item.position,
+            getattr(obj, "geometry_type", None), repr(getattr(obj, "side_names", None)),
+            getattr(obj, "data_role", None), repr(getattr(obj, "tags", None)))
 
 
 def _trim(cache: OrderedDict, size: int) -> None:
