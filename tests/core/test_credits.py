@@ -89,3 +89,17 @@ def test_wrapping_keeps_every_word():
     lines = furniture.wrap_to(text, 100.0, lambda line: 8.0 * len(line))
     assert len(lines) > 3 and " ".join(lines) == text
     assert all(8.0 * len(line) <= 100.0 for line in lines)
+
+
+@pytest.mark.parametrize("size", [(720, 540), (800, 600), (900, 700)])
+def test_a_corner_legend_keeps_clear_of_the_credits_on_a_narrow_map(model, size):
+    """A map 720-900 px wide: the lower-right legend reached over the sources line (and a basemap's
+    attribution: a new user's narrow window), which was placed after it. The legend is placed clear
+    of them, above, as it is of the scale bar."""
+    renderer = MapRenderer(model)
+    renderer.look = furniture.FrameLook(legend_form="full")  # the window's
+    renderer.render(t=model.time.start + 16, size=size)
+    legend = max(renderer.last_furniture, key=lambda s: sum(b.width * b.height for b in s.boxes))
+    credits = [b for s in renderer.last_furniture if s is not legend for b in s.boxes]
+    assert legend.boxes and credits
+    assert not furniture.overlaps(legend.boxes, credits)

@@ -351,29 +351,45 @@ class MapRenderer(BackgroundMixin):
             text = fu.caption_text(t, opts.caption_format)
             sprites.append(self._sprites.get(("caption", text, size, dpi, tuple(fonts)),
                                              lambda ax: fu.caption(ax, text, fonts)))
+        credits = self._credit_sprites(t, items, basemap, size, dpi, fonts)
         form = look.legend_shown(size[0]) if opts.legend else ""
-        if form:
-            # the layers this frame draws: a side-by-side pane lists its own, not the other's
-            entries = self._legends.entries(items, t, view, self._features_at)
-            states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in items)
-            corner = look.legend_corner or opts.legend_corner  # an export's, else the session's
-            taken = [b for sprite in [*static, *sprites] for b in sprite.boxes]
-            for across in (False, True):  # clear of the furniture on its side, else of all in its half
-                room = tuple(round(v, 3) for v in fu.legend_room(corner, taken, *size, across=across))
-                key = ("legend", size, dpi, states, tuple(label for _, label in entries), corner, form,
-                       tuple(fonts), room)
-                legend = self._sprites.get(key, lambda ax, room=room: fu.legend(
-                    ax, entries, corner=corner, form=form, fonts=fonts, room=room))
-                if not fu.overlaps(legend.boxes, taken):  # a narrow map: the scale bar reaches under it
-                    break
-            sprites.append(legend)
+        if form:  # clear of the credits too: on a narrow map a corner legend reached over them
+            others = [*static, *sprites, *credits]
+            sprites.append(self._legend_sprite(t, view, items, form, size, dpi, others))
+        return sprites + credits
+
+    def _legend_sprite(self, t: float, view: Extent, items: list[Item], form: str, size, dpi: float,
+                       furniture: list[Sprite]) -> Sprite:
+        """The legend of what the frame draws (a side-by-side pane lists its own, not the other's;
+        an export's, what its days draw), in its corner clear of the other ``furniture``."""
+        opts, look = self.model.options, self.look
+        fonts = look.fonts()
+        days = look.legend_days
+        entries = self._legends.entries_over(items, days, view, self._features_at) if days else \
+            self._legends.entries(items, t, view, self._features_at)
+        states = tuple((i.state.name, repr(sorted(i.state.style.items()))) for i in items)
+        corner = look.legend_corner or opts.legend_corner  # an export's, else the session's
+        taken = [b for sprite in furniture for b in sprite.boxes]
+        for across in (False, True):  # clear of the furniture on its side, else of all in its half
+            room = tuple(round(v, 3) for v in fu.legend_room(corner, taken, *size, across=across))
+            key = ("legend", size, dpi, states, tuple(label for _, label in entries), corner, form,
+                   tuple(fonts), room)
+            legend = self._sprites.get(key, lambda ax, room=room: fu.legend(
+                ax, entries, corner=corner, form=form, fonts=fonts, room=room))
+            if not fu.overlaps(legend.boxes, taken):  # a narrow map: the scale bar reaches under it
+                break
+        return legend
+
+    def _credit_sprites(self, t: float, items: list[Item], basemap: dict | None, size, dpi: float,
+                        fonts: list[str]) -> list[Sprite]:
+        """The sources line (with the basemap's attribution), or the attribution alone."""
         credit = notes.attribution(basemap)
-        if opts.credits:
+        if self.model.options.credits:
             text = fu.credits_text(notes.sources(items, t, self._source_cache))
             text = f"{text} · {credit}" if text and credit else text or credit
-            sprites.append(self._sprites.get(("credits", text, size, dpi, tuple(fonts)),
-                                             lambda ax: fu.credits(ax, text, fonts)))
-        elif credit:  # tile licences ask for it on every map
-            sprites.append(self._sprites.get(("attribution", credit, size, dpi),
-                                             lambda ax: fu.attribution(ax, credit)))
-        return sprites
+            return [self._sprites.get(("credits", text, size, dpi, tuple(fonts)),
+                                      lambda ax: fu.credits(ax, text, fonts))]
+        if credit:  # tile licences ask for it on every map
+            return [self._sprites.get(("attribution", credit, size, dpi),
+                                      lambda ax: fu.attribution(ax, credit))]
+        return []
