@@ -175,9 +175,9 @@ class QtMainWindow(QMainWindow):
         for action in self.corner_actions.values():
             corners.addAction(action)
         self.swipe_action = a("S&wipe compare", self._swipe, checkable=True)
-        self.side_action = a("Side &by side…", lambda: qt_compare.open_side_by_side(self))
+        self.side_action = a("&Side by side…", lambda: qt_compare.open_side_by_side(self))
         self.basemap_action = a("&Basemap…", lambda: qt_compare.choose_basemap(self))
-        self.map_crs_action = a("Map &CRS…", lambda: qt_map_crs.choose_map_crs(self))
+        self.map_crs_action = a("&Map CRS…", lambda: qt_map_crs.choose_map_crs(self))
         self.time_range_action = a("Time &range…", lambda: qt_time_range.QtTimeRange(self.model, self).exec())
         self.go_to_date_action = a("&Go to date…", self._go_to_date, "Ctrl+G")
         self.play_action = a("Play / pause", self.time_slider.toggle_play, Qt.Key.Key_Space)
@@ -227,7 +227,7 @@ class QtMainWindow(QMainWindow):
                        *self.option_actions.values(), None, self.swipe_action, self.side_action,
                        self.basemap_action, self.map_crs_action, None):
             view.addSeparator() if action is None else view.addAction(action)
-        corner_menu = view.addMenu("Legend &corner")
+        corner_menu = view.addMenu("Legend co&rner")
         for action in self.corner_actions.values():
             corner_menu.addAction(action)
         panels = view.addMenu("Panels")
@@ -245,7 +245,7 @@ class QtMainWindow(QMainWindow):
         loop.setCheckable(True)
         loop.toggled.connect(slider.loop_box.setChecked)
         time_menu.aboutToShow.connect(lambda: loop.setChecked(slider.loop_box.isChecked()))
-        tools = bar.addMenu("&Tools")
+        tools = bar.addMenu("T&ools")
         for action in (self.pan_action, self.identify_action, self.measure_action):
             tools.addAction(action)
         help_menu = bar.addMenu("&Help")
@@ -327,7 +327,12 @@ class QtMainWindow(QMainWindow):
     def _swipe(self, on: bool) -> None:
         """Swipe compare on or off; a side with nothing to draw is said, not just left blank."""
         self.model.set_swipe(enabled=on)
-        swipe = self.model.swipe
+        self._say_empty_side()
+
+    def _say_empty_side(self) -> None:
+        """While swiping, say which side has no layers of its own; once none is empty (a layer
+        moved there, a basemap chosen) or the swipe is off, the saying goes."""
+        swipe, on = self.model.swipe, self.model.swipe.enabled
         groups = {s.group for s in self.model.layer_states} | {basemap_group(self.model)}
         shared = sorted(g for g in groups - {swipe.left_group, swipe.right_group} if g)  # on both sides
         both = " of its own" if shared else ""  # a group on both sides: its layers are not this side's
@@ -337,6 +342,8 @@ class QtMainWindow(QMainWindow):
         if on and empty:  # short enough to be read whole beside the coordinates
             self.statusBar().showMessage(f"Swipe: {'; '.join(empty)}: right-click a layer ▸ Move to group, "
                                          "or View ▸ Basemap…", 15000)
+        elif self.statusBar().currentMessage().startswith("Swipe: "):
+            self.statusBar().clearMessage()
 
     # ---- unsaved changes --------------------------------------------------------------------
     ask_to_save = True  # ask before a modified session is closed or replaced
@@ -394,6 +401,9 @@ class QtMainWindow(QMainWindow):
         self._sync_undo()  # session's are not this one's to put back
         self._links.connect(model.events.any, self.refresh_modified)
         self._links.connect(model.events.view, lambda _c: self._show_cursor())  # moved under a still mouse
+        for signal in (model.events.group, model.events.layer_added, model.events.layer_removed,
+                       model.events.basemap):  # a side of the swipe filled or emptied
+            self._links.connect(signal, lambda _c: self.model.swipe.enabled and self._say_empty_side())
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
         self.canvas.overlay_path = self.measure.points

@@ -186,6 +186,10 @@ def test_swiping_with_nothing_on_one_side_says_why_the_side_is_blank(qtbot, quie
     assert quiet.model.swipe.enabled
     message = quiet.statusBar().currentMessage()
     assert "the right side (group 'modern') has no layers" in message and "Move to group" in message
+    menu = quiet.layer_panel.group_menu("rivers")  # the layer's right-click ▸ Move to group ▸ modern
+    next(a for a in menu.actions() if a.text() == "modern").trigger()
+    assert quiet.model.state("rivers").group == "modern"
+    assert quiet.statusBar().currentMessage() == ""  # no longer true: it went (it stayed 15 s)
 
 
 def test_the_divider_dragged_onto_the_legend_leaves_its_text_whole(qtbot, hengyang, grab_map):

@@ -22,6 +22,7 @@ from person import (
     modal,
     pick_date_with_keys,
     pixels,
+    plain,
     right_click,
     type_into,
     when_shown,
@@ -277,3 +278,28 @@ def test_the_title_names_the_files_open_now(qtbot, hengyang, small_window, small
         assert not errors, errors
     title = small_window.windowTitle()
     assert title.startswith("small.gpkg, kursk_1943.gpkg[*] — "), title
+
+
+def _mnemonic(text: str) -> str | None:
+    at = text.replace("&&", "").find("&")
+    return None if at < 0 else text.replace("&&", "")[at + 1].lower()
+
+
+def test_every_menu_letter_opens_one_entry(qtbot, hengyang):
+    """Alt+T always opened Time, never Tools; in View, b named both Side by side… and Basemap…, c
+    Chinese names, Map CRS… and Legend corner: a key-only user reached them with extra presses.
+    Found by a new user."""
+    def letters(actions) -> list[str]:
+        return [m for a in actions if not a.isSeparator() and (m := _mnemonic(a.text()))]
+
+    menus = [hengyang.menuBar().actions()]
+    while menus:
+        actions = menus.pop()
+        found = letters(actions)
+        assert len(found) == len(set(found)), [a.text() for a in actions]
+        menus += [a.menu().actions() for a in actions if a.menu() is not None]
+    hengyang.canvas.setFocus()
+    qtbot.keyClick(hengyang, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: active_popup() is not None, timeout=3000)
+    assert [plain(a.text()) for a in active_popup().actions()][:3] == ["Pan", "Identify", "Measure"]
+    active_popup().close()
