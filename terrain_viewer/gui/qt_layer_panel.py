@@ -48,6 +48,15 @@ class QtLayerTree(QTreeWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Shift+F10 opens the current layer's menu, as the Menu key does (the keyboard's right click
+        in GNOME, KDE and Windows)."""
+        shift_f10 = event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier
+        if shift_f10 and self.currentItem() is not None:
+            self.customContextMenuRequested.emit(self.visualItemRect(self.currentItem()).center())
+            return
+        super().keyPressEvent(event)
+
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
         self._accept_rows(event)
 

@@ -151,6 +151,20 @@ def test_right_click_remove_layer_takes_it_off_the_list_and_the_map(qtbot, hengy
     assert check_states(tree) == {s.name: s.visible for s in model.layer_states}
 
 
+def test_shift_f10_opens_the_selected_layers_menu_as_a_right_click_does(qtbot, hengyang):
+    """A keyboard user's right click (GNOME, KDE, Windows): it did nothing here; the Menu key did."""
+    panel, tree = hengyang.layer_panel, hengyang.layer_panel.tree
+    qtbot.mouseClick(tree.viewport(), LEFT, NO_MOD, _row_text_point(tree, panel.item("rivers")))
+    assert tree.currentItem() is panel.item("rivers")
+    seen: list[list[str]] = []
+    errors = when_shown(active_popup, lambda menu: seen.append([a.text() for a in menu.actions()])
+                        or menu.close())
+    qtbot.keyClick(tree, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: bool(seen or errors), timeout=5000)
+    assert not errors, errors
+    assert "Zoom to layer" in seen[0] and "Remove layer" in seen[0]
+
+
 def test_right_click_move_to_a_new_group_typed_by_the_user(qtbot, hengyang, monkeypatch):
     panel, tree, model = hengyang.layer_panel, hengyang.layer_panel.tree, hengyang.model
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  today ", True))
