@@ -61,6 +61,8 @@ class QtSideBySide(QWidget):
             layout.addLayout(column, 1)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)  # as a dialog: Esc closes
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
+        self.addActions([window.back_action, window.forward_action, window.first_day_action,
+                         window.last_day_action, window.play_action])  # ←/→, Home/End, Space: the date
         self._links = Links()
         window.model_replaced.connect(self.set_model)
         self.set_model(model)

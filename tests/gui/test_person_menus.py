@@ -86,6 +86,13 @@ def test_side_by_side_opens_from_the_menu_shows_both_groups_and_opens_again(qtbo
     assert view.titles[1].width() <= view.right.width() + 4  # it wraps within it
     left, right = pixels(view.left), pixels(view.right)
     assert left[..., :3].std() > 3 and not np.array_equal(left, right)
+    view.activateWindow()
+    view.right.setFocus()
+    day = hengyang.model.time.t
+    qtbot.keyClick(view.right, Qt.Key.Key_Right)  # the date steps from here too (it did not: a new user)
+    qtbot.keyClick(view.right, Qt.Key.Key_Right)
+    qtbot.keyClick(view.right, Qt.Key.Key_Left)
+    assert hengyang.model.time.t == day + 1
     qtbot.keyClick(view.right, Qt.Key.Key_Escape)  # Esc closes it, as a dialog (found by a new user)
     assert not view.isVisible()
     click_menu(qtbot, hengyang, "View", "Side by side…")
