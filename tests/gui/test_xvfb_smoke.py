@@ -89,9 +89,19 @@ class Desktop:
             probe = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, timeout=10,
                                    env={**os.environ, "DISPLAY": self.display})
             if probe.returncode == 0:
-                return True
+                return self._owns_display(number)
             time.sleep(0.1)
         return False
+
+    def _owns_display(self, number: str) -> bool:
+        """Whether the server answering the display is this one (its lock names this server's pid):
+        another Xvfb starting at once may hold the display, ours then failing "server already
+        running" (seen once: the program then found no display)."""
+        try:
+            holder = int(Path(f"/tmp/.X{number}-lock").read_text().strip())
+        except (OSError, ValueError):
+            return True  # no lock file to tell (another system): the answer is taken
+        return holder == self.xvfb.pid and self.xvfb.poll() is None
 
     def server_said(self) -> str:
         """What the Xvfb servers started wrote (for a failure message)."""
