@@ -134,6 +134,9 @@ class QtEventsPanel(QWidget):
         key = math.floor(self.model.time.t)
         if key == self._day and not force:
             return
+        current = self.list.currentItem()  # the same day listed again (a layer came or went): the
+        kept = (current.text(), current.data(LAYER_ROLE)) if current is not None and key == self._day \
+            else None  # event chosen stays chosen
         self._day = key
         self.list.clear()
         self.details.clear()
@@ -146,8 +149,10 @@ class QtEventsPanel(QWidget):
             item.setToolTip(_text(attrs.get("description")))
             self.list.addItem(item)
         count = self.list.count()
+        items = [self.list.item(i) for i in range(count)]
+        rows = [i for i, item in enumerate(items) if (item.text(), item.data(LAYER_ROLE)) == kept]
         if count:
-            self.list.setCurrentRow(0)  # details of the first event, without moving the map
+            self.list.setCurrentRow(rows[0] if rows else 0)  # its details (else the first's), the map unmoved
         self.heading.setText(f"{count} event{'s' if count != 1 else ''} on {date_text(self.model.time.t)}")
 
     def day_events(self) -> list[Event]:

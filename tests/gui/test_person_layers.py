@@ -151,6 +151,25 @@ def test_right_click_remove_layer_takes_it_off_the_list_and_the_map(qtbot, hengy
     assert check_states(tree) == {s.name: s.visible for s in model.layer_states}
 
 
+def test_removing_a_layer_keeps_the_event_chosen_in_the_events_list(qtbot, hengyang):
+    """The Events list is listed again when a layer goes (its events may go with it); the event the
+    user had clicked was dropped for the day's first one. Found by a new user."""
+    panel, tree, events = hengyang.layer_panel, hengyang.layer_panel.tree, hengyang.events_panel
+    hengyang.model.time.set_date("1944-07-13")
+    qtbot.waitUntil(events.is_current, timeout=5000)
+    assert events.list.count() >= 2
+    second = events.list.item(1)
+    qtbot.mouseClick(events.list.viewport(), LEFT, NO_MOD, events.list.visualItemRect(second).center())
+    chosen = events.list.currentItem().text()
+    assert chosen == second.text()
+    errors = when_shown(active_popup, lambda menu: click_entry(qtbot, menu, "Remove layer"))
+    right_click(qtbot, tree.viewport(), _row_text_point(tree, panel.item("rivers")))
+    qtbot.waitUntil(lambda: bool(errors) or "rivers" not in check_states(tree), timeout=5000)
+    assert not errors, errors
+    assert events.list.currentItem().text() == chosen
+    assert chosen.split("\n")[0] in events.details.toPlainText()
+
+
 def test_shift_f10_opens_the_selected_layers_menu_as_a_right_click_does(qtbot, hengyang):
     """A keyboard user's right click (GNOME, KDE, Windows): it did nothing here; the Menu key did."""
     panel, tree = hengyang.layer_panel, hengyang.layer_panel.tree
