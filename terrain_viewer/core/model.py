@@ -420,10 +420,18 @@ class ViewerModel:
         map units whatever they are (metres, degrees, feet)."""
         x0, y0, x1, y1 = (float(v) for v in extent)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        step = max(x1 - x0, y1 - y0, 1e-6)
-        east, north = ground_scale(self.dataset.map_crs, cx, cy, step)
+        east, north = self._metres_per_unit(extent)
         half_x, half_y = max(x1 - x0, LEAST_SPAN_M / east) / 2, max(y1 - y0, LEAST_SPAN_M / north) / 2
         return (cx - half_x, cy - half_y, cx + half_x, cy + half_y)
+
+    def ground_width(self, extent: Extent) -> float:
+        """How wide ``extent`` is on the ground, in metres, whatever the map units."""
+        return (float(extent[2]) - float(extent[0])) * self._metres_per_unit(extent)[0]
+
+    def _metres_per_unit(self, extent: Extent) -> tuple[float, float]:
+        """Metres on the ground per map unit eastward and northward at ``extent``'s centre."""
+        x0, y0, x1, y1 = (float(v) for v in extent)
+        return ground_scale(self.dataset.map_crs, (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0, 1e-6))
 
     def layer_extent(self, name: str) -> Extent:
         for layer in self.dataset.layers:

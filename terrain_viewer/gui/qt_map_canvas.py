@@ -29,7 +29,7 @@ log = logging.getLogger("terrain_viewer.gui.canvas")
 PAPER = QColor("#f3efe4")
 CLICK_SLOP = 4  # pixels a press may move and still be a click
 DIVIDER_GRAB = 8  # pixels either side of the swipe divider that grab it
-MIN_SPAN = 200.0  # metres: the closest zoom
+MIN_SPAN = 200.0  # metres on the ground across the view: the closest zoom
 PAN_REFRESH_MS = 250  # a long drag re-renders this often (in between, the last image is shifted)
 
 
@@ -180,8 +180,7 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
             return False
         ratio = self.devicePixelRatioF()
         size = (round(self.width() * ratio), round(self.height() * ratio))
-        self.model.set_view(fit_clear(self.model.at_least(extent), size, self.renderer.furniture_boxes(size),
-                                      least=0.0))
+        self.model.set_view(fit_clear(self.model.at_least(extent), size, self.renderer.furniture_boxes(size)))
         return True
 
     def centre_on(self, x: float, y: float) -> None:
@@ -195,7 +194,7 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         x0, y0, x1, y1 = self.view()
         mx, my = self.to_map(px, py)
         scale = 1.0 / factor
-        if (x1 - x0) * scale < MIN_SPAN and factor > 1:
+        if factor > 1 and self.model.ground_width((x0, y0, x1, y1)) * scale < MIN_SPAN:
             return
         self.model.set_view((mx - (mx - x0) * scale, my - (my - y0) * scale,
                              mx + (x1 - mx) * scale, my + (y1 - my) * scale))

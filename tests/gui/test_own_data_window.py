@@ -230,3 +230,27 @@ def test_the_far_layers_line_goes_when_another_project_is_opened(qtbot, opened, 
     assert opened.project_path == project and opened.place_bar is None
     assert not any(w.objectName() == "placeBar" and w.isVisible() for w in opened.statusBar().children()
                    if hasattr(w, "objectName"))
+
+
+def test_in_degrees_the_map_zooms_in_as_in_metres_down_to_200_m(qtbot, hengyang, monkeypatch):
+    """The closest zoom (200 m across) was compared with the view's width in map units: in a map in
+    EPSG:4326 (0.15° wide) no zoom in was ever taken, by the wheel or the menu."""
+    from person import click_menu
+    from PyQt6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("EPSG:4326", True))
+    click_menu(qtbot, hengyang, "View", "Map CRS…")
+    from pyproj import Geod
+
+    def across() -> float:  # metres across the view at its middle (the map is in degrees)
+        x0, y0, x1, y1 = canvas.view()
+        return Geod(ellps="WGS84").inv(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2)[2]
+
+    canvas = hengyang.canvas
+    assert hengyang.model.dataset.map_crs.to_epsg() == 4326
+    widths = [across()]
+    for _ in range(14):
+        click_menu(qtbot, hengyang, "View", "Zoom in")
+        widths.append(across())
+    assert widths[1] == pytest.approx(widths[0] / 1.5, rel=0.01)  # taken
+    assert 200 <= widths[-1] < 300 and widths[-1] == widths[-2]  # and no closer than 200 m

@@ -53,13 +53,12 @@ def rounded(view: Extent) -> tuple:
     return tuple(round(float(v), 6) for v in view)
 
 
-def fit_clear(extent: Extent, size: tuple[int, int], blocked: list[Extent], pad: float = 0.06,
-              least: float = 2000.0) -> Extent:
+def fit_clear(extent: Extent, size: tuple[int, int], blocked: list[Extent], pad: float = 0.06) -> Extent:
     """A view of ``size`` pixels that shows ``extent`` as large as it fits in the frame's part clear
     of ``blocked`` (pixel boxes x0, y0, x1, y1 with rows from the top: the furniture), with ``pad``
-    of that part free around it; ``least``: the smallest span shown (map units)."""
+    of that part free around it (an extent with no area: give it one first, ``ViewerModel.at_least``)."""
     w, h = size
-    dx, dy = max(extent[2] - extent[0], least), max(extent[3] - extent[1], least)
+    dx, dy = max(extent[2] - extent[0], 1e-9), max(extent[3] - extent[1], 1e-9)
     best, room = 0.0, (0.0, 0.0, float(w), float(h))
     for rect in _clear_rects(size, blocked):
         scale = min((rect[2] - rect[0]) / dx, (rect[3] - rect[1]) / dy) * (1 - 2 * pad)
