@@ -115,6 +115,9 @@ LAYER_CASES = [
     ("impossible_date", dict(start_date=["1944-06-23", "1944-13-45"], **_points()),  # was "not ISO 8601"
      "1 unreadable date, e.g. start_date='1944-13-45' in row 2 (there is no month 13); that feature is "
      "hidden", True),
+    ("year_0_date", dict(start_date=["1944-06-23", "0000-02-30"], **_points()),  # the layer refused
+     "1 unreadable date, e.g. start_date='0000-02-30' in row 2 (February 0 has 29 days); that feature is "
+     "hidden", True),
     ("end_before_start", dict(start_date=["1944-07-02", "1944-06-23"], end_date=["1944-07-01", None],
                               **_points()), "1 feature with end_date before start_date", True),
     ("mixed_types", dict(geometry=[shapely.Point(112.6, 26.9),

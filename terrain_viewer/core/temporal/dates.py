@@ -66,10 +66,14 @@ def iso_problem(text: str) -> str:
         year, month, day = (int(g) for g in shape.groups())
         if not 1 <= month <= 12:
             return f"there is no month {month}"
-        last = calendar.monthrange(year, month)[1]
-        if not 1 <= day <= last:
-            return f"{dt.date(year, month, 1):%B %Y} has {last} days"
+        if not 1 <= day <= calendar.monthrange(year, month)[1]:
+            return _month_length(year, month)
     return "not an ISO 8601 date such as 1944-07-14"
+
+
+def _month_length(year: int, month: int) -> str:
+    """``June 1944 has 30 days``."""
+    return f"{calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days"
 
 
 def month_days(text: str) -> str:
@@ -78,5 +82,5 @@ def month_days(text: str) -> str:
     for number in sorted(set(re.findall(r"\b(?:29|30|31)\b", words))):
         first = read_day(re.sub(rf"\b{number}\b", "01" if "-" in words else "1", words, count=1))
         if first is not None:
-            return f": {first:%B %Y} has {calendar.monthrange(first.year, first.month)[1]} days"
+            return f": {_month_length(first.year, first.month)}"
     return ""
