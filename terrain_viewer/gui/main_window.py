@@ -403,7 +403,7 @@ class QtMainWindow(QMainWindow):
         self._links.connect(model.events.view, lambda _c: self._show_cursor())  # moved under a still mouse
         for signal in (model.events.group, model.events.layer_added, model.events.layer_removed,
                        model.events.basemap):  # a side of the swipe filled or emptied
-            self._links.connect(signal, lambda _c: self.model.swipe.enabled and self._say_empty_side())
+            self._links.connect(signal, lambda _c: self._say_empty_side())
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
         self.canvas.overlay_path = self.measure.points

@@ -149,10 +149,9 @@ class QtEventsPanel(QWidget):
             item.setToolTip(_text(attrs.get("description")))
             self.list.addItem(item)
         count = self.list.count()
-        items = [self.list.item(i) for i in range(count)]
-        rows = [i for i, item in enumerate(items) if (item.text(), item.data(LAYER_ROLE)) == kept]
-        if count:
-            self.list.setCurrentRow(rows[0] if rows else 0)  # its details (else the first's), the map unmoved
+        listed = ((self.list.item(i).text(), self.list.item(i).data(LAYER_ROLE)) for i in range(count))
+        if count:  # its details (else the first's), the map unmoved
+            self.list.setCurrentRow(next((i for i, event in enumerate(listed) if event == kept), 0))
         self.heading.setText(f"{count} event{'s' if count != 1 else ''} on {date_text(self.model.time.t)}")
 
     def day_events(self) -> list[Event]:
