@@ -162,6 +162,8 @@ class FrameScheduling:
             return
         self._busy, self._own_asked = True, key
         self._pool.submit(self._render_job, request, self.devicePixelRatioF())
+        if self._helper_warm is None and self._image is None:  # the window's first frame: the
+            self._warm_helper(first=True)  # helper's first job too, both cores build a background
 
     def _may_draw_ahead(self) -> bool:
         """Rendering ahead is on, the data has dates, the latest state is on screen (painted: on a
@@ -290,8 +292,6 @@ class FrameScheduling:
         """The frame is on screen: draw the next steps ahead now (see ``_on_frame``)."""
         if self._ahead_after_paint:
             self._ahead_after_paint = False
-            if self._helper_warm is None:  # the window's first frame: the helper's first job, queued
-                self._warm_helper()  # while it starts (later views wait for idleness: a pan's many)
             self._start_ahead()
 
 
@@ -401,12 +401,14 @@ class HelperFrames:
             if len(self._helper_pending) >= HELPER_QUEUE:
                 return
 
-    def _warm_helper(self) -> None:
+    def _warm_helper(self, first: bool = False) -> None:
         """A helper that has not drawn this session yet draws the frame on screen into its caches
-        (its background: the first frame of a view or of new layer states is the slow one). Asked
-        when that frame is painted, even while the helper's process is still starting (then it is
-        its first job): steps taken right after the window opens find it ready sooner."""
-        if self._helper_warm == self._version or self._helper_pending or self._image_gen != self._gen \
+        (its background: the first frame of a view or of new layer states is the slow one). The
+        window's ``first`` frame is asked of it as the render thread starts drawing it, even while
+        the helper's process is still starting (then it is its first job): the two build their
+        backgrounds side by side, and steps taken right after the window opens find it ready."""
+        shown = first or self._image_gen == self._gen
+        if self._helper_warm == self._version or self._helper_pending or not shown \
                 or not self._helper_ok(started=False) or not self._sync_helper():
             return
         request = self._request()

@@ -104,6 +104,7 @@ class StartingHelper:
 
     def warm(self, key, t, size, view, dpi, layers) -> bool:
         self.asked.append(("warm", t, tuple(size)))
+        self.warm_at = time.perf_counter()
         return True
 
     def render(self, *_args) -> bool:
@@ -114,17 +115,21 @@ class StartingHelper:
 
 
 def test_a_helper_still_starting_gets_the_first_frame_as_its_first_job(qtbot, shipped_gpkg):
-    """Its caches are built the moment its process runs: steps taken as soon as the window opened
-    waited 1.2-1.4 s for a helper that was asked only after a quiet spell once it ran."""
+    """Its caches are built the moment its process runs, side by side with the window's first
+    frame: steps taken as soon as the window opened waited 1.2-1.4 s for a helper asked only after
+    a quiet spell once it ran, then 0.5-0.75 s for one asked once the first frame was painted."""
     helper = StartingHelper()
     window = create_window([], helper)
     qtbot.addWidget(window)
+    painted: list[float] = []
+    window.canvas.painted.connect(lambda: painted.append(time.perf_counter()))
     window.canvas.setFixedSize(640, 360)
     window.show()
     qtbot.waitExposed(window)
     assert window.canvas.wait_settled()
-    qtbot.waitUntil(lambda: len(helper.asked) >= 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(helper.asked) >= 2 and bool(painted), timeout=5000)
     assert helper.asked[:2] == [("session", True), ("warm", float(window.model.time.start), (640, 360))]
+    assert helper.warm_at < painted[0]  # asked while the window drew its own first frame
 
 
 def test_playback_is_left_to_the_window(helped, qtbot):
