@@ -275,7 +275,9 @@ class LabelPlanner:
         memory: dict[tuple, int] = {}
         keys = _keys(specs)
         try:
-            for i in sorted(range(len(specs)), key=lambda i: -specs[i].priority):
+            # a frame that follows another: of equal priority, the labels it showed go first
+            # (else a crowd's labels took turns from frame to frame, a flicker in a video)
+            for i in sorted(range(len(specs)), key=lambda i: (-specs[i].priority, keys[i] not in remembered)):
                 spec, (px, py) = specs[i], anchors[i]
                 cell = (math.floor(px / index.cell), math.floor(py / index.cell))
                 bounds = frame if spec.within is None else \
