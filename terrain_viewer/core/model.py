@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -122,6 +123,10 @@ class ViewerModel:
     def __init__(self, dataset: Dataset, paths: Sequence[str | Path] = ()):
         self.dataset = dataset
         self.paths = [Path(p) for p in paths]
+        # held by a renderer for a whole frame (the window's draws on a thread of its own): a
+        # change made to the layers in place (role, time offset) waits for the frame's end, or
+        # the frame's cache keys and its drawing saw two different layers, and kept it so
+        self.layers_lock = threading.RLock()
         self.layer_states: list[LayerState] = [LayerState(r.name) for r in dataset.rasters]
         self.layer_states += [LayerState(layer.name) for layer in by_geometry(dataset.layers)]
         start, end = dataset.animation_extent or (0.0, 0.0)
@@ -197,7 +202,8 @@ class ViewerModel:
         if role is not None and role not in ROLES:
             raise ValueError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
         layer, state = self._vector(name), self.state(name)
-        layer.data_role = role or layer.detected_role
+        with self.layers_lock:
+            layer.data_role = role or layer.detected_role
         state.style.pop("role", None)
         if role is not None and role != layer.detected_role:
             state.style["role"] = role
@@ -221,7 +227,8 @@ class ViewerModel:
         if not math.isfinite(days):
             raise ValueError(f"time offset must be a finite number of days, got {days}")
         layer, state = self._vector(name), self.state(name)
-        layer.time_offset = days
+        with self.layers_lock:
+            layer.time_offset = days
         state.style.pop("time_offset", None)
         if days:
             state.style["time_offset"] = days
@@ -268,10 +275,11 @@ class ViewerModel:
             except KeyError:
                 continue
             role = style.get("role")
-            layer.data_role = role if isinstance(role, str) and role else layer.detected_role
             offset = style.get("time_offset", 0.0)
             usable = isinstance(offset, int | float) and math.isfinite(offset)
-            layer.time_offset = float(offset) if usable else 0.0
+            with self.layers_lock:
+                layer.data_role = role if isinstance(role, str) and role else layer.detected_role
+                layer.time_offset = float(offset) if usable else 0.0
 
     def with_map_crs(self, crs) -> ViewerModel:
         """This session reopened in another map CRS (same files, states, time; the view reprojected)."""

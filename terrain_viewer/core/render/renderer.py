@@ -99,7 +99,13 @@ class MapRenderer(BackgroundMixin):
 
         ``layers`` limits the drawing to those layer names (``BASEMAP`` for the basemap). Without
         it, an enabled swipe draws the model's two compare groups either side of the divider.
+        The model's ``layers_lock`` is held throughout: the frame sees one state of its layers.
         """
+        with self.model.layers_lock:
+            return self._render(t, size, view, dpi, layers, copy)
+
+    def _render(self, t: float | None, size: tuple[int, int], view: Extent | None, dpi: float,
+                layers: set[str] | None, copy: bool) -> np.ndarray:
         t0 = time.perf_counter()
         self._features = {}  # features_at of this frame, shared by the legend and the map
         t = float(self.model.time.t if t is None else t)
