@@ -66,7 +66,9 @@ def test_export_errors_are_one_line_exit_2_and_leave_nothing(tmp_path: Path, cap
         (["--size", "huge"], "size"),
         (["--frames-per-day", "0"], "frames_per_day"),
         (["--settings", str(tmp_path / "missing.json")], "missing.json"),
-    ]
+        (["--layers", "units,nosuch"], "no layer named 'nosuch' to draw; the layers: airfield, city,"),
+        (["--font-family", "Nosuchfont"], "--font-family: no installed font is of the family 'Nosuchfont'"),
+    ]  # an unknown layer was a blank video, an unknown font matplotlib's default, both exit 0 (a new user)
     for extra, needle in cases:
         assert main(["export", "--out", str(tmp_path / "x.mp4"), "--workers", "1", *extra]) == 2
         err = capsys.readouterr().err.strip()
@@ -381,3 +383,21 @@ def test_the_legend_holds_still_through_an_export(tmp_path: Path):
     rows = [_legend_rows(png) for png in sorted(out.glob("frame_*.png"))]
     assert len(rows) == 4 and len(rows[0]) == 2  # the legend's top and bottom edges
     assert all(r == rows[0] for r in rows), rows
+
+
+def test_an_existing_video_is_named_before_its_subtitles(tmp_path: Path, capsys):
+    """A new user's second export to the same name was refused as "siege.srt: already exists"."""
+    for name in ("siege.mp4", "siege.srt", "siege.vtt"):
+        (tmp_path / name).write_bytes(b"kept")
+    assert main(["export", "--from", "1944-07-11", "--to", "1944-07-11", "--size", "160x90",
+                 "--out", str(tmp_path / "siege.mp4")]) == 2
+    err = capsys.readouterr().err
+    assert "siege.mp4: already exists" in err and ".srt" not in err, err
+    assert all((tmp_path / name).read_bytes() == b"kept" for name in ("siege.mp4", "siege.srt", "siege.vtt"))
+
+
+def test_a_missing_folder_is_an_output_that_cannot_be_written_exit_4(tmp_path: Path, capsys):
+    """README's exit codes: 4 for no folder, as ``render`` gives (``export`` gave 2)."""
+    assert main(["export", "--from", "1944-07-11", "--to", "1944-07-11", "--size", "160x90",
+                 "--out", str(tmp_path / "no" / "siege.mp4")]) == 4
+    assert "the folder to write into does not exist" in capsys.readouterr().err

@@ -105,10 +105,11 @@ def check_target(path: Path, overwrite: bool, directory: bool = False, error: Er
     """Raise ``error`` if ``path`` cannot be written: no folder, not writable, wrong kind, taken
     (unless ``overwrite``), or a folder holding something ``replaceable`` does not accept."""
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise error(no_folder(folder), folder)
+    if not folder.is_dir():  # the system's refusals, told before it makes them (exit code 4)
+        raise error(no_folder(folder), folder) from FileNotFoundError(errno.ENOENT, "no folder", str(folder))
     if not os.access(folder, os.W_OK):
-        raise error("the folder is not writable", folder)
+        raise error("the folder is not writable", folder) from PermissionError(errno.EACCES, "not writable",
+                                                                             str(folder))
     if path.exists() and path.is_dir() != directory:
         raise error("is a folder, not a file" if path.is_dir() else "is a file, not a folder", path)
     if directory and replaceable is not None and path.is_dir():

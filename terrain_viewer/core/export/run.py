@@ -50,6 +50,7 @@ from terrain_viewer.core.export.writers import (  # noqa: F401 - re-exported
     write_error,
 )
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render.items import BASEMAP
 
 Cancel = threading.Event | Callable[[], bool] | None
 
@@ -79,6 +80,11 @@ class ExportResult:
     notes: list[str] = field(default_factory=list)  # what was asked for and not written, and why
 
 
+def layer_names(model: ViewerModel) -> set[str]:
+    """The names an export's ``layers`` may give: the model's layers and the basemap."""
+    return {state.name for state in model.layer_states} | {BASEMAP}
+
+
 def check_output(model: ViewerModel, settings: ExportSettings, out: Path,
                  inputs: Iterable[str | Path] = ()) -> tuple[str, Path | None]:
     """Refuse, before anything is asked or drawn, an export that can never be written: bad
@@ -86,6 +92,10 @@ def check_output(model: ViewerModel, settings: ExportSettings, out: Path,
     a folder holding one, a frames folder that holds files an export did not write (it would be
     replaced whole). Returns the format and the PNG folder beside a video (or None)."""
     settings.check()
+    unknown = [name for name in settings.layers or () if name not in layer_names(model)]
+    if unknown:  # else a blank map, written as if all were well
+        known = ", ".join(sorted(layer_names(model) - {BASEMAP}))
+        raise ExportError(f"no layer named {', '.join(map(repr, unknown))} to draw; the layers: {known}", out)
     fmt = output_format(out, settings)
     size = settings.pixel_size()
     if fmt == "mp4" and (size[0] % 2 or size[1] % 2):
@@ -123,7 +133,8 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     size = settings.pixel_size()
     video = fmt if fmt in VIDEOS else ""
     subtitles = video != "gif" and video and settings.subtitles  # no player shows a GIF's subtitles
-    if subtitles:
+    if subtitles:  # the video named first when it is taken too (not its .srt)
+        check_target(out, overwrite, error=ExportError)
         check_free(out, overwrite)
     remove_stale_partials(out.parent)
     stop = stop_test(cancel)
