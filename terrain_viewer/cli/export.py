@@ -61,6 +61,17 @@ def build_settings(args: argparse.Namespace):
     return ExportSettings.from_dict(data, args.settings)
 
 
+def check_font(family: str | None) -> None:
+    """Refuse a ``--font-family`` no installed font has: the frames would be drawn in
+    matplotlib's default, after a raw "findfont" warning (even with --quiet)."""
+    from terrain_viewer.cli.common import UsageError
+    from terrain_viewer.core.render.furniture import font_installed
+
+    if family and not font_installed(family):
+        raise UsageError(f"--font-family: no installed font is of the family {family!r} "
+                         "(`fc-list : family` lists those installed)")
+
+
 def project_export(args: argparse.Namespace) -> dict | None:
     """The export settings saved in a ``.tvproj`` given as the only file, if any."""
     from terrain_viewer.core.project import is_project, read_project
@@ -85,6 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from terrain_viewer.core.export.run import prepare_workers, run_export
 
         settings = build_settings(args)
+        check_font(args.font_family)
         if settings.may_use_workers():
             prepare_workers()  # the workers' server preloads while the data opens (not on 2 cores)
         model, from_project = open_model(args)

@@ -96,15 +96,22 @@ def text_fonts() -> list[str]:
 
 
 @functools.cache
-def _with_cjk(base: str, *cjk_families: str) -> list[str]:
+def font_installed(family: str) -> bool:
+    """Whether matplotlib finds an installed font of ``family`` (else it draws in its default)."""
     from matplotlib import font_manager
 
+    try:
+        font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    except ValueError:
+        return False
+    return True
+
+
+@functools.cache
+def _with_cjk(base: str, *cjk_families: str) -> list[str]:
     for family in cjk_families:
-        try:
-            font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
-        except ValueError:
-            continue
-        return [base, family]
+        if font_installed(family):
+            return [base, family]
     return [base]
 
 
