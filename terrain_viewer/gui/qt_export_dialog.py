@@ -177,7 +177,8 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         self.thread.failed.connect(self._on_failed)
         self.thread.finished.connect(self._on_thread_finished)
         self._set_running(True)
-        self._show_status(f"Starting {settings.workers} worker process(es)…")
+        workers = settings.worker_count(settings.frame_count(self.model))  # "auto": the count chosen
+        self._show_status("Starting…" if workers <= 1 else f"Starting {workers} worker processes…")
         self.thread.start()
         return True
 

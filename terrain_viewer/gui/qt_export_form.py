@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.export.run import ExportSettings
-from terrain_viewer.core.export.settings import AUTO
+from terrain_viewer.core.export.settings import AUTO, VIDEOS
 from terrain_viewer.core.render.furniture import CORNERS, LEGEND_FORMS
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 from terrain_viewer.gui import qt_settings
@@ -174,6 +174,7 @@ class ExportForm:
         for name, check in self.outputs.items():
             check.setChecked(bool(getattr(s, name)))
         self._font_family, self._layers = s.font_family, s.layers
+        self._sync_outputs()
         self._show_camera()
         self.update_duration()
 
@@ -234,6 +235,19 @@ class ExportForm:
     def _on_format_changed(self, *_args) -> None:
         if text := self.out_edit.text():
             self.out_edit.setText(out_for_format(text, self.format_combo.currentData()))
+        self._sync_outputs()
+
+    def _sync_outputs(self) -> None:
+        """Only the outputs the format can have are offered: PNG frames beside a video, subtitles
+        beside an MP4 or a .mov (no player shows a GIF's), a transparent background in PNG frames
+        or a .mov."""
+        fmt = self.format_combo.currentData()
+        why = {"png_frames": "" if fmt in VIDEOS else "the frames are PNG files already",
+               "subtitles": "" if fmt in ("mp4", "mov") else "only beside an MP4 or a .mov",
+               "transparent": "" if fmt in ("png", "mov") else "needs PNG frames or a .mov (ProRes 4444)"}
+        for name, check in self.outputs.items():
+            check.setEnabled(not why[name])
+            check.setToolTip(why[name])
 
     def _on_camera_reset(self) -> None:
         self.camera, self.view = [], None

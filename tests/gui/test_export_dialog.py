@@ -58,6 +58,16 @@ def test_export_runs_off_the_gui_thread_and_writes_the_video(qtbot, small_window
     assert small_window.export_settings["size"] == "160x90"  # saved with the project next time
 
 
+def test_an_export_with_the_worker_count_left_to_auto_starts_without_0_workers(qtbot, small_window, tmp_path):
+    """A new user read "Starting 0 worker process(es)…" (0 is "auto" in the box)."""
+    dialog = _dialog(qtbot, small_window, tmp_path / "clip.mp4")
+    dialog.workers_spin.setValue(dialog.workers_spin.minimum())  # auto
+    assert dialog.start_export()
+    assert dialog.status.text() == "Starting…"  # 1 process on this machine's 4 frames
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=60000)
+    assert "Wrote" in dialog.status.text()
+
+
 def test_cancel_midway_leaves_no_output(qtbot, small_window, tmp_path):
     out = tmp_path / "exports" / "frames"
     out.parent.mkdir()
@@ -618,3 +628,21 @@ def test_after_a_project_is_opened_the_output_offered_fits_the_projects_format(q
     click_menu(qtbot, small_window, "File", "Export…")
     assert not errors, errors
     assert seen == [("mp4", str(tmp_path / "siege.mp4"))]
+
+
+def test_only_the_outputs_a_format_can_have_are_offered(qtbot, small_window, tmp_path):
+    """With PNG frames chosen, "Also PNG frames" and "Subtitles" stayed on offer (a new user):
+    neither is written beside PNG frames; a GIF has no subtitles, an MP4 no transparency."""
+    from person import choose
+
+    dialog = _dialog(qtbot, small_window, tmp_path / "clip.mp4")
+    dialog.show()
+    offered = {}
+    for name, fmt in FORMATS:
+        choose(qtbot, dialog.format_combo, name)
+        offered[fmt] = sorted(key for key, check in dialog.outputs.items() if check.isEnabled())
+    assert offered == {"mp4": ["png_frames", "subtitles"], "png": ["transparent"], "gif": ["png_frames"],
+                       "mov": ["png_frames", "subtitles", "transparent"]}
+    choose(qtbot, dialog.format_combo, FORMATS[1][0])  # PNG frames: each one says why it is not offered
+    assert "PNG files already" in dialog.outputs["png_frames"].toolTip()
+    assert "only beside an MP4" in dialog.outputs["subtitles"].toolTip()
