@@ -112,6 +112,15 @@ EVENT_KINDS = ("layer_added", "layer_removed", "layer_moved", "visibility", "opa
                "time", "time_range", "view", "options", "swipe", "basemap", "reset", "role", "time_offset")
 
 
+def first_group(dataset: Dataset) -> str:
+    """The group of the layers a session opens with: the year its dates begin (a 1916 file's
+    layers went into a group "1944"), or "layers" when nothing is dated."""
+    from terrain_viewer.core.temporal.timeline import to_date
+
+    extent = dataset.animation_extent
+    return str(to_date(extent[0]).year) if extent else "layers"
+
+
 class ViewerModel:
     """Everything the user sees, as plain data with specific change events.
 
@@ -127,8 +136,9 @@ class ViewerModel:
         # change made to the layers in place (role, time offset) waits for the frame's end, or
         # the frame's cache keys and its drawing saw two different layers, and kept it so
         self.layers_lock = threading.RLock()
-        self.layer_states: list[LayerState] = [LayerState(r.name) for r in dataset.rasters]
-        self.layer_states += [LayerState(layer.name) for layer in by_geometry(dataset.layers)]
+        group = first_group(dataset)
+        self.layer_states: list[LayerState] = [LayerState(r.name, group=group) for r in dataset.rasters]
+        self.layer_states += [LayerState(layer.name, group=group) for layer in by_geometry(dataset.layers)]
         start, end = dataset.animation_extent or (0.0, 0.0)
         self.events = Events(*EVENT_KINDS)
         self.time = TimeState(math.floor(start), math.floor(end))
@@ -137,7 +147,7 @@ class ViewerModel:
         self.follow: str | None = None  # the layer whose dated extent the slider follows
         self.view: Extent = self.full_extent()
         self.options = RenderOptions()
-        self.swipe = SwipeState()
+        self.swipe = SwipeState(left_group=group)
         self.basemap: dict | None = None  # e.g. {"provider": "OpenStreetMap.Mapnik"} or {"mbtiles": path}
 
     @classmethod

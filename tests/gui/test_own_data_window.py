@@ -254,3 +254,18 @@ def test_in_degrees_the_map_zooms_in_as_in_metres_down_to_200_m(qtbot, hengyang,
         widths.append(across())
     assert widths[1] == pytest.approx(widths[0] / 1.5, rel=0.01)  # taken
     assert 200 <= widths[-1] < 300 and widths[-1] == widths[-2]  # and no closer than 200 m
+
+
+def test_a_file_of_another_year_opened_alone_is_grouped_under_its_year(qtbot, tmp_path):
+    """A new user's 1916 file, opened on its own, went into a group "1944"."""
+    from terrain_viewer.gui.app import create_window
+
+    path = make_battle(tmp_path)  # January 1943
+    window = create_window([str(path)], None)
+    qtbot.addWidget(window)
+    window.show()
+    tree = window.layer_panel.tree
+    groups = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    assert groups == ["1943"]
+    assert window.layer_panel.item("units").parent().text(0) == "1943"
+    assert window.model.swipe.left_group == "1943"  # the swipe compares it with the modern group
