@@ -126,11 +126,16 @@ class QtMainWindow(QMainWindow):
         self.problems_dock.hide()
         self.resizeDocks([self.layers_dock, self.events_dock], [240, 360], Qt.Orientation.Horizontal)
 
+    def _say_measure(self, text: str) -> None:
+        self.measure_label.setText(text)
+        self.measure_label.setVisible(bool(text))
+
     def _build_status(self) -> None:
         self.coords_label = QLabel(objectName="coordsLabel")
         self.measure_label = QLabel(objectName="measureLabel")
         self.statusBar().addPermanentWidget(self.measure_label)
         self.statusBar().addPermanentWidget(self.coords_label)
+        self.measure_label.hide()  # shown with a distance, set apart from the coordinates (the style)
         self.statusBar().showMessage("Drag to pan, wheel to zoom; Space plays, ←/→ step a day", 10000)
 
     def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None,
@@ -407,7 +412,7 @@ class QtMainWindow(QMainWindow):
         self.coordinates = CursorCoordinates(model.dataset.map_crs)
         self.measure = MeasurePath(self.coordinates)
         self.canvas.overlay_path = self.measure.points
-        self.measure_label.clear()
+        self._say_measure("")
         self._show_cursor()
         self.identify_panel.show_hits([], clicked=False)
         self.canvas.marker = None
@@ -528,9 +533,9 @@ class QtMainWindow(QMainWindow):
         self.canvas.rubber_end = None
         if tool != "measure":
             self.measure.clear()
-            self.measure_label.clear()
+            self._say_measure("")
         else:
-            self.measure_label.setText(self.measure.text())
+            self._say_measure(self.measure.text())
         if tool == "identify":
             self.identify_dock.show()
             self.identify_dock.raise_()
@@ -544,7 +549,7 @@ class QtMainWindow(QMainWindow):
             self.identify_dock.raise_()
         elif self.canvas.tool == "measure":
             self.measure.add(x, y)
-            self.measure_label.setText(self.measure.text())
+            self._say_measure(self.measure.text())
             self.canvas.update()
 
     def _marker_date_changed(self) -> None:
@@ -566,7 +571,7 @@ class QtMainWindow(QMainWindow):
         if self.canvas.tool == "measure":
             self.measure.clear()
             self.canvas.rubber_end = None
-            self.measure_label.setText(self.measure.text())
+            self._say_measure(self.measure.text())
             self.canvas.update()
 
     def _show_cursor(self) -> None:
@@ -581,7 +586,7 @@ class QtMainWindow(QMainWindow):
         self.coords_label.setText(self.coordinates.text(x, y))
         if self.canvas.tool == "measure" and self.measure.points:
             self.canvas.rubber_end = (x, y)
-            self.measure_label.setText(self.measure.text(cursor=(x, y)))
+            self._say_measure(self.measure.text(cursor=(x, y)))
             self.canvas.update()
 
 

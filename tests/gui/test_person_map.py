@@ -123,6 +123,29 @@ def test_measure_key_clicks_give_a_distance_and_a_right_click_clears_it(qtbot, h
     assert canvas.tool == "pan"
 
 
+def test_a_measured_distance_is_set_apart_from_the_coordinates(qtbot, hengyang):
+    """It ran straight into them in the status bar ("geodesic)  49.20250° N", a new user)."""
+    from person import image_array
+
+    canvas = hengyang.canvas
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(canvas, Qt.Key.Key_M)
+    for point in (QPoint(60, 100), QPoint(300, 100)):
+        qtbot.mouseClick(canvas, LEFT, NO_MOD, point)
+    hover(canvas, QPoint(400, 200))
+    measure, coords = hengyang.measure_label, hengyang.coords_label
+    assert measure.isVisible() and "geodesic" in measure.text() and "°" in coords.text()
+    bar = hengyang.statusBar()
+    ink = image_array(bar.grab().toImage())[..., :3].astype(int).sum(axis=-1) < 3 * 120
+    columns = np.flatnonzero(ink.any(axis=0))
+    text_end = columns[columns < coords.geometry().left()].max()  # the distance's last letter
+    text_start = columns[columns >= coords.geometry().left()].min()  # the coordinates' first
+    assert text_start - text_end >= 14
+    qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, NO_MOD, QPoint(200, 300))
+    qtbot.keyClick(canvas, Qt.Key.Key_P)
+    assert not measure.isVisible()  # no distance, no rule beside the coordinates
+
+
 def test_clicking_a_days_event_centres_the_map_on_it(qtbot, hengyang):
     panel = hengyang.events_panel
     hengyang.model.time.set_date("1944-07-11")
