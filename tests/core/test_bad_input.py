@@ -115,6 +115,10 @@ LAYER_CASES = [
     ("impossible_date", dict(start_date=["1944-06-23", "1944-13-45"], **_points()),  # was "not ISO 8601"
      "1 unreadable date, e.g. start_date='1944-13-45' in row 2 (there is no month 13); that feature is "
      "hidden", True),
+    ("named_bad_date", dict(start_date=["1916-02-21", "1916-13-45"], name=["Fort Douaumont", "Fort Vaux"],
+                            **_points()),  # the feature named, not only its row (a new user)
+     "1 unreadable date, e.g. start_date='1916-13-45' in row 2 ('Fort Vaux') (there is no month 13); that "
+     "feature is hidden", True),
     ("year_0_date", dict(start_date=["1944-06-23", "0000-02-30"], **_points()),  # the layer refused
      "1 unreadable date, e.g. start_date='0000-02-30' in row 2 (February 0 has 29 days); that feature is "
      "hidden", True),

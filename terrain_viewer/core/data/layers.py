@@ -32,7 +32,13 @@ from terrain_viewer.core.data.geomcheck import (
 )
 from terrain_viewer.core.data.keyframes import KeyframeFrames, PlainRows
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
-from terrain_viewer.core.data.roles import detect_role, layer_metadata, lonlat_bounds, side_names
+from terrain_viewer.core.data.roles import (
+    LABEL_DEFAULTS,
+    detect_role,
+    layer_metadata,
+    lonlat_bounds,
+    side_names,
+)
 from terrain_viewer.core.temporal.dates import iso_problem
 from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
 from terrain_viewer.core.temporal.tracks import Tracks
@@ -211,6 +217,16 @@ def _union(extents: list[tuple[float, float] | None]) -> tuple[float, float] | N
     return (min(values), max(values)) if values else None
 
 
+def _named(gdf: gpd.GeoDataFrame, row: int) -> str:
+    """`` ('Fort Vaux')``: the name a row's label would show, to find it by (else nothing)."""
+    for column in LABEL_DEFAULTS:
+        if column in gdf.columns:
+            value = gdf[column].iloc[row]
+            if isinstance(value, str) and value.strip():
+                return f" ({value.strip()[:60]!r})"
+    return ""
+
+
 def _attach_time(layer: Layer) -> None:
     gdf = layer.gdf
     if not any(c in gdf.columns for c in TIME_COLUMNS):
@@ -222,7 +238,7 @@ def _attach_time(layer: Layer) -> None:
         row, column, text = parsed.bad_rows[0]
         hidden = "that feature is hidden" if len(parsed.bad_rows) == 1 else "those features are hidden"
         layer.problems.append(f"{counted(len(parsed.bad_rows), 'unreadable date')}, e.g. {column}={text!r} "
-                              f"in row {row + 1} ({iso_problem(text)}); {hidden}")
+                              f"in row {row + 1}{_named(gdf, row)} ({iso_problem(text)}); {hidden}")
         parsed.start[[r for r, _, _ in parsed.bad_rows]] = np.inf
     backwards = (parsed.end <= parsed.start) & np.isfinite(parsed.start)  # end is exclusive here
     if backwards.any():
