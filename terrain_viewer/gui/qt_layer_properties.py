@@ -84,6 +84,8 @@ class QtLayerProperties(QDialog):
         self.form.addRow("Line / edge colour", self._colour_button("edgecolor", "Line colour"))
         self.hatch = self._combo("propHatch", HATCHES, self.style.get("hatch", ""), "hatch")
         self.form.addRow("Hatch", self.hatch)
+        kind = str(layer.geometry_type).replace("Multi", "")
+        self.hatch.setEnabled(kind == "Polygon")  # only an area has a fill to hatch
         width = line_width(layer, self.style)  # what the map draws (None: its painter takes none)
         self.width = self._spin("propLineWidth", 0.2, 12.0, width if width is not None else 1.0, " pt",
                                 "linewidth")
@@ -94,6 +96,8 @@ class QtLayerProperties(QDialog):
         self.marker_size = self._spin("propMarkerSize", 1.0, 40.0, self.style.get("marker_size", 7.0), " pt",
                                       "marker_size")
         self.form.addRow("Marker size", self.marker_size)
+        for box in (self.marker, self.marker_size):
+            box.setEnabled(kind == "Point")  # only points are drawn as markers
         self._label_rows()
         self._side_rows()
         self.offset = QDoubleSpinBox(objectName="propTimeOffset", minimum=-36500, maximum=36500, decimals=0)
@@ -149,15 +153,19 @@ class QtLayerProperties(QDialog):
 
     def _colour_button(self, key: str, title: str) -> QPushButton:
         button = QPushButton(objectName=f"prop_{key}")
-        self._paint_button(button, self.style.get(key))
+        self._paint_button(button, self.style.get(key), _hex(style_colour(self.layer, self.style, key)))
         button.clicked.connect(lambda: self._pick(key, title, button))
         self.buttons[key] = button
         return button
 
     @staticmethod
-    def _paint_button(button: QPushButton, colour: str | None) -> None:
-        button.setText(colour or "default")
-        button.setStyleSheet(f"background:{colour}" if colour else "")
+    def _paint_button(button: QPushButton, colour: str | None, drawn: str | None = None) -> None:
+        """The button in ``colour`` (the style's), else in the colour the map ``drawn`` it in
+        ("default (#a03020)"; it read "default" alone, a new user)."""
+        shown = colour or drawn
+        button.setText(colour or (f"default ({drawn})" if drawn else "default"))
+        button.setStyleSheet(f"background:{shown}; color:{_ink(shown)}; border:1px solid #7a746a; "
+                             "border-radius:3px; padding:4px" if shown else "")  # a border: flat, no bevel
 
     def _ask(self, start: str | None, title: str) -> str | None:
         colour = QColorDialog.getColor(QColor(start or "#777777"), self, title)
@@ -188,3 +196,14 @@ def open_layer_properties(model: ViewerModel, name: str, parent: QWidget | None 
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
+
+
+def _hex(colour: str | None) -> str | None:
+    """``colour`` as #rrggbb (None stays None)."""
+    return None if colour is None else to_hex(colour)
+
+
+def _ink(colour: str) -> str:
+    """Black or white text, whichever reads on ``colour``."""
+    r, g, b = QColor(colour).getRgb()[:3]
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"

@@ -80,3 +80,25 @@ def test_a_fronts_and_a_lines_pickers_start_at_their_drawn_colours(qtbot, hengya
     qtbot.mouseClick(river.buttons["edgecolor"], LEFT)
     assert offered[0] == "#b3261e" and side_buttons and offered[1] == "#b3261e"  # the red front
     assert offered[-1] == "#5f93b3" and "#777777" not in offered  # the river's blue line
+
+
+def test_the_dialog_shows_the_colours_drawn_and_offers_what_the_geometry_takes(qtbot, hengyang, grab_map):
+    """A point layer offered a hatch, a line layer a marker, and the colour buttons read "default"
+    with no colour (a new user): each button shows the colour the map draws, on that colour."""
+    from person import image_array
+
+    for name, hatch, marker in (("pillboxes", False, True), ("railways", False, False),
+                                ("flooded_fields", True, False)):
+        dialog = QtLayerProperties(hengyang.model, name, hengyang)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert (dialog.hatch.isEnabled(), dialog.marker.isEnabled(), dialog.marker_size.isEnabled()) == \
+            (hatch, marker, marker), name
+        button = dialog.buttons["color"]
+        drawn = button.text().removeprefix("default (").removesuffix(")")
+        assert button.text().startswith("default (#") and QColor(drawn).isValid(), button.text()
+        pixels = image_array(button.grab().toImage())[..., :3].reshape(-1, 3)
+        colours, counts = np.unique(pixels, axis=0, return_counts=True)
+        face = colours[counts.argmax()]  # the button's most common colour: its face
+        assert np.abs(face.astype(int) - QColor(drawn).getRgb()[:3]).max() <= 12, (name, face, drawn)
+        dialog.close()
