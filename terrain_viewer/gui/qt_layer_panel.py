@@ -198,16 +198,18 @@ class QtLayerPanel(QWidget):
                      if not self.tree.topLevelItem(i).isExpanded()}
         self.tree.blockSignals(True)
         self.tree.clear()
-        groups: dict[str, QTreeWidgetItem] = {}
+        runs: list[QTreeWidgetItem] = []  # a row per run of one group's layers in draw order: a
+        #   group whose layers others are drawn between (a scan opened under the 1944 vectors, over
+        #   their relief) shows in each of its places, and the list is always the draw order
         for state in reversed(self.model.layer_states):
-            group = groups.get(state.group)
-            if group is None:
-                group = groups[state.group] = QTreeWidgetItem(self.tree, [state.group])
+            if not runs or runs[-1].text(0) != state.group:
+                group = QTreeWidgetItem(self.tree, [state.group])
                 group.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 font = group.font(0)
                 font.setBold(True)
                 group.setFont(0, font)
-            item = QTreeWidgetItem(group, [state.name])
+                runs.append(group)
+            item = QTreeWidgetItem(runs[-1], [state.name])
             item.setData(0, NAME_ROLE, state.name)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled
@@ -217,8 +219,8 @@ class QtLayerPanel(QWidget):
             item.setToolTip(0, self._describe(state.name))
             if current == state.name:
                 self.tree.setCurrentItem(item)
-        for name, group in groups.items():
-            group.setExpanded(name not in collapsed)
+        for group in runs:
+            group.setExpanded(group.text(0) not in collapsed)
         self.tree.blockSignals(False)
         self._sync_controls()
 
@@ -313,9 +315,12 @@ class QtLayerPanel(QWidget):
         self._place(name, self.model.state(target).group, others.index(target) + (1 if above else 0))
 
     def _place(self, name: str, group: str, index: int | None = None) -> None:
-        """Put layer ``name`` in ``group`` at draw position ``index`` (None: on top of the group's
-        layers), so that the panel's order is the order the map draws in."""
+        """Put layer ``name`` in ``group`` at draw position ``index`` (None: a vector layer on top of
+        the group's layers; a raster where it is drawn: on top it hid every unit and front, a new
+        user's scan moved to the 1944 group)."""
         others = [s.name for s in self.model.layer_states if s.name != name]
+        if index is None and any(r.name == name for r in self.model.dataset.rasters):
+            index = [s.name for s in self.model.layer_states].index(name)
         if index is None:
             members = [i for i, other in enumerate(others) if self.model.state(other).group == group]
             index = members[-1] + 1 if members else len(others)

@@ -239,3 +239,43 @@ def test_swiping_with_only_added_layers_on_the_right_says_the_modern_group_is_em
     bar = hengyang.statusBar()
     room = bar.width() - hengyang.coords_label.sizeHint().width() - hengyang.measure_label.sizeHint().width()
     assert bar.fontMetrics().horizontalAdvance(message) < room - 40
+
+
+def test_a_scan_is_listed_where_the_map_draws_it_and_moving_it_to_a_group_keeps_it_there(
+        qtbot, quiet, tmp_path, monkeypatch, message_boxes):
+    """A scan opened over Hengyang is drawn over the relief, under the 1944 vector layers, but its
+    group's row was listed at the bottom; ▲ moved it in the map and not in the list; *Move to
+    group ▸ 1944* put it on top of every layer (units and fronts hidden, their labels floating).
+    A new user, a historian."""
+    import rasterio
+    from PyQt6.QtWidgets import QFileDialog
+    from rasterio.transform import Affine
+
+    scan = tmp_path / "scan_1938.tif"
+    with rasterio.open(scan, "w", driver="GTiff", width=50, height=50, count=3, dtype="uint8",
+                       crs="EPSG:4326", transform=Affine(0.002, 0, 112.55, 0, -0.002, 26.94)) as dst:
+        dst.write(np.full((3, 50, 50), 200, np.uint8))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(scan)], ""))
+    quiet.open_action.trigger()
+    assert not message_boxes, message_boxes
+    panel, model = quiet.layer_panel, quiet.model
+
+    def listed() -> list[str]:
+        tree = panel.tree
+        return [tree.topLevelItem(g).child(i).text(0) for g in range(tree.topLevelItemCount())
+                for i in range(tree.topLevelItem(g).childCount())]
+
+    def drawn() -> list[str]:
+        return [s.name for s in reversed(model.layer_states)]
+
+    name = model.dataset.rasters[-1].name
+    vectors = {layer.name for layer in model.dataset.layers}
+    assert all(other in vectors for other in drawn()[:drawn().index(name)])  # under every vector layer
+    qtbot.waitUntil(lambda: listed() == drawn(), timeout=10000)
+    panel.select(name)
+    qtbot.mouseClick(panel.up_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: listed() == drawn(), timeout=10000)
+    place = drawn().index(name)
+    next(a for a in panel.group_menu(name).actions() if a.text() == "1944").trigger()
+    qtbot.waitUntil(lambda: listed() == drawn(), timeout=10000)
+    assert model.state(name).group == "1944" and drawn().index(name) == place  # still under the units
