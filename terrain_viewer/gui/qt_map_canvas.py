@@ -21,6 +21,7 @@ from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render.furniture import FrameLook
 from terrain_viewer.core.render.renderer import MapRenderer, fit_view
+from terrain_viewer.core.render.swipe import divider_column, sides
 from terrain_viewer.core.render.view import fit_clear
 from terrain_viewer.gui.map_frames import KEPT_UP, WARM_IDLE_MS, FrameScheduling, HelperFrames
 
@@ -180,8 +181,26 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
             return False
         ratio = self.devicePixelRatioF()
         size = (round(self.width() * ratio), round(self.height() * ratio))
-        self.model.set_view(fit_clear(self.model.at_least(extent), size, self.renderer.furniture_boxes(size)))
+        blocked = self.renderer.furniture_boxes(size) + self._other_side(name, size)
+        self.model.set_view(fit_clear(self.model.at_least(extent), size, blocked))
         return True
+
+    def _other_side(self, name: str, size: tuple[int, int]) -> list[Extent]:
+        """With the swipe on, the side of the divider that does not show layer ``name`` (as a
+        pixel box): a layer zoomed to was fitted there, out of sight (a new user). None when the
+        side that shows it is under a quarter of the map (it is fitted over the whole map)."""
+        swipe = self.model.swipe
+        if not swipe.enabled or self.layers is not None:
+            return []
+        left, right = sides(self.model)
+        if (name in left) == (name in right):
+            return []
+        w, h = size
+        x = divider_column(swipe.position, w)
+        shown = (x, w) if name in right else (0, x)
+        if shown[1] - shown[0] < 0.3 * w:
+            return []
+        return [(0.0, 0.0, float(x), float(h))] if name in right else [(float(x), 0.0, float(w), float(h))]
 
     def centre_on(self, x: float, y: float) -> None:
         """Keep the scale, put (x, y) in the middle."""

@@ -279,3 +279,22 @@ def test_a_scan_is_listed_where_the_map_draws_it_and_moving_it_to_a_group_keeps_
     next(a for a in panel.group_menu(name).actions() if a.text() == "1944").trigger()
     qtbot.waitUntil(lambda: listed() == drawn(), timeout=10000)
     assert model.state(name).group == "1944" and drawn().index(name) == place  # still under the units
+
+
+def test_a_layer_zoomed_to_with_the_swipe_on_is_fitted_on_its_own_side(qtbot, quiet):
+    """Double-clicked, a layer of the modern group was fitted over the whole map, most of it left
+    of the divider, where only 1944 is drawn: out of sight (a new user, a historian)."""
+    from person import click_menu, double_click
+
+    panel, model, canvas = quiet.layer_panel, quiet.model, quiet.canvas
+    next(a for a in panel.group_menu("rivers").actions() if a.text() == "modern").trigger()
+    qtbot.waitUntil(lambda: panel.item("rivers").parent().text(0) == "modern", timeout=10000)  # listed anew
+    click_menu(qtbot, quiet, "View", "Swipe compare")
+    model.set_swipe(position=0.6)
+    rect = panel.tree.visualItemRect(panel.item("rivers"))
+    double_click(qtbot, panel.tree.viewport(), rect.center())
+    x0, y0, x1, y1 = model.layer_extent("rivers")
+    left, _ = canvas.to_pixel(x0, y1)
+    right, _ = canvas.to_pixel(x1, y0)
+    divider = 0.6 * canvas.width()
+    assert divider <= left < right <= canvas.width()  # all of it right of the divider, in sight
