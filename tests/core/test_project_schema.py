@@ -31,6 +31,10 @@ HEAD = '"format": "terrain_viewer project", "version": 1'
     ('"view": [0, 0, 1e999, 10]', "view[2]: expected a finite number, got inf"),
     ('"layers": [{"name": "units", "style": {"linewidth": "thick"}}]',
      'layers[0].style.linewidth: expected a number 0..1000 above 0, got "thick"'),
+    ('"layers": [{"name": "units", "style": {"label_size": 99999}}]',  # FreeType failed: a blank map
+     "layers[0].style.label_size: expected a number 1..200, got 99999"),
+    ('"layers": [{"name": "units", "style": {"time_offset": 1e300}}]',
+     "layers[0].style.time_offset: expected a number -36500..36500, got 1e+300"),
     ('"layers": [{"name": "units", "style": {"marker": "banana"}}]',
      'layers[0].style.marker: expected one of ".", ","'),
     ('"layers": [{"name": "units", "style": {"color": "notacolour"}}]',

@@ -254,7 +254,9 @@ def _from_dataclass(cls: type, ranges: dict[str, Spec]) -> Obj:
 NUMBER = Num(0, 1000, above=True)
 STYLE = Obj({"color": Str(colour=True), "edgecolor": Str(colour=True), "contour_color": Str(colour=True),
              "linewidth": NUMBER, "marker_size": NUMBER, "alpha": Num(0, 1), "contour_step": NUMBER,
-             "index_step": NUMBER, "marker": OneOf(MARKERS), "contours": Bool(), "declutter": Bool()})
+             "index_step": NUMBER, "marker": OneOf(MARKERS), "contours": Bool(), "declutter": Bool(),
+             "label_size": Num(1, 200),  # points; FreeType fails on a size of 99999 (the map was blank)
+             "time_offset": Num(-36500, 36500)})  # days, as the Properties dialog allows
 LAYER = Obj({"name": Str(min_length=1), "visible": Bool(), "opacity": Num(0, 1), "group": Str(),
              "style": STYLE}, required=("name",), closed=True)
 FILE = Obj({"path": Str(min_length=1), "absolute": Str(), "layers": Arr(Str())}, required=("path",),
