@@ -62,6 +62,18 @@ def test_parse_iso_accepts_dates_datetimes_and_objects():
         parse_iso("16/07/1944")
 
 
+@pytest.mark.parametrize("text", ["19440714xx", "1944071412", "19440716", "19440715.5", "1944-W28",
+                                  "1944-07-16T06:00 or so"])
+def test_text_that_only_python_reads_as_a_date_is_no_date(text):
+    """Python's fromisoformat read "19440714xx" and the number 19440715.5 as July days, and
+    ``validate`` said 0 errors (a new user): only the written-out calendar date, a year, a month
+    or a date and time are read."""
+    with pytest.raises(ValueError):
+        parse_iso(text)
+    parsed = parse_times(["1944-07-16", text], None, 2)
+    assert [(row, col, got) for row, col, got in parsed.bad_rows] == [(1, "start_date", text)]
+
+
 def test_bad_dates_are_reported_with_row_and_column():
     parsed = parse_times(["1944-07-01", "July 4th"], ["1944-07-02", "1944-13-01"], 2)
     assert [(row, col) for row, col, _ in parsed.bad_rows] == [(1, "start_date"), (1, "end_date")]

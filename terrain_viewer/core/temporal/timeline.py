@@ -75,14 +75,18 @@ def parse_iso(value: object, end: bool = False) -> tuple[float, bool] | None:
     text = str(value).strip()
     if not text:
         return None
-    if len(text) == 10:
+    if DATE.fullmatch(text):
         return day_number(dt.date.fromisoformat(text)), False
     if REDUCED.fullmatch(text):
         return day_number(_period_day(text, end)), False
+    if not DATETIME.fullmatch(text):  # Python reads "19440714xx" and "19440715.5" as 14 and 15 July
+        raise ValueError(f"not an ISO 8601 date: {text!r}")
     return day_number(dt.datetime.fromisoformat(text.replace(" ", "T", 1))), True
 
 
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # the calendar date written out (not 19440714: a number)
 REDUCED = re.compile(r"\d{4}(-\d{2})?")  # a year or a year and month (not "194407": a number)
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?")
 
 
 def _period_day(text: str, last: bool) -> dt.date:
