@@ -124,6 +124,10 @@ LAYER_CASES = [
      "hidden", True),
     ("end_before_start", dict(start_date=["1944-07-02", "1944-06-23"], end_date=["1944-07-01", None],
                               **_points()), "1 feature with end_date before start_date", True),
+    ("repeated_keyframe", dict(unit_id=["u1", "u1"], start_date=["1944-07-01", "1944-07-01"],
+                               **_points()),  # a unit in two places at once: one was drawn, unsaid
+     "1 repeated keyframe: unit_id='u1' has two rows at 1944-07-01 (rows 1 and 2); the later row in the "
+     "file is drawn", True),
     ("mixed_types", dict(geometry=[shapely.Point(112.6, 26.9),
                                    shapely.LineString([(112.6, 26.9), (112.7, 26.95)])]),
      "mixed geometry types in one layer: LineString, Point", True),

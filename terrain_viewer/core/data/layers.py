@@ -40,7 +40,7 @@ from terrain_viewer.core.data.roles import (
     side_names,
 )
 from terrain_viewer.core.temporal.dates import iso_problem
-from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times
+from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times, to_datetime
 from terrain_viewer.core.temporal.tracks import Tracks
 
 TIME_COLUMNS = ("start_date", "end_date")
@@ -251,9 +251,24 @@ def _attach_time(layer: Layer) -> None:
         if len(layer.tracks.id_names) > io.MAX_FEATURES:  # each id is a feature on the map
             raise io.data_error(f"{len(layer.tracks.id_names):,} distinct {id_column} values; the limit "
                                 f"is {io.MAX_FEATURES:,} per layer", layer.path, layer.source_layer)
+        _say_repeated_keyframes(layer, id_column)
     else:
         layer.role = "temporal"
         layer.index = TimeIndex(parsed.start, parsed.end)
+
+
+def _say_repeated_keyframes(layer: Layer, id_column: str) -> None:
+    """A problem for keyframes that give one id two rows at the same time (a unit in two places
+    at once: one of them was drawn, and ``validate`` said nothing)."""
+    tracks = layer.tracks
+    twice = np.flatnonzero(np.diff(tracks.keys) == 0)
+    if not len(twice):
+        return
+    row = tracks.rows[twice[0] + 1]
+    when = to_datetime(tracks.times[twice[0]]).isoformat(sep=" ", timespec="minutes").removesuffix(" 00:00")
+    layer.problems.append(f"{counted(len(twice), 'repeated keyframe')}: {id_column}="
+                          f"{str(tracks.id_names[tracks.codes[twice[0]]])!r} has two rows at {when} (rows "
+                          f"{tracks.rows[twice[0]] + 1} and {row + 1}); the later row in the file is drawn")
 
 
 @dataclass
