@@ -6,7 +6,7 @@ Listed top-down in drawing order (the top row is drawn last, on top), as in desk
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QColor, QIcon, QPixmap
+from PyQt6.QtGui import QColor, QIcon, QKeySequence, QPixmap
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
@@ -42,6 +42,7 @@ class QtLayerTree(QTreeWidget):
     """The layer tree; dragging a layer onto another asks the panel to move it there."""
 
     layer_dropped = pyqtSignal(str, str, bool)  # dragged layer, target layer, dropped above the target
+    remove_asked = pyqtSignal(str)  # the Delete key on a layer's row
 
     def __init__(self) -> None:
         super().__init__(objectName="layerTree")
@@ -54,6 +55,10 @@ class QtLayerTree(QTreeWidget):
         shift_f10 = event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier
         if shift_f10 and self.currentItem() is not None:
             self.customContextMenuRequested.emit(self.visualItemRect(self.currentItem()).center())
+            return
+        name = self.currentItem().data(0, NAME_ROLE) if self.currentItem() is not None else None
+        if event.key() == Qt.Key.Key_Delete and not event.modifiers() and name:  # as in other GIS
+            self.remove_asked.emit(name)  # (Ctrl+Z puts it back)
             return
         super().keyPressEvent(event)
 
@@ -92,6 +97,7 @@ class QtLayerPanel(QWidget):
         super().__init__(parent)
         self.tree = QtLayerTree()
         self.tree.layer_dropped.connect(self._on_dropped)
+        self.tree.remove_asked.connect(self._remove)
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(True)
         self.tree.itemChanged.connect(self._on_item_changed)
@@ -359,6 +365,10 @@ class QtLayerPanel(QWidget):
         menu.addAction("New group…", lambda: self._on_new_group(name))
         return menu
 
+    def _remove(self, name: str) -> None:
+        """Take layer ``name`` out of the session (its file is untouched; Ctrl+Z puts it back)."""
+        self.removed.emit(self.model.remove_layer(name))
+
     def _on_new_group(self, name: str) -> None:
         group, ok = QInputDialog.getText(self, "New group", f"Group for {name}:")
         if ok and group.strip():
@@ -373,6 +383,7 @@ class QtLayerPanel(QWidget):
             menu.addAction("Zoom to layer", lambda: self.zoom_requested.emit(name))
             menu.addAction("Properties…", lambda: self.open_properties(name))
             menu.addSeparator()
-            menu.addAction("Remove layer", lambda: self.removed.emit(self.model.remove_layer(name)))
+            remove = menu.addAction("Remove layer", lambda: self._remove(name))
+            remove.setShortcut(QKeySequence(Qt.Key.Key_Delete))  # shown: the key that does it in the list
             menu.exec(self.tree.viewport().mapToGlobal(pos))
             menu.deleteLater()  # with its "Move to group" menu: a right click leaves nothing behind

@@ -65,3 +65,21 @@ def test_identify_lists_only_what_is_on_the_map(qtbot, hengyang):
     hengyang.pan_action.trigger()
     assert hengyang.identify_panel.hits == []
     assert "click the map" in hengyang.identify_panel.heading.text()
+
+
+def test_the_delete_key_on_a_layers_row_removes_it_and_ctrl_z_puts_it_back(qtbot, hengyang):
+    """As in other desktop GIS; the key did nothing (a new user)."""
+    model, panel = hengyang.model, hengyang.layer_panel
+    tree = panel.tree
+    rect = tree.visualItemRect(panel.item("railways"))
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # the row chosen
+    assert panel.current_name() == "railways"
+    order = [s.name for s in model.layer_states]
+    qtbot.keyClick(tree, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: "railways" not in check_states(tree), timeout=5000)
+    assert "railways" not in [s.name for s in model.layer_states]
+    assert "Ctrl+Z puts it back" in hengyang.statusBar().currentMessage()
+    focus_map(qtbot, hengyang)
+    qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "railways" in check_states(tree), timeout=5000)
+    assert [s.name for s in model.layer_states] == order
