@@ -646,3 +646,14 @@ def test_only_the_outputs_a_format_can_have_are_offered(qtbot, small_window, tmp
     choose(qtbot, dialog.format_combo, FORMATS[1][0])  # PNG frames: each one says why it is not offered
     assert "PNG files already" in dialog.outputs["png_frames"].toolTip()
     assert "only beside an MP4" in dialog.outputs["subtitles"].toolTip()
+
+
+def test_an_export_of_a_session_with_every_layer_removed_is_refused(qtbot, small_window, tmp_path):
+    """It wrote "8 frames" of blank paper, no date either (a new user)."""
+    model = small_window.model
+    for name in [s.name for s in model.layer_states]:
+        model.remove_layer(name)
+    dialog = _dialog(qtbot, small_window, tmp_path / "empty.mp4")
+    assert not dialog.start_export()
+    assert "nothing to draw: the session has no layers" in dialog.status.text()
+    assert not (tmp_path / "empty.mp4").exists()

@@ -92,6 +92,8 @@ def check_output(model: ViewerModel, settings: ExportSettings, out: Path,
     a folder holding one, a frames folder that holds files an export did not write (it would be
     replaced whole). Returns the format and the PNG folder beside a video (or None)."""
     settings.check()
+    if not model.layer_states and not model.basemap:  # blank frames, written as if all were well
+        raise ExportError("nothing to draw: the session has no layers (open a file first)", out)
     unknown = [name for name in settings.layers or () if name not in layer_names(model)]
     if unknown:  # else a blank map, written as if all were well
         known = ", ".join(sorted(layer_names(model) - {BASEMAP}))
