@@ -151,6 +151,18 @@ def test_the_basemap_dialog_lists_the_tile_tables_of_a_geopackage(qtbot, quiet, 
     assert again.table.currentText() == "city_2020"  # opens on the current basemap
 
 
+def listed_rows(panel) -> list[str]:
+    """The layer panel's rows, top to bottom, under whichever group's heading."""
+    tree = panel.tree
+    return [tree.topLevelItem(g).child(i).text(0) for g in range(tree.topLevelItemCount())
+            for i in range(tree.topLevelItem(g).childCount())]
+
+
+def drawn_top_first(model) -> list[str]:
+    """The layers in the order the map draws them, the last drawn (on top) first."""
+    return [s.name for s in reversed(model.layer_states)]
+
+
 def test_the_panel_lists_the_layers_in_the_order_the_map_draws_them_across_groups(qtbot, quiet):
     """A row dropped among another group's rows joins that group there, and *Move to group* puts a
     layer on top of its new group: the panel, top to bottom, is always the draw order, top first
@@ -158,12 +170,10 @@ def test_the_panel_lists_the_layers_in_the_order_the_map_draws_them_across_group
     panel, model = quiet.layer_panel, quiet.model
 
     def listed() -> list[str]:
-        tree = panel.tree
-        return [tree.topLevelItem(g).child(i).text(0) for g in range(tree.topLevelItemCount())
-                for i in range(tree.topLevelItem(g).childCount())]
+        return listed_rows(panel)
 
     def drawn() -> list[str]:
-        return [s.name for s in reversed(model.layer_states)]
+        return drawn_top_first(model)
 
     modern = "water_areas"  # drawn first: at the bottom, alone in its group
     model.set_group(modern, "modern")
@@ -261,12 +271,10 @@ def test_a_scan_is_listed_where_the_map_draws_it_and_moving_it_to_a_group_keeps_
     panel, model = quiet.layer_panel, quiet.model
 
     def listed() -> list[str]:
-        tree = panel.tree
-        return [tree.topLevelItem(g).child(i).text(0) for g in range(tree.topLevelItemCount())
-                for i in range(tree.topLevelItem(g).childCount())]
+        return listed_rows(panel)
 
     def drawn() -> list[str]:
-        return [s.name for s in reversed(model.layer_states)]
+        return drawn_top_first(model)
 
     name = model.dataset.rasters[-1].name
     vectors = {layer.name for layer in model.dataset.layers}
