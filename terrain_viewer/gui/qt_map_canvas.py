@@ -299,6 +299,21 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         painter.setPen(QPen(QColor("white"), 1.5))
         for dx in (-3, 3):
             painter.drawLine(QPointF(x + dx, handle.top() + 12), QPointF(x + dx, handle.bottom() - 12))
+        self._paint_side_tags(painter, handle)
+
+    def _paint_side_tags(self, painter: QPainter, handle: QRectF) -> None:
+        """The compared groups' names either side of the handle ("1944 ◂", "▸ modern"): nothing on
+        the map said which side shows which (a new user; the side-by-side window has titles)."""
+        swipe = self.model.swipe
+        metrics = painter.fontMetrics()
+        for text, right in ((f"{swipe.left_group} ◂", False), (f"▸ {swipe.right_group}", True)):
+            width, height = metrics.horizontalAdvance(text) + 12, metrics.height() + 6
+            left = handle.right() + 4 if right else handle.left() - 4 - width
+            box = QRectF(left, handle.center().y() - height / 2, width, height)
+            painter.setPen(QPen(QColor("#1f3b57"), 1))
+            painter.setBrush(QColor(255, 255, 255, 225))
+            painter.drawRoundedRect(box, 4, 4)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def _divider_segments(self, x: float) -> list[tuple[float, float]]:
         """The stretches of column ``x`` the divider is drawn on: not across the furniture (legend,

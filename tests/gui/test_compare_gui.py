@@ -306,3 +306,22 @@ def test_a_layer_zoomed_to_with_the_swipe_on_is_fitted_on_its_own_side(qtbot, qu
     right, _ = canvas.to_pixel(x1, y0)
     divider = 0.6 * canvas.width()
     assert divider <= left < right <= canvas.width()  # all of it right of the divider, in sight
+
+
+def test_the_swipe_says_which_group_is_on_which_side(qtbot, quiet, grab_map):
+    """Nothing on the map said which side shows which group (a new user; the side-by-side window
+    has titles): the groups' names sit either side of the divider's handle, on white."""
+    from person import click_menu
+
+    plain = grab_map(quiet)
+    click_menu(qtbot, quiet, "View", "Swipe compare")
+    pixels = grab_map(quiet)
+    canvas = quiet.canvas
+    x, y = round(quiet.model.swipe.position * canvas.width()), canvas.height() // 2
+    band = slice(y - 4, y + 5)
+    white = (pixels[band, :, :3] >= 250).all(axis=-1)
+    before = (plain[band, :, :3] >= 250).all(axis=-1)
+    for side in (slice(x - 60, x - 14), slice(x + 14, x + 60)):
+        assert white[:, side].sum() > 15 + before[:, side].sum()  # a tag each side of the handle
+    dark = (pixels[band, :, :3].astype(int).sum(axis=-1) < 3 * 110)
+    assert dark[:, x - 60:x - 14].sum() > 5 and dark[:, x + 14:x + 60].sum() > 5  # with its name in it
