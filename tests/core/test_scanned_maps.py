@@ -137,3 +137,21 @@ def test_scans_in_projected_crss_land_in_the_same_place(tmp_path, target_lonlat,
     rgba, renderer = only(model, path.stem)
     assert near(rgba[pixel(model, renderer, lon, lat)], GREEN)
     assert not near(rgba[pixel(model, renderer, lon - 0.03, lat)], GREEN, 50)
+
+
+def test_a_scan_in_view_is_in_the_legend_drawn_under_the_layers_above_it(tmp_path, target_lonlat):
+    """A scan drawn on the map had no legend entry (a new user, a historian): it is listed where it
+    is drawn, above the relief's contours; out of view it is not listed."""
+    from terrain_viewer.core.render.annotations import legend
+    from terrain_viewer.core.render.items import visible_items
+
+    path = write_scan(tmp_path / "scan_1944.tif", GREEN, target_lonlat)
+    model = ViewerModel.open([*builtin_paths(), path])
+    def labels(view) -> list[str]:
+        return [label for _, label in legend(visible_items(model), model.time.t, view)]
+
+    shown = labels(model.view)
+    contours = next(x for x in shown if "Contours" in x)
+    assert shown.index("scan_1944 (scanned map)") == shown.index(contours) - 1
+    x0, y0, x1, y1 = model.view
+    assert "scan_1944 (scanned map)" not in labels((x1 + 50_000, y0, x1 + 60_000, y1))  # 50 km east

@@ -8,7 +8,7 @@ import copy
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.data.raster import RasterLayer
 from terrain_viewer.core.render.items import Item
-from terrain_viewer.core.render.symbology import clean_style, contour_entry, legend_entries
+from terrain_viewer.core.render.symbology import Fill, clean_style, contour_entry, legend_entries
 
 SOURCE_CACHE = 96
 
@@ -37,10 +37,13 @@ def item_entries(item: Item, t: float | None = None, view: tuple | None = None, 
     ``features`` are the layer's features at ``t`` when already known."""
     style = clean_style(item.state.name, item.state.style)
     if isinstance(item.obj, RasterLayer):
-        if item.obj.kind == "elevation" and _raster_in(item.obj, view):
+        if not _raster_in(item.obj, view):
+            return []
+        if item.obj.kind == "elevation":
             handle, label = contour_entry(style, item.obj.tags.get("reconstructed") == "yes")
             return [(handle, label, "Contours")]
-        return []
+        label = f"{item.state.name} (scanned map)"  # a scan drawn under the layers: the legend says
+        return [(Fill("#e3d9c3", "#7a746a", 0.6, hatch="....").handle(), label, label)]  # so (it did not)
     layer = item.obj
     gdf = layer.gdf if t is None else _drawn(layer, t, view, features)
     if gdf is None or not len(gdf):
