@@ -33,8 +33,10 @@ def _time_text(t: object) -> str:
 
 def cmd_project_info(args: argparse.Namespace) -> int:
     from terrain_viewer.core.project import read_project
+    from terrain_viewer.core.project.session import check_map_crs
 
     project = read_project(args.project)
+    check_map_crs(project)  # as render and the window refuse it (exit 3)
     print(f"{project.path} (terrain_viewer project, version {project.version})")
     missing = [e for e in project.files if not e.exists]
     print(f"  files ({len(project.files)}, {len(missing)} missing):")
@@ -44,9 +46,11 @@ def cmd_project_info(args: argparse.Namespace) -> int:
     layers = project.session.get("layers", [])
     print(f"  layers ({len(layers)}, drawn bottom to top):")
     lost = {name for e in missing for name in e.layers}
+    named = {name for e in project.files for name in e.layers}
     for state in layers:
         shown = "shown " if state.get("visible", True) else "hidden"
-        flag = "  (file missing)" if state["name"] in lost else ""
+        flag = "  (file missing)" if state["name"] in lost else \
+            "  (in no file: not drawn)" if named and state["name"] not in named else ""
         print(f"    {shown} {state['name']}  group {state.get('group', '1944')}, "
               f"opacity {float(state.get('opacity', 1.0)):.2f}{flag}")
     print(f"  time {_time_text(project.session.get('time'))}; map CRS {project.session.get('map_crs', '?')}")

@@ -415,6 +415,26 @@ def test_project_info_cli_on_a_broken_project_is_one_line_exit_3(tmp_path: Path,
                    "this one reads up to 1\n")
 
 
+def test_project_info_says_what_render_refuses_or_leaves_out(data_dir: Path, capsys):
+    """A map CRS pyproj does not know was listed with exit 0 (render: exit 3), a layer in no file
+    listed as shown (a new user)."""
+    from terrain_viewer.cli import main
+
+    target = data_dir.parent / "p.tvproj"
+    save_project(ViewerModel.open([data_dir / "small.gpkg"]), target)
+    data = json.loads(target.read_text(encoding="utf-8"))
+    data["layers"].append({"name": "nonexistent"})
+    target.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["project-info", str(target)]) == 0
+    assert "shown  nonexistent  group 1944, opacity 1.00  (in no file: not drawn)" in capsys.readouterr().out
+    data["map_crs"] = "EPSG:99999"
+    target.write_text(json.dumps(data), encoding="utf-8")
+    out = str(data_dir / "x.png")
+    assert main(["project-info", str(target)]) == main(["render", str(target), "--out", out]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == err[1] and "map_crs: expected a CRS pyproj knows, got 'EPSG:99999'" in err[0]
+
+
 def test_logging_goes_to_a_rotating_file_and_falls_back_to_stderr(tmp_path: Path, capsys):
     import logging
 

@@ -91,14 +91,33 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def unknown_crs(project, exc: Exception) -> ProjectError:
+    """The project's map_crs that pyproj does not know, said in one line."""
+    crs = project.session.get("map_crs")
+    return ProjectError(f"bad project: map_crs: expected a CRS pyproj knows, got {crs!r} "
+                        f"({_one_line(str(exc))})", project.path)
+
+
+def check_map_crs(project) -> None:
+    """Raise the ProjectError opening ``project`` would for a map_crs pyproj does not know
+    (``project-info`` said nothing of one that ``render`` refused)."""
+    from pyproj import CRS
+
+    crs = project.session.get("map_crs")
+    if crs is not None:
+        try:
+            CRS.from_user_input(crs)
+        except ProjError as exc:
+            raise unknown_crs(project, exc) from exc
+
+
 def _open_data(project, present: list[Path]):
     """The project's data in its map CRS; a CRS that cannot show the data is a ProjectError."""
     crs = project.session.get("map_crs")
     try:
         dataset = open_dataset(present, map_crs=crs)
     except ProjError as exc:  # CRSError and the others: a map_crs pyproj does not know
-        raise ProjectError(f"bad project: map_crs: expected a CRS pyproj knows, got {crs!r} "
-                           f"({_one_line(str(exc))})", project.path) from exc
+        raise unknown_crs(project, exc) from exc
     nothing_left = (dataset.layers and not dataset.rasters and dataset.problems
                     and not any(len(layer.gdf) for layer in dataset.layers))  # all features skipped
     if nothing_left or not all(math.isfinite(v) for v in dataset.bounds):
