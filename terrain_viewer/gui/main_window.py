@@ -302,6 +302,7 @@ class QtMainWindow(QMainWindow):
         """A layer removed from the panel: said, with the way back (Ctrl+Z, Edit ▸ Undo remove layer)."""
         self._removed = [*self._removed[-(UNDO_REMOVALS - 1):], removed]
         self._sync_undo()
+        self._hide_problems_of(removed, True)
         self.statusBar().showMessage(f"Removed {removed.state.name} (its file is untouched); Ctrl+Z puts it "
                                      "back", 10000)
 
@@ -311,9 +312,23 @@ class QtMainWindow(QMainWindow):
         removed = self._removed.pop()
         name = removed.state.name
         back = self.model.restore_layer(removed)
+        self._hide_problems_of(removed, False)
         again = f"{name} is in the session again already (its file was opened again)"
         self.statusBar().showMessage(f"{name} is back" if back else again, 8000)
         self._sync_undo()
+
+    def _hide_problems_of(self, removed, hidden: bool) -> None:
+        """A removed layer's load problems leave the Problems panel (they stayed: a new user), and
+        come back with the layer."""
+        obj = removed.layer or removed.raster
+        source = getattr(obj, "source_layer", None) or getattr(obj, "name", None)
+        if obj is None or source is None:
+            return
+        prefix = f"{obj.path}: layer '{source}': "
+        for row in range(self.problems_list.count()):
+            item = self.problems_list.item(row)
+            if item.text().startswith(prefix):
+                item.setHidden(hidden)
 
     def _sync_undo(self) -> None:
         """Edit ▸ Undo remove names the layer Ctrl+Z puts back; greyed when there is none."""
@@ -462,6 +477,8 @@ class QtMainWindow(QMainWindow):
         self.problems_list.clear()
         self.problems_list.addItems([str(p) for p in problems])
         self.problems_list.addItems([p for p in self._drawing if p not in problems])
+        for removed in self._removed:  # listed anew (more files): a removed layer's stay out
+            self._hide_problems_of(removed, True)
         if problems:
             self.problems_dock.show()
             count = f"{len(problems)} load problem{'s' if len(problems) != 1 else ''}"

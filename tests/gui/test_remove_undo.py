@@ -83,3 +83,38 @@ def test_the_delete_key_on_a_layers_row_removes_it_and_ctrl_z_puts_it_back(qtbot
     qtbot.keyClick(hengyang.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "railways" in check_states(tree), timeout=5000)
     assert [s.name for s in model.layer_states] == order
+
+
+def test_a_removed_layers_load_problems_leave_the_problems_panel_and_come_back_with_it(qtbot, tmp_path):
+    """They stayed listed for a layer no longer in the session (a new user)."""
+    import geopandas as gpd
+    import shapely
+
+    from terrain_viewer.gui.app import create_window
+
+    path = tmp_path / "verdun.gpkg"
+    points = [shapely.Point(5.43 + 0.01 * i, 49.2) for i in range(2)]
+    gpd.GeoDataFrame({"name": ["Fort Douaumont", "Fort Vaux"], "start_date": ["1916-02-21", "1916-13-45"]},
+                     geometry=points, crs=4326).to_file(path, layer="forts", driver="GPKG")
+    gpd.GeoDataFrame({"name": ["front"], "start_date": ["1916-02-21"]},
+                     geometry=[shapely.LineString([(5.40, 49.18), (5.50, 49.22)])], crs=4326) \
+        .to_file(path, layer="front", driver="GPKG")
+    window = create_window([str(path)], None)
+    qtbot.addWidget(window)
+    window.show()
+    listed = window.problems_list
+
+    def shown() -> list[str]:
+        return [listed.item(i).text() for i in range(listed.count()) if not listed.item(i).isHidden()]
+
+    assert any("layer 'forts': 1 unreadable date" in line for line in shown())
+    tree = window.layer_panel.tree
+    rect = tree.visualItemRect(window.layer_panel.item("forts"))
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.keyClick(tree, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: "forts" not in check_states(tree), timeout=5000)
+    assert not any("layer 'forts'" in line for line in shown())
+    focus_map(qtbot, window)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "forts" in check_states(tree), timeout=5000)
+    assert any("layer 'forts': 1 unreadable date" in line for line in shown())
