@@ -166,11 +166,13 @@ def test_no_leader_passes_under_the_legend_or_other_furniture():
 def test_a_units_designation_is_seldom_nearer_another_symbol_than_its_own():
     """In the walled city a designation sat snug against a neighbour's symbol ('570' beside the
     190th Division's, a new user, who then identified the wrong unit): a designation takes a free
-    place nearer its own symbol than any other when there is one. Every other day at 1080p noon:
-    67 of 448 designations were nearer another symbol's box before, 40 of 450 now."""
+    place nearer its own symbol than any other when there is one, else one further out on a
+    leader to its own symbol (a leader names it whatever is nearer). Every other day at 1080p noon:
+    67 of 448 designations were nearer another symbol's box before, 40 of 450 then; now 15 of the
+    394 beside their symbols (and 103 further out on leaders, 497 named)."""
     model = ViewerModel.open(builtin_paths())
     renderer = MapRenderer(model)
-    named = nearer = 0
+    named = beside = nearer = 0
     for day in range(int(model.time.start), int(model.time.end) + 1, 2):
         renderer.render(t=day + 0.5, size=SIZE)
         ax = renderer._fig.axes[0]  # noqa: SLF001 - the frame's own transform, for the anchors
@@ -183,8 +185,9 @@ def test_a_units_designation_is_seldom_nearer_another_symbol_than_its_own():
             others = [gap(label.box, b) for b in boxes if b not in own]
             if own and others:
                 named += 1
-                nearer += min(others) + 1 < min(gap(label.box, b) for b in own)
-    assert named > 300 and nearer <= 0.1 * named
+                beside += label.ring == 0
+                nearer += label.ring == 0 and min(others) + 1 < min(gap(label.box, b) for b in own)
+    assert named > 300 and nearer <= 0.1 * beside
 
 
 def gap(box, other) -> float:

@@ -335,6 +335,11 @@ class LabelPlanner:
         scan = partial(_scan, spec, anchor, options, order, (w, h, frozen, rotation), frame, scale, index,
                        (texts, walls, leaders), near=near)
         free, crossing, blockers = scan(lines=True)
+        if near is not None and (free is None or not near(free[0].box)):
+            further = self._further(spec, anchor, d, scale, remembered, (w, h, frozen, rotation), frame,
+                                    indexes)
+            if further is not None:
+                return further
         if free is not None or crossing is not None:
             return free or crossing  # a title with a leader across another label rather than none
         if (spec.priority <= PRIORITY["place"] or spec.priority in (PRIORITY["event"], PRIORITY["generic"])) \
@@ -342,6 +347,23 @@ class LabelPlanner:
             return scan(lines=False)[0]  # a place's or an area's name or an event's title kept off only
             #                              by another layer's lines goes over them (in its halo), not nowhere
         return None
+
+    @staticmethod
+    def _further(spec: LabelSpec, anchor, d: float, scale: float, remembered: int | None, text: tuple,
+                 frame, indexes: tuple) -> tuple[Placed, int] | None:
+        """A unit's designation with no room beside its own symbol: further out, on a leader to
+        it, rather than snug against another unit's symbol (it seemed to name that one, or was
+        dropped with room to spare: a new user's Kursk units)."""
+        index, symbols, texts, walls, leaders = indexes
+        wide = candidates(spec, d, FAR_RINGS, FAR_STEP * scale)
+        outer: list[int] | range = range(8, len(wide))  # past the first ring, tried already
+        if remembered is not None and remembered in outer:
+            outer = [remembered, *(k for k in outer if k != remembered)]
+        (px, py), reach = anchor, d + FAR_RINGS * FAR_STEP * scale + text[0]
+        near = symbols.meeting((px - reach, py - reach, px + reach, py + reach))
+        markers = [b for b in near if len(b) == 4]  # symbols and markers, not an owned line's box
+        return _scan(spec, anchor, wide, outer, text, frame, scale, index,  # its leader crosses no
+                     (texts, [*walls, *markers], leaders), lines=True)[0]  # other unit's symbol
 
     def _prepared(self, ax, renderer, spec: LabelSpec, height: float) -> tuple[float, float, dict, tuple]:
         """The text's size in pixels and its final properties (font size raised to the minimum),
