@@ -3,6 +3,8 @@ crosses another label's text only when its title had no other place."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
@@ -195,3 +197,46 @@ def gap(box, other) -> float:
     dx = max(other[0] - box[2], box[0] - other[2], 0.0)
     dy = max(other[1] - box[3], box[1] - other[3], 0.0)
     return float(np.hypot(dx, dy))
+
+
+def test_units_crowded_beside_an_event_are_all_named_each_nearest_its_own_symbol_or_led(tmp_path):
+    """A new user's Kursk, 12 July 1943 at 720p (EPSG:32637, names in Russian): units beside the
+    Prokhorovka event had no label with room to spare (two tank corps in the user's frame, the
+    division between them in this one), or a name sat between its symbol and another's."""
+    import geopandas as gpd
+    import shapely
+
+    from terrain_viewer.core.temporal.timeline import day_number
+
+    units = [("su_18tk", "18-й танковый корпус", "10031000221205000000", (344405.8, 5657952.3)),
+             ("su_29tk", "29-й танковый корпус", "10031000221205000000", (342629.0, 5654890.1)),
+             ("su_9gvd", "9-я гв. воздушно-десантная дивизия", "10031000211211000000", (340720.5, 5656729.3)),
+             ("de_lah", "Лейбштандарт «Адольф Гитлер»", "10061000211205000000", (334697.2, 5652689.3)),
+             ("de_dr", "Дас Райх (Das Reich)", "10061000211205000000", (332877.1, 5648518.4)),
+             ("de_tk", "Тотенкопф — Psel plацдарм", "10061000211211000000", (337124.6, 5658399.6))]
+    path = tmp_path / "kursk.gpkg"
+    gpd.GeoDataFrame({"unit_id": [u[0] for u in units], "name": [u[1] for u in units],
+                      "sidc": [u[2] for u in units], "start_date": ["1943-07-12"] * 6,
+                      "source": ["test"] * 6},
+                     geometry=[shapely.Point(u[3]) for u in units], crs="EPSG:32637") \
+        .to_file(path, layer="units", driver="GPKG")
+    gpd.GeoDataFrame({"title": ["Танковое сражение у Прохоровки"], "start_date": ["1943-07-12T08:30"],
+                      "end_date": ["1943-07-12T20:00"], "source": ["test"]},
+                     geometry=[shapely.Point(340125.3, 5655634.7)], crs="EPSG:32637") \
+        .to_file(path, layer="events", driver="GPKG")
+    model = ViewerModel.open([path])
+    model.set_label_field("units", "name")
+    model.set_view((323917.0, 5643846.0, 350278.0, 5665994.0))  # the whole file's: rivers, woods, front
+    renderer = MapRenderer(model)
+    renderer.render(t=day_number(dt.date(1943, 7, 12)) + 0.5, size=(1280, 720), dpi=100 * 720 / 1080)
+    ax = renderer._fig.axes[0]  # noqa: SLF001 - the frame's own transform, for the anchors
+    boxes = renderer.last_symbol_boxes
+    named = {label.spec.text: label for label in renderer.last_labels
+             if label.spec.priority == PRIORITY["unit"]}
+    assert set(named) == {u[1] for u in units}, sorted(named)
+    for label in named.values():
+        px, py = ax.transData.transform((label.spec.x, label.spec.y))
+        own = [b for b in boxes if b[0] <= px <= b[2] and b[1] <= py <= b[3]]
+        others = [gap(label.box, b) for b in boxes if b not in own and len(b) == 4]
+        assert label.ring >= 1 or not others or min(gap(label.box, b) for b in own) <= min(others) + 1, \
+            label.spec.text
