@@ -46,6 +46,7 @@ CELL_FAILURES = 12  # labels that found no room around an anchor in a cell befor
 PAD = (1.06, 1.15)  # a placed box keeps this much clear around its text (width, height factors)
 MIN_TEXT_PX = 16.0  # the least text height (ascender to descender) of a map label at 1080 lines
 MIN_UNIT_PX = 14.0  # … of a unit designation
+UNIT_RINGS = 3  # … for a unit's designation with no room beside its symbol (a short leader)
 FAR_RINGS, FAR_STEP = 7, 12.0  # rings of candidates (points apart) for the most important labels
 EVENT_RINGS = 16  # … for an event's title that found no room on those (a longer leader), as far
 EVENT_REACH = 0.25  # as this share of the frame's height (a small map: no leader across the map)
@@ -355,11 +356,11 @@ class LabelPlanner:
         it, rather than snug against another unit's symbol (it seemed to name that one, or was
         dropped with room to spare: a new user's Kursk units)."""
         index, symbols, texts, walls, leaders = indexes
-        wide = candidates(spec, d, FAR_RINGS, FAR_STEP * scale)
+        wide = candidates(spec, d, UNIT_RINGS, FAR_STEP * scale)
         outer: list[int] | range = range(8, len(wide))  # past the first ring, tried already
         if remembered is not None and remembered in outer:
             outer = [remembered, *(k for k in outer if k != remembered)]
-        (px, py), reach = anchor, d + FAR_RINGS * FAR_STEP * scale + text[0]
+        (px, py), reach = anchor, d + UNIT_RINGS * FAR_STEP * scale + text[0]
         near = symbols.meeting((px - reach, py - reach, px + reach, py + reach))
         markers = [b for b in near if len(b) == 4]  # symbols and markers, not an owned line's box
         return _scan(spec, anchor, wide, outer, text, frame, scale, index,  # its leader crosses no
