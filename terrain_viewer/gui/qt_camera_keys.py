@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from PyQt6.QtCore import QDate, QThread, pyqtSignal
+from PyQt6.QtCore import QDate, QDateTime, QThread, QTime, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -40,6 +40,8 @@ class CameraKeys(QWidget):
         self.ease = QComboBox()
         self.ease.addItems(list(EASINGS))
         self.add_button = QPushButton("Add current view", clicked=self.add_current)
+        self.add_button.setToolTip("The map's view now, as a key at the date bar's date (within the "
+                                   "export's days); choose the key in the list to change its date or ease")
         self.delete_button = QPushButton("Delete", clicked=self.delete_selected)
         self.up_button = QPushButton("▲", clicked=lambda: self.move_selected(-1))
         self.down_button = QPushButton("▼", clicked=lambda: self.move_selected(1))
@@ -94,8 +96,9 @@ class CameraKeys(QWidget):
             self.blockSignals(True)
             self.date_edit.blockSignals(True)
             self.ease.blockSignals(True)
-            moment = dt.datetime.fromisoformat(key["date"])
-            self.date_edit.setDate(QDate(moment.year, moment.month, moment.day))
+            moment = dt.datetime.fromisoformat(key["date"])  # and its time: the key shown before
+            day = QDate(moment.year, moment.month, moment.day)  # left its own, saved on the next edit
+            self.date_edit.setDateTime(QDateTime(day, QTime(moment.hour, moment.minute)))
             self.ease.setCurrentText(key.get("ease", "in-out"))
             self.date_edit.blockSignals(False)
             self.ease.blockSignals(False)

@@ -174,6 +174,7 @@ class ExportForm:
         for name, check in self.outputs.items():
             check.setChecked(bool(getattr(s, name)))
         self._font_family, self._layers = s.font_family, s.layers
+        self._fade_days = s.fade_days  # no box of its own: kept as loaded (it became 0.25, a new user)
         self._sync_outputs()
         self._show_camera()
         self.update_duration()
@@ -197,6 +198,7 @@ class ExportForm:
             **{name: check.isChecked() for name, check in self.outputs.items()},
             "legend_corner": self.legend_corner.currentText(), "legend_form": self.legend_form.currentText(),
             "font_family": getattr(self, "_font_family", ""), "layers": getattr(self, "_layers", None),
+            "fade_days": getattr(self, "_fade_days", ExportSettings().fade_days),
         }
         return ExportSettings.from_dict(data, "export settings")
 

@@ -657,3 +657,32 @@ def test_an_export_of_a_session_with_every_layer_removed_is_refused(qtbot, small
     assert not dialog.start_export()
     assert "nothing to draw: the session has no layers" in dialog.status.text()
     assert not (tmp_path / "empty.mp4").exists()
+
+
+def test_a_keys_ease_changed_leaves_its_time_and_loaded_fades_are_kept(qtbot, small_window, tmp_path):
+    """Chosen in the list, a key showed its date with the time of the key shown before, and a change
+    of its ease saved that time (15 July 00:00 became 12:00); a fade_days loaded from a settings file
+    went back to 0.25 (no box of its own). A new user, a documentary maker."""
+    import json
+
+    from PyQt6.QtCore import QDateTime, QTime
+
+    dialog = ExportDialog(small_window.model, small_window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    keys, model = dialog.camera_keys, small_window.model
+    model.time.set_date("1944-06-24")
+    qtbot.mouseClick(keys.add_button, Qt.MouseButton.LeftButton)
+    model.time.set_date("1944-06-26")
+    qtbot.mouseClick(keys.add_button, Qt.MouseButton.LeftButton)  # the second key, chosen
+    keys.date_edit.setDateTime(QDateTime(QDate(1944, 6, 26), QTime(12, 0)))  # its time set in the field
+    assert [k["date"] for k in keys.keys] == ["1944-06-24", "1944-06-26T12:00:00"]
+    first = keys.list.visualItemRect(keys.list.item(0)).center()
+    qtbot.mouseClick(keys.list.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    keys.ease.setFocus()
+    qtbot.keyClicks(keys.ease, "linear")  # typed on the box: its entry chosen
+    assert [(k["date"], k["ease"]) for k in keys.keys][0] == ("1944-06-24", "linear")
+    saved = tmp_path / "fades.json"
+    saved.write_text(json.dumps({"fade_days": 1.0, "start": "1944-06-23", "end": "1944-06-25"}))
+    assert dialog.load_settings(saved)
+    assert dialog.settings().fade_days == 1.0
