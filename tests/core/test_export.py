@@ -282,3 +282,19 @@ def test_subtitle_cues_never_overlap_and_list_every_event_shown(model):
     assert first.start == 0 and len(first.text.splitlines()) == 2  # both events of 23 June
     titles = {line.split(" — ", 1)[1] for c in items for line in c.text.splitlines()}
     assert len(titles) >= 2 and srt(items).startswith("1\n00:00:00,000 --> ")
+
+
+def test_a_long_title_card_stays_inside_a_720p_frame():
+    """A 98-letter title and a 178-letter subtitle (the limits are 200 and 300) ran off both edges
+    of a 720p card (a new user, a documentary maker): each line fits, centred."""
+    from terrain_viewer.core.export.frames import title_card
+
+    title = ("The Defence of Hengyang: Forty-Seven Days in Which the Tenth Corps Held the City "
+             "Against Four Divisions")
+    subtitle = ("From the first assault at the Lei River on 23 June to the surrender on 8 August 1944, "
+                "while the relief armies failed to break through from the south and the city burned")
+    card = title_card(np.zeros((720, 1280, 4), np.uint8), title, subtitle, 100 * 720 / 1080)
+    letters = card[..., :3].astype(int).sum(axis=-1) > 3 * 200  # the light text on the dark card
+    columns, rows = np.flatnonzero(letters.any(axis=0)), np.flatnonzero(letters.any(axis=1))
+    assert columns.min() > 0.04 * 1280 and columns.max() < 0.96 * 1280
+    assert rows.min() > 0.1 * 720 and rows.max() < 0.9 * 720

@@ -113,13 +113,25 @@ def title_card(background: np.ndarray, title: str, subtitle: str, dpi: float) ->
     dim = background[..., :3].astype(np.float32) * CARD_DIM + np.array(CARD_NAVY) * (1 - CARD_DIM)
     fig.figimage(dim.astype(np.uint8), 0, 0, origin="upper")
     halo = [pe.withStroke(linewidth=4, foreground="#14263a")]
-    fig.text(0.5, 0.54, title, ha="center", va="center", fontsize=44, family=text_fonts(), fontweight="bold",
-             color="#f4f1ea", wrap=True, path_effects=halo)
+    fig.text(0.5, 0.5, _lines(title, w, 44 * dpi / 72, 0.62), ha="center", va="bottom",
+             multialignment="center", fontsize=44, family=text_fonts(), fontweight="bold", color="#f4f1ea",
+             path_effects=halo)  # above the middle, its lines upward; the subtitle's downward
     if subtitle:
-        fig.text(0.5, 0.42, subtitle, ha="center", va="center", fontsize=22, family=text_fonts(),
-                 color="#e8d3a8", wrap=True, path_effects=halo)
+        fig.text(0.5, 0.46, _lines(subtitle, w, 22 * dpi / 72, 0.55), ha="center", va="top",
+                 multialignment="center", fontsize=22, family=text_fonts(), color="#e8d3a8",
+                 path_effects=halo)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def _lines(text: str, width: int, size_px: float, em: float) -> str:
+    """``text`` broken at spaces into lines that fit 88 % of a frame ``width`` pixels wide, for
+    letters ``size_px`` high about ``em`` of that wide (matplotlib's own wrapping let a centred
+    title's first lines run off a 720p frame: a new user)."""
+    import textwrap
+
+    most = max(8, int(0.88 * width / (em * size_px)))
+    return "\n".join(textwrap.wrap(text, most, break_long_words=True)) if len(text) > most else text
 
 
 def finish_frame(rgba: np.ndarray, i: int, finish: Finish | str | Path | None) -> np.ndarray | str:
