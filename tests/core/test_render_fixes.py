@@ -432,3 +432,20 @@ def test_a_style_changed_during_a_render_is_drawn_by_the_next(tmp_path: Path):
     renderer._legends.entries = entries
     rgba, legend = legend_alone(renderer, model, t=T, size=(1920, 1080))
     assert (near(rgba, (0, 0xAA, 0), 30) & legend).sum() > 15
+
+
+@pytest.mark.parametrize("corner", ["upper right", "lower left"])
+def test_a_compact_legend_is_broken_into_rows_that_fit_a_narrow_frame(corner):
+    """In an 800×800 export the compact legend was one row 2,100 px wide, cut at the frame's edge
+    (a new user, a documentary maker): it takes as few rows as fit."""
+    from terrain_viewer.core.export.settings import ExportSettings
+    from terrain_viewer.core.render.renderer import MapRenderer
+
+    model = ViewerModel.open(builtin_paths())
+    model.time.set_date("1944-07-11")
+    renderer = MapRenderer(model)
+    renderer.look = ExportSettings(legend_form="compact", legend_corner=corner).look()
+    renderer.render(size=(800, 800))
+    boxes = [b.extents for sprite in renderer.last_furniture for b in sprite.boxes]
+    x0, y0, x1, y1 = max(boxes, key=lambda b: b[2] - b[0])  # the legend: the widest furniture
+    assert x0 >= 0 and x1 <= 800 and y0 >= 0 and y1 <= 800

@@ -397,7 +397,7 @@ def legend(ax, entries: list[tuple], note: str = "", corner: str = "lower right"
            fonts: list[str] | None = None, room: tuple[float, float, float, float] = SAFE) -> list:
     """The legend of ``entries`` in a corner of ``room`` (the title-safe area, less the other
     furniture's corner: ``legend_room``): "full" (titled, one column, more when it would take over
-    half the height) or "compact" (one or two rows, no title)."""
+    half the height) or "compact" (no title, in as few rows as fit)."""
     if not entries or form not in ("full", "compact"):
         return []
     handles, labels = zip(*entries, strict=True)
@@ -405,7 +405,9 @@ def legend(ax, entries: list[tuple], note: str = "", corner: str = "lower right"
     renderer = ax.figure.canvas.get_renderer()
     compact = form == "compact"
     size = text_pt(ax)
-    columns = (min(len(entries), 4), len(entries)) if compact else (1, 2, 3)
+    n = len(entries)  # compact: in as few rows as fit the frame (one row of all was kept when two
+    #                   did not fit, wider than an 800-px frame: a new user); full: in as few columns
+    columns = sorted({-(-n // rows) for rows in range(1, n + 1)}, reverse=True) if compact else (1, 2, 3)
     for ncols in columns:
         leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)},
                         loc=corner if corner in CORNERS else "lower right", bbox_to_anchor=room,
