@@ -23,7 +23,9 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.data.roles import ROLE_TITLES, ROLES, default_label_field, text_columns
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render.items import UNIT_ROLES
 from terrain_viewer.core.render.symbology import line_width, side_colour, style_colour
+from terrain_viewer.core.render.units import label_column
 
 HATCHES = (("none", ""), ("diagonal ////", "////"), ("back diagonal \\\\", "\\\\"), ("cross ++", "++"),
            ("diagonal cross xx", "xx"), ("dots ..", ".."), ("horizontal ---", "---"), ("vertical |||", "|||"))
@@ -109,7 +111,9 @@ class QtLayerProperties(QDialog):
 
     def _label_rows(self) -> None:
         columns = text_columns(self.layer.gdf)
-        default = default_label_field(self.layer.gdf)
+        symbols = "sidc" in self.layer.gdf.columns and self.layer.data_role in UNIT_ROLES
+        default = label_column(self.layer.gdf, {}) if symbols else default_label_field(self.layer.gdf)
+        #   APP-6 units are named by their designation first: the default said "name" (a new user)
         self.label_field = QComboBox(objectName="propLabelField")
         self.label_field.addItem(f"{DEFAULT_FIELD}: {default or 'none'}", None)
         for column in columns:
@@ -125,10 +129,15 @@ class QtLayerProperties(QDialog):
         self.form.addRow("Label size", self.label_size)
 
     def _side_rows(self) -> None:
+        symbols = "sidc" in self.layer.gdf.columns and self.layer.data_role in UNIT_ROLES
         for side, name in self.layer.side_names.items():
             button = QPushButton(objectName=f"propSide_{side}")
             self._paint_button(button, (self.style.get("side_colors") or {}).get(side))
             button.clicked.connect(lambda _c=False, s=side, b=button: self._pick_side(s, b))
+            if symbols:  # a colour picked did nothing to them, unsaid (a new user)
+                button.setEnabled(False)
+                button.setToolTip("APP-6 unit symbols take the standard colours of their affiliation "
+                                   "(friend blue, hostile red), from the sidc code")
             self.buttons[f"side:{side}"] = button
             self.form.addRow(f"Colour of {name}", button)
 

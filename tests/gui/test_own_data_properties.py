@@ -102,3 +102,17 @@ def test_the_dialog_shows_the_colours_drawn_and_offers_what_the_geometry_takes(q
         face = colours[counts.argmax()]  # the button's most common colour: its face
         assert np.abs(face.astype(int) - QColor(drawn).getRgb()[:3]).max() <= 12, (name, face, drawn)
         dialog.close()
+
+
+def test_a_units_layer_says_the_label_field_its_symbols_are_named_by_and_no_side_colour(qtbot, hengyang):
+    """APP-6 units are named by ``designation`` first; the dialog's default said "name_en", and a
+    side colour picked for them did nothing, unsaid (a new user's Kursk units)."""
+    dialog = QtLayerProperties(hengyang.model, "units", hengyang)
+    qtbot.addWidget(dialog)
+    assert dialog.label_field.itemText(0) == "(default): designation"
+    sides = [dialog.buttons[f"side:{side}"] for side in ("cn", "jp")]
+    assert not any(button.isEnabled() for button in sides)
+    assert all("affiliation" in button.toolTip() for button in sides)
+    plain = QtLayerProperties(hengyang.model, "places", hengyang)  # no symbols: named as ever
+    qtbot.addWidget(plain)
+    assert plain.label_field.itemText(0) == "(default): name_en"
