@@ -170,8 +170,8 @@ def test_a_units_designation_is_seldom_nearer_another_symbol_than_its_own():
     190th Division's, a new user, who then identified the wrong unit): a designation takes a free
     place nearer its own symbol than any other when there is one, else one further out on a
     leader to its own symbol (a leader names it whatever is nearer). Every other day at 1080p noon:
-    67 of 448 designations were nearer another symbol's box before, 40 of 450 then; now 18 of the
-    398 beside their symbols (and 76 further out on leaders, 474 named)."""
+    67 of 448 designations were nearer another symbol's box before, 40 of 450 then; now 19 of the
+    406 beside their symbols (and 57 a ring further out on leaders, 463 named)."""
     model = ViewerModel.open(builtin_paths())
     renderer = MapRenderer(model)
     named = beside = nearer = 0
