@@ -75,7 +75,9 @@ class Desktop:
         """Start Xvfb on a display it picks; True once that display answers an X client."""
         self.close()
         read, write = os.pipe()  # Xvfb picks a free display itself and writes its number here
-        server = ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"]
+        server = ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp",
+                  "-noreset"]  # no reset when the probe's client leaves: the program connecting
+        #                      then was refused ("could not connect to display :0", once in a fresh clone)
         with open(self.folder / f"xvfb-{attempt}.log", "wb") as log:
             self.xvfb = subprocess.Popen(server, stdout=subprocess.DEVNULL, stderr=log, pass_fds=(write,))
         os.close(write)
