@@ -165,7 +165,8 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
             verb = "exists" if len(replaced) == 1 else "exist"
             answer = QMessageBox.question(self, "Replace?",
                                           f"{what} already {verb}. Replace when the export has finished?")
-            if answer != QMessageBox.StandardButton.Yes:
+            if answer != QMessageBox.StandardButton.Yes:  # said: the refusal left no word (a new user)
+                self._show_status(f"Not exported: {what} {'is' if len(replaced) == 1 else 'are'} kept")
                 return False
             overwrite = True
         self._keep_form()  # offered again next time, and saved with the project

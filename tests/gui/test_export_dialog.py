@@ -97,6 +97,7 @@ def test_bad_settings_and_refused_overwrite_show_a_line_and_keep_the_file(qtbot,
     dialog.out_edit.setText(str(existing))
     monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
     assert not dialog.start_export() and existing.read_bytes() == b"earlier cut"
+    assert dialog.status.text() == f"Not exported: {existing} is kept"  # it said nothing (a new user)
 
 
 def test_settings_files_load_into_the_form(qtbot, small_window, tmp_path):
@@ -543,7 +544,8 @@ def test_a_second_export_clears_the_first_ones_refusal_before_it_asks(qtbot, sma
     (frames / "notes.txt").unlink()  # the user puts the file elsewhere
     qtbot.mouseClick(dialog.export_button, LEFT)
     assert len(seen) == 1 and f"{tmp_path / 'x.srt'} already exists" in seen[0][0], seen
-    assert seen[0][1] == "" and dialog.status.text() == "" and not dialog.is_running()
+    assert seen[0][1] == "" and not dialog.is_running()  # the refusal gone while it asked; after No:
+    assert dialog.status.text() == f"Not exported: {tmp_path / 'x.srt'} is kept"  # the answer's outcome
 
 
 def test_a_size_too_narrow_for_the_auto_legend_says_so(qtbot, hengyang):
