@@ -23,7 +23,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.data.roles import ROLE_TITLES, ROLES, default_label_field, text_columns
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.render.items import UNIT_ROLES
+from terrain_viewer.core.render.items import draws_symbols
 from terrain_viewer.core.render.symbology import line_width, side_colour, style_colour
 from terrain_viewer.core.render.units import label_column
 
@@ -111,7 +111,7 @@ class QtLayerProperties(QDialog):
 
     def _label_rows(self) -> None:
         columns = text_columns(self.layer.gdf)
-        symbols = "sidc" in self.layer.gdf.columns and self.layer.data_role in UNIT_ROLES
+        symbols = draws_symbols(self.layer)
         default = label_column(self.layer.gdf, {}) if symbols else default_label_field(self.layer.gdf)
         #   APP-6 units are named by their designation first: the default said "name" (a new user)
         self.label_field = QComboBox(objectName="propLabelField")
@@ -129,7 +129,7 @@ class QtLayerProperties(QDialog):
         self.form.addRow("Label size", self.label_size)
 
     def _side_rows(self) -> None:
-        symbols = "sidc" in self.layer.gdf.columns and self.layer.data_role in UNIT_ROLES
+        symbols = draws_symbols(self.layer)
         for side, name in self.layer.side_names.items():
             button = QPushButton(objectName=f"propSide_{side}")
             self._paint_button(button, (self.style.get("side_colors") or {}).get(side))

@@ -188,7 +188,7 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
     def _other_side(self, name: str, size: tuple[int, int]) -> list[Extent]:
         """With the swipe on, the side of the divider that does not show layer ``name`` (as a
         pixel box): a layer zoomed to was fitted there, out of sight (a new user). None when the
-        side that shows it is under a quarter of the map (it is fitted over the whole map)."""
+        side that shows it is under 30 % of the map (it is fitted over the whole map)."""
         swipe = self.model.swipe
         if not swipe.enabled or self.layers is not None:
             return []
@@ -196,11 +196,11 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         if (name in left) == (name in right):
             return []
         w, h = size
-        x = divider_column(swipe.position, w)
-        shown = (x, w) if name in right else (0, x)
-        if shown[1] - shown[0] < 0.3 * w:
+        x = float(divider_column(swipe.position, w))
+        hidden = (0.0, x) if name in right else (x, float(w))
+        if w - (hidden[1] - hidden[0]) < 0.3 * w:
             return []
-        return [(0.0, 0.0, float(x), float(h))] if name in right else [(float(x), 0.0, float(w), float(h))]
+        return [(hidden[0], 0.0, hidden[1], float(h))]
 
     def centre_on(self, x: float, y: float) -> None:
         """Keep the scale, put (x, y) in the middle."""

@@ -33,7 +33,7 @@ from terrain_viewer.core.data.geomcheck import (
 from terrain_viewer.core.data.keyframes import KeyframeFrames, PlainRows
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
 from terrain_viewer.core.data.roles import (
-    LABEL_DEFAULTS,
+    default_label_field,
     detect_role,
     layer_metadata,
     lonlat_bounds,
@@ -219,12 +219,9 @@ def _union(extents: list[tuple[float, float] | None]) -> tuple[float, float] | N
 
 def _named(gdf: gpd.GeoDataFrame, row: int) -> str:
     """`` ('Fort Vaux')``: the name a row's label would show, to find it by (else nothing)."""
-    for column in LABEL_DEFAULTS:
-        if column in gdf.columns:
-            value = gdf[column].iloc[row]
-            if isinstance(value, str) and value.strip():
-                return f" ({value.strip()[:60]!r})"
-    return ""
+    column = default_label_field(gdf)
+    value = None if column is None else gdf[column].iloc[row]
+    return f" ({value.strip()[:60]!r})" if isinstance(value, str) and value.strip() else ""
 
 
 def _attach_time(layer: Layer) -> None:

@@ -80,11 +80,6 @@ class ExportResult:
     notes: list[str] = field(default_factory=list)  # what was asked for and not written, and why
 
 
-def layer_names(model: ViewerModel) -> set[str]:
-    """The names an export's ``layers`` may give: the model's layers and the basemap."""
-    return {state.name for state in model.layer_states} | {BASEMAP}
-
-
 def check_output(model: ViewerModel, settings: ExportSettings, out: Path,
                  inputs: Iterable[str | Path] = ()) -> tuple[str, Path | None]:
     """Refuse, before anything is asked or drawn, an export that can never be written: bad
@@ -94,10 +89,11 @@ def check_output(model: ViewerModel, settings: ExportSettings, out: Path,
     settings.check()
     if not model.layer_states and not model.basemap:  # blank frames, written as if all were well
         raise ExportError("nothing to draw: the session has no layers (open a file first)", out)
-    unknown = [name for name in settings.layers or () if name not in layer_names(model)]
+    known = {state.name for state in model.layer_states}  # and BASEMAP: the names ``layers`` may give
+    unknown = [name for name in settings.layers or () if name not in known and name != BASEMAP]
     if unknown:  # else a blank map, written as if all were well
-        known = ", ".join(sorted(layer_names(model) - {BASEMAP}))
-        raise ExportError(f"no layer named {', '.join(map(repr, unknown))} to draw; the layers: {known}", out)
+        raise ExportError(f"no layer named {', '.join(map(repr, unknown))} to draw; the layers: "
+                          f"{', '.join(sorted(known))}", out)
     fmt = output_format(out, settings)
     size = settings.pixel_size()
     if fmt == "mp4" and (size[0] % 2 or size[1] % 2):

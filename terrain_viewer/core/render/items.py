@@ -15,6 +15,12 @@ UNIT_ROLES = ("units", "generic")  # roles whose sidc column is drawn as APP-6 s
 FADE_STEPS = 32  # fade opacities are quantised to 1/32 (a cache key, and sprites reused)
 
 
+def draws_symbols(layer: Layer) -> bool:
+    """A vector layer drawn as APP-6 symbols (the ``units`` layer, or any unit-like layer with a
+    sidc column)."""
+    return "sidc" in layer.gdf.columns and layer.data_role in UNIT_ROLES
+
+
 @dataclass
 class Item:
     """One visible layer in draw order: a vector Layer or a RasterLayer, with its state."""
@@ -25,9 +31,8 @@ class Item:
 
     @property
     def symbols(self) -> bool:
-        """Drawn as APP-6 symbols in pixel space (the ``units`` layer, or any layer with a sidc)."""
-        return isinstance(self.obj, Layer) and "sidc" in self.obj.gdf.columns and \
-            self.obj.data_role in UNIT_ROLES
+        """Drawn as APP-6 symbols in pixel space (see ``draws_symbols``)."""
+        return isinstance(self.obj, Layer) and draws_symbols(self.obj)
 
     @property
     def dated(self) -> bool:
