@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import QApplication
 from terrain_viewer.core.export.workers import pickle_data
 from terrain_viewer.core.model import Extent
 from terrain_viewer.core.render import LOGGER as RENDER_LOGGER
+from terrain_viewer.core.render.labels import follows
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 
@@ -233,6 +234,7 @@ class FrameScheduling:
                 if gen != self._gen and (ahead is None or warm):  # superseded while it waited
                     self._hand_back(Frame(gen, None, view, size, ahead=ahead, warm=warm))
                     return
+                self._follow(t, size, dpi, layers)
                 rgba = self.renderer.render(t=t, size=size, view=view, dpi=dpi,
                                             layers=None if layers is None else set(layers), copy=False)
                 image = None if warm else _qimage(rgba, ratio)  # a copy, before another render comes in
@@ -243,6 +245,16 @@ class FrameScheduling:
                                   warm=warm))
         else:
             self._hand_back(Frame(gen, image, view, size, ahead=ahead, warm=warm))
+
+    def _follow(self, t: float, size, dpi: float, layers) -> None:
+        """On the render thread: a frame one step on within the day from the frame drawn last, of
+        the same state, keeps its labels' places (as an export's frames do: what is seen is what is
+        exported, and a label with no room stays out until the next day instead of popping in and
+        out; half the planning)."""
+        state = (self._version, size, dpi, layers)
+        last, self._last_drawn = self._last_drawn, (state, t)
+        if last is not None and last[0] == state and follows(last[1], t):
+            self.renderer.planner.follow(last[1])
 
     def _hand_back(self, frame: Frame) -> None:
         """Send a frame to the GUI thread (through the canvas's relay, which outlives the canvas: a

@@ -85,6 +85,7 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         self._last_change = 0.0  # days: the last date change
         self._model_t: float | None = None  # the model's date at the last date change
         self._lock = threading.Lock()  # one render at a time (the thread or render_image)
+        self._last_drawn: tuple | None = None  # the render thread's last frame: (its state, its date)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-render")
         self._stopped = False  # shut_down: no more frames
         self._links = Links()

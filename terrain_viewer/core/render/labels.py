@@ -52,6 +52,7 @@ EVENT_RINGS = 16  # … for an event's title that found no room on those (a long
 EVENT_REACH = 0.25  # as this share of the frame's height (a small map: no leader across the map)
 LEADER_MIN_PT = 4.0  # a leader to a far label is drawn when at least this long (points)
 REFERENCE_HEIGHT = 1080
+FOLLOW_DAYS = 0.25  # a frame at most this far from the last (same day) keeps its labels' places
 PLANS = 256  # plans kept by their inputs (a day drawn ahead, then shown, is planned once)
 Extents = tuple[float, float, float, float]
 
@@ -110,6 +111,14 @@ class Placed:
         s = self.spec
         return (s.text, round(s.x, 3), round(s.y, 3), self.dx, self.dy, self.ha, self.va, self.turn,
                 self.props)
+
+
+def follows(t_prev: float, t: float) -> bool:
+    """Whether a frame at ``t`` follows one at ``t_prev`` (``LabelPlanner.follow``) as a step of
+    an animation does: a step of at most ``FOLLOW_DAYS`` within one day, not onto the day's start
+    (a whole day's frame is planned alone, the same whatever came before it)."""
+    day = math.floor(t)
+    return t != t_prev and abs(t - t_prev) <= FOLLOW_DAYS and math.floor(t_prev) == day and t != day
 
 
 def halo(width: float = 2.6, colour=PAPER, alpha: float = 0.85) -> list:
@@ -205,7 +214,9 @@ class LabelPlanner:
         self._prepared_cache: dict[tuple, tuple] = {}
         self._props_keys: dict[int, tuple] = {}  # id(props) -> (props, a copy, its part of the key)
         self._memory: dict[tuple, int] = {}
-        self._plans: OrderedDict[tuple, tuple[tuple, dict]] = OrderedDict()  # inputs -> plan, memory
+        self._asked: set[tuple] = set()  # the keys of the last plan's labels, placed or not
+        self._plans: OrderedDict[tuple, tuple[tuple, dict, set]] = OrderedDict()  # inputs -> plan, memory,
+        #                                                                         the labels asked
         self._last: tuple | None = None  # (t, frame size) of the last plan
         self._after: float | None = None  # the next plan follows the plan at this time
         self._probe = None
@@ -216,27 +227,29 @@ class LabelPlanner:
         (display extents) and of each other; a label whose anchor is on a symbol starts outside it.
 
         After ``follow(t_prev)``, when the last plan was made at ``t_prev`` (same frame size), each
-        label first tries the position it had there (no jumps in a sequence of frames); otherwise
-        the plan depends on this frame alone (the same inputs give the same plan), and a plan
-        made before for the same inputs is given again.
+        label first tries the position it had there (no jumps in a sequence of frames) and a label
+        that had no room there stays out (no labels popping in and out within a day; half the
+        work); otherwise the plan depends on this frame alone (the same inputs give the same
+        plan), and a plan made before for the same inputs is given again.
         """
         size = tuple(ax.figure.bbox.size)
         follows = (self._after is not None and self._last is not None and self._last[1] == size
                    and abs(self._last[0] - self._after) < 1e-9)
         remembered = self._memory if follows else {}
+        dropped = self._asked.difference(self._memory) if follows else set()
         self._last, self._after = (None if t is None else (t, size)), None
         if not specs:
-            self._memory = {}
+            self._memory, self._asked = {}, set()
             return []
         key = None if follows else self._plan_key(ax, specs, symbols, furniture)
         hit = None if key is None else self._plans.get(key)
         if hit is not None:
             self._plans.move_to_end(key)
-            self._memory = hit[1]
+            self._memory, self._asked = hit[1], hit[2]
             return list(hit[0])
-        placed = self._new_plan(ax, renderer, specs, symbols, furniture, remembered)
+        placed = self._new_plan(ax, renderer, specs, symbols, furniture, remembered, dropped)
         if key is not None:
-            self._plans[key] = (tuple(placed), self._memory)
+            self._plans[key] = (tuple(placed), self._memory, self._asked)
             while len(self._plans) > PLANS:
                 self._plans.popitem(last=False)
         return placed
@@ -255,16 +268,16 @@ class LabelPlanner:
         return key
 
     def _new_plan(self, ax, renderer, specs: list[LabelSpec], symbols, furniture,
-                  remembered: dict) -> list[Placed]:
-        """Place ``specs`` (see ``plan``), first trying the ``remembered`` positions."""
+                  remembered: dict, dropped: set) -> list[Placed]:
+        """Place ``specs`` (see ``plan``), first trying the ``remembered`` positions; the labels of
+        ``dropped`` (the followed frame had no room for them) stay out."""
         dpi = ax.figure.dpi
         symbols = BoxIndex(symbols, CELL * dpi / 100.0)
         index = symbols.copy()  # the symbols and the furniture, then the labels placed (and leaders)
         texts: list[Extents] = []  # the labels placed: no leader crosses them
         walls = [tuple(b.extents) if isinstance(b, Bbox) else tuple(b[:4]) for b in furniture]  # nor these
         leaders: list[tuple] = []  # the leaders drawn: a later leader does not cut one if it can help it
-        for box in furniture:
-            index.add(box)
+        index.add_all(furniture)
         covered = BoxIndex(furniture, CELL * dpi / 100.0)  # a marker under the legend or the caption
         #                                                   is not seen: its label would name nothing
         frame, height = tuple(ax.bbox.extents.tolist()), ax.figure.bbox.height
@@ -279,6 +292,8 @@ class LabelPlanner:
             # a frame that follows another: of equal priority, the labels it showed go first
             # (else a crowd's labels took turns from frame to frame, a flicker in a video)
             for i in sorted(range(len(specs)), key=lambda i: (-specs[i].priority, keys[i] not in remembered)):
+                if keys[i] in dropped:
+                    continue
                 spec, (px, py) = specs[i], anchors[i]
                 cell = (math.floor(px / index.cell), math.floor(py / index.cell))
                 bounds = frame if spec.within is None else \
@@ -300,12 +315,12 @@ class LabelPlanner:
                 line = leader(label, px, py, dpi)
                 if line is not None:
                     leaders.append(line)
-                for x, y in _along(line):  # later labels keep off its leader
-                    index.add((x - 4, y - 4, x + 4, y + 4))
+                index.add_all([(x - 4, y - 4, x + 4, y + 4) for x, y in _along(line)])  # later labels
+                #                                                                      keep off its leader
                 placed.append(label)
         finally:
             self._close()
-        self._memory = memory
+        self._memory, self._asked = memory, set(keys)
         return placed
 
     def follow(self, t_prev: float) -> None:
@@ -331,7 +346,7 @@ class LabelPlanner:
         options = candidates(spec, d, rings or (FAR_RINGS if far else 1), FAR_STEP * scale)
         order: list[int] | range = range(len(options))
         if remembered is not None and remembered < len(options):
-            order = [remembered, *(k for k in order if k != remembered)]
+            order = [remembered, *range(remembered), *range(remembered + 1, len(options))]
         near = partial(_nearest_own, own, symbols) if own and spec.priority == PRIORITY["unit"] else None
         scan = partial(_scan, spec, anchor, options, order, (w, h, frozen, rotation), frame, scale, index,
                        (texts, walls, leaders), near=near)
@@ -613,8 +628,10 @@ def _crossed(texts: list[Extents], line, px: float, py: float) -> bool:
     if line is None:
         return False
     (x0, y0), (x1, y1) = line
+    lx0, lx1, ly0, ly1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)  # boxes beside it: not met
     return any(_meets(x0, y0, x1, y1, box) for box in texts
-               if not (box[0] <= px <= box[2] and box[1] <= py <= box[3]))
+               if box[0] <= lx1 and lx0 <= box[2] and box[1] <= ly1 and ly0 <= box[3]
+               and not (box[0] <= px <= box[2] and box[1] <= py <= box[3]))
 
 
 def _meets(x0: float, y0: float, x1: float, y1: float, box: Extents) -> bool:
