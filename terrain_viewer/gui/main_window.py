@@ -51,6 +51,7 @@ OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.
                "*.vrt *.png *.jpg *.jpeg);;All files (*)")
 UNDO_REMOVALS = 20  # removed layers Ctrl+Z can put back, the last first
 IDENTIFY_AGAIN_MS = 150  # after a change of date, the identify ring's point is looked up again
+LAYERS_WIDTH, EVENTS_WIDTH = 240, 360  # the side panels' widths in a wide window (pixels)
 LEGEND_WIDTH = 700  # a map narrower than this (a 1366×768 laptop) starts without the legend
 TOGGLES = (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
            ("caption", "Date caption"), ("labels", "Labels"), ("uncertainty", "Positional uncertainty"))
@@ -81,7 +82,7 @@ class QtMainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self.set_model(model)
-        qt_settings.restore_window(self)
+        self._docks_restored = qt_settings.restore_window(self)
         self.canvas.setFocus()
         self._first_show = True
 
@@ -124,7 +125,8 @@ class QtMainWindow(QMainWindow):
         self.tabifyDockWidget(self.events_dock, self.identify_dock)
         self.events_dock.raise_()
         self.problems_dock.hide()
-        self.resizeDocks([self.layers_dock, self.events_dock], [240, 360], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.events_dock], [LAYERS_WIDTH, EVENTS_WIDTH],
+                         Qt.Orientation.Horizontal)
 
     def _say_measure(self, text: str) -> None:
         self.measure_label.setText(text)
@@ -280,8 +282,15 @@ class QtMainWindow(QMainWindow):
         self._update_title()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        """A fresh session on a small screen starts without the legend (View ▸ Legend brings it)."""
+        """A fresh session on a small screen starts without the legend (View ▸ Legend brings it);
+        a first window (no dock layout remembered) gives the side panels a share of its width, the
+        map the rest (a 900 px window gave the map 320)."""
         super().showEvent(event)
+        if self._first_show and not self._docks_restored:
+            width = self.width()
+            self.resizeDocks([self.layers_dock, self.events_dock],
+                             [min(LAYERS_WIDTH, round(width * 0.2)), min(EVENTS_WIDTH, round(width * 0.22))],
+                             Qt.Orientation.Horizontal)
         if self._first_show and self.project_path is None and self.canvas.width() < LEGEND_WIDTH:
             self.model.set_options(legend=False)
             self.mark_saved()  # the window's own choice, not the user's change

@@ -134,16 +134,20 @@ class QtLayerPanel(QWidget):
         self.zoom_button = self._button("Zoom to", self._on_zoom, "Zoom the map to this layer")
         self.properties_button = self._button("Properties…", self._on_properties,
                                               "Role, colours, hatch, marker, label field, time shift")
-        buttons = QHBoxLayout()
-        for button in (self.up_button, self.down_button, self.color_button, self.zoom_button,
-                       self.properties_button):
-            buttons.addWidget(button)
+        rows = []  # two rows of buttons: one row made the panel at least 309 px wide
+        for group in ((self.up_button, self.down_button, self.zoom_button),
+                      (self.color_button, self.properties_button)):
+            row = QHBoxLayout()
+            for button in group:
+                row.addWidget(button)
+            rows.append(row)
         form = QFormLayout(self.controls)
         form.setContentsMargins(0, 4, 0, 0)
         form.addRow("Opacity", opacity_row)
         form.addRow("Line width", self.width_box)
         self._form = form
-        form.addRow(buttons)
+        for row in rows:
+            form.addRow(row)
 
     def _button(self, text: str, slot, tip: str = "") -> QToolButton:
         button = QToolButton(text=text, toolTip=tip)

@@ -50,15 +50,15 @@ def fill_recent_menu(menu: QMenu, open_project: Callable[[Path], object]) -> Non
         menu.addAction("(no recent projects)").setEnabled(False)
 
 
-def restore_window(window: QMainWindow) -> None:
-    """Geometry and dock layout of the last run; a first window fits the screen it opens on."""
+def restore_window(window: QMainWindow) -> bool:
+    """Geometry and dock layout of the last run; a first window fits the screen it opens on.
+    True when the dock layout was restored."""
     store = settings()
     geometry = store.value("window/geometry", QByteArray(), QByteArray)
     if geometry.isEmpty() or not window.restoreGeometry(geometry):
         fit_to_screen(window)
     state = store.value("window/state", QByteArray(), QByteArray)
-    if not state.isEmpty():
-        window.restoreState(state)
+    return not state.isEmpty() and window.restoreState(state)
 
 
 def fit_to_screen(window: QMainWindow) -> None:

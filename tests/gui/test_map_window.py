@@ -426,3 +426,25 @@ def test_a_fresh_window_on_a_small_screen_starts_without_the_legend(qtbot, small
     qtbot.waitExposed(window)
     assert window.canvas.width() < LEGEND_WIDTH
     assert window.model.options.legend is False and not window.option_actions["legend"].isChecked()
+
+
+def test_a_first_window_of_900_pixels_gives_the_map_more_than_half_and_shows_each_layer_button(
+        qtbot, small_gpkg):
+    """A 900 × 600 window left the map 320 px of 900 (the layer panel's one row of buttons held it
+    309 px wide): the side panels take a share of a first window's width; the buttons stay whole."""
+    from PyQt6.QtWidgets import QToolButton
+
+    from terrain_viewer.gui.main_window import QtMainWindow
+
+    window = QtMainWindow(ViewerModel.open([small_gpkg]))
+    qtbot.addWidget(window)
+    window.resize(900, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.canvas.width() >= 450, timeout=3000)  # the docks laid out
+    panel = window.layer_panel
+    buttons = [b for b in panel.findChildren(QToolButton) if b.isVisible() and b.text()]
+    assert {b.text() for b in buttons} >= {"▲", "▼", "Zoom to", "Colour…", "Properties…"}
+    for button in buttons:
+        corner = button.mapTo(panel, button.rect().bottomRight())
+        assert panel.rect().contains(corner) and button.width() >= button.sizeHint().width(), button.text()

@@ -295,7 +295,8 @@ def test_zoom_to_my_point_layer_leaves_no_point_under_the_furniture(qtbot, hengy
     points = [(p.x, p.y) for p in gdf.geometry]
     assert not _clear_of_furniture(canvas, points)
     x0, y0, x1, y1 = hengyang.model.layer_extent("survey_points")
-    assert (x1 - x0) / canvas.units_per_pixel() > 0.4 * canvas.width()  # fitted, not lost in the frame
+    upp = canvas.units_per_pixel()  # fitted, not lost in the frame (by its height: it is the taller)
+    assert max((x1 - x0) / upp / canvas.width(), (y1 - y0) / upp / canvas.height()) > 0.4
 
 
 def test_the_panel_and_the_properties_show_the_width_the_map_draws(qtbot, hengyang):
