@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.export.run import ExportSettings
-from terrain_viewer.core.export.settings import AUTO, VIDEOS
+from terrain_viewer.core.export.settings import AUTO, output_limits
 from terrain_viewer.core.render.furniture import CORNERS, LEGEND_FORMS
 from terrain_viewer.core.temporal.timeline import to_date, to_datetime
 from terrain_viewer.gui import qt_settings
@@ -243,10 +243,7 @@ class ExportForm:
         """Only the outputs the format can have are offered: PNG frames beside a video, subtitles
         beside an MP4 or a .mov (no player shows a GIF's), a transparent background in PNG frames
         or a .mov."""
-        fmt = self.format_combo.currentData()
-        why = {"png_frames": "" if fmt in VIDEOS else "the frames are PNG files already",
-               "subtitles": "" if fmt in ("mp4", "mov") else "only beside an MP4 or a .mov",
-               "transparent": "" if fmt in ("png", "mov") else "needs PNG frames or a .mov (ProRes 4444)"}
+        why = output_limits(self.format_combo.currentData())
         for name, check in self.outputs.items():
             check.setEnabled(not why[name])
             check.setToolTip(why[name])

@@ -38,7 +38,13 @@ from terrain_viewer.core.export.frames import (  # noqa: F401 - re-exported
 )
 from terrain_viewer.core.export.outputs import frame_file, refuse_inputs, remove_stale_partials
 from terrain_viewer.core.export.processes import prepare_workers  # noqa: F401
-from terrain_viewer.core.export.settings import FORMATS, VIDEOS, ExportSettings, output_format  # noqa: F401
+from terrain_viewer.core.export.settings import (  # noqa: F401
+    FORMATS,
+    VIDEOS,
+    ExportSettings,
+    output_format,
+    output_limits,
+)
 from terrain_viewer.core.export.subtitles import check_free, cues, write_subtitles
 from terrain_viewer.core.export.workers import CHUNK, frames  # noqa: F401
 from terrain_viewer.core.export.writers import (  # noqa: F401 - re-exported
@@ -99,10 +105,11 @@ def check_output(model: ViewerModel, settings: ExportSettings, out: Path,
     if fmt == "mp4" and (size[0] % 2 or size[1] % 2):
         raise ExportError(f"MP4 (H.264, yuv420p) needs an even width and height, not {size[0]}x{size[1]}",
                           out)
-    if settings.transparent and fmt in ("mp4", "gif"):
+    if settings.transparent and output_limits(fmt)["transparent"]:
         raise ExportError(f"a transparent background needs PNG frames or a .mov (ProRes 4444), "
                           f"not {fmt}", out)
-    folder_out = out.with_name(out.stem + "_frames") if fmt in VIDEOS and settings.png_frames else None
+    folder_out = out.with_name(out.stem + "_frames") \
+        if settings.png_frames and not output_limits(fmt)["png_frames"] else None
     refuse_inputs(out, [*model.paths, *inputs])
     if folder_out is not None:
         refuse_inputs(folder_out, [*model.paths, *inputs], "the PNG frames folder")
@@ -130,7 +137,7 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
     fmt, folder_out = check_output(model, settings, out, inputs)
     size = settings.pixel_size()
     video = fmt if fmt in VIDEOS else ""
-    subtitles = video != "gif" and video and settings.subtitles  # no player shows a GIF's subtitles
+    subtitles = settings.subtitles and not output_limits(fmt)["subtitles"]
     if subtitles:  # the video named first when it is taken too (not its .srt)
         check_target(out, overwrite, error=ExportError)
         check_free(out, overwrite)

@@ -24,6 +24,8 @@ from terrain_viewer.core.temporal.timeline import day_number, parse_iso
 
 FORMATS = ("png", "mp4", "gif", "mov")  # mov: ProRes 4444 with alpha, for editing suites
 VIDEOS = ("mp4", "gif", "mov")
+SUBTITLED = ("mp4", "mov")  # the formats with subtitles beside them (no player shows a GIF's)
+TRANSPARENT = ("png", "mov")  # the formats that keep an alpha channel
 KIND = "terrain-viewer export settings"  # the "kind" of a saved settings file: how we know ours
 MAX_FILE = 1 << 20  # bytes: a settings file is a few hundred; anything bigger is not one
 AUTO = 0  # ``workers`` chosen for the machine and the export (``"auto"`` in the file)
@@ -317,6 +319,14 @@ def _parse_time(text: str, name: str, source: str | Path | None = None) -> float
                               "(e.g. 1944-07-11)", source) from None
         return day_number(day)
     return None if parsed is None else parsed[0]
+
+
+def output_limits(fmt: str) -> dict[str, str]:
+    """For each extra output (``png_frames``, ``subtitles``, ``transparent``), why format ``fmt``
+    cannot have it, or '' when it can: the one rule the export applies and its dialog offers."""
+    return {"png_frames": "" if fmt in VIDEOS else "the frames are PNG files already",
+            "subtitles": "" if fmt in SUBTITLED else "only beside an MP4 or a .mov",
+            "transparent": "" if fmt in TRANSPARENT else "needs PNG frames or a .mov (ProRes 4444)"}
 
 
 def output_format(out: Path, settings: ExportSettings) -> str:
