@@ -76,3 +76,26 @@ def test_a_full_disk_and_a_missing_folder_are_one_line(tmp_path):
     (tmp_path / "a.gpkg").write_bytes(b"kept")  # a file named as if it were the folder
     with pytest.raises(TerrainViewerError, match=r"a\.gpkg: is a file, not a folder to write into"):
         check_target(tmp_path / "a.gpkg" / "x.json", overwrite=False)
+
+
+def test_a_save_that_fails_at_the_last_step_keeps_the_file_and_its_older_backup(tmp_path, monkeypatch):
+    """A save refused at its rename (the file made read-only meanwhile, say) wrote a new ``.bak``, a
+    copy of the unchanged file, over the older one: the version before last was lost."""
+    from terrain_viewer.core.common import atomic
+
+    path = tmp_path / "s.tvproj"
+    atomic_write_text(path, "first")
+    atomic_write_text(path, "second", backup=True)
+    publish = atomic._publish
+
+    def refused(tmp, target):
+        if target == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(target))
+        publish(tmp, target)
+
+    monkeypatch.setattr(atomic, "_publish", refused)
+    with pytest.raises(ProjectError, match=r"s\.tvproj"):
+        atomic_write_text(path, "third", backup=True, error=ProjectError)
+    assert path.read_text(encoding="utf-8") == "second"
+    assert (tmp_path / "s.tvproj.bak").read_text(encoding="utf-8") == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.tvproj", "s.tvproj.bak"]

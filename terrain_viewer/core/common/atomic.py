@@ -24,15 +24,19 @@ ErrorType = type[TerrainViewerError]
 
 def atomic_write_bytes(path: str | Path, data: bytes, overwrite: bool = True, backup: bool = False,
                        error: ErrorType = TerrainViewerError) -> Path:
-    """Write ``data`` to ``path`` atomically (fsynced); keep the old file as ``path.bak`` if ``backup``."""
+    """Write ``data`` to ``path`` atomically (fsynced); keep the old file as ``path.bak`` if
+    ``backup``, once the new one is in place (a write that fails leaves the old ``.bak`` too)."""
     path = Path(path)
-    with atomic_path(path, overwrite=overwrite, error=error) as tmp:
-        with open(tmp, "wb") as handle:
-            write_data(handle, data)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with contextlib.ExitStack() as stack:  # the .bak's temp file is renamed after the new file's
+        bak, old = None, path.with_name(path.name + ".bak")
         if backup and path.is_file():
-            with atomic_path(path.with_name(path.name + ".bak"), overwrite=True, error=error) as bak:
+            bak = stack.enter_context(atomic_path(old, overwrite=True, error=error))
+        with atomic_path(path, overwrite=overwrite, error=error) as tmp:
+            with open(tmp, "wb") as handle:
+                write_data(handle, data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if bak is not None:
                 shutil.copyfile(path, bak)
     return path
 
