@@ -182,9 +182,19 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
             return False
         ratio = self.devicePixelRatioF()
         size = (round(self.width() * ratio), round(self.height() * ratio))
-        blocked = self.renderer.furniture_boxes(size) + self._other_side(name, size)
+        blocked = self._furniture(size) + self._other_side(name, size)
         self.model.set_view(fit_clear(self.model.at_least(extent), size, blocked))
         return True
+
+    def _furniture(self, size: tuple[int, int]) -> list[Extent]:
+        """The pixel boxes of the furniture (legend, scale bar, caption) of a frame of ``size``: the
+        frame on screen's, drawn first when none is at that size yet (a click right after the
+        window opened or was resized fitted the data under the legend)."""
+        boxes = self.renderer.furniture_boxes(size)
+        if not boxes and self.isVisible() and not self.settled:
+            self.wait_settled()
+            boxes = self.renderer.furniture_boxes(size)
+        return boxes
 
     def _other_side(self, name: str, size: tuple[int, int]) -> list[Extent]:
         """With the swipe on, the side of the divider that does not show layer ``name`` (as a
