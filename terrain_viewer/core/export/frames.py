@@ -18,6 +18,7 @@ from terrain_viewer.core.export.alpha import matte, mix_linear, paper_renderers
 from terrain_viewer.core.export.settings import ExportSettings
 from terrain_viewer.core.export.writers import write_error
 from terrain_viewer.core.model import ViewerModel
+from terrain_viewer.core.render.labels import follows
 
 CARD_DIM, CARD_NAVY = 0.22, (26, 46, 70)  # the title card: this much of the map under navy
 CARD_FADE = 0.75  # seconds at the end of the title card that dissolve into the first map frame
@@ -81,8 +82,8 @@ class FrameSource:
         t = float(self.times[k])
         drawn = []
         for renderer in self.renderers:
-            if k % self.settings.frames_per_day:  # within a day labels keep their places from frame to frame
-                renderer.planner.follow(float(self.times[k - 1]))
+            if k and follows(float(self.times[k - 1]), t):  # within a day labels keep their places
+                renderer.planner.follow(float(self.times[k - 1]))  # from frame to frame, as in the window
             drawn.append(renderer.render(t=t, size=self.size, view=self.camera.view_at(t), dpi=self.dpi,
                                          layers=self.layers))
         return matte(*drawn) if len(drawn) == 2 else drawn[0]

@@ -52,7 +52,7 @@ EVENT_RINGS = 16  # … for an event's title that found no room on those (a long
 EVENT_REACH = 0.25  # as this share of the frame's height (a small map: no leader across the map)
 LEADER_MIN_PT = 4.0  # a leader to a far label is drawn when at least this long (points)
 REFERENCE_HEIGHT = 1080
-FOLLOW_DAYS = 0.25  # a frame at most this far from the last (same day) keeps its labels' places
+FOLLOW_DAYS = 0.5  # a frame at most this far from the last (same day) keeps its labels' places
 PLANS = 256  # plans kept by their inputs (a day drawn ahead, then shown, is planned once)
 Extents = tuple[float, float, float, float]
 
@@ -116,7 +116,8 @@ class Placed:
 def follows(t_prev: float, t: float) -> bool:
     """Whether a frame at ``t`` follows one at ``t_prev`` (``LabelPlanner.follow``) as a step of
     an animation does: a step of at most ``FOLLOW_DAYS`` within one day, not onto the day's start
-    (a whole day's frame is planned alone, the same whatever came before it)."""
+    (a whole day's frame is planned alone, the same whatever came before it). The window's frames
+    and an export's (2 or more a day) follow by this one rule."""
     day = math.floor(t)
     return t != t_prev and abs(t - t_prev) <= FOLLOW_DAYS and math.floor(t_prev) == day and t != day
 
