@@ -269,3 +269,26 @@ def test_a_file_of_another_year_opened_alone_is_grouped_under_its_year(qtbot, tm
     assert groups == ["1943"]
     assert window.layer_panel.item("units").parent().text(0) == "1943"
     assert window.model.swipe.left_group == "1943"  # the swipe compares it with the modern group
+
+
+def test_a_layer_at_hengyang_opened_beside_a_far_battle_is_not_called_far(qtbot, opened, tmp_path,
+                                                                           monkeypatch, message_boxes):
+    """With Hengyang and a far battle open, a researcher's survey points at Hengyang were "5,118 km
+    from the other data" (measured from the middle of all the other layers together, far from
+    both) with the map CRS it was already in offered: now measured from the nearest layer."""
+    import geopandas as gpd
+    import shapely
+
+    far = opened.place_bar.label.text()
+    assert UNITS in far
+    path = tmp_path / "survey.gpkg"
+    sites = shapely.points([651000, 652500], [2982000, 2983000])
+    gpd.GeoDataFrame({"name": ["Ferry A", "Ferry B"]}, geometry=sites, crs=32649).to_file(
+        path, layer="survey_sites", engine="pyogrio")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(path)], ""))
+    opened.open_action.trigger()
+    assert not message_boxes, message_boxes
+    assert opened.model.dataset.find("survey_sites") is not None
+    problems = [opened.problems_list.item(i).text() for i in range(opened.problems_list.count())]
+    assert not [p for p in problems if "survey_sites" in p], problems
+    assert opened.place_bar is None or "survey_sites" not in opened.place_bar.label.text()

@@ -74,10 +74,12 @@ def crs_label(crs: CRS) -> str:
 
 
 def place_notes(model: ViewerModel, names: list[str]) -> list[PlaceNote]:
-    """One note per file among the layers ``names`` that lies far from the session's other layers,
-    in another hemisphere, or where the map CRS distorts it (north turned, areas wrong)."""
+    """One note per file among the layers ``names`` that lies far from the nearest of the session's
+    other layers, in another hemisphere, or where the map CRS distorts it (north turned, areas
+    wrong); the map CRS is offered only when it is not the one the map is in."""
     layers = {layer.name: layer for layer in model.dataset.layers}
-    others = union([layer.lonlat_bounds for name, layer in layers.items() if name not in names])
+    others = [layer.lonlat_bounds for name, layer in layers.items()
+              if name not in names and layer.lonlat_bounds is not None]
     by_file: dict[object, list] = {}
     for name in names:
         if name in layers and layers[name].lonlat_bounds is not None:
@@ -89,6 +91,8 @@ def place_notes(model: ViewerModel, names: list[str]) -> list[PlaceNote]:
         if not reasons:
             continue
         better = suitable_crs(box)
+        if better is not None and better.equals(model.dataset.map_crs):
+            better = None  # the map is in its zone already: only the zoom helps
         offer = f"; zoom to it or switch the map CRS to {crs_label(better)}" if better is not None else \
             "; zoom to it"
         what = f"Layer {group[0].name}" if len(group) == 1 else \
@@ -98,12 +102,15 @@ def place_notes(model: ViewerModel, names: list[str]) -> list[PlaceNote]:
     return notes
 
 
-def _reasons(crs: CRS, box: Box, others: Box | None) -> list[str]:
+def _reasons(crs: CRS, box: Box, others: list[Box]) -> list[str]:
+    """Why the layers in ``box`` need a note: far from the nearest of the ``others`` (each layer's
+    box: their union's centre lay in Central Asia with Hengyang and Verdun open, 5,118 km from a
+    layer in Hengyang), in the other hemisphere, or distorted by the map CRS."""
     lon, lat = centre(box)
     reasons = []
-    if others is not None:
-        olon, olat = centre(others)
-        km = GEOD.inv(olon, olat, lon, lat)[2] / 1000.0
+    if others:
+        km, (olon, olat) = min((GEOD.inv(*centre(other), lon, lat)[2] / 1000.0, centre(other))
+                               for other in others)
         if km > FAR_KM:
             reasons.append(f"{km:,.0f} km from the other data")
         elif (lat >= 0) != (olat >= 0):
