@@ -247,14 +247,16 @@ class FrameScheduling:
             self._hand_back(Frame(gen, image, view, size, ahead=ahead, warm=warm))
 
     def _follow(self, t: float, size, dpi: float, layers) -> None:
-        """On the render thread: a frame one step on within the day from the frame drawn last, of
-        the same state, keeps its labels' places (as an export's frames do: what is seen is what is
-        exported, and a label with no room stays out until the next day instead of popping in and
-        out; half the planning)."""
+        """On the render thread: a frame a step on within the day from a frame drawn lately, of the
+        same state, keeps its labels' places from the nearest such frame (as an export's frames do:
+        what is seen is what is exported, and a label with no room stays out until the next day
+        instead of popping in and out; half the planning). The next day drawn ahead comes between
+        a day and its first hour: the frame on screen is followed, not only the last drawn."""
         state = (self._version, size, dpi, layers)
-        last, self._last_drawn = self._last_drawn, (state, t)
-        if last is not None and last[0] == state and follows(last[1], t):
-            self.renderer.planner.follow(last[1])
+        near = [prev for drawn, prev in self._drawn if drawn == state and follows(prev, t)]
+        self._drawn.append((state, t))
+        if near:
+            self.renderer.planner.follow(min(near, key=lambda prev: abs(prev - t)))
 
     def _hand_back(self, frame: Frame) -> None:
         """Send a frame to the GUI thread (through the canvas's relay, which outlives the canvas: a

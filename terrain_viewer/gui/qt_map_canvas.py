@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 
 from PyQt6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, pyqtSignal
@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import QWidget
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import Extent, ViewerModel
 from terrain_viewer.core.render.furniture import FrameLook
+from terrain_viewer.core.render.labels import RECENT
 from terrain_viewer.core.render.renderer import MapRenderer, fit_view
 from terrain_viewer.core.render.swipe import divider_column, sides
 from terrain_viewer.core.render.view import fit_clear
@@ -85,7 +86,7 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         self._last_change = 0.0  # days: the last date change
         self._model_t: float | None = None  # the model's date at the last date change
         self._lock = threading.Lock()  # one render at a time (the thread or render_image)
-        self._last_drawn: tuple | None = None  # the render thread's last frame: (its state, its date)
+        self._drawn: deque[tuple] = deque(maxlen=RECENT)  # the render thread's last frames: (state, date)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-render")
         self._stopped = False  # shut_down: no more frames
         self._links = Links()

@@ -42,3 +42,32 @@ def test_dragging_the_handle_through_a_day_keeps_the_labels_places_as_an_export_
         alone.render(t=t, size=size, view=view)
         differs |= _labels(alone) != labels
     assert differs  # planned alone, some hour's labels would have moved: the comparison can fail
+
+
+def test_the_first_hour_dragged_to_follows_the_day_on_screen_not_the_next_day_drawn_ahead(qtbot, hengyang):
+    """After a jump to a day the window draws the next day ahead; the first hour dragged to was then
+    planned alone (the last frame drawn was another day's): labels moved between 00:00 and 01:00
+    (a documentary maker's 10 July). It follows the day on screen."""
+    canvas, slider, time = hengyang.canvas, hengyang.time_slider.slider, hengyang.model.time
+    time.set_date("1944-06-28")
+    assert canvas.wait_settled()
+    day = (time.t, _labels(canvas.renderer))
+    qtbot.waitUntil(lambda: canvas.render_ahead and len(canvas._ahead) >= 1 and not canvas._ahead_running,
+                    timeout=10000)  # the next day drawn ahead: the render thread's last frame
+    start = handle_rect(slider).center()
+    qtbot.mousePress(slider, LEFT, NO_MOD, start)
+    qtbot.mouseMove(slider, QPoint(start.x() + 1, start.y()))
+    assert canvas.wait_settled()
+    qtbot.mouseRelease(slider, LEFT, NO_MOD, QPoint(start.x() + 1, start.y()))
+    hour = (time.t, _labels(canvas.renderer))
+    assert 0 < hour[0] - day[0] <= 0.25
+
+    export, alone = MapRenderer(hengyang.model), MapRenderer(hengyang.model)
+    size, view = canvas.pixel_size(), canvas.view()
+    export.render(t=day[0], size=size, view=view)
+    assert _labels(export) == day[1]
+    export.planner.follow(day[0])
+    export.render(t=hour[0], size=size, view=view)
+    alone.render(t=hour[0], size=size, view=view)
+    assert _labels(export) == hour[1]
+    assert _labels(alone) != hour[1]  # planned alone, the hour's labels differ: the comparison can fail

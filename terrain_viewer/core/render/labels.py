@@ -53,6 +53,7 @@ EVENT_REACH = 0.25  # as this share of the frame's height (a small map: no leade
 LEADER_MIN_PT = 4.0  # a leader to a far label is drawn when at least this long (points)
 REFERENCE_HEIGHT = 1080
 FOLLOW_DAYS = 0.5  # a frame at most this far from the last (same day) keeps its labels' places
+RECENT = 8  # plans whose memory a following frame may take up (frames drawn ahead come between)
 PLANS = 256  # plans kept by their inputs (a day drawn ahead, then shown, is planned once)
 Extents = tuple[float, float, float, float]
 
@@ -218,7 +219,8 @@ class LabelPlanner:
         self._asked: set[tuple] = set()  # the keys of the last plan's labels, placed or not
         self._plans: OrderedDict[tuple, tuple[tuple, dict, set]] = OrderedDict()  # inputs -> plan, memory,
         #                                                                         the labels asked
-        self._last: tuple | None = None  # (t, frame size) of the last plan
+        self._recent: OrderedDict[tuple, tuple[dict, set]] = OrderedDict()  # (t, frame size) of the last
+        #                                                     plans -> their memory and labels asked
         self._after: float | None = None  # the next plan follows the plan at this time
         self._probe = None
 
@@ -227,32 +229,40 @@ class LabelPlanner:
         """The labels of ``specs`` that fit, clear of the ``symbols`` and ``furniture`` boxes
         (display extents) and of each other; a label whose anchor is on a symbol starts outside it.
 
-        After ``follow(t_prev)``, when the last plan was made at ``t_prev`` (same frame size), each
-        label first tries the position it had there (no jumps in a sequence of frames) and a label
-        that had no room there stays out (no labels popping in and out within a day; half the
-        work); otherwise the plan depends on this frame alone (the same inputs give the same
-        plan), and a plan made before for the same inputs is given again.
+        After ``follow(t_prev)``, when one of the last ``RECENT`` plans was made at ``t_prev`` (same
+        frame size: frames drawn ahead may come between), each label first tries the position it had
+        there (no jumps in a sequence of frames) and a label that had no room there stays out (no
+        labels popping in and out within a day; half the work); otherwise the plan depends on this
+        frame alone (the same inputs give the same plan), and a plan made before for the same inputs
+        is given again.
         """
         size = tuple(ax.figure.bbox.size)
-        follows = (self._after is not None and self._last is not None and self._last[1] == size
-                   and abs(self._last[0] - self._after) < 1e-9)
-        remembered = self._memory if follows else {}
-        dropped = self._asked.difference(self._memory) if follows else set()
-        self._last, self._after = (None if t is None else (t, size)), None
+        prior = None if self._after is None else self._recent.get((round(self._after, 9), size))
+        follows = prior is not None
+        remembered, asked = prior if follows else ({}, set())
+        dropped = asked.difference(remembered)
+        self._after = None
         if not specs:
             self._memory, self._asked = {}, set()
-            return []
-        key = None if follows else self._plan_key(ax, specs, symbols, furniture)
-        hit = None if key is None else self._plans.get(key)
-        if hit is not None:
-            self._plans.move_to_end(key)
-            self._memory, self._asked = hit[1], hit[2]
-            return list(hit[0])
-        placed = self._new_plan(ax, renderer, specs, symbols, furniture, remembered, dropped)
-        if key is not None:
-            self._plans[key] = (tuple(placed), self._memory, self._asked)
-            while len(self._plans) > PLANS:
-                self._plans.popitem(last=False)
+            placed = []
+        else:
+            key = None if follows else self._plan_key(ax, specs, symbols, furniture)
+            hit = None if key is None else self._plans.get(key)
+            if hit is not None:
+                self._plans.move_to_end(key)
+                self._memory, self._asked = hit[1], hit[2]
+                placed = list(hit[0])
+            else:
+                placed = self._new_plan(ax, renderer, specs, symbols, furniture, remembered, dropped)
+                if key is not None:
+                    self._plans[key] = (tuple(placed), self._memory, self._asked)
+                    while len(self._plans) > PLANS:
+                        self._plans.popitem(last=False)
+        if t is not None:
+            self._recent[(round(float(t), 9), size)] = (self._memory, self._asked)
+            self._recent.move_to_end((round(float(t), 9), size))
+            while len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
         return placed
 
     def _plan_key(self, ax, specs: list[LabelSpec], symbols, furniture) -> tuple | None:
@@ -325,7 +335,8 @@ class LabelPlanner:
         return placed
 
     def follow(self, t_prev: float) -> None:
-        """Say that the next frame comes right after the frame at ``t_prev`` (an export, playback)."""
+        """Say that the next frame comes right after the frame at ``t_prev`` (an export, playback):
+        it follows that plan if it is one of the last ``RECENT`` made."""
         self._after = float(t_prev)
 
     def _place(self, ax, renderer, spec: LabelSpec, anchor, indexes: tuple, frame, scale: float,
