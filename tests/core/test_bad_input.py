@@ -209,3 +209,19 @@ def test_broken_rasters_give_one_line_and_the_vectors_still_load(tmp_path, good,
     assert [layer.name for layer in ds.layers] == ["ok"] and ds.rasters == []
     assert len(ds.problems) == 1 and ds.problems[0].startswith(f"{bad}: cannot read raster")
     assert "\n" not in ds.problems[0]
+
+
+def test_hidden_rows_do_not_stretch_the_time_range(tmp_path):
+    """A row hidden for an end before its start (its end 1 June) or an unreadable start (its end
+    1 September) stretched the date slider and an export's days over days with nothing on them (a
+    new user's slider began on 1 June)."""
+    bad = _write(tmp_path / "dates.gpkg", "sites", start_date=["1944-07-01", "1944-07-01", "July 1944"],
+                 end_date=["1944-07-06", "1944-06-01", "1944-09-01"], name=["Ferry", "Ford", "Mill"],
+                 **_points(3))
+    good = _write(tmp_path / "good.gpkg", "sites", start_date=["1944-07-01"], end_date=["1944-07-06"],
+                  **_points(1))
+    ds = open_dataset([bad])
+    assert ds.time_extent == open_dataset([good]).time_extent
+    assert any("1 feature with end_date before start_date, e.g. row 2 ('Ford'); that feature is hidden" in p
+               for p in ds.problems), ds.problems
+    assert len(ds.layer("sites").features_at(ds.time_extent[0])) == 1

@@ -237,9 +237,13 @@ def _attach_time(layer: Layer) -> None:
         layer.problems.append(f"{counted(len(parsed.bad_rows), 'unreadable date')}, e.g. {column}={text!r} "
                               f"in row {row + 1}{_named(gdf, row)} ({iso_problem(text)}); {hidden}")
         parsed.start[[r for r, _, _ in parsed.bad_rows]] = np.inf
-    backwards = (parsed.end <= parsed.start) & np.isfinite(parsed.start)  # end is exclusive here
-    if backwards.any():
-        layer.problems.append(f"{counted(int(backwards.sum()), 'feature')} with end_date before start_date")
+    backwards = np.flatnonzero((parsed.end <= parsed.start) & np.isfinite(parsed.start))  # end: exclusive
+    if len(backwards):
+        row = int(backwards[0])
+        hidden = "that feature is hidden" if len(backwards) == 1 else "those features are hidden"
+        layer.problems.append(f"{counted(len(backwards), 'feature')} with end_date before start_date, e.g. "
+                              f"row {row + 1}{_named(gdf, row)}; {hidden}")
+        parsed.start[backwards] = np.inf
     layer.times = parsed
     id_column = next((c for c in KEYFRAME_IDS if c in gdf.columns), None)
     if id_column and "start_date" in gdf.columns:

@@ -259,8 +259,10 @@ def extent_of(parsed: ParsedTimes, open_ends: bool = True) -> tuple[float, float
 
 
 def _extent(parsed: ParsedTimes, open_ends: bool) -> tuple[float, float] | None:
+    shown = parsed.start != np.inf  # a hidden row (an unreadable date, an end before its start) has none:
+    #                                 its other date stretched the slider over days with nothing on them
     starts = parsed.start[np.isfinite(parsed.start)]
-    ends = parsed.end_inclusive[np.isfinite(parsed.end_inclusive)]
+    ends = parsed.end_inclusive[np.isfinite(parsed.end_inclusive) & shown]
     values = np.concatenate([starts, ends])
     if values.size == 0:
         return None
