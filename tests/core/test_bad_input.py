@@ -225,3 +225,17 @@ def test_hidden_rows_do_not_stretch_the_time_range(tmp_path):
     assert any("1 feature with end_date before start_date, e.g. row 2 ('Ford'); that feature is hidden" in p
                for p in ds.problems), ds.problems
     assert len(ds.layer("sites").features_at(ds.time_extent[0])) == 1
+
+
+def test_a_date_column_not_read_as_time_is_said(tmp_path, capsys):
+    """A researcher's survey points with a ``date`` column (not start_date) were drawn on every
+    day, with no word from the window or ``validate``; a column that only names a date is quiet."""
+    path = _write(tmp_path / "survey.gpkg", "sites", date=["1944-07-01", "1944-07-10"],
+                  update_note=["date of the last check", "none"], **_points())
+    ds = open_dataset([path])
+    said = [p for p in ds.problems if "'date' holds dates but is not read as one" in p]
+    assert len(said) == 1 and said[0].startswith(f"{path}: layer 'sites': ") and "start_date" in said[0]
+    assert main(["validate", str(path)]) == 0  # a warning, not an error: the points are drawn
+    assert "warning: column 'date' holds dates" in capsys.readouterr().out
+    quiet = _write(tmp_path / "plain.gpkg", "sites", survey_date=["July 1944", "unknown"], **_points())
+    assert not [p for p in open_dataset([quiet]).problems if "not read as one" in p]

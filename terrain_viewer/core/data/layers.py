@@ -40,7 +40,14 @@ from terrain_viewer.core.data.roles import (
     side_names,
 )
 from terrain_viewer.core.temporal.dates import iso_problem
-from terrain_viewer.core.temporal.timeline import ParsedTimes, TimeIndex, extent_of, parse_times, to_datetime
+from terrain_viewer.core.temporal.timeline import (
+    ParsedTimes,
+    TimeIndex,
+    extent_of,
+    parse_iso,
+    parse_times,
+    to_datetime,
+)
 from terrain_viewer.core.temporal.tracks import Tracks
 
 TIME_COLUMNS = ("start_date", "end_date")
@@ -227,6 +234,7 @@ def _named(gdf: gpd.GeoDataFrame, row: int) -> str:
 def _attach_time(layer: Layer) -> None:
     gdf = layer.gdf
     if not any(c in gdf.columns for c in TIME_COLUMNS):
+        _say_unread_dates(layer)
         return
     starts = gdf["start_date"] if "start_date" in gdf.columns else None
     ends = gdf["end_date"] if "end_date" in gdf.columns else None
@@ -256,6 +264,28 @@ def _attach_time(layer: Layer) -> None:
     else:
         layer.role = "temporal"
         layer.index = TimeIndex(parsed.start, parsed.end)
+
+
+def _say_unread_dates(layer: Layer) -> None:
+    """A warning for a layer with no start_date or end_date whose column named like a date holds
+    ISO dates (``date``, ``survey_date``, ``day``…): its features were drawn on every day, unsaid."""
+    for column in layer.gdf.columns:
+        name = str(column).lower()
+        if column == "geometry" or not ("date" in name or name in ("day", "time", "datetime", "timestamp")):
+            continue
+        values = layer.gdf[column].dropna().head(20)
+        if any(_reads_as_date(v) for v in values):
+            layer.warnings.append(f"column {str(column)[:40]!r} holds dates but is not read as one: each "
+                                  f"feature is drawn on every day; name it start_date (and add end_date) "
+                                  f"to draw it on its days")
+            return
+
+
+def _reads_as_date(value: object) -> bool:
+    try:
+        return parse_iso(value) is not None
+    except (ValueError, TypeError, OverflowError):
+        return False
 
 
 def _say_repeated_keyframes(layer: Layer, id_column: str) -> None:
