@@ -26,8 +26,8 @@ from PyQt6.QtWidgets import (
 
 from terrain_viewer.core.common.events import Links
 from terrain_viewer.core.model import ViewerModel
-from terrain_viewer.core.temporal.dates import date_text, range_ends, time_text
-from terrain_viewer.core.temporal.timeline import to_date
+from terrain_viewer.core.temporal.dates import date_text, range_ends, split_time, time_text
+from terrain_viewer.core.temporal.timeline import day_number, to_date
 from terrain_viewer.gui.qt_date_edit import parse_date, why_not
 
 __all__ = ["QtTimeSlider", "date_text", "time_text"]
@@ -214,7 +214,8 @@ class QtTimeSlider(QWidget):
     def _take_typed(self, closing: bool) -> None:
         """Go to the typed date when it is a day of the time range; otherwise say why (the field stays
         open for another try, unless it was left)."""
-        text = self.date_field.text()
+        typed = self.date_field.text()
+        text, hour = split_time(typed)  # "10 July 1944 14:00": that hour (a researcher's exact moment)
         time = self.model.time
         shown = to_date(time.t)
         day = parse_date(text) if text.strip() else QDate()
@@ -223,12 +224,17 @@ class QtTimeSlider(QWidget):
         first, last = (QDate(d.year, d.month, d.day) for d in (to_date(time.start), to_date(time.end)))
         if day.isValid() and first <= day <= last:
             self._close_field()
-            time.set_date(dt.date(day.year(), day.month(), day.day()))
+            date = dt.date(day.year(), day.month(), day.day())
+            if hour is None:
+                time.set_date(date)
+            else:
+                time.set_t(day_number(date) + hour)
             self.message.emit("")  # a refusal said before is not left under the new date
             return
         if text.strip():
             example = QDate(shown.year, shown.month, shown.day)
-            self.message.emit(f"{why_not(text, first, last, example)}; the date stays {date_text(time.t)}")
+            self.message.emit(f"{why_not(typed if hour is None else text, first, last, example)}; the date "
+                              f"stays {date_text(time.t)}")
         if closing or not text.strip():
             self._close_field()
         else:

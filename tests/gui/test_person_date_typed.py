@@ -74,3 +74,25 @@ def test_go_to_date_in_the_time_menu_opens_the_date_for_typing(qtbot, hengyang):
     qtbot.keyClicks(bar.date_field, "8 August 1944")
     qtbot.keyClick(bar.date_field, Qt.Key.Key_Enter)
     assert bar.date_label.text() == "8 August 1944"
+
+
+def test_a_date_with_a_time_of_day_goes_to_that_hour(qtbot, hengyang):
+    """A documentary maker paused on 10 July at 14:00 could come back to it only by dragging: a
+    typed "1944-07-10T14:00" was "not a date" (``render --date`` takes it)."""
+    bar, time = hengyang.time_slider, hengyang.model.time
+    typed_hours = (("1944-07-10T14:00", "14:00"), ("11 July 1944 09:30", "09:30"), ("12 July, 6:05", "06:05"))
+    for typed, hour in typed_hours:
+        qtbot.mouseClick(bar.date_label, LEFT, pos=bar.date_label.rect().center())
+        qtbot.waitUntil(bar.date_field.isVisible, timeout=3000)
+        qtbot.keyClicks(bar.date_field, typed)
+        qtbot.keyClick(bar.date_field, Qt.Key.Key_Return)
+        assert not bar.date_field.isVisible(), hengyang.statusBar().currentMessage()
+        assert bar.hour_label.text() == hour, typed
+    assert bar.date_label.text() == "12 July 1944"
+    assert time.t == time.start + 19 + (6 * 60 + 5) / 1440
+    qtbot.mouseClick(bar.date_label, LEFT, pos=bar.date_label.rect().center())
+    qtbot.waitUntil(bar.date_field.isVisible, timeout=3000)
+    qtbot.keyClicks(bar.date_field, "12 July 1944 25:00")  # no such hour: said, the moment kept
+    qtbot.keyClick(bar.date_field, Qt.Key.Key_Return)
+    assert "is not a date" in hengyang.statusBar().currentMessage()
+    assert time.t == time.start + 19 + (6 * 60 + 5) / 1440

@@ -53,6 +53,18 @@ def read_day(text: str) -> dt.date | None:
     return None
 
 
+def split_time(text: str) -> tuple[str, float | None]:
+    """``text`` without a time of day at its end, and that time in days: "10 July 1944 14:00",
+    "1944-07-10T14:00" and "10 July 1944, 14:30" give the day's text and 14/24 (14.5/24); a text
+    with no time (or one past 23:59) is given back whole, with None."""
+    found = re.fullmatch(r"\s*(.*?\S)(?:\s*(?:,|\bat\b)\s*|\s+|T)([01]?\d|2[0-3]):([0-5]\d)(?::[0-5]\d)?\s*",
+                         str(text))
+    if found is None:
+        return text, None
+    day, hours, minutes = found.groups()
+    return day, (int(hours) * 60 + int(minutes)) / 1440.0
+
+
 def why_not_a_day(text: str) -> str:
     """Why ``text`` is no day: ``30 June 1944 is not a date: June 1944 has 30 days``."""
     return f"{' '.join(str(text).split())} is not a date{month_days(text)}"
