@@ -415,6 +415,7 @@ class QtMainWindow(QMainWindow):
         every widget to it."""
         self.model = model
         self._drawing: list[str] = []  # the new map's drawing problems are said anew
+        self._places: list[str] = []  # … as are the notes on layers far away or distorted
         for widget in (self.canvas, self.time_slider, self.layer_panel, self.events_panel):
             widget.set_model(model)
         self._links.clear()
@@ -480,19 +481,27 @@ class QtMainWindow(QMainWindow):
         self.problems_dock.show()
         self.statusBar().showMessage(f"Drawing the map: {message}", 15000)
 
+    def note_place(self, message: str) -> None:
+        """A note on layers that lie far away or would be distorted: listed in the Problems panel
+        for this session (the next file opened emptied it of them)."""
+        if message not in self._places:
+            self._places.append(message)
+            self.problems_list.addItem(message)
+        self.problems_dock.show()
+
     def show_problems(self, problems: Sequence[str]) -> None:
         """List load problems in the Problems dock and the status bar (never blocks), and the
-        problems met drawing this session's map."""
+        problems met drawing this session's map and its notes on layers far away."""
         self.problems_list.clear()
         self.problems_list.addItems([str(p) for p in problems])
-        self.problems_list.addItems([p for p in self._drawing if p not in problems])
+        self.problems_list.addItems([p for p in (*self._places, *self._drawing) if p not in problems])
         for removed in self._removed:  # listed anew (more files): a removed layer's stay out
             self._hide_problems_of(removed, True)
         if problems:
             self.problems_dock.show()
             count = f"{len(problems)} load problem{'s' if len(problems) != 1 else ''}"
             self.statusBar().showMessage(f"{count} — see the Problems panel", 15000)
-        elif self._drawing:
+        elif self._drawing or self._places:
             self.problems_dock.show()
         else:
             self.problems_dock.hide()

@@ -4,6 +4,8 @@ CRS* buttons."""
 
 from __future__ import annotations
 
+import os
+
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 from PyQt6.QtCore import Qt
@@ -23,11 +25,20 @@ def switch_map_crs(window, crs: CRS | str) -> bool:
     except (CRSError, ValueError) as exc:
         window.statusBar().showMessage(f"Map CRS {crs}: {exc}", 10000)
         return False
+    refused = refused_files(window.model.dataset.problems, model.dataset.files())
     window.set_model(model, saved=False)  # the map CRS is saved in the project: a change to save
+    if refused:  # the files that could not be opened are not opened again: still said
+        window.show_problems(model.dataset.problems + [p for p in refused if p not in model.dataset.problems])
     if project is not None:
         window.project_path = project
     window.statusBar().showMessage(f"Map CRS is now {crs_label(model.dataset.map_crs)}", 8000)
     return True
+
+
+def refused_files(problems: list[str], files: set[str]) -> list[str]:
+    """The ``problems`` ("PATH: …") of files not among ``files`` (absolute paths): the files that
+    could not be opened at all (a new user's list of them emptied when the map CRS was switched)."""
+    return [p for p in problems if ": " in p and os.path.abspath(p.split(": ", 1)[0]) not in files]
 
 
 def choose_map_crs(window) -> bool:
@@ -123,8 +134,7 @@ def check_added(window, names: list[str]) -> list[PlaceNote]:
     if not notes:
         return []
     for note in notes:
-        window.problems_list.addItem(note.message)
-    window.problems_dock.show()
+        window.note_place(note.message)
     old = getattr(window, "place_bar", None)
     if old is not None:
         old.dismiss()

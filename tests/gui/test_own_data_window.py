@@ -292,3 +292,30 @@ def test_a_layer_at_hengyang_opened_beside_a_far_battle_is_not_called_far(qtbot,
     problems = [opened.problems_list.item(i).text() for i in range(opened.problems_list.count())]
     assert not [p for p in problems if "survey_sites" in p], problems
     assert opened.place_bar is None or "survey_sites" not in opened.place_bar.label.text()
+
+
+def test_the_problems_panel_keeps_the_far_note_and_the_refused_file_through_more_opens_and_a_crs_switch(
+        qtbot, opened, tmp_path, monkeypatch, message_boxes):
+    """A researcher's list emptied: opening another file dropped the note on the far layers, and
+    switching the map CRS dropped the line on a file that could not be opened at all."""
+    import geopandas as gpd
+    import shapely
+
+    def listed() -> list[str]:
+        return [opened.problems_list.item(i).text() for i in range(opened.problems_list.count())]
+
+    far = [p for p in listed() if UNITS in p and "km from the other data" in p]
+    assert far
+    broken = tmp_path / "broken.gpkg"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    near = tmp_path / "near.gpkg"
+    gpd.GeoDataFrame({"name": ["Ferry"]}, geometry=shapely.points([651000], [2982000]), crs=32649).to_file(
+        near, layer="near_sites", engine="pyogrio")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(broken), str(near)], ""))
+    opened.open_action.trigger()
+    refused = [p for p in listed() if p.startswith(f"{broken}: ")]
+    assert refused and set(far) <= set(listed())  # the far note stays
+    button = opened.place_bar.crs_button
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
+    assert opened.model.dataset.map_crs.to_epsg() == 32633
+    assert set(refused) <= set(listed()), listed()  # the file that could not be opened: still said
