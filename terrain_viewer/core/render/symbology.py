@@ -37,8 +37,10 @@ SANS = "DejaVu Sans"
 CJK_SERIF = "Noto Serif CJK SC"
 CJK_SANS = "Noto Sans CJK SC"
 # any other layer: a colour picked by its name; no blue (water, and the Chinese side) and no red, each
-# at least 3:1 against the paper (WCAG's contrast for graphics: a pale lilac point was lost on it)
-GENERIC_COLOURS = ["#7b3294", "#008837", "#8c510a", "#d95f02", "#5e3c99", "#01665e", "#b35806", "#d01c8b"]
+# at least 3:1 against the paper (WCAG's contrast for graphics: a pale lilac point was lost on it),
+# each of another hue (two oranges and two purples were given to one person's layers), the most
+# unlike first (``spread_colours`` takes the first one free)
+GENERIC_COLOURS = ["#7b3294", "#d95f02", "#1b7837", "#c51b7d", "#8c510a", "#4d4d4d", "#6b6b00", "#01665e"]
 # … unless its name says what it holds: the colours a map reader expects for it (words are matched at
 # the start of a word of the layer's own name, CJK characters anywhere in it)
 FEATURE_COLOURS = (
