@@ -124,9 +124,7 @@ class QtMainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
         self.tabifyDockWidget(self.events_dock, self.identify_dock)
         self.events_dock.raise_()
-        self.problems_dock.hide()
-        self.resizeDocks([self.layers_dock, self.events_dock], [LAYERS_WIDTH, EVENTS_WIDTH],
-                         Qt.Orientation.Horizontal)
+        self.problems_dock.hide()  # their widths: on the first show (``showEvent``) or as remembered
 
     def _say_measure(self, text: str) -> None:
         self.measure_label.setText(text)
@@ -291,6 +289,7 @@ class QtMainWindow(QMainWindow):
             self.resizeDocks([self.layers_dock, self.events_dock],
                              [min(LAYERS_WIDTH, round(width * 0.2)), min(EVENTS_WIDTH, round(width * 0.22))],
                              Qt.Orientation.Horizontal)
+            self.layout().activate()  # now, so that the legend's rule below sees the map's own width
         if self._first_show and self.project_path is None and self.canvas.width() < LEGEND_WIDTH:
             self.model.set_options(legend=False)
             self.mark_saved()  # the window's own choice, not the user's change

@@ -448,3 +448,17 @@ def test_a_first_window_of_900_pixels_gives_the_map_more_than_half_and_shows_eac
     for button in buttons:
         corner = button.mapTo(panel, button.rect().bottomRight())
         assert panel.rect().contains(corner) and button.width() >= button.sizeHint().width(), button.text()
+
+
+def test_a_first_window_shows_the_legend_by_the_width_its_map_gets(qtbot, small_gpkg):
+    """A 1256 px window (a 1366 px laptop's) gave its map 728 px and started without the legend:
+    the rule (no legend under 700 px) read the map's width before the side panels took their share."""
+    from terrain_viewer.gui.main_window import LEGEND_WIDTH, QtMainWindow
+
+    window = QtMainWindow(ViewerModel.open([small_gpkg]))
+    qtbot.addWidget(window)
+    window.resize(1256, 706)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.canvas.width() >= LEGEND_WIDTH
+    assert window.model.options.legend is True and window.option_actions["legend"].isChecked()
