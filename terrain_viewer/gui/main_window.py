@@ -473,20 +473,24 @@ class QtMainWindow(QMainWindow):
     def drawing_problem(self, message: str) -> None:
         """A problem met while drawing the map: listed once in the Problems panel and said in the
         status bar."""
-        if message in self._drawing or len(self._drawing) >= MOST:
-            return
-        self._drawing.append(message)  # kept when the load problems are listed anew (more files)
-        self.problems_list.addItem(message)
-        self.problems_dock.show()
-        self.statusBar().showMessage(f"Drawing the map: {message}", 15000)
+        if len(self._drawing) < MOST and self._list_once(self._drawing, message):
+            self.statusBar().showMessage(f"Drawing the map: {message}", 15000)
 
     def note_place(self, message: str) -> None:
         """A note on layers that lie far away or would be distorted: listed in the Problems panel
         for this session (the next file opened emptied it of them)."""
-        if message not in self._places:
-            self._places.append(message)
-            self.problems_list.addItem(message)
+        self._list_once(self._places, message)
         self.problems_dock.show()
+
+    def _list_once(self, kept: list[str], message: str) -> bool:
+        """List ``message`` in the Problems panel once a session, kept in ``kept`` (listed again
+        when the load problems are listed anew, more files); False when it was already."""
+        if message in kept:
+            return False
+        kept.append(message)
+        self.problems_list.addItem(message)
+        self.problems_dock.show()
+        return True
 
     def show_problems(self, problems: Sequence[str]) -> None:
         """List load problems in the Problems dock and the status bar (never blocks), and the

@@ -109,8 +109,8 @@ def _reasons(crs: CRS, box: Box, others: list[Box]) -> list[str]:
     lon, lat = centre(box)
     reasons = []
     if others:
-        km, (olon, olat) = min((GEOD.inv(*centre(other), lon, lat)[2] / 1000.0, centre(other))
-                               for other in others)
+        km, (olon, olat) = min((GEOD.inv(*middle, lon, lat)[2] / 1000.0, middle)
+                               for middle in map(centre, others))
         if km > FAR_KM:
             reasons.append(f"{km:,.0f} km from the other data")
         elif (lat >= 0) != (olat >= 0):
