@@ -44,6 +44,7 @@ from terrain_viewer.gui.qt_layer_panel import QtLayerPanel
 from terrain_viewer.gui.qt_map_canvas import QtMapCanvas
 from terrain_viewer.gui.qt_measure import CursorCoordinates, MeasurePath
 from terrain_viewer.gui.qt_problems_log import MOST, listen
+from terrain_viewer.gui.qt_status_bar import MessageBar
 from terrain_viewer.gui.qt_time_slider import QtTimeSlider
 
 OPEN_FILTER = ("Map data and projects (*.tvproj *.gpkg *.geojson *.json *.shp *.fgb *.kml *.gml *.gpx "
@@ -131,6 +132,7 @@ class QtMainWindow(QMainWindow):
         self.measure_label.setVisible(bool(text))
 
     def _build_status(self) -> None:
+        self.setStatusBar(MessageBar(self))  # a long message ends in "…", whole in the tooltip
         self.coords_label = QLabel(objectName="coordsLabel")
         self.measure_label = QLabel(objectName="measureLabel")
         self.statusBar().addPermanentWidget(self.measure_label)
