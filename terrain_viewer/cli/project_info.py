@@ -31,6 +31,14 @@ def _time_text(t: object) -> str:
     return value.date().isoformat() if float(t) == int(t) else value.isoformat(timespec="minutes")
 
 
+def _range_text(session: dict) -> str:
+    """The slider's span when the session set one (a time range, or a layer's dates followed)."""
+    span = session.get("time_range")
+    if span:
+        return f" (time range {_time_text(span[0])} to {_time_text(span[1])})"
+    return f" (time range of layer {session['follow']})" if session.get("follow") else ""
+
+
 def cmd_project_info(args: argparse.Namespace) -> int:
     from terrain_viewer.core.project import read_project
     from terrain_viewer.core.project.session import check_map_crs
@@ -53,7 +61,8 @@ def cmd_project_info(args: argparse.Namespace) -> int:
             "  (in no file: not drawn)" if named and state["name"] not in named else ""
         print(f"    {shown} {state['name']}  group {state.get('group', '1944')}, "
               f"opacity {float(state.get('opacity', 1.0)):.2f}{flag}")
-    print(f"  time {_time_text(project.session.get('time'))}; map CRS {project.session.get('map_crs', '?')}")
+    print(f"  time {_time_text(project.session.get('time'))}{_range_text(project.session)}; "
+          f"map CRS {project.session.get('map_crs', '?')}")
     if project.export:
         print(f"  export settings: {', '.join(sorted(project.export))}")
     return FOUND_ERRORS if missing else OK

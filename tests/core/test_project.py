@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import shutil
 import signal
@@ -402,6 +403,25 @@ def test_project_info_cli_lists_files_and_layers_and_flags_missing(data_dir: Pat
     out = capsys.readouterr().out
     assert "files (1, 1 missing)" in out and f"MISSING {data_dir / 'small.gpkg'}" in out
     assert "units  group 1944, opacity 1.00  (file missing)" in out
+
+
+def test_a_projects_time_range_is_saved_loaded_and_listed(data_dir: Path, capsys):
+    """The slider's range (Time ▸ Time range…) was not in the project: reopened, the slider covered
+    all the data again."""
+    from terrain_viewer.cli import main
+
+    model = ViewerModel.open([data_dir / "small.gpkg"])
+    first = math.floor(model.time.start)
+    model.set_time_range(first + 1, first + 2)
+    target = data_dir.parent / "range.tvproj"
+    save_project(model, target)
+    again, _ = load_project(target)
+    assert (again.time.start, again.time.end) == (first + 1, first + 2) == again.time_range
+    assert main(["project-info", str(target)]) == 0
+    assert "(time range 1944-06-24 to 1944-06-25)" in capsys.readouterr().out
+    model.set_time_range(None)
+    save_project(model, target)
+    assert "time_range" not in json.loads(target.read_text(encoding="utf-8"))  # none set: none saved
 
 
 def test_project_info_cli_on_a_broken_project_is_one_line_exit_3(tmp_path: Path, capsys):

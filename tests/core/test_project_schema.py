@@ -86,8 +86,9 @@ def test_an_astronomical_view_is_clamped_to_the_data(small_gpkg: Path, tmp_path:
 def test_the_published_json_schema_is_the_checkers():
     published = json.loads((DOCS / "project.schema.json").read_text(encoding="utf-8"))
     assert published == json_schema()
-    assert set(published["properties"]) == {"format", "version", "files", "map_crs", "layers", "time", "view",
-                                             "options", "swipe", "basemap", "export"}
+    assert set(published["properties"]) == {"format", "version", "files", "map_crs", "layers", "time",
+                                             "time_range", "follow", "view", "options", "swipe", "basemap",
+                                             "export"}
 
 
 DOCUMENTS = [
@@ -101,6 +102,9 @@ DOCUMENTS = [
     {"format": "terrain_viewer project", "version": 1, "files": [{"layers": []}]},
     {"format": "terrain_viewer project", "version": 1, "view": [0, 0, 1]},
     {"format": "terrain_viewer project", "version": 1, "time": True},
+    {"format": "terrain_viewer project", "version": 1, "time_range": [-9313, -9303], "follow": "units"},
+    {"format": "terrain_viewer project", "version": 1, "time_range": [-9313]},
+    {"format": "terrain_viewer project", "version": 1, "follow": ""},
     {"format": "terrain_viewer project", "version": 1, "layers": [{"name": "a", "extra": 1}]},
     {"format": "terrain_viewer project"},
 ]

@@ -327,3 +327,39 @@ def test_file_open_starts_in_the_folder_of_ones_own_data(qtbot, small_window, sm
                         lambda parent, caption, folder, *a: folders.append(folder) or ([], ""))
     click_menu(qtbot, small_window, "File", "Open…")
     assert folders == [str(small_gpkg.parent)]
+
+
+def test_a_time_range_set_in_the_window_comes_back_with_the_project(qtbot, hengyang, tmp_path, monkeypatch):
+    """Time ▸ Time range… set to 30 June – 14 July, the project saved and opened again: the slider
+    covered the whole battle (the range was not in the project; a researcher's session is whole)."""
+    import datetime as dt
+
+    from person import click_menu, modal, type_date, when_shown
+    from PyQt6.QtCore import Qt
+
+    from terrain_viewer.core.temporal.timeline import to_date
+    from terrain_viewer.gui.qt_time_range import QtTimeRange
+
+    def set_range(first: str, last: str):
+        def fill(dialog: QtTimeRange) -> None:
+            type_date(qtbot, dialog.start, first)
+            type_date(qtbot, dialog.end, last, Qt.Key.Key_Return)
+        errors = when_shown(modal(QtTimeRange), fill)
+        click_menu(qtbot, hengyang, "Time", "Time range…")
+        assert not errors, errors
+
+    def shown() -> tuple:
+        time = hengyang.model.time
+        return to_date(time.start), to_date(time.end), hengyang.time_slider.end_label.text()
+
+    set_range("30 June 1944", "14 July 1944")
+    assert shown() == (dt.date(1944, 6, 30), dt.date(1944, 7, 14), "14 Jul 1944")
+    project = tmp_path / "siege.tvproj"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(project), ""))
+    click_menu(qtbot, hengyang, "File", "Save project as…")
+    set_range("1 July 1944", "2 July 1944")  # changed after the save
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(project)], ""))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    click_menu(qtbot, hengyang, "File", "Open…")
+    qtbot.waitUntil(lambda: shown()[1] == dt.date(1944, 7, 14), timeout=10000)
+    assert shown() == (dt.date(1944, 6, 30), dt.date(1944, 7, 14), "14 Jul 1944")

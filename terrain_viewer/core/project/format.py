@@ -12,7 +12,8 @@ VERSION = 1
 SUFFIX = ".tvproj"
 MAX_BYTES = 50 * 1024 * 1024  # a project is a few kB; anything this big is the wrong file
 BASEMAP_FILES = ("mbtiles", "gpkg")  # basemap keys holding a file path (stored relative)
-SESSION_KEYS = ("map_crs", "layers", "time", "view", "options", "swipe", "basemap")
+SESSION_KEYS = ("map_crs", "layers", "time", "time_range", "follow", "view", "options", "swipe", "basemap")
+UNSET_KEYS = ("time_range", "follow")  # left out of a project while not set (null is not theirs)
 
 
 @dataclass

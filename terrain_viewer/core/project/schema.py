@@ -244,6 +244,20 @@ class View(Arr):
         return None if value[2] > value[0] and value[3] > value[1] else self.fail(value, where)
 
 
+@dataclass
+class Span(Arr):
+    """``[first day, last day]`` (days since 1970-01-01), the first not after the last."""
+
+    items: Spec = field(default_factory=Num)
+    length: int | None = 2
+    expected = "[first day, last day] in days since 1970-01-01, the first not after the last"
+
+    def problem(self, value: object, where: str) -> str | None:
+        if found := super().problem(value, where):
+            return found
+        return None if value[0] <= value[1] else self.fail(value, where)
+
+
 def _from_dataclass(cls: type, ranges: dict[str, Spec]) -> Obj:
     """An open object of a dataclass's fields, typed by their defaults (``ranges`` override)."""
     kinds = {bool: Bool, str: Str, float: Num, int: Int}
@@ -272,6 +286,8 @@ PROJECT = Obj({
     "map_crs": Str(min_length=1),
     "layers": Arr(LAYER),
     "time": Num(),
+    "time_range": Span(),
+    "follow": Str(min_length=1),
     "view": View(),
     "options": _from_dataclass(RenderOptions, {}),
     "swipe": _from_dataclass(SwipeState, {"position": Num(0, 1)}),
@@ -310,6 +326,6 @@ def json_schema() -> dict:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "terrain_viewer project (.tvproj)",
             "description": "Checked by terrain_viewer.core.project.schema; also checked there only: "
-                           "view max above min, unique layer names, colours, integers of at most "
-                           f"{MAX_DIGITS} digits, finite numbers.",
+                           "view max above min, time_range first not after last, unique layer names, "
+                           f"colours, integers of at most {MAX_DIGITS} digits, finite numbers.",
             **PROJECT.schema()}

@@ -22,6 +22,7 @@ from terrain_viewer.core.project.format import (
     BASEMAP_FILES,
     FORMAT,
     SESSION_KEYS,
+    UNSET_KEYS,
     VERSION,
     ProjectInfo,
     norm,
@@ -68,7 +69,8 @@ def project_dict(model: ViewerModel, path: str | Path, export: dict | None = Non
     session = model.to_dict()
     files = [{**stored_path(p, folder), "layers": names} for p, names in _file_layers(model).items()]
     data = {"format": FORMAT, "version": VERSION, "files": files}
-    data.update({key: session[key] for key in SESSION_KEYS if key in session})
+    data.update({key: session[key] for key in SESSION_KEYS
+                 if key in session and not (key in UNSET_KEYS and session[key] is None)})
     if (saved := _saved_time(model)) is not None:
         data["time"] = saved
     basemap = data.get("basemap")
