@@ -106,6 +106,7 @@ class ParsedTimes:
     end: np.ndarray
     end_inclusive: np.ndarray
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    ending: np.ndarray | None = None  # the rows whose end ends a feature (a keyframed item's last); None: all
     _extents: dict = field(default_factory=dict, repr=False, compare=False)
 
     def extent(self, open_ends: bool = True) -> tuple[float, float] | None:
@@ -261,12 +262,14 @@ def extent_of(parsed: ParsedTimes, open_ends: bool = True) -> tuple[float, float
 def _extent(parsed: ParsedTimes, open_ends: bool) -> tuple[float, float] | None:
     shown = parsed.start != np.inf  # a hidden row (an unreadable date, an end before its start) has none:
     #                                 its other date stretched the slider over days with nothing on them
+    if parsed.ending is not None:  # a keyframe's end before the item's last row says nothing
+        shown = shown & parsed.ending
     starts = parsed.start[np.isfinite(parsed.start)]
     ends = parsed.end_inclusive[np.isfinite(parsed.end_inclusive) & shown]
     values = np.concatenate([starts, ends])
     if values.size == 0:
         return None
-    open_end = open_ends and bool((np.isfinite(parsed.start) & np.isinf(parsed.end)).any())
+    open_end = open_ends and bool((np.isfinite(parsed.start) & np.isinf(parsed.end) & shown).any())
     return float(values.min()), (np.inf if open_end else float(values.max()))
 
 

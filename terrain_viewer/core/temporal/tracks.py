@@ -2,7 +2,9 @@
 
 Rows that share an id are keyframes at their ``start`` times. At time t an item is at its
 last keyframe before t, moved toward its next keyframe by the fraction of the way between
-them; it exists from its first keyframe until the end of its last row.
+them; it exists from its first keyframe until the end of its last row (the ends of the rows
+before it say nothing: they are often left empty, and an empty end, "still there", kept a
+unit on the map for ever after its last row ended).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class Tracks:
         n_ids = len(self.id_names)
         self.first = np.searchsorted(self.codes, np.arange(n_ids), side="left")
         self.last = np.searchsorted(self.codes, np.arange(n_ids), side="right") - 1
-        self.item_end = np.maximum.reduceat(end[self.rows], self.first) if n_ids else np.full(0, -np.inf)
+        self.item_end = end[self.rows[self.last]] if n_ids else np.full(0, -np.inf)
         self._last: tuple[float, TrackState] | None = None
 
     def state(self, t: float) -> TrackState:
@@ -84,6 +86,12 @@ class Tracks:
         if code >= len(self.id_names) or self.id_names[code] != item:
             raise KeyError(item)
         return self.times[self.first[code] : self.last[code] + 1]
+
+    def last_rows(self, n_rows: int) -> np.ndarray:
+        """A mask of ``n_rows`` rows: each item's last keyframe (whose end is the item's)."""
+        mask = np.zeros(n_rows, bool)
+        mask[self.rows[self.last]] = True
+        return mask
 
 
 def _id_codes(ids: object, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
