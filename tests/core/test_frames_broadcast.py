@@ -228,6 +228,21 @@ def test_a_long_source_is_shortened_at_a_word():
     assert short_source(note) == ["railway alignments drawn by the dataset author"]
 
 
+@pytest.mark.parametrize(("source", "cited"), [
+    ("RKKA 1:50,000 sheet M-37-XIII, 1941", "RKKA 1:50,000 sheet M-37-XIII, 1941"),  # was "RKKA 1"
+    ("Zamulin, Demolishing the Myth (2011)", "Zamulin, Demolishing the Myth (2011)"),  # lost its year
+    ("Zamulin, Demolishing the Myth (2011, pp. 114-116)", "Zamulin, Demolishing the Myth (2011)"),
+    ("Beneath Yueping Mountain: Memories of war reflect the original aspiration", "Beneath Yueping Mountain"),
+    ("Xiao, 2014, pp. 157-158 (via article, section 'Third Japanese offensive')", "Xiao, 2014"),
+])
+def test_a_researchers_citation_keeps_its_map_scale_and_its_year(source, cited):
+    """A researcher's credits line read "Sources: RKKA 1; Zamulin, Demolishing the Myth": cut at the
+    scale's colon and before the bracketed year (a new user, with the Prokhorovka sector)."""
+    from terrain_viewer.core.render.furniture import credits_text
+
+    assert credits_text([source]) == f"Sources: {cited}"
+
+
 @pytest.mark.parametrize("size", [(300, 300), (345, 430), (420, 360), (1024, 600)])
 def test_in_a_small_window_the_date_leaves_the_north_arrow_room(size):
     """A small window's map (drawn at 100 dpi, under 640 px wide) gets a smaller date caption, clear

@@ -231,13 +231,16 @@ def title(ax, text: str, fonts: list[str] | None = None) -> list:
     return [artist]
 
 
-CITATION_END = r",\s*(?:section|sections|pp?\.)\s|\s\(|;|:|\s(?:from|through|between|along)\s"
+CITATION_END = r",\s*(?:section|sections|pp?\.)\s|\s\((?!\d{4}\))|;|:\s|\s(?:from|through|between|along)\s"
+YEAR_IN_BRACKETS = r"\s\(((?:1[5-9]|20)\d\d)\b[^()]*\)"  # "(2011, p. 114)": its year stays, as "(2011)"
 
 
 def short_source(source: str) -> list[str]:
     """Short citations in one ``source`` value: 'Xiao, 2014, pp. 157-158 (via ...)' → ['Xiao, 2014'].
 
-    Notes before a colon ('interpolated between keyframes of ...: ') are dropped, and values
+    A title's subtitle after ': ' goes; a colon inside a word or number stays ('RKKA 1:50,000
+    sheet M-37'), as does a year in brackets ('Zamulin, Demolishing the Myth (2011, p. 114)' →
+    '… (2011)'). Notes before a colon ('interpolated between keyframes of ...: ') are dropped, and values
     joined with ' | ' give one citation each, as do citations joined with '; ' outside brackets
     ('Xiao, 2014, pp. 158-159; Jiang, 2005, p. 166' → both); a part after a '; ' that starts in
     lower case is a note ('...; position from the gazetteer (high)'), not a source.
@@ -256,7 +259,7 @@ def short_source(source: str) -> list[str]:
                 continue
             # a citation up to its pages or note; a note of ours up to where it says how ("river courses
             # drawn by the dataset author through the gazetteer's points" → "… by the dataset author")
-            short = re.split(CITATION_END, one)[0]
+            short = re.split(CITATION_END, re.sub(YEAR_IN_BRACKETS, r" (\1)", one))[0]
             short = textwrap.shorten(short.strip().rstrip(",."), 60, placeholder=" …")  # at a word
             if short:
                 out.append(short)
