@@ -308,22 +308,25 @@ def time_of_day(text: str) -> float:
 
 
 def parse_time(date: str, time: str | None) -> float:
-    """``--date`` (an ISO date or date-time, or a day as the window takes one: 11 July 1944) plus
-    ``--time`` (``time_of_day``) as a day number."""
-    from terrain_viewer.core.temporal.dates import read_day, why_not_a_day
+    """``--date`` (an ISO date or date-time, or a day as the window takes one: 11 July 1944, with
+    a time of day if wanted: 11 July 1944 14:00) plus ``--time`` (``time_of_day``) as a day number."""
+    from terrain_viewer.core.temporal.dates import read_day, split_time, why_not_a_day
     from terrain_viewer.core.temporal.timeline import day_number
 
+    text = date.strip()
     try:
-        value = dt.datetime.fromisoformat(date.strip())
+        value = dt.datetime.fromisoformat(text)
+        timed = "T" in text or " " in text  # an ISO date alone has neither
     except ValueError:
-        day = read_day(date)
+        day_text, clock = split_time(text)
+        day = read_day(day_text)
         if day is None:
             raise UsageError(f"--date {date!r}: {why_not_a_day(date)}; use a date such as 1944-07-11, "
                              "11 July 1944 or the date-time 1944-07-11T12:00") from None
-        value = dt.datetime(day.year, day.month, day.day)
+        value = dt.datetime(day.year, day.month, day.day) + dt.timedelta(days=clock or 0.0)
+        timed = clock is not None
     if value.tzinfo is not None:
         raise UsageError(f"--date {date!r}: give the local date-time, without a time zone")
-    timed = "T" in date or " " in date.strip()
     if time is not None and timed:
         raise UsageError("give the time of day in --date (1944-07-11T12:00) or with --time, not both")
     fraction = None if time is None else time_of_day(time)

@@ -130,8 +130,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        description="Render one map frame to PNG from data files or a saved project.")
     p.add_argument("files", nargs="*",
                    help="data files or one .tvproj project (default: the built-in Hengyang data)")
-    p.add_argument("--date", help="date or ISO date-time, e.g. 1944-07-11, '11 July 1944', 11/7/1944 or "
-                                  "1944-07-11T12:00 (default: the project's date, or the first day)")
+    p.add_argument("--date", help="date or ISO date-time, e.g. 1944-07-11, '11 July 1944', 11/7/1944, "
+                                  "1944-07-11T12:00 or '11 July 1944 12:00' (default: the project's date, "
+                                  "or the first day)")
     p.add_argument("--time", default=None,
                    help="time of day: a clock time (12:00) or a fraction of the day (0.5 = noon)")
     p.add_argument("--size", default="1080p", help="WIDTHxHEIGHT or 720p, 1080p, 1440p, 4k")

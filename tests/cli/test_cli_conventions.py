@@ -104,6 +104,19 @@ def test_the_time_of_day_may_be_a_clock_time(tmp_path: Path, small_gpkg: Path, c
     assert "'25:00'" in err and "clock time" in err and not (tmp_path / "c.png").exists()
 
 
+def test_a_written_out_date_takes_a_time_of_day_too(tmp_path: Path, small_gpkg: Path):
+    """``--date "24 June 1944" --time 12:00`` was refused ("not both": any space was taken for a
+    time) and ``--date "24 June 1944 12:00"`` was "not a date" (a new user); the window takes both."""
+    out = [tmp_path / f"{n}.png" for n in range(3)]
+    common = [str(small_gpkg), "--size", "200x150"]
+    assert main(["render", *common, "--date", "1944-06-24T12:00", "--out", str(out[0])]) == 0
+    assert main(["render", *common, "--date", "24 June 1944", "--time", "12:00", "--out", str(out[1])]) == 0
+    assert main(["render", *common, "--date", "24 June 1944 12:00", "--out", str(out[2])]) == 0
+    assert all(np.array_equal(mpimg.imread(out[0]), mpimg.imread(o)) for o in out[1:])
+    assert main(["render", *common, "--date", "24 June 1944 12:00", "--time", "12:00", "--out",
+                 str(tmp_path / "both.png")]) == 2
+
+
 def test_view_crs_gives_the_same_frame_as_the_map_crs_view(tmp_path: Path, small_gpkg: Path):
     from pyproj import Transformer
 
