@@ -605,7 +605,8 @@ class QtMainWindow(QMainWindow):
 
     def _identify_at(self, x: float, y: float) -> None:
         self.identify_panel.identify_at(self.model, x, y, TOLERANCE_PX * self.canvas.units_per_pixel(),
-                                        self.canvas.units_under(x, y, TOLERANCE_PX))
+                                        self.canvas.units_under(x, y, TOLERANCE_PX),
+                                        self.canvas.layers_at(x, y))
 
     def _on_right_click(self) -> None:
         if self.canvas.tool == "measure":

@@ -92,14 +92,15 @@ class QtIdentifyPanel(QWidget):
         self.show_hits([], clicked=False)
 
     def identify_at(self, model: ViewerModel, x: float, y: float, tolerance: float,
-                    drawn: dict[str, list[int]] | None = None) -> list[tuple[str, dict]]:
+                    drawn: dict[str, list[int]] | None = None,
+                    layers: set[str] | None = None) -> list[tuple[str, dict]]:
         """Look up the features within ``tolerance`` map units of (x, y) now, and those whose symbol
-        is drawn there (``drawn``: rows per layer), and list them."""
+        is drawn there (``drawn``: rows per layer), of ``layers`` (None: all shown), and list them."""
         self.model = model
         moment = to_datetime(model.time.t)
         self.when = f" on {moment.day} {moment:%B %Y}{moment:, %H:%M}" if model.has_time else ""
         self.when = self.when.removesuffix(", 00:00")
-        self.show_hits(identify(model, model.time.t, x, y, tolerance, drawn))
+        self.show_hits(identify(model, model.time.t, x, y, tolerance, drawn, layers))
         return self.hits
 
     def show_hits(self, hits: list[tuple[str, dict]], clicked: bool = True) -> None:

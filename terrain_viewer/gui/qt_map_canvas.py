@@ -167,6 +167,15 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         return units_under(self.model, float(self.model.time.t), self.view(), self.pixel_size(),
                            100.0 * ratio, px * ratio, py * ratio, reach * ratio)
 
+    def layers_at(self, x: float, y: float) -> set[str] | None:
+        """The layers the map draws at map point (x, y): with a swipe, the side of the divider it
+        is on (identify listed a hidden side's features); else this canvas's (None: all)."""
+        if self.layers is not None or not self.model.swipe.enabled:
+            return None if self.layers is None else set(self.layers)
+        left, right = sides(self.model)
+        column = divider_column(self.model.swipe.position, self.width())
+        return right if self.to_pixel(x, y)[0] >= column else left
+
     def units_per_pixel(self) -> float:
         x0, _, x1, _ = self.view()
         return (x1 - x0) / max(self.width(), 1)

@@ -261,3 +261,23 @@ def test_the_identify_ring_lists_what_is_there_on_each_new_date(qtbot, hengyang)
     now = [str(attrs.get("designation")) for layer, attrs in panel.hits if layer == "units"]
     assert str(unit["designation"]) not in now  # it has moved on (the data: 3.9 km away by then)
     assert canvas.marker is not None
+
+
+def test_identify_while_swiping_lists_only_the_side_clicked(qtbot, hengyang):
+    """With the rivers moved to 'modern' and the swipe on, a click right of the divider listed the
+    1944 relief and fields there too, hidden on that side: a historian could take a 1944 feature
+    for present where the map showed only the modern side (a new user)."""
+    canvas, model = hengyang.canvas, hengyang.model
+    menu = hengyang.layer_panel.group_menu("rivers")  # the layer's right-click ▸ Move to group ▸ modern
+    next(a for a in menu.actions() if a.text() == "modern").trigger()
+    click_menu(qtbot, hengyang, "View", "Swipe compare")
+    assert model.swipe.enabled
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(canvas, Qt.Key.Key_I)
+    divider = round(model.swipe.position * canvas.width())
+    listed = {}
+    for side, column in (("left", divider - 80), ("right", divider + 80)):
+        qtbot.mouseClick(canvas, LEFT, NO_MOD, QPoint(column, canvas.height() // 2))
+        listed[side] = {layer for layer, _ in hengyang.identify_panel.hits}
+    assert "hengyang_dem" in listed["left"] and "hengyang_dem" not in listed["right"]
+    assert listed["right"] <= {s.name for s in model.layer_states if s.group == "modern"}

@@ -13,20 +13,22 @@ from terrain_viewer.core.model import ViewerModel
 
 
 def identify(model: ViewerModel, t: float, x: float, y: float, tolerance: float,
-             drawn: dict[str, list[int]] | None = None) -> list[tuple[str, dict]]:
+             drawn: dict[str, list[int]] | None = None, layers: set[str] | None = None
+             ) -> list[tuple[str, dict]]:
     """Features within ``tolerance`` map units of (x, y) at time t, topmost visible layer first.
 
     Each hit is ``(layer name, attributes)`` with every attribute column (source, confidence, ...);
     a visible elevation raster under the point adds its height and provenance. ``drawn`` adds, per
     layer, the rows of its features at ``t`` whose symbol is drawn under the point (unit symbols
-    pushed apart from their true positions), first.
+    pushed apart from their true positions), first. ``layers`` limits it to what the map shows
+    there (one side of a swipe); None: every visible layer.
     """
     drawn = drawn or {}
     vectors = {layer.name: layer for layer in model.dataset.layers}
     rasters = {r.name: r for r in model.dataset.rasters}
     hits: list[tuple[str, dict]] = []
     for state in reversed(model.layer_states):
-        if not state.visible:
+        if not state.visible or (layers is not None and state.name not in layers):
             continue
         if state.name in vectors:
             found = _vector_hits(vectors[state.name], t, x, y, tolerance, drawn.get(state.name, []))
