@@ -281,3 +281,35 @@ def test_identify_while_swiping_lists_only_the_side_clicked(qtbot, hengyang):
         listed[side] = {layer for layer, _ in hengyang.identify_panel.hits}
     assert "hengyang_dem" in listed["left"] and "hengyang_dem" not in listed["right"]
     assert listed["right"] <= {s.name for s in model.layer_states if s.group == "modern"}
+
+
+def test_identify_on_a_scan_lists_the_files_own_values(qtbot, hengyang, tmp_path, monkeypatch, message_boxes):
+    """A historian's 8-bit scan identified as band_1 190.9547576904297: the map's copy, warped and
+    blended between cells, not the file's 191 (a new user)."""
+    import rasterio
+    from PyQt6.QtWidgets import QFileDialog
+    from rasterio.transform import from_origin
+
+    cells = np.indices((20, 20)).sum(axis=0) % 2 * 240 + 10  # 10 and 250, cell by cell: blending shows
+    bands = np.stack([cells, 255 - cells, np.full_like(cells, 7)]).astype(np.uint8)
+    left, top, size = 112.60, 26.90, 0.0005  # degrees (≈ 50 m) by Hengyang: warped to the map's UTM 49N
+    path = tmp_path / "scan1944.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=3, dtype="uint8",
+                       crs="EPSG:4326", transform=from_origin(left, top, size, size)) as dst:
+        dst.write(bands)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(path)], ""))
+    hengyang.open_action.trigger()
+    qtbot.waitUntil(lambda: any(r.name == "scan1944" for r in hengyang.model.dataset.rasters), timeout=10000)
+    assert not message_boxes, message_boxes
+    canvas = hengyang.canvas
+    canvas.zoom_to_layer("scan1944")
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(canvas, Qt.Key.Key_I)
+    to_map = Transformer.from_crs(4326, 32649, always_xy=True)
+    for row, col in ((5, 6), (5, 7), (12, 3)):
+        x, y = to_map.transform(left + (col + 0.5) * size, top - (row + 0.5) * size)
+        px, py = canvas.to_pixel(x, y)
+        qtbot.mouseClick(canvas, LEFT, NO_MOD, QPoint(round(px), round(py)))
+        (attrs,) = [a for layer, a in hengyang.identify_panel.hits if layer == "scan1944"]
+        listed = (attrs["band_1"], attrs["band_2"], attrs["band_3"])
+        assert listed == tuple(int(v) for v in bands[:, row, col])

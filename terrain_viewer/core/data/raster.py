@@ -60,6 +60,7 @@ class RasterLayer:
     tags: dict[str, str] = field(default_factory=dict)
     source_size: tuple[int, int] = (0, 0)  # the file's own width and height (cells)
     source_crs: str = ""  # the file's own CRS (``data`` is warped to the map CRS)
+    table: str | None = None  # the GeoPackage tile table it was read from (None: the file itself)
     derived: Derived = field(default_factory=Derived, init=False, compare=False, repr=False)
 
     @property
@@ -159,7 +160,32 @@ def load_raster(path: str | Path, map_crs: CRS, table: str | None = None) -> Ras
     code = own.to_epsg()
     return RasterLayer(name=safe(table or path.stem, 120), path=path, data=data,
                        bounds=(left, bottom, right, top), kind=kind, tags=tags, source_size=size,
-                       source_crs=f"EPSG:{code}" if code else own.name)
+                       source_crs=f"EPSG:{code}" if code else own.name, table=table)
+
+
+def file_values(raster: RasterLayer, x: float, y: float, map_crs: CRS) -> list[float | int] | None:
+    """The file's own values of the bands shown, in the cell under map point (x, y): what identify
+    lists (``data`` is warped, its values blended between cells: 190.95 for a scan's 8-bit 191).
+    None outside the file, on its no-data value, or when it cannot be read now."""
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.windows import Window
+
+    try:
+        with warnings.catch_warnings(), rasterio.Env(**NO_NETWORK):
+            warnings.simplefilter("ignore")
+            with _open_checked(raster.path, raster.table) as src:
+                crs = src.crs or _sidecar_crs(raster.path)
+                to_file = Transformer.from_crs(map_crs, CRS.from_user_input(crs), always_xy=True)
+                row, col = src.index(*to_file.transform(x, y))
+                if not (0 <= row < src.height and 0 <= col < src.width):
+                    return None
+                cell = src.read(_bands(src, _kind(src)), window=Window(col, row, 1, 1))[:, 0, 0]
+                if src.nodata is not None and bool((cell == src.nodata).all()):
+                    return None
+                return [value.item() for value in cell]
+    except Exception:  # noqa: BLE001 - moved or changed since it was opened: the map's values then
+        return None
 
 
 def _sidecar_crs(path: Path):

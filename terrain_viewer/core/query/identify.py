@@ -8,7 +8,7 @@ import numpy as np
 import shapely
 
 from terrain_viewer.core.data.layers import Layer
-from terrain_viewer.core.data.raster import RasterLayer
+from terrain_viewer.core.data.raster import RasterLayer, file_values
 from terrain_viewer.core.model import ViewerModel
 
 
@@ -34,7 +34,7 @@ def identify(model: ViewerModel, t: float, x: float, y: float, tolerance: float,
             found = _vector_hits(vectors[state.name], t, x, y, tolerance, drawn.get(state.name, []))
             hits += [(state.name, attrs) for attrs in found]
         elif state.name in rasters:
-            value = _raster_value(rasters[state.name], x, y)
+            value = _raster_value(rasters[state.name], x, y, model.dataset.map_crs)
             if value is not None:
                 hits.append((state.name, value))
     return hits
@@ -56,7 +56,7 @@ def _vector_hits(layer: Layer, t: float, x: float, y: float, tolerance: float,
     return [{k: _plain(v) for k, v in record.items()} for record in records]
 
 
-def _raster_value(raster: RasterLayer, x: float, y: float) -> dict | None:
+def _raster_value(raster: RasterLayer, x: float, y: float, map_crs) -> dict | None:
     left, bottom, right, top = raster.bounds
     if not (left <= x < right and bottom < y <= top):
         return None
@@ -69,8 +69,9 @@ def _raster_value(raster: RasterLayer, x: float, y: float) -> dict | None:
     tags = raster.tags
     if raster.kind == "elevation":
         out = {"elevation_m": round(float(values[0]), 1)}
-    else:
-        out = {f"band_{i + 1}": float(v) for i, v in enumerate(values)}
+    else:  # the file's own values; the map's (warped, blended) when it cannot be read now
+        own = file_values(raster, x, y, map_crs)
+        out = {f"band_{i + 1}": v for i, v in enumerate(own if own is not None else values.tolist())}
     out["source"] = tags.get("source") or str(raster.path)
     out["confidence"] = "low" if tags.get("reconstructed") == "yes" else tags.get("confidence")
     if tags.get("description"):
