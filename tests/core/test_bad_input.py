@@ -108,7 +108,13 @@ LAYER_CASES = [
      "1 feature with null or empty geometry skipped", True),
     ("invalid_geoms", dict(geometry=[shapely.Polygon([(112.5, 26.8), (112.7, 27.0), (112.7, 26.8),
                                                       (112.5, 27.0)])]),
-     "1 invalid geometry repaired (make_valid)", True),
+     "1 invalid geometry repaired (make_valid), the first in row 1: Self-intersection", True),
+    ("named_invalid_geom", dict(geometry=[shapely.Point(112.6, 26.8), shapely.Point(112.6, 26.9),  # named
+                                          shapely.Polygon([(112.5, 26.8), (112.7, 27.0), (112.7, 26.8),
+                                                           (112.5, 27.0)])],
+                                name=["lost", "Shigu", "bow-tie redoubt"]),
+     "1 invalid geometry repaired (make_valid), the first in row 3 ('bow-tie redoubt'): Self-intersection",
+     True),
     ("bad_dates", dict(start_date=["1944-06-23", "next Tuesday"], **_points()),
      "1 unreadable date, e.g. start_date='next Tuesday' in row 2 (not an ISO 8601 date such as 1944-07-14); "
      "that feature is hidden", True),

@@ -13,6 +13,7 @@ from pyproj.exceptions import ProjError
 from terrain_viewer.core.common.errors import counted
 from terrain_viewer.core.data import readers as io
 from terrain_viewer.core.data.mapcrs import transformer
+from terrain_viewer.core.data.roles import row_name
 
 
 def check_crs(gdf: gpd.GeoDataFrame, path: Path, name: str,
@@ -67,10 +68,12 @@ def clean_geometries(gdf: gpd.GeoDataFrame, problems: list[str],
     geoms = gdf.geometry.values
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():  # drawn, repaired: a warning (the file still wants mending), not an error
-        first = shapely.is_valid_reason(geoms[invalid][0])
-        n = int(invalid.sum())
-        warns.append(f"{n} invalid geometr{'y' if n == 1 else 'ies'} repaired (make_valid), the first: "
-                     f"{first}; mend {'it' if n == 1 else 'them'} in the file")
+        at = int(np.flatnonzero(invalid)[0])
+        first = shapely.is_valid_reason(geoms[at])
+        n = int(invalid.sum())  # the row in the file: its index (rows with no geometry are gone)
+        warns.append(f"{n} invalid geometr{'y' if n == 1 else 'ies'} repaired (make_valid), the first in "
+                     f"row {int(gdf.index[at]) + 1}{row_name(gdf, at)}: {first}; mend "
+                     f"{'it' if n == 1 else 'them'} in the file")
         gdf = gdf.copy()
         gdf.loc[invalid, "geometry"] = shapely.make_valid(geoms[invalid])
     types = set(gdf.geom_type.unique())

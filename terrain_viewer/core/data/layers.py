@@ -34,10 +34,10 @@ from terrain_viewer.core.data.geomcheck import (
 from terrain_viewer.core.data.keyframes import KeyframeFrames, PlainRows
 from terrain_viewer.core.data.mapcrs import choose_map_crs, utm_crs_for
 from terrain_viewer.core.data.roles import (
-    default_label_field,
     detect_role,
     layer_metadata,
     lonlat_bounds,
+    row_name,
     side_names,
 )
 from terrain_viewer.core.temporal.dates import iso_problem
@@ -225,13 +225,6 @@ def _union(extents: list[tuple[float, float] | None]) -> tuple[float, float] | N
     return (min(values), max(values)) if values else None
 
 
-def _named(gdf: gpd.GeoDataFrame, row: int) -> str:
-    """`` ('Fort Vaux')``: the name a row's label would show, to find it by (else nothing)."""
-    column = default_label_field(gdf)
-    value = None if column is None else gdf[column].iloc[row]
-    return f" ({value.strip()[:60]!r})" if isinstance(value, str) and value.strip() else ""
-
-
 def _attach_time(layer: Layer) -> None:
     gdf = layer.gdf
     if not any(c in gdf.columns for c in TIME_COLUMNS):
@@ -244,14 +237,14 @@ def _attach_time(layer: Layer) -> None:
         row, column, text = parsed.bad_rows[0]
         hidden = "that feature is hidden" if len(parsed.bad_rows) == 1 else "those features are hidden"
         layer.problems.append(f"{counted(len(parsed.bad_rows), 'unreadable date')}, e.g. {column}={text!r} "
-                              f"in row {row + 1}{_named(gdf, row)} ({iso_problem(text)}); {hidden}")
+                              f"in row {row + 1}{row_name(gdf, row)} ({iso_problem(text)}); {hidden}")
         parsed.start[[r for r, _, _ in parsed.bad_rows]] = np.inf
     backwards = np.flatnonzero((parsed.end <= parsed.start) & np.isfinite(parsed.start))  # end: exclusive
     if len(backwards):
         row = int(backwards[0])
         hidden = "that feature is hidden" if len(backwards) == 1 else "those features are hidden"
         layer.problems.append(f"{counted(len(backwards), 'feature')} with end_date before start_date, e.g. "
-                              f"row {row + 1}{_named(gdf, row)}; {hidden}")
+                              f"row {row + 1}{row_name(gdf, row)}; {hidden}")
         parsed.start[backwards] = np.inf
     layer.times = parsed
     id_column = next((c for c in KEYFRAME_IDS if c in gdf.columns), None)

@@ -108,6 +108,14 @@ def default_label_field(gdf: pd.DataFrame) -> str | None:
     return (named or plain or [None])[0]
 
 
+def row_name(gdf: pd.DataFrame, row: int) -> str:
+    """`` ('Fort Vaux')``: the name row ``row`` (a position) would be labelled with, to find it by
+    (else nothing)."""
+    column = default_label_field(gdf)
+    value = None if column is None else gdf[column].iloc[row]
+    return f" ({value.strip()[:60]!r})" if isinstance(value, str) and value.strip() else ""
+
+
 def text(value: object) -> str:
     """A cell as display text ('' for missing)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
