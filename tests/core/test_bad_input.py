@@ -245,3 +245,21 @@ def test_a_date_column_not_read_as_time_is_said(tmp_path, capsys):
     assert "warning: column 'date' holds dates" in capsys.readouterr().out
     quiet = _write(tmp_path / "plain.gpkg", "sites", survey_date=["July 1944", "unknown"], **_points())
     assert not [p for p in open_dataset([quiet]).problems if "not read as one" in p]
+
+
+def test_validate_says_which_evidence_column_is_missing(tmp_path, capsys):
+    """A layer with a source and no confidence column was told its "features do not say what they
+    rest on" (a new user); each missing column is said for itself."""
+    path = tmp_path / "kursk.gpkg"
+    gpd.GeoDataFrame({"source": ["Zamulin (2011)"]}, geometry=[shapely.Point(36.6, 51.0)], crs=4326).to_file(
+        path, layer="minefields")
+    gpd.GeoDataFrame({"name": ["Psel"]}, geometry=[shapely.Point(36.7, 51.0)], crs=4326).to_file(
+        path, layer="villages")
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    minefields = out.split("layer 'minefields'")[1].split("layer 'villages'")[0]
+    assert "no confidence column: features do not say how sure their source is" in minefields
+    assert "rest on" not in minefields
+    villages = out.split("layer 'villages'")[1]
+    assert "no source column: features do not say what they rest on" in villages
+    assert "no confidence column" in villages

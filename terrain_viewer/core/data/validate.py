@@ -10,6 +10,8 @@ from terrain_viewer.core.data import readers as io
 from terrain_viewer.core.data.layers import Layer, load_layer
 
 EVIDENCE_COLUMNS = ("source", "confidence")
+EVIDENCE_WHY = {"source": "features do not say what they rest on",
+                "confidence": "features do not say how sure their source is"}
 CONFIDENCE_VALUES = {"high", "medium", "low"}
 WATER_LISTED = 20  # unit-days in water listed per layer
 
@@ -35,9 +37,10 @@ class LayerReport:
 
 def _evidence_warnings(layer: Layer) -> list[str]:
     gdf = layer.gdf
-    missing = [c for c in EVIDENCE_COLUMNS if c not in gdf.columns]
-    if missing:
-        return [f"no {' or '.join(missing)} column: features do not say what they rest on"]
+    missing = [f"no {column} column: {EVIDENCE_WHY[column]}" for column in EVIDENCE_COLUMNS
+               if column not in gdf.columns]
+    if missing:  # each said for itself: "no confidence column" said the features had no source
+        return missing
     out = []
     empty = gdf["source"].isna() | (gdf["source"].astype(str).str.strip() == "")
     if empty.any():
