@@ -215,3 +215,21 @@ def test_a_users_app6_units_are_in_the_legend_by_their_codes_and_named_on_the_ma
     renderer = MapRenderer(model)
     renderer.render(size=(1280, 720))
     assert {"Alpha Regt", "Bravo Bn"} <= {p.spec.text for p in renderer.last_labels}
+
+
+def test_a_users_app6_units_are_in_the_legend_by_their_sides_names(tmp_path: Path):
+    """Prokhorovka's units with side and side_name columns: the legend said "Friendly unit (APP-6)"
+    and "Hostile unit (APP-6)" while the same file's front line was "German front" (a new user)."""
+    from terrain_viewer.core.render import annotations
+    from terrain_viewer.core.render.items import visible_items
+
+    path = tmp_path / "prokhorovka.gpkg"
+    gpd.GeoDataFrame({"name": ["5 GTA", "29 TC", "LSSAH", "mixed"], "side": ["su", "su", "de", "de"],
+                      "side_name": ["Soviet", "Soviet", "German", "German"],
+                      "sidc": ["SFGPUCA----E", "SFGPUCA----D", "SHGPUCA----D", "SFGPUCI----D"],
+                      "source": ["Zamulin (2011)"] * 4, "confidence": ["low"] * 4},
+                     geometry=shapely.points([36.6, 36.62, 36.7, 36.72], [51.0] * 4), crs=4326).to_file(
+        path, layer="units")
+    model = ViewerModel.open([path])
+    labels = [label for _, label in annotations.legend(visible_items(model))]
+    assert labels == ["Soviet unit (APP-6)", "German unit (APP-6, friendly)", "German unit (APP-6, hostile)"]

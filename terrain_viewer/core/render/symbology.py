@@ -296,6 +296,23 @@ def affiliations(codes) -> Symbology:
     return Symbology(looks, [_one(f"{AFFILIATIONS[a][0]} unit (APP-6)", (a, {})) for a in found])
 
 
+def side_affiliations(gdf, sides: dict[str, str]) -> Symbology:
+    """The legend of a user's APP-6 units by their sides' names ('Soviet unit (APP-6)'), each in the
+    frame its codes give (and that frame named when a side's codes give more than one); with no
+    sides, by what the codes say (``affiliations``)."""
+    if not sides or "side" not in gdf.columns:
+        return affiliations(gdf["sidc"])
+    side = gdf["side"].astype(str).str.strip()
+    legend = []
+    for value, name in sides.items():
+        present = {affiliation(c) for c in gdf["sidc"][side == value].dropna()}
+        found = [a for a in AFFILIATIONS if a in present]
+        for a in found:
+            which = f", {AFFILIATIONS[a][0].lower()}" if len(found) > 1 else ""
+            legend.append(_one(f"{name} unit (APP-6{which})", (a, {})))
+    return Symbology({a: AFFILIATIONS[a][1] for a in AFFILIATIONS}, legend)
+
+
 SYMBOLOGIES: dict[str, Callable[[dict], Symbology]] = {
     "water_areas": water_areas, "rivers": rivers, "hills": hills, "spot_heights": spot_heights,
     "flooded_fields": flooded_fields, "city": city, "railways": railways, "airfield": airfield,
@@ -394,7 +411,7 @@ def layer_symbology(layer, style: dict) -> Symbology:
         return front_lines(style, layer.side_names if "side" in layer.gdf.columns else {})
     app6 = "sidc" in layer.gdf.columns
     if app6 and (role == "generic" or (role == "units" and set(layer.side_names) - {"cn", "jp"})):
-        return affiliations(layer.gdf["sidc"])  # a user's APP-6 units: named by what the codes say
+        return side_affiliations(layer.gdf, layer.side_names)  # a user's APP-6 units: by their sides
     if role == "units":
         return units(style, layer.side_names, app6=app6)
     return SYMBOLOGIES[role](style)
