@@ -31,10 +31,17 @@ def _value(value: object) -> str:
     return html.escape(str(value))
 
 
-def hit_html(layer: str, attrs: dict, differ: list[str] | None = None, name_field: str | None = None) -> str:
+RULE = ("<table width='100%' cellspacing='0' cellpadding='0' style='margin-top:6px; background:#b8b2a4'>"
+        "<tr><td style='font-size:1px'>&nbsp;</td></tr></table>")  # between features (an <hr> after a
+#                                                                   table sat beside its last row)
+OPEN_DATES = {"start_date": "<i>none: always was</i>", "end_date": "<i>none: still there</i>"}
+
+
+def hit_html(layer: str, attrs: dict, differ: list[str] | None = None, name_field: str | None = None,
+             dated: bool = False) -> str:
     """One feature: layer and title (``name_field``'s value: what the map labels it with), a box with
     source and confidence (and where sources differ, from the data's ``variants`` table), then every
-    other attribute."""
+    other attribute; a ``dated`` layer's empty start or end date says what it means."""
     named = attrs.get(name_field) if name_field else None
     title = named or attrs.get("title") or attrs.get("name_en") or attrs.get("designation") or ""
     confidence = str(attrs.get("confidence") or "")
@@ -51,10 +58,19 @@ def hit_html(layer: str, attrs: dict, differ: list[str] | None = None, name_fiel
         lines = "<br>".join(html.escape(d) for d in differ)
         parts.append(f"<p style='background:#fff3d6; margin:4px 0'><b>sources differ:</b> {lines}</p>")
     rows = "".join(f"<tr><td style='color:#555; padding-right:8px' valign='top'>{html.escape(str(k))}</td>"
-                   f"<td>{_value(v)}</td></tr>" for k, v in attrs.items()
-                   if k not in PROMINENT and k not in INTERNAL)
-    parts.append(f"<table cellpadding='2' style='margin-top:4px'>{rows}</table><hr>")
+                   f"<td>{_value(v) or (OPEN_DATES.get(k, '') if dated else '')}</td></tr>"
+                   for k, v in attrs.items() if k not in PROMINENT and k not in INTERNAL)
+    parts.append(f"<table cellpadding='2' style='margin-top:4px'>{rows}</table>{RULE}")
     return "".join(parts)
+
+
+def _dated(model: ViewerModel | None, layer: str) -> bool:
+    """Features of ``layer`` come and go by their own dates (an empty one is open: "still there"; a
+    keyframe's end before a unit's last is not read, so not said)."""
+    try:
+        return model is not None and model.dataset.layer(layer).role == "temporal"
+    except KeyError:
+        return False
 
 
 def _name_field(model: ViewerModel | None, layer: str) -> str | None:
@@ -114,5 +130,5 @@ class QtIdentifyPanel(QWidget):
         model = self.model
         self.browser.setHtml("".join(
             hit_html(layer, attrs, sources_differ(model, layer, attrs) if model is not None else None,
-                     _name_field(model, layer))
+                     _name_field(model, layer), _dated(model, layer))
             for layer, attrs in hits))

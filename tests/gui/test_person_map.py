@@ -313,3 +313,40 @@ def test_identify_on_a_scan_lists_the_files_own_values(qtbot, hengyang, tmp_path
         (attrs,) = [a for layer, a in hengyang.identify_panel.hits if layer == "scan1944"]
         listed = (attrs["band_1"], attrs["band_2"], attrs["band_3"])
         assert listed == tuple(int(v) for v in bands[:, row, col])
+
+
+def test_identify_says_an_empty_end_date_is_still_there_and_rules_off_each_feature(
+        qtbot, hengyang, tmp_path, monkeypatch, message_boxes, grab_map):
+    """A strongpoint with no end_date was listed with end_date blank, and the line under it was drawn
+    beside its last row, out past the panel's edge (a new user)."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+    from person import image_array
+    from PyQt6.QtWidgets import QFileDialog
+
+    path = tmp_path / "works.gpkg"
+    gdf = gpd.GeoDataFrame({"name": ["Redoubt"], "start_date": pd.to_datetime(["1944-06-20"]),
+                            "end_date": pd.to_datetime([None]), "source": ["survey"], "confidence": ["low"]},
+                           geometry=[shapely.Point(112.60, 26.90)], crs=4326)
+    gdf.to_file(path, layer="strongpoints")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(path)], ""))
+    hengyang.open_action.trigger()
+    qtbot.waitUntil(lambda: any(s.name == "strongpoints" for s in hengyang.model.layer_states), timeout=10000)
+    canvas = hengyang.canvas
+    canvas.zoom_to_layer("strongpoints")
+    grab_map(hengyang)
+    _focus_map(qtbot, hengyang)
+    qtbot.keyClick(canvas, Qt.Key.Key_I)
+    x, y = hengyang.model.dataset.layer("strongpoints").gdf.geometry.iloc[0].coords[0]
+    px, py = canvas.to_pixel(x, y)
+    qtbot.mouseClick(canvas, LEFT, NO_MOD, QPoint(round(px), round(py)))
+    browser = hengyang.identify_panel.browser
+    assert "end_date\nnone: still there" in browser.toPlainText()
+    assert "start_date\n1944-06-20" in browser.toPlainText()
+    shown = image_array(browser.viewport().grab().toImage())[..., :3].astype(int)
+    dark = (shown.sum(axis=-1) < 3 * 120)  # the text, and the old rule's line
+    rule = (np.abs(shown - (0xB8, 0xB2, 0xA4)).max(axis=-1) < 12)
+    width = shown.shape[1]
+    assert any(row.mean() > 0.85 for row in rule)  # the rule, across the panel
+    assert not any(row[width // 2:].mean() > 0.4 for row in dark)  # no line beside a row
