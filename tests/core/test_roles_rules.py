@@ -233,3 +233,25 @@ def test_a_users_app6_units_are_in_the_legend_by_their_sides_names(tmp_path: Pat
     model = ViewerModel.open([path])
     labels = [label for _, label in annotations.legend(visible_items(model))]
     assert labels == ["Soviet unit (APP-6)", "German unit (APP-6, friendly)", "German unit (APP-6, hostile)"]
+
+
+def test_chinese_names_take_a_users_chinese_name_column(tmp_path: Path):
+    """A historian's temples with ``name_en`` and ``名称``: *Chinese names* added 蒸水 to the built-in
+    river and nothing to their points (only ``name_zh`` was read; a new user)."""
+    from terrain_viewer.core.render.furniture import text_fonts
+
+    if len(text_fonts()) < 2:
+        pytest.skip("no CJK font installed (.ci/install installs fonts-noto-cjk)")
+    path = tmp_path / "temples.gpkg"
+    gpd.GeoDataFrame({"name_en": ["North Gate", "Huiyan Temple"], "名称": ["北门", "回雁寺"],
+                      "source": ["survey"] * 2, "confidence": ["high"] * 2},
+                     geometry=shapely.points([112.60, 112.62], [26.93, 26.90]), crs=4326).to_file(
+        path, layer="寺庙城门")
+    model = ViewerModel.open([path])
+    model.set_options(legend=False, chinese_names=True)
+    renderer = MapRenderer(model)
+    renderer.render(size=(800, 500))
+    assert {p.spec.text for p in renderer.last_labels} == {"North Gate 北门", "Huiyan Temple 回雁寺"}
+    model.set_options(chinese_names=False)
+    renderer.render(size=(800, 500))
+    assert {p.spec.text for p in renderer.last_labels} == {"North Gate", "Huiyan Temple"}

@@ -108,6 +108,21 @@ def default_label_field(gdf: pd.DataFrame) -> str | None:
     return (named or plain or [None])[0]
 
 
+CHINESE_NAMES = ("name_zh", "name_cn", "name_chinese", "chinese_name", "zh_name", "cn_name", "中文名",
+                 "中文名称", "名称", "名字", "地名")
+
+
+def chinese_name_field(gdf: pd.DataFrame) -> str | None:
+    """The column of a layer's Chinese names (what *Chinese names* adds after the English name):
+    ``name_zh``, else a column named as such ones are (``name_cn``, ``中文名``, ``名称``…, any
+    case), else a text column whose name has 名 in it; None when there is none."""
+    cols = _lower(gdf.columns)
+    for candidate in CHINESE_NAMES:
+        if candidate in cols:
+            return cols[candidate]
+    return next((c for c in text_columns(gdf) if "名" in c), None)
+
+
 def row_name(gdf: pd.DataFrame, row: int) -> str:
     """`` ('Fort Vaux')``: the name row ``row`` (a position) would be labelled with, to find it by
     (else nothing)."""

@@ -19,7 +19,7 @@ import matplotlib.patheffects as pe
 import numpy as np
 from matplotlib.colors import to_rgba
 
-from terrain_viewer.core.data.roles import default_label_field
+from terrain_viewer.core.data.roles import chinese_name_field, default_label_field
 from terrain_viewer.core.render import symbology as sy
 from terrain_viewer.core.render.furniture import text_fonts
 from terrain_viewer.core.render.labels import PRIORITY, LabelSpec, halo
@@ -44,6 +44,7 @@ class PaintContext:
     cjk_font: str | None = None
     label_field: str | None = None  # the user's label column for this layer
     label_size: float | None = None  # the user's label size (points)
+    zh_field: str = "name_zh"  # the layer's column of Chinese names (``roles.chinese_name_field``)
 
     def label(self, x: float, y: float, text: str, priority: float = 0.0, offset: float = 4.0,
               centred: bool = False, **props) -> None:
@@ -62,9 +63,9 @@ class PaintContext:
         Chinese name after it when *Chinese names* is on."""
         if self.label_field:
             text = _text(row.get(self.label_field))
-            zh = _text(row.get("name_zh")) if self.chinese and self.label_field == "name_en" else ""
+            zh = _text(row.get(self.zh_field)) if self.chinese and self.label_field == "name_en" else ""
             return f"{text} {zh}".strip() if zh and zh != text else text
-        return feature_name(row, self.chinese, column, short, english)
+        return feature_name(row, self.chinese, column, short, english, self.zh_field)
 
     def fonts(self, base: str = sy.SERIF) -> list[str]:
         """Font family list with the CJK fallback when Chinese names are shown."""
@@ -79,15 +80,16 @@ def _text(value: object) -> str:
 
 
 def feature_name(row: dict, chinese: bool, column: str = "name_en", short: bool = False,
-                 english=None) -> str:
-    """The English name (``short``: without asides), with the Chinese name after it when asked."""
+                 english=None, zh_column: str = "name_zh") -> str:
+    """The English name (``short``: without asides), with the Chinese name (``zh_column``'s) after
+    it when asked."""
     name = _text(row.get(column))
     if short:
         name = short_name(name)
     if english is not None:
         name = english(name)
-    zh = _text(row.get("name_zh")) if chinese else ""
-    if zh and name:
+    zh = _text(row.get(zh_column)) if chinese else ""
+    if zh and name and zh != name:
         return f"{name} {zh}"
     return name or zh
 
@@ -101,7 +103,7 @@ def short_name(name: str) -> str:
 def _rows(gdf: gpd.GeoDataFrame, ctx: PaintContext, *extra: str | None) -> list[dict]:
     """A dict per feature of the attributes its label reads: the user's label field, the English
     and Chinese names and ``extra`` (as ``to_dict("records")`` gives them, ~40x faster)."""
-    wanted = (ctx.label_field, "name_en", "name_zh", *extra)
+    wanted = (ctx.label_field, "name_en", ctx.zh_field, *extra)
     columns = list(dict.fromkeys(c for c in wanted if c and c in gdf.columns and c != gdf.geometry.name))
     values = [gdf[c].tolist() for c in columns]
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)] if columns \
@@ -322,6 +324,7 @@ def paint_layer(ax, layer, gdf: gpd.GeoDataFrame, style: dict, ctx: PaintContext
         role, name, sym = layer.data_role, layer.name, sy.layer_symbology(layer, style)
     ctx.label_field = style.get("label_field") if style.get("label_field") in gdf.columns else None
     ctx.label_size = style.get("label_size")
+    ctx.zh_field = chinese_name_field(gdf) or "name_zh"
     painter = PAINTERS.get(role)
     if painter is not None:
         try:
