@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from PyQt6.QtCore import QEvent, QObject, Qt
-from PyQt6.QtWidgets import QSizeGrip, QStatusBar, QWidget
+from PyQt6.QtWidgets import QSizeGrip, QSizePolicy, QStatusBar, QWidget
 
 
 class MessageBar(QStatusBar):
@@ -17,6 +17,8 @@ class MessageBar(QStatusBar):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # as QMainWindow's own:
+        #                                      its widgets' widths must not set the window's least width
         self._whole = ""
         self._until = 0.0  # monotonic seconds the message goes at (0: stays)
         self._permanent: list[QWidget] = []
