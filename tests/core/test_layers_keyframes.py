@@ -122,6 +122,15 @@ def test_a_deep_copied_layer_and_threads_give_the_same_frames(shipped_gpkg):
         assert_same(b, want)
 
 
+def units_layer(path, rows: list[dict]) -> Layer:
+    """The ``units`` layer of a GeoPackage of keyframe ``rows`` (dates as ISO text) written at ``path``."""
+    gdf = gpd.GeoDataFrame(rows, crs=32637)
+    for column in ("start_date", "end_date"):
+        gdf[column] = pd.to_datetime(gdf[column])
+    gdf.to_file(path, layer="units")
+    return open_dataset([path]).layer("units")
+
+
 def test_a_unit_ends_with_its_last_keyframe_even_when_the_keyframes_before_have_no_end(tmp_path, capsys):
     """A researcher's units had an end_date on the last keyframe only (the rows before it empty, as
     is common): an empty end, "still there", kept every unit on the map for ever after, and `info`
@@ -134,12 +143,8 @@ def test_a_unit_ends_with_its_last_keyframe_even_when_the_keyframes_before_have_
             for k, unit in enumerate(("a", "b"))
             for n, (start, end) in enumerate((("1943-07-10", None), ("1943-07-12", None),
                                               ("1943-07-13", "1943-07-14")))]
-    gdf = gpd.GeoDataFrame(rows, crs=32637)
-    for column in ("start_date", "end_date"):
-        gdf[column] = pd.to_datetime(gdf[column])
     path = tmp_path / "prokhorovka.gpkg"
-    gdf.to_file(path, layer="units")
-    layer = open_dataset([path]).layer("units")
+    layer = units_layer(path, rows)
     day = day_number(pd.Timestamp("1943-07-14").date())
     assert len(layer.features_at(day + 0.5)) == 2  # all of its last day
     assert len(layer.features_at(day + 1)) == 0  # gone the day after
@@ -151,10 +156,5 @@ def test_a_unit_ends_with_its_last_keyframe_even_when_the_keyframes_before_have_
 def test_a_units_last_keyframe_with_no_end_is_still_there(tmp_path):
     rows = [{"unit_id": "a", "start_date": start, "end_date": end, "geometry": shapely.Point(n, 0)}
             for n, (start, end) in enumerate((("1943-07-10", "1943-07-11"), ("1943-07-12", None)))]
-    gdf = gpd.GeoDataFrame(rows, crs=32637)
-    for column in ("start_date", "end_date"):
-        gdf[column] = pd.to_datetime(gdf[column])
-    path = tmp_path / "open.gpkg"
-    gdf.to_file(path, layer="units")
-    layer = open_dataset([path]).layer("units")
+    layer = units_layer(tmp_path / "open.gpkg", rows)
     assert len(layer.features_at(layer.time_extent[0] + 1000)) == 1 and np.isinf(layer.time_extent[1])
