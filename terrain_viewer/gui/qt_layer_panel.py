@@ -145,7 +145,7 @@ class QtLayerPanel(QWidget):
         form.setContentsMargins(0, 4, 0, 0)
         form.addRow("Opacity", opacity_row)
         form.addRow("Line width", self.width_box)
-        self._form = form
+
         for row in rows:
             form.addRow(row)
 
@@ -271,7 +271,8 @@ class QtLayerPanel(QWidget):
             return
         state = self.model.state(name)
         is_raster = any(r.name == name for r in self.model.dataset.rasters)
-        self._form.setRowVisible(self.width_box, not is_raster)  # rasters have no lines
+        self.width_box.setToolTip("A raster has no lines" if is_raster else "")  # shown greyed: hidden, the
+        #   row's going moved the opacity slider down under a historian's drag
         self.color_button.setEnabled(not is_raster)  # nor one colour: a scan keeps its own
         self.color_button.setToolTip("A raster is drawn in its own colours" if is_raster else "")
         layer = self.model.dataset.find(name)  # None: a raster, or its file is missing

@@ -338,3 +338,19 @@ def test_with_no_layer_selected_the_greyed_slider_shows_what_its_label_says(qtbo
     qtbot.waitUntil(lambda: bool(errors) or "water_areas" not in check_states(tree), timeout=5000)
     assert not errors, errors
     agree()  # the selected layer removed: none selected again
+
+
+def test_the_opacity_slider_stays_put_from_a_raster_to_a_vector_layer(qtbot, hengyang):
+    """Choosing the relief (a raster) hid the Line width row and the opacity slider moved 25 px down:
+    a historian's drag on it missed (a new user). The row stays, greyed for a raster."""
+    panel, tree = hengyang.layer_panel, hengyang.layer_panel.tree
+    places = {}
+    for name in ("rivers", "hengyang_dem", "rivers"):
+        item = panel.item(name)
+        tree.scrollToItem(item)
+        qtbot.mouseClick(tree.viewport(), LEFT, pos=tree.visualItemRect(item).center())
+        assert panel.current_name() == name
+        places.setdefault(name, []).append(panel.opacity.mapTo(hengyang, QPoint(0, 0)))
+        if name == "hengyang_dem":
+            assert panel.width_box.isVisible() and not panel.width_box.isEnabled()
+    assert len({(p.x(), p.y()) for ps in places.values() for p in ps}) == 1, places
