@@ -4,6 +4,7 @@ CRS* buttons."""
 
 from __future__ import annotations
 
+import math
 import os
 
 from pyproj import CRS
@@ -13,6 +14,7 @@ from PyQt6.QtGui import QPainter
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QLabel, QSizePolicy, QToolButton, QWidget
 
 from terrain_viewer.core.query.place import PlaceNote, crs_label, place_notes, suitable_crs, union
+from terrain_viewer.core.temporal.timeline import to_date
 
 MAP_CRS_TIP = "EPSG code or any CRS pyproj knows, e.g. EPSG:32633 (UTM 33N) or EPSG:3857"
 
@@ -118,7 +120,25 @@ class PlaceBar(QFrame):
             x0, y0, x1, y1 = union(boxes)
             dx, dy = (x1 - x0) * 0.08 + 1.0, (y1 - y0) * 0.08 + 1.0
             model.set_view((x0 - dx, y0 - dy, x1 + dx, y1 + dy))
+        self._show_days(model)
         self.dismiss()
+
+    def _show_days(self, model) -> None:
+        """The date slider over the note's layers' days when it covers more (other data's): a
+        researcher's 5-day battle opened beside Hengyang's got 13 px of a 13-month slider, 5 px of a
+        drag two days. Said, with the way back."""
+        spans = [layer.dated_extent for layer in map(model.dataset.find, self.note.layers)
+                 if layer is not None and getattr(layer, "dated_extent", None)]
+        shown = model.time_extent()
+        if not spans or shown is None:
+            return
+        first, last = math.floor(min(s[0] for s in spans)), math.floor(max(s[1] for s in spans))
+        if shown[0] >= first and shown[1] <= last + 1:  # it covers their days already, no more
+            return
+        model.set_time_range(first, last)
+        days = " to ".join(f"{day.day} {day:%B %Y}" for day in map(to_date, (first, last)))
+        self.window.statusBar().showMessage(f"The date slider covers their days now, {days}; Time ▸ Time "
+                                            "range… ▸ All layers gives every layer's days again", 15000)
 
     def dismiss(self) -> None:
         self.window.statusBar().removeWidget(self)

@@ -191,7 +191,8 @@ def test_another_battles_dated_positions_extend_the_date_bar_and_show_then(hengy
         assert canvas.wait_settled()
         return int(mask(pixels(canvas), colour, tolerance=30).sum())
 
-    assert marked() == 0  # 23 June 1944: not yet
+    assert hengyang.model.time.date == dt.date(1944, 12, 16)  # the slider on their days now
+    assert bar.start_label.text() == "16 Dec 1944" and marked() > 6 * 20  # the six positions
     drag_slider(qtbot, bar.slider, bar.slider.maximum())
     assert hengyang.model.time.date.year == 1945
     assert marked() > 6 * 20  # the six positions
@@ -319,3 +320,19 @@ def test_the_problems_panel_keeps_the_far_note_and_the_refused_file_through_more
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
     assert opened.model.dataset.map_crs.to_epsg() == 32633
     assert set(refused) <= set(listed()), listed()  # the file that could not be opened: still said
+
+
+def test_zoom_to_the_distant_battle_puts_the_date_slider_on_its_days(qtbot, opened):
+    """A researcher's few days opened beside Hengyang's: the slider ran from their battle to 1944,
+    theirs a few pixels of it (a 5 px drag jumped two days). *Zoom to* shows their place and their
+    days; the status bar says so and how to get every layer's days back (a new user)."""
+    window = opened
+    layer = window.model.dataset.layer(UNITS)
+    first, last = (int(np.floor(v)) for v in layer.dated_extent)
+    assert window.model.time_extent()[1] - first > 300  # the slider over both battles
+    window.place_bar.zoom_button.click()
+    model = window.model
+    assert model.time_extent() == (first, last)
+    assert first <= model.time.t <= last + 1
+    assert window.time_slider.end_label.text() == f"{dt.date(1970, 1, 1) + dt.timedelta(days=last):%d %b %Y}"
+    assert "covers their days now" in window.statusBar().currentMessage()
