@@ -26,7 +26,8 @@ CATEGORIES: dict[str, tuple[str, dict[str, tuple[str, ...]]]] = {
     "flooded_fields": ("kind", {"paddy": ("paddy",), "marsh": ("marsh",)}),
     "railways": ("kind", {"railway": ("rail", "dash"),
                           "bridge": ("bridge_edge", "bridge_deck", "rail", "dash")}),
-    "defense_lines": ("kind", {"first_line": ("first",), "second_line": ("second",)}),
+    "defense_lines": ("kind", {"first_line": ("first",), "second_line": ("second",),
+                               "final_line": ("second",)}),
     "front_lines": ("side", {"jp": ("jp",), "cn": ("cn",)}),
     "units": ("side", {"cn": ("cn",), "jp": ("jp",)}),
 }

@@ -128,6 +128,7 @@ def build_points(sources: Sources) -> dict[str, gpd.GeoDataFrame]:
             **evidence(r, sources, where),
             **then_and_now(r, where),
             "note": text(r["note"]),
+            "located": _located(r, where),
             "geometry": Point(coord(r["lon"], r["lat"], where)),
         }
         if r["layer"] == "spot_heights":
@@ -141,6 +142,15 @@ def build_points(sources: Sources) -> dict[str, gpd.GeoDataFrame]:
     if set(per_layer) != expected:
         raise BuildError(f"points.csv layers {sorted(per_layer)} != {sorted(expected)}")
     return {k: frame(v, "Point", ["feature_id"]) for k, v in per_layer.items()}
+
+
+def _located(r: dict, where: str) -> int:
+    """0 where the sources name a place whose position is not known (the geometry is a guess to
+    show it at all: its label ends in "(?)"), else 1."""
+    value = (r.get("located") or "1").strip()
+    if value not in ("0", "1"):
+        raise BuildError(f"{where}: located must be 0, 1 or empty, not {value!r}")
+    return int(value)
 
 
 def _feature_base(rec: dict, sources: Sources, where: str, place: bool = False) -> dict:
@@ -232,7 +242,7 @@ def build_features(sources: Sources, water_union) -> dict[str, gpd.GeoDataFrame]
         out[layer] = frame(rows, "LineString", ["feature_id"])
     if not set(out["railways"]["kind"]) <= {"railway", "bridge"}:
         raise BuildError(f"railway kinds {set(out['railways']['kind'])}")
-    if not set(out["defense_lines"]["kind"]) <= {"first_line", "second_line"}:
-        raise BuildError("defense_lines kind must be first_line or second_line")
+    if not set(out["defense_lines"]["kind"]) <= {"first_line", "second_line", "final_line"}:
+        raise BuildError("defense_lines kind must be first_line, second_line or final_line")
     out["pillboxes"] = _pillboxes(data, sources)
     return out

@@ -157,3 +157,47 @@ def test_units_in_water_finds_a_unit_in_the_river_and_spares_the_bridge(tmp_path
 def test_checks_import_without_qt():
     code = "import sys; import geodata.checks; assert not any(m.startswith('PyQt') for m in sys.modules)"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+NOT_LOCATED = ("141 Heights", "Waixin Street", "Municipal Hospital", "Catholic church")  # the notes
+
+
+def test_the_final_line_is_drawn_on_the_siege_s_last_days():
+    """The geography notes' final line (Xichan - Tianma - Suxian Well - Yueping - Taizi Wharf) was
+    missing: the last days showed no final line (a new user, a researcher)."""
+    lines = _read("defense_lines")
+    (final,) = lines[lines["kind"] == "final_line"].itertuples()
+    assert "geography notes" in final.source and final.confidence == "low" and final.estimated == 1
+    assert (final.start_date.date(), final.end_date.date()) == (dt.date(1944, 8, 6), dt.date(1944, 8, 8))
+    ends = [Point(final.geometry.coords[i]) for i in (0, -1)]
+    places = {r.name_en: r.geometry for r in _read("places").itertuples()}
+    assert _metres(ends[0], places["Xichan Temple"]) < 100 and _metres(ends[1], places["Taizi Wharf"]) < 100
+    drawn = open_dataset([GPKG]).layer("defense_lines").features_at(day_number(dt.date(1944, 8, 7)))
+    assert "final_line" in set(drawn["kind"])
+
+
+def test_places_the_notes_do_not_locate_are_marked_and_labelled_with_a_question_mark():
+    """141 Heights (placed twice), Waixin Street, the Municipal Hospital and the Catholic church were
+    drawn as ordinary places, nothing on the map saying their positions are guesses (a new user)."""
+    from terrain_viewer.core.model import ViewerModel
+    from terrain_viewer.core.render.renderer import MapRenderer
+
+    rows = [r for layer in ("spot_heights", "places") for r in _read(layer).itertuples()]
+    for name in NOT_LOCATED:
+        named = [r for r in rows if r.name_en.startswith(name)]
+        assert named and all(r.located == 0 for r in named), name
+    assert all(r.located == 1 for r in rows if r.name_en in ("Mt. Yueping", "Huiyan Peak", "Shigu Academy"))
+    hills = _read("hills")
+    assert (hills["label"] == "Hill 141").sum() == 0  # two hills both labelled "Hill 141"
+    model = ViewerModel.open([GPKG])
+    model.set_options(legend=False)
+    for crowd in ("units", "events", "front_lines"):  # room for the places' own labels
+        model.set_visible(crowd, False)
+    x0, y0, x1, y1 = model.dataset.layer("places").gdf.total_bounds
+    renderer = MapRenderer(model)
+    renderer.render(t=day_number(dt.date(1944, 7, 20)), size=(3200, 2400),
+                    view=(x0 - 300, y0 - 300, x1 + 300, y1 + 300))
+    texts = {p.spec.text for p in renderer.last_labels}
+    guessed = [t for t in texts if t.startswith(NOT_LOCATED)]
+    assert len(guessed) >= 3 and all("(?)" in t for t in guessed), texts
+    assert "Suxian Well" in texts and "Wuxian Temple" in texts  # placed by the notes: no "(?)"

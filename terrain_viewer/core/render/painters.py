@@ -64,8 +64,10 @@ class PaintContext:
         if self.label_field:
             text = _text(row.get(self.label_field))
             zh = _text(row.get(self.zh_field)) if self.chinese and self.label_field == "name_en" else ""
-            return f"{text} {zh}".strip() if zh and zh != text else text
-        return feature_name(row, self.chinese, column, short, english, self.zh_field)
+            text = f"{text} {zh}".strip() if zh and zh != text else text
+        else:
+            text = feature_name(row, self.chinese, column, short, english, self.zh_field)
+        return f"{text} (?)" if text and _unlocated(row) else text
 
     def fonts(self, base: str = sy.SERIF) -> list[str]:
         """Font family list with the CJK fallback when Chinese names are shown."""
@@ -94,6 +96,12 @@ def feature_name(row: dict, chinese: bool, column: str = "name_en", short: bool 
     return name or zh
 
 
+def _unlocated(row: dict) -> bool:
+    """The data says the place's position is not known (``located`` = 0): its label ends in "(?)"."""
+    value = row.get("located")
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and value in (0, "0")
+
+
 def short_name(name: str) -> str:
     """Drop parenthesised asides: 'Hengyang airfield (1944)' → 'Hengyang airfield'."""
     cut = name.find(" (")
@@ -103,7 +111,7 @@ def short_name(name: str) -> str:
 def _rows(gdf: gpd.GeoDataFrame, ctx: PaintContext, *extra: str | None) -> list[dict]:
     """A dict per feature of the attributes its label reads: the user's label field, the English
     and Chinese names and ``extra`` (as ``to_dict("records")`` gives them, ~40x faster)."""
-    wanted = (ctx.label_field, "name_en", ctx.zh_field, *extra)
+    wanted = (ctx.label_field, "name_en", ctx.zh_field, "located", *extra)
     columns = list(dict.fromkeys(c for c in wanted if c and c in gdf.columns and c != gdf.geometry.name))
     values = [gdf[c].tolist() for c in columns]
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)] if columns \
@@ -205,7 +213,7 @@ def paint_airfield(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
 
 
 def paint_defense_lines(ax, gdf, sym: sy.Symbology, ctx: PaintContext) -> list:
-    second = _column(gdf, "kind", "") == "second_line"
+    second = np.isin(_column(gdf, "kind", ""), ("second_line", "final_line"))  # the lines fallen back to
     lw = sym["first"].lw
     ticks = [pe.withTickedStroke(spacing=7, angle=-90, length=0.7, linewidth=lw * 0.8), pe.Normal()]
     thin = [pe.withTickedStroke(spacing=10, angle=-90, length=0.5, linewidth=lw * 0.6), pe.Normal()]
