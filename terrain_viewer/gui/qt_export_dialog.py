@@ -201,6 +201,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
     def _on_done(self, result: ExportResult) -> None:
         self.result = result
         if result.cancelled:
+            self.progress.reset()  # empty: the bar left at 55 % beside "nothing was written" said otherwise
             self._show_status("Cancelled: nothing was written.")
         else:
             frames = f"{result.frames} frame{'s' * (result.frames != 1)}"

@@ -80,6 +80,7 @@ def test_cancel_midway_leaves_no_output(qtbot, small_window, tmp_path):
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=60000)
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10000)
     assert dialog.result.cancelled and "nothing was written" in dialog.status.text()
+    assert dialog.progress.value() <= 0  # an empty bar, not one stopped part way (a new user)
     assert list(out.parent.iterdir()) == []
 
 
