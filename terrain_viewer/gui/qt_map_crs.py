@@ -138,7 +138,7 @@ class PlaceBar(QFrame):
         model.set_time_range(first, last)
         days = " to ".join(f"{day.day} {day:%B %Y}" for day in map(to_date, (first, last)))
         self.window.statusBar().showMessage(f"The date slider covers their days now, {days}; Time ▸ Time "
-                                            "range… ▸ All layers gives every layer's days again", 15000)
+                                            "range… ▸ All files gives all the files' days again", 15000)
 
     def dismiss(self) -> None:
         self.window.statusBar().removeWidget(self)

@@ -1,5 +1,6 @@
 """*Time ▸ Time range…*: the slider's first and last day, or one layer's extent to follow
-(default: the union of the layers' extents)."""
+(default: each file's moving layers' days, else its dated layers', over all files:
+``Dataset.animation_extent``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.temporal.timeline import day_number, to_date
 from terrain_viewer.gui.qt_date_edit import TypedDateEdit
 
-ALL_LAYERS = "All layers (union of their dates)"
+ALL_LAYERS = "All files (the days of their moving layers, else of their dated ones)"  # "union of
+#   their dates" said 23 June for the shipped file, whose flooded fields start on 10 June (a new user)
 CUSTOM = "These dates"
 
 
