@@ -17,7 +17,6 @@ from PyQt6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
-    QListWidget,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -43,7 +42,7 @@ from terrain_viewer.gui.qt_identify import TOLERANCE_PX, QtIdentifyPanel
 from terrain_viewer.gui.qt_layer_panel import QtLayerPanel
 from terrain_viewer.gui.qt_map_canvas import QtMapCanvas
 from terrain_viewer.gui.qt_measure import CursorCoordinates, MeasurePath
-from terrain_viewer.gui.qt_problems_log import MOST, listen
+from terrain_viewer.gui.qt_problems_log import MOST, ProblemsList, listen
 from terrain_viewer.gui.qt_status_bar import MessageBar
 from terrain_viewer.gui.qt_time_slider import QtTimeSlider
 
@@ -110,7 +109,7 @@ class QtMainWindow(QMainWindow):
         self.events_panel = QtEventsPanel(self.model)
         self.events_panel.centre_requested.connect(self.canvas.centre_on)
         self.identify_panel = QtIdentifyPanel()
-        self.problems_list = QListWidget(objectName="problemsList")
+        self.problems_list = ProblemsList(objectName="problemsList")
         self.problems_list.setWordWrap(True)
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.layers_dock = self._dock("Layers", self.layer_panel, left)

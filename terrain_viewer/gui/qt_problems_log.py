@@ -8,12 +8,30 @@ import contextlib
 import logging
 import warnings
 
-from PyQt6.QtCore import QObject, pyqtSignal
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtGui import QPainter, QPalette
+from PyQt6.QtWidgets import QListWidget
 
 from terrain_viewer.core.render import LOGGER
 from terrain_viewer.core.render.glyphs import MISSING_GLYPH
 
 MOST = 200  # problems kept in the panel
+
+
+class ProblemsList(QListWidget):
+    """The Problems panel's list; empty, it says so (a blank white box looked broken, or still
+    loading, to a new user)."""
+
+    EMPTY = "No problems: every file opened and every layer drew."
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's)
+        super().paintEvent(event)
+        if self.count() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+            painter.drawText(self.viewport().rect().adjusted(8, 8, -8, -8), int(flags), self.EMPTY)
+            painter.end()
 
 
 class ProblemRelay(QObject):

@@ -66,3 +66,29 @@ def test_an_empty_layer_is_said_and_the_date_bar_shows_no_1970(qtbot, tmp_path, 
     assert bar.date_label.text() == "No dates" and "1970" not in bar.start_label.text() + bar.end_label.text()
     listed = [window.problems_list.item(i).text() for i in range(window.problems_list.count())]
     assert any("empty.gpkg" in p and "no features" in p for p in listed), listed
+
+
+def test_an_empty_problems_panel_says_there_are_none(qtbot, hengyang):
+    """View ▸ Panels ▸ Problems on the shipped data showed a blank white box, which looked broken or
+    still loading (a new user); it says there are no problems, and once one is listed, that one."""
+    import numpy as np
+    from person import image_array
+
+    from terrain_viewer.gui.qt_problems_log import ProblemsList
+
+    window = hengyang
+    click_menu(qtbot, window, "View", "Panels", "Problems")
+    problems = window.problems_list
+    qtbot.waitUntil(problems.isVisible, timeout=3000)
+
+    def ink() -> int:
+        shown = image_array(problems.viewport().grab().toImage())[..., :3].astype(int)
+        return int((shown.sum(axis=-1) < 3 * 200).sum())
+
+    assert problems.count() == 0 and ink() > 100  # the words, in the placeholder's grey
+    problems.addItem("a problem")  # listed: the list, not the words (they would overlap it)
+    problems.setFixedHeight(max(problems.height(), 200))
+    shown = image_array(problems.viewport().grab().toImage())[..., :3].astype(int)
+    rows = np.nonzero((shown.sum(axis=-1) < 3 * 200).any(axis=1))[0]
+    assert len(rows) and rows.max() - rows.min() < 30  # one short line of ink: the item alone
+    assert ProblemsList.EMPTY.split(":")[0] == "No problems"
