@@ -198,6 +198,14 @@ class ViewerModel:
         self.state(name).style.update(style)
         self.events.style.emit(name, dict(self.state(name).style))
 
+    def unset_style(self, name: str, *keys: str) -> None:
+        """Drop the user's ``keys`` from layer ``name``'s style: drawn as its role draws it again."""
+        style = self.state(name).style
+        if any(key in style for key in keys):
+            for key in keys:
+                style.pop(key, None)
+            self.events.style.emit(name, dict(style))
+
     # what a layer is, how it is labelled, when it is shown -----------------------------------------
     def _vector(self, name: str):
         for layer in self.dataset.layers:

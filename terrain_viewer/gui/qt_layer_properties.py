@@ -29,6 +29,8 @@ from terrain_viewer.core.render.units import label_column
 
 HATCHES = (("none", ""), ("diagonal ////", "////"), ("back diagonal \\\\", "\\\\"), ("cross ++", "++"),
            ("diagonal cross xx", "xx"), ("dots ..", ".."), ("horizontal ---", "---"), ("vertical |||", "|||"))
+AS_DRAWN = ("as its role draws it", None)  # the flooded fields' paddy cross and marsh lines: "none" was
+#   shown while the map hatched them, and choosing "none" did nothing (it was chosen already)
 MARKERS = (("circle", "o"), ("square", "s"), ("triangle", "^"), ("diamond", "D"), ("star", "*"),
            ("cross", "X"), ("plus", "P"), ("pentagon", "p"), ("hexagon", "h"))
 DEFAULT_FIELD = "(default)"
@@ -84,7 +86,7 @@ class QtLayerProperties(QDialog):
         self.form.addRow("Role", self.role)
         self.form.addRow("Fill / colour", self._colour_button("color", "Colour"))
         self.form.addRow("Line / edge colour", self._colour_button("edgecolor", "Line colour"))
-        self.hatch = self._combo("propHatch", HATCHES, self.style.get("hatch", ""), "hatch")
+        self.hatch = self._combo("propHatch", (AS_DRAWN, *HATCHES), self.style.get("hatch"), "hatch")
         self.form.addRow("Hatch", self.hatch)
         kind = str(layer.geometry_type).replace("Multi", "")
         self.hatch.setEnabled(kind == "Polygon")  # only an area has a fill to hatch
@@ -148,9 +150,15 @@ class QtLayerProperties(QDialog):
             box.addItem(title, value)
         values = [value for _, value in items]
         box.setCurrentIndex(values.index(current) if current in values else 0)
-        box.currentIndexChanged.connect(
-            lambda _i: self.model.set_style(self.name, **{key: box.currentData()}))
+        box.currentIndexChanged.connect(lambda _i: self._choose(key, box.currentData()))
         return box
+
+    def _choose(self, key: str, value) -> None:
+        """A choice of a box: its value in the layer's style, or (None) none of the user's."""
+        if value is None:
+            self.model.unset_style(self.name, key)
+        else:
+            self.model.set_style(self.name, **{key: value})
 
     def _spin(self, object_name: str, low: float, high: float, value: float, suffix: str,
               key: str) -> QDoubleSpinBox:

@@ -354,3 +354,27 @@ def test_the_opacity_slider_stays_put_from_a_raster_to_a_vector_layer(qtbot, hen
         if name == "hengyang_dem":
             assert panel.width_box.isVisible() and not panel.width_box.isEnabled()
     assert len({(p.x(), p.y()) for ps in places.values() for p in ps}) == 1, places
+
+
+def test_the_properties_hatch_shows_what_the_map_draws_and_none_takes_it_off(qtbot, hengyang):
+    """The flooded fields' Properties showed Hatch "none" while the map drew their cross hatch, and
+    choosing "none" did nothing (it was chosen already; a new user)."""
+    from person import choose
+
+    from terrain_viewer.core.render.symbology import layer_symbology
+
+    panel, model = hengyang.layer_panel, hengyang.model
+
+    def hatches() -> tuple:
+        sym = layer_symbology(model.dataset.layer("flooded_fields"), model.state("flooded_fields").style)
+        return sym["paddy"].hatch, sym["marsh"].hatch
+
+    _click_row(qtbot, panel.tree, panel.item("flooded_fields"))
+    qtbot.mouseClick(panel.properties_button, LEFT)
+    dialog = panel.properties_dialog
+    assert dialog.hatch.currentText() == "as its role draws it" and hatches() == ("++", "---")
+    choose(qtbot, dialog.hatch, "none")
+    assert not any(hatches())
+    choose(qtbot, dialog.hatch, "as its role draws it")
+    assert hatches() == ("++", "---") and "hatch" not in model.state("flooded_fields").style
+    dialog.close()
