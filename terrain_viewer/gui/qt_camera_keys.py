@@ -10,7 +10,6 @@ import numpy as np
 from PyQt6.QtCore import QDate, QDateTime, QThread, QTime, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
-    QDateTimeEdit,
     QHBoxLayout,
     QListWidget,
     QPushButton,
@@ -21,6 +20,7 @@ from PyQt6.QtWidgets import (
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.common.logs import log_exception
 from terrain_viewer.core.temporal.camera import EASINGS
+from terrain_viewer.gui.qt_date_edit import TypedDateTimeEdit
 
 
 class CameraKeys(QWidget):
@@ -34,7 +34,7 @@ class CameraKeys(QWidget):
         self.keys: list[dict] = []
         self.list = QListWidget()
         self.list.setMaximumHeight(110)
-        self.date_edit = QDateTimeEdit(calendarPopup=True, displayFormat="d MMM yyyy HH:mm")
+        self.date_edit = TypedDateTimeEdit(calendarPopup=True, displayFormat="d MMM yyyy HH:mm")
         today = dt.datetime.fromisoformat(_iso(current_date()))  # the session's date, not Qt's 2000
         self.date_edit.setDate(QDate(today.year, today.month, today.day))
         self.ease = QComboBox()

@@ -10,9 +10,9 @@ import re
 
 from PyQt6.QtCore import QDate, QDateTime, Qt, QTime, pyqtSignal
 from PyQt6.QtGui import QValidator
-from PyQt6.QtWidgets import QDateEdit
+from PyQt6.QtWidgets import QDateEdit, QDateTimeEdit
 
-from terrain_viewer.core.temporal.dates import typed_words
+from terrain_viewer.core.temporal.dates import split_time, typed_words
 
 FORMATS = ("d MMMM yyyy", "d MMM yyyy", "yyyy-M-d", "d/M/yyyy", "d.M.yyyy", "MMMM d yyyy", "MMMM d, yyyy",
            "MMM d yyyy", "MMM d, yyyy")  # yyyy-M-d: 1944-07-20 and 1944-7-20
@@ -42,13 +42,14 @@ def why_not(text: str, first: QDate, last: QDate, example: QDate, fmt: str = "d 
     return f"{shown} is not a date (type one like {example.toString('d MMMM yyyy')})"
 
 
-class TypedDateEdit(QDateEdit):
-    """A QDateEdit that also accepts a whole date typed over its text: once all of it is selected
-    (Ctrl+A, a drag, a double-click), the keys go to the text as in a plain field until the field
-    is left or Enter is pressed; otherwise they edit a section, as Qt's."""
+class WholeTyping:
+    """Lets a date field take a whole date typed over its text: once all of it is selected (Ctrl+A,
+    a drag, a double-click), the keys go to the text as in a plain field until the field is left
+    or Enter is pressed; otherwise they edit a section, as Qt's. A mixin of a ``QDateTimeEdit``
+    subclass that says what a typed text is (``_typed``) and takes it (``_take``)."""
 
     free = False  # typing a whole date
-    typed = pyqtSignal(str)  # a whole typed date was done with: "" when taken, else why not (it was kept)
+    enter_passes = True  # Enter after a typed date also goes to the dialog (its default button)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's)
         line = self.lineEdit()
@@ -65,9 +66,12 @@ class TypedDateEdit(QDateEdit):
                 event.key(), lambda: line.insert(event.text()))()
             line.blockSignals(False)
             return
-        if self.free and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab,
-                                         Qt.Key.Key_Backtab, Qt.Key.Key_Escape):
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if self.free and (enter or event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape)):
             self._done(keep=event.key() != Qt.Key.Key_Escape)
+        if enter and not self.enter_passes:
+            event.accept()  # the date is taken, nothing else is done
+            return
         super().keyPressEvent(event)
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt's)
@@ -86,28 +90,60 @@ class TypedDateEdit(QDateEdit):
         """The typed text becomes the date when it is one in range; else the field shows its date again."""
         self.free = False
         text = self.lineEdit().text()
-        day = self._typed(text)
-        taken = keep and day.isValid() and self.minimumDate() <= day <= self.maximumDate()
+        moment = self._typed(text)
+        taken = keep and moment.isValid() and self.minimumDateTime() <= moment <= self.maximumDateTime()
         if taken:
-            self.setDate(day)
+            self.setDateTime(moment)
         self.lineEdit().setText(self.textFromDateTime(self.dateTime()))
         if keep:  # the person is told, not left to notice that the field went back
             self.typed.emit("" if taken else f"{self.why_not(text)}; the date stays {self.text()}")
 
     def why_not(self, text: str) -> str:
         """Why the typed ``text`` is not a date of this field: no such day, out of range, unreadable."""
-        return why_not(text, self.minimumDate(), self.maximumDate(), self.date(), self.displayFormat())
+        return why_not(self._day_text(text), self.minimumDate(), self.maximumDate(), self.date(),
+                       self.displayFormat().split(" HH")[0])
 
-    def _typed(self, text: str) -> QDate:
-        return parse_date(text, self.displayFormat())
+    def _day_text(self, text: str) -> str:
+        """The part of a typed ``text`` that names the day."""
+        return text
 
     def validate(self, text: str, pos: int):  # noqa: D102 (Qt's)
-        day = self._typed(text)
-        if day.isValid() and self.minimumDate() <= day <= self.maximumDate():
+        moment = self._typed(text)
+        if moment.isValid() and self.minimumDateTime() <= moment <= self.maximumDateTime():
             return QValidator.State.Acceptable, text, pos
         state, text, pos = super().validate(text, pos)
         return (QValidator.State.Intermediate if state == QValidator.State.Invalid else state), text, pos
 
     def dateTimeFromText(self, text: str) -> QDateTime:  # noqa: N802 (Qt's)
-        day = self._typed(text)
-        return QDateTime(day, QTime(0, 0)) if day.isValid() else super().dateTimeFromText(text)
+        moment = self._typed(text)
+        return moment if moment.isValid() else super().dateTimeFromText(text)
+
+
+class TypedDateEdit(WholeTyping, QDateEdit):
+    """A QDateEdit that also takes a whole date typed over its text (``WholeTyping``)."""
+
+    typed = pyqtSignal(str)  # a whole typed date was done with: "" when taken, else why not (it was kept)
+
+    def _typed(self, text: str) -> QDateTime:
+        day = parse_date(text, self.displayFormat())
+        return QDateTime(day, QTime(0, 0)) if day.isValid() else QDateTime()
+
+
+class TypedDateTimeEdit(WholeTyping, QDateTimeEdit):
+    """A QDateTimeEdit that also takes a whole date and time typed over its text ("11 Jul 1944
+    14:00", "1944-07-11T14:00"; a day alone is its midnight): typed over the camera key's field, Qt's
+    section logic made "11 Jul 1944 00:00" into 15 Jul 1944 19:44 (a new user)."""
+
+    typed = pyqtSignal(str)
+    enter_passes = False  # a camera key's date: Enter in the Export dialog started the export
+
+    def _day_text(self, text: str) -> str:
+        return split_time(text)[0]
+
+    def _typed(self, text: str) -> QDateTime:
+        words, clock = split_time(text)
+        day = parse_date(words, self.displayFormat().split(" HH")[0])
+        if not day.isValid():
+            return QDateTime()
+        minutes = round((clock or 0.0) * 1440)
+        return QDateTime(day, QTime(minutes // 60, minutes % 60))

@@ -134,6 +134,7 @@ class ExportDialog(ExportForm, ExportPreview, QDialog):
         for name, edit in (("From", self.start_edit), ("To", self.end_edit)):  # a typed date refused
             edit.typed.connect(lambda problem, name=name: self._on_date_typed(name, problem))  # is said
             edit.dateChanged.connect(lambda *_: self._on_date_changed())
+        self.camera_keys.date_edit.typed.connect(lambda problem: self._on_date_typed("Key", problem))
         self.size_combo.currentIndexChanged.connect(self._on_size_changed)
         self.format_combo.currentIndexChanged.connect(self._on_format_changed)
         for signal in (self.format_combo.currentIndexChanged, self.size_combo.currentIndexChanged,

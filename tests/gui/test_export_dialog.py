@@ -689,3 +689,24 @@ def test_a_keys_ease_changed_leaves_its_time_and_loaded_fades_are_kept(qtbot, sm
     saved.write_text(json.dumps({"fade_days": 1.0, "start": "1944-06-23", "end": "1944-06-25"}))
     assert dialog.load_settings(saved)
     assert dialog.settings().fade_days == 1.0
+
+
+def test_a_date_and_time_typed_over_a_camera_keys_field_is_its_date(qtbot, small_window):
+    """Ctrl+A and "11 Jul 1944 00:00" typed over the chosen key's field: the field showed 15 Jul 1944
+    19:44 and the key took it (Qt's section logic ate the typing; a new user, a documentary maker)."""
+    from person import type_date
+
+    dialog = ExportDialog(small_window.model, small_window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    keys = dialog.camera_keys
+    small_window.model.time.set_date("1944-06-24")
+    qtbot.mouseClick(keys.add_button, Qt.MouseButton.LeftButton)  # the new key, chosen
+    type_date(qtbot, keys.date_edit, "25 Jun 1944 06:30", Qt.Key.Key_Return)
+    assert [k["date"] for k in keys.keys] == ["1944-06-25T06:30:00"]
+    assert keys.date_edit.text() == "25 Jun 1944 06:30" and not dialog.is_running()  # Enter: no export
+    type_date(qtbot, keys.date_edit, "1944-06-24T18:00", Qt.Key.Key_Tab)  # ISO, and Tab
+    assert [k["date"] for k in keys.keys] == ["1944-06-24T18:00:00"]
+    type_date(qtbot, keys.date_edit, "31 June 1944", Qt.Key.Key_Return)  # no such day: kept, and said
+    assert [k["date"] for k in keys.keys] == ["1944-06-24T18:00:00"]
+    assert dialog.status.text().startswith("Key: 31 June 1944 is not a date: June 1944 has 30 days")
