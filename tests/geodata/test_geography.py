@@ -201,3 +201,23 @@ def test_places_the_notes_do_not_locate_are_marked_and_labelled_with_a_question_
     guessed = [t for t in texts if t.startswith(NOT_LOCATED)]
     assert len(guessed) >= 3 and all("(?)" in t for t in guessed), texts
     assert "Suxian Well" in texts and "Wuxian Temple" in texts  # placed by the notes: no "(?)"
+
+
+def test_no_text_names_a_source_by_its_build_key():
+    """Identify showed today "Huiyan Peak park (people_huiyan)": a key of geodata/src/sources.yaml, the
+    builder's shorthand, not a name a reader knows (a new user)."""
+    import re
+
+    import yaml
+
+    keys = set(yaml.safe_load((ROOT / "geodata" / "src" / "sources.yaml").read_text(encoding="utf-8")))
+    found = []
+    for layer in pyogrio.list_layers(GPKG)[:, 0]:
+        if layer in ("layer_styles",):
+            continue
+        frame = pyogrio.read_dataframe(GPKG, layer=layer, read_geometry=False)
+        for column in frame.columns:
+            for value in frame[column].dropna().astype(str).unique():
+                found += [(layer, column, value) for key in re.findall(r"\(([a-z][a-z0-9_]*)\)", value)
+                          if key in keys]
+    assert not found, found
