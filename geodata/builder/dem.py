@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 import rasterio.features
+import shapely
 from affine import Affine
 from scipy import ndimage
 from shapely.geometry import Point
@@ -65,7 +66,7 @@ def build_dem(layers: dict[str, gpd.GeoDataFrame]) -> tuple[np.ndarray, Affine]:
     # Hills: one elliptical Gaussian bump per spot height, shaped by the hill outline it lies in.
     hills = layers["hills"].copy()
     hills["utm"] = [to_utm(g) for g in hills.geometry]
-    bumps = np.full_like(z, -np.inf)
+    bumps = np.zeros_like(z)  # metres above the plain
     for sh in layers["spot_heights"].itertuples():
         px, py = TO_UTM.transform(sh.geometry.x, sh.geometry.y)
         p = Point(px, py)
@@ -79,14 +80,20 @@ def build_dem(layers: dict[str, gpd.GeoDataFrame]) -> tuple[np.ndarray, Affine]:
         a = dx * math.cos(rot) + dy * math.sin(rot)
         b = -dx * math.sin(rot) + dy * math.cos(rot)
         q = (a / sx) ** 2 + (b / sy) ** 2
-        bumps = np.maximum(bumps, DEM_PLAIN + (sh.elev_m - DEM_PLAIN) * np.exp(-0.5 * q))
-    z = np.maximum(z, bumps)
+        bumps = np.maximum(bumps, (sh.elev_m - DEM_PLAIN) * np.exp(-0.5 * q))
+    # the summits at their heights; where a bump has died away the plain is left as it is (a plain
+    # floored at 60 m everywhere made flats of exactly 60.0, which the 60 m contour stepped round
+    # cell by cell: stairs in a 4K frame)
+    z = z + np.maximum(DEM_PLAIN + bumps - z, 0.0) * np.clip(bumps, 0.0, 1.0)
 
-    # Rivers: water surface ~50 m with banks ramping up over ~90 m.
-    water = mask_of(layers["water_areas"])
-    dist = ndimage.distance_transform_edt(~water) * DEM_CELL
+    # Rivers: water surface ~50 m with banks ramping up over ~90 m, by each cell centre's distance to
+    # the water polygons themselves (the distance to a rasterised mask stepped cell by cell: its
+    # stairs showed in the contours of a 4K frame)
+    water = shapely.union_all([to_utm(g) for g in layers["water_areas"].geometry])
+    dist = shapely.distance(shapely.points(xs.ravel(), ys.ravel()), water).reshape(z.shape)
     ramp = np.clip(dist / 90.0, 0.0, 1.0)
     ramp = ramp * ramp * (3 - 2 * ramp)
     z = DEM_WATER + (z - DEM_WATER) * ramp
-    z[water] = DEM_WATER
-    return np.round(z, 1).astype("float32"), transform
+    z[dist == 0] = DEM_WATER
+    return z.astype("float32"), transform  # not rounded to 0.1 m: on the near-flat plain rounding made
+    #                                       plateaus of one value, and contours stepped round them

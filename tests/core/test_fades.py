@@ -35,7 +35,8 @@ REFERENCE = Path(__file__).parent / "fades_reference"  # the cut (no fade); re-r
 #   contours came to fade out with the relief at its grid's edge (drawn as segments: ≤ 16 levels
 #   along the contours, nothing else); and when a unit's designation with no room beside its own
 #   symbol came to go a ring further out on a short leader (unit labels in the city only, 379–716 pixels);
-#   and when the shipped data gained Taizi Wharf, the final line's east end (its marker: 7 pixels)
+#   and when the shipped data gained Taizi Wharf, the final line's east end (its marker: 7 pixels);
+#   and when the relief lost its flats of exactly 60 m (its 60 m contours stepped round them)
 SMALL = (640, 360)
 JULY_11 = day_number(dt.date(1944, 7, 11))
 STARTING = {"120th Regiment at Huxingchao", "Platoon lost at Jiangxi Hall", "Second offensive begins",
