@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,15 @@ def test_a_save_that_fails_at_the_last_step_keeps_the_file_and_its_older_backup(
     assert path.read_text(encoding="utf-8") == "second"
     assert (tmp_path / "s.tvproj.bak").read_text(encoding="utf-8") == "first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.tvproj", "s.tvproj.bak"]
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_folder_that_takes_no_new_file_is_named_as_the_cause(tmp_path, capsys):
+    """An export to /proc/x.mp4 said "cannot write: No such file or directory", though /proc is
+    there: the folder refuses new files (a new user, a documentary maker)."""
+    from terrain_viewer.cli import main
+
+    assert main(["render", "--size", "160x90", "--out", "/proc/x.png"]) == 4
+    err = capsys.readouterr().err
+    assert "/proc/x.png: cannot write a file in /proc (No such file or directory); choose another " \
+           "folder" in err
