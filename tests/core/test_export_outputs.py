@@ -169,3 +169,20 @@ def test_an_out_must_bear_its_formats_name(tmp_path, name, fmt, ok):
     existing = tmp_path / "run.2024"  # any existing folder takes PNG frames
     existing.mkdir(exist_ok=True)
     check_out_name(existing, "png")
+
+
+def test_the_time_left_goes_by_the_recent_pace_not_the_title_cards(monkeypatch):
+    """A 4K export's time left rose as frames finished (0:07, 0:09, 0:12): the title card's quick
+    frames at the start made the pace since the start too fast (a new user, a documentary maker)."""
+    from terrain_viewer.core.export import run
+
+    clock = [0.0]
+    monkeypatch.setattr(run.time, "perf_counter", lambda: clock[0])
+    told = []
+    counter = run._Counter(100, told.append)
+    for n in range(100):
+        clock[0] += 0.01 if n < 40 else 1.0  # 40 title frames, then map frames of a second each
+        counter.step()
+    left = [p.remaining for p in told]
+    assert left[69] == pytest.approx(30.0)  # 30 frames to go at a second each
+    assert all(a >= b for a, b in zip(left[64:], left[65:], strict=False))  # it only falls from there

@@ -22,6 +22,7 @@ import contextlib
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,21 +185,28 @@ def run_export(model: ViewerModel, settings: ExportSettings, out: str | Path, *,
                         worker_frames=counter.done - len(here), workers=workers, extras=extras, notes=notes)
 
 
+RATE_FRAMES = 24  # the time left goes by the pace of the last this many frames
+
+
 class _Counter:
-    """Frames written so far, reported to ``progress`` with the time left."""
+    """Frames written so far, reported to ``progress`` with the time left: by the pace of the last
+    ``RATE_FRAMES`` frames (by the pace since the start, a title card's quick frames made the first
+    estimates short, and the time left then rose as map frames came: 0:07, 0:09, 0:12)."""
 
     def __init__(self, total: int, progress: Callable[[Progress], None] | None):
         self.total, self.progress, self.done, self.t0 = total, progress, 0, time.perf_counter()
+        self._times: deque[float] = deque([self.t0], maxlen=RATE_FRAMES + 1)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
 
     def step(self) -> None:
         self.done += 1
+        now = time.perf_counter()
+        self._times.append(now)
         if self.progress:
-            elapsed = self.elapsed()
-            self.progress(Progress(self.done, self.total, elapsed,
-                                   elapsed / self.done * (self.total - self.done)))
+            pace = (now - self._times[0]) / (len(self._times) - 1)
+            self.progress(Progress(self.done, self.total, now - self.t0, pace * (self.total - self.done)))
 
 
 def _write(writer: FrameWriter, partial: Path, size: tuple[int, int], fps: float, stream: Iterator,
