@@ -46,7 +46,8 @@ class WholeTyping:
     """Lets a date field take a whole date typed over its text: once all of it is selected (Ctrl+A,
     a drag, a double-click), the keys go to the text as in a plain field until the field is left
     or Enter is pressed; otherwise they edit a section, as Qt's. A mixin of a ``QDateTimeEdit``
-    subclass that says what a typed text is (``_typed``) and takes it (``_take``)."""
+    subclass that says what a typed text is (``_typed``) and which part of it names the day
+    (``_day_text``)."""
 
     free = False  # typing a whole date
     enter_passes = True  # Enter after a typed date also goes to the dialog (its default button)
@@ -101,7 +102,11 @@ class WholeTyping:
     def why_not(self, text: str) -> str:
         """Why the typed ``text`` is not a date of this field: no such day, out of range, unreadable."""
         return why_not(self._day_text(text), self.minimumDate(), self.maximumDate(), self.date(),
-                       self.displayFormat().split(" HH")[0])
+                       self._day_format())
+
+    def _day_format(self) -> str:
+        """The display format's day part (a date-time field's without its " HH:mm")."""
+        return self.displayFormat().split(" HH")[0]
 
     def _day_text(self, text: str) -> str:
         """The part of a typed ``text`` that names the day."""
@@ -125,7 +130,7 @@ class TypedDateEdit(WholeTyping, QDateEdit):
     typed = pyqtSignal(str)  # a whole typed date was done with: "" when taken, else why not (it was kept)
 
     def _typed(self, text: str) -> QDateTime:
-        day = parse_date(text, self.displayFormat())
+        day = parse_date(text, self._day_format())
         return QDateTime(day, QTime(0, 0)) if day.isValid() else QDateTime()
 
 
@@ -142,7 +147,7 @@ class TypedDateTimeEdit(WholeTyping, QDateTimeEdit):
 
     def _typed(self, text: str) -> QDateTime:
         words, clock = split_time(text)
-        day = parse_date(words, self.displayFormat().split(" HH")[0])
+        day = parse_date(words, self._day_format())
         if not day.isValid():
             return QDateTime()
         minutes = round((clock or 0.0) * 1440)

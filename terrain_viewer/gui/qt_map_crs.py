@@ -128,7 +128,7 @@ class PlaceBar(QFrame):
         researcher's 5-day battle opened beside Hengyang's got 13 px of a 13-month slider, 5 px of a
         drag two days. Said, with the way back."""
         spans = [layer.dated_extent for layer in map(model.dataset.find, self.note.layers)
-                 if layer is not None and getattr(layer, "dated_extent", None)]
+                 if layer is not None and layer.dated_extent]
         shown = model.time_extent()
         if not spans or shown is None:
             return

@@ -144,7 +144,7 @@ def os_error(exc: OSError, path: Path, error: ErrorType = TerrainViewerError) ->
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return error("the disk is full; nothing was written", path)
     first = (exc.strerror or str(exc) or type(exc).__name__).strip().splitlines()[0]
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent
     if exc.errno in (errno.ENOENT, errno.EROFS, errno.EACCES, errno.EPERM) and folder.is_dir():
         # the folder is there, and the system refused a new file in it (/proc, a read-only disk):
         # "No such file or directory" alone named the wrong cause

@@ -6,7 +6,6 @@ becomes a one-line problem in ``Dataset.problems`` and the rest still load.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 from collections.abc import Sequence
@@ -251,7 +250,7 @@ def _attach_time(layer: Layer) -> None:
     if id_column and "start_date" in gdf.columns:
         layer.role = "keyframes"
         layer.tracks = Tracks(gdf[id_column].fillna(""), parsed.start, parsed.end)
-        layer.times = dataclasses.replace(parsed, ending=layer.tracks.last_rows(len(gdf)), _extents={})
+        parsed.ending = layer.tracks.last_rows(len(gdf))  # before any extent is worked out and kept
         if len(layer.tracks.id_names) > io.MAX_FEATURES:  # each id is a feature on the map
             raise io.data_error(f"{len(layer.tracks.id_names):,} distinct {id_column} values; the limit "
                                 f"is {io.MAX_FEATURES:,} per layer", layer.path, layer.source_layer)

@@ -98,8 +98,7 @@ def feature_name(row: dict, chinese: bool, column: str = "name_en", short: bool 
 
 def _unlocated(row: dict) -> bool:
     """The data says the place's position is not known (``located`` = 0): its label ends in "(?)"."""
-    value = row.get("located")
-    return value is not None and not (isinstance(value, float) and math.isnan(value)) and value in (0, "0")
+    return row.get("located") in (0, "0")  # (None and NaN are not)
 
 
 def short_name(name: str) -> str:

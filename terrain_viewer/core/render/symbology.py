@@ -273,6 +273,7 @@ def units(s: dict, sides: dict[str, str] | None = None, app6: bool = True) -> Sy
 
 AFFILIATIONS = {"friend": ("Friendly", Fill("#80e0ff", INK)), "hostile": ("Hostile", Mark("D", "#ff8080", 8)),
                 "neutral": ("Neutral", Fill("#aaffaa", INK)), "unknown": ("Unknown", Mark("o", "#ffff80", 8))}
+APP6_LOOKS = {a: look for a, (_, look) in AFFILIATIONS.items()}  # milsymbol's frame fills
 
 
 def affiliation(sidc: str) -> str:
@@ -292,7 +293,7 @@ def affiliations(codes) -> Symbology:
     """The legend of APP-6 symbols by the identities their codes give (their frames' fills)."""
     present = {affiliation(c) for c in codes.dropna()}
     found = [a for a in AFFILIATIONS if a in present]
-    looks = {a: AFFILIATIONS[a][1] for a in AFFILIATIONS}
+    looks = dict(APP6_LOOKS)  # a dict of its own, as every symbology has
     return Symbology(looks, [_one(f"{AFFILIATIONS[a][0]} unit (APP-6)", (a, {})) for a in found])
 
 
@@ -310,7 +311,7 @@ def side_affiliations(gdf, sides: dict[str, str]) -> Symbology:
         for a in found:
             which = f", {AFFILIATIONS[a][0].lower()}" if len(found) > 1 else ""
             legend.append(_one(f"{name} unit (APP-6{which})", (a, {})))
-    return Symbology({a: AFFILIATIONS[a][1] for a in AFFILIATIONS}, legend)
+    return Symbology(dict(APP6_LOOKS), legend)
 
 
 SYMBOLOGIES: dict[str, Callable[[dict], Symbology]] = {
