@@ -75,9 +75,14 @@ def line_parts(geoms) -> list[np.ndarray]:
 
 def point_xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """(n, 2) positions: points as they are, other geometries at a point inside them."""
-    geoms = gdf.geometry.values
-    pts = np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
-    return shapely.get_coordinates(pts)[:, :2] if len(pts) else np.zeros((0, 2))
+    geoms = np.asarray(gdf.geometry.values)
+    if not len(geoms):
+        return np.zeros((0, 2))
+    other = shapely.get_type_id(geoms) != 0
+    if other.any():  # a point inside each of the others (none to work out for a layer of points)
+        geoms = geoms.copy()
+        geoms[other] = shapely.point_on_surface(geoms[other])
+    return shapely.get_coordinates(geoms)[:, :2]
 
 
 def fill_polygons(ax, geoms, zorder: float, look: Fill, effects: list | None = None) -> list:
