@@ -15,7 +15,10 @@
   due and painted are given (a frame not painted was skipped to keep time).
 - ``launch_entry_point``: the console script ``terrain-viewer`` with no arguments at its default
   window size, from spawn until the first map is painted (``TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT``
-  makes the app print the time and quit then); ``_cold`` with an empty symbol cache (a first start).
+  makes the app print the time of that paint, and of the frame drawn by this start, and quit then):
+  the frame the last start kept for the same state when there is one (``core/render/launch_frame``),
+  ``drawn_ms`` the frame drawn now; ``_cold`` with an empty cache folder (a first start: no kept
+  frame, no symbols, no loaded dataset).
 - ``export_cli_*``: ``terrain-viewer export ... --size 1080p --format mp4`` end to end, wall time
   over frames (process start, data load, title card and encoding included).
 - ``dated_layer_day_1080p``: a renderer that has shown the day before renders a day on which a dated
@@ -150,7 +153,9 @@ def _entry_point() -> list[str]:
 
 
 def _launch(args, cold: bool, repeat: int | None = None) -> dict:
-    out, rss = [], []
+    """The first map on screen (the last start's frame of the same state when one is kept, else the
+    frame drawn now); ``drawn_ms``: the frame drawn now; ``kept_shown``: starts that showed one."""
+    out, drawn, rss, kept = [], [], [], 0
     for _ in range(args.repeat if repeat is None else repeat):
         extra = {"TERRAIN_VIEWER_EXIT_AFTER_FIRST_PAINT": "1"}
         if cold:
@@ -158,13 +163,15 @@ def _launch(args, cold: bool, repeat: int | None = None) -> dict:
         t0 = time.monotonic()
         result = subprocess.run(_entry_point(), env=_env(**extra), capture_output=True, text=True,
                                 timeout=120)
-        lines = [ln for ln in result.stdout.splitlines() if ln.startswith("painted ")]
-        if not lines:
+        lines = [ln.split() for ln in result.stdout.splitlines() if ln.startswith("painted ")]
+        if not lines or lines[-1][3:] != ["drawn"]:
             raise RuntimeError(result.stderr[-500:] or f"exit {result.returncode}")
-        _, when, peak = lines[-1].split()
-        out.append((float(when) - t0) * 1000)
-        rss.append(float(peak))
-    return _summary(out, child_peak_rss_mb=max(rss), command=" ".join(Path(_entry_point()[0]).name.split()))
+        out.append((float(lines[0][1]) - t0) * 1000)
+        drawn.append((float(lines[-1][1]) - t0) * 1000)
+        rss.append(float(lines[-1][2]))
+        kept += lines[0][3] == "kept"
+    return _summary(out, child_peak_rss_mb=max(rss), drawn_ms=round(statistics.median(drawn), 1),
+                    kept_shown=f"{kept} of {len(out)}", command=Path(_entry_point()[0]).name)
 
 
 def launch_entry_point(args) -> dict:

@@ -46,6 +46,18 @@ def no_dataset_cache(monkeypatch) -> Iterator[None]:
 
 
 @pytest.fixture
+def own_cache(tmp_path, monkeypatch) -> Iterator[Path]:
+    """A cache folder of the test's own (what other tests kept there is not in it)."""
+    from terrain_viewer.core.common.caches import cache_root
+
+    monkeypatch.setenv("TERRAIN_VIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    cache_root.cache_clear()
+    yield tmp_path / "cache"
+    monkeypatch.undo()
+    cache_root.cache_clear()
+
+
+@pytest.fixture
 def small_gpkg(tmp_path: Path) -> Path:
     """Units with keyframes, dated events and a static river, in lon/lat (EPSG:4326)."""
     path = tmp_path / "small.gpkg"

@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         QMessageBox.critical(None, "terrain_viewer cannot start", exc.message)
         return 1
     sys.excepthook = make_excepthook(window, log_file)
+    window.canvas.keeps_launch_frame = True  # the last start's frame of this state shows at once
     if os.environ.get(PAINT_PROBE):
         _exit_after_first_paint(window)
     window.show()
@@ -137,16 +138,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _exit_after_first_paint(window) -> None:
-    """Benchmarks: print ``painted <time.monotonic()> <peak RSS MB>`` once the map shows its first
-    frame, then leave at once (``benchmarks/run.py launch``)."""
+    """Benchmarks: print ``painted <time.monotonic()> <peak RSS MB> kept`` when the map first shows
+    the last start's frame of this state (``launch_frame``), if it does, and ``painted <time> <peak
+    RSS MB> drawn`` once it shows the frame drawn now, then leave at once (``benchmarks/run.py``)."""
     import resource
     import time
 
-    def painted() -> None:
+    def say(how: str) -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"painted {time.monotonic():.6f} {rss:.1f}", flush=True)
+        print(f"painted {time.monotonic():.6f} {rss:.1f} {how}", flush=True)
+
+    def painted() -> None:
+        say("drawn")
+        writer = window.canvas.launch_frame_writer  # the frame kept for the next start: written first
+        if writer is not None:
+            writer.join()
         os._exit(0)
 
+    window.canvas.kept_frame_painted.connect(lambda: say("kept"))
     window.canvas.painted.connect(painted)
 
 

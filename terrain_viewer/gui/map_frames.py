@@ -53,6 +53,7 @@ class Frame:
     ahead: tuple | None = None  # a frame rendered ahead: the state it shows (see ``_ahead_key``)
     warm: bool = False  # rendered only to fill the renderer's caches (no image)
     helper: bool = False  # rendered by the helper process
+    state: tuple | None = None  # the state it shows (``_ahead_key``), for a frame asked for
 
 
 class FrameScheduling:
@@ -151,7 +152,7 @@ class FrameScheduling:
                 self.helper_frames += 1
             else:  # the render thread had it ready: alone, it keeps up with the steps
                 self._kept_up += 1
-            self._on_frame(Frame(request[0], image, request[2], request[1]))
+            self._on_frame(Frame(request[0], image, request[2], request[1], state=key))
             return
         if key not in self._helper_pending:
             self._kept_up = 0  # a step not ready: the helper is asked for the next ones
@@ -244,7 +245,8 @@ class FrameScheduling:
             self._hand_back(Frame(gen, None, view, size, error=f"Cannot draw the map: {exc}", ahead=ahead,
                                   warm=warm))
         else:
-            self._hand_back(Frame(gen, image, view, size, ahead=ahead, warm=warm))
+            state = self._ahead_key(request) if ahead is None else None
+            self._hand_back(Frame(gen, image, view, size, ahead=ahead, warm=warm, state=state))
 
     def _follow(self, t: float, size, dpi: float, layers) -> None:
         """On the render thread: a frame a step on within the day from a frame drawn lately, of the
@@ -288,9 +290,12 @@ class FrameScheduling:
         self._busy, self._own_asked = False, None
         if frame.image is not None:
             self._image, self._image_view, self._image_gen = frame.image, frame.view, frame.gen
-            self.error = None
+            self.error, self.showing_kept_frame = None, False
+            if self._launch is not None:
+                self._keep_launch_frame(frame.state, frame.image)
         elif frame.error is not None and frame.gen == self._gen:
             self._image, self._image_gen, self.error = None, frame.gen, frame.error
+            self.showing_kept_frame = False
         if self._image_gen != self._gen:
             self._kick()
         self.update()

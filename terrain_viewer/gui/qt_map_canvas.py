@@ -24,6 +24,7 @@ from terrain_viewer.core.render.labels import RECENT
 from terrain_viewer.core.render.renderer import MapRenderer, fit_view
 from terrain_viewer.core.render.swipe import divider_column, sides
 from terrain_viewer.core.render.view import fit_clear
+from terrain_viewer.gui.launch_frames import LaunchFrames
 from terrain_viewer.gui.map_frames import KEPT_UP, WARM_IDLE_MS, FrameScheduling, HelperFrames
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
@@ -45,7 +46,7 @@ class FrameRelay(QObject):
     helper_ready = pyqtSignal()  # the helper process has started (emitted from its sender thread)
 
 
-class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
+class QtMapCanvas(FrameScheduling, HelperFrames, LaunchFrames, QWidget):
     """Map view bound to a ViewerModel. Tools: ``"pan"``, ``"identify"``, ``"measure"``."""
 
     cursor_moved = pyqtSignal(float, float)  # map x, y
@@ -53,6 +54,7 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
     right_clicked = pyqtSignal()
     rendered = pyqtSignal()
     painted = pyqtSignal()  # a paint event that put a rendered image on screen has ended
+    kept_frame_painted = pyqtSignal()  # … that put the last start's frame of this state on screen
     tiles_arrived = pyqtSignal()  # emitted from the tile threads; queued to the GUI thread
 
     def __init__(self, model: ViewerModel, parent: QWidget | None = None):
@@ -260,6 +262,8 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
         self.refresh()
 
     def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
+        if self._image is None and self.keeps_launch_frame and not self._launch_tried:
+            self._show_kept_frame()
         if self._image is not None and self._image_stale():
             self.refresh()
         painter = QPainter(self)
@@ -277,7 +281,9 @@ class QtMapCanvas(FrameScheduling, HelperFrames, QWidget):
             painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignmentFlag.AlignTop, self.error)
         self._paint_overlay(painter)
         painter.end()
-        if self._image is not None:
+        if self.showing_kept_frame:
+            self.kept_frame_painted.emit()
+        elif self._image is not None:
             self.painted_gen = self._image_gen
             self.painted.emit()
             self._painted_frame()
