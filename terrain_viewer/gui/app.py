@@ -98,9 +98,9 @@ def create_window(paths: Sequence[str | Path] = (), helper=None):
 
         open_project(window, projects[0])
     log.info("window opened on %s at %s", [str(p) for p in window.model.paths], to_date(window.model.time.t))
-    gc.collect()
     gc.freeze()  # the loaded data and the window live on: later collections need not scan them (full
-    # collections of the loaded data paused date steps by 100-190 ms)
+    # collections of the loaded data paused date steps by 100-190 ms). Not collected first: a full
+    # collection here found nothing to free in the built-in data's start and took 58 ms of it
 
     def freeze_again() -> None:  # what the first frame made (figures, caches: 13,000 objects) lives
         gc.freeze()  # on too; a full collection of it paused a date step by 9 ms. Once.
