@@ -103,8 +103,11 @@ def artist_box(artist, renderer) -> Bbox:
     """
     box = artist.get_window_extent(renderer)
     patch = artist.get_bbox_patch() if isinstance(artist, Text) else None
-    if patch is not None:  # a framed text (the caption): its frame is part of what it covers
-        box = Bbox.union([box, patch.get_window_extent(renderer)])
+    if patch is not None:  # a framed text (the caption): its frame is part of what it covers, within
+        # its path's points (a curve stays inside its control points); for the round and square
+        # frames drawn here exactly its extents (``get_window_extent`` walks the curves: 0.5 ms)
+        corners = patch.get_transform().transform(patch.get_path().vertices)
+        box = Bbox.union([box, Bbox([corners.min(axis=0), corners.max(axis=0)])])
     if not np.isfinite(box.extents).all() and isinstance(artist, Collection) and artist.axes is not None:
         transform = artist.axes.transData
         box = transform.transform_bbox(artist.get_datalim(transform))
