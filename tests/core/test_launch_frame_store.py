@@ -76,3 +76,20 @@ def test_kept_frames_read_back_the_newest_few_and_never_a_damaged_one(own_cache)
     path.write_bytes(path.read_bytes()[:200])
     assert launch_frame.read("last") is None
     assert not list((own_cache / "frames").glob("*.tmp*"))  # written whole: no leftovers
+
+
+def test_a_write_cut_short_leaves_no_file_for_long(own_cache):
+    """A partial write (the app ended during it) is removed by a later keep once a minute old,
+    and never counts among the frames kept."""
+    launch_frame.keep("a", np.zeros((4, 4, 4), np.uint8))
+    partial = own_cache / "frames" / ".b.partial-1-x.npy"
+    partial.write_bytes(b"cut")
+    fresh = own_cache / "frames" / ".c.partial-2-y.npy"
+    fresh.write_bytes(b"still being written")
+    past = time.time() - 2 * launch_frame.PARTIAL_AGE_S
+    os.utime(partial, (past, past))
+    for k in range(launch_frame.KEEP):
+        launch_frame.keep(f"n{k}", np.zeros((4, 4, 4), np.uint8))
+    assert not partial.exists() and fresh.exists()
+    names = {p.name for p in (own_cache / "frames").iterdir()}
+    assert len([n for n in names if not n.startswith(".")]) == launch_frame.KEEP

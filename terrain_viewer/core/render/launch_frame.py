@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 KEEP = 4  # frames kept (the most recently shown or written)
 MOST_PIXELS = 3840 * 2400  # a bigger canvas keeps no frame (tens of MB a start)
+PARTIAL_AGE_S = 60.0  # a hidden partial write this old was cut short: removed
 LIBRARIES = ("matplotlib", "PIL", "numpy", "shapely", "pyproj")
 PACKAGE = Path(__file__).resolve().parents[2]  # terrain_viewer/
 
@@ -115,8 +117,12 @@ def keep(key: str, pixels: np.ndarray) -> None:
         buffer = io.BytesIO()
         np.save(buffer, np.ascontiguousarray(pixels, dtype=np.uint8), allow_pickle=False)
         atomic_write_bytes(where / f"{key}.npy", buffer.getvalue())
-        kept = sorted(where.glob("*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
+        kept = sorted((p for p in where.glob("*.npy") if not p.name.startswith(".")),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
         for old in kept[KEEP:]:
             old.unlink(missing_ok=True)
+        for stale in where.glob(".*.partial-*"):  # a write cut short by the app's end (a minute
+            if time.time() - stale.stat().st_mtime > PARTIAL_AGE_S:  # on: no write takes that long)
+                stale.unlink(missing_ok=True)
     except (OSError, TerrainViewerError) as exc:
         log.debug("launch frame not kept (%s)", exc)
