@@ -1,4 +1,4 @@
-"""The main window's first paint: the frame the last start drew for this very state, kept on disk
+"""The main window's first paints: the frame the last start drew for this very state, kept on disk
 (``core.render.launch_frame``), shown until this start's own frame is drawn; that frame is then kept
 for the next start. A mixin of ``QtMapCanvas``, on when ``keeps_launch_frame`` is set."""
 
@@ -14,20 +14,31 @@ from terrain_viewer.core.render import launch_frame
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 
+MISSED_MOST = 8  # states looked up and not found, remembered to keep their frames (a start's layout)
+
 
 class LaunchFrames:
     """See the module. ``showing_kept_frame``: the image on screen is the last start's."""
 
     keeps_launch_frame = False  # the main window's canvas sets it (not a comparison's or a dialog's)
     showing_kept_frame = False
-    _launch: tuple[str, tuple] | None = None  # the first paint's frame key and state, until kept
-    _launch_tried = False
     launch_frame_writer: threading.Thread | None = None  # writes this start's frame (joined by probes)
+    _launch_done = False  # this start's own frame of the state asked for has come: no more look-ups
+    _launch_tried: tuple | None = None  # the state last looked up
+    _launch_missed: dict | None = None  # states looked up and not found -> their frames' keys
 
     def _show_kept_frame(self) -> None:
-        """At the first paint: the kept frame of the state asked for, if there is one."""
-        self._launch_tried = True
+        """A paint before this start's own frame of the state asked for: the kept frame of that
+        state, if there is one. Looked up once per state, as the state may change in the first
+        paints (the window's layout settling): a frame is kept for the state it was drawn for."""
+        live = self._image is not None and not self.showing_kept_frame  # a frame drawn by this start
+        if not self.keeps_launch_frame or self._launch_done or live:
+            return
         request = self._request()
+        state = self._ahead_key(request)
+        if state == self._launch_tried:
+            return
+        self._launch_tried = state
         _, size, view, dpi, layers, t = request
         try:
             key = launch_frame.frame_key(self.model, size, view, dpi / 100.0, layers, t, self.renderer.look)
@@ -38,19 +49,22 @@ class LaunchFrames:
             return
         pixels = launch_frame.read(key)
         if pixels is None or (pixels.shape[1], pixels.shape[0]) != size:
-            self._launch = (key, self._ahead_key(request))  # none kept: keep the one drawn now
+            missed = self._launch_missed = self._launch_missed or {}
+            if len(missed) < MISSED_MOST:
+                missed[state] = key  # none kept: keep the one drawn now
             return
         image = QImage(pixels.data, size[0], size[1], size[0] * 4, QImage.Format.Format_RGB32).copy()
         image.setDevicePixelRatio(dpi / 100.0)
         self._image, self._image_view, self.showing_kept_frame = image, view, True
 
-    def _keep_launch_frame(self, state: tuple | None, image: QImage) -> None:
-        """This start's own frame of the first paint's state: kept for the next start (written on a
-        thread of its own: ≈ 5 MB)."""
-        key, asked = self._launch
-        if state != asked:
+    def _launch_frame_drawn(self, gen: int, state: tuple | None, image: QImage) -> None:
+        """This start's own frame of ``state``: kept for the next start when that state was looked
+        up and none was found (written on a thread of its own: ≈ 5 MB). The frame of the state
+        asked for ends the look-ups."""
+        self._launch_done = self._launch_done or gen == self._gen
+        key = (self._launch_missed or {}).pop(state, None)
+        if key is None:
             return
-        self._launch = None
         bits = image.constBits()
         bits.setsize(image.sizeInBytes())
         pixels = np.frombuffer(bits, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)

@@ -291,8 +291,8 @@ class FrameScheduling:
         if frame.image is not None:
             self._image, self._image_view, self._image_gen = frame.image, frame.view, frame.gen
             self.error, self.showing_kept_frame = None, False
-            if self._launch is not None:
-                self._keep_launch_frame(frame.state, frame.image)
+            if self.keeps_launch_frame and not self._launch_done:
+                self._launch_frame_drawn(frame.gen, frame.state, frame.image)
         elif frame.error is not None and frame.gen == self._gen:
             self._image, self._image_gen, self.error = None, frame.gen, frame.error
             self.showing_kept_frame = False

@@ -262,8 +262,7 @@ class QtMapCanvas(FrameScheduling, HelperFrames, LaunchFrames, QWidget):
         self.refresh()
 
     def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
-        if self._image is None and self.keeps_launch_frame and not self._launch_tried:
-            self._show_kept_frame()
+        self._show_kept_frame()  # a start's first paints, before its own frame (``launch_frames``)
         if self._image is not None and self._image_stale():
             self.refresh()
         painter = QPainter(self)

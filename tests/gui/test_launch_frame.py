@@ -23,23 +23,36 @@ def _rgb(image: QImage) -> np.ndarray:
     return np.frombuffer(bits, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4).copy()
 
 
-def _start(qtbot, change=None):
-    """A window as ``app.main`` opens it (the launch frame on), shown and drawn; returns it and
-    the image its first paint showed when that was a kept frame (else None)."""
+def _start(qtbot, change=None, sizes=(SIZE,)):
+    """A window as ``app.main`` opens it (the launch frame on), shown at the first of ``sizes`` and
+    resized to each next one after a paint, then drawn; returns it and the last kept frame its
+    paints showed (None if none did)."""
     window = app.create_window()
     qtbot.addWidget(window)
     window.canvas.keeps_launch_frame = True
     if change is not None:
         change(window)
-    seen = []
+    seen, painted = [], []
     window.canvas.kept_frame_painted.connect(lambda: seen.append(_rgb(window.canvas._image)))  # noqa: SLF001
-    window.resize(*SIZE)
+
+    def paint(event, canvas=window.canvas) -> None:
+        painted.append(canvas.pixel_size())
+        type(canvas).paintEvent(canvas, event)
+
+    window.canvas.paintEvent = paint
+    window.resize(*sizes[0])
     window.show()
+    for size in sizes[1:]:  # a paint at this size before any frame is drawn, then the next size
+        qtbot.waitUntil(lambda: bool(painted), timeout=10_000)
+        assert window.canvas._image is None or window.canvas.showing_kept_frame  # noqa: SLF001
+        before = window.canvas.pixel_size()
+        window.resize(*size)
+        assert window.canvas.pixel_size() != before
     qtbot.waitUntil(lambda: window.canvas.wait_settled() and window.canvas.painted_gen >= 0, timeout=30_000)
     qtbot.wait(50)  # the paint of the frame drawn now
     if window.canvas.launch_frame_writer is not None:
         window.canvas.launch_frame_writer.join()
-    return window, (seen[0] if seen else None)
+    return window, (seen[-1] if seen else None)
 
 
 def test_a_second_start_shows_the_first_starts_frame_at_once_then_its_own_the_same(qtbot, shipped_gpkg,
@@ -98,3 +111,15 @@ def test_the_app_started_twice_paints_the_kept_frame_first(tmp_path, shipped_gpk
                              text=True, timeout=120)
         said.append([line.split()[-1] for line in out.stdout.splitlines() if line.startswith("painted ")])
     assert said == [["drawn"], ["kept", "drawn"]]
+
+
+def test_a_start_whose_first_paints_come_before_its_layout_settles_finds_its_frame(qtbot, shipped_gpkg,
+                                                                                  own_cache):
+    """The window is painted at one size and laid out at another before its first frame is drawn
+    (a window manager's placement, docks restored): the kept frame of the size it settles on shows."""
+    first, shown = _start(qtbot, sizes=[(1100, 700), (1400, 860)])
+    assert shown is None
+    first.close()
+    second, shown = _start(qtbot, sizes=[(1100, 700), (1400, 860)])
+    width, height = second.canvas.pixel_size()
+    assert shown is not None and shown.shape[:2] == (height, width)
