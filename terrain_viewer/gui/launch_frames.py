@@ -53,7 +53,11 @@ class LaunchFrames:
             if len(missed) < MISSED_MOST:
                 missed[state] = key  # none kept: keep the one drawn now
             return
-        image = QImage(pixels.data, size[0], size[1], size[0] * 4, QImage.Format.Format_RGB32).copy()
+        try:
+            image = QImage(pixels.data, size[0], size[1], size[0] * 4, QImage.Format.Format_RGB32).copy()
+        except (TypeError, ValueError):  # never a start that fails for a preview
+            log.debug("launch frame not shown", exc_info=True)
+            return
         image.setDevicePixelRatio(dpi / 100.0)
         self._image, self._image_view, self.showing_kept_frame = image, view, True
 

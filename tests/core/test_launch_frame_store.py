@@ -93,3 +93,16 @@ def test_a_write_cut_short_leaves_no_file_for_long(own_cache):
     assert not partial.exists() and fresh.exists()
     names = {p.name for p in (own_cache / "frames").iterdir()}
     assert len([n for n in names if not n.startswith(".")]) == launch_frame.KEEP
+
+
+def test_a_kept_frame_in_another_memory_order_or_not_a_file_is_read_safely(own_cache):
+    """A frame file saved in column order reads back as rows (it crashed the window's first paint),
+    and a pipe or a folder of a frame's name is no frame (a pipe blocked the start)."""
+    pixels = np.arange(5 * 6 * 4, dtype=np.uint8).reshape(5, 6, 4)
+    launch_frame.keep("f", pixels)
+    np.save(own_cache / "frames" / "f.npy", np.asfortranarray(pixels))
+    back = launch_frame.read("f")
+    assert back.flags.c_contiguous and np.array_equal(back, pixels)
+    os.mkfifo(own_cache / "frames" / "pipe.npy")
+    (own_cache / "frames" / "folder.npy").mkdir()
+    assert launch_frame.read("pipe") is None and launch_frame.read("folder") is None

@@ -97,13 +97,16 @@ def read(key: str) -> np.ndarray | None:
         return None
     path = where / f"{key}.npy"
     try:
+        if not path.is_file():  # a pipe or a folder of that name would block or fail the read
+            return None
         pixels = np.load(path, allow_pickle=False)
         path.touch()  # most recently used
     except (OSError, ValueError, EOFError):
         return None
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 4:
         return None
-    return pixels
+    return np.ascontiguousarray(pixels)  # rows one after another, as an image is (a file may say
+    #                                     otherwise: a Fortran-ordered array crashed the first paint)
 
 
 def keep(key: str, pixels: np.ndarray) -> None:
