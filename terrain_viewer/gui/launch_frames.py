@@ -14,7 +14,7 @@ from terrain_viewer.core.render import launch_frame
 
 log = logging.getLogger("terrain_viewer.gui.canvas")
 
-MISSED_MOST = 8  # states looked up and not found, remembered to keep their frames (a start's layout)
+KEPT_MOST = 3  # frames a start keeps at most (the states its first frames were drawn for)
 
 
 class LaunchFrames:
@@ -25,12 +25,22 @@ class LaunchFrames:
     launch_frame_writer: threading.Thread | None = None  # writes this start's frame (joined by probes)
     _launch_done = False  # this start's own frame of the state asked for has come: no more look-ups
     _launch_tried: tuple | None = None  # the state last looked up
-    _launch_missed: dict | None = None  # states looked up and not found -> their frames' keys
+    _launch_kept = 0  # frames this start has kept
+
+    def _launch_key(self, state: tuple) -> str | None:
+        """The kept frame's name for a frame ``state`` (``_ahead_key``: size, view, dpi, layers,
+        date, version) of the session as it is now."""
+        size, view, dpi, layers, t, _ = state
+        try:
+            return launch_frame.frame_key(self.model, size, view, dpi / 100.0, layers, t, self.renderer.look)
+        except Exception:  # noqa: BLE001 - a start never fails for the want of a preview
+            log.debug("no launch frame key", exc_info=True)
+            return None
 
     def _show_kept_frame(self) -> None:
         """A paint before this start's own frame of the state asked for: the kept frame of that
         state, if there is one. Looked up once per state, as the state may change in the first
-        paints (the window's layout settling): a frame is kept for the state it was drawn for."""
+        paints (the window's layout settling)."""
         live = self._image is not None and not self.showing_kept_frame  # a frame drawn by this start
         if not self.keeps_launch_frame or self._launch_done or live:
             return
@@ -39,36 +49,30 @@ class LaunchFrames:
         if state == self._launch_tried:
             return
         self._launch_tried = state
-        _, size, view, dpi, layers, t = request
-        try:
-            key = launch_frame.frame_key(self.model, size, view, dpi / 100.0, layers, t, self.renderer.look)
-        except Exception:  # noqa: BLE001 - a start never fails for the want of a preview
-            log.debug("no launch frame key", exc_info=True)
-            return
-        if key is None:
-            return
-        pixels = launch_frame.read(key)
+        key = self._launch_key(state)
+        pixels = None if key is None else launch_frame.read(key)
+        size = request[1]
         if pixels is None or (pixels.shape[1], pixels.shape[0]) != size:
-            missed = self._launch_missed = self._launch_missed or {}
-            if len(missed) < MISSED_MOST:
-                missed[state] = key  # none kept: keep the one drawn now
             return
         try:
             image = QImage(pixels.data, size[0], size[1], size[0] * 4, QImage.Format.Format_RGB32).copy()
         except (TypeError, ValueError):  # never a start that fails for a preview
             log.debug("launch frame not shown", exc_info=True)
             return
-        image.setDevicePixelRatio(dpi / 100.0)
-        self._image, self._image_view, self.showing_kept_frame = image, view, True
+        image.setDevicePixelRatio(request[3] / 100.0)
+        self._image, self._image_view, self.showing_kept_frame = image, request[2], True
 
     def _launch_frame_drawn(self, gen: int, state: tuple | None, image: QImage) -> None:
-        """This start's own frame of ``state``: kept for the next start when that state was looked
-        up and none was found (written on a thread of its own: ≈ 5 MB). The frame of the state
-        asked for ends the look-ups."""
+        """This start's own frame of ``state``, until the frame of the state asked for has come:
+        kept for the next start unless one is kept for that state (written on a thread of its own,
+        ≈ 5 MB; the frame may have come before any paint looked its state up)."""
         self._launch_done = self._launch_done or gen == self._gen
-        key = (self._launch_missed or {}).pop(state, None)
-        if key is None:
+        if state is None or state[-1] != self._version or self._launch_kept >= KEPT_MOST:
+            return  # the session changed since it was asked for: its key is not the model's now
+        key = self._launch_key(state)
+        if key is None or launch_frame.kept(key):
             return
+        self._launch_kept += 1
         bits = image.constBits()
         bits.setsize(image.sizeInBytes())
         pixels = np.frombuffer(bits, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PyQt6.QtGui import QImage
 
-from terrain_viewer.gui import app
+from terrain_viewer.gui import app, launch_frames
 
 SIZE = (900, 640)
 
@@ -59,7 +59,7 @@ def test_a_second_start_shows_the_first_starts_frame_at_once_then_its_own_the_sa
                                                                                    own_cache):
     first, shown = _start(qtbot)
     assert shown is None  # nothing kept yet
-    assert len(list((own_cache / "frames").glob("*.npy"))) == 1
+    assert 1 <= len(list((own_cache / "frames").glob("*.npy"))) <= launch_frames.KEPT_MOST
     drawn_first = _rgb(first.canvas._image)  # noqa: SLF001
     first.close()
 
@@ -123,3 +123,22 @@ def test_a_start_whose_first_paints_come_before_its_layout_settles_finds_its_fra
     second, shown = _start(qtbot, sizes=[(1100, 700), (1400, 860)])
     width, height = second.canvas.pixel_size()
     assert shown is not None and shown.shape[:2] == (height, width)
+
+
+def test_a_frame_drawn_before_the_first_paint_is_kept_too(qtbot, shipped_gpkg, own_cache):
+    """On a busy machine the first frame may come before the window's first paint (no state was
+    looked up then): it is kept all the same, and the next start shows it."""
+    first = app.create_window()
+    qtbot.addWidget(first)
+    first.canvas.keeps_launch_frame = True
+    first.canvas.setUpdatesEnabled(False)  # no paint until the frame has come
+    first.resize(*SIZE)
+    first.show()
+    qtbot.waitUntil(lambda: first.canvas.wait_settled(), timeout=30_000)
+    first.canvas.setUpdatesEnabled(True)
+    qtbot.waitUntil(lambda: first.canvas.painted_gen >= 0, timeout=10_000)
+    if first.canvas.launch_frame_writer is not None:
+        first.canvas.launch_frame_writer.join()
+    first.close()
+    _, shown = _start(qtbot)
+    assert shown is not None

@@ -109,6 +109,12 @@ def read(key: str) -> np.ndarray | None:
     #                                     otherwise: a Fortran-ordered array crashed the first paint)
 
 
+def kept(key: str) -> bool:
+    """Whether a frame of ``key`` is kept (not whether it reads back whole)."""
+    where = folder()
+    return where is not None and (where / f"{key}.npy").is_file()
+
+
 def keep(key: str, pixels: np.ndarray) -> None:
     """Keep ``pixels`` (height × width × 4 bytes) as the frame of ``key``; the oldest frames go.
     Written whole or not at all; a full disk or a read-only folder only costs the next start."""
