@@ -266,6 +266,18 @@ class QtMapCanvas(FrameScheduling, HelperFrames, LaunchFrames, QWidget):
         if self._image is not None and self._image_stale():
             self.refresh()
         painter = QPainter(self)
+        try:
+            self._paint_map(painter)
+        finally:  # a painter left active by an error here took the process down (a segfault)
+            painter.end()
+        if self.showing_kept_frame:
+            self.kept_frame_painted.emit()
+        elif self._image is not None:
+            self.painted_gen = self._image_gen
+            self.painted.emit()
+            self._painted_frame()
+
+    def _paint_map(self, painter: QPainter) -> None:
         rect = self._image_rect() if self._image is not None else None
         if rect is None or not rect.contains(QRectF(self.rect())):
             painter.fillRect(self.rect(), PAPER)
@@ -279,13 +291,6 @@ class QtMapCanvas(FrameScheduling, HelperFrames, LaunchFrames, QWidget):
             painter.setPen(QColor("#b00020"))
             painter.drawText(self.rect().adjusted(12, 12, -12, -12), Qt.AlignmentFlag.AlignTop, self.error)
         self._paint_overlay(painter)
-        painter.end()
-        if self.showing_kept_frame:
-            self.kept_frame_painted.emit()
-        elif self._image is not None:
-            self.painted_gen = self._image_gen
-            self.painted.emit()
-            self._painted_frame()
 
     def _image_stale(self) -> bool:
         image = self._image
