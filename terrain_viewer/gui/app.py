@@ -155,7 +155,14 @@ def _exit_after_first_paint(window) -> None:
             writer.join()
         os._exit(0)
 
-    window.canvas.kept_frame_painted.connect(lambda: say("kept"))
+    kept = []
+
+    def kept_painted() -> None:  # said once: the first map on screen
+        if not kept:
+            kept.append(True)
+            say("kept")
+
+    window.canvas.kept_frame_painted.connect(kept_painted)
     window.canvas.painted.connect(painted)
 
 

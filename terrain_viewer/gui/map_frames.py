@@ -289,10 +289,13 @@ class FrameScheduling:
             return
         self._busy, self._own_asked = False, None
         if frame.image is not None:
-            self._image, self._image_view, self._image_gen = frame.image, frame.view, frame.gen
-            self.error, self.showing_kept_frame = None, False
             if self.keeps_launch_frame and not self._launch_done:
                 self._launch_frame_drawn(frame.gen, frame.state, frame.image)
+            if not (self.showing_kept_frame and frame.gen != self._gen):  # a kept frame stays until
+                # the frame of the state asked for comes, not one of a state before (a flash of the
+                # map at another size, under X at a start)
+                self._image, self._image_view, self._image_gen = frame.image, frame.view, frame.gen
+                self.error, self.showing_kept_frame = None, False
         elif frame.error is not None and frame.gen == self._gen:
             self._image, self._image_gen, self.error = None, frame.gen, frame.error
             self.showing_kept_frame = False

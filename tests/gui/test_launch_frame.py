@@ -38,7 +38,11 @@ def _start(qtbot, change=None, sizes=(SIZE,)):
     def paint(event, canvas=window.canvas) -> None:
         painted.append(canvas.pixel_size())
         type(canvas).paintEvent(canvas, event)
+        image = canvas._image  # noqa: SLF001
+        if image is not None:
+            window.images_painted.append((canvas.showing_kept_frame, image.width(), image.height()))
 
+    window.images_painted = []  # (a kept frame?, width, height) of each paint's image
     window.canvas.paintEvent = paint
     window.resize(*sizes[0])
     window.show()
@@ -110,7 +114,7 @@ def test_the_app_started_twice_paints_the_kept_frame_first(tmp_path, shipped_gpk
         out = subprocess.run([sys.executable, "-m", "terrain_viewer.cli"], env=env, capture_output=True,
                              text=True, timeout=120)
         said.append([line.split()[-1] for line in out.stdout.splitlines() if line.startswith("painted ")])
-    assert said == [["drawn"], ["kept", "drawn"]]
+    assert said == [["drawn"], ["kept", "drawn"]]  # the kept frame first, once
 
 
 def test_a_start_whose_first_paints_come_before_its_layout_settles_finds_its_frame(qtbot, shipped_gpkg,
@@ -123,6 +127,8 @@ def test_a_start_whose_first_paints_come_before_its_layout_settles_finds_its_fra
     second, shown = _start(qtbot, sizes=[(1100, 700), (1400, 860)])
     width, height = second.canvas.pixel_size()
     assert shown is not None and shown.shape[:2] == (height, width)
+    after = second.images_painted[second.images_painted.index((True, width, height)):]
+    assert all((w, h) == (width, height) for _, w, h in after)  # no frame of the first size after it
 
 
 def test_a_frame_drawn_before_the_first_paint_is_kept_too(qtbot, shipped_gpkg, own_cache):
