@@ -8,6 +8,7 @@ import logging
 import threading
 
 import numpy as np
+from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QImage
 
 from terrain_viewer.core.render import launch_frame
@@ -37,6 +38,12 @@ class LaunchFrames:
             log.debug("no launch frame key", exc_info=True)
             return None
 
+    def _awaits_first_paint(self) -> bool:
+        """The first render waits for the first paint's look-up: started at once, it held the
+        interpreter lock the window's first paint needed, and on a busy machine its own frame came
+        before that paint could show the kept one."""
+        return self.keeps_launch_frame and self._launch_tried is None and not self._launch_done
+
     def _show_kept_frame(self) -> None:
         """A paint before this start's own frame of the state asked for: the kept frame of that
         state, if there is one. Looked up once per state, as the state may change in the first
@@ -48,6 +55,8 @@ class LaunchFrames:
         state = self._ahead_key(request)
         if state == self._launch_tried:
             return
+        if self._launch_tried is None:  # the first paint: the first render may start once it ends
+            QTimer.singleShot(0, self._kick)
         self._launch_tried = state
         key = self._launch_key(state)
         pixels = None if key is None else launch_frame.read(key)

@@ -142,7 +142,8 @@ class FrameScheduling:
         """Start rendering the latest state unless a render is running (it kicks again when done);
         a frame rendered ahead for exactly this state is shown at once, even while a day is being
         drawn ahead."""
-        if self._busy or self._drag != QPointF(0, 0) or not self.isVisible() or self._stopped:
+        if self._busy or self._drag != QPointF(0, 0) or not self.isVisible() or self._stopped \
+                or self._awaits_first_paint():
             return
         request = self._request()
         key = self._ahead_key(request)
