@@ -114,6 +114,22 @@ def test_only_the_last_entries_are_kept(cache, tmp_path, monkeypatch):
     assert len(list(cache.glob("*.pickle"))) == 2
 
 
+def test_a_write_cut_short_is_removed_and_never_counts_among_the_entries(cache, tmp_path, monkeypatch):
+    """A hidden partial pickle is never counted as an entry (one being written pushed a real entry
+    out), and goes once a minute old (its process ended mid-write)."""
+    monkeypatch.setattr(load_cache, "RACY_S", 0.0)
+    monkeypatch.setattr(load_cache, "KEEP", 2)
+    names([places(tmp_path / "p0.gpkg", ["Yanwuping"])])
+    cut, writing = cache / ".x.partial-1-abc.pickle", cache / ".y.partial-2-def.pickle"
+    cut.write_bytes(b"cut")
+    os.utime(cut, (1000, 1000))
+    for k in range(1, 3):
+        names([places(tmp_path / f"p{k}.gpkg", ["Yanwuping"])])
+        writing.write_bytes(b"still being written")  # the newest file in the folder
+    assert not cut.exists() and writing.exists()
+    assert len([p for p in cache.glob("*.pickle") if not p.name.startswith(".")]) == 2
+
+
 def test_a_file_gdal_reads_beside_it_is_part_of_what_is_kept(cache, tmp_path, monkeypatch):
     """A shapefile whose Cyrillic names read wrong until its ``.cpg`` is added, and a scanned map
     moved by editing its world file: both are read again (a new user found the old names and the

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from pathlib import Path
 
 ENV = "TERRAIN_VIEWER_CACHE_DIR"
@@ -21,3 +22,23 @@ def cache_root() -> Path | None:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("terrain_viewer", appauthor=False))
+
+
+def cache_folder(name: str) -> Path | None:
+    """The cache folder ``name`` inside the cache root (None: disk caches off)."""
+    root = cache_root()
+    return None if root is None else root / name
+
+
+def keep_newest(folder: Path, suffix: str, count: int, partial_age_s: float = 60.0) -> None:
+    """Remove the entries of ``folder`` (files ending in ``suffix``) beyond the ``count`` newest
+    by modification time (a read touches its entry), and the hidden partial writes
+    (``atomic.atomic_path``) older than ``partial_age_s``: cut short by their process's end (no
+    write takes that long), they would otherwise stay, and counted among the entries."""
+    entries = sorted((p for p in folder.glob(f"*{suffix}") if not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[count:]:
+        old.unlink(missing_ok=True)
+    for stale in folder.glob(".*.partial-*"):
+        if time.time() - stale.stat().st_mtime > partial_age_s:
+            stale.unlink(missing_ok=True)

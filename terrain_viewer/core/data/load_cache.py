@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from terrain_viewer.core.common.atomic import atomic_write_bytes
-from terrain_viewer.core.common.caches import cache_root
+from terrain_viewer.core.common.caches import cache_folder, keep_newest
 from terrain_viewer.core.common.errors import TerrainViewerError
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,7 @@ PACKAGE = Path(__file__).resolve().parents[2]  # terrain_viewer/
 
 
 def folder() -> Path | None:
-    root = cache_root()
-    return None if root is None else root / "datasets"
+    return cache_folder("datasets")
 
 
 def _library_version(name: str) -> str:
@@ -149,8 +148,6 @@ def _keep(path: Path, dataset: object) -> None:
             return
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write_bytes(path, data)
-        entries = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
-            old.unlink(missing_ok=True)
+        keep_newest(path.parent, ".pickle", KEEP)
     except (OSError, TerrainViewerError, pickle.PicklingError, TypeError, AttributeError) as exc:
         log.debug("dataset cache not written (%s)", exc)

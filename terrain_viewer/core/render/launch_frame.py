@@ -3,7 +3,7 @@
 Drawing a session's first frame builds everything it needs (the relief and static layers at the
 window's size, the legend, every label's text): ≈ 0.5 s of a 2 s start on a 2-core machine. A
 window that starts on the same state as last time draws the same pixels again, so the last start's
-frame is kept in the user's cache folder (``caches.cache_root()``) and shown at once; the frame
+frame is kept in the user's cache folder (``caches.cache_folder``) and shown at once; the frame
 drawn now replaces it (the same pixels) and the map works as always.
 
 A frame is kept by everything it is drawn from (``frame_key``): the session (``ViewerModel.to_dict``:
@@ -23,13 +23,12 @@ import io
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from terrain_viewer.core.common.atomic import atomic_write_bytes
-from terrain_viewer.core.common.caches import cache_root
+from terrain_viewer.core.common.caches import cache_folder, keep_newest
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.data import load_cache
 
@@ -43,8 +42,7 @@ PACKAGE = Path(__file__).resolve().parents[2]  # terrain_viewer/
 
 
 def folder() -> Path | None:
-    root = cache_root()
-    return None if root is None else root / "frames"
+    return cache_folder("frames")
 
 
 @functools.cache
@@ -126,12 +124,6 @@ def keep(key: str, pixels: np.ndarray) -> None:
         buffer = io.BytesIO()
         np.save(buffer, np.ascontiguousarray(pixels, dtype=np.uint8), allow_pickle=False)
         atomic_write_bytes(where / f"{key}.npy", buffer.getvalue())
-        kept = sorted((p for p in where.glob("*.npy") if not p.name.startswith(".")),
-                      key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in kept[KEEP:]:
-            old.unlink(missing_ok=True)
-        for stale in where.glob(".*.partial-*"):  # a write cut short by the app's end (a minute
-            if time.time() - stale.stat().st_mtime > PARTIAL_AGE_S:  # on: no write takes that long)
-                stale.unlink(missing_ok=True)
+        keep_newest(where, ".npy", KEEP, PARTIAL_AGE_S)
     except (OSError, TerrainViewerError) as exc:
         log.debug("launch frame not kept (%s)", exc)

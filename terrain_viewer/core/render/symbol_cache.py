@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from terrain_viewer.core.common.atomic import atomic_write_bytes
-from terrain_viewer.core.common.caches import cache_root
+from terrain_viewer.core.common.caches import cache_folder
 from terrain_viewer.core.common.errors import TerrainViewerError
 from terrain_viewer.core.render import symbols
 from terrain_viewer.core.render.symbols import SymbolImage, unit_symbol
@@ -36,8 +36,7 @@ PACKAGE = Path(__file__).resolve().parents[2]  # terrain_viewer/
 
 def cache_dir() -> Path | None:
     """The folder of cached symbols (None: disk cache off)."""
-    root = cache_root()
-    return None if root is None else root / "symbols"
+    return cache_folder("symbols")
 
 
 @functools.cache
