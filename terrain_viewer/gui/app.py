@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from terrain_viewer.core.common.errors import TerrainViewerError
@@ -155,14 +156,7 @@ def _exit_after_first_paint(window) -> None:
             writer.join()
         os._exit(0)
 
-    kept = []
-
-    def kept_painted() -> None:  # said once: the first map on screen
-        if not kept:
-            kept.append(True)
-            say("kept")
-
-    window.canvas.kept_frame_painted.connect(kept_painted)
+    window.canvas.kept_frame_painted.connect(lambda: say("kept"), Qt.ConnectionType.SingleShotConnection)
     window.canvas.painted.connect(painted)
 
 
