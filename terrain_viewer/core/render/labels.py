@@ -53,7 +53,9 @@ EVENT_REACH = 0.25  # as this share of the frame's height (a small map: no leade
 LEADER_MIN_PT = 4.0  # a leader to a far label is drawn when at least this long (points)
 REFERENCE_HEIGHT = 1080
 FOLLOW_DAYS = 0.5  # a frame at most this far from the last (same day) keeps its labels' places
-RECENT = 8  # plans whose memory a following frame may take up (frames drawn ahead come between)
+RECENT = 96  # plans whose memory a following frame may take up: frames drawn ahead come between,
+#              and an idle window draws up to 60 coming days (gui.map_frames.WARM_DAYS); with 8 the
+#              day on screen was forgotten and the first hour after a look at the map planned alone
 PLANS = 256  # plans kept by their inputs (a day drawn ahead, then shown, is planned once)
 Extents = tuple[float, float, float, float]
 
