@@ -236,7 +236,7 @@ class FrameScheduling:
                 if gen != self._gen and (ahead is None or warm):  # superseded while it waited
                     self._hand_back(Frame(gen, None, view, size, ahead=ahead, warm=warm))
                     return
-                self._follow(t, size, dpi, layers)
+                self._follow(t, size, dpi, layers, warm)
                 rgba = self.renderer.render(t=t, size=size, view=view, dpi=dpi,
                                             layers=None if layers is None else set(layers), copy=False)
                 image = None if warm else _qimage(rgba, ratio)  # a copy, before another render comes in
@@ -249,12 +249,16 @@ class FrameScheduling:
             state = self._ahead_key(request) if ahead is None else None
             self._hand_back(Frame(gen, image, view, size, ahead=ahead, warm=warm, state=state))
 
-    def _follow(self, t: float, size, dpi: float, layers) -> None:
+    def _follow(self, t: float, size, dpi: float, layers, warm: bool = False) -> None:
         """On the render thread: a frame a step on within the day from a frame drawn lately, of the
         same state, keeps its labels' places from the nearest such frame (as an export's frames do:
         what is seen is what is exported, and a label with no room stays out until the next day
         instead of popping in and out; half the planning). The next day drawn ahead comes between
-        a day and its first hour: the frame on screen is followed, not only the last drawn."""
+        a day and its first hour: the frame on screen is followed, not only the last drawn. A day
+        drawn into the caches only (``warm``) is neither followed nor counted among those frames."""
+        if warm:
+            self.renderer.planner.aside()
+            return
         state = (self._version, size, dpi, layers)
         near = [prev for drawn, prev in self._drawn if drawn == state and follows(prev, t)]
         self._drawn.append((state, t))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 
 import pytest
 from matplotlib.transforms import Bbox
@@ -323,6 +324,20 @@ def test_a_label_with_no_room_stays_out_of_the_frames_that_follow_until_the_next
     """Within a day a label popped in as soon as a moving symbol left its place and out again (a
     flicker in a video, a third of the planning spent on labels shown nowhere): a following frame
     keeps out what the frame before had no room for; a frame alone (the next day) names it."""
+    planner, names = _ridge_and_ford()
+    assert names(OVER_RIDGE, 10.25) == ["Ford"]
+    planner.follow(10.25)
+    assert names([], 10.3) == ["Ford"]  # the symbol has gone: the ridge's name waits for the next day
+    assert names([], 11.0) == ["Ridge", "Ford"]
+
+
+OVER_RIDGE = [(120.0, 100.0, 198.0, 200.0), (202.0, 100.0, 280.0, 200.0), (198.0, 100.0, 202.0, 148.0),
+              (198.0, 152.0, 202.0, 200.0)]  # units' symbols passing all round the ridge: no room
+
+
+def _ridge_and_ford() -> tuple[lab.LabelPlanner, Callable[[list, float], list[str]]]:
+    """A planner and ``names(symbols, t)``: a 400×300 frame's ridge and ford names planned at ``t``
+    (``planner.follow`` first for a following frame), the names placed."""
     fig, canvas = new_figure(400, 300, 100.0, "white")
     ax = fig.axes[0]
     ax.set_xlim(0, 400)
@@ -330,12 +345,21 @@ def test_a_label_with_no_room_stays_out_of_the_frames_that_follow_until_the_next
     planner = FixedSizes()
     specs = [lab.LabelSpec(200, 150, "Ridge", lab.PRIORITY["place"], {"fontsize": 9}),
              lab.LabelSpec(80, 80, "Ford", lab.PRIORITY["place"], {"fontsize": 9})]
-    over_ridge = [(120.0, 100.0, 198.0, 200.0), (202.0, 100.0, 280.0, 200.0), (198.0, 100.0, 202.0, 148.0),
-                  (198.0, 152.0, 202.0, 200.0)]  # units' symbols passing all round the ridge: no room
-    names = [p.spec.text for p in planner.plan(ax, canvas.get_renderer(), specs, over_ridge, t=10.25)]
-    assert names == ["Ford"]
-    planner.follow(10.25)
-    names = [p.spec.text for p in planner.plan(ax, canvas.get_renderer(), specs, [], t=10.3)]
-    assert names == ["Ford"]  # the symbol has gone: the ridge's name waits for the next day
-    names = [p.spec.text for p in planner.plan(ax, canvas.get_renderer(), specs, [], t=11.0)]
-    assert names == ["Ridge", "Ford"]
+
+    def names(symbols: list, t: float) -> list[str]:
+        return [p.spec.text for p in planner.plan(ax, canvas.get_renderer(), specs, symbols, t=t)]
+
+    return planner, names
+
+
+def test_days_planned_aside_leave_the_frame_on_screen_to_be_followed():
+    """An idle window draws up to 60 coming days into its caches; as plans a frame may follow they
+    pushed out the day on screen (8 are kept), and its first hour was planned alone. Planned
+    aside, they are kept by their inputs only."""
+    planner, names = _ridge_and_ford()
+    assert names(OVER_RIDGE, 10.0) == ["Ford"]  # no room for the ridge's name on the day shown
+    for day in range(11, 11 + 2 * lab.RECENT):  # the coming days, drawn into the caches
+        planner.aside()
+        names([], float(day))
+    planner.follow(10.0)
+    assert names([], 10.1) == ["Ford"]  # it followed the day shown: the ridge's name waits for the next day

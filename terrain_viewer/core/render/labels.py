@@ -53,9 +53,7 @@ EVENT_REACH = 0.25  # as this share of the frame's height (a small map: no leade
 LEADER_MIN_PT = 4.0  # a leader to a far label is drawn when at least this long (points)
 REFERENCE_HEIGHT = 1080
 FOLLOW_DAYS = 0.5  # a frame at most this far from the last (same day) keeps its labels' places
-RECENT = 96  # plans whose memory a following frame may take up: frames drawn ahead come between,
-#              and an idle window draws up to 60 coming days (gui.map_frames.WARM_DAYS); with 8 the
-#              day on screen was forgotten and the first hour after a look at the map planned alone
+RECENT = 8  # plans whose memory a following frame may take up (frames drawn ahead come between)
 PLANS = 256  # plans kept by their inputs (a day drawn ahead, then shown, is planned once)
 Extents = tuple[float, float, float, float]
 
@@ -224,6 +222,7 @@ class LabelPlanner:
         self._recent: OrderedDict[tuple, tuple[dict, set]] = OrderedDict()  # (t, frame size) of the last
         #                                                     plans -> their memory and labels asked
         self._after: float | None = None  # the next plan follows the plan at this time
+        self._aside = False  # the next plan is for the caches only: not one a frame may follow
         self._probe = None
 
     def plan(self, ax, renderer, specs: list[LabelSpec], symbols=(), furniture=(),
@@ -243,7 +242,7 @@ class LabelPlanner:
         follows = prior is not None
         remembered, asked = prior if follows else ({}, set())
         dropped = asked.difference(remembered)
-        self._after = None
+        self._after, aside, self._aside = None, self._aside, False
         if not specs:
             self._memory, self._asked = {}, set()
             placed = []
@@ -260,7 +259,7 @@ class LabelPlanner:
                     self._plans[key] = (tuple(placed), self._memory, self._asked)
                     while len(self._plans) > PLANS:
                         self._plans.popitem(last=False)
-        if t is not None:
+        if t is not None and not aside:
             self._recent[(round(float(t), 9), size)] = (self._memory, self._asked)
             self._recent.move_to_end((round(float(t), 9), size))
             while len(self._recent) > RECENT:
@@ -335,6 +334,13 @@ class LabelPlanner:
             self._close()
         self._memory, self._asked = memory, set(keys)
         return placed
+
+    def aside(self) -> None:
+        """Say that the next plan is for the caches only (a day an idle window draws ahead and does
+        not show): it is kept by its inputs, but not among the last ``RECENT`` a frame may follow,
+        where 60 such days pushed out the day on screen (the first hour after a look at the map was
+        then planned alone, and labels popped against the day shown)."""
+        self._aside = True
 
     def follow(self, t_prev: float) -> None:
         """Say that the next frame comes right after the frame at ``t_prev`` (an export, playback):
