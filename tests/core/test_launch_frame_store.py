@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 
+from terrain_viewer.core.common import caches
 from terrain_viewer.core.common.caches import cache_root
 from terrain_viewer.core.model import ViewerModel
 from terrain_viewer.core.render import launch_frame
@@ -86,7 +87,7 @@ def test_a_write_cut_short_leaves_no_file_for_long(own_cache):
     partial.write_bytes(b"cut")
     fresh = own_cache / "frames" / ".c.partial-2-y.npy"
     fresh.write_bytes(b"still being written")
-    past = time.time() - 2 * launch_frame.PARTIAL_AGE_S
+    past = time.time() - 2 * caches.PARTIAL_AGE_S
     os.utime(partial, (past, past))
     for k in range(launch_frame.KEEP):
         launch_frame.keep(f"n{k}", np.zeros((4, 4, 4), np.uint8))

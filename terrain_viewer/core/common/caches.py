@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 ENV = "TERRAIN_VIEWER_CACHE_DIR"
+PARTIAL_AGE_S = 60.0  # a hidden partial write this old was cut short by its process's end
 
 
 @functools.cache
@@ -30,7 +31,7 @@ def cache_folder(name: str) -> Path | None:
     return None if root is None else root / name
 
 
-def keep_newest(folder: Path, suffix: str, count: int, partial_age_s: float = 60.0) -> None:
+def keep_newest(folder: Path, suffix: str, count: int, partial_age_s: float = PARTIAL_AGE_S) -> None:
     """Remove the entries of ``folder`` (files ending in ``suffix``) beyond the ``count`` newest
     by modification time (a read touches its entry), and the hidden partial writes
     (``atomic.atomic_path``) older than ``partial_age_s``: cut short by their process's end (no

@@ -51,7 +51,7 @@ def folder() -> Path | None:
     return cache_folder("datasets")
 
 
-def _library_version(name: str) -> str:
+def library_version(name: str) -> str:
     """An imported library's ``__version__`` (the readers have imported most: no metadata scan,
     ≈ 2 ms a library on every start), else its installed distribution's ("?" when none)."""
     found = getattr(sys.modules.get(name), "__version__", None)
@@ -70,7 +70,7 @@ def code_version() -> str:
     """The reading code and the libraries it rests on, hashed."""
     digest = hashlib.sha1(sys.version.encode())
     for name in LIBRARIES:
-        digest.update(_library_version(name).encode())
+        digest.update(library_version(name).encode())
     for sub in CODE:
         for source in sorted((PACKAGE / sub).glob("*.py")):
             digest.update(source.name.encode() + source.read_bytes())

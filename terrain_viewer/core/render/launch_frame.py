@@ -22,7 +22,6 @@ import hashlib
 import io
 import json
 import logging
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,6 @@ log = logging.getLogger(__name__)
 
 KEEP = 4  # frames kept (the most recently shown or written)
 MOST_PIXELS = 3840 * 2400  # a bigger canvas keeps no frame (tens of MB a start)
-PARTIAL_AGE_S = 60.0  # a hidden partial write this old was cut short: removed
 LIBRARIES = ("matplotlib", "PIL", "numpy", "shapely", "pyproj")
 PACKAGE = Path(__file__).resolve().parents[2]  # terrain_viewer/
 
@@ -48,9 +46,9 @@ def folder() -> Path | None:
 @functools.cache
 def code_version() -> str:
     """The drawing code, its resources, the libraries and the fonts matplotlib knows, hashed."""
-    digest = hashlib.sha1(load_cache.code_version().encode())
+    digest = hashlib.sha1(load_cache.code_version().encode())  # the reading code and its libraries
     for name in LIBRARIES:
-        digest.update(str(getattr(sys.modules.get(name), "__version__", "?")).encode())
+        digest.update(load_cache.library_version(name).encode())
     for source in sorted((PACKAGE / "core").rglob("*.py")):
         digest.update(str(source.relative_to(PACKAGE)).encode() + source.read_bytes())
     for path in sorted((PACKAGE.parent / "resources").rglob("*")):
@@ -124,6 +122,6 @@ def keep(key: str, pixels: np.ndarray) -> None:
         buffer = io.BytesIO()
         np.save(buffer, np.ascontiguousarray(pixels, dtype=np.uint8), allow_pickle=False)
         atomic_write_bytes(where / f"{key}.npy", buffer.getvalue())
-        keep_newest(where, ".npy", KEEP, PARTIAL_AGE_S)
+        keep_newest(where, ".npy", KEEP)
     except (OSError, TerrainViewerError) as exc:
         log.debug("launch frame not kept (%s)", exc)
