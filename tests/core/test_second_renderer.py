@@ -109,3 +109,17 @@ def test_no_shared_memory_is_a_warning_and_no_frames_not_an_error(helper, shippe
     assert "no shared memory" in caplog.text
     assert not any(os.path.exists(f"/dev/shm/{shm.name.lstrip('/')}") for shm in made)  # none left
     assert not helper.render("again", float(model.time.start), SIZE, model.view, 100.0, None)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the forkserver is Linux's")
+def test_the_processes_start_with_the_renderer_loaded_but_not_milsymbols_tables():
+    """The helper is forked from a server that must have loaded before it starts: the renderer is
+    preloaded there, milsymbol's tables (half a second of JSON) are not (the symbols come from the
+    disk cache or the shipped ones), so the helper is drawing half a second sooner."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from terrain_viewer.core.export.processes import process_context
+
+    loaded = "[m in __import__('sys').modules for m in ('terrain_viewer.core.render.renderer', 'milsymbol')]"
+    with ProcessPoolExecutor(1, mp_context=process_context()) as pool:
+        assert pool.submit(eval, loaded).result(timeout=60) == [True, False]
