@@ -74,10 +74,21 @@ def _probe(args, *flags: str) -> dict:
         changes = set(_dated_change_days())
         on = [ms for ms, t in zip(data["steps_ms"], data["t"], strict=True) if math.floor(t) in changes]
         extra = {"dated_layer_days_ms": round(statistics.median(on), 1)} if on else {}
+    extra["slowest"] = _slowest(data)
     if "seen_ms" in data:  # the same steps ended when the probe's loop saw the paint (the measure
         #                    before 29 November): a fraction of a ms to 5 ms later
         extra["seen_median_ms"] = round(statistics.median(data["seen_ms"]), 1)
     return _summary(data["steps_ms"], canvas="x".join(map(str, data["canvas"])), **extra)
+
+
+def _slowest(data: dict, most: int = 3) -> str:
+    """The ``most`` slowest steps, slowest first, as "step (date) ms": with 40 steps the p95 is the
+    third slowest, so this names what set it (a day's new legend, a dated layer, the first steps)."""
+    from terrain_viewer.core.temporal.timeline import to_date
+
+    steps = sorted(enumerate(zip(data["steps_ms"], data["t"], strict=True), 1), key=lambda s: -s[1][0])
+    return "; ".join(f"{k} ({to_date(t):%d %b} {24 * (t % 1):02.0f}h) {ms:.1f}"
+                     for k, (ms, t) in steps[:most])
 
 
 def _dated_change_days() -> list[int]:
