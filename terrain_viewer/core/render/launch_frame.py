@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 KEEP = 4  # frames kept (the most recently shown or written)
 MOST_PIXELS = 3840 * 2400  # a bigger canvas keeps no frame (tens of MB a start)
-LIBRARIES = ("matplotlib", "PIL", "numpy", "shapely", "pyproj")
+LIBRARIES = ("matplotlib", "PIL")  # the drawing libraries beyond the reading code's (load_cache.LIBRARIES)
 PACKAGE = Path(__file__).resolve().parents[2]  # terrain_viewer/
 
 
