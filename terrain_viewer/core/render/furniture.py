@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import matplotlib.patheffects as pe
 import numpy as np
-from matplotlib.legend_handler import HandlerTuple
 from matplotlib.offsetbox import AnchoredOffsetbox, AuxTransformBox, DrawingArea, HPacker, TextArea
 from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle
 from matplotlib.transforms import IdentityTransform
@@ -401,40 +400,6 @@ def legend_room(corner: str, taken: list, width: float, height: float,
 def overlaps(boxes: list, others: list) -> bool:
     """Whether any of the display ``boxes`` meets any of ``others`` (Bboxes)."""
     return any(a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1 for a in boxes for b in others)
-
-
-def legend(ax, entries: list[tuple], note: str = "", corner: str = "lower right", form: str = "full",
-           fonts: list[str] | None = None, room: tuple[float, float, float, float] = SAFE) -> list:
-    """The legend of ``entries`` in a corner of ``room`` (the title-safe area, less the other
-    furniture's corner: ``legend_room``): "full" (titled, one column, more when it would take over
-    half the height) or "compact" (no title, in as few rows as fit)."""
-    if not entries or form not in ("full", "compact"):
-        return []
-    handles, labels = zip(*entries, strict=True)
-    fonts = fonts or text_fonts()
-    renderer = ax.figure.canvas.get_renderer()
-    compact = form == "compact"
-    size = text_pt(ax)
-    n = len(entries)  # compact: in as few rows as fit the frame (one row of all was kept when two
-    #                   did not fit, wider than an 800-px frame: a new user); full: in as few columns
-    columns = sorted({-(-n // rows) for rows in range(1, n + 1)}, reverse=True) if compact else (1, 2, 3)
-    for ncols in columns:
-        leg = ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)},
-                        loc=corner if corner in CORNERS else "lower right", bbox_to_anchor=room,
-                        bbox_transform=ax.transAxes, borderaxespad=0.5, ncols=ncols,
-                        title=None if compact else "Legend", frameon=True, fancybox=True, framealpha=0.92,
-                        facecolor=st.PAPER, edgecolor="#8a7a5a", borderpad=0.4 if compact else 0.6,
-                        handlelength=1.8 if compact else 2.4, columnspacing=1.0, labelspacing=0.3,
-                        prop={"family": fonts, "size": size},
-                        title_fontproperties={"family": fonts, "size": size, "weight": "bold"})
-        if note and not compact:
-            leg.get_title().set_text(f"Legend\n{note}")
-            leg.get_title().set(fontstyle="italic", fontweight="normal")
-        leg.set_zorder(2000)
-        box = leg.get_window_extent(renderer)
-        if box.height <= 0.45 * ax.figure.bbox.height and box.width <= 0.9 * ax.figure.bbox.width:
-            break
-    return [leg]
 
 
 def warn_once(key: str, message: str) -> None:

@@ -31,6 +31,7 @@ from terrain_viewer.core.render import furniture as fu
 from terrain_viewer.core.render.background import BackgroundMixin
 from terrain_viewer.core.render.items import BASEMAP, Item, basemap_spec, first_moving, visible_items
 from terrain_viewer.core.render.labels import LabelPlanner, Placed, centred_text, draw_leaders
+from terrain_viewer.core.render.legend_box import LegendRows, packed_legend
 from terrain_viewer.core.render.legend_cache import LegendCache
 from terrain_viewer.core.render.obstacles import line_boxes, marker_boxes, unit_labels
 from terrain_viewer.core.render.painters import PaintContext
@@ -71,6 +72,7 @@ class MapRenderer(BackgroundMixin):
         self._backgrounds: OrderedDict[tuple, tuple] = OrderedDict()
         self._bases: OrderedDict[tuple, tuple] = OrderedDict()
         self._legends = LegendCache()
+        self._legend_rows = LegendRows()
         self._features: dict[int, tuple] = {}
         self._sprites = SpriteCache()
         self._texts = TextSprites()  # one sprite per label text and placement, placed per frame
@@ -191,6 +193,7 @@ class MapRenderer(BackgroundMixin):
         self._backgrounds.clear()
         self._bases.clear()
         self._legends.clear()
+        self._legend_rows.clear()
         self._sprites.clear()
         self._texts.clear()
 
@@ -202,6 +205,7 @@ class MapRenderer(BackgroundMixin):
         w, h = size
         self._fig, self._canvas = new_figure(w, h, dpi, self.paper)
         self._sprites.resize(w, h, dpi)
+        self._legend_rows.clear()
         self._texts.resize(dpi)
         self._fig_key = key
         self.invalidate()
@@ -380,8 +384,8 @@ class MapRenderer(BackgroundMixin):
             room = tuple(round(v, 3) for v in fu.legend_room(corner, taken, *size, across=across))
             key = ("legend", size, dpi, states, tuple(label for _, label in entries), corner, form,
                    tuple(fonts), room)
-            legend = self._sprites.get(key, lambda ax, room=room: fu.legend(
-                ax, entries, corner=corner, form=form, fonts=fonts, room=room))
+            legend = self._sprites.get(key, lambda ax, room=room: packed_legend(
+                ax, self._legend_rows, entries, states, corner, form, fonts, fu.text_pt(ax), room))
             if not fu.overlaps(legend.boxes, taken):  # a narrow map: the scale bar reaches under it
                 break
         return legend
