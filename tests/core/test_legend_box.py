@@ -74,11 +74,14 @@ def test_the_legend_looks_as_matplotlibs_legend_of_the_same_entries(form, corner
     assert (near > 60).sum() < 0.01 * ink  # a hatch's phase follows the frame's pixels: it may shift
 
 
-def test_a_legend_of_rows_drawn_before_makes_no_matplotlib_legend_and_is_the_legend_drawn_afresh(monkeypatch):
+@pytest.mark.parametrize(("second", "size"), [((1944, 7, 4), SIZE), ((1944, 7, 3), (1700, 1080))],
+                         ids=["a new legend (4 July)", "a narrower window"])
+def test_a_legend_of_rows_drawn_before_makes_no_matplotlib_legend_and_is_the_legend_drawn_afresh(
+        monkeypatch, second, size):
     model = ViewerModel.open(builtin_paths())
     walked, fresh = MapRenderer(model), MapRenderer(model)
-    july_3, july_4 = day_number(dt.date(1944, 7, 3)), day_number(dt.date(1944, 7, 4))
-    _, mask_3 = legend_alone(walked, model, t=july_3, size=SIZE)
+    first, second = day_number(dt.date(1944, 7, 3)), day_number(dt.date(*second))
+    _, mask_before = legend_alone(walked, model, t=first, size=SIZE)
     made = []
     init = mlegend.Legend.__init__
 
@@ -86,10 +89,11 @@ def test_a_legend_of_rows_drawn_before_makes_no_matplotlib_legend_and_is_the_leg
         made.append(labels)
         init(self, parent, handles, labels, *args, **kwargs)
     monkeypatch.setattr(mlegend.Legend, "__init__", counted)
-    shown, mask_4 = legend_alone(walked, model, t=july_4, size=SIZE)
-    assert made == []  # 4 July's legend lists fewer rows than 3 July's: all drawn before
-    assert (mask_3 != mask_4).sum() > 1000  # a legend of its own
+    shown, mask_after = legend_alone(walked, model, t=second, size=size)
+    assert made == []  # every row drawn before (4 July lists fewer than 3 July)
+    assert mask_after.shape != mask_before.shape or (mask_before != mask_after).sum() > 1000  # another legend
     monkeypatch.undo()
-    afresh, mask = legend_alone(fresh, model, t=july_4, size=SIZE)
-    assert (mask == mask_4).all()
+    afresh, mask = legend_alone(fresh, model, t=second, size=size)
+    assert mask.sum() > 10_000
+    assert (mask == mask_after).all()
     assert (shown[mask] == afresh[mask]).all()

@@ -35,13 +35,20 @@ FRAME_ALPHA, FRAME_EDGE = 0.92, "#8a7a5a"
 
 @dataclass(frozen=True)
 class Piece:
-    """A row or title drawn once: its pixels, its layout box (display pixels, y up) and how far
-    its baseline lies above the box's bottom (the columns of a legend are level by the baselines of
-    their first rows: a row of two lines beside rows of one)."""
+    """A row or title drawn once: its images (straight-alpha RGBA, row 0 at the bottom, each with
+    its lower-left pixel), its layout box (display pixels, y up: a figure of any height places
+    them) and how far its baseline lies above the box's bottom (the columns of a legend are level
+    by the baselines of their first rows: a row of two lines beside rows of one)."""
 
-    sprite: Sprite
+    images: list[tuple[np.ndarray, int, int]]
     box: Bbox
     descent: float = 0.0
+
+    @classmethod
+    def of(cls, sprite: Sprite, height: int, box: Bbox, descent: float = 0.0) -> Piece:
+        """The piece of a sprite drawn on a figure ``height`` pixels high."""
+        return cls([(rgba, left, height - top - rgba.shape[0]) for (rgba, left, top) in sprite.upside_down()],
+                   box, descent)
 
 
 @dataclass(frozen=True)
@@ -77,39 +84,59 @@ class LegendRows:
 
     def row(self, ax, key: tuple, handle, label: str, style: Style) -> Piece:
         """The row of ``handle`` and ``label`` as a one-entry Legend draws it (no frame, no pad)."""
-        def draw() -> list:
-            return [ax.legend([handle], [label], handler_map={tuple: HandlerTuple(ndivide=1)},
-                              loc="lower left", bbox_to_anchor=(AT, AT), bbox_transform=IdentityTransform(),
-                              borderaxespad=0, borderpad=0, frameon=False, handlelength=style.handle_length,
-                              labelspacing=LABEL_SPACING, prop=style.prop)]
+        full = ("row", key, label, style, ax.figure.dpi)
+        hit = self._kept.get(full)
+        if hit is None:
+            legend = ax.legend([handle], [label], handler_map={tuple: HandlerTuple(ndivide=1)},
+                               loc="lower left", bbox_to_anchor=(AT, AT), bbox_transform=IdentityTransform(),
+                               borderaxespad=0, borderpad=0, frameon=False, handlelength=style.handle_length,
+                               prop=style.prop)
+            placed = {}
 
-        def descent(renderer) -> float:  # the Legend's own label box; its handle's box (handleheight
-            area = TextArea(label, multilinebaseline=True, textprops={  # 0.7) has none below
-                "verticalalignment": "baseline", "horizontalalignment": "left",
-                "fontproperties": FontProperties(**style.prop)})
-            area.set_figure(ax.figure)
-            return max(-area.get_bbox(renderer).y0, 0.0)
-        return self._get(("row", key, label, style, ax.figure.dpi), ax, draw, descent)
+            def box_of(artist, renderer) -> Bbox:  # as drawn: the box its draw gave its (unseen) frame
+                placed["box"] = box = legend.get_frame().get_bbox().frozen()
+                placed["descent"] = _descent(ax, renderer, legend, label, style, box)
+                return box
+            sprite = draw_cropped(ax.figure.canvas, [legend], box_of)
+            hit = self._keep(full, Piece.of(sprite, _height(ax), placed["box"], placed["descent"]))
+        self._kept.move_to_end(full)
+        return hit
 
     def title(self, ax, text: str, style: Style) -> Piece:
         """The legend's title in bold, as the Legend's title box holds it."""
-        def draw() -> list:
-            return [ax.text(AT, AT, text, transform=IdentityTransform(), ha="left", va="bottom",
-                            family=list(style.fonts), size=style.size, weight="bold")]
-        return self._get(("title", text, style, ax.figure.dpi), ax, draw)
+        full = ("title", text, style, ax.figure.dpi)
+        hit = self._kept.get(full)
+        if hit is None:
+            artist = ax.text(AT, AT, text, transform=IdentityTransform(), ha="left", va="bottom",
+                             family=list(style.fonts), size=style.size, weight="bold")
+            box = artist.get_window_extent(ax.figure.canvas.get_renderer()).frozen()
+            hit = self._keep(full, Piece.of(draw_cropped(ax.figure.canvas, [artist]), _height(ax), box))
+        self._kept.move_to_end(full)
+        return hit
 
-    def _get(self, key: tuple, ax, draw, descent=lambda renderer: 0.0) -> Piece:
-        hit = self._kept.get(key)
-        if hit is not None:
-            self._kept.move_to_end(key)
-            return hit
-        renderer = ax.figure.canvas.get_renderer()
-        artists = draw()
-        box = artists[0].get_window_extent(renderer).frozen()
-        hit = self._kept[key] = Piece(draw_cropped(ax.figure.canvas, artists), box, descent(renderer))
+    def _keep(self, key: tuple, piece: Piece) -> Piece:
+        self._kept[key] = piece
         while len(self._kept) > ROWS_KEPT:
             self._kept.popitem(last=False)
-        return hit
+        return piece
+
+
+def _height(ax) -> int:
+    return int(ax.figure.canvas.get_renderer().height)
+
+
+def _descent(ax, renderer, legend, label: str, style: Style, box: Bbox) -> float:
+    """How far a drawn one-entry legend's baseline lies above its box's bottom: where its label's
+    baseline was drawn, for one line; for more, where the Legend's label box puts the baseline it
+    aligns by (between the lines), worked out as the box does (its handle's box, ``handleheight``
+    0.7, reaches nowhere below the baseline)."""
+    if "\n" not in label:
+        return legend.get_texts()[0].get_transform().transform((0, 0))[1] - box.y0
+    props = {"verticalalignment": "baseline", "horizontalalignment": "left",
+             "fontproperties": FontProperties(**style.prop)}
+    area = TextArea(label, multilinebaseline=True, textprops=props)
+    area.set_figure(ax.figure)
+    return max(-area.get_bbox(renderer).y0, 0.0)
 
 
 class PackedLegend(Artist):
@@ -132,11 +159,10 @@ class PackedLegend(Artist):
         self._patch.set_figure(self.figure)
         self._patch.draw(renderer)
         gc = renderer.new_gc()
-        height = int(renderer.height)
         for piece, x0, y0 in self._placed:  # the piece's box's lower-left corner to (x0, y0)
             dx, dy = round(x0 - piece.box.x0), round(y0 - piece.box.y0)
-            for rgba, left, top in piece.sprite.upside_down():
-                renderer.draw_image(gc, left + dx, height - top - rgba.shape[0] + dy, rgba)
+            for rgba, left, bottom in piece.images:
+                renderer.draw_image(gc, left + dx, bottom + dy, rgba)
         gc.restore()
 
 

@@ -192,8 +192,7 @@ class MapRenderer(BackgroundMixin):
         """Forget cached backgrounds and sprites (they are also re-keyed automatically)."""
         self._backgrounds.clear()
         self._bases.clear()
-        self._legends.clear()
-        self._legend_rows.clear()
+        self._legends.clear()  # (the legend's rows are kept: they are keyed by all they depend on)
         self._sprites.clear()
         self._texts.clear()
 
@@ -205,7 +204,6 @@ class MapRenderer(BackgroundMixin):
         w, h = size
         self._fig, self._canvas = new_figure(w, h, dpi, self.paper)
         self._sprites.resize(w, h, dpi)
-        self._legend_rows.clear()
         self._texts.resize(dpi)
         self._fig_key = key
         self.invalidate()

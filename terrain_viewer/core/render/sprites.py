@@ -156,17 +156,19 @@ CLEAR = (255, 255, 255, 0)  # a cleared Agg buffer's pixel: transparent white
 WIPE_MARGIN = 40  # pixels around the artists' boxes wiped after a sprite is taken (strokes, halos)
 
 
-def draw_cropped(canvas: FigureCanvasAgg, artists: list) -> Sprite:
+def draw_cropped(canvas: FigureCanvasAgg, artists: list,
+                 box_of: Callable[[object, object], Bbox] = artist_box) -> Sprite:
     """Draw ``artists`` on ``canvas`` (transparent), take them off again, and return the pixels
-    inside their boxes. The canvas is left transparent: only around the boxes is wiped (a whole
-    frame's clear costs ~0.4 ms at 1080p), unless the boxes are unknown or cover most of it."""
+    inside their boxes (``box_of(artist, renderer)``, once drawn). The canvas is left transparent:
+    only around the boxes is wiped (a whole frame's clear costs ~0.4 ms at 1080p), unless the
+    boxes are unknown or cover most of it."""
     renderer = canvas.get_renderer()
     buffer = np.asarray(canvas.buffer_rgba())
     boxes = []
     try:
         for artist in artists:
             artist.draw(renderer)
-            boxes.append(artist_box(artist, renderer))
+            boxes.append(box_of(artist, renderer))
         remove(artists)
         finite = [b for b in boxes if np.isfinite(b.extents).all()]
         sprite = Sprite.crop(buffer, finite)
