@@ -25,13 +25,12 @@ from matplotlib.offsetbox import TextArea
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.transforms import Bbox, IdentityTransform
 
-from terrain_viewer.core.render import symbology as st
+from terrain_viewer.core.render.furniture import FRAME
 from terrain_viewer.core.render.sprites import Sprite, draw_cropped
 
 ROWS_KEPT = 512  # rows (and titles) kept per renderer
 AT = 40.0  # pixels from the figure's lower-left corner a row is drawn at (its strokes may reach out)
 LABEL_SPACING, COLUMN_SPACING, BORDER_AXES_PAD = 0.3, 1.0, 0.5  # in font sizes
-FRAME_ALPHA, FRAME_EDGE = 0.92, "#8a7a5a"
 
 
 @dataclass(frozen=True)
@@ -148,8 +147,8 @@ class PackedLegend(Artist):
         self._frame, self._placed = frame, placed
         self._patch = FancyBboxPatch(frame.p0, frame.width, frame.height,
                                      boxstyle="round,pad=0,rounding_size=0.2", mutation_scale=fontsize_px,
-                                     facecolor=st.PAPER, edgecolor=FRAME_EDGE, alpha=FRAME_ALPHA, snap=True,
-                                     transform=IdentityTransform())
+                                     facecolor=FRAME["facecolor"], edgecolor=FRAME["edgecolor"],
+                                     alpha=FRAME["alpha"], snap=True, transform=IdentityTransform())
 
     def get_window_extent(self, renderer=None) -> Bbox:
         return self._frame
